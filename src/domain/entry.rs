@@ -1,0 +1,797 @@
+//! Weekly entries: lab results as printed, symptom ratings, a note.
+//!
+//! A [`LabResult`] keeps the value, comparator, unit and reference interval
+//! exactly as the lab printed them; the flag is computed from that printed
+//! interval (or the catalog default when the report printed none). Values
+//! exactly on a limit are in range. Indirect bilirubin that the lab did not
+//! print is derived (total minus direct) for display, never stored.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use super::catalog::{Catalog, LabSpec, Measure, MeasureKind};
+use super::number::Decimal;
+use super::patient::Sex;
+use super::validate::{FieldError, parse_date};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Comparator {
+    #[serde(rename = "<")]
+    Less,
+    #[serde(rename = ">")]
+    Greater,
+}
+
+impl Comparator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparator::Less => "<",
+            Comparator::Greater => ">",
+        }
+    }
+
+    pub fn from_str_opt(s: &str) -> Option<Self> {
+        match s {
+            "<" => Some(Comparator::Less),
+            ">" => Some(Comparator::Greater),
+            _ => None,
+        }
+    }
+}
+
+/// Where a value stands against its reference interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Flag {
+    Low,
+    Normal,
+    High,
+}
+
+impl Flag {
+    /// `L`, `H` or empty: the letter shown beside the value and exported.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Flag::Low => "L",
+            Flag::Normal => "",
+            Flag::High => "H",
+        }
+    }
+
+    pub fn from_letter(s: &str) -> Self {
+        match s {
+            "L" => Flag::Low,
+            "H" => Flag::High,
+            _ => Flag::Normal,
+        }
+    }
+}
+
+/// A reference interval; either limit may be absent ("up to 0.80").
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceInterval {
+    pub low: Option<Decimal>,
+    pub high: Option<Decimal>,
+}
+
+impl ReferenceInterval {
+    /// How a report would print it: `0.1 - 1.2`, `up to 0.80`, `from 135`.
+    pub fn describe(&self) -> String {
+        match (&self.low, &self.high) {
+            (Some(l), Some(h)) => format!("{l} - {h}"),
+            (None, Some(h)) => format!("up to {h}"),
+            (Some(l), None) => format!("from {l}"),
+            (None, None) => "none".to_owned(),
+        }
+    }
+
+    /// The flag of a value against this interval. On a limit is in range;
+    /// a comparator value is flagged only when it is certainly out of range.
+    pub fn flag(&self, value: f64, comparator: Option<Comparator>) -> Flag {
+        let low = self.low.as_ref().map(Decimal::value);
+        let high = self.high.as_ref().map(Decimal::value);
+        match comparator {
+            None => match (low, high) {
+                (Some(l), _) if value < l => Flag::Low,
+                (_, Some(h)) if value > h => Flag::High,
+                _ => Flag::Normal,
+            },
+            Some(Comparator::Less) => match low {
+                Some(l) if value <= l => Flag::Low,
+                _ => Flag::Normal,
+            },
+            Some(Comparator::Greater) => match high {
+                Some(h) if value >= h => Flag::High,
+                _ => Flag::Normal,
+            },
+        }
+    }
+}
+
+/// Whether the interval came from the report or from the catalog default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReferenceSource {
+    Report,
+    Catalog,
+}
+
+impl ReferenceSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceSource::Report => "report",
+            ReferenceSource::Catalog => "catalog",
+        }
+    }
+}
+
+/// One lab value as printed on a report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabResult {
+    /// Catalog code (`bili_total`).
+    pub code: String,
+    pub comparator: Option<Comparator>,
+    pub value: Decimal,
+    /// UCUM unit as printed.
+    pub unit: String,
+    pub reference: ReferenceInterval,
+    pub reference_source: ReferenceSource,
+    pub flag: Flag,
+}
+
+impl LabResult {
+    /// `<0.1`, `12.30`.
+    pub fn value_text(&self) -> String {
+        match self.comparator {
+            Some(c) => format!("{}{}", c.as_str(), self.value),
+            None => self.value.to_string(),
+        }
+    }
+
+    /// `12.30 H`: the value with its flag letter, for tables.
+    pub fn display(&self) -> String {
+        match self.flag {
+            Flag::Normal => self.value_text(),
+            f => format!("{} {}", self.value_text(), f.letter()),
+        }
+    }
+}
+
+/// A symptom rating on its catalog scale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SymptomRating {
+    pub code: String,
+    pub value: u8,
+}
+
+/// The content of an entry, without its database identity.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntryData {
+    pub collected_on: Date,
+    pub labs: Vec<LabResult>,
+    pub symptoms: Vec<SymptomRating>,
+    pub note: String,
+    pub recorded_by: String,
+}
+
+/// A stored entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: i64,
+    pub patient_id: i64,
+    pub version: i64,
+    /// When it was written, UTC, RFC 3339.
+    pub recorded_at: String,
+    pub data: EntryData,
+}
+
+/// Whether a value was printed by the lab or calculated by Clinilog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Printed,
+    Calculated,
+}
+
+impl EntryData {
+    pub fn lab(&self, code: &str) -> Option<&LabResult> {
+        self.labs.iter().find(|l| l.code == code)
+    }
+
+    pub fn symptom(&self, code: &str) -> Option<u8> {
+        self.symptoms
+            .iter()
+            .find(|s| s.code == code)
+            .map(|s| s.value)
+    }
+
+    /// Indirect bilirubin: as printed when the lab printed it, otherwise
+    /// total minus direct when both were printed without a comparator.
+    pub fn indirect_bilirubin(&self, catalog: &Catalog, sex: Sex) -> Option<(LabResult, Origin)> {
+        if let Some(printed) = self.lab(INDIRECT) {
+            return Some((printed.clone(), Origin::Printed));
+        }
+        let total = self.lab(TOTAL)?;
+        let direct = self.lab(DIRECT)?;
+        if total.comparator.is_some() || direct.comparator.is_some() || total.unit != direct.unit {
+            return None;
+        }
+        let spec = catalog.measure(INDIRECT).and_then(Measure::lab)?;
+        let value = Decimal::from_f64(
+            (total.value.value() - direct.value.value()).max(0.0),
+            spec.decimals,
+        );
+        let reference = spec.default_reference(sex);
+        let flag = reference.flag(value.value(), None);
+        Some((
+            LabResult {
+                code: INDIRECT.to_owned(),
+                comparator: None,
+                value,
+                unit: total.unit.clone(),
+                reference,
+                reference_source: ReferenceSource::Catalog,
+                flag,
+            },
+            Origin::Calculated,
+        ))
+    }
+
+    /// Every lab value to show for this entry: the printed ones, plus a
+    /// calculated indirect bilirubin when the report lacks it.
+    pub fn lab_values(&self, catalog: &Catalog, sex: Sex) -> Vec<(LabResult, Origin)> {
+        let mut out: Vec<_> = self
+            .labs
+            .iter()
+            .map(|l| (l.clone(), Origin::Printed))
+            .collect();
+        if self.lab(INDIRECT).is_none()
+            && let Some(derived) = self.indirect_bilirubin(catalog, sex)
+        {
+            out.push(derived);
+        }
+        out.sort_by_key(|(l, _)| catalog.order_of(&l.code));
+        out
+    }
+}
+
+pub const TOTAL: &str = "bili_total";
+pub const DIRECT: &str = "bili_direct";
+pub const INDIRECT: &str = "bili_indirect";
+
+/// One lab line of the entry form, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LabDraft {
+    pub code: String,
+    pub value: String,
+    /// Prefilled with the catalog default; edited to what the report printed.
+    pub ref_low: String,
+    pub ref_high: String,
+}
+
+/// One symptom line of the entry form, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SymptomDraft {
+    pub code: String,
+    pub value: String,
+}
+
+/// The "New entry" form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EntryDraft {
+    pub collected_on: String,
+    pub labs: Vec<LabDraft>,
+    pub symptoms: Vec<SymptomDraft>,
+    pub note: String,
+    pub recorded_by: String,
+}
+
+/// Field keys of the entry form.
+pub mod field {
+    pub const DATE: &str = "date";
+    pub const RECORDED_BY: &str = "recorded_by";
+    pub const ENTRY: &str = "entry";
+
+    pub fn lab(code: &str) -> String {
+        format!("lab:{code}")
+    }
+    pub fn ref_low(code: &str) -> String {
+        format!("lab:{code}:ref_low")
+    }
+    pub fn ref_high(code: &str) -> String {
+        format!("lab:{code}:ref_high")
+    }
+    pub fn symptom(code: &str) -> String {
+        format!("symptom:{code}")
+    }
+}
+
+/// Splits `<0.1` / `> 200` / `12,3` into comparator and number.
+pub fn parse_lab_value(raw: &str) -> Result<(Option<Comparator>, Decimal), String> {
+    let t = raw.trim();
+    let (comparator, rest) = if let Some(rest) = t.strip_prefix('<') {
+        (Some(Comparator::Less), rest)
+    } else if let Some(rest) = t.strip_prefix('>') {
+        (Some(Comparator::Greater), rest)
+    } else {
+        (None, t)
+    };
+    let accepted = "; a comparator may lead: <0.1 or >200";
+    let number = Decimal::parse(rest)
+        .map_err(|e| format!("{e}{}", if comparator.is_some() { "" } else { accepted }))?;
+    Ok((comparator, number))
+}
+
+impl EntryDraft {
+    /// A blank form for every catalog measure, reference intervals prefilled
+    /// with the catalog defaults for this patient's sex.
+    pub fn blank(catalog: &Catalog, sex: Sex, collected_on: Date, recorded_by: &str) -> Self {
+        Self {
+            collected_on: collected_on.to_string(),
+            labs: catalog
+                .labs()
+                .map(|(m, spec)| {
+                    let r = spec.default_reference(sex);
+                    LabDraft {
+                        code: m.code.clone(),
+                        value: String::new(),
+                        ref_low: r.low.map(|d| d.to_string()).unwrap_or_default(),
+                        ref_high: r.high.map(|d| d.to_string()).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+            symptoms: catalog
+                .symptoms()
+                .map(|(m, _)| SymptomDraft {
+                    code: m.code.clone(),
+                    value: String::new(),
+                })
+                .collect(),
+            note: String::new(),
+            recorded_by: recorded_by.to_owned(),
+        }
+    }
+
+    /// Whether anything beyond the prefilled defaults was typed.
+    pub fn has_values(&self) -> bool {
+        self.labs.iter().any(|l| !l.value.trim().is_empty())
+            || self.symptoms.iter().any(|s| !s.value.trim().is_empty())
+            || !self.note.trim().is_empty()
+    }
+
+    /// Checks the form against the catalog and the patient. Empty lines are
+    /// not recorded; every refused line gets its own error.
+    pub fn validate(
+        &self,
+        catalog: &Catalog,
+        sex: Sex,
+        birth_date: Date,
+        today: Date,
+    ) -> Result<EntryData, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let collected_on = parse_date(
+            field::DATE,
+            "Collection date",
+            &self.collected_on,
+            &mut errors,
+        );
+        if let Some(d) = collected_on {
+            if d > today {
+                errors.push(FieldError::new(
+                    field::DATE,
+                    format!("Collection date {d} is in the future (today is {today})"),
+                ));
+            }
+            if d < birth_date {
+                errors.push(FieldError::new(
+                    field::DATE,
+                    format!("Collection date {d} is before the patient's birth date {birth_date}"),
+                ));
+            }
+        }
+        let mut labs = Vec::new();
+        for line in &self.labs {
+            let Some(measure) = catalog.measure(&line.code) else {
+                errors.push(FieldError::new(
+                    field::lab(&line.code),
+                    format!("unknown measure \"{}\"", line.code),
+                ));
+                continue;
+            };
+            let MeasureKind::Lab(spec) = &measure.kind else {
+                errors.push(FieldError::new(
+                    field::lab(&line.code),
+                    format!("{} is not a lab value", measure.name),
+                ));
+                continue;
+            };
+            if line.value.trim().is_empty() {
+                continue;
+            }
+            if let Some(result) = validate_lab_line(line, measure, spec, sex, &mut errors) {
+                labs.push(result);
+            }
+        }
+        check_bilirubin_parts(&labs, catalog, &mut errors);
+        let mut symptoms = Vec::new();
+        for line in &self.symptoms {
+            if line.value.trim().is_empty() {
+                continue;
+            }
+            let Some((measure, scale)) = catalog
+                .measure(&line.code)
+                .and_then(|m| m.scale().map(|s| (m, s)))
+            else {
+                errors.push(FieldError::new(
+                    field::symptom(&line.code),
+                    format!("unknown symptom \"{}\"", line.code),
+                ));
+                continue;
+            };
+            match scale.parse(&line.value) {
+                Ok(value) => symptoms.push(SymptomRating {
+                    code: line.code.clone(),
+                    value,
+                }),
+                Err(msg) => errors.push(FieldError::new(
+                    field::symptom(&line.code),
+                    format!("{}: {msg}", measure.name),
+                )),
+            }
+        }
+        let recorded_by = self.recorded_by.trim();
+        if recorded_by.is_empty() {
+            errors.push(FieldError::new(
+                field::RECORDED_BY,
+                "Recorded by is required: enter the clinician's name",
+            ));
+        }
+        let note = self.note.trim().to_owned();
+        if errors.is_empty() && labs.is_empty() && symptoms.is_empty() && note.is_empty() {
+            errors.push(FieldError::new(
+                field::ENTRY,
+                "The entry is empty: enter at least one lab value, symptom rating or note",
+            ));
+        }
+        match collected_on {
+            Some(collected_on) if errors.is_empty() => Ok(EntryData {
+                collected_on,
+                labs,
+                symptoms,
+                note,
+                recorded_by: recorded_by.to_owned(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn validate_lab_line(
+    line: &LabDraft,
+    measure: &Measure,
+    spec: &LabSpec,
+    sex: Sex,
+    errors: &mut Vec<FieldError>,
+) -> Option<LabResult> {
+    let name = &measure.name;
+    let unit = &spec.unit;
+    let parsed = match parse_lab_value(&line.value) {
+        Ok(p) => Some(p),
+        Err(msg) => {
+            errors.push(FieldError::new(
+                field::lab(&line.code),
+                format!("{name}: {msg}"),
+            ));
+            None
+        }
+    };
+    if let Some((_, value)) = &parsed {
+        let (lo, hi) = (
+            spec.plausible.low.unwrap_or(0.0),
+            spec.plausible.high.unwrap_or(f64::MAX),
+        );
+        if value.value() < lo || value.value() > hi {
+            errors.push(FieldError::new(
+                field::lab(&line.code),
+                format!("{name}: {value} {unit} is outside the plausible range {lo} to {hi} {unit}; check for a typo"),
+            ));
+        }
+    }
+    let mut limit = |raw: &str, key: String, which: &str| -> Option<Option<Decimal>> {
+        if raw.trim().is_empty() {
+            return Some(None);
+        }
+        match Decimal::parse(raw) {
+            Ok(d) => Some(Some(d)),
+            Err(e) => {
+                errors.push(FieldError::new(
+                    key,
+                    format!("{name} reference {which}: {e}"),
+                ));
+                None
+            }
+        }
+    };
+    let low = limit(&line.ref_low, field::ref_low(&line.code), "low");
+    let high = limit(&line.ref_high, field::ref_high(&line.code), "high");
+    let (Some(low), Some(high)) = (low, high) else {
+        return None;
+    };
+    if let (Some(l), Some(h)) = (&low, &high)
+        && l.value() > h.value()
+    {
+        errors.push(FieldError::new(
+            field::ref_low(&line.code),
+            format!("{name} reference low {l} is above reference high {h}: enter the interval as printed, low first"),
+        ));
+        return None;
+    }
+    let (comparator, value) = parsed?;
+    let reference = ReferenceInterval { low, high };
+    let reference_source = if reference == spec.default_reference(sex) {
+        ReferenceSource::Catalog
+    } else {
+        ReferenceSource::Report
+    };
+    let flag = reference.flag(value.value(), comparator);
+    Some(LabResult {
+        code: line.code.clone(),
+        comparator,
+        value,
+        unit: unit.clone(),
+        reference,
+        reference_source,
+        flag,
+    })
+}
+
+/// Direct and indirect bilirubin are parts of the total: neither may exceed it.
+fn check_bilirubin_parts(labs: &[LabResult], catalog: &Catalog, errors: &mut Vec<FieldError>) {
+    let find = |code: &str| {
+        labs.iter()
+            .find(|l| l.code == code && l.comparator.is_none())
+    };
+    let Some(total) = find(TOTAL) else { return };
+    for part in [DIRECT, INDIRECT] {
+        if let Some(p) = find(part)
+            && p.unit == total.unit
+            && p.value.value() > total.value.value()
+        {
+            let name = catalog.measure(part).map_or(part, |m| m.name.as_str());
+            errors.push(FieldError::new(
+                field::lab(part),
+                format!(
+                    "{name} {} {} is above the total bilirubin {} {}: it is part of the total; check both values",
+                    p.value, p.unit, total.value, total.unit
+                ),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn catalog() -> Catalog {
+        Catalog::builtin().unwrap()
+    }
+
+    fn draft_with(values: &[(&str, &str)]) -> EntryDraft {
+        let mut d = EntryDraft::blank(&catalog(), Sex::Male, date(2025, 7, 19), "Dr Rao");
+        for (code, value) in values {
+            if let Some(l) = d.labs.iter_mut().find(|l| l.code == *code) {
+                l.value = (*value).to_owned();
+            } else if let Some(s) = d.symptoms.iter_mut().find(|s| s.code == *code) {
+                s.value = (*value).to_owned();
+            } else {
+                panic!("no line {code}");
+            }
+        }
+        d
+    }
+
+    fn validate(d: &EntryDraft) -> Result<EntryData, Vec<FieldError>> {
+        d.validate(&catalog(), Sex::Male, date(1974, 1, 1), date(2025, 8, 30))
+    }
+
+    fn interval(low: Option<&str>, high: Option<&str>) -> ReferenceInterval {
+        ReferenceInterval {
+            low: low.map(|s| Decimal::parse(s).unwrap()),
+            high: high.map(|s| Decimal::parse(s).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_value_on_a_limit_is_in_range() {
+        let r = interval(Some("0.1"), Some("1.0"));
+        assert_eq!(r.flag(1.0, None), Flag::Normal);
+        assert_eq!(r.flag(0.1, None), Flag::Normal);
+        assert_eq!(r.flag(1.01, None), Flag::High);
+        assert_eq!(r.flag(0.09, None), Flag::Low);
+    }
+
+    #[test]
+    fn comparator_values_are_flagged_only_when_certain() {
+        let r = interval(Some("0.2"), Some("40"));
+        assert_eq!(r.flag(0.1, Some(Comparator::Less)), Flag::Low);
+        assert_eq!(r.flag(0.2, Some(Comparator::Less)), Flag::Low);
+        assert_eq!(r.flag(0.5, Some(Comparator::Less)), Flag::Normal);
+        assert_eq!(r.flag(200.0, Some(Comparator::Greater)), Flag::High);
+        assert_eq!(r.flag(40.0, Some(Comparator::Greater)), Flag::High);
+        assert_eq!(r.flag(10.0, Some(Comparator::Greater)), Flag::Normal);
+    }
+
+    #[test]
+    fn an_upper_limit_alone_flags_only_high() {
+        let r = interval(None, Some("0.80"));
+        assert_eq!(r.describe(), "up to 0.80");
+        assert_eq!(r.flag(0.0, None), Flag::Normal);
+        assert_eq!(r.flag(9.8, None), Flag::High);
+    }
+
+    #[test]
+    fn printed_interval_is_kept_and_flags_the_value() {
+        let mut d = draft_with(&[("bili_total", "12.30")]);
+        let line = d.labs.iter_mut().find(|l| l.code == TOTAL).unwrap();
+        line.ref_low = "0.0".into();
+        line.ref_high = "1.0".into();
+        let data = validate(&d).unwrap();
+        let bili = data.lab(TOTAL).unwrap();
+        assert_eq!(bili.value.as_str(), "12.30");
+        assert_eq!(bili.reference.describe(), "0.0 - 1.0");
+        assert_eq!(bili.reference_source, ReferenceSource::Report);
+        assert_eq!(bili.flag, Flag::High);
+        assert_eq!(bili.display(), "12.30 H");
+        assert_eq!(bili.unit, "mg/dL");
+    }
+
+    #[test]
+    fn untouched_interval_falls_back_to_the_catalog_default() {
+        let data = validate(&draft_with(&[("creatinine", "1.00")])).unwrap();
+        let c = data.lab("creatinine").unwrap();
+        assert_eq!(c.reference.describe(), "0.6 - 1.2");
+        assert_eq!(c.reference_source, ReferenceSource::Catalog);
+        assert_eq!(c.flag, Flag::Normal);
+    }
+
+    #[test]
+    fn comparators_and_decimal_commas_are_kept() {
+        let data = validate(&draft_with(&[("afp", "<0,5"), ("alt", "> 200")])).unwrap();
+        assert_eq!(data.lab("afp").unwrap().value_text(), "<0.5");
+        assert_eq!(data.lab("alt").unwrap().value_text(), ">200");
+        assert_eq!(data.lab("alt").unwrap().flag, Flag::High);
+    }
+
+    #[test]
+    fn bad_lab_values_are_named_and_explained() {
+        let errors = validate(&draft_with(&[
+            ("bili_total", "12..3"),
+            ("alt", "abc"),
+            ("ast", "-5"),
+            ("inr", "99"),
+        ]))
+        .unwrap_err();
+        let msg = |f: &str| {
+            super::super::validate::message_for(&errors, f)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(
+            msg("lab:bili_total").starts_with("Total bilirubin:"),
+            "{errors:?}"
+        );
+        assert!(msg("lab:alt").contains("not a number"));
+        assert!(msg("lab:ast").contains("negative"));
+        assert!(msg("lab:inr").contains("plausible range 0.5 to 15"));
+    }
+
+    #[test]
+    fn direct_bilirubin_may_not_exceed_total() {
+        let errors = validate(&draft_with(&[
+            ("bili_total", "4.0"),
+            ("bili_direct", "4.5"),
+        ]))
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "lab:bili_direct");
+        assert!(errors[0].message.contains("above the total bilirubin 4.0"));
+        assert!(
+            validate(&draft_with(&[
+                ("bili_total", "4.0"),
+                ("bili_direct", "4.0")
+            ]))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn reference_limits_must_be_numbers_in_order() {
+        let mut d = draft_with(&[("alt", "60")]);
+        let line = d.labs.iter_mut().find(|l| l.code == "alt").unwrap();
+        line.ref_low = "40".into();
+        line.ref_high = "7".into();
+        let errors = validate(&d).unwrap_err();
+        assert_eq!(errors[0].field, "lab:alt:ref_low");
+        let line = d.labs.iter_mut().find(|l| l.code == "alt").unwrap();
+        line.ref_low = String::new();
+        line.ref_high = "forty".into();
+        let errors = validate(&d).unwrap_err();
+        assert_eq!(errors[0].field, "lab:alt:ref_high");
+        assert!(errors[0].message.starts_with("ALT (SGPT) reference high"));
+    }
+
+    #[test]
+    fn dates_outside_the_patient_life_are_refused() {
+        let mut d = draft_with(&[("fatigue", "5")]);
+        d.collected_on = "2025-09-01".into();
+        assert!(validate(&d).unwrap_err()[0].message.contains("future"));
+        d.collected_on = "1970-01-01".into();
+        assert!(
+            validate(&d).unwrap_err()[0]
+                .message
+                .contains("before the patient's birth")
+        );
+        d.collected_on = "next week".into();
+        assert!(validate(&d).unwrap_err()[0].message.contains("YYYY-MM-DD"));
+    }
+
+    #[test]
+    fn symptoms_are_checked_on_their_scale() {
+        let data = validate(&draft_with(&[
+            ("fatigue", "7"),
+            ("jaundice", "present"),
+            ("ascites", "2"),
+        ]))
+        .unwrap();
+        assert_eq!(data.symptom("fatigue"), Some(7));
+        assert_eq!(data.symptom("jaundice"), Some(1));
+        let errors = validate(&draft_with(&[("fatigue", "12")])).unwrap_err();
+        assert_eq!(errors[0].field, "symptom:fatigue");
+        assert!(errors[0].message.contains("0 to 10"));
+    }
+
+    #[test]
+    fn empty_entry_and_missing_author_are_refused() {
+        let d = draft_with(&[]);
+        assert_eq!(validate(&d).unwrap_err()[0].field, field::ENTRY);
+        let mut d = draft_with(&[("fatigue", "3")]);
+        d.recorded_by = "  ".into();
+        assert_eq!(validate(&d).unwrap_err()[0].field, field::RECORDED_BY);
+    }
+
+    #[test]
+    fn indirect_bilirubin_is_derived_only_when_not_printed() {
+        let data = validate(&draft_with(&[
+            ("bili_total", "6.50"),
+            ("bili_direct", "4.87"),
+        ]))
+        .unwrap();
+        let (indirect, origin) = data.indirect_bilirubin(&catalog(), Sex::Male).unwrap();
+        assert_eq!(origin, Origin::Calculated);
+        assert_eq!(indirect.value.as_str(), "1.63");
+        assert_eq!(indirect.flag, Flag::High);
+        assert!(
+            data.lab(INDIRECT).is_none(),
+            "derived value must not be stored"
+        );
+        let values = data.lab_values(&catalog(), Sex::Male);
+        let codes: Vec<_> = values.iter().map(|(l, _)| l.code.as_str()).collect();
+        assert_eq!(codes, [TOTAL, DIRECT, INDIRECT]);
+
+        let printed = validate(&draft_with(&[
+            ("bili_total", "12.30"),
+            ("bili_direct", "9.80"),
+            ("bili_indirect", "2.50"),
+        ]))
+        .unwrap();
+        let (indirect, origin) = printed.indirect_bilirubin(&catalog(), Sex::Male).unwrap();
+        assert_eq!((indirect.value.as_str(), origin), ("2.50", Origin::Printed));
+
+        let censored = validate(&draft_with(&[
+            ("bili_total", "0.4"),
+            ("bili_direct", "<0.1"),
+        ]))
+        .unwrap();
+        assert!(censored.indirect_bilirubin(&catalog(), Sex::Male).is_none());
+    }
+}

@@ -1,0 +1,239 @@
+//! Plot series: lab values of one measure over time, oldest first, in the
+//! catalog's unit, with the printed interval of each report so a reference
+//! band can step where a lab changed its interval.
+
+use jiff::ToSpan;
+use jiff::civil::{Date, date};
+
+use super::catalog::{Catalog, LabSpec};
+use super::entry::{Comparator, Entry, Flag, Origin, ReferenceInterval};
+use super::patient::Sex;
+
+const EPOCH: Date = date(1970, 1, 1);
+
+/// Days since 1970-01-01: the x coordinate of plots.
+pub fn day_number(d: Date) -> f64 {
+    f64::from(d.since(EPOCH).map(|s| s.get_days()).unwrap_or(0))
+}
+
+/// The calendar date of a plot x coordinate (rounded to the nearest day).
+pub fn date_of_day(x: f64) -> Option<Date> {
+    if !x.is_finite() || x.abs() > 3.0e6 {
+        return None;
+    }
+    EPOCH.checked_add((x.round() as i64).days()).ok()
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendPoint {
+    pub entry_id: i64,
+    pub date: Date,
+    /// In the catalog's (conventional) unit.
+    pub value: f64,
+    pub value_text: String,
+    pub comparator: Option<Comparator>,
+    pub flag: Flag,
+    /// In the catalog's unit.
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub reference_text: String,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub group: String,
+    pub points: Vec<TrendPoint>,
+}
+
+/// A stretch of the reference band: from `x0` to `x1`, `low` to `high`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BandSegment {
+    pub x0: f64,
+    pub x1: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Factor that turns a value in `unit` into the catalog unit, if known.
+fn to_catalog_unit(spec: &LabSpec, unit: &str) -> Option<f64> {
+    if unit == spec.unit {
+        return Some(1.0);
+    }
+    spec.si
+        .as_ref()
+        .filter(|si| si.unit == unit)
+        .map(|si| 1.0 / si.factor)
+}
+
+/// One series per lab measure that has values, in catalog order. Entries
+/// may come in any order; points are sorted by date.
+pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex) -> Vec<Series> {
+    let mut out = Vec::new();
+    for (measure, spec) in catalog.labs() {
+        let mut points = Vec::new();
+        for entry in entries {
+            let values = entry.data.lab_values(catalog, sex);
+            let Some((lab, origin)) = values.into_iter().find(|(l, _)| l.code == measure.code)
+            else {
+                continue;
+            };
+            let Some(f) = to_catalog_unit(spec, &lab.unit) else {
+                continue;
+            };
+            points.push(TrendPoint {
+                entry_id: entry.id,
+                date: entry.data.collected_on,
+                value: lab.value.value() * f,
+                value_text: lab.value_text(),
+                comparator: lab.comparator,
+                flag: lab.flag,
+                low: lab.reference.low.as_ref().map(|d| d.value() * f),
+                high: lab.reference.high.as_ref().map(|d| d.value() * f),
+                reference_text: format!("{} {}", lab.reference.describe(), lab.unit),
+                origin,
+            });
+        }
+        if points.is_empty() {
+            continue;
+        }
+        points.sort_by_key(|p| (p.date, p.entry_id));
+        out.push(Series {
+            code: measure.code.clone(),
+            name: measure.name.clone(),
+            unit: spec.unit.clone(),
+            group: spec.group.clone(),
+            points,
+        });
+    }
+    out
+}
+
+/// The reference band as steps: each report's printed interval holds from
+/// halfway after the previous report to halfway before the next; the first
+/// and last reach `pad` days beyond their report. Equal neighbours merge.
+/// A missing low limit draws from 0; a missing high limit draws no band.
+pub fn band_segments(points: &[TrendPoint], pad: f64) -> Vec<BandSegment> {
+    let mut out: Vec<BandSegment> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let x = day_number(p.date);
+        let x0 = if i == 0 {
+            x - pad
+        } else {
+            (day_number(points[i - 1].date) + x) / 2.0
+        };
+        let x1 = match points.get(i + 1) {
+            Some(next) => (x + day_number(next.date)) / 2.0,
+            None => x + pad,
+        };
+        let Some(high) = p.high else { continue };
+        let low = p.low.unwrap_or(0.0);
+        match out.last_mut() {
+            Some(last) if last.low == low && last.high == high && last.x1 == x0 => last.x1 = x1,
+            _ => out.push(BandSegment { x0, x1, low, high }),
+        }
+    }
+    out
+}
+
+/// The default reference interval, for a plot with no printed interval.
+pub fn catalog_interval(spec: &LabSpec, sex: Sex) -> ReferenceInterval {
+    spec.default_reference(sex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::entry::{EntryData, EntryDraft};
+
+    fn entry(id: i64, on: Date, values: &[(&str, &str, &str, &str)]) -> Entry {
+        let catalog = Catalog::builtin().unwrap();
+        let mut draft = EntryDraft::blank(&catalog, Sex::Male, on, "t");
+        for (code, v, lo, hi) in values {
+            let line = draft.labs.iter_mut().find(|l| l.code == *code).unwrap();
+            line.value = (*v).into();
+            line.ref_low = (*lo).into();
+            line.ref_high = (*hi).into();
+        }
+        let data: EntryData = draft
+            .validate(&catalog, Sex::Male, date(1970, 1, 1), date(2030, 1, 1))
+            .unwrap();
+        Entry {
+            id,
+            patient_id: 1,
+            version: 1,
+            recorded_at: String::new(),
+            data,
+        }
+    }
+
+    #[test]
+    fn day_numbers_round_trip() {
+        assert_eq!(day_number(date(1970, 1, 2)), 1.0);
+        let d = date(2025, 7, 19);
+        assert_eq!(date_of_day(day_number(d)), Some(d));
+        assert_eq!(date_of_day(f64::NAN), None);
+    }
+
+    #[test]
+    fn series_are_sorted_by_date_with_derived_indirect() {
+        let entries = vec![
+            entry(
+                2,
+                date(2025, 8, 4),
+                &[
+                    ("bili_total", "6.50", "0.0", "1.0"),
+                    ("bili_direct", "4.87", "", "0.80"),
+                ],
+            ),
+            entry(
+                1,
+                date(2025, 7, 19),
+                &[("bili_total", "12.30", "0.0", "1.0")],
+            ),
+        ];
+        let catalog = Catalog::builtin().unwrap();
+        let series = lab_series(&entries, &catalog, Sex::Male);
+        let codes: Vec<_> = series.iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(codes, ["bili_total", "bili_direct", "bili_indirect"]);
+        let total = &series[0];
+        assert_eq!(total.unit, "mg/dL");
+        let texts: Vec<_> = total.points.iter().map(|p| p.value_text.as_str()).collect();
+        assert_eq!(texts, ["12.30", "6.50"]);
+        assert_eq!(series[2].points[0].origin, Origin::Calculated);
+        assert_eq!(series[2].points[0].value_text, "1.63");
+    }
+
+    #[test]
+    fn band_steps_where_the_printed_interval_changes() {
+        let entries = vec![
+            entry(1, date(2025, 7, 1), &[("alt", "60", "0", "40")]),
+            entry(2, date(2025, 7, 11), &[("alt", "50", "0", "40")]),
+            entry(3, date(2025, 7, 21), &[("alt", "45", "7", "55")]),
+        ];
+        let catalog = Catalog::builtin().unwrap();
+        let series = lab_series(&entries, &catalog, Sex::Male);
+        let bands = band_segments(&series[0].points, 3.0);
+        let x = |d| day_number(d);
+        assert_eq!(
+            bands,
+            [
+                BandSegment {
+                    x0: x(date(2025, 7, 1)) - 3.0,
+                    x1: x(date(2025, 7, 16)),
+                    low: 0.0,
+                    high: 40.0
+                },
+                BandSegment {
+                    x0: x(date(2025, 7, 16)),
+                    x1: x(date(2025, 7, 21)) + 3.0,
+                    low: 7.0,
+                    high: 55.0
+                },
+            ]
+        );
+    }
+}

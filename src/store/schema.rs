@@ -1,0 +1,110 @@
+//! The schema, one migration per `user_version`.
+//!
+//! Observations are rows (entry, measure, value...), so a new catalog
+//! measure needs no schema change. `patient_id` and `collected_on` are
+//! repeated on each observation so that "values of measure M for patient P
+//! by date" is one index range.
+
+/// `PRAGMA application_id` of a Clinilog file ("Clng").
+pub const APPLICATION_ID: i32 = 0x436C_6E67;
+
+/// Migration `i` takes the file from `user_version` i to i + 1.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE patients (
+    id          INTEGER PRIMARY KEY,
+    mrn         TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    birth_date  TEXT NOT NULL,
+    sex         TEXT NOT NULL CHECK (sex IN ('female', 'male', 'other', 'unknown')),
+    diagnosis   TEXT NOT NULL DEFAULT '',
+    enrolled    TEXT NOT NULL,
+    notes       TEXT NOT NULL DEFAULT '',
+    archived    INTEGER NOT NULL DEFAULT 0,
+    version     INTEGER NOT NULL DEFAULT 1,
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE entries (
+    id           INTEGER PRIMARY KEY,
+    patient_id   INTEGER NOT NULL REFERENCES patients(id),
+    collected_on TEXT NOT NULL,
+    note         TEXT NOT NULL DEFAULT '',
+    recorded_by  TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    voided_at    TEXT,
+    void_reason  TEXT,
+    version      INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX entries_by_patient_date ON entries (patient_id, collected_on);
+
+CREATE TABLE observations (
+    id           INTEGER PRIMARY KEY,
+    entry_id     INTEGER NOT NULL REFERENCES entries(id),
+    patient_id   INTEGER NOT NULL REFERENCES patients(id),
+    collected_on TEXT NOT NULL,
+    measure_code TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('lab', 'symptom')),
+    value_text   TEXT NOT NULL,
+    value        REAL NOT NULL,
+    comparator   TEXT CHECK (comparator IN ('<', '>')),
+    unit         TEXT NOT NULL,
+    ref_low      TEXT,
+    ref_high     TEXT,
+    ref_source   TEXT CHECK (ref_source IN ('report', 'catalog')),
+    flag         TEXT NOT NULL DEFAULT '' CHECK (flag IN ('', 'L', 'H')),
+    UNIQUE (entry_id, measure_code)
+);
+CREATE INDEX observations_by_patient_measure_date
+    ON observations (patient_id, measure_code, collected_on);
+
+CREATE TABLE treatment_events (
+    id          INTEGER PRIMARY KEY,
+    patient_id  INTEGER NOT NULL REFERENCES patients(id),
+    date        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    product     TEXT NOT NULL,
+    dose        TEXT,
+    dose_unit   TEXT NOT NULL DEFAULT '',
+    route       TEXT NOT NULL DEFAULT '',
+    cycle       INTEGER,
+    note        TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    voided_at   TEXT,
+    void_reason TEXT,
+    version     INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX treatment_events_by_patient_date ON treatment_events (patient_id, date);
+
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    at_utc      TEXT NOT NULL,
+    user        TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    table_name  TEXT NOT NULL,
+    row_id      INTEGER,
+    before_json TEXT,
+    after_json  TEXT,
+    reason      TEXT
+);
+CREATE INDEX audit_log_by_row ON audit_log (table_name, row_id);
+
+-- Nothing clinical is ever hard-deleted.
+CREATE TRIGGER patients_no_delete BEFORE DELETE ON patients
+    BEGIN SELECT RAISE(ABORT, 'patients are never deleted: archive instead'); END;
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+    BEGIN SELECT RAISE(ABORT, 'entries are never deleted: void with a reason'); END;
+CREATE TRIGGER observations_no_delete BEFORE DELETE ON observations
+    BEGIN SELECT RAISE(ABORT, 'observations are never deleted'); END;
+CREATE TRIGGER treatment_events_no_delete BEFORE DELETE ON treatment_events
+    BEGIN SELECT RAISE(ABORT, 'treatment events are never deleted: void with a reason'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

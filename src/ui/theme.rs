@@ -1,0 +1,43 @@
+//! Colors and spacing: every design token of the window lives here.
+
+use eframe::egui::{Color32, Margin, Stroke, Vec2};
+
+/// Text and marker color of a value above its reference interval.
+pub const HIGH: Color32 = Color32::from_rgb(0xB0, 0x24, 0x18);
+/// Text and marker color of a value below its reference interval.
+pub const LOW: Color32 = Color32::from_rgb(0x1F, 0x5F, 0xB4);
+/// Text of a value within its interval.
+pub const NORMAL: Color32 = Color32::from_rgb(0x20, 0x20, 0x20);
+/// Messages that block a save.
+pub const ERROR: Color32 = Color32::from_rgb(0xB0, 0x24, 0x18);
+/// Confirmations in the status bar.
+pub const OK: Color32 = Color32::from_rgb(0x1E, 0x7A, 0x3C);
+/// Secondary text: units, hints, calculated values.
+pub const MUTED: Color32 = Color32::from_rgb(0x5A, 0x5A, 0x5A);
+/// Reference band behind plots.
+pub const BAND: Color32 = Color32::from_rgba_premultiplied(0x2E, 0x8B, 0x57, 0x28);
+/// Treatment event lines.
+pub const TREATMENT: Color32 = Color32::from_rgb(0x7B, 0x3F, 0xA0);
+/// Series colors, in catalog order within a plot group.
+pub const SERIES: [Color32; 4] = [
+    Color32::from_rgb(0x1B, 0x4F, 0x8A),
+    Color32::from_rgb(0xC2, 0x6A, 0x00),
+    Color32::from_rgb(0x3A, 0x7D, 0x44),
+    Color32::from_rgb(0x80, 0x3A, 0x8C),
+];
+
+pub const PLOT_HEIGHT: f32 = 190.0;
+pub const PLOT_Y_AXIS_WIDTH: f32 = 56.0;
+pub const FORM_FIELD_WIDTH: f32 = 90.0;
+pub const WIDE_FIELD_WIDTH: f32 = 320.0;
+pub const SECTION_GAP: f32 = 10.0;
+pub const PANEL_MARGIN: Margin = Margin::symmetric(12, 8);
+
+pub fn apply(ctx: &eframe::egui::Context) {
+    ctx.set_theme(eframe::egui::Theme::Light);
+    ctx.global_style_mut(|style| {
+        style.spacing.item_spacing = Vec2::new(8.0, 6.0);
+        style.spacing.button_padding = Vec2::new(8.0, 3.0);
+        style.visuals.widgets.noninteractive.fg_stroke = Stroke::new(1.0, NORMAL);
+    });
+}

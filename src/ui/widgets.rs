@@ -1,0 +1,35 @@
+//! Small shared widgets: labelled fields, field messages, flag-marked values.
+
+use eframe::egui::{self, Response, RichText, Ui};
+
+use super::theme;
+use crate::domain::Flag;
+
+/// A label and a single-line text field tied to it (screen readers and
+/// tests find the field by the label's text). Draws two grid cells.
+pub fn labelled_text(ui: &mut Ui, label: &str, text: &mut String, width: f32) -> Response {
+    let label = ui.label(label);
+    ui.add(egui::TextEdit::singleline(text).desired_width(width))
+        .labelled_by(label.id)
+}
+
+/// A field's message in the error color, or nothing.
+pub fn field_message(ui: &mut Ui, message: Option<&str>) {
+    if let Some(m) = message {
+        ui.label(RichText::new(m).color(theme::ERROR));
+    }
+}
+
+/// Color of a value with this flag; the flag letter is always written too.
+pub fn flag_color(flag: Flag) -> egui::Color32 {
+    match flag {
+        Flag::High => theme::HIGH,
+        Flag::Low => theme::LOW,
+        Flag::Normal => theme::NORMAL,
+    }
+}
+
+/// Muted secondary text (units, hints).
+pub fn muted(ui: &mut Ui, text: impl Into<String>) -> Response {
+    ui.label(RichText::new(text.into()).color(theme::MUTED))
+}
