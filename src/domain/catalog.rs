@@ -156,7 +156,7 @@ impl Scale {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum MeasureKind {
-    Lab(LabSpec),
+    Lab(Box<LabSpec>),
     Symptom(Scale),
 }
 
@@ -336,7 +336,7 @@ impl Catalog {
             measures.push(Measure {
                 code: lab.code,
                 name: lab.name,
-                kind: MeasureKind::Lab(LabSpec {
+                kind: MeasureKind::Lab(Box::new(LabSpec {
                     group: lab.group,
                     loinc: lab.loinc,
                     unit: lab.unit,
@@ -345,7 +345,7 @@ impl Catalog {
                     plausible: lab.plausible,
                     decimals: lab.decimals,
                     si: lab.si,
-                }),
+                })),
             });
         }
         for symptom in raw.symptom {

@@ -44,7 +44,7 @@ pub enum Action {
 }
 
 pub enum Screen {
-    Patients(PatientsScreen),
+    Patients(Box<PatientsScreen>),
     Patient(Box<PatientScreen>),
 }
 
@@ -70,7 +70,7 @@ impl ClinilogApp {
             store,
             catalog,
             prefs,
-            screen: Screen::Patients(PatientsScreen::default()),
+            screen: Screen::Patients(Box::default()),
             status: None,
             today: None,
         };
@@ -108,9 +108,9 @@ impl ClinilogApp {
 
     fn show_patients(&mut self) {
         match self.store.patient_summaries() {
-            Ok(rows) => self.screen = Screen::Patients(PatientsScreen::new(rows)),
+            Ok(rows) => self.screen = Screen::Patients(Box::new(PatientsScreen::new(rows))),
             Err(e) => {
-                self.screen = Screen::Patients(PatientsScreen::default());
+                self.screen = Screen::Patients(Box::default());
                 self.error(&e);
             }
         }

@@ -1,0 +1,218 @@
+//! The `clinilog` command as a process: demo, export, failures.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn clinilog(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clinilog"))
+        .args(args)
+        .output()
+        .expect("the clinilog binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn path_arg(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A failure: non-zero exit, one short line on stderr, no panic.
+fn assert_fails_cleanly(o: &Output, expect: &str) {
+    assert!(!o.status.success(), "expected failure, got success");
+    let err = stderr(o);
+    assert!(err.contains(expect), "stderr {err:?} lacks {expect:?}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn demo_then_export_gives_the_printed_bilirubin_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    let out = clinilog(&["demo", "--db", path_arg(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("DEMO-001"));
+
+    let out = clinilog(&["export", "--db", path_arg(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = stdout(&out);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "mrn,date,measure_code,measure_name,loinc,value,comparator,unit,reference_low,reference_high,flag,entry_id"
+        )
+    );
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
+    let bili: Vec<(String, String, String, String, String, String)> = rows
+        .iter()
+        .filter(|r| &r[2] == "bili_total")
+        .map(|r| {
+            (
+                r[1].into(),
+                r[5].into(),
+                r[7].into(),
+                r[10].into(),
+                r[4].into(),
+                r[8].to_string() + "-" + &r[9],
+            )
+        })
+        .collect();
+    let expect = |d: &str, v: &str| {
+        (
+            d.into(),
+            v.into(),
+            "mg/dL".into(),
+            "H".into(),
+            "1975-2".into(),
+            "0.0-1.0".into(),
+        )
+    };
+    assert_eq!(
+        bili,
+        vec![
+            expect("2025-07-19", "12.30"),
+            expect("2025-08-04", "6.50"),
+            expect("2025-08-19", "4.60")
+        ]
+    );
+    // Printed "up to 0.80" keeps an empty low limit.
+    let direct = rows.iter().find(|r| &r[2] == "bili_direct").unwrap();
+    assert_eq!((&direct[8], &direct[9], &direct[10]), ("", "0.80", "H"));
+    // ALP 151 within "up to 260": no flag.
+    let alp = rows.iter().find(|r| &r[2] == "alp").unwrap();
+    assert_eq!((&alp[5], &alp[10]), ("151", ""));
+}
+
+#[test]
+fn running_demo_twice_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let first = stdout(&clinilog(&["export", "--db", path_arg(&db)]));
+    let again = clinilog(&["demo", "--db", path_arg(&db)]);
+    assert!(again.status.success());
+    assert!(stdout(&again).contains("already there"));
+    let second = stdout(&clinilog(&["export", "--db", path_arg(&db)]));
+    assert_eq!(first, second);
+    assert!(first.lines().count() > 10);
+}
+
+#[test]
+fn export_to_a_file_for_one_patient() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    let csv_path = dir.path().join("out.csv");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let out = clinilog(&[
+        "export",
+        "--db",
+        path_arg(&db),
+        "--patient",
+        "DEMO-001",
+        "--out",
+        path_arg(&csv_path),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(
+        text.lines()
+            .skip(1)
+            .all(|l| l.starts_with("DEMO-001,2025-")),
+        "{text}"
+    );
+
+    let unknown = clinilog(&["export", "--db", path_arg(&db), "--patient", "NOPE"]);
+    assert_fails_cleanly(&unknown, "NOPE");
+}
+
+#[test]
+fn failures_exit_non_zero_with_a_short_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_dir = dir.path().join("no/such/dir/x.sqlite");
+    assert_fails_cleanly(
+        &clinilog(&["demo", "--db", path_arg(&missing_dir)]),
+        "folder does not exist",
+    );
+    assert_fails_cleanly(
+        &clinilog(&["export", "--db", path_arg(&missing_dir)]),
+        "no database file",
+    );
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "not a database, just text that is long enough to look like a file\n".repeat(4),
+    )
+    .unwrap();
+    let before = std::fs::read(&text).unwrap();
+    assert_fails_cleanly(
+        &clinilog(&["export", "--db", path_arg(&text)]),
+        "not a Clinilog database",
+    );
+    assert_fails_cleanly(
+        &clinilog(&["demo", "--db", path_arg(&text)]),
+        "not a Clinilog database",
+    );
+    assert_eq!(std::fs::read(&text).unwrap(), before);
+
+    let future = dir.path().join("future.sqlite");
+    assert!(
+        clinilog(&["demo", "--db", path_arg(&future)])
+            .status
+            .success()
+    );
+    rusqlite::Connection::open(&future)
+        .unwrap()
+        .pragma_update(None, "user_version", 42)
+        .unwrap();
+    let before = std::fs::read(&future).unwrap();
+    assert_fails_cleanly(
+        &clinilog(&["export", "--db", path_arg(&future)]),
+        "newer Clinilog",
+    );
+    assert_eq!(std::fs::read(&future).unwrap(), before);
+
+    let bad_out = dir.path().join("nowhere/out.csv");
+    let demo_db = dir.path().join("ok.sqlite");
+    assert!(
+        clinilog(&["demo", "--db", path_arg(&demo_db)])
+            .status
+            .success()
+    );
+    assert_fails_cleanly(
+        &clinilog(&[
+            "export",
+            "--db",
+            path_arg(&demo_db),
+            "--out",
+            path_arg(&bad_out),
+        ]),
+        "cannot write the CSV file",
+    );
+}
+
+#[test]
+fn help_documents_every_command_and_option() {
+    let out = clinilog(&["--help"]);
+    assert!(out.status.success());
+    let help = stdout(&out);
+    for word in ["demo", "export", "--db", "--demo"] {
+        assert!(help.contains(word), "--help lacks {word}:\n{help}");
+    }
+    let export_help = stdout(&clinilog(&["export", "--help"]));
+    for word in ["--patient", "--out", "mrn,date,measure_code"] {
+        assert!(
+            export_help.contains(word),
+            "export --help lacks {word}:\n{export_help}"
+        );
+    }
+}

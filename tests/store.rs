@@ -1,0 +1,338 @@
+//! The store on real temporary SQLite files: write, close, reopen, compare;
+//! refuse what is not ours and leave it untouched; audit every write.
+
+use std::fs;
+use std::path::Path;
+
+use clinilog::domain::{Catalog, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentKind};
+use clinilog::store::{Store, StoreError, schema};
+use jiff::civil::date;
+
+fn today() -> jiff::civil::Date {
+    date(2025, 9, 1)
+}
+
+fn patient_draft(mrn: &str) -> PatientDraft {
+    PatientDraft {
+        mrn: mrn.into(),
+        name: "Ana Diaz".into(),
+        birth_date: "1974-01-15".into(),
+        sex: Some(Sex::Female),
+        diagnosis: "Cirrhosis (MASH)".into(),
+        enrolled: "2025-07-19".into(),
+        notes: String::new(),
+    }
+}
+
+fn entry_draft(catalog: &Catalog, on: &str, values: &[(&str, &str)]) -> EntryDraft {
+    let mut d = EntryDraft::blank(catalog, Sex::Female, date(2025, 7, 19), "Dr Rao");
+    d.collected_on = on.into();
+    for (code, v) in values {
+        if let Some(l) = d.labs.iter_mut().find(|l| l.code == *code) {
+            l.value = (*v).into();
+        } else {
+            d.symptoms
+                .iter_mut()
+                .find(|s| s.code == *code)
+                .unwrap()
+                .value = (*v).into();
+        }
+    }
+    d
+}
+
+fn bytes(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap()
+}
+
+#[test]
+fn what_is_written_reads_back_equal_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let catalog = Catalog::builtin().unwrap();
+
+    let mut draft = entry_draft(
+        &catalog,
+        "2025-07-19",
+        &[("bili_total", "12.30"), ("afp", "<0,5"), ("fatigue", "8")],
+    );
+    let bili = draft
+        .labs
+        .iter_mut()
+        .find(|l| l.code == "bili_total")
+        .unwrap();
+    bili.ref_low = "0.0".into();
+    bili.ref_high = "1.0".into();
+    let entry_data = draft
+        .validate(&catalog, Sex::Female, date(1974, 1, 15), today())
+        .unwrap();
+    let mut treatment = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
+    treatment.kind = TreatmentKind::ExosomeInfusion;
+    treatment.product = "AF exosomes".into();
+    treatment.dose = "30".into();
+    treatment.dose_unit = "billion exosomes".into();
+    treatment.cycle = "1".into();
+    let treatment_data = treatment.validate(date(1974, 1, 15), today()).unwrap();
+
+    let (patient, entry, event) = {
+        let mut store = Store::open(&path).unwrap();
+        let patient = store
+            .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+            .unwrap();
+        let entry = store
+            .record_entry(patient.id, &entry_data, "Dr Rao")
+            .unwrap();
+        let event = store
+            .add_treatment(patient.id, &treatment_data, "Dr Rao")
+            .unwrap();
+        (patient, entry, event)
+    };
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.patient(patient.id).unwrap(), patient);
+    assert_eq!(
+        store.patient_by_mrn("MRN-1").unwrap(),
+        Some(patient.clone())
+    );
+    let entries = store.entries(patient.id).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].data, entry.data);
+    assert_eq!(
+        entries[0].data.lab("bili_total").unwrap().value.as_str(),
+        "12.30"
+    );
+    assert_eq!(entries[0].data.lab("afp").unwrap().value_text(), "<0.5");
+    assert_eq!(store.treatments(patient.id).unwrap(), vec![event]);
+    let summaries = store.patient_summaries().unwrap();
+    assert_eq!(summaries[0].last_entry, Some(date(2025, 7, 19)));
+    assert_eq!(summaries[0].entry_count, 1);
+}
+
+#[test]
+fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in [
+        dir.path().join("new.sqlite"),
+        dir.path().join("empty.sqlite"),
+    ] {
+        if path.ends_with("empty.sqlite") {
+            fs::write(&path, b"").unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), schema::latest_version());
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let app: i32 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(app, schema::APPLICATION_ID);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            tables,
+            [
+                "audit_log",
+                "entries",
+                "observations",
+                "patients",
+                "treatment_events"
+            ]
+        );
+        let index: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'observations_by_patient_measure_date'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(
+            index.contains("patient_id, measure_code, collected_on"),
+            "{index}"
+        );
+    }
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_byte_for_byte_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    drop(store);
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let before = bytes(&path);
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 99, .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("newer Clinilog") && msg.contains("future.sqlite") && !msg.contains('\n'),
+        "{msg}"
+    );
+    assert_eq!(bytes(&path), before);
+}
+
+#[test]
+fn files_that_are_not_clinilog_databases_are_refused_and_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    fs::write(&text, "weekly notes, not a database\n".repeat(10)).unwrap();
+    let foreign = dir.path().join("other.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&foreign).unwrap();
+        conn.execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);")
+            .unwrap();
+    }
+    for path in [&text, &foreign] {
+        let before = bytes(path);
+        let err = Store::open(path).unwrap_err();
+        assert!(matches!(err, StoreError::NotClinilog(_)), "{err:?}");
+        assert!(err.to_string().starts_with("not a Clinilog database"));
+        assert_eq!(bytes(path), before, "{} was changed", path.display());
+    }
+    let missing = dir.path().join("no/such/folder/clinic.sqlite");
+    let err = Store::open(&missing).unwrap_err();
+    assert!(matches!(err, StoreError::MissingDirectory(_)), "{err:?}");
+    assert!(!missing.exists());
+}
+
+#[test]
+fn every_write_appends_one_audit_row_with_who_and_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("audit.sqlite")).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let patient = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let data = entry_draft(&catalog, "2025-07-19", &[("alt", "60")])
+        .validate(&catalog, Sex::Female, date(1974, 1, 15), today())
+        .unwrap();
+    let entry = store.record_entry(patient.id, &data, "Nurse Kim").unwrap();
+    store
+        .void_entry(entry.id, "entered for the wrong patient", "Dr Rao")
+        .unwrap();
+
+    let log = store.audit_log(None).unwrap();
+    let actions: Vec<_> = log
+        .iter()
+        .map(|a| (a.action.as_str(), a.table.as_str(), a.user.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("create", "patients", "Dr Rao"),
+            ("create", "entries", "Nurse Kim"),
+            ("void", "entries", "Dr Rao")
+        ]
+    );
+    assert!(log[1].after_json.as_deref().unwrap().contains("\"60\""));
+    assert_eq!(
+        log[2].reason.as_deref(),
+        Some("entered for the wrong patient")
+    );
+    assert!(log[0].at_utc.ends_with('Z'), "{}", log[0].at_utc);
+    assert_eq!(
+        store.audit_log(Some(("entries", entry.id))).unwrap().len(),
+        2
+    );
+
+    // Voided: gone from the log, still in the file.
+    assert!(store.entries(patient.id).unwrap().is_empty());
+    assert_eq!(store.patient_summaries().unwrap()[0].entry_count, 0);
+    assert!(store.void_entry(entry.id, "again", "Dr Rao").is_err());
+    assert!(store.void_entry(entry.id, " ", "Dr Rao").is_err());
+}
+
+#[test]
+fn a_taken_mrn_is_refused_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("dup.sqlite")).unwrap();
+    let first = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let err = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::DuplicateMrn(ref m) if m == "MRN-1"),
+        "{err:?}"
+    );
+    assert_eq!(store.patient_summaries().unwrap().len(), 1);
+    assert_eq!(store.patient(first.id).unwrap(), first);
+    assert_eq!(
+        store.audit_log(None).unwrap().len(),
+        1,
+        "a refused write leaves no audit row"
+    );
+    assert!(
+        store
+            .create_patient(&patient_draft("MRN-2").validate(today()).unwrap(), " ")
+            .is_err()
+    );
+}
+
+#[test]
+fn clinical_rows_cannot_be_hard_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nodelete.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in [
+        "DELETE FROM patients",
+        "DELETE FROM audit_log",
+        "UPDATE audit_log SET user = 'x'",
+    ] {
+        let err = conn.execute(sql, []).unwrap_err().to_string();
+        assert!(
+            err.contains("never deleted") || err.contains("append-only"),
+            "{sql}: {err}"
+        );
+    }
+}
+
+#[test]
+fn export_data_lists_entries_oldest_first_and_rejects_unknown_mrn() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("export.sqlite")).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    let patient = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    for on in ["2025-08-04", "2025-07-19"] {
+        let data = entry_draft(&catalog, on, &[("alt", "60")])
+            .validate(&catalog, Sex::Female, date(1974, 1, 15), today())
+            .unwrap();
+        store.record_entry(patient.id, &data, "Dr Rao").unwrap();
+    }
+    let rows = store.patients_with_entries(Some("MRN-1")).unwrap();
+    let dates: Vec<_> = rows[0]
+        .1
+        .iter()
+        .map(|e| e.data.collected_on.to_string())
+        .collect();
+    assert_eq!(dates, ["2025-07-19", "2025-08-04"]);
+    assert!(matches!(
+        store.patients_with_entries(Some("NOPE")),
+        Err(StoreError::NotFound { .. })
+    ));
+}
