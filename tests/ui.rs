@@ -211,3 +211,25 @@ fn demo_patient_trends_show_a_plot_per_measure_and_treatments_are_listed() {
         "no plot for a measure never recorded"
     );
 }
+
+#[test]
+fn ctrl_s_saves_the_entry_from_inside_a_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    type_into(&mut h, "Albumin", "2,9");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    h.get_by_label("Log (6)");
+    h.get_by_label("Albumin (g/dL)");
+    h.get_by_label("2.9 L");
+    drop(h);
+    let store = Store::open(&path).unwrap();
+    let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+    let newest = &store.entries(id).unwrap()[0];
+    assert_eq!(newest.data.lab("albumin").unwrap().value.as_str(), "2.9");
+}

@@ -11,7 +11,7 @@ use jiff::civil::Date;
 
 use super::patients::FormOutcome;
 use super::theme;
-use super::widgets::{field_message, flag_color, labelled_text, muted};
+use super::widgets::{field_message, flag_color, labelled_text, muted, save_shortcut};
 use crate::domain::entry::{field, parse_lab_value};
 use crate::domain::validate::{message_for, parse_iso_date};
 use crate::domain::{Catalog, EntryData, EntryDraft, FieldError, Patient, ReferenceInterval};
@@ -255,7 +255,8 @@ pub fn entry_form_ui(
     }
     let mut outcome = FormOutcome::Editing;
     ui.horizontal(|ui| {
-        if ui.button("Save entry").clicked() {
+        let shortcut = save_shortcut(ui);
+        if ui.button("Save entry").on_hover_text("Ctrl+S").clicked() || shortcut {
             form.attempted = true;
             match validate(form, catalog, patient, today) {
                 Ok(data) => outcome = FormOutcome::Save(data),

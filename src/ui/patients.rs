@@ -5,7 +5,7 @@ use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
-use super::widgets::{field_message, labelled_text, muted};
+use super::widgets::{field_message, labelled_text, muted, save_shortcut};
 use super::{Action, theme};
 use crate::domain::patient::field;
 use crate::domain::validate::message_for;
@@ -245,7 +245,8 @@ fn patient_form_ui(
     }
     let mut outcome = FormOutcome::Editing;
     ui.horizontal(|ui| {
-        if ui.button("Save patient").clicked() {
+        let shortcut = save_shortcut(ui);
+        if ui.button("Save patient").on_hover_text("Ctrl+S").clicked() || shortcut {
             form.attempted = true;
             match form.draft.validate(today) {
                 Ok(data) => outcome = FormOutcome::Save(data),

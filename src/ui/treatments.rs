@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
 use super::patients::FormOutcome;
-use super::widgets::{field_message, labelled_text, muted};
+use super::widgets::{field_message, labelled_text, muted, save_shortcut};
 use super::{Action, theme};
 use crate::domain::treatment::field;
 use crate::domain::validate::message_for;
@@ -195,7 +195,13 @@ fn treatment_form_ui(
     }
     let mut outcome = FormOutcome::Editing;
     ui.horizontal(|ui| {
-        if ui.button("Save treatment").clicked() {
+        let shortcut = save_shortcut(ui);
+        if ui
+            .button("Save treatment")
+            .on_hover_text("Ctrl+S")
+            .clicked()
+            || shortcut
+        {
             form.attempted = true;
             match form.draft.validate(birth, today) {
                 Ok(data) => outcome = FormOutcome::Save(data),

@@ -176,7 +176,6 @@ fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id, index: 
         .y_axis_label(s.unit.clone())
         .x_axis_label("collection date")
         .default_x_bounds(model.x_range.0, model.x_range.1)
-        .include_y(0.0)
         .include_y(y_hi * 1.1)
         .include_y(y_lo)
         .allow_scroll(false)
@@ -237,33 +236,42 @@ fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id, index: 
                     .width(1.5)
                     .allow_band(false),
             );
-            for p in &s.points {
-                let at = [day_number(p.date), p.value];
-                let (shape, radius) = match p.flag {
-                    Flag::High => (MarkerShape::Up, 6.0),
-                    Flag::Low => (MarkerShape::Down, 6.0),
-                    Flag::Normal => (MarkerShape::Circle, 4.0),
-                };
-                let marker_color = match p.flag {
-                    Flag::Normal => color,
-                    f => super::widgets::flag_color(f),
-                };
-                plot_ui.points(
-                    Points::new(s.name.clone(), PlotPoints::new(vec![at]))
-                        .shape(shape)
-                        .radius(radius)
-                        .filled(p.comparator.is_none())
-                        .color(marker_color),
-                );
-                if p.flag != Flag::Normal {
-                    plot_ui.text(
-                        Text::new(
-                            s.name.clone(),
-                            PlotPoint::new(at[0], at[1]),
-                            RichText::new(p.flag.letter()).strong(),
-                        )
-                        .anchor(egui::Align2::LEFT_BOTTOM)
-                        .color(marker_color),
+            // One item per marker style, not per point: a busy patient has hundreds.
+            for flag in [Flag::Normal, Flag::High, Flag::Low] {
+                for open in [false, true] {
+                    let at: Vec<[f64; 2]> = s
+                        .points
+                        .iter()
+                        .filter(|p| p.flag == flag && p.comparator.is_some() == open)
+                        .map(|p| [day_number(p.date), p.value])
+                        .collect();
+                    if at.is_empty() {
+                        continue;
+                    }
+                    let (shape, radius, marker_color) = match flag {
+                        Flag::High => (MarkerShape::Up, 6.0, theme::HIGH),
+                        Flag::Low => (MarkerShape::Down, 6.0, theme::LOW),
+                        Flag::Normal => (MarkerShape::Circle, 4.0, color),
+                    };
+                    if flag != Flag::Normal {
+                        for [x, y] in &at {
+                            plot_ui.text(
+                                Text::new(
+                                    s.name.clone(),
+                                    PlotPoint::new(*x, *y),
+                                    RichText::new(flag.letter()).strong(),
+                                )
+                                .anchor(egui::Align2::LEFT_BOTTOM)
+                                .color(marker_color),
+                            );
+                        }
+                    }
+                    plot_ui.points(
+                        Points::new(s.name.clone(), PlotPoints::new(at))
+                            .shape(shape)
+                            .radius(radius)
+                            .filled(!open)
+                            .color(marker_color),
                     );
                 }
             }

@@ -33,3 +33,10 @@ pub fn flag_color(flag: Flag) -> egui::Color32 {
 pub fn muted(ui: &mut Ui, text: impl Into<String>) -> Response {
     ui.label(RichText::new(text.into()).color(theme::MUTED))
 }
+
+/// Whether Ctrl+S (Cmd+S on macOS) was pressed this frame; consumes it.
+/// It is meant to fire from inside a text field: it saves the open form.
+pub fn save_shortcut(ui: &Ui) -> bool {
+    let shortcut = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
+    ui.input_mut(|i| i.consume_shortcut(&shortcut))
+}
