@@ -336,3 +336,25 @@ fn export_data_lists_entries_oldest_first_and_rejects_unknown_mrn() {
         Err(StoreError::NotFound { .. })
     ));
 }
+
+#[test]
+fn a_file_left_by_a_crash_opens_with_what_its_write_ahead_log_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crashed.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    // No clean close: the schema and the patient stay in the -wal file,
+    // and the main file's header still reads as an empty database.
+    std::mem::forget(store);
+    let header = bytes(&path);
+    assert_eq!(
+        &header[68..72],
+        &[0, 0, 0, 0],
+        "test premise: header not yet checkpointed"
+    );
+
+    let store = Store::open(&path).unwrap();
+    assert!(store.patient_by_mrn("MRN-1").unwrap().is_some());
+}

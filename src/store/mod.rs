@@ -15,7 +15,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 pub use records::{AuditRecord, PatientSummary};
 use schema::{APPLICATION_ID, MIGRATIONS, latest_version};
@@ -64,13 +64,9 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// What the first 100 bytes of a SQLite file say.
-struct Header {
-    user_version: i64,
-    application_id: i32,
-}
-
-fn read_header(path: &Path) -> Result<Option<Header>, StoreError> {
+/// The application id in a SQLite file's header, or `NotClinilog` when the
+/// file does not start like a SQLite database. Empty files give `None`.
+fn header_application_id(path: &Path) -> Result<Option<i32>, StoreError> {
     let io = |source| StoreError::Io {
         source,
         path: path.to_owned(),
@@ -84,11 +80,55 @@ fn read_header(path: &Path) -> Result<Option<Header>, StoreError> {
     if buf.len() < 100 || !buf.starts_with(b"SQLite format 3\0") {
         return Err(StoreError::NotClinilog(path.to_owned()));
     }
-    let be = |at: usize| i32::from_be_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]);
-    Ok(Some(Header {
-        user_version: i64::from(be(60)),
-        application_id: be(68),
-    }))
+    Ok(Some(i32::from_be_bytes([
+        buf[68], buf[69], buf[70], buf[71],
+    ])))
+}
+
+fn wal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// Asks SQLite, on a read-only connection, whose file this is. The header
+/// alone is not enough: after a crash the newest pages, even the first
+/// migration, may still be in the write-ahead log.
+fn check_existing(path: &Path) -> Result<(), StoreError> {
+    let not_ours = || StoreError::NotClinilog(path.to_owned());
+    if let Some(app) = header_application_id(path)?
+        && app != 0
+        && app != APPLICATION_ID
+    {
+        return Err(not_ours());
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let probe = Connection::open_with_flags(path, flags).map_err(|_| not_ours())?;
+    let ask = |sql: &str| {
+        probe
+            .query_row(sql, [], |r| r.get::<_, i64>(0))
+            .map_err(|_| not_ours())
+    };
+    let application_id = ask("PRAGMA application_id")?;
+    let user_version = ask("PRAGMA user_version")?;
+    let objects = ask("SELECT count(*) FROM sqlite_master")?;
+    drop(probe);
+    if application_id == i64::from(APPLICATION_ID) {
+        if user_version > latest_version() {
+            return Err(StoreError::NewerSchema {
+                found: user_version,
+                supported: latest_version(),
+                path: path.to_owned(),
+            });
+        }
+        return Ok(());
+    }
+    // A SQLite file with nothing in it (a first run stopped before its
+    // first migration committed) is as good as new.
+    if application_id == 0 && user_version == 0 && objects == 0 {
+        return Ok(());
+    }
+    Err(not_ours())
 }
 
 impl Store {
@@ -105,24 +145,11 @@ impl Store {
         if path.is_dir() {
             return Err(StoreError::IsADirectory(path));
         }
-        let existing = if path.exists() {
-            read_header(&path)?
-        } else {
-            None
-        };
-        if let Some(h) = &existing {
-            check_identity(&path, h.application_id, h.user_version)?;
+        let has_content = |p: &Path| fs::metadata(p).map(|m| m.len() > 0).unwrap_or(false);
+        if has_content(&path) || has_content(&wal_path(&path)) {
+            check_existing(&path)?;
         }
         let conn = Connection::open(&path)?;
-        if existing.is_some() {
-            // The header can lag behind a write-ahead log: ask SQLite too,
-            // still before writing anything.
-            let app: i32 = conn
-                .query_row("PRAGMA application_id", [], |r| r.get(0))
-                .map_err(|_| StoreError::NotClinilog(path.clone()))?;
-            let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            check_identity(&path, app, version)?;
-        }
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -158,18 +185,4 @@ impl Store {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
-}
-
-fn check_identity(path: &Path, application_id: i32, user_version: i64) -> Result<(), StoreError> {
-    if application_id != APPLICATION_ID {
-        return Err(StoreError::NotClinilog(path.to_owned()));
-    }
-    if user_version > latest_version() {
-        return Err(StoreError::NewerSchema {
-            found: user_version,
-            supported: latest_version(),
-            path: path.to_owned(),
-        });
-    }
-    Ok(())
 }

@@ -131,18 +131,21 @@ pub fn entry_form_ui(
                 let name = ui.label(&measure.name);
                 ui.add(
                     egui::TextEdit::singleline(&mut line.value)
-                        .desired_width(theme::FORM_FIELD_WIDTH),
+                        .desired_width(theme::FORM_FIELD_WIDTH)
+                        .min_size(egui::vec2(theme::FORM_FIELD_WIDTH, 0.0)),
                 )
                 .labelled_by(name.id);
                 muted(ui, &spec.unit);
                 ui.add(
                     egui::TextEdit::singleline(&mut line.ref_low)
-                        .desired_width(theme::FORM_FIELD_WIDTH * 0.7),
+                        .desired_width(theme::FORM_FIELD_WIDTH * 0.7)
+                        .min_size(egui::vec2(theme::FORM_FIELD_WIDTH * 0.7, 0.0)),
                 )
                 .accessible_name(format!("{} reference low", measure.name));
                 ui.add(
                     egui::TextEdit::singleline(&mut line.ref_high)
-                        .desired_width(theme::FORM_FIELD_WIDTH * 0.7),
+                        .desired_width(theme::FORM_FIELD_WIDTH * 0.7)
+                        .min_size(egui::vec2(theme::FORM_FIELD_WIDTH * 0.7, 0.0)),
                 )
                 .accessible_name(format!("{} reference high", measure.name));
                 muted(ui, spec.default_reference(patient.data.sex).describe());
@@ -201,7 +204,8 @@ pub fn entry_form_ui(
                 let name = ui.label(&measure.name);
                 ui.add(
                     egui::TextEdit::singleline(&mut line.value)
-                        .desired_width(theme::FORM_FIELD_WIDTH * 0.7),
+                        .desired_width(theme::FORM_FIELD_WIDTH * 0.7)
+                        .min_size(egui::vec2(theme::FORM_FIELD_WIDTH * 0.7, 0.0)),
                 )
                 .labelled_by(name.id);
                 muted(ui, scale.hint());
@@ -232,7 +236,8 @@ pub fn entry_form_ui(
             ui.add(
                 egui::TextEdit::multiline(&mut form.draft.note)
                     .desired_rows(2)
-                    .desired_width(theme::WIDE_FIELD_WIDTH * 1.5),
+                    .desired_width(theme::WIDE_FIELD_WIDTH * 1.5)
+                    .min_size(egui::vec2(theme::WIDE_FIELD_WIDTH * 1.5, 0.0)),
             )
             .labelled_by(note.id);
             ui.label("");

@@ -264,7 +264,7 @@ impl ClinilogApp {
         let clinician = self.prefs.clinician.clone();
         let action = egui::CentralPanel::default()
             .show(ui, |ui| match &mut self.screen {
-                Screen::Patients(s) => s.ui(ui, today),
+                Screen::Patients(s) => s.ui(ui, today, &clinician),
                 Screen::Patient(s) => s.ui(ui, &self.catalog, today, &clinician),
             })
             .inner;

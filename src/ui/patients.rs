@@ -60,7 +60,7 @@ impl PatientsScreen {
         })
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, today: Date) -> Option<Action> {
+    pub fn ui(&mut self, ui: &mut Ui, today: Date, clinician: &str) -> Option<Action> {
         let mut action = None;
         ui.horizontal(|ui| {
             ui.heading("Patients");
@@ -70,6 +70,14 @@ impl PatientsScreen {
             }
         });
         ui.add_space(theme::SECTION_GAP);
+        if clinician.trim().is_empty() {
+            ui.label(
+                RichText::new(
+                    "Enter your name under Clinician (top right): every change is signed with it.",
+                )
+                .color(theme::ERROR),
+            );
+        }
         if let Some(form) = &mut self.form {
             match patient_form_ui(ui, form, today) {
                 FormOutcome::Save(data) => action = Some(Action::CreatePatient(data)),
@@ -179,7 +187,7 @@ fn patient_form_ui(
     form: &mut PatientForm,
     today: Date,
 ) -> FormOutcome<crate::domain::PatientData> {
-    ui.label(RichText::new("New patient").strong());
+    ui.label(RichText::new("New patient").strong().size(16.0));
     form.errors = form.draft.validate(today).err().unwrap_or_default();
     let show = |key: &str| {
         if form.attempted {

@@ -9,8 +9,12 @@ use crate::domain::Flag;
 /// tests find the field by the label's text). Draws two grid cells.
 pub fn labelled_text(ui: &mut Ui, label: &str, text: &mut String, width: f32) -> Response {
     let label = ui.label(label);
-    ui.add(egui::TextEdit::singleline(text).desired_width(width))
-        .labelled_by(label.id)
+    ui.add(
+        egui::TextEdit::singleline(text)
+            .desired_width(width)
+            .min_size(egui::vec2(width, 0.0)),
+    )
+    .labelled_by(label.id)
 }
 
 /// A field's message in the error color, or nothing.
