@@ -11,7 +11,9 @@ use jiff::civil::Date;
 
 use super::patients::FormOutcome;
 use super::theme;
-use super::widgets::{field_message, flag_color, labelled_text, muted, save_shortcut};
+use super::widgets::{
+    field_message, flag_color, labelled_date, labelled_text, muted, save_shortcut,
+};
 use crate::domain::entry::{field, parse_lab_value};
 use crate::domain::validate::{message_for, parse_iso_date};
 use crate::domain::{Catalog, EntryData, EntryDraft, FieldError, Patient, ReferenceInterval};
@@ -72,12 +74,7 @@ pub fn entry_form_ui(
         .num_columns(3)
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
-            labelled_text(
-                ui,
-                "Collection date",
-                &mut form.draft.collected_on,
-                theme::FORM_FIELD_WIDTH * 1.2,
-            );
+            labelled_date(ui, "Collection date", &mut form.draft.collected_on);
             ui.horizontal(|ui| {
                 if let Some(d) = parse_iso_date(form.draft.collected_on.trim()) {
                     form.picker_date = d;
@@ -93,7 +90,6 @@ pub fn entry_form_ui(
                 if form.picker_date != before {
                     form.draft.collected_on = form.picker_date.to_string();
                 }
-                muted(ui, "YYYY-MM-DD");
                 field_message(ui, message(field::DATE, true).as_deref());
             });
             ui.end_row();

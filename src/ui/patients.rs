@@ -5,7 +5,7 @@ use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
-use super::widgets::{field_message, labelled_text, muted, save_shortcut};
+use super::widgets::{field_message, labelled_date, labelled_text, muted, save_shortcut};
 use super::{Action, theme};
 use crate::domain::patient::field;
 use crate::domain::validate::message_for;
@@ -207,16 +207,8 @@ fn patient_form_ui(
             labelled_text(ui, "Name", &mut d.name, theme::WIDE_FIELD_WIDTH);
             field_message(ui, show(field::NAME));
             ui.end_row();
-            labelled_text(
-                ui,
-                "Birth date",
-                &mut d.birth_date,
-                theme::FORM_FIELD_WIDTH * 1.2,
-            );
-            ui.horizontal(|ui| {
-                muted(ui, "YYYY-MM-DD");
-                field_message(ui, show(field::BIRTH_DATE));
-            });
+            labelled_date(ui, "Birth date", &mut d.birth_date);
+            field_message(ui, show(field::BIRTH_DATE));
             ui.end_row();
             let sex_label = ui.label("Sex");
             let selected = d.sex.map_or("choose", Sex::label);
@@ -234,16 +226,8 @@ fn patient_form_ui(
             labelled_text(ui, "Diagnosis", &mut d.diagnosis, theme::WIDE_FIELD_WIDTH);
             muted(ui, "diagnosis or etiology");
             ui.end_row();
-            labelled_text(
-                ui,
-                "Enrollment date",
-                &mut d.enrolled,
-                theme::FORM_FIELD_WIDTH * 1.2,
-            );
-            ui.horizontal(|ui| {
-                muted(ui, "YYYY-MM-DD");
-                field_message(ui, show(field::ENROLLED));
-            });
+            labelled_date(ui, "Enrollment date", &mut d.enrolled);
+            field_message(ui, show(field::ENROLLED));
             ui.end_row();
             labelled_text(ui, "Notes", &mut d.notes, theme::WIDE_FIELD_WIDTH);
             ui.end_row();

@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
 use super::patients::FormOutcome;
-use super::widgets::{field_message, labelled_text, muted, save_shortcut};
+use super::widgets::{field_message, labelled_date, labelled_text, muted, save_shortcut};
 use super::{Action, theme};
 use crate::domain::treatment::field;
 use crate::domain::validate::message_for;
@@ -134,11 +134,8 @@ fn treatment_form_ui(
         .num_columns(3)
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
-            labelled_text(ui, "Date", &mut d.date, theme::FORM_FIELD_WIDTH * 1.2);
-            ui.horizontal(|ui| {
-                muted(ui, "YYYY-MM-DD");
-                field_message(ui, show(field::DATE));
-            });
+            labelled_date(ui, "Date", &mut d.date);
+            field_message(ui, show(field::DATE));
             ui.end_row();
             let kind_label = ui.label("Kind");
             egui::ComboBox::from_id_salt("treatment_kind")
