@@ -74,7 +74,7 @@ fn create_a_patient_record_an_entry_and_find_it_in_the_log_and_the_file() {
     h.get_by_label_contains("No entries yet");
     click(&mut h, "New entry");
     type_into(&mut h, "Total bilirubin", "12,30");
-    h.get_by_label_contains("reads as 12.30 mg/dL H");
+    h.get_by_label("reads as 12.30 mg/dL: H, above the interval");
     type_into(&mut h, "Direct bilirubin", "9.80");
     type_into(&mut h, "Fatigue", "7");
     click(&mut h, "Save entry");

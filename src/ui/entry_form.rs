@@ -11,9 +11,7 @@ use jiff::civil::Date;
 
 use super::patients::FormOutcome;
 use super::theme;
-use super::widgets::{
-    field_message, flag_color, labelled_date, labelled_text, muted, save_shortcut,
-};
+use super::widgets::{field_message, labelled_date, labelled_text, muted, save_shortcut};
 use crate::domain::entry::{field, parse_lab_value};
 use crate::domain::validate::{message_for, parse_iso_date};
 use crate::domain::{Catalog, EntryData, EntryDraft, FieldError, Patient, ReferenceInterval};
@@ -159,14 +157,18 @@ pub fn entry_form_ui(
                                 high: crate::domain::Decimal::parse(&line.ref_high).ok(),
                             };
                             let flag = reference.flag(value.value(), comparator);
+                            let verdict = match flag {
+                                crate::domain::Flag::High => "H, above the interval",
+                                crate::domain::Flag::Low => "L, below the interval",
+                                crate::domain::Flag::Normal => "within the interval",
+                            };
                             let shown = format!(
-                                "reads as {}{} {} {}",
+                                "reads as {}{} {}: {verdict}",
                                 comparator.map_or("", |c| c.as_str()),
                                 value,
                                 spec.unit,
-                                flag.letter()
                             );
-                            ui.label(RichText::new(shown.trim_end()).color(flag_color(flag)));
+                            ui.label(RichText::new(shown).color(theme::MUTED));
                         } else {
                             ui.label("");
                         }

@@ -31,6 +31,8 @@ pub const PLOT_Y_AXIS_WIDTH: f32 = 56.0;
 pub const FORM_FIELD_WIDTH: f32 = 90.0;
 pub const DATE_FIELD_WIDTH: f32 = 110.0;
 pub const WIDE_FIELD_WIDTH: f32 = 320.0;
+/// Field messages wrap at this width so they stay on screen beside the field.
+pub const MESSAGE_WIDTH: f32 = 460.0;
 pub const SECTION_GAP: f32 = 10.0;
 pub const PANEL_MARGIN: Margin = Margin::symmetric(12, 8);
 

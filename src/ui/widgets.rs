@@ -34,7 +34,10 @@ pub fn labelled_date(ui: &mut Ui, label: &str, text: &mut String) -> Response {
 /// A field's message in the error color, or nothing.
 pub fn field_message(ui: &mut Ui, message: Option<&str>) {
     if let Some(m) = message {
-        ui.label(RichText::new(m).color(theme::ERROR));
+        ui.scope(|ui| {
+            ui.set_max_width(theme::MESSAGE_WIDTH);
+            ui.add(egui::Label::new(RichText::new(m).color(theme::ERROR)).wrap());
+        });
     }
 }
 
