@@ -29,6 +29,16 @@ pub struct CatalogError {
     pub problem: String,
 }
 
+/// A UCUM unit written for a reader: `10*3/uL` as `10^3/uL`, the INR's
+/// annotation `{INR}` as `ratio`. Stored and exported units stay UCUM.
+pub fn display_unit(ucum: &str) -> String {
+    match ucum {
+        "{INR}" => "ratio".to_owned(),
+        "{score}" => "score".to_owned(),
+        u => u.replace("10*", "10^"),
+    }
+}
+
 /// A lower and an upper limit, either of which may be absent.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -187,7 +197,7 @@ impl Measure {
     /// Name with unit for a column header or an axis: `Total bilirubin (mg/dL)`.
     pub fn label_with_unit(&self) -> String {
         match &self.kind {
-            MeasureKind::Lab(spec) => format!("{} ({})", self.name, spec.unit),
+            MeasureKind::Lab(spec) => format!("{} ({})", self.name, display_unit(&spec.unit)),
             MeasureKind::Symptom(_) => self.name.clone(),
         }
     }
@@ -477,6 +487,23 @@ mod tests {
         assert_eq!(
             catalog.measure("edema").and_then(Measure::scale),
             Some(Scale::EdemaPitting)
+        );
+    }
+
+    #[test]
+    fn units_are_written_for_readers_and_stored_as_ucum() {
+        let catalog = Catalog::builtin().unwrap();
+        let label = |code: &str| catalog.measure(code).unwrap().label_with_unit();
+        assert_eq!(label("inr"), "INR (ratio)");
+        assert_eq!(label("platelets"), "Platelets (10^3/uL)");
+        assert_eq!(label("bili_total"), "Total bilirubin (mg/dL)");
+        assert_eq!(
+            catalog
+                .measure("platelets")
+                .and_then(Measure::lab)
+                .unwrap()
+                .unit,
+            "10*3/uL"
         );
     }
 

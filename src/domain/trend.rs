@@ -5,7 +5,7 @@
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
 
-use super::catalog::{Catalog, LabSpec};
+use super::catalog::{Catalog, LabSpec, display_unit};
 use super::entry::{Comparator, Entry, Flag, Origin, ReferenceInterval};
 use super::patient::Sex;
 
@@ -93,7 +93,7 @@ pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex) -> Vec<Series>
                 flag: lab.flag,
                 low: lab.reference.low.as_ref().map(|d| d.value() * f),
                 high: lab.reference.high.as_ref().map(|d| d.value() * f),
-                reference_text: format!("{} {}", lab.reference.describe(), lab.unit),
+                reference_text: format!("{} {}", lab.reference.describe(), display_unit(&lab.unit)),
                 origin,
             });
         }

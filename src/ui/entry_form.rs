@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use super::patients::FormOutcome;
 use super::theme;
 use super::widgets::{field_message, labelled_date, labelled_text, muted, save_shortcut};
+use crate::domain::catalog::display_unit;
 use crate::domain::entry::{field, parse_lab_value};
 use crate::domain::validate::{message_for, parse_iso_date};
 use crate::domain::{Catalog, EntryData, EntryDraft, FieldError, Patient, ReferenceInterval};
@@ -129,7 +130,7 @@ pub fn entry_form_ui(
                         .min_size(egui::vec2(theme::FORM_FIELD_WIDTH, 0.0)),
                 )
                 .labelled_by(name.id);
-                muted(ui, &spec.unit);
+                muted(ui, display_unit(&spec.unit));
                 ui.add(
                     egui::TextEdit::singleline(&mut line.ref_low)
                         .desired_width(theme::FORM_FIELD_WIDTH * 0.7)

@@ -15,7 +15,11 @@ pub const OK: Color32 = Color32::from_rgb(0x1E, 0x7A, 0x3C);
 /// Secondary text: units, hints, calculated values.
 pub const MUTED: Color32 = Color32::from_rgb(0x5A, 0x5A, 0x5A);
 /// Reference band behind plots.
-pub const BAND: Color32 = Color32::from_rgba_premultiplied(0x2E, 0x8B, 0x57, 0x28);
+pub const BAND: Color32 = Color32::from_rgba_premultiplied(0x0C, 0x23, 0x16, 0x40);
+/// Plot grid lines: light, so data and bands stand out.
+pub const GRID: Color32 = Color32::from_gray(190);
+/// H/L and cycle labels inside plots.
+pub const PLOT_LABEL_SIZE: f32 = 13.0;
 /// Treatment event lines.
 pub const TREATMENT: Color32 = Color32::from_rgb(0x7B, 0x3F, 0xA0);
 /// Series colors, in catalog order within a plot group.

@@ -12,6 +12,7 @@ use egui_plot::{
 
 use super::theme;
 use super::widgets::muted;
+use crate::domain::catalog::display_unit;
 use crate::domain::trend::{
     BandSegment, Series, band_segments, date_of_day, day_number, lab_series,
 };
@@ -42,6 +43,7 @@ pub struct TrendsModel {
 }
 
 const PAD_DAYS: f64 = 3.0;
+const MAX_LETTERED_POINTS: usize = 40;
 
 impl TrendsModel {
     pub fn build(
@@ -100,33 +102,63 @@ impl TrendsModel {
     }
 }
 
-/// Date ticks at least ~90 px apart: days, weeks, months or years.
+/// Date ticks at least ~90 px apart: every day, 2 days or week; beyond a
+/// month, on the first of every 1, 2, 3, 6, 12... months.
 fn date_grid(input: GridInput, width_px: f32) -> Vec<GridMark> {
     let (min, max) = input.bounds;
     let span = (max - min).max(1.0);
     let max_ticks = (f64::from(width_px) / 90.0).max(2.0);
-    let steps = [
-        1.0, 2.0, 7.0, 14.0, 30.0, 61.0, 91.0, 182.0, 365.0, 730.0, 1826.0,
-    ];
-    let step = steps
-        .into_iter()
-        .find(|s| span / s <= max_ticks)
-        .unwrap_or(3652.0);
-    let start = (min / step).ceil() * step;
     let mut marks = Vec::new();
-    let mut x = start;
-    while x <= max && marks.len() < 200 {
-        marks.push(GridMark {
-            value: x,
-            step_size: step,
-        });
-        x += step;
+    for step in [1.0, 2.0, 7.0, 14.0] {
+        if span / step <= max_ticks {
+            let mut x = (min / step).ceil() * step;
+            while x <= max {
+                marks.push(GridMark {
+                    value: x,
+                    step_size: step,
+                });
+                x += step;
+            }
+            return marks;
+        }
+    }
+    let months = [1, 2, 3, 6, 12, 24, 60, 120]
+        .into_iter()
+        .find(|m| span / (30.44 * f64::from(*m)) <= max_ticks)
+        .unwrap_or(240);
+    let (Some(first), Some(last)) = (date_of_day(min), date_of_day(max)) else {
+        return marks;
+    };
+    let mut month_index = i32::from(first.year()) * 12 + i32::from(first.month()) - 1;
+    month_index = month_index.div_euclid(months) * months;
+    let last_index = i32::from(last.year()) * 12 + i32::from(last.month()) - 1;
+    while month_index <= last_index {
+        let (y, m) = (month_index.div_euclid(12), month_index.rem_euclid(12) + 1);
+        if let (Ok(y), Ok(m)) = (i16::try_from(y), i8::try_from(m))
+            && let Ok(d) = jiff::civil::Date::new(y, m, 1)
+        {
+            let x = day_number(d);
+            if x >= min && x <= max {
+                marks.push(GridMark {
+                    value: x,
+                    step_size: 30.44 * f64::from(months),
+                });
+            }
+        }
+        month_index += months;
     }
     marks
 }
 
-fn date_label(x: f64) -> String {
-    date_of_day(x).map_or_else(String::new, |d| d.to_string())
+/// A tick label: the full date when days matter, `YYYY-MM` on a wide view.
+fn tick_label(x: f64, visible: &std::ops::RangeInclusive<f64>) -> String {
+    match date_of_day(x) {
+        Some(d) if visible.end() - visible.start() > 120.0 && d.day() == 1 => {
+            format!("{:04}-{:02}", d.year(), d.month())
+        }
+        Some(d) => d.to_string(),
+        None => String::new(),
+    }
 }
 
 pub fn trends_ui(ui: &mut Ui, model: &TrendsModel) {
@@ -148,19 +180,19 @@ pub fn trends_ui(ui: &mut Ui, model: &TrendsModel) {
     egui::ScrollArea::vertical()
         .id_salt("trends_scroll")
         .show(ui, |ui| {
-            for (i, plot) in model.plots.iter().enumerate() {
-                plot_ui(ui, plot, model, link, i);
+            for plot in &model.plots {
+                plot_ui(ui, plot, model, link);
                 ui.add_space(theme::SECTION_GAP);
             }
         });
 }
 
-fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id, index: usize) {
+fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id) {
     let s = &plot.series;
-    ui.label(RichText::new(format!("{} ({})", s.name, s.unit)).strong());
-    let color = theme::SERIES[index % theme::SERIES.len()];
+    let unit = display_unit(&s.unit);
+    ui.label(RichText::new(format!("{} ({unit})", s.name)).strong());
+    let color = theme::SERIES[0];
     let width = ui.available_width();
-    let unit = s.unit.clone();
     let points_for_hover = s.points.clone();
     let (y_lo, y_hi) = s
         .points
@@ -173,14 +205,15 @@ fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id, index: 
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .y_axis_min_width(theme::PLOT_Y_AXIS_WIDTH)
-        .y_axis_label(s.unit.clone())
+        .y_axis_label(unit.clone())
+        .grid_color(theme::GRID)
         .x_axis_label("collection date")
         .default_x_bounds(model.x_range.0, model.x_range.1)
         .include_y(y_hi * 1.1)
         .include_y(y_lo)
         .allow_scroll(false)
         .x_grid_spacer(move |input| date_grid(input, width))
-        .x_axis_formatter(|mark, _| date_label(mark.value))
+        .x_axis_formatter(|mark, range| tick_label(mark.value, range))
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint { position, .. } => {
                 let date = date_of_day(position.x)?;
@@ -192,7 +225,7 @@ fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id, index: 
                     p.reference_text
                 ))
             }
-            HoverPosition::Elsewhere { position } => Some(date_label(position.x)),
+            HoverPosition::Elsewhere { position } => date_of_day(position.x).map(|d| d.to_string()),
         })
         .show(ui, |plot_ui| {
             for band in &plot.bands {
@@ -220,7 +253,10 @@ fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id, index: 
                     Text::new(
                         t.detail.clone(),
                         PlotPoint::new(t.x, y_hi * 1.08),
-                        RichText::new(&t.label).strong(),
+                        RichText::new(&t.label)
+                            .strong()
+                            .size(theme::PLOT_LABEL_SIZE)
+                            .color(theme::TREATMENT),
                     )
                     .color(theme::TREATMENT),
                 );
@@ -253,13 +289,18 @@ fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id, index: 
                         Flag::Low => (MarkerShape::Down, 6.0, theme::LOW),
                         Flag::Normal => (MarkerShape::Circle, 4.0, color),
                     };
-                    if flag != Flag::Normal {
+                    // Letters beside every marker help a short series; on a long
+                    // one they pile up, and the triangles carry the flag alone.
+                    if flag != Flag::Normal && s.points.len() <= MAX_LETTERED_POINTS {
                         for [x, y] in &at {
                             plot_ui.text(
                                 Text::new(
                                     s.name.clone(),
                                     PlotPoint::new(*x, *y),
-                                    RichText::new(flag.letter()).strong(),
+                                    RichText::new(flag.letter())
+                                        .strong()
+                                        .size(theme::PLOT_LABEL_SIZE)
+                                        .color(marker_color),
                                 )
                                 .anchor(egui::Align2::LEFT_BOTTOM)
                                 .color(marker_color),
