@@ -98,6 +98,17 @@ impl Scale {
         }
     }
 
+    /// The range in a column header: `0-10`, `yes/no`, `grade 0-3`.
+    pub fn range(self) -> &'static str {
+        match self {
+            Scale::Rating0To10 => "0-10",
+            Scale::PresentAbsent => "yes/no",
+            Scale::AscitesIac => "grade 0-3",
+            Scale::WestHaven => "grade 0-4",
+            Scale::EdemaPitting => "0-4+",
+        }
+    }
+
     /// What the form shows beside the field: the values accepted.
     pub fn hint(self) -> &'static str {
         match self {
@@ -198,7 +209,7 @@ impl Measure {
     pub fn label_with_unit(&self) -> String {
         match &self.kind {
             MeasureKind::Lab(spec) => format!("{} ({})", self.name, display_unit(&spec.unit)),
-            MeasureKind::Symptom(_) => self.name.clone(),
+            MeasureKind::Symptom(scale) => format!("{} ({})", self.name, scale.range()),
         }
     }
 }
@@ -497,6 +508,8 @@ mod tests {
         assert_eq!(label("inr"), "INR (ratio)");
         assert_eq!(label("platelets"), "Platelets (10^3/uL)");
         assert_eq!(label("bili_total"), "Total bilirubin (mg/dL)");
+        assert_eq!(label("fatigue"), "Fatigue (0-10)");
+        assert_eq!(label("jaundice"), "Jaundice (skin/eyes) (yes/no)");
         assert_eq!(
             catalog
                 .measure("platelets")

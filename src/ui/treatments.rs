@@ -119,7 +119,7 @@ fn treatment_form_ui(
     patient: &Patient,
     today: Date,
 ) -> FormOutcome<TreatmentData> {
-    ui.label(RichText::new("Add treatment").strong());
+    ui.label(RichText::new("Add treatment").strong().size(16.0));
     let birth = patient.data.birth_date;
     form.errors = form.draft.validate(birth, today).err().unwrap_or_default();
     let show = |key: &str| {
