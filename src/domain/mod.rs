@@ -9,6 +9,8 @@ pub mod catalog;
 pub mod entry;
 pub mod number;
 pub mod patient;
+pub mod score_inputs;
+pub mod scores;
 pub mod treatment;
 pub mod trend;
 pub mod validate;
