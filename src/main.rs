@@ -9,8 +9,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+mod score_cmd;
+
 use clinilog::demo::{DemoOutcome, write_demo};
 use clinilog::domain::Catalog;
+use clinilog::domain::score_inputs::DEFAULT_CARRY_DAYS;
 use clinilog::interop::csv_export;
 use clinilog::store::Store;
 
@@ -46,6 +49,26 @@ enum Command {
         /// The database file (created if it does not exist).
         #[arg(long, value_name = "PATH")]
         db: PathBuf,
+    },
+    /// Compute one liver score from values given as options (see --help).
+    ///
+    /// Units: bilirubin and creatinine mg/dL, albumin g/dL, sodium mmol/L,
+    /// AST/ALT U/L, platelets 10^9/L; --si for umol/L and g/L.
+    Score(score_cmd::ScoreArgs),
+    /// Every score for every entry date of one patient.
+    Scores {
+        /// The database file (must exist).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// The patient, by MRN.
+        #[arg(long, value_name = "MRN")]
+        patient: String,
+        /// CSV instead of a readable table.
+        #[arg(long)]
+        csv: bool,
+        /// How many days a missing value may be carried from an earlier entry.
+        #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_CARRY_DAYS)]
+        carry_days: i64,
     },
     /// Export observations as CSV: one row per observation, values as printed.
     ///
@@ -98,6 +121,22 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Score(args)) => {
+            score_cmd::run_score(&args, &catalog, &mut io::stdout().lock())
+        }
+        Some(Command::Scores {
+            db,
+            patient,
+            csv,
+            carry_days,
+        }) => score_cmd::run_scores(
+            &db,
+            &patient,
+            csv,
+            carry_days,
+            &catalog,
+            &mut io::stdout().lock(),
+        ),
         Some(Command::Export { db, patient, out }) => {
             export(&db, patient.as_deref(), out.as_deref(), &catalog)
         }

@@ -216,3 +216,189 @@ fn help_documents_every_command_and_option() {
         );
     }
 }
+
+fn score_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["score"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = clinilog(&all);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    serde_json::from_str(stdout(&out).trim()).unwrap()
+}
+
+#[test]
+fn score_reproduces_every_public_test_vector() {
+    let v = score_json(&[
+        "meld",
+        "--bilirubin",
+        "1.9",
+        "--inr",
+        "1.2",
+        "--creatinine",
+        "1.3",
+    ]);
+    assert_eq!(v["value"], 13);
+    assert_eq!(v["score"], "meld");
+    assert!(v["class"].is_null());
+    assert!(v["version"].as_str().unwrap().contains("UNOS"));
+
+    let v = score_json(&[
+        "meld",
+        "--si",
+        "--inr",
+        "2.0",
+        "--bilirubin",
+        "54",
+        "--creatinine",
+        "170",
+    ]);
+    assert_eq!(v["value"], 25);
+    assert!((v["unrounded"].as_f64().unwrap() - 24.798).abs() < 0.0005);
+
+    let v = score_json(&[
+        "meld-na",
+        "--creatinine",
+        "1.0",
+        "--bilirubin",
+        "1.5",
+        "--inr",
+        "1.5",
+        "--sodium",
+        "135",
+    ]);
+    assert_eq!(v["value"], 15);
+
+    let v = score_json(&[
+        "meld3",
+        "--sex",
+        "male",
+        "--bilirubin",
+        "2.0",
+        "--creatinine",
+        "1.5",
+        "--inr",
+        "1.5",
+        "--sodium",
+        "137",
+        "--albumin",
+        "3.0",
+    ]);
+    assert_eq!(v["value"], 18);
+
+    let v = score_json(&[
+        "apri",
+        "--ast",
+        "38",
+        "--ast-uln",
+        "40",
+        "--platelets",
+        "150",
+    ]);
+    assert_eq!(v["value"], 0.63);
+
+    let v = score_json(&[
+        "child-pugh",
+        "--bilirubin",
+        "3.2",
+        "--albumin",
+        "2.6",
+        "--inr",
+        "2.0",
+        "--ascites",
+        "mild",
+        "--encephalopathy",
+        "grade1-2",
+    ]);
+    assert_eq!(
+        (v["value"].as_i64(), v["class"].as_str()),
+        (Some(12), Some("C"))
+    );
+
+    let v = score_json(&["albi", "--bilirubin", "1.0", "--albumin", "4.0"]);
+    assert_eq!(v["class"], "2");
+
+    let line = stdout(&clinilog(&[
+        "score",
+        "meld",
+        "--bilirubin",
+        "1,9",
+        "--inr",
+        "1.2",
+        "--creatinine",
+        "1.3",
+    ]));
+    assert!(line.starts_with("MELD = 13 (unrounded 13.409"), "{line}");
+    assert_eq!(line.lines().count(), 1);
+}
+
+#[test]
+fn score_names_a_missing_or_invalid_input() {
+    let out = clinilog(&["score", "meld-na", "--bilirubin", "2", "--inr", "1.1"]);
+    assert_fails_cleanly(
+        &out,
+        "missing creatinine (mg/dL) (--creatinine), sodium (mmol/L) (--sodium)",
+    );
+    let out = clinilog(&[
+        "score",
+        "meld",
+        "--bilirubin",
+        "2..1",
+        "--inr",
+        "1",
+        "--creatinine",
+        "1",
+    ]);
+    assert_fails_cleanly(
+        &out,
+        "--bilirubin: \"2..1\" has more than one decimal separator",
+    );
+    let out = clinilog(&[
+        "score", "fib4", "--age", "51", "--ast", "160", "--alt", "60",
+    ]);
+    assert_fails_cleanly(&out, "missing platelets (10^9/L) (--platelets)");
+}
+
+#[test]
+fn scores_lists_every_entry_of_a_patient() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let out = clinilog(&[
+        "scores",
+        "--db",
+        path_arg(&db),
+        "--patient",
+        "DEMO-001",
+        "--csv",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
+    assert_eq!(rows.len(), 5 * 8, "5 entries x 8 scores");
+    let ratio = rows
+        .iter()
+        .find(|r| &r[1] == "2025-07-19" && &r[3] == "ast-alt")
+        .unwrap();
+    assert_eq!(&ratio[4], "2.67");
+    let meld = rows
+        .iter()
+        .find(|r| &r[1] == "2025-07-19" && &r[3] == "meld")
+        .unwrap();
+    assert_eq!(&meld[7], "MELD not computed: missing INR");
+    // The week after: AST and ALT carried from the baseline report, and said so.
+    let carried = rows
+        .iter()
+        .find(|r| &r[1] == "2025-07-26" && &r[3] == "ast-alt")
+        .unwrap();
+    assert_eq!(&carried[4], "2.67");
+    assert!(
+        carried[8].contains("AST 160 U/L (carried from 2025-07-19)"),
+        "{}",
+        &carried[8]
+    );
+    assert_fails_cleanly(
+        &clinilog(&["scores", "--db", path_arg(&db), "--patient", "NOPE"]),
+        "no patient with MRN",
+    );
+}

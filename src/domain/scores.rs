@@ -289,6 +289,17 @@ fn positive(kind: ScoreKind, input: &'static str, value: f64) -> Result<f64, Sco
     }
 }
 
+/// A number for a breakdown line: at most 3 decimals, no trailing zeros.
+fn num(x: f64) -> String {
+    let t = format!("{x:.3}");
+    let t = t.trim_end_matches('0').trim_end_matches('.');
+    if t == "-0" {
+        "0".to_owned()
+    } else {
+        t.to_owned()
+    }
+}
+
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -337,7 +348,7 @@ fn meld_i(kind: ScoreKind, inputs: &ScoreInputs) -> Result<(f64, Vec<Term>), Sco
     let cr_detail = if dialysis {
         "dialysis: set to 4.0".to_owned()
     } else {
-        format!("{cr} mg/dL, used {c} (bounds 1.0-4.0)")
+        format!("{} mg/dL, used {} (bounds 1.0-4.0)", num(cr), num(c))
     };
     Ok((
         meld_i,
@@ -346,12 +357,12 @@ fn meld_i(kind: ScoreKind, inputs: &ScoreInputs) -> Result<(f64, Vec<Term>), Sco
             term(
                 "0.378 ln(bilirubin)",
                 t_b,
-                format!("{bili} mg/dL, used {b} (at least 1.0)"),
+                format!("{} mg/dL, used {} (at least 1.0)", num(bili), num(b)),
             ),
             term(
                 "1.120 ln(INR)",
                 t_i,
-                format!("{inr}, used {i} (at least 1.0)"),
+                format!("{}, used {} (at least 1.0)", num(inr), num(i)),
             ),
             term("constant", 0.643, ""),
             term("MELD(i)", meld_i, "sum"),
@@ -438,12 +449,12 @@ pub fn meld3(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
         term(
             "4.56 ln(bilirubin)",
             4.56 * b.ln(),
-            format!("{bili} mg/dL, used {b} (at least 1.0)"),
+            format!("{} mg/dL, used {} (at least 1.0)", num(bili), num(b)),
         ),
         term(
             "0.82 (137 - Na)",
             0.82 * (137.0 - n),
-            format!("{na} mmol/L, used {n} (bounds 125-137)"),
+            format!("{} mmol/L, used {} (bounds 125-137)", num(na), num(n)),
         ),
         term(
             "-0.24 (137 - Na) ln(bilirubin)",
@@ -453,7 +464,7 @@ pub fn meld3(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
         term(
             "9.09 ln(INR)",
             9.09 * i.ln(),
-            format!("{inr}, used {i} (at least 1.0)"),
+            format!("{}, used {} (at least 1.0)", num(inr), num(i)),
         ),
         term(
             "11.14 ln(creatinine)",
@@ -461,13 +472,13 @@ pub fn meld3(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
             if dialysis {
                 "dialysis: set to 3.0".to_owned()
             } else {
-                format!("{cr} mg/dL, used {c} (bounds 1.0-3.0)")
+                format!("{} mg/dL, used {} (bounds 1.0-3.0)", num(cr), num(c))
             },
         ),
         term(
             "1.85 (3.5 - albumin)",
             1.85 * (3.5 - a),
-            format!("{alb} g/dL, used {a} (bounds 1.5-3.5)"),
+            format!("{} g/dL, used {} (bounds 1.5-3.5)", num(alb), num(a)),
         ),
         term(
             "-1.83 (3.5 - albumin) ln(creatinine)",
@@ -553,17 +564,17 @@ pub fn child_pugh(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
             term(
                 "bilirubin points",
                 f64::from(bili_points),
-                format!("{bili} mg/dL (<2 / 2-3 / >3)"),
+                format!("{} mg/dL (<2 / 2-3 / >3)", num(bili)),
             ),
             term(
                 "albumin points",
                 f64::from(alb_points),
-                format!("{alb} g/dL (>3.5 / 2.8-3.5 / <2.8)"),
+                format!("{} g/dL (>3.5 / 2.8-3.5 / <2.8)", num(alb)),
             ),
             term(
                 "INR points",
                 f64::from(inr_points),
-                format!("{inr} (<1.7 / 1.7-2.3 / >2.3)"),
+                format!("{} (<1.7 / 1.7-2.3 / >2.3)", num(inr)),
             ),
             term("ascites points", f64::from(ascites_points), ascites.label()),
             term(
@@ -605,12 +616,12 @@ pub fn albi(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
             term(
                 "0.66 log10(bilirubin)",
                 t_b,
-                format!("{bili} mg/dL = {bili_umol:.1} umol/L (x 17.1)"),
+                format!("{} mg/dL = {bili_umol:.1} umol/L (x 17.1)", num(bili)),
             ),
             term(
                 "-0.085 albumin",
                 t_a,
-                format!("{alb} g/dL = {alb_g_l:.0} g/L (x 10)"),
+                format!("{} g/dL = {alb_g_l:.0} g/L (x 10)", num(alb)),
             ),
             term(
                 "grade cut points",
@@ -639,7 +650,11 @@ pub fn apri(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
         class: None,
         version: kind.version(),
         terms: vec![
-            term("AST / ULN", ast / uln, format!("{ast} / {uln} U/L")),
+            term(
+                "AST / ULN",
+                ast / uln,
+                format!("{} / {} U/L", num(ast), num(uln)),
+            ),
             term("platelets", plt, "10^9/L"),
             term("x 100 / platelets", unrounded, ""),
         ],
@@ -665,11 +680,15 @@ pub fn fib4(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
         class: None,
         version: kind.version(),
         terms: vec![
-            term("age x AST", age * ast, format!("{age} years x {ast} U/L")),
+            term(
+                "age x AST",
+                age * ast,
+                format!("{} years x {} U/L", num(age), num(ast)),
+            ),
             term(
                 "platelets x sqrt(ALT)",
                 plt * alt.sqrt(),
-                format!("{plt} x sqrt({alt})"),
+                format!("{} x sqrt({})", num(plt), num(alt)),
             ),
         ],
     })
@@ -690,7 +709,11 @@ pub fn ast_alt(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
         unrounded,
         class: None,
         version: kind.version(),
-        terms: vec![term("AST / ALT", unrounded, format!("{ast} / {alt} U/L"))],
+        terms: vec![term(
+            "AST / ALT",
+            unrounded,
+            format!("{} / {} U/L", num(ast), num(alt)),
+        )],
     })
 }
 
