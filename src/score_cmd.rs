@@ -8,11 +8,11 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use clinilog::domain::score_inputs::all_entry_scores;
+use clinilog::domain::Catalog;
+use clinilog::domain::score_inputs::{CalculatorDraft, all_entry_scores};
 use clinilog::domain::scores::{
     Ascites, Encephalopathy, ScoreError, ScoreInputs, ScoreKind, ScoreResult, compute,
 };
-use clinilog::domain::{Catalog, Decimal, Measure};
 use clinilog::store::Store;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -140,49 +140,23 @@ fn option_for(input: &str) -> &'static str {
     }
 }
 
-fn number(option: &str, raw: &Option<String>) -> Result<Option<f64>> {
-    raw.as_deref()
-        .map(|r| {
-            Decimal::parse(r)
-                .map(|d| d.value())
-                .map_err(|e| anyhow::anyhow!("{option}: {e}"))
-        })
-        .transpose()
-}
-
-fn si_factor(catalog: &Catalog, code: &str) -> Result<f64> {
-    catalog
-        .measure(code)
-        .and_then(Measure::lab)
-        .and_then(|spec| spec.si.as_ref())
-        .map(|si| si.factor)
-        .with_context(|| format!("the catalog has no SI factor for {code}"))
-}
-
 impl ScoreArgs {
     fn inputs(&self, catalog: &Catalog) -> Result<ScoreInputs> {
-        let (bili_f, cr_f, alb_f) = if self.si {
-            (
-                si_factor(catalog, "bili_total")?,
-                si_factor(catalog, "creatinine")?,
-                si_factor(catalog, "albumin")?,
-            )
-        } else {
-            (1.0, 1.0, 1.0)
-        };
-        Ok(ScoreInputs {
-            bilirubin: number("--bilirubin", &self.bilirubin)?.map(|v| v / bili_f),
-            inr: number("--inr", &self.inr)?,
-            creatinine: number("--creatinine", &self.creatinine)?.map(|v| v / cr_f),
-            sodium: number("--sodium", &self.sodium)?,
-            albumin: number("--albumin", &self.albumin)?.map(|v| v / alb_f),
-            dialysis: Some(self.dialysis),
+        let text = |o: &Option<String>| o.clone().unwrap_or_default();
+        let draft = CalculatorDraft {
+            bilirubin: text(&self.bilirubin),
+            inr: text(&self.inr),
+            creatinine: text(&self.creatinine),
+            sodium: text(&self.sodium),
+            albumin: text(&self.albumin),
+            si: self.si,
+            dialysis: self.dialysis,
             female: self.sex.map(|s| matches!(s, SexArg::Female)),
-            age: number("--age", &self.age)?,
-            ast: number("--ast", &self.ast)?,
-            alt: number("--alt", &self.alt)?,
-            ast_uln: number("--ast-uln", &self.ast_uln)?,
-            platelets: number("--platelets", &self.platelets)?,
+            age: text(&self.age),
+            ast: text(&self.ast),
+            alt: text(&self.alt),
+            ast_uln: text(&self.ast_uln),
+            platelets: text(&self.platelets),
             ascites: self.ascites.map(|a| match a {
                 AscitesArg::None => Ascites::None,
                 AscitesArg::Mild => Ascites::Mild,
@@ -193,6 +167,10 @@ impl ScoreArgs {
                 EncephalopathyArg::Grade1To2 => Encephalopathy::Grade1To2,
                 EncephalopathyArg::Grade3To4 => Encephalopathy::Grade3To4,
             }),
+        };
+        draft.inputs(catalog).map_err(|errors| {
+            let first = &errors[0];
+            anyhow::anyhow!("--{}: {}", first.field.replace('_', "-"), first.message)
         })
     }
 }
