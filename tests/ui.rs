@@ -18,6 +18,7 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
         Catalog::builtin().unwrap(),
         Prefs {
             clinician: clinician.into(),
+            ..Prefs::default()
         },
     )
     .with_today(date(2025, 9, 1));
@@ -232,4 +233,39 @@ fn ctrl_s_saves_the_entry_from_inside_a_field() {
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     let newest = &store.entries(id).unwrap()[0];
     assert_eq!(newest.data.lab("albumin").unwrap().value.as_str(), "2.9");
+}
+
+#[test]
+fn the_log_shows_scores_and_a_date_opens_their_breakdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    h.get_by_label("MELD");
+    h.get_by_label("AST/ALT");
+    // Baseline AST 160 / ALT 60; the week after carries both.
+    assert_eq!(h.get_all_by_label("2.67").count(), 2);
+
+    h.get_by_role_and_label(Role::Link, "2025-07-19").click();
+    h.run();
+    h.get_by_label("Scores of 2025-07-19");
+    h.get_by_label("MELD not computed: missing INR");
+    h.get_by_label("AST/ALT 2.67");
+    h.get_by_label("160 U/L");
+}
+
+#[test]
+fn the_score_calculator_agrees_with_the_reference_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(Store::open(dir.path().join("c.sqlite")).unwrap(), "Dr Rao");
+    click(&mut h, "Tools");
+    click(&mut h, "Score calculator");
+    type_into(&mut h, "Bilirubin (total)", "1,9");
+    type_into(&mut h, "INR", "1.2");
+    type_into(&mut h, "Creatinine", "1.3");
+    h.get_by_label("MELD 13");
+    h.get_by_label_contains("MELD-Na not computed: missing sodium (mmol/L)");
+    type_into(&mut h, "Sodium", "x");
+    h.get_by_label_contains("\"x\" is not a number");
 }

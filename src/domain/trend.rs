@@ -8,6 +8,8 @@ use jiff::civil::{Date, date};
 use super::catalog::{Catalog, LabSpec, display_unit};
 use super::entry::{Comparator, Entry, Flag, Origin, ReferenceInterval};
 use super::patient::Sex;
+use super::score_inputs::EntryScores;
+use super::scores::ScoreKind;
 
 const EPOCH: Date = date(1970, 1, 1);
 
@@ -208,6 +210,48 @@ mod tests {
     }
 
     #[test]
+    fn score_series_hold_only_computed_scores() {
+        let catalog = Catalog::builtin().unwrap();
+        let entries = vec![
+            entry(
+                1,
+                date(2025, 7, 19),
+                &[
+                    ("bili_total", "1.9", "", ""),
+                    ("inr", "1.2", "", ""),
+                    ("creatinine", "1.3", "", ""),
+                ],
+            ),
+            entry(2, date(2025, 8, 19), &[("bili_total", "1.5", "", "")]),
+        ];
+        let patient = crate::domain::Patient {
+            id: 1,
+            version: 1,
+            archived: false,
+            data: crate::domain::PatientData {
+                mrn: "M".into(),
+                name: "P".into(),
+                birth_date: date(1970, 1, 1),
+                sex: Sex::Male,
+                diagnosis: String::new(),
+                enrolled: date(2025, 7, 1),
+                notes: String::new(),
+            },
+        };
+        let all = crate::domain::score_inputs::all_entry_scores(&entries, &patient, &catalog, 7);
+        let series = score_series(&all);
+        let codes: Vec<_> = series.iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(codes, ["meld"]);
+        assert_eq!(series[0].unit, "points");
+        assert_eq!(
+            series[0].points.len(),
+            1,
+            "the second entry lacks INR beyond the window"
+        );
+        assert_eq!(series[0].points[0].value_text, "13");
+    }
+
+    #[test]
     fn band_steps_where_the_printed_interval_changes() {
         let entries = vec![
             entry(1, date(2025, 7, 1), &[("alt", "60", "0", "40")]),
@@ -236,4 +280,51 @@ mod tests {
             ]
         );
     }
+}
+
+/// The unit a score is plotted in.
+pub fn score_unit(kind: ScoreKind) -> &'static str {
+    match kind {
+        ScoreKind::Meld | ScoreKind::MeldNa | ScoreKind::Meld3 | ScoreKind::ChildPugh => "points",
+        ScoreKind::Albi => "score",
+        ScoreKind::Apri | ScoreKind::Fib4 => "index",
+        ScoreKind::AstAlt => "ratio",
+    }
+}
+
+/// One series per score computed for at least one entry, oldest first.
+pub fn score_series(all: &[EntryScores]) -> Vec<Series> {
+    let mut out = Vec::new();
+    for kind in ScoreKind::ALL {
+        let mut points: Vec<TrendPoint> = all
+            .iter()
+            .filter_map(|s| {
+                let r = s.result(kind)?.as_ref().ok()?;
+                Some(TrendPoint {
+                    entry_id: s.entry_id,
+                    date: s.date,
+                    value: r.value,
+                    value_text: r.display(),
+                    comparator: None,
+                    flag: Flag::Normal,
+                    low: None,
+                    high: None,
+                    reference_text: r.version.to_owned(),
+                    origin: Origin::Calculated,
+                })
+            })
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        points.sort_by_key(|p| (p.date, p.entry_id));
+        out.push(Series {
+            code: kind.cli_name().to_owned(),
+            name: kind.label().to_owned(),
+            unit: score_unit(kind).to_owned(),
+            group: "scores".to_owned(),
+            points,
+        });
+    }
+    out
 }

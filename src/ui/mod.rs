@@ -6,6 +6,7 @@
 //! window never queries while drawing, never writes SQL, and a failed write
 //! leaves the form, and everything typed in it, open with the error shown.
 
+pub mod calculator;
 pub mod entry_form;
 pub mod patient;
 pub mod patients;
@@ -18,17 +19,29 @@ use eframe::egui::{self, RichText, Ui};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::score_inputs::DEFAULT_CARRY_DAYS;
 use crate::domain::{Catalog, EntryData, PatientData, TreatmentData};
 use crate::store::{Store, StoreError};
 use patient::PatientScreen;
 use patients::{PatientForm, PatientsScreen};
 
 /// UI preferences kept by eframe between runs. Patient data never goes here.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Prefs {
     /// The clinician's name, prefilled as "Recorded by" and signing every change.
     pub clinician: String,
+    /// Days a missing score input may be carried from an earlier entry.
+    pub carry_days: i64,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self {
+            clinician: String::new(),
+            carry_days: DEFAULT_CARRY_DAYS,
+        }
+    }
 }
 
 const PREFS_KEY: &str = "clinilog_prefs";
@@ -61,6 +74,7 @@ pub struct ClinilogApp {
     pub prefs: Prefs,
     pub screen: Screen,
     pub status: Option<Status>,
+    pub calculator: calculator::Calculator,
     today: Option<Date>,
 }
 
@@ -72,6 +86,7 @@ impl ClinilogApp {
             prefs,
             screen: Screen::Patients(Box::default()),
             status: None,
+            calculator: calculator::Calculator::default(),
             today: None,
         };
         app.show_patients();
@@ -128,6 +143,7 @@ impl ClinilogApp {
                     entries,
                     treatments,
                     &self.catalog,
+                    self.prefs.carry_days,
                 )));
             }
             Err(e) => self.error(&e),
@@ -239,6 +255,11 @@ impl ClinilogApp {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
                 ui.label(RichText::new("Clinilog").strong().size(18.0));
+                ui.menu_button("Tools", |ui| {
+                    if ui.button("Score calculator").clicked() {
+                        self.calculator.open = true;
+                    }
+                });
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let field = ui.add(
                         egui::TextEdit::singleline(&mut self.prefs.clinician)
@@ -268,6 +289,12 @@ impl ClinilogApp {
                 Screen::Patient(s) => s.ui(ui, &self.catalog, today, &clinician),
             })
             .inner;
+        if self.calculator.open {
+            calculator::calculator_window(ui.ctx(), &mut self.calculator, &self.catalog);
+        }
+        if let Screen::Patient(p) = &self.screen {
+            self.prefs.carry_days = p.carry_days;
+        }
         if let Some(action) = action {
             self.apply(action);
         }

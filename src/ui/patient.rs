@@ -13,6 +13,8 @@ use super::treatments::{TreatmentForm, treatments_ui};
 use super::trends::{TrendsModel, trends_ui};
 use super::widgets::{flag_color, muted};
 use super::{Action, theme};
+use crate::domain::score_inputs::{EntryScores, all_entry_scores};
+use crate::domain::scores::ScoreKind;
 use crate::domain::{Catalog, Entry, Flag, Origin, Patient, TreatmentEvent};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +30,8 @@ pub struct LogCell {
     pub text: String,
     pub flag: Flag,
     pub calculated: bool,
+    /// Why a score is missing, or which inputs were carried.
+    pub hover: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +52,13 @@ pub struct LogModel {
 }
 
 impl LogModel {
-    pub fn build(entries: &[Entry], catalog: &Catalog, patient: &Patient) -> Self {
+    /// `scores` are the entries' scores, in the same order as `entries`.
+    pub fn build(
+        entries: &[Entry],
+        catalog: &Catalog,
+        patient: &Patient,
+        scores: &[EntryScores],
+    ) -> Self {
         let sex = patient.data.sex;
         let per_entry: Vec<_> = entries
             .iter()
@@ -77,11 +87,13 @@ impl LogModel {
                     .measure(c)
                     .map_or_else(|| (*c).to_owned(), |m| m.label_with_unit())
             })
+            .chain(ScoreKind::ALL.into_iter().map(|k| k.label().to_owned()))
             .collect();
         let rows = entries
             .iter()
             .zip(&per_entry)
-            .map(|(e, values)| LogRow {
+            .enumerate()
+            .map(|(i, (e, values))| LogRow {
                 entry_id: e.id,
                 date: e.data.collected_on,
                 cells: codes
@@ -97,6 +109,7 @@ impl LogModel {
                                 },
                                 flag: lab.flag,
                                 calculated,
+                                hover: None,
                             });
                         }
                         let value = e.data.symptom(code)?;
@@ -105,8 +118,14 @@ impl LogModel {
                             text: scale.short(value),
                             flag: Flag::Normal,
                             calculated: false,
+                            hover: None,
                         })
                     })
+                    .chain(
+                        ScoreKind::ALL
+                            .into_iter()
+                            .map(|kind| score_cell(scores.get(i), kind)),
+                    )
                     .collect(),
                 note: e.data.note.clone(),
                 recorded_by: e.data.recorded_by.clone(),
@@ -116,6 +135,36 @@ impl LogModel {
     }
 }
 
+/// A score cell: the value and class, or "-" with the missing inputs on hover.
+fn score_cell(scores: Option<&EntryScores>, kind: ScoreKind) -> Option<LogCell> {
+    let result = scores?.result(kind)?;
+    Some(match result {
+        Ok(r) => {
+            let carried: Vec<String> = scores?
+                .carried()
+                .iter()
+                .map(|u| format!("{} {} ({})", u.name, u.value, u.source.describe()))
+                .collect();
+            LogCell {
+                text: r.display(),
+                flag: Flag::Normal,
+                calculated: true,
+                hover: Some(if carried.is_empty() {
+                    r.version.to_owned()
+                } else {
+                    format!("{}\nCarried: {}", r.version, carried.join("; "))
+                }),
+            }
+        }
+        Err(e) => LogCell {
+            text: "-".to_owned(),
+            flag: Flag::Normal,
+            calculated: false,
+            hover: Some(e.to_string()),
+        },
+    })
+}
+
 /// The view model of one patient.
 pub struct PatientScreen {
     pub patient: Patient,
@@ -123,6 +172,11 @@ pub struct PatientScreen {
     pub treatments: Vec<TreatmentEvent>,
     pub log: LogModel,
     pub trends: TrendsModel,
+    pub scores: Vec<EntryScores>,
+    /// Days a missing score input may be carried from an earlier entry.
+    pub carry_days: i64,
+    /// The entry whose score breakdown is open.
+    pub breakdown: Option<i64>,
     pub tab: Tab,
     pub entry_form: Option<EntryForm>,
     pub treatment_form: Option<TreatmentForm>,
@@ -134,19 +188,23 @@ impl PatientScreen {
         entries: Vec<Entry>,
         treatments: Vec<TreatmentEvent>,
         catalog: &Catalog,
+        carry_days: i64,
     ) -> Self {
-        let log = LogModel::build(&entries, catalog, &patient);
-        let trends = TrendsModel::build(&entries, &treatments, catalog, &patient);
-        Self {
+        let mut screen = Self {
             patient,
-            entries,
-            treatments,
-            log,
-            trends,
+            entries: Vec::new(),
+            treatments: Vec::new(),
+            log: LogModel::default(),
+            trends: TrendsModel::default(),
+            scores: Vec::new(),
+            carry_days,
+            breakdown: None,
             tab: Tab::Log,
             entry_form: None,
             treatment_form: None,
-        }
+        };
+        screen.reload(entries, treatments, catalog);
+        screen
     }
 
     /// Replaces the loaded data, keeping the tab and any open form.
@@ -156,10 +214,22 @@ impl PatientScreen {
         treatments: Vec<TreatmentEvent>,
         catalog: &Catalog,
     ) {
-        self.log = LogModel::build(&entries, catalog, &self.patient);
-        self.trends = TrendsModel::build(&entries, &treatments, catalog, &self.patient);
         self.entries = entries;
         self.treatments = treatments;
+        self.rebuild(catalog);
+    }
+
+    /// Rebuilds the view models from the loaded data (no query).
+    fn rebuild(&mut self, catalog: &Catalog) {
+        self.scores = all_entry_scores(&self.entries, &self.patient, catalog, self.carry_days);
+        self.log = LogModel::build(&self.entries, catalog, &self.patient, &self.scores);
+        self.trends = TrendsModel::build(
+            &self.entries,
+            &self.treatments,
+            catalog,
+            &self.patient,
+            &self.scores,
+        );
     }
 
     pub fn ui(
@@ -274,24 +344,65 @@ impl PatientScreen {
             ui,
             "Newest first. H above, L below the printed reference interval; (calc.) calculated by Clinilog.",
         );
+        ui.horizontal(|ui| {
+            let label = muted(
+                ui,
+                "Scores may carry a missing value from an earlier entry up to",
+            );
+            let changed = ui
+                .add(
+                    egui::DragValue::new(&mut self.carry_days)
+                        .range(0..=90)
+                        .suffix(" days"),
+                )
+                .labelled_by(label.id)
+                .changed();
+            muted(ui, "back; click a date for the breakdown.");
+            if changed {
+                self.rebuild(catalog);
+            }
+        });
+        if let Some(id) = self.breakdown {
+            let mut open = true;
+            if let Some(scores) = self.scores.iter().find(|s| s.entry_id == id) {
+                egui::Window::new(format!("Scores of {}", scores.date))
+                    .id(egui::Id::unique(("score_breakdown", id)))
+                    .open(&mut open)
+                    .default_width(560.0)
+                    .vscroll(true)
+                    .show(ui.ctx(), |ui| score_breakdown_ui(ui, scores));
+            }
+            if !open {
+                self.breakdown = None;
+            }
+        }
         egui::ScrollArea::horizontal()
             .id_salt("log_hscroll")
             .show(ui, |ui| {
-                log_table_ui(ui, &self.log);
+                if let Some(id) = log_table_ui(ui, &self.log) {
+                    self.breakdown = Some(id);
+                }
             });
         None
     }
 }
 
-fn log_table_ui(ui: &mut Ui, log: &LogModel) {
+/// Draws the log; returns the entry whose date was clicked.
+fn log_table_ui(ui: &mut Ui, log: &LogModel) -> Option<i64> {
+    let mut clicked = None;
+    let score_columns = ScoreKind::ALL.len();
+    let measure_columns = log.headers.len().saturating_sub(score_columns);
     let mut table = TableBuilder::new(ui)
         .id_salt("log_table")
         .striped(true)
         .resizable(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::auto().at_least(90.0));
-    for _ in &log.headers {
+    for _ in 0..measure_columns {
         table = table.column(Column::auto().at_least(80.0));
+    }
+    for _ in 0..score_columns.min(log.headers.len()) {
+        table = table.column(Column::auto().at_least(56.0));
     }
     table = table
         .column(Column::auto().at_least(240.0).clip(true))
@@ -317,7 +428,13 @@ fn log_table_ui(ui: &mut Ui, log: &LogModel) {
             body.rows(22.0, log.rows.len(), |mut row| {
                 let r = &log.rows[row.index()];
                 row.col(|ui| {
-                    ui.label(r.date.to_string());
+                    if ui
+                        .link(r.date.to_string())
+                        .on_hover_text("Show this entry's scores and their inputs")
+                        .clicked()
+                    {
+                        clicked = Some(r.entry_id);
+                    }
                 });
                 for cell in &r.cells {
                     row.col(|ui| match cell {
@@ -329,7 +446,10 @@ fn log_table_ui(ui: &mut Ui, log: &LogModel) {
                             if c.calculated {
                                 text = text.italics();
                             }
-                            ui.label(text);
+                            let response = ui.label(text);
+                            if let Some(h) = &c.hover {
+                                response.on_hover_text(h);
+                            }
                         }
                         None => {
                             ui.label("");
@@ -344,4 +464,45 @@ fn log_table_ui(ui: &mut Ui, log: &LogModel) {
                 });
             });
         });
+    clicked
+}
+
+/// The breakdown of one entry's scores: every input with its value, unit
+/// and source, then each score with its terms or points, or what it lacks.
+fn score_breakdown_ui(ui: &mut Ui, scores: &EntryScores) {
+    ui.label(RichText::new("Inputs").strong());
+    egui::Grid::new(("breakdown_inputs", scores.entry_id))
+        .striped(true)
+        .show(ui, |ui| {
+            for u in &scores.used {
+                ui.label(u.name);
+                ui.label(&u.value);
+                muted(ui, u.source.describe());
+                ui.end_row();
+            }
+        });
+    for (kind, result) in &scores.results {
+        ui.add_space(theme::SECTION_GAP);
+        match result {
+            Ok(r) => {
+                ui.label(RichText::new(format!("{} {}", kind.label(), r.display())).strong());
+                muted(ui, r.version);
+                egui::Grid::new(("breakdown_terms", scores.entry_id, kind.cli_name())).show(
+                    ui,
+                    |ui| {
+                        for t in &r.terms {
+                            ui.label(&t.name);
+                            ui.label(format!("{:.3}", t.value));
+                            muted(ui, &t.detail);
+                            ui.end_row();
+                        }
+                    },
+                );
+            }
+            Err(e) => {
+                ui.label(RichText::new(kind.label()).strong());
+                muted(ui, e.to_string());
+            }
+        }
+    }
 }

@@ -13,8 +13,9 @@ use egui_plot::{
 use super::theme;
 use super::widgets::muted;
 use crate::domain::catalog::display_unit;
+use crate::domain::score_inputs::EntryScores;
 use crate::domain::trend::{
-    BandSegment, Series, band_segments, date_of_day, day_number, lab_series,
+    BandSegment, Series, band_segments, date_of_day, day_number, lab_series, score_series,
 };
 use crate::domain::{Catalog, Entry, Flag, Patient, TreatmentEvent};
 
@@ -51,9 +52,11 @@ impl TrendsModel {
         treatments: &[TreatmentEvent],
         catalog: &Catalog,
         patient: &Patient,
+        scores: &[EntryScores],
     ) -> Self {
         let plots: Vec<TrendPlot> = lab_series(entries, catalog, patient.data.sex)
             .into_iter()
+            .chain(score_series(scores))
             .map(|series| TrendPlot {
                 bands: band_segments(&series.points, PAD_DAYS),
                 series,
