@@ -271,6 +271,86 @@ pub fn all_entry_scores(
         .collect()
 }
 
+/// The score calculator's form (and the `score` command's options), as typed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CalculatorDraft {
+    pub bilirubin: String,
+    pub inr: String,
+    pub creatinine: String,
+    pub sodium: String,
+    pub albumin: String,
+    /// Bilirubin and creatinine in umol/L, albumin in g/L.
+    pub si: bool,
+    pub dialysis: bool,
+    pub female: Option<bool>,
+    pub age: String,
+    pub ast: String,
+    pub alt: String,
+    pub ast_uln: String,
+    pub platelets: String,
+    pub ascites: Option<Ascites>,
+    pub encephalopathy: Option<Encephalopathy>,
+}
+
+impl CalculatorDraft {
+    /// Numbers parsed as typed (decimal point or comma); SI values
+    /// converted with the catalog's factors. Empty fields are missing
+    /// inputs, not errors; a field that is not a number is an error keyed
+    /// by its name (`bilirubin`, `ast_uln`, ...).
+    pub fn inputs(&self, catalog: &Catalog) -> Result<ScoreInputs, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let factor = |code: &str| {
+            catalog
+                .measure(code)
+                .and_then(Measure::lab)
+                .and_then(|s| s.si.as_ref())
+                .map_or(1.0, |si| si.factor)
+        };
+        let (bili_f, cr_f, alb_f) = if self.si {
+            (
+                factor("bili_total"),
+                factor("creatinine"),
+                factor("albumin"),
+            )
+        } else {
+            (1.0, 1.0, 1.0)
+        };
+        let mut number = |key: &str, raw: &str, divide_by: f64| -> Option<f64> {
+            if raw.trim().is_empty() {
+                return None;
+            }
+            match Decimal::parse(raw) {
+                Ok(d) => Some(d.value() / divide_by),
+                Err(e) => {
+                    errors.push(FieldError::new(key, e.to_string()));
+                    None
+                }
+            }
+        };
+        let inputs = ScoreInputs {
+            bilirubin: number("bilirubin", &self.bilirubin, bili_f),
+            inr: number("inr", &self.inr, 1.0),
+            creatinine: number("creatinine", &self.creatinine, cr_f),
+            sodium: number("sodium", &self.sodium, 1.0),
+            albumin: number("albumin", &self.albumin, alb_f),
+            dialysis: Some(self.dialysis),
+            female: self.female,
+            age: number("age", &self.age, 1.0),
+            ast: number("ast", &self.ast, 1.0),
+            alt: number("alt", &self.alt, 1.0),
+            ast_uln: number("ast_uln", &self.ast_uln, 1.0),
+            platelets: number("platelets", &self.platelets, 1.0),
+            ascites: self.ascites,
+            encephalopathy: self.encephalopathy,
+        };
+        if errors.is_empty() {
+            Ok(inputs)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,86 +554,6 @@ mod tests {
             s.result(ScoreKind::Apri).unwrap().as_ref().unwrap().value,
             0.63
         );
-    }
-}
-
-/// The score calculator's form (and the `score` command's options), as typed.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CalculatorDraft {
-    pub bilirubin: String,
-    pub inr: String,
-    pub creatinine: String,
-    pub sodium: String,
-    pub albumin: String,
-    /// Bilirubin and creatinine in umol/L, albumin in g/L.
-    pub si: bool,
-    pub dialysis: bool,
-    pub female: Option<bool>,
-    pub age: String,
-    pub ast: String,
-    pub alt: String,
-    pub ast_uln: String,
-    pub platelets: String,
-    pub ascites: Option<Ascites>,
-    pub encephalopathy: Option<Encephalopathy>,
-}
-
-impl CalculatorDraft {
-    /// Numbers parsed as typed (decimal point or comma); SI values
-    /// converted with the catalog's factors. Empty fields are missing
-    /// inputs, not errors; a field that is not a number is an error keyed
-    /// by its name (`bilirubin`, `ast_uln`, ...).
-    pub fn inputs(&self, catalog: &Catalog) -> Result<ScoreInputs, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let factor = |code: &str| {
-            catalog
-                .measure(code)
-                .and_then(Measure::lab)
-                .and_then(|s| s.si.as_ref())
-                .map_or(1.0, |si| si.factor)
-        };
-        let (bili_f, cr_f, alb_f) = if self.si {
-            (
-                factor("bili_total"),
-                factor("creatinine"),
-                factor("albumin"),
-            )
-        } else {
-            (1.0, 1.0, 1.0)
-        };
-        let mut number = |key: &str, raw: &str, divide_by: f64| -> Option<f64> {
-            if raw.trim().is_empty() {
-                return None;
-            }
-            match Decimal::parse(raw) {
-                Ok(d) => Some(d.value() / divide_by),
-                Err(e) => {
-                    errors.push(FieldError::new(key, e.to_string()));
-                    None
-                }
-            }
-        };
-        let inputs = ScoreInputs {
-            bilirubin: number("bilirubin", &self.bilirubin, bili_f),
-            inr: number("inr", &self.inr, 1.0),
-            creatinine: number("creatinine", &self.creatinine, cr_f),
-            sodium: number("sodium", &self.sodium, 1.0),
-            albumin: number("albumin", &self.albumin, alb_f),
-            dialysis: Some(self.dialysis),
-            female: self.female,
-            age: number("age", &self.age, 1.0),
-            ast: number("ast", &self.ast, 1.0),
-            alt: number("alt", &self.alt, 1.0),
-            ast_uln: number("ast_uln", &self.ast_uln, 1.0),
-            platelets: number("platelets", &self.platelets, 1.0),
-            ascites: self.ascites,
-            encephalopathy: self.encephalopathy,
-        };
-        if errors.is_empty() {
-            Ok(inputs)
-        } else {
-            Err(errors)
-        }
     }
 }
 

@@ -146,6 +146,53 @@ pub fn catalog_interval(spec: &LabSpec, sex: Sex) -> ReferenceInterval {
     spec.default_reference(sex)
 }
 
+/// The unit a score is plotted in.
+pub fn score_unit(kind: ScoreKind) -> &'static str {
+    match kind {
+        ScoreKind::Meld | ScoreKind::MeldNa | ScoreKind::Meld3 | ScoreKind::ChildPugh => "points",
+        ScoreKind::Albi => "score",
+        ScoreKind::Apri | ScoreKind::Fib4 => "index",
+        ScoreKind::AstAlt => "ratio",
+    }
+}
+
+/// One series per score computed for at least one entry, oldest first.
+pub fn score_series(all: &[EntryScores]) -> Vec<Series> {
+    let mut out = Vec::new();
+    for kind in ScoreKind::ALL {
+        let mut points: Vec<TrendPoint> = all
+            .iter()
+            .filter_map(|s| {
+                let r = s.result(kind)?.as_ref().ok()?;
+                Some(TrendPoint {
+                    entry_id: s.entry_id,
+                    date: s.date,
+                    value: r.value,
+                    value_text: r.display(),
+                    comparator: None,
+                    flag: Flag::Normal,
+                    low: None,
+                    high: None,
+                    reference_text: r.version.to_owned(),
+                    origin: Origin::Calculated,
+                })
+            })
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        points.sort_by_key(|p| (p.date, p.entry_id));
+        out.push(Series {
+            code: kind.cli_name().to_owned(),
+            name: kind.label().to_owned(),
+            unit: score_unit(kind).to_owned(),
+            group: "scores".to_owned(),
+            points,
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,51 +327,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// The unit a score is plotted in.
-pub fn score_unit(kind: ScoreKind) -> &'static str {
-    match kind {
-        ScoreKind::Meld | ScoreKind::MeldNa | ScoreKind::Meld3 | ScoreKind::ChildPugh => "points",
-        ScoreKind::Albi => "score",
-        ScoreKind::Apri | ScoreKind::Fib4 => "index",
-        ScoreKind::AstAlt => "ratio",
-    }
-}
-
-/// One series per score computed for at least one entry, oldest first.
-pub fn score_series(all: &[EntryScores]) -> Vec<Series> {
-    let mut out = Vec::new();
-    for kind in ScoreKind::ALL {
-        let mut points: Vec<TrendPoint> = all
-            .iter()
-            .filter_map(|s| {
-                let r = s.result(kind)?.as_ref().ok()?;
-                Some(TrendPoint {
-                    entry_id: s.entry_id,
-                    date: s.date,
-                    value: r.value,
-                    value_text: r.display(),
-                    comparator: None,
-                    flag: Flag::Normal,
-                    low: None,
-                    high: None,
-                    reference_text: r.version.to_owned(),
-                    origin: Origin::Calculated,
-                })
-            })
-            .collect();
-        if points.is_empty() {
-            continue;
-        }
-        points.sort_by_key(|p| (p.date, p.entry_id));
-        out.push(Series {
-            code: kind.cli_name().to_owned(),
-            name: kind.label().to_owned(),
-            unit: score_unit(kind).to_owned(),
-            group: "scores".to_owned(),
-            points,
-        });
-    }
-    out
 }
