@@ -80,14 +80,15 @@ impl LogModel {
             }
         }
         codes.sort_by_key(|c| catalog.order_of(c));
-        let headers = codes
-            .iter()
-            .map(|c| {
+        // Scores first: they are what a decision looks at.
+        let headers = ScoreKind::ALL
+            .into_iter()
+            .map(|k| k.label().to_owned())
+            .chain(codes.iter().map(|c| {
                 catalog
                     .measure(c)
                     .map_or_else(|| (*c).to_owned(), |m| m.label_with_unit())
-            })
-            .chain(ScoreKind::ALL.into_iter().map(|k| k.label().to_owned()))
+            }))
             .collect();
         let rows = entries
             .iter()
@@ -96,9 +97,10 @@ impl LogModel {
             .map(|(i, (e, values))| LogRow {
                 entry_id: e.id,
                 date: e.data.collected_on,
-                cells: codes
-                    .iter()
-                    .map(|code| {
+                cells: ScoreKind::ALL
+                    .into_iter()
+                    .map(|kind| score_cell(scores.get(i), kind))
+                    .chain(codes.iter().map(|code| {
                         if let Some((lab, origin)) = values.iter().find(|(l, _)| l.code == *code) {
                             let calculated = *origin == Origin::Calculated;
                             return Some(LogCell {
@@ -120,12 +122,7 @@ impl LogModel {
                             calculated: false,
                             hover: None,
                         })
-                    })
-                    .chain(
-                        ScoreKind::ALL
-                            .into_iter()
-                            .map(|kind| score_cell(scores.get(i), kind)),
-                    )
+                    }))
                     .collect(),
                 note: e.data.note.clone(),
                 recorded_by: e.data.recorded_by.clone(),
@@ -398,11 +395,11 @@ fn log_table_ui(ui: &mut Ui, log: &LogModel) -> Option<i64> {
         .resizable(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::auto().at_least(90.0));
-    for _ in 0..measure_columns {
-        table = table.column(Column::auto().at_least(80.0));
-    }
     for _ in 0..score_columns.min(log.headers.len()) {
         table = table.column(Column::auto().at_least(56.0));
+    }
+    for _ in 0..measure_columns {
+        table = table.column(Column::auto().at_least(80.0));
     }
     table = table
         .column(Column::auto().at_least(240.0).clip(true))
