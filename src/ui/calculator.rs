@@ -21,6 +21,7 @@ pub fn calculator_window(ctx: &egui::Context, calc: &mut Calculator, catalog: &C
     egui::Window::new("Score calculator")
         .open(&mut open)
         .default_width(720.0)
+        .default_height(700.0)
         .vscroll(true)
         .show(ctx, |ui| calculator_ui(ui, &mut calc.draft, catalog));
     calc.open = open;

@@ -366,6 +366,7 @@ impl PatientScreen {
                     .id(egui::Id::unique(("score_breakdown", id)))
                     .open(&mut open)
                     .default_width(560.0)
+                    .default_height(620.0)
                     .vscroll(true)
                     .show(ui.ctx(), |ui| score_breakdown_ui(ui, scores));
             }
@@ -375,6 +376,7 @@ impl PatientScreen {
         }
         egui::ScrollArea::horizontal()
             .id_salt("log_hscroll")
+            .auto_shrink([false, false])
             .show(ui, |ui| {
                 if let Some(id) = log_table_ui(ui, &self.log) {
                     self.breakdown = Some(id);

@@ -45,6 +45,8 @@ pub fn apply(ctx: &eframe::egui::Context) {
     ctx.global_style_mut(|style| {
         style.spacing.item_spacing = Vec2::new(8.0, 6.0);
         style.spacing.button_padding = Vec2::new(8.0, 3.0);
+        // Solid scroll bars take their own space instead of covering the last row.
+        style.spacing.scroll = eframe::egui::style::ScrollStyle::solid();
         style.visuals.widgets.noninteractive.fg_stroke = Stroke::new(1.0, NORMAL);
     });
 }
