@@ -269,3 +269,41 @@ fn the_score_calculator_agrees_with_the_reference_vectors() {
     type_into(&mut h, "Sodium", "x");
     h.get_by_label_contains("\"x\" is not a number");
 }
+
+#[test]
+fn log_breakdown_and_calculator_agree_on_an_entry_meld() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    replace_text(&mut h, "Collection date", "2025-08-25");
+    type_into(&mut h, "Total bilirubin", "1.9");
+    type_into(&mut h, "INR", "1.2");
+    type_into(&mut h, "Creatinine", "1.3");
+    click(&mut h, "Save entry");
+    // Reference vector 1 in the Log column...
+    h.get_by_label("13");
+    h.get_by_role_and_label(Role::Link, "2025-08-25").click();
+    h.run();
+    // ...in the breakdown...
+    h.get_by_label("MELD 13");
+    h.get_by_label("1.9 mg/dL");
+    // ...and in the calculator.
+    click(&mut h, "Tools");
+    click(&mut h, "Score calculator");
+    type_into(&mut h, "Bilirubin (total)", "1.9");
+    type_into(&mut h, "Creatinine", "1.3");
+    assert_eq!(
+        h.get_all_by_label("MELD 13").count(),
+        1,
+        "breakdown only, until the calculator has INR"
+    );
+    type_into(&mut h, "INR", "1.2");
+    assert_eq!(
+        h.get_all_by_label("MELD 13").count(),
+        2,
+        "breakdown and calculator"
+    );
+}

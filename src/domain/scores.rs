@@ -599,13 +599,7 @@ pub fn albi(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
     let t_b = 0.66 * bili_umol.log10();
     let t_a = -0.085 * alb_g_l;
     let unrounded = t_b + t_a;
-    let grade = if unrounded <= -2.60 {
-        "1"
-    } else if unrounded <= -1.39 {
-        "2"
-    } else {
-        "3"
-    };
+    let grade = albi_grade(unrounded);
     Ok(ScoreResult {
         kind,
         value: round2(unrounded),
@@ -630,6 +624,17 @@ pub fn albi(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
             ),
         ],
     })
+}
+
+/// ALBI grade: 1 at or below -2.60, 2 above -2.60 up to -1.39, 3 above -1.39.
+pub fn albi_grade(albi: f64) -> &'static str {
+    if albi <= -2.60 {
+        "1"
+    } else if albi <= -1.39 {
+        "2"
+    } else {
+        "3"
+    }
 }
 
 /// APRI (Wai 2003): (AST / AST ULN) / platelets (10^9/L) x 100.
@@ -1064,6 +1069,15 @@ mod tests {
         assert_eq!(albi_of(0.5, 4.5).class.as_deref(), Some("1"));
         assert_eq!(albi_of(6.0, 2.5).class.as_deref(), Some("3"));
         assert_eq!(albi_of(1.0, 4.0).display(), "-2.59 (grade 2)");
+    }
+
+    #[test]
+    fn albi_grade_cut_points_on_both_sides() {
+        assert_eq!(albi_grade(-2.60), "1");
+        assert_eq!(albi_grade(-2.6001), "1");
+        assert_eq!(albi_grade(-2.5999), "2");
+        assert_eq!(albi_grade(-1.39), "2");
+        assert_eq!(albi_grade(-1.3899), "3");
     }
 
     #[test]

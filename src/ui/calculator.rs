@@ -20,6 +20,7 @@ pub fn calculator_window(ctx: &egui::Context, calc: &mut Calculator, catalog: &C
     let mut open = calc.open;
     egui::Window::new("Score calculator")
         .open(&mut open)
+        .default_pos(theme::CALCULATOR_POS)
         .default_width(720.0)
         .default_height(700.0)
         .vscroll(true)

@@ -365,6 +365,7 @@ impl PatientScreen {
                 egui::Window::new(format!("Scores of {}", scores.date))
                     .id(egui::Id::unique(("score_breakdown", id)))
                     .open(&mut open)
+                    .default_pos(theme::BREAKDOWN_POS)
                     .default_width(560.0)
                     .default_height(620.0)
                     .vscroll(true)

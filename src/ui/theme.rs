@@ -30,6 +30,9 @@ pub const SERIES: [Color32; 4] = [
     Color32::from_rgb(0x80, 0x3A, 0x8C),
 ];
 
+/// Where floating windows first open: below the top bar, clear of the menu.
+pub const BREAKDOWN_POS: eframe::egui::Pos2 = eframe::egui::pos2(420.0, 70.0);
+pub const CALCULATOR_POS: eframe::egui::Pos2 = eframe::egui::pos2(80.0, 60.0);
 pub const PLOT_HEIGHT: f32 = 190.0;
 pub const PLOT_Y_AXIS_WIDTH: f32 = 56.0;
 pub const FORM_FIELD_WIDTH: f32 = 90.0;
