@@ -141,6 +141,7 @@ fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
             tables,
             [
                 "audit_log",
+                "drafts",
                 "entries",
                 "observations",
                 "patients",
@@ -225,7 +226,7 @@ fn every_write_appends_one_audit_row_with_who_and_what() {
         .unwrap();
     let entry = store.record_entry(patient.id, &data, "Nurse Kim").unwrap();
     store
-        .void_entry(entry.id, "entered for the wrong patient", "Dr Rao")
+        .void_entry(&entry, "entered for the wrong patient", "Dr Rao")
         .unwrap();
 
     let log = store.audit_log(None).unwrap();
@@ -255,8 +256,11 @@ fn every_write_appends_one_audit_row_with_who_and_what() {
     // Voided: gone from the log, still in the file.
     assert!(store.entries(patient.id).unwrap().is_empty());
     assert_eq!(store.patient_summaries().unwrap()[0].entry_count, 0);
-    assert!(store.void_entry(entry.id, "again", "Dr Rao").is_err());
-    assert!(store.void_entry(entry.id, " ", "Dr Rao").is_err());
+    assert!(store.void_entry(&entry, "again", "Dr Rao").is_err());
+    assert!(matches!(
+        store.void_entry(&entry, " ", "Dr Rao"),
+        Err(StoreError::ReasonRequired(_))
+    ));
 }
 
 #[test]
@@ -357,4 +361,237 @@ fn a_file_left_by_a_crash_opens_with_what_its_write_ahead_log_holds() {
 
     let store = Store::open(&path).unwrap();
     assert!(store.patient_by_mrn("MRN-1").unwrap().is_some());
+}
+
+fn validated(catalog: &Catalog, on: &str, values: &[(&str, &str)]) -> clinilog::domain::EntryData {
+    entry_draft(catalog, on, values)
+        .validate(catalog, Sex::Female, date(1974, 1, 15), today())
+        .unwrap()
+}
+
+#[test]
+fn an_edit_needs_a_reason_and_keeps_the_old_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("edit.sqlite");
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = Store::open(&path).unwrap();
+    let patient = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let entry = store
+        .record_entry(
+            patient.id,
+            &validated(&catalog, "2025-07-19", &[("bili_total", "12.30")]),
+            "Dr Rao",
+        )
+        .unwrap();
+    let corrected = validated(&catalog, "2025-07-19", &[("bili_total", "12.03")]);
+    assert!(matches!(
+        store.edit_entry(&entry, &corrected, "", "Dr Rao"),
+        Err(StoreError::ReasonRequired(_))
+    ));
+    let edited = store
+        .edit_entry(&entry, &corrected, "typo: digits swapped", "Nurse Kim")
+        .unwrap();
+    assert_eq!(edited.version, entry.version + 1);
+    drop(store);
+
+    let store = Store::open(&path).unwrap();
+    let entries = store.entries(patient.id).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0].data.lab("bili_total").unwrap().value.as_str(),
+        "12.03"
+    );
+    let history = store.history(patient.id).unwrap();
+    let edit = history.iter().find(|a| a.action == "edit").unwrap();
+    assert_eq!(edit.reason.as_deref(), Some("typo: digits swapped"));
+    assert_eq!(edit.user, "Nurse Kim");
+    assert!(edit.before_json.as_deref().unwrap().contains("12.30"));
+    assert!(edit.after_json.as_deref().unwrap().contains("12.03"));
+    drop(store);
+    // The old observation row is still in the file.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let kept: Vec<(String, i64)> = conn
+        .prepare("SELECT value_text, entry_version FROM observations WHERE measure_code = 'bili_total' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(kept, [("12.30".to_owned(), 1), ("12.03".to_owned(), 2)]);
+}
+
+#[test]
+fn two_handles_on_one_file_a_stale_edit_is_refused_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.sqlite");
+    let catalog = Catalog::builtin().unwrap();
+    let mut first = Store::open(&path).unwrap();
+    let mut second = Store::open(&path).unwrap();
+    let patient = first
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    first
+        .record_entry(
+            patient.id,
+            &validated(&catalog, "2025-07-19", &[("alt", "60")]),
+            "Dr Rao",
+        )
+        .unwrap();
+
+    // Both windows load the same entry.
+    let seen_by_first = first.entries(patient.id).unwrap().remove(0);
+    let seen_by_second = second.entries(patient.id).unwrap().remove(0);
+    first
+        .edit_entry(
+            &seen_by_first,
+            &validated(&catalog, "2025-07-19", &[("alt", "66")]),
+            "lab corrected",
+            "Dr Rao",
+        )
+        .unwrap();
+    let err = second
+        .edit_entry(
+            &seen_by_second,
+            &validated(&catalog, "2025-07-19", &[("alt", "61")]),
+            "my fix",
+            "Nurse Kim",
+        )
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(
+        msg.starts_with("changed by Dr Rao at ") && msg.contains("reload"),
+        "{msg}"
+    );
+    // The first edit stands; the refused one left no trace but its error.
+    let now = second.entries(patient.id).unwrap();
+    assert_eq!(now[0].data.lab("alt").unwrap().value.as_str(), "66");
+    assert_eq!(
+        second
+            .history(patient.id)
+            .unwrap()
+            .iter()
+            .filter(|a| a.action == "edit")
+            .count(),
+        1
+    );
+    // Voiding from the stale copy is refused too; after a reload it works.
+    assert!(matches!(
+        second.void_entry(&seen_by_second, "dup", "Nurse Kim"),
+        Err(StoreError::Conflict { .. })
+    ));
+    second
+        .void_entry(&now[0], "duplicate", "Nurse Kim")
+        .unwrap();
+
+    // Patient details: the same rule.
+    let p1 = first.patient(patient.id).unwrap();
+    let p2 = second.patient(patient.id).unwrap();
+    let mut changed = p1.data.clone();
+    changed.diagnosis = "Cirrhosis, hepatitis C".into();
+    first
+        .update_patient(&p1, &changed, "diagnosis confirmed", "Dr Rao")
+        .unwrap();
+    let mut other = p2.data.clone();
+    other.notes = "called".into();
+    assert!(matches!(
+        second.update_patient(&p2, &other, "note", "Nurse Kim"),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        second.patient(patient.id).unwrap().data.diagnosis,
+        "Cirrhosis, hepatitis C"
+    );
+}
+
+#[test]
+fn treatment_events_are_edited_and_voided_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("t.sqlite")).unwrap();
+    let patient = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let mut draft = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
+    draft.product = "AD-MSC".into();
+    draft.cycle = "1".into();
+    let event = store
+        .add_treatment(
+            patient.id,
+            &draft.validate(date(1974, 1, 15), today()).unwrap(),
+            "Dr Rao",
+        )
+        .unwrap();
+    draft.cycle = "2".into();
+    let edited = store
+        .edit_treatment(
+            &event,
+            &draft.validate(date(1974, 1, 15), today()).unwrap(),
+            "wrong cycle",
+            "Dr Rao",
+        )
+        .unwrap();
+    assert_eq!(store.treatments(patient.id).unwrap()[0].data.cycle, Some(2));
+    assert!(matches!(
+        store.void_treatment(&event, "stale", "Dr Rao"),
+        Err(StoreError::Conflict { .. })
+    ));
+    store
+        .void_treatment(&edited, "entered twice", "Dr Rao")
+        .unwrap();
+    assert!(store.treatments(patient.id).unwrap().is_empty());
+    let actions: Vec<_> = store
+        .history(patient.id)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(actions, ["create", "create", "edit", "void"]);
+}
+
+#[test]
+fn drafts_survive_reopening_and_go_on_discard() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    store.save_draft("entry:new:1", "{\"a\":1}").unwrap();
+    store.save_draft("entry:new:1", "{\"a\":2}").unwrap();
+    drop(store);
+    let mut store = Store::open(&path).unwrap();
+    let (json, at) = store.load_draft("entry:new:1").unwrap().unwrap();
+    assert_eq!(json, "{\"a\":2}");
+    assert!(at.ends_with('Z'));
+    store.discard_draft("entry:new:1").unwrap();
+    assert!(store.load_draft("entry:new:1").unwrap().is_none());
+}
+
+#[test]
+fn a_version_1_file_is_migrated_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.pragma_update(None, "application_id", schema::APPLICATION_ID)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO patients (id, mrn, name, birth_date, sex, enrolled, created_at)
+                 VALUES (1, 'OLD-1', 'Old Patient', '1960-01-01', 'male', '2025-01-01', '2025-01-01T00:00:00Z');
+             INSERT INTO entries (id, patient_id, collected_on, recorded_by, recorded_at)
+                 VALUES (1, 1, '2025-01-08', 'Dr Rao', '2025-01-08T09:00:00Z');
+             INSERT INTO observations (entry_id, patient_id, collected_on, measure_code, kind, value_text, value, unit,
+                 ref_low, ref_high, ref_source, flag)
+                 VALUES (1, 1, '2025-01-08', 'bili_total', 'lab', '2.40', 2.4, 'mg/dL', '0.1', '1.2', 'catalog', 'H');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::latest_version());
+    let entries = store.entries(1).unwrap();
+    assert_eq!(
+        entries[0].data.lab("bili_total").unwrap().display(),
+        "2.40 H"
+    );
 }

@@ -7,6 +7,7 @@
 //! and its migrations. Every write is one transaction together with its
 //! `audit_log` row; nothing clinical is ever deleted.
 
+mod edits;
 mod records;
 pub mod schema;
 
@@ -48,8 +49,27 @@ pub enum StoreError {
         source: std::io::Error,
         path: PathBuf,
     },
+    #[error("changed by {by} at {at} \u{2014} reload to see the change; what you typed is kept")]
+    Conflict {
+        what: &'static str,
+        by: String,
+        at: String,
+    },
+    #[error("a reason is required for {0}")]
+    ReasonRequired(&'static str),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+/// A stored UTC time (RFC 3339) as local time, `2025-08-19 14:03`.
+pub fn local_time(utc: &str) -> String {
+    match utc.parse::<jiff::Timestamp>() {
+        Ok(t) => t
+            .to_zoned(jiff::tz::TimeZone::system())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => utc.to_owned(),
+    }
 }
 
 /// An open Clinilog file.

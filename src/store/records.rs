@@ -36,28 +36,28 @@ pub struct AuditRecord {
     pub reason: Option<String>,
 }
 
-fn now_utc() -> String {
+pub(super) fn now_utc() -> String {
     Timestamp::now().to_string()
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+pub(super) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
         what: "audit record",
         detail: e.to_string(),
     })
 }
 
-struct Audit<'a> {
-    user: &'a str,
-    action: &'a str,
-    table: &'a str,
-    row_id: i64,
-    before: Option<String>,
-    after: Option<String>,
-    reason: Option<&'a str>,
+pub(super) struct Audit<'a> {
+    pub(super) user: &'a str,
+    pub(super) action: &'a str,
+    pub(super) table: &'a str,
+    pub(super) row_id: i64,
+    pub(super) before: Option<String>,
+    pub(super) after: Option<String>,
+    pub(super) reason: Option<&'a str>,
 }
 
-fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), StoreError> {
+pub(super) fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit_log (at_utc, user, action, table_name, row_id, before_json, after_json, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -66,14 +66,70 @@ fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn parse_date_col(s: &str, what: &'static str) -> Result<Date, StoreError> {
+/// Writes the observations of one data version of an entry.
+pub(super) fn insert_observations(
+    tx: &Transaction<'_>,
+    entry_id: i64,
+    data_version: i64,
+    patient_id: i64,
+    data: &EntryData,
+) -> Result<(), StoreError> {
+    let date = data.collected_on.to_string();
+    let mut insert = tx.prepare(
+        "INSERT INTO observations (entry_id, entry_version, patient_id, collected_on, measure_code, kind,
+             value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    for lab in &data.labs {
+        insert.execute(params![
+            entry_id,
+            data_version,
+            patient_id,
+            date,
+            lab.code,
+            "lab",
+            lab.value.as_str(),
+            lab.value.value(),
+            lab.comparator.map(Comparator::as_str),
+            lab.unit,
+            lab.reference.low.as_ref().map(Decimal::as_str),
+            lab.reference.high.as_ref().map(Decimal::as_str),
+            lab.reference_source.as_str(),
+            lab.flag.letter(),
+        ])?;
+    }
+    for s in &data.symptoms {
+        insert.execute(params![
+            entry_id,
+            data_version,
+            patient_id,
+            date,
+            s.code,
+            "symptom",
+            s.value.to_string(),
+            f64::from(s.value),
+            None::<&str>,
+            SYMPTOM_UNIT,
+            None::<&str>,
+            None::<&str>,
+            None::<&str>,
+            "",
+        ])?;
+    }
+    Ok(())
+}
+
+pub(super) fn parse_date_col(s: &str, what: &'static str) -> Result<Date, StoreError> {
     s.parse::<Date>().map_err(|e| StoreError::Corrupt {
         what,
         detail: format!("date \"{s}\": {e}"),
     })
 }
 
-fn decimal_col(s: Option<String>, what: &'static str) -> Result<Option<Decimal>, StoreError> {
+pub(super) fn decimal_col(
+    s: Option<String>,
+    what: &'static str,
+) -> Result<Option<Decimal>, StoreError> {
     s.map(|t| {
         Decimal::parse(&t).map_err(|e| StoreError::Corrupt {
             what,
@@ -83,7 +139,7 @@ fn decimal_col(s: Option<String>, what: &'static str) -> Result<Option<Decimal>,
     .transpose()
 }
 
-fn require_user(user: &str) -> Result<(), StoreError> {
+pub(super) fn require_user(user: &str) -> Result<(), StoreError> {
     if user.trim().is_empty() {
         return Err(StoreError::Corrupt {
             what: "write",
@@ -93,10 +149,10 @@ fn require_user(user: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-const PATIENT_COLUMNS: &str =
+pub(super) const PATIENT_COLUMNS: &str =
     "id, version, archived, mrn, name, birth_date, sex, diagnosis, enrolled, notes";
 
-fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, i64, bool, [String; 7])> {
+pub(super) fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, i64, bool, [String; 7])> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -113,7 +169,7 @@ fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, i64, bool, [String;
     ))
 }
 
-fn build_patient(
+pub(super) fn build_patient(
     (id, version, archived, cols): (i64, i64, bool, [String; 7]),
 ) -> Result<Patient, StoreError> {
     let [mrn, name, birth, sex, diagnosis, enrolled, notes] = cols;
@@ -146,8 +202,9 @@ impl Store {
         require_user(user)?;
         let tx = self.conn.transaction()?;
         let inserted = tx.execute(
-            "INSERT INTO patients (mrn, name, birth_date, sex, diagnosis, enrolled, notes, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO patients (mrn, name, birth_date, sex, diagnosis, enrolled, notes, created_at,
+                 changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
             params![
                 data.mrn,
                 data.name,
@@ -156,7 +213,8 @@ impl Store {
                 data.diagnosis,
                 data.enrolled.to_string(),
                 data.notes,
-                now_utc()
+                now_utc(),
+                user
             ],
         );
         if let Err(rusqlite::Error::SqliteFailure(e, _)) = &inserted
@@ -248,54 +306,13 @@ impl Store {
         self.patient(patient_id)?;
         let tx = self.conn.transaction()?;
         let recorded_at = now_utc();
-        let date = data.collected_on.to_string();
         tx.execute(
-            "INSERT INTO entries (patient_id, collected_on, note, recorded_by, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![patient_id, date, data.note, data.recorded_by, recorded_at],
+            "INSERT INTO entries (patient_id, collected_on, note, recorded_by, recorded_at, changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+            params![patient_id, data.collected_on.to_string(), data.note, data.recorded_by, recorded_at, user],
         )?;
         let entry_id = tx.last_insert_rowid();
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO observations (entry_id, patient_id, collected_on, measure_code, kind, value_text,
-                     value, comparator, unit, ref_low, ref_high, ref_source, flag)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?;
-            for lab in &data.labs {
-                insert.execute(params![
-                    entry_id,
-                    patient_id,
-                    date,
-                    lab.code,
-                    "lab",
-                    lab.value.as_str(),
-                    lab.value.value(),
-                    lab.comparator.map(Comparator::as_str),
-                    lab.unit,
-                    lab.reference.low.as_ref().map(Decimal::as_str),
-                    lab.reference.high.as_ref().map(Decimal::as_str),
-                    lab.reference_source.as_str(),
-                    lab.flag.letter(),
-                ])?;
-            }
-            for s in &data.symptoms {
-                insert.execute(params![
-                    entry_id,
-                    patient_id,
-                    date,
-                    s.code,
-                    "symptom",
-                    s.value.to_string(),
-                    f64::from(s.value),
-                    None::<&str>,
-                    SYMPTOM_UNIT,
-                    None::<&str>,
-                    None::<&str>,
-                    None::<&str>,
-                    "",
-                ])?;
-            }
-        }
+        insert_observations(&tx, entry_id, 1, patient_id, data)?;
         append_audit(
             &tx,
             Audit {
@@ -354,8 +371,10 @@ impl Store {
             });
         }
         let mut stmt = self.conn.prepare(
-            "SELECT entry_id, measure_code, kind, value_text, comparator, unit, ref_low, ref_high, ref_source, flag
-             FROM observations WHERE patient_id = ?1 ORDER BY id",
+            "SELECT o.entry_id, o.measure_code, o.kind, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
+                 o.ref_source, o.flag
+             FROM observations o JOIN entries e ON e.id = o.entry_id AND o.entry_version = e.data_version
+             WHERE o.patient_id = ?1 ORDER BY o.id",
         )?;
         let rows = stmt.query_map([patient_id], |r| {
             Ok((
@@ -408,49 +427,6 @@ impl Store {
         Ok(entries)
     }
 
-    /// Voids an entry: it leaves the log and the plots but stays in the
-    /// file and the audit trail, with its reason.
-    pub fn void_entry(
-        &mut self,
-        entry_id: i64,
-        reason: &str,
-        user: &str,
-    ) -> Result<(), StoreError> {
-        require_user(user)?;
-        if reason.trim().is_empty() {
-            return Err(StoreError::Corrupt {
-                what: "void",
-                detail: "a reason is required to void an entry".to_owned(),
-            });
-        }
-        let tx = self.conn.transaction()?;
-        let changed = tx.execute(
-            "UPDATE entries SET voided_at = ?1, void_reason = ?2, version = version + 1
-             WHERE id = ?3 AND voided_at IS NULL",
-            params![now_utc(), reason.trim(), entry_id],
-        )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound {
-                what: "entry (not voided)",
-                id: entry_id.to_string(),
-            });
-        }
-        append_audit(
-            &tx,
-            Audit {
-                user,
-                action: "void",
-                table: "entries",
-                row_id: entry_id,
-                before: None,
-                after: None,
-                reason: Some(reason.trim()),
-            },
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
     pub fn add_treatment(
         &mut self,
         patient_id: i64,
@@ -462,8 +438,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO treatment_events (patient_id, date, kind, product, dose, dose_unit, route, cycle, note,
-                 recorded_by, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 recorded_by, recorded_at, changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
             params![
                 patient_id,
                 data.date.to_string(),
@@ -475,7 +451,8 @@ impl Store {
                 data.cycle,
                 data.note,
                 data.recorded_by,
-                now_utc()
+                now_utc(),
+                user
             ],
         )?;
         let id = tx.last_insert_rowid();

@@ -9,7 +9,8 @@
 pub const APPLICATION_ID: i32 = 0x436C_6E67;
 
 /// Migration `i` takes the file from `user_version` i to i + 1.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE patients (
     id          INTEGER PRIMARY KEY,
     mrn         TEXT NOT NULL UNIQUE,
@@ -102,7 +103,60 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"#];
+"#,
+    r#"
+-- v2: edits keep every version. `entries.version` counts every change (it
+-- guards against overwriting a change made in another window);
+-- `entries.data_version` counts the sets of values. Observations carry the
+-- data version they belong to; an edit adds a new set and the old rows
+-- stay. Drafts of unsaved forms survive a closed window or a crash.
+ALTER TABLE entries ADD COLUMN data_version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE entries ADD COLUMN changed_by TEXT;
+ALTER TABLE entries ADD COLUMN changed_at TEXT;
+ALTER TABLE patients ADD COLUMN changed_by TEXT;
+ALTER TABLE patients ADD COLUMN changed_at TEXT;
+ALTER TABLE treatment_events ADD COLUMN changed_by TEXT;
+ALTER TABLE treatment_events ADD COLUMN changed_at TEXT;
+CREATE TABLE observations_v2 (
+    id            INTEGER PRIMARY KEY,
+    entry_id      INTEGER NOT NULL REFERENCES entries(id),
+    entry_version INTEGER NOT NULL DEFAULT 1,
+    patient_id    INTEGER NOT NULL REFERENCES patients(id),
+    collected_on  TEXT NOT NULL,
+    measure_code  TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('lab', 'symptom')),
+    value_text    TEXT NOT NULL,
+    value         REAL NOT NULL,
+    comparator    TEXT CHECK (comparator IN ('<', '>')),
+    unit          TEXT NOT NULL,
+    ref_low       TEXT,
+    ref_high      TEXT,
+    ref_source    TEXT CHECK (ref_source IN ('report', 'catalog')),
+    flag          TEXT NOT NULL DEFAULT '' CHECK (flag IN ('', 'L', 'H')),
+    UNIQUE (entry_id, entry_version, measure_code)
+);
+INSERT INTO observations_v2 (id, entry_id, entry_version, patient_id, collected_on, measure_code, kind,
+    value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag)
+    SELECT id, entry_id, 1, patient_id, collected_on, measure_code, kind,
+        value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag
+    FROM observations;
+DROP TABLE observations;
+ALTER TABLE observations_v2 RENAME TO observations;
+CREATE INDEX observations_by_patient_measure_date
+    ON observations (patient_id, measure_code, collected_on);
+CREATE INDEX observations_by_entry ON observations (entry_id, entry_version);
+CREATE TRIGGER observations_no_delete BEFORE DELETE ON observations
+    BEGIN SELECT RAISE(ABORT, 'observations are never deleted'); END;
+CREATE TRIGGER observations_no_update BEFORE UPDATE ON observations
+    BEGIN SELECT RAISE(ABORT, 'observations are never changed: an edit adds a new version'); END;
+
+CREATE TABLE drafts (
+    key        TEXT PRIMARY KEY,
+    json       TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"#,
+];
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
