@@ -69,6 +69,17 @@ pub struct LabSpec {
     pub plausible: Limits,
     pub decimals: u8,
     pub si: Option<SiUnit>,
+    /// A change from the previous value larger than this (percent) is
+    /// worth a second look: the form warns, and still saves.
+    pub change_alert_pct: Option<f64>,
+}
+
+/// Which units values are shown in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub enum UnitSystem {
+    #[default]
+    Conventional,
+    Si,
 }
 
 /// The scale a symptom is rated on.
@@ -226,6 +237,68 @@ impl LabSpec {
             high: limits.high.map(Decimal::from_plain),
         }
     }
+
+    /// The default interval in `unit` (the conventional or the SI unit).
+    pub fn default_reference_in(&self, sex: Sex, unit: &str) -> ReferenceInterval {
+        let conventional = self.default_reference(sex);
+        match self.factor_to(unit) {
+            Some(f) if f != 1.0 => {
+                let d = self.decimals_in(unit);
+                ReferenceInterval {
+                    low: conventional
+                        .low
+                        .map(|l| Decimal::from_f64(l.value() * f, d)),
+                    high: conventional
+                        .high
+                        .map(|h| Decimal::from_f64(h.value() * f, d)),
+                }
+            }
+            _ => conventional,
+        }
+    }
+
+    /// The factor from the conventional unit to `unit`, if `unit` is one of
+    /// this measure's units.
+    pub fn factor_to(&self, unit: &str) -> Option<f64> {
+        if unit == self.unit {
+            return Some(1.0);
+        }
+        self.si
+            .as_ref()
+            .filter(|si| si.unit == unit)
+            .map(|si| si.factor)
+    }
+
+    /// The units a value may be entered in: conventional first.
+    pub fn units(&self) -> Vec<&str> {
+        let mut out = vec![self.unit.as_str()];
+        if let Some(si) = &self.si
+            && si.unit != self.unit
+        {
+            out.push(si.unit.as_str());
+        }
+        out
+    }
+
+    /// The unit values are shown in under a display preference.
+    pub fn unit_for(&self, system: UnitSystem) -> &str {
+        match (system, &self.si) {
+            (UnitSystem::Si, Some(si)) => &si.unit,
+            _ => &self.unit,
+        }
+    }
+
+    /// Decimals for a value converted into `unit`: as many significant
+    /// digits as the conventional value has (17.1 x 12.30 mg/dL -> 210.3 umol/L).
+    pub fn decimals_in(&self, unit: &str) -> u8 {
+        match self.factor_to(unit) {
+            Some(f) if f > 0.0 && f != 1.0 => {
+                let shift = f.log10().round() as i32;
+                (i32::from(self.decimals) - shift).clamp(0, 4) as u8
+            }
+            _ => self.decimals,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -274,6 +347,7 @@ struct RawLab {
     plausible: Limits,
     decimals: u8,
     si: Option<SiUnit>,
+    change_alert_pct: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -366,6 +440,7 @@ impl Catalog {
                     plausible: lab.plausible,
                     decimals: lab.decimals,
                     si: lab.si,
+                    change_alert_pct: lab.change_alert_pct,
                 })),
             });
         }
@@ -518,6 +593,33 @@ mod tests {
                 .unit,
             "10*3/uL"
         );
+    }
+
+    #[test]
+    fn si_units_convert_intervals_with_sensible_decimals() {
+        let catalog = Catalog::builtin().unwrap();
+        let bili = catalog
+            .measure("bili_total")
+            .and_then(Measure::lab)
+            .unwrap();
+        assert_eq!(bili.units(), ["mg/dL", "umol/L"]);
+        assert_eq!(bili.decimals_in("umol/L"), 1);
+        assert_eq!(
+            bili.default_reference_in(Sex::Male, "umol/L").describe(),
+            "1.7 - 20.5"
+        );
+        assert_eq!(bili.factor_to("umol/L"), Some(17.1));
+        assert_eq!(bili.factor_to("g/L"), None);
+        let creat = catalog
+            .measure("creatinine")
+            .and_then(Measure::lab)
+            .unwrap();
+        assert_eq!(creat.decimals_in("umol/L"), 0);
+        assert_eq!(creat.unit_for(UnitSystem::Si), "umol/L");
+        let sodium = catalog.measure("sodium").and_then(Measure::lab).unwrap();
+        assert_eq!(sodium.units(), ["mmol/L"], "same unit either way");
+        let inr = catalog.measure("inr").and_then(Measure::lab).unwrap();
+        assert_eq!(inr.unit_for(UnitSystem::Si), "{INR}");
     }
 
     #[test]

@@ -262,6 +262,9 @@ pub const INDIRECT: &str = "bili_indirect";
 pub struct LabDraft {
     pub code: String,
     pub value: String,
+    /// The unit the value is typed in: the conventional or the SI unit.
+    #[serde(default)]
+    pub unit: String,
     /// Prefilled with the catalog default; edited to what the report printed.
     pub ref_low: String,
     pub ref_high: String,
@@ -333,6 +336,7 @@ impl EntryDraft {
                     LabDraft {
                         code: m.code.clone(),
                         value: String::new(),
+                        unit: spec.unit.clone(),
                         ref_low: r.low.map(|d| d.to_string()).unwrap_or_default(),
                         ref_high: r.high.map(|d| d.to_string()).unwrap_or_default(),
                     }
@@ -472,7 +476,22 @@ fn validate_lab_line(
     errors: &mut Vec<FieldError>,
 ) -> Option<LabResult> {
     let name = &measure.name;
-    let unit = &spec.unit;
+    let unit = if line.unit.trim().is_empty() {
+        spec.unit.as_str()
+    } else {
+        line.unit.trim()
+    };
+    let Some(factor) = spec.factor_to(unit) else {
+        errors.push(FieldError::new(
+            field::lab(&line.code),
+            format!(
+                "{name}: unit \"{unit}\" is not one of {}",
+                spec.units().join(", ")
+            ),
+        ));
+        return None;
+    };
+    let shown_unit = super::catalog::display_unit(unit);
     let parsed = match parse_lab_value(&line.value) {
         Ok(p) => Some(p),
         Err(msg) => {
@@ -484,14 +503,19 @@ fn validate_lab_line(
         }
     };
     if let Some((_, value)) = &parsed {
-        let (lo, hi) = (
-            spec.plausible.low.unwrap_or(0.0),
-            spec.plausible.high.unwrap_or(f64::MAX),
-        );
+        let lo = spec.plausible.low.unwrap_or(0.0) * factor;
+        let hi = spec.plausible.high.unwrap_or(f64::MAX) * factor;
         if value.value() < lo || value.value() > hi {
+            let d = usize::from(spec.decimals_in(unit));
+            let (lo, hi) = (
+                trim_number(&format!("{lo:.d$}")),
+                trim_number(&format!("{hi:.d$}")),
+            );
             errors.push(FieldError::new(
                 field::lab(&line.code),
-                format!("{name}: {value} {unit} is outside the plausible range {lo} to {hi} {unit}; check for a typo"),
+                format!(
+                    "{name}: {value} {shown_unit} is outside the plausible range {lo} to {hi} {shown_unit}; check for a typo"
+                ),
             ));
         }
     }
@@ -526,7 +550,7 @@ fn validate_lab_line(
     }
     let (comparator, value) = parsed?;
     let reference = ReferenceInterval { low, high };
-    let reference_source = if reference == spec.default_reference(sex) {
+    let reference_source = if reference == spec.default_reference_in(sex, unit) {
         ReferenceSource::Catalog
     } else {
         ReferenceSource::Report
@@ -536,11 +560,20 @@ fn validate_lab_line(
         code: line.code.clone(),
         comparator,
         value,
-        unit: unit.clone(),
+        unit: unit.to_owned(),
         reference,
         reference_source,
         flag,
     })
+}
+
+/// `1.50` -> `1.5`, `60.00` -> `60`: a computed bound written plainly.
+fn trim_number(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// Direct and indirect bilirubin are parts of the total: neither may exceed it.
@@ -549,11 +582,19 @@ fn check_bilirubin_parts(labs: &[LabResult], catalog: &Catalog, errors: &mut Vec
         labs.iter()
             .find(|l| l.code == code && l.comparator.is_none())
     };
+    // Compared in the conventional unit, so mg/dL and umol/L may be mixed.
+    let conventional = |l: &LabResult| {
+        let spec = catalog.measure(&l.code).and_then(Measure::lab)?;
+        Some(l.value.value() / spec.factor_to(&l.unit)?)
+    };
     let Some(total) = find(TOTAL) else { return };
+    let Some(total_value) = conventional(total) else {
+        return;
+    };
     for part in [DIRECT, INDIRECT] {
         if let Some(p) = find(part)
-            && p.unit == total.unit
-            && p.value.value() > total.value.value()
+            && let Some(part_value) = conventional(p)
+            && part_value > total_value + 1e-9
         {
             let name = catalog.measure(part).map_or(part, |m| m.name.as_str());
             errors.push(FieldError::new(
@@ -793,5 +834,243 @@ mod tests {
         ]))
         .unwrap();
         assert!(censored.indirect_bilirubin(&catalog(), Sex::Male).is_none());
+    }
+
+    /// Every raw input a clinician might type, and what becomes of it.
+    /// `Ok(text)` is the stored value with its comparator; `Err(part)` is a
+    /// piece of the message shown beside the field.
+    #[test]
+    fn raw_input_table() {
+        use Expect::*;
+        enum Expect {
+            Stored(&'static str),
+            Refused(&'static str),
+        }
+        let cases: &[(&str, &str, &str, Expect)] = &[
+            // Accepted as printed
+            ("bili_total", "12.3", "", Stored("12.3")),
+            ("bili_total", "12,3", "", Stored("12.3")),
+            ("bili_total", " 12.30 ", "", Stored("12.30")),
+            ("bili_total", "12,30", "", Stored("12.30")),
+            ("bili_total", "\t4.60", "", Stored("4.60")),
+            ("bili_total", ",5", "", Stored("0.5")),
+            ("bili_total", "60.0", "", Stored("60.0")),
+            ("bili_total", "<0.1", "", Stored("<0.1")),
+            ("bili_total", "< 0.1", "", Stored("<0.1")),
+            ("bili_total", "<0,1", "", Stored("<0.1")),
+            ("bili_total", "210", "umol/L", Stored("210")),
+            ("bili_direct", "0", "", Stored("0")),
+            ("alt", ">200", "", Stored(">200")),
+            ("alt", "> 200", "", Stored(">200")),
+            ("alt", "007", "", Stored("7")),
+            ("alt", "+5", "", Stored("5")),
+            ("alt", "60", "", Stored("60")),
+            ("creatinine", "1.00", "", Stored("1.00")),
+            ("creatinine", "0,95", "", Stored("0.95")),
+            ("creatinine", "88", "umol/L", Stored("88")),
+            ("sodium", "140", "", Stored("140")),
+            ("albumin", "3.5", "", Stored("3.5")),
+            ("albumin", "29", "g/L", Stored("29")),
+            ("inr", "1.2", "", Stored("1.2")),
+            ("inr", "15", "", Stored("15")),
+            ("inr", "0.5", "", Stored("0.5")),
+            ("platelets", "150", "", Stored("150")),
+            ("afp", "<0.5", "", Stored("<0.5")),
+            // Not a number
+            ("bili_total", "abc", "", Refused("is not a number")),
+            ("bili_total", "12 3", "", Refused("is not a number")),
+            ("bili_total", ".", "", Refused("is not a number")),
+            ("bili_total", ",", "", Refused("is not a number")),
+            ("bili_total", "<=0.1", "", Refused("is not a number")),
+            ("bili_total", ">>5", "", Refused("is not a number")),
+            ("bili_total", "12mg", "", Refused("is not a number")),
+            ("bili_total", "12 mg/dL", "", Refused("is not a number")),
+            ("bili_total", "12.3 H", "", Refused("is not a number")),
+            ("alt", "0x1A", "", Refused("is not a number")),
+            ("alt", "1/2", "", Refused("is not a number")),
+            ("alt", "+-3", "", Refused("is not a number")),
+            ("alt", "\u{663}", "", Refused("is not a number")),
+            ("alt", "\u{ff11}\u{ff12}", "", Refused("is not a number")),
+            ("bili_total", "<", "", Refused("enter a number")),
+            // Two separators
+            (
+                "bili_total",
+                "12.3.4",
+                "",
+                Refused("more than one decimal separator"),
+            ),
+            (
+                "bili_total",
+                "12..3",
+                "",
+                Refused("more than one decimal separator"),
+            ),
+            (
+                "bili_total",
+                "12,3,4",
+                "",
+                Refused("more than one decimal separator"),
+            ),
+            (
+                "alt",
+                "1.234,5",
+                "",
+                Refused("more than one decimal separator"),
+            ),
+            // Not finite
+            ("bili_total", "NaN", "", Refused("not a finite number")),
+            ("bili_total", "nan", "", Refused("not a finite number")),
+            ("bili_total", "inf", "", Refused("not a finite number")),
+            ("bili_total", "-inf", "", Refused("not a finite number")),
+            ("bili_total", "Infinity", "", Refused("not a finite number")),
+            // Exponents
+            ("alt", "1e3", "", Refused("uses an exponent")),
+            ("bili_total", "1E-2", "", Refused("uses an exponent")),
+            ("bili_total", "2.5e+1", "", Refused("uses an exponent")),
+            // Negative
+            ("bili_total", "-5", "", Refused("is negative")),
+            ("bili_total", "- 5", "", Refused("is negative")),
+            ("creatinine", "-0.1", "", Refused("is negative")),
+            // Outside the plausible range
+            (
+                "bili_total",
+                "61",
+                "",
+                Refused("outside the plausible range 0 to 60 mg/dL"),
+            ),
+            (
+                "bili_total",
+                "1100",
+                "umol/L",
+                Refused("outside the plausible range 0 to 1026 umol/L"),
+            ),
+            (
+                "inr",
+                "999",
+                "",
+                Refused("outside the plausible range 0.5 to 15 ratio"),
+            ),
+            ("inr", "0.4", "", Refused("outside the plausible range")),
+            (
+                "alt",
+                "25000",
+                "",
+                Refused("outside the plausible range 0 to 20000 U/L"),
+            ),
+            (
+                "sodium",
+                "89",
+                "",
+                Refused("outside the plausible range 90 to 200 mmol/L"),
+            ),
+            ("sodium", "201", "", Refused("outside the plausible range")),
+            (
+                "creatinine",
+                "0.01",
+                "",
+                Refused("outside the plausible range 0.05 to 30 mg/dL"),
+            ),
+            (
+                "albumin",
+                "7.5",
+                "",
+                Refused("outside the plausible range 0.5 to 7 g/dL"),
+            ),
+            // A unit the measure does not have
+            (
+                "albumin",
+                "3.5",
+                "mmol/L",
+                Refused("unit \"mmol/L\" is not one of g/dL, g/L"),
+            ),
+        ];
+        assert!(cases.len() >= 60, "{} cases", cases.len());
+        for (code, raw, unit, expect) in cases {
+            let mut d = draft_with(&[(code, raw)]);
+            if !unit.is_empty() {
+                let line = d.labs.iter_mut().find(|l| l.code == *code).unwrap();
+                line.unit = (*unit).to_owned();
+                line.ref_low.clear();
+                line.ref_high.clear();
+            }
+            let got = validate(&d);
+            match (expect, got) {
+                (Stored(text), Ok(data)) => {
+                    let lab = data.lab(code).unwrap();
+                    assert_eq!(lab.value_text(), *text, "{code} {raw:?}");
+                    assert_eq!(
+                        lab.unit,
+                        if unit.is_empty() {
+                            catalog().measure(code).unwrap().lab().unwrap().unit.clone()
+                        } else {
+                            (*unit).to_owned()
+                        }
+                    );
+                }
+                (Refused(part), Err(errors)) => {
+                    let msg = super::super::validate::message_for(&errors, &field::lab(code))
+                        .unwrap_or_else(|| {
+                            panic!("{code} {raw:?}: no message on the field: {errors:?}")
+                        });
+                    assert!(msg.contains(part), "{code} {raw:?}: {msg:?} lacks {part:?}");
+                    let name = catalog().measure(code).unwrap().name.clone();
+                    assert!(
+                        msg.starts_with(name.as_str()),
+                        "{code} {raw:?}: message does not name the field: {msg}"
+                    );
+                }
+                (Stored(text), Err(e)) => panic!("{code} {raw:?} refused, expected {text}: {e:?}"),
+                (Refused(part), Ok(_)) => {
+                    panic!("{code} {raw:?} accepted, expected refusal with {part:?}")
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn symptom_inputs_on_and_off_their_scales() {
+        let ok = [
+            ("fatigue", "0", 0),
+            ("fatigue", "10", 10),
+            ("jaundice", "yes", 1),
+            ("jaundice", "absent", 0),
+            ("ascites", "3", 3),
+            ("encephalopathy", "4", 4),
+            ("edema", "2+", 2),
+        ];
+        for (code, raw, v) in ok {
+            assert_eq!(
+                validate(&draft_with(&[(code, raw)])).unwrap().symptom(code),
+                Some(v),
+                "{code} {raw}"
+            );
+        }
+        let refused = [
+            ("fatigue", "11"),
+            ("fatigue", "-1"),
+            ("fatigue", "7.5"),
+            ("jaundice", "maybe"),
+            ("ascites", "4"),
+            ("encephalopathy", "5"),
+            ("edema", "5+"),
+        ];
+        for (code, raw) in refused {
+            let errors = validate(&draft_with(&[(code, raw)])).unwrap_err();
+            assert_eq!(errors[0].field, field::symptom(code), "{code} {raw}");
+            assert!(
+                errors[0].message.contains("is not on the scale"),
+                "{code} {raw}: {}",
+                errors[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn mixed_units_still_keep_direct_below_total() {
+        let mut d = draft_with(&[("bili_total", "100"), ("bili_direct", "6.0")]);
+        d.labs.iter_mut().find(|l| l.code == TOTAL).unwrap().unit = "umol/L".into();
+        // 100 umol/L = 5.85 mg/dL < 6.0 mg/dL direct.
+        let errors = validate(&d).unwrap_err();
+        assert_eq!(errors[0].field, "lab:bili_direct");
     }
 }

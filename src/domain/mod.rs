@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod entry;
+pub mod entry_context;
 pub mod number;
 pub mod patient;
 pub mod score_inputs;
