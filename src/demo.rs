@@ -86,11 +86,7 @@ pub enum DemoOutcome {
 }
 
 /// Writes the demo patient unless a patient with its MRN exists already.
-pub fn write_demo(
-    store: &mut Store,
-    catalog: &Catalog,
-    today: Date,
-) -> Result<DemoOutcome, DemoError> {
+pub fn write_demo(store: &mut Store, catalog: &Catalog, today: Date) -> Result<DemoOutcome, DemoError> {
     let demo: DemoFile = toml::from_str(DEMO_TOML).map_err(|e| DemoError::Data(e.to_string()))?;
     let p = demo.patient;
     if store.patient_by_mrn(&p.mrn)?.is_some() {
@@ -99,11 +95,7 @@ pub fn write_demo(
     let invalid = |what: &str, errors: Vec<crate::domain::FieldError>| {
         DemoError::Data(format!(
             "{what}: {}",
-            errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
+            errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ")
         ))
     };
     let patient_data = PatientDraft {
@@ -120,8 +112,7 @@ pub fn write_demo(
     // Validate everything before the first write, so bad demo data writes nothing.
     let mut entries = Vec::new();
     for e in &demo.entry {
-        let mut draft =
-            EntryDraft::blank(catalog, patient_data.sex, patient_data.enrolled, DEMO_USER);
+        let mut draft = EntryDraft::blank(catalog, patient_data.sex, patient_data.enrolled, DEMO_USER);
         draft.collected_on = e.date.clone();
         draft.note = e.note.clone();
         for lab in &e.labs {

@@ -113,36 +113,21 @@ fn run() -> Result<()> {
                     db.display()
                 ),
                 DemoOutcome::AlreadyPresent { mrn } => {
-                    println!(
-                        "demo patient {mrn} is already there; nothing written: {}",
-                        db.display()
-                    )
+                    println!("demo patient {mrn} is already there; nothing written: {}", db.display())
                 }
             }
             Ok(())
         }
-        Some(Command::Score(args)) => {
-            score_cmd::run_score(&args, &catalog, &mut io::stdout().lock())
-        }
+        Some(Command::Score(args)) => score_cmd::run_score(&args, &catalog, &mut io::stdout().lock()),
         Some(Command::Scores {
             db,
             patient,
             csv,
             carry_days,
-        }) => score_cmd::run_scores(
-            &db,
-            &patient,
-            csv,
-            carry_days,
-            &catalog,
-            &mut io::stdout().lock(),
-        ),
-        Some(Command::Export { db, patient, out }) => {
-            export(&db, patient.as_deref(), out.as_deref(), &catalog)
-        }
+        }) => score_cmd::run_scores(&db, &patient, csv, carry_days, &catalog, &mut io::stdout().lock()),
+        Some(Command::Export { db, patient, out }) => export(&db, patient.as_deref(), out.as_deref(), &catalog),
         None if cli.demo => {
-            let dir = tempfile::tempdir()
-                .context("cannot create a temporary folder for the demo database")?;
+            let dir = tempfile::tempdir().context("cannot create a temporary folder for the demo database")?;
             let path = dir.path().join("clinilog-demo.sqlite");
             let mut store = Store::open(&path)?;
             write_demo(&mut store, &catalog, jiff::Zoned::now().date())?;
@@ -166,8 +151,7 @@ fn default_db_path() -> Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "clinilog")
         .context("cannot find your home folder to place the default database; pass --db PATH")?;
     let dir = dirs.data_dir();
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the data folder: {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data folder: {}", dir.display()))?;
     Ok(dir.join("clinilog.sqlite"))
 }
 
@@ -179,8 +163,7 @@ fn export(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catalo
     let rows = store.patients_with_entries(patient)?;
     match out {
         Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("cannot write the CSV file: {}", path.display()))?;
+            let file = File::create(path).with_context(|| format!("cannot write the CSV file: {}", path.display()))?;
             csv_export::write_observations(file, &rows, catalog)?;
         }
         None => {

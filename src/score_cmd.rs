@@ -10,9 +10,7 @@ use serde_json::json;
 
 use clinilog::domain::Catalog;
 use clinilog::domain::score_inputs::{CalculatorDraft, all_entry_scores};
-use clinilog::domain::scores::{
-    Ascites, Encephalopathy, ScoreError, ScoreInputs, ScoreKind, ScoreResult, compute,
-};
+use clinilog::domain::scores::{Ascites, Encephalopathy, ScoreError, ScoreInputs, ScoreKind, ScoreResult, compute};
 use clinilog::store::Store;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -310,13 +308,7 @@ pub fn run_scores(
             .collect();
         writeln!(out, "{}  {}", s.date, cells.join("  "))?;
         for u in s.carried() {
-            writeln!(
-                out,
-                "            {} {} {}",
-                u.name,
-                u.value,
-                u.source.describe()
-            )?;
+            writeln!(out, "            {} {} {}", u.name, u.value, u.source.describe())?;
         }
     }
     Ok(())

@@ -123,12 +123,7 @@ fn export_to_a_file_for_one_patient() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
     let text = std::fs::read_to_string(&csv_path).unwrap();
-    assert!(
-        text.lines()
-            .skip(1)
-            .all(|l| l.starts_with("DEMO-001,2025-")),
-        "{text}"
-    );
+    assert!(text.lines().skip(1).all(|l| l.starts_with("DEMO-001,2025-")), "{text}");
 
     let unknown = clinilog(&["export", "--db", path_arg(&db), "--patient", "NOPE"]);
     assert_fails_cleanly(&unknown, "NOPE");
@@ -158,44 +153,24 @@ fn failures_exit_non_zero_with_a_short_message() {
         &clinilog(&["export", "--db", path_arg(&text)]),
         "not a Clinilog database",
     );
-    assert_fails_cleanly(
-        &clinilog(&["demo", "--db", path_arg(&text)]),
-        "not a Clinilog database",
-    );
+    assert_fails_cleanly(&clinilog(&["demo", "--db", path_arg(&text)]), "not a Clinilog database");
     assert_eq!(std::fs::read(&text).unwrap(), before);
 
     let future = dir.path().join("future.sqlite");
-    assert!(
-        clinilog(&["demo", "--db", path_arg(&future)])
-            .status
-            .success()
-    );
+    assert!(clinilog(&["demo", "--db", path_arg(&future)]).status.success());
     rusqlite::Connection::open(&future)
         .unwrap()
         .pragma_update(None, "user_version", 42)
         .unwrap();
     let before = std::fs::read(&future).unwrap();
-    assert_fails_cleanly(
-        &clinilog(&["export", "--db", path_arg(&future)]),
-        "newer Clinilog",
-    );
+    assert_fails_cleanly(&clinilog(&["export", "--db", path_arg(&future)]), "newer Clinilog");
     assert_eq!(std::fs::read(&future).unwrap(), before);
 
     let bad_out = dir.path().join("nowhere/out.csv");
     let demo_db = dir.path().join("ok.sqlite");
-    assert!(
-        clinilog(&["demo", "--db", path_arg(&demo_db)])
-            .status
-            .success()
-    );
+    assert!(clinilog(&["demo", "--db", path_arg(&demo_db)]).status.success());
     assert_fails_cleanly(
-        &clinilog(&[
-            "export",
-            "--db",
-            path_arg(&demo_db),
-            "--out",
-            path_arg(&bad_out),
-        ]),
+        &clinilog(&["export", "--db", path_arg(&demo_db), "--out", path_arg(&bad_out)]),
         "cannot write the CSV file",
     );
 }
@@ -210,10 +185,7 @@ fn help_documents_every_command_and_option() {
     }
     let export_help = stdout(&clinilog(&["export", "--help"]));
     for word in ["--patient", "--out", "mrn,date,measure_code"] {
-        assert!(
-            export_help.contains(word),
-            "export --help lacks {word}:\n{export_help}"
-        );
+        assert!(export_help.contains(word), "export --help lacks {word}:\n{export_help}");
     }
 }
 
@@ -228,15 +200,7 @@ fn score_json(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn score_reproduces_every_public_test_vector() {
-    let v = score_json(&[
-        "meld",
-        "--bilirubin",
-        "1.9",
-        "--inr",
-        "1.2",
-        "--creatinine",
-        "1.3",
-    ]);
+    let v = score_json(&["meld", "--bilirubin", "1.9", "--inr", "1.2", "--creatinine", "1.3"]);
     assert_eq!(v["value"], 13);
     assert_eq!(v["score"], "meld");
     assert!(v["class"].is_null());
@@ -285,15 +249,7 @@ fn score_reproduces_every_public_test_vector() {
     ]);
     assert_eq!(v["value"], 18);
 
-    let v = score_json(&[
-        "apri",
-        "--ast",
-        "38",
-        "--ast-uln",
-        "40",
-        "--platelets",
-        "150",
-    ]);
+    let v = score_json(&["apri", "--ast", "38", "--ast-uln", "40", "--platelets", "150"]);
     assert_eq!(v["value"], 0.63);
 
     let v = score_json(&[
@@ -309,10 +265,7 @@ fn score_reproduces_every_public_test_vector() {
         "--encephalopathy",
         "grade1-2",
     ]);
-    assert_eq!(
-        (v["value"].as_i64(), v["class"].as_str()),
-        (Some(12), Some("C"))
-    );
+    assert_eq!((v["value"].as_i64(), v["class"].as_str()), (Some(12), Some("C")));
 
     let v = score_json(&["albi", "--bilirubin", "1.0", "--albumin", "4.0"]);
     assert_eq!(v["class"], "2");
@@ -348,13 +301,8 @@ fn score_names_a_missing_or_invalid_input() {
         "--creatinine",
         "1",
     ]);
-    assert_fails_cleanly(
-        &out,
-        "--bilirubin: \"2..1\" has more than one decimal separator",
-    );
-    let out = clinilog(&[
-        "score", "fib4", "--age", "51", "--ast", "160", "--alt", "60",
-    ]);
+    assert_fails_cleanly(&out, "--bilirubin: \"2..1\" has more than one decimal separator");
+    let out = clinilog(&["score", "fib4", "--age", "51", "--ast", "160", "--alt", "60"]);
     assert_fails_cleanly(&out, "missing platelets (10^9/L) (--platelets)");
 }
 
@@ -363,14 +311,7 @@ fn scores_lists_every_entry_of_a_patient() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite");
     assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
-    let out = clinilog(&[
-        "scores",
-        "--db",
-        path_arg(&db),
-        "--patient",
-        "DEMO-001",
-        "--csv",
-    ]);
+    let out = clinilog(&["scores", "--db", path_arg(&db), "--patient", "DEMO-001", "--csv"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -381,10 +322,7 @@ fn scores_lists_every_entry_of_a_patient() {
         .find(|r| &r[1] == "2025-07-19" && &r[3] == "ast-alt")
         .unwrap();
     assert_eq!(&ratio[4], "2.67");
-    let meld = rows
-        .iter()
-        .find(|r| &r[1] == "2025-07-19" && &r[3] == "meld")
-        .unwrap();
+    let meld = rows.iter().find(|r| &r[1] == "2025-07-19" && &r[3] == "meld").unwrap();
     assert_eq!(&meld[7], "MELD not computed: missing INR");
     // The week after: AST and ALT carried from the baseline report, and said so.
     let carried = rows

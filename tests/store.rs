@@ -31,11 +31,7 @@ fn entry_draft(catalog: &Catalog, on: &str, values: &[(&str, &str)]) -> EntryDra
         if let Some(l) = d.labs.iter_mut().find(|l| l.code == *code) {
             l.value = (*v).into();
         } else {
-            d.symptoms
-                .iter_mut()
-                .find(|s| s.code == *code)
-                .unwrap()
-                .value = (*v).into();
+            d.symptoms.iter_mut().find(|s| s.code == *code).unwrap().value = (*v).into();
         }
     }
     d
@@ -56,11 +52,7 @@ fn what_is_written_reads_back_equal_after_reopening() {
         "2025-07-19",
         &[("bili_total", "12.30"), ("afp", "<0,5"), ("fatigue", "8")],
     );
-    let bili = draft
-        .labs
-        .iter_mut()
-        .find(|l| l.code == "bili_total")
-        .unwrap();
+    let bili = draft.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
     bili.ref_low = "0.0".into();
     bili.ref_high = "1.0".into();
     let entry_data = draft
@@ -79,28 +71,18 @@ fn what_is_written_reads_back_equal_after_reopening() {
         let patient = store
             .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
             .unwrap();
-        let entry = store
-            .record_entry(patient.id, &entry_data, "Dr Rao")
-            .unwrap();
-        let event = store
-            .add_treatment(patient.id, &treatment_data, "Dr Rao")
-            .unwrap();
+        let entry = store.record_entry(patient.id, &entry_data, "Dr Rao").unwrap();
+        let event = store.add_treatment(patient.id, &treatment_data, "Dr Rao").unwrap();
         (patient, entry, event)
     };
 
     let store = Store::open(&path).unwrap();
     assert_eq!(store.patient(patient.id).unwrap(), patient);
-    assert_eq!(
-        store.patient_by_mrn("MRN-1").unwrap(),
-        Some(patient.clone())
-    );
+    assert_eq!(store.patient_by_mrn("MRN-1").unwrap(), Some(patient.clone()));
     let entries = store.entries(patient.id).unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].data, entry.data);
-    assert_eq!(
-        entries[0].data.lab("bili_total").unwrap().value.as_str(),
-        "12.30"
-    );
+    assert_eq!(entries[0].data.lab("bili_total").unwrap().value.as_str(), "12.30");
     assert_eq!(entries[0].data.lab("afp").unwrap().value_text(), "<0.5");
     assert_eq!(store.treatments(patient.id).unwrap(), vec![event]);
     let summaries = store.patient_summaries().unwrap();
@@ -111,10 +93,7 @@ fn what_is_written_reads_back_equal_after_reopening() {
 #[test]
 fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
     let dir = tempfile::tempdir().unwrap();
-    for path in [
-        dir.path().join("new.sqlite"),
-        dir.path().join("empty.sqlite"),
-    ] {
+    for path in [dir.path().join("new.sqlite"), dir.path().join("empty.sqlite")] {
         if path.ends_with("empty.sqlite") {
             fs::write(&path, b"").unwrap();
         }
@@ -122,13 +101,9 @@ fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
         assert_eq!(store.schema_version().unwrap(), schema::latest_version());
         drop(store);
         let conn = rusqlite::Connection::open(&path).unwrap();
-        let app: i32 = conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))
-            .unwrap();
+        let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
         assert_eq!(app, schema::APPLICATION_ID);
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
         let tables: Vec<String> = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -155,10 +130,7 @@ fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
                 |r| r.get(0),
             )
             .unwrap();
-        assert!(
-            index.contains("patient_id, measure_code, collected_on"),
-            "{index}"
-        );
+        assert!(index.contains("patient_id, measure_code, collected_on"), "{index}");
     }
 }
 
@@ -177,10 +149,7 @@ fn a_newer_schema_is_refused_and_left_byte_for_byte_unchanged() {
     }
     let before = bytes(&path);
     let err = Store::open(&path).unwrap_err();
-    assert!(
-        matches!(err, StoreError::NewerSchema { found: 99, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, StoreError::NewerSchema { found: 99, .. }), "{err:?}");
     let msg = err.to_string();
     assert!(
         msg.contains("newer Clinilog") && msg.contains("future.sqlite") && !msg.contains('\n'),
@@ -243,15 +212,9 @@ fn every_write_appends_one_audit_row_with_who_and_what() {
         ]
     );
     assert!(log[1].after_json.as_deref().unwrap().contains("\"60\""));
-    assert_eq!(
-        log[2].reason.as_deref(),
-        Some("entered for the wrong patient")
-    );
+    assert_eq!(log[2].reason.as_deref(), Some("entered for the wrong patient"));
     assert!(log[0].at_utc.ends_with('Z'), "{}", log[0].at_utc);
-    assert_eq!(
-        store.audit_log(Some(("entries", entry.id))).unwrap().len(),
-        2
-    );
+    assert_eq!(store.audit_log(Some(("entries", entry.id))).unwrap().len(), 2);
 
     // Voided: gone from the log, still in the file.
     assert!(store.entries(patient.id).unwrap().is_empty());
@@ -329,11 +292,7 @@ fn export_data_lists_entries_oldest_first_and_rejects_unknown_mrn() {
         store.record_entry(patient.id, &data, "Dr Rao").unwrap();
     }
     let rows = store.patients_with_entries(Some("MRN-1")).unwrap();
-    let dates: Vec<_> = rows[0]
-        .1
-        .iter()
-        .map(|e| e.data.collected_on.to_string())
-        .collect();
+    let dates: Vec<_> = rows[0].1.iter().map(|e| e.data.collected_on.to_string()).collect();
     assert_eq!(dates, ["2025-07-19", "2025-08-04"]);
     assert!(matches!(
         store.patients_with_entries(Some("NOPE")),
@@ -399,10 +358,7 @@ fn an_edit_needs_a_reason_and_keeps_the_old_values() {
     let store = Store::open(&path).unwrap();
     let entries = store.entries(patient.id).unwrap();
     assert_eq!(entries.len(), 1);
-    assert_eq!(
-        entries[0].data.lab("bili_total").unwrap().value.as_str(),
-        "12.03"
-    );
+    assert_eq!(entries[0].data.lab("bili_total").unwrap().value.as_str(), "12.03");
     let history = store.history(patient.id).unwrap();
     let edit = history.iter().find(|a| a.action == "edit").unwrap();
     assert_eq!(edit.reason.as_deref(), Some("typo: digits swapped"));
@@ -482,9 +438,7 @@ fn two_handles_on_one_file_a_stale_edit_is_refused_and_nothing_is_lost() {
         second.void_entry(&seen_by_second, "dup", "Nurse Kim"),
         Err(StoreError::Conflict { .. })
     ));
-    second
-        .void_entry(&now[0], "duplicate", "Nurse Kim")
-        .unwrap();
+    second.void_entry(&now[0], "duplicate", "Nurse Kim").unwrap();
 
     // Patient details: the same rule.
     let p1 = first.patient(patient.id).unwrap();
@@ -537,9 +491,7 @@ fn treatment_events_are_edited_and_voided_with_reasons() {
         store.void_treatment(&event, "stale", "Dr Rao"),
         Err(StoreError::Conflict { .. })
     ));
-    store
-        .void_treatment(&edited, "entered twice", "Dr Rao")
-        .unwrap();
+    store.void_treatment(&edited, "entered twice", "Dr Rao").unwrap();
     assert!(store.treatments(patient.id).unwrap().is_empty());
     let actions: Vec<_> = store
         .history(patient.id)
@@ -590,8 +542,5 @@ fn a_version_1_file_is_migrated_and_keeps_its_data() {
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::latest_version());
     let entries = store.entries(1).unwrap();
-    assert_eq!(
-        entries[0].data.lab("bili_total").unwrap().display(),
-        "2.40 H"
-    );
+    assert_eq!(entries[0].data.lab("bili_total").unwrap().display(), "2.40 H");
 }

@@ -32,8 +32,7 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
 fn type_into(h: &mut App<'_>, label: &str, text: &str) {
     h.get_by_role_and_label(Role::TextInput, label).click();
     h.run();
-    h.get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
+    h.get_by_role_and_label(Role::TextInput, label).type_text(text);
     h.run();
 }
 
@@ -43,8 +42,7 @@ fn replace_text(h: &mut App<'_>, label: &str, text: &str) {
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.run();
-    h.get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
+    h.get_by_role_and_label(Role::TextInput, label).type_text(text);
     h.run();
 }
 
@@ -89,10 +87,7 @@ fn create_a_patient_record_an_entry_and_find_it_in_the_log_and_the_file() {
     drop(h);
 
     let store = Store::open(&path).unwrap();
-    let patient = store
-        .patient_by_mrn("H-42")
-        .unwrap()
-        .expect("patient stored");
+    let patient = store.patient_by_mrn("H-42").unwrap().expect("patient stored");
     assert_eq!(patient.data.name, "Ana Diaz");
     let entries = store.entries(patient.id).unwrap();
     assert_eq!(entries.len(), 1);
@@ -168,14 +163,11 @@ fn patient_form_messages_name_the_fields_and_search_filters_the_list() {
     h.run();
     click(&mut h, "Male");
     click(&mut h, "Save patient");
-    let msg =
-        "a patient with MRN \"DEMO-001\" already exists: open that patient or use another MRN";
+    let msg = "a patient with MRN \"DEMO-001\" already exists: open that patient or use another MRN";
     h.get_by_label(msg);
     h.get_by_label(&format!("Not saved: {msg}"));
     assert_eq!(
-        h.get_by_role_and_label(Role::TextInput, "Name")
-            .value()
-            .as_deref(),
+        h.get_by_role_and_label(Role::TextInput, "Name").value().as_deref(),
         Some("Someone Else")
     );
 }
@@ -301,9 +293,5 @@ fn log_breakdown_and_calculator_agree_on_an_entry_meld() {
         "breakdown only, until the calculator has INR"
     );
     type_into(&mut h, "INR", "1.2");
-    assert_eq!(
-        h.get_all_by_label("MELD 13").count(),
-        2,
-        "breakdown and calculator"
-    );
+    assert_eq!(h.get_all_by_label("MELD 13").count(), 2, "breakdown and calculator");
 }

@@ -245,12 +245,8 @@ impl LabSpec {
             Some(f) if f != 1.0 => {
                 let d = self.decimals_in(unit);
                 ReferenceInterval {
-                    low: conventional
-                        .low
-                        .map(|l| Decimal::from_f64(l.value() * f, d)),
-                    high: conventional
-                        .high
-                        .map(|h| Decimal::from_f64(h.value() * f, d)),
+                    low: conventional.low.map(|l| Decimal::from_f64(l.value() * f, d)),
+                    high: conventional.high.map(|h| Decimal::from_f64(h.value() * f, d)),
                 }
             }
             _ => conventional,
@@ -263,10 +259,7 @@ impl LabSpec {
         if unit == self.unit {
             return Some(1.0);
         }
-        self.si
-            .as_ref()
-            .filter(|si| si.unit == unit)
-            .map(|si| si.factor)
+        self.si.as_ref().filter(|si| si.unit == unit).map(|si| si.factor)
     }
 
     /// The units a value may be entered in: conventional first.
@@ -370,8 +363,7 @@ impl Catalog {
             file: file.to_owned(),
             problem,
         };
-        let raw: RawCatalog =
-            toml::from_str(text).map_err(|e| fail(e.to_string().trim().replace('\n', " ")))?;
+        let raw: RawCatalog = toml::from_str(text).map_err(|e| fail(e.to_string().trim().replace('\n', " ")))?;
         let group_codes: HashSet<&str> = raw.group.iter().map(|g| g.code.as_str()).collect();
         let mut seen = HashSet::new();
         let mut measures = Vec::new();
@@ -386,10 +378,7 @@ impl Catalog {
                 )));
             }
             if lab.unit.trim().is_empty() || lab.loinc.trim().is_empty() {
-                return Err(fail(format!(
-                    "lab \"{}\" needs a unit and a LOINC code",
-                    lab.code
-                )));
+                return Err(fail(format!("lab \"{}\" needs a unit and a LOINC code", lab.code)));
             }
             for (what, limits) in [
                 ("reference", Some(lab.reference)),
@@ -409,10 +398,7 @@ impl Catalog {
                 }
             }
             if lab.plausible.low.is_none() || lab.plausible.high.is_none() {
-                return Err(fail(format!(
-                    "lab \"{}\": plausible needs both low and high",
-                    lab.code
-                )));
+                return Err(fail(format!("lab \"{}\": plausible needs both low and high", lab.code)));
             }
             if let Some(si) = &lab.si
                 && !(si.factor.is_finite() && si.factor > 0.0)
@@ -423,10 +409,7 @@ impl Catalog {
                 )));
             }
             if lab.decimals > 6 {
-                return Err(fail(format!(
-                    "lab \"{}\": decimals must be 0 to 6",
-                    lab.code
-                )));
+                return Err(fail(format!("lab \"{}\": decimals must be 0 to 6", lab.code)));
             }
             measures.push(Measure {
                 code: lab.code,
@@ -446,10 +429,7 @@ impl Catalog {
         }
         for symptom in raw.symptom {
             if !seen.insert(symptom.code.clone()) {
-                return Err(fail(format!(
-                    "measure code \"{}\" appears twice",
-                    symptom.code
-                )));
+                return Err(fail(format!("measure code \"{}\" appears twice", symptom.code)));
             }
             measures.push(Measure {
                 code: symptom.code,
@@ -484,23 +464,16 @@ impl Catalog {
     }
 
     pub fn labs(&self) -> impl Iterator<Item = (&Measure, &LabSpec)> {
-        self.measures
-            .iter()
-            .filter_map(|m| m.lab().map(|spec| (m, spec)))
+        self.measures.iter().filter_map(|m| m.lab().map(|spec| (m, spec)))
     }
 
     pub fn symptoms(&self) -> impl Iterator<Item = (&Measure, Scale)> {
-        self.measures
-            .iter()
-            .filter_map(|m| m.scale().map(|s| (m, s)))
+        self.measures.iter().filter_map(|m| m.scale().map(|s| (m, s)))
     }
 
     /// Position of a measure in catalog order, for sorting columns.
     pub fn order_of(&self, code: &str) -> usize {
-        self.measures
-            .iter()
-            .position(|m| m.code == code)
-            .unwrap_or(usize::MAX)
+        self.measures.iter().position(|m| m.code == code).unwrap_or(usize::MAX)
     }
 }
 
@@ -536,18 +509,12 @@ mod tests {
             assert_eq!(spec.loinc, loinc, "{code}");
             assert_eq!(spec.unit, unit, "{code}");
         }
-        let bili = catalog
-            .measure("bili_total")
-            .and_then(Measure::lab)
-            .unwrap();
+        let bili = catalog.measure("bili_total").and_then(Measure::lab).unwrap();
         assert_eq!(
             bili.si.as_ref().map(|s| (s.unit.as_str(), s.factor)),
             Some(("umol/L", 17.1))
         );
-        let creat = catalog
-            .measure("creatinine")
-            .and_then(Measure::lab)
-            .unwrap();
+        let creat = catalog.measure("creatinine").and_then(Measure::lab).unwrap();
         assert_eq!(creat.si.as_ref().map(|s| s.factor), Some(88.4));
     }
 
@@ -586,11 +553,7 @@ mod tests {
         assert_eq!(label("fatigue"), "Fatigue (0-10)");
         assert_eq!(label("jaundice"), "Jaundice (skin/eyes) (yes/no)");
         assert_eq!(
-            catalog
-                .measure("platelets")
-                .and_then(Measure::lab)
-                .unwrap()
-                .unit,
+            catalog.measure("platelets").and_then(Measure::lab).unwrap().unit,
             "10*3/uL"
         );
     }
@@ -598,22 +561,13 @@ mod tests {
     #[test]
     fn si_units_convert_intervals_with_sensible_decimals() {
         let catalog = Catalog::builtin().unwrap();
-        let bili = catalog
-            .measure("bili_total")
-            .and_then(Measure::lab)
-            .unwrap();
+        let bili = catalog.measure("bili_total").and_then(Measure::lab).unwrap();
         assert_eq!(bili.units(), ["mg/dL", "umol/L"]);
         assert_eq!(bili.decimals_in("umol/L"), 1);
-        assert_eq!(
-            bili.default_reference_in(Sex::Male, "umol/L").describe(),
-            "1.7 - 20.5"
-        );
+        assert_eq!(bili.default_reference_in(Sex::Male, "umol/L").describe(), "1.7 - 20.5");
         assert_eq!(bili.factor_to("umol/L"), Some(17.1));
         assert_eq!(bili.factor_to("g/L"), None);
-        let creat = catalog
-            .measure("creatinine")
-            .and_then(Measure::lab)
-            .unwrap();
+        let creat = catalog.measure("creatinine").and_then(Measure::lab).unwrap();
         assert_eq!(creat.decimals_in("umol/L"), 0);
         assert_eq!(creat.unit_for(UnitSystem::Si), "umol/L");
         let sodium = catalog.measure("sodium").and_then(Measure::lab).unwrap();
@@ -625,29 +579,15 @@ mod tests {
     #[test]
     fn hemoglobin_default_depends_on_sex() {
         let catalog = Catalog::builtin().unwrap();
-        let hb = catalog
-            .measure("hemoglobin")
-            .and_then(Measure::lab)
-            .unwrap();
-        assert_eq!(
-            hb.default_reference(Sex::Female).low.unwrap().as_str(),
-            "12"
-        );
-        assert_eq!(
-            hb.default_reference(Sex::Male).low.unwrap().as_str(),
-            "13.5"
-        );
+        let hb = catalog.measure("hemoglobin").and_then(Measure::lab).unwrap();
+        assert_eq!(hb.default_reference(Sex::Female).low.unwrap().as_str(), "12");
+        assert_eq!(hb.default_reference(Sex::Male).low.unwrap().as_str(), "13.5");
     }
 
     #[test]
     fn scales_accept_only_their_values() {
         assert_eq!(Scale::Rating0To10.parse(" 7 "), Ok(7));
-        assert!(
-            Scale::Rating0To10
-                .parse("11")
-                .unwrap_err()
-                .contains("0 to 10")
-        );
+        assert!(Scale::Rating0To10.parse("11").unwrap_err().contains("0 to 10"));
         assert!(Scale::Rating0To10.parse("6.5").is_err());
         assert_eq!(Scale::PresentAbsent.parse("present"), Ok(1));
         assert_eq!(Scale::PresentAbsent.parse("0"), Ok(0));
@@ -674,17 +614,12 @@ mod tests {
         let dup = "name = \"x\"\n[[symptom]]\ncode = \"a\"\nname = \"A\"\nscale = \"present_absent\"\n\
                    [[symptom]]\ncode = \"a\"\nname = \"B\"\nscale = \"present_absent\"\n";
         let msg = Catalog::parse(dup, "dup.toml").unwrap_err().to_string();
-        assert!(
-            msg.contains("\"a\" appears twice") && msg.contains("dup.toml"),
-            "{msg}"
-        );
+        assert!(msg.contains("\"a\" appears twice") && msg.contains("dup.toml"), "{msg}");
 
         let swapped = "name = \"x\"\n[[group]]\ncode = \"g\"\nname = \"G\"\n[[lab]]\ncode = \"l\"\nname = \"L\"\n\
                        group = \"g\"\nloinc = \"1-1\"\nunit = \"U/L\"\nreference = { low = 5.0, high = 1.0 }\n\
                        plausible = { low = 0.0, high = 9.0 }\ndecimals = 0\n";
-        let msg = Catalog::parse(swapped, "swapped.toml")
-            .unwrap_err()
-            .to_string();
+        let msg = Catalog::parse(swapped, "swapped.toml").unwrap_err().to_string();
         assert!(msg.contains("reference low 5 is above high 1"), "{msg}");
     }
 }

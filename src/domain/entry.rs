@@ -147,6 +147,33 @@ impl LabResult {
         }
     }
 
+    /// The same result in `unit` (one of the measure's units), for display:
+    /// value and interval converted with the catalog factor, written with
+    /// matching precision; comparator and flag kept. Stored values never
+    /// change; this is only how they are shown.
+    pub fn in_unit(&self, spec: &LabSpec, unit: &str) -> LabResult {
+        let (Some(from), Some(to)) = (spec.factor_to(&self.unit), spec.factor_to(unit)) else {
+            return self.clone();
+        };
+        if self.unit == unit || from == to {
+            return self.clone();
+        }
+        let d = spec.decimals_in(unit);
+        let convert = |x: &Decimal| Decimal::from_f64(x.value() / from * to, d);
+        LabResult {
+            code: self.code.clone(),
+            comparator: self.comparator,
+            value: convert(&self.value),
+            unit: unit.to_owned(),
+            reference: ReferenceInterval {
+                low: self.reference.low.as_ref().map(convert),
+                high: self.reference.high.as_ref().map(convert),
+            },
+            reference_source: self.reference_source,
+            flag: self.flag,
+        }
+    }
+
     /// `12.30 H`: the value with its flag letter, for tables.
     pub fn display(&self) -> String {
         match self.flag {
@@ -197,10 +224,7 @@ impl EntryData {
     }
 
     pub fn symptom(&self, code: &str) -> Option<u8> {
-        self.symptoms
-            .iter()
-            .find(|s| s.code == code)
-            .map(|s| s.value)
+        self.symptoms.iter().find(|s| s.code == code).map(|s| s.value)
     }
 
     /// Indirect bilirubin: as printed when the lab printed it, otherwise
@@ -215,10 +239,7 @@ impl EntryData {
             return None;
         }
         let spec = catalog.measure(INDIRECT).and_then(Measure::lab)?;
-        let value = Decimal::from_f64(
-            (total.value.value() - direct.value.value()).max(0.0),
-            spec.decimals,
-        );
+        let value = Decimal::from_f64((total.value.value() - direct.value.value()).max(0.0), spec.decimals);
         let reference = spec.default_reference(sex);
         let flag = reference.flag(value.value(), None);
         Some((
@@ -238,11 +259,7 @@ impl EntryData {
     /// Every lab value to show for this entry: the printed ones, plus a
     /// calculated indirect bilirubin when the report lacks it.
     pub fn lab_values(&self, catalog: &Catalog, sex: Sex) -> Vec<(LabResult, Origin)> {
-        let mut out: Vec<_> = self
-            .labs
-            .iter()
-            .map(|l| (l.clone(), Origin::Printed))
-            .collect();
+        let mut out: Vec<_> = self.labs.iter().map(|l| (l.clone(), Origin::Printed)).collect();
         if self.lab(INDIRECT).is_none()
             && let Some(derived) = self.indirect_bilirubin(catalog, sex)
         {
@@ -318,8 +335,8 @@ pub fn parse_lab_value(raw: &str) -> Result<(Option<Comparator>, Decimal), Strin
         (None, t)
     };
     let accepted = "; a comparator may lead: <0.1 or >200";
-    let number = Decimal::parse(rest)
-        .map_err(|e| format!("{e}{}", if comparator.is_some() { "" } else { accepted }))?;
+    let number =
+        Decimal::parse(rest).map_err(|e| format!("{e}{}", if comparator.is_some() { "" } else { accepted }))?;
     Ok((comparator, number))
 }
 
@@ -371,12 +388,7 @@ impl EntryDraft {
         today: Date,
     ) -> Result<EntryData, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let collected_on = parse_date(
-            field::DATE,
-            "Collection date",
-            &self.collected_on,
-            &mut errors,
-        );
+        let collected_on = parse_date(field::DATE, "Collection date", &self.collected_on, &mut errors);
         if let Some(d) = collected_on {
             if d > today {
                 errors.push(FieldError::new(
@@ -420,10 +432,7 @@ impl EntryDraft {
             if line.value.trim().is_empty() {
                 continue;
             }
-            let Some((measure, scale)) = catalog
-                .measure(&line.code)
-                .and_then(|m| m.scale().map(|s| (m, s)))
-            else {
+            let Some((measure, scale)) = catalog.measure(&line.code).and_then(|m| m.scale().map(|s| (m, s))) else {
                 errors.push(FieldError::new(
                     field::symptom(&line.code),
                     format!("unknown symptom \"{}\"", line.code),
@@ -484,10 +493,7 @@ fn validate_lab_line(
     let Some(factor) = spec.factor_to(unit) else {
         errors.push(FieldError::new(
             field::lab(&line.code),
-            format!(
-                "{name}: unit \"{unit}\" is not one of {}",
-                spec.units().join(", ")
-            ),
+            format!("{name}: unit \"{unit}\" is not one of {}", spec.units().join(", ")),
         ));
         return None;
     };
@@ -495,10 +501,7 @@ fn validate_lab_line(
     let parsed = match parse_lab_value(&line.value) {
         Ok(p) => Some(p),
         Err(msg) => {
-            errors.push(FieldError::new(
-                field::lab(&line.code),
-                format!("{name}: {msg}"),
-            ));
+            errors.push(FieldError::new(field::lab(&line.code), format!("{name}: {msg}")));
             None
         }
     };
@@ -507,10 +510,7 @@ fn validate_lab_line(
         let hi = spec.plausible.high.unwrap_or(f64::MAX) * factor;
         if value.value() < lo || value.value() > hi {
             let d = usize::from(spec.decimals_in(unit));
-            let (lo, hi) = (
-                trim_number(&format!("{lo:.d$}")),
-                trim_number(&format!("{hi:.d$}")),
-            );
+            let (lo, hi) = (trim_number(&format!("{lo:.d$}")), trim_number(&format!("{hi:.d$}")));
             errors.push(FieldError::new(
                 field::lab(&line.code),
                 format!(
@@ -526,10 +526,7 @@ fn validate_lab_line(
         match Decimal::parse(raw) {
             Ok(d) => Some(Some(d)),
             Err(e) => {
-                errors.push(FieldError::new(
-                    key,
-                    format!("{name} reference {which}: {e}"),
-                ));
+                errors.push(FieldError::new(key, format!("{name} reference {which}: {e}")));
                 None
             }
         }
@@ -578,10 +575,7 @@ fn trim_number(s: &str) -> String {
 
 /// Direct and indirect bilirubin are parts of the total: neither may exceed it.
 fn check_bilirubin_parts(labs: &[LabResult], catalog: &Catalog, errors: &mut Vec<FieldError>) {
-    let find = |code: &str| {
-        labs.iter()
-            .find(|l| l.code == code && l.comparator.is_none())
-    };
+    let find = |code: &str| labs.iter().find(|l| l.code == code && l.comparator.is_none());
     // Compared in the conventional unit, so mg/dL and umol/L may be mixed.
     let conventional = |l: &LabResult| {
         let spec = catalog.measure(&l.code).and_then(Measure::lab)?;
@@ -717,10 +711,7 @@ mod tests {
                 .unwrap_or_default()
                 .to_owned()
         };
-        assert!(
-            msg("lab:bili_total").starts_with("Total bilirubin:"),
-            "{errors:?}"
-        );
+        assert!(msg("lab:bili_total").starts_with("Total bilirubin:"), "{errors:?}");
         assert!(msg("lab:alt").contains("not a number"));
         assert!(msg("lab:ast").contains("negative"));
         assert!(msg("lab:inr").contains("plausible range 0.5 to 15"));
@@ -728,21 +719,11 @@ mod tests {
 
     #[test]
     fn direct_bilirubin_may_not_exceed_total() {
-        let errors = validate(&draft_with(&[
-            ("bili_total", "4.0"),
-            ("bili_direct", "4.5"),
-        ]))
-        .unwrap_err();
+        let errors = validate(&draft_with(&[("bili_total", "4.0"), ("bili_direct", "4.5")])).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "lab:bili_direct");
         assert!(errors[0].message.contains("above the total bilirubin 4.0"));
-        assert!(
-            validate(&draft_with(&[
-                ("bili_total", "4.0"),
-                ("bili_direct", "4.0")
-            ]))
-            .is_ok()
-        );
+        assert!(validate(&draft_with(&[("bili_total", "4.0"), ("bili_direct", "4.0")])).is_ok());
     }
 
     #[test]
@@ -802,19 +783,12 @@ mod tests {
 
     #[test]
     fn indirect_bilirubin_is_derived_only_when_not_printed() {
-        let data = validate(&draft_with(&[
-            ("bili_total", "6.50"),
-            ("bili_direct", "4.87"),
-        ]))
-        .unwrap();
+        let data = validate(&draft_with(&[("bili_total", "6.50"), ("bili_direct", "4.87")])).unwrap();
         let (indirect, origin) = data.indirect_bilirubin(&catalog(), Sex::Male).unwrap();
         assert_eq!(origin, Origin::Calculated);
         assert_eq!(indirect.value.as_str(), "1.63");
         assert_eq!(indirect.flag, Flag::High);
-        assert!(
-            data.lab(INDIRECT).is_none(),
-            "derived value must not be stored"
-        );
+        assert!(data.lab(INDIRECT).is_none(), "derived value must not be stored");
         let values = data.lab_values(&catalog(), Sex::Male);
         let codes: Vec<_> = values.iter().map(|(l, _)| l.code.as_str()).collect();
         assert_eq!(codes, [TOTAL, DIRECT, INDIRECT]);
@@ -828,11 +802,7 @@ mod tests {
         let (indirect, origin) = printed.indirect_bilirubin(&catalog(), Sex::Male).unwrap();
         assert_eq!((indirect.value.as_str(), origin), ("2.50", Origin::Printed));
 
-        let censored = validate(&draft_with(&[
-            ("bili_total", "0.4"),
-            ("bili_direct", "<0.1"),
-        ]))
-        .unwrap();
+        let censored = validate(&draft_with(&[("bili_total", "0.4"), ("bili_direct", "<0.1")])).unwrap();
         assert!(censored.indirect_bilirubin(&catalog(), Sex::Male).is_none());
     }
 
@@ -893,30 +863,10 @@ mod tests {
             ("alt", "\u{ff11}\u{ff12}", "", Refused("is not a number")),
             ("bili_total", "<", "", Refused("enter a number")),
             // Two separators
-            (
-                "bili_total",
-                "12.3.4",
-                "",
-                Refused("more than one decimal separator"),
-            ),
-            (
-                "bili_total",
-                "12..3",
-                "",
-                Refused("more than one decimal separator"),
-            ),
-            (
-                "bili_total",
-                "12,3,4",
-                "",
-                Refused("more than one decimal separator"),
-            ),
-            (
-                "alt",
-                "1.234,5",
-                "",
-                Refused("more than one decimal separator"),
-            ),
+            ("bili_total", "12.3.4", "", Refused("more than one decimal separator")),
+            ("bili_total", "12..3", "", Refused("more than one decimal separator")),
+            ("bili_total", "12,3,4", "", Refused("more than one decimal separator")),
+            ("alt", "1.234,5", "", Refused("more than one decimal separator")),
             // Not finite
             ("bili_total", "NaN", "", Refused("not a finite number")),
             ("bili_total", "nan", "", Refused("not a finite number")),
@@ -944,12 +894,7 @@ mod tests {
                 "umol/L",
                 Refused("outside the plausible range 0 to 1026 umol/L"),
             ),
-            (
-                "inr",
-                "999",
-                "",
-                Refused("outside the plausible range 0.5 to 15 ratio"),
-            ),
+            ("inr", "999", "", Refused("outside the plausible range 0.5 to 15 ratio")),
             ("inr", "0.4", "", Refused("outside the plausible range")),
             (
                 "alt",
@@ -1009,9 +954,7 @@ mod tests {
                 }
                 (Refused(part), Err(errors)) => {
                     let msg = super::super::validate::message_for(&errors, &field::lab(code))
-                        .unwrap_or_else(|| {
-                            panic!("{code} {raw:?}: no message on the field: {errors:?}")
-                        });
+                        .unwrap_or_else(|| panic!("{code} {raw:?}: no message on the field: {errors:?}"));
                     assert!(msg.contains(part), "{code} {raw:?}: {msg:?} lacks {part:?}");
                     let name = catalog().measure(code).unwrap().name.clone();
                     assert!(
@@ -1063,6 +1006,32 @@ mod tests {
                 errors[0].message
             );
         }
+    }
+
+    #[test]
+    fn results_are_shown_in_either_unit_without_changing_what_is_stored() {
+        let mut d = draft_with(&[("bili_total", "12.30")]);
+        let line = d.labs.iter_mut().find(|l| l.code == TOTAL).unwrap();
+        line.ref_low = "0.0".into();
+        line.ref_high = "1.0".into();
+        let data = validate(&d).unwrap();
+        let bili = data.lab(TOTAL).unwrap();
+        let spec = catalog().measure(TOTAL).unwrap().lab().unwrap().clone();
+        let si = bili.in_unit(&spec, "umol/L");
+        assert_eq!(
+            (si.value.as_str(), si.unit.as_str(), si.flag),
+            ("210.3", "umol/L", Flag::High)
+        );
+        assert_eq!(si.reference.describe(), "0.0 - 17.1");
+        let back = si.in_unit(&spec, "mg/dL");
+        assert_eq!(back.value.as_str(), "12.30");
+        assert_eq!(bili.in_unit(&spec, "mg/dL"), *bili);
+        let creat = validate(&draft_with(&[("creatinine", "1.00")])).unwrap();
+        let cspec = catalog().measure("creatinine").unwrap().lab().unwrap().clone();
+        assert_eq!(
+            creat.lab("creatinine").unwrap().in_unit(&cspec, "umol/L").display(),
+            "88"
+        );
     }
 
     #[test]

@@ -31,20 +31,15 @@ fn earlier(history: &[Entry], date: Date, exclude: Option<i64>) -> Vec<&Entry> {
 }
 
 /// The latest earlier value of every lab measure.
-pub fn previous_results(
-    history: &[Entry],
-    date: Date,
-    exclude: Option<i64>,
-) -> BTreeMap<String, PreviousResult> {
+pub fn previous_results(history: &[Entry], date: Date, exclude: Option<i64>) -> BTreeMap<String, PreviousResult> {
     let mut out = BTreeMap::new();
     for e in earlier(history, date, exclude) {
         for lab in &e.data.labs {
-            out.entry(lab.code.clone())
-                .or_insert_with(|| PreviousResult {
-                    entry_id: e.id,
-                    date: e.data.collected_on,
-                    result: lab.clone(),
-                });
+            out.entry(lab.code.clone()).or_insert_with(|| PreviousResult {
+                entry_id: e.id,
+                date: e.data.collected_on,
+                result: lab.clone(),
+            });
         }
     }
     out
@@ -79,13 +74,7 @@ impl EntryDraft {
     /// first (in the report's order), and each reference interval is the one
     /// printed on the patient's previous report for that measure (in the
     /// same unit), else the catalog default.
-    pub fn for_patient(
-        catalog: &Catalog,
-        sex: Sex,
-        collected_on: Date,
-        recorded_by: &str,
-        history: &[Entry],
-    ) -> Self {
+    pub fn for_patient(catalog: &Catalog, sex: Sex, collected_on: Date, recorded_by: &str, history: &[Entry]) -> Self {
         let mut draft = Self::blank(catalog, sex, collected_on, recorded_by);
         let previous = previous_results(history, collected_on, None);
         for line in &mut draft.labs {
@@ -108,9 +97,7 @@ impl EntryDraft {
             }
         }
         let seen = |code: &str| history.iter().any(|e| e.data.lab(code).is_some());
-        draft
-            .labs
-            .sort_by_key(|l| (!seen(&l.code), catalog.order_of(&l.code)));
+        draft.labs.sort_by_key(|l| (!seen(&l.code), catalog.order_of(&l.code)));
         let seen_symptom = |code: &str| history.iter().any(|e| e.data.symptom(code).is_some());
         draft
             .symptoms
@@ -127,18 +114,8 @@ impl EntryDraft {
             if let Some(lab) = d.lab(&line.code) {
                 line.value = lab.value_text();
                 line.unit = lab.unit.clone();
-                line.ref_low = lab
-                    .reference
-                    .low
-                    .as_ref()
-                    .map(|x| x.to_string())
-                    .unwrap_or_default();
-                line.ref_high = lab
-                    .reference
-                    .high
-                    .as_ref()
-                    .map(|x| x.to_string())
-                    .unwrap_or_default();
+                line.ref_low = lab.reference.low.as_ref().map(|x| x.to_string()).unwrap_or_default();
+                line.ref_high = lab.reference.high.as_ref().map(|x| x.to_string()).unwrap_or_default();
             }
         }
         for line in &mut draft.symptoms {
@@ -159,12 +136,7 @@ pub fn measured_before(history: &[Entry], code: &str) -> bool {
 /// What deserves a second look but does not block a save: a value outside
 /// its printed interval, a change beyond the measure's alert threshold, a
 /// second entry in the same ISO week. Keys are the entry form's field keys.
-pub fn warnings(
-    data: &EntryData,
-    catalog: &Catalog,
-    history: &[Entry],
-    exclude: Option<i64>,
-) -> Vec<FieldError> {
+pub fn warnings(data: &EntryData, catalog: &Catalog, history: &[Entry], exclude: Option<i64>) -> Vec<FieldError> {
     let mut out = Vec::new();
     let previous = previous_results(history, data.collected_on, exclude);
     for lab in &data.labs {
@@ -176,17 +148,11 @@ pub fn warnings(
         match lab.flag {
             Flag::High => out.push(FieldError::new(
                 field::lab(&lab.code),
-                format!(
-                    "H: above the printed interval {} {unit}",
-                    lab.reference.describe()
-                ),
+                format!("H: above the printed interval {} {unit}", lab.reference.describe()),
             )),
             Flag::Low => out.push(FieldError::new(
                 field::lab(&lab.code),
-                format!(
-                    "L: below the printed interval {} {unit}",
-                    lab.reference.describe()
-                ),
+                format!("L: below the printed interval {} {unit}", lab.reference.describe()),
             )),
             Flag::Normal => {}
         }
@@ -270,23 +236,13 @@ mod tests {
             entry(
                 1,
                 date(2025, 7, 19),
-                &[
-                    ("bili_total", "12.30", "", "0.0", "1.0"),
-                    ("alt", "60", "", "", "40"),
-                ],
+                &[("bili_total", "12.30", "", "0.0", "1.0"), ("alt", "60", "", "", "40")],
             ),
-            entry(
-                2,
-                date(2025, 8, 4),
-                &[("bili_total", "6.50", "", "0.0", "1.0")],
-            ),
+            entry(2, date(2025, 8, 4), &[("bili_total", "6.50", "", "0.0", "1.0")]),
         ];
         let prev = previous_results(&h, date(2025, 8, 19), None);
         assert_eq!(
-            (
-                prev["bili_total"].date,
-                prev["bili_total"].result.value.as_str()
-            ),
+            (prev["bili_total"].date, prev["bili_total"].result.value.as_str()),
             (date(2025, 8, 4), "6.50")
         );
         assert_eq!(prev["alt"].date, date(2025, 7, 19));
@@ -311,10 +267,7 @@ mod tests {
         let codes: Vec<_> = d.labs.iter().take(3).map(|l| l.code.as_str()).collect();
         assert_eq!(codes, ["bili_total", "creatinine", "bili_direct"]);
         let creat = d.labs.iter().find(|l| l.code == "creatinine").unwrap();
-        assert_eq!(
-            (creat.ref_low.as_str(), creat.ref_high.as_str()),
-            ("0.6", "1.5")
-        );
+        assert_eq!((creat.ref_low.as_str(), creat.ref_high.as_str()), ("0.6", "1.5"));
         let alt = d.labs.iter().find(|l| l.code == "alt").unwrap();
         assert_eq!(
             (alt.ref_low.as_str(), alt.ref_high.as_str()),
@@ -342,21 +295,14 @@ mod tests {
             ],
         );
         let w = warnings(&now.data, &catalog(), &h, None);
-        let msgs: Vec<_> = w
-            .iter()
-            .map(|e| (e.field.as_str(), e.message.as_str()))
-            .collect();
+        let msgs: Vec<_> = w.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
         assert!(
-            msgs.contains(&(
-                "lab:bili_total",
-                "H: above the printed interval 0.1 - 1.2 mg/dL"
-            )),
+            msgs.contains(&("lab:bili_total", "H: above the printed interval 0.1 - 1.2 mg/dL")),
             "{msgs:?}"
         );
         assert!(
             msgs.iter()
-                .any(|(f, m)| *f == "lab:bili_total"
-                    && m.starts_with("changed +75% since 2025-07-14")),
+                .any(|(f, m)| *f == "lab:bili_total" && m.starts_with("changed +75% since 2025-07-14")),
             "{msgs:?}"
         );
         assert!(
@@ -364,8 +310,7 @@ mod tests {
             "-0.7% is no alert: {msgs:?}"
         );
         assert!(
-            msgs.iter()
-                .any(|(f, m)| *f == "date" && m.contains("2025-W29")),
+            msgs.iter().any(|(f, m)| *f == "date" && m.contains("2025-W29")),
             "{msgs:?}"
         );
         // The next ISO week is no duplicate.
@@ -379,16 +324,8 @@ mod tests {
 
     #[test]
     fn si_and_conventional_values_compare_in_one_unit() {
-        let h = vec![entry(
-            1,
-            date(2025, 7, 1),
-            &[("creatinine", "1.00", "", "", "")],
-        )];
-        let now = entry(
-            2,
-            date(2025, 7, 20),
-            &[("creatinine", "88", "umol/L", "", "")],
-        );
+        let h = vec![entry(1, date(2025, 7, 1), &[("creatinine", "1.00", "", "", "")])];
+        let now = entry(2, date(2025, 7, 20), &[("creatinine", "88", "umol/L", "", "")]);
         assert_eq!(now.data.lab("creatinine").unwrap().unit, "umol/L");
         let w = warnings(&now.data, &catalog(), &h, None);
         assert!(
@@ -402,10 +339,7 @@ mod tests {
         let e = entry(
             1,
             date(2025, 7, 19),
-            &[
-                ("afp", "<0.5", "", "", "10"),
-                ("bili_total", "210", "umol/L", "", ""),
-            ],
+            &[("afp", "<0.5", "", "", "10"), ("bili_total", "210", "umol/L", "", "")],
         );
         let d = EntryDraft::from_entry(&e, &catalog(), Sex::Male, std::slice::from_ref(&e));
         let afp = d.labs.iter().find(|l| l.code == "afp").unwrap();

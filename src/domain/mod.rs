@@ -18,8 +18,8 @@ pub mod validate;
 
 pub use catalog::{Catalog, CatalogError, LabSpec, Measure, MeasureKind, Scale};
 pub use entry::{
-    Comparator, Entry, EntryData, EntryDraft, Flag, LabDraft, LabResult, Origin, ReferenceInterval,
-    ReferenceSource, SymptomDraft, SymptomRating,
+    Comparator, Entry, EntryData, EntryDraft, Flag, LabDraft, LabResult, Origin, ReferenceInterval, ReferenceSource,
+    SymptomDraft, SymptomRating,
 };
 pub use number::{Decimal, NumberError};
 pub use patient::{Patient, PatientData, PatientDraft, Sex};

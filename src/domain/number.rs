@@ -24,13 +24,9 @@ pub struct Decimal {
 pub enum NumberError {
     #[error("is empty: enter a number such as 12.3")]
     Empty,
-    #[error(
-        "\"{0}\" is not a number: enter digits with one decimal point or comma, such as 12.3 or 12,3"
-    )]
+    #[error("\"{0}\" is not a number: enter digits with one decimal point or comma, such as 12.3 or 12,3")]
     NotANumber(String),
-    #[error(
-        "\"{0}\" has more than one decimal separator: use one point or one comma, such as 12.3"
-    )]
+    #[error("\"{0}\" has more than one decimal separator: use one point or one comma, such as 12.3")]
     TwoSeparators(String),
     #[error("\"{0}\" uses an exponent: write the number out in full, such as 0.0012")]
     Exponent(String),
@@ -63,24 +59,14 @@ impl Decimal {
             return Err(NumberError::NotANumber(trimmed.to_owned()));
         }
         let body = trimmed.strip_prefix('+').unwrap_or(trimmed);
-        let digits_and_e = body.chars().all(|c| {
-            c.is_ascii_digit()
-                || c == '.'
-                || c == ','
-                || c == 'e'
-                || c == 'E'
-                || c == '-'
-                || c == '+'
-        });
+        let digits_and_e = body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == 'e' || c == 'E' || c == '-' || c == '+');
         let has_digit = body.chars().any(|c| c.is_ascii_digit());
         if digits_and_e && has_digit && body.contains(['e', 'E']) {
             return Err(NumberError::Exponent(trimmed.to_owned()));
         }
-        if !has_digit
-            || !body
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-        {
+        if !has_digit || !body.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
             return Err(NumberError::NotANumber(trimmed.to_owned()));
         }
         if body.matches(['.', ',']).count() > 1 {
@@ -97,9 +83,7 @@ impl Decimal {
             Some(f) if !f.is_empty() => format!("{int_part}.{f}"),
             _ => int_part.to_owned(),
         };
-        let value: f64 = text
-            .parse()
-            .map_err(|_| NumberError::NotANumber(trimmed.to_owned()))?;
+        let value: f64 = text.parse().map_err(|_| NumberError::NotANumber(trimmed.to_owned()))?;
         if !value.is_finite() {
             return Err(NumberError::NotFinite(trimmed.to_owned()));
         }
@@ -179,46 +163,16 @@ mod tests {
     fn refuses_what_is_not_a_plain_number() {
         assert_eq!(Decimal::parse(""), Err(NumberError::Empty));
         assert_eq!(Decimal::parse("   "), Err(NumberError::Empty));
-        assert!(matches!(
-            Decimal::parse("abc"),
-            Err(NumberError::NotANumber(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("12.3.4"),
-            Err(NumberError::TwoSeparators(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("1.234,5"),
-            Err(NumberError::TwoSeparators(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("1e3"),
-            Err(NumberError::Exponent(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("2.5E-2"),
-            Err(NumberError::Exponent(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("NaN"),
-            Err(NumberError::NotFinite(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("inf"),
-            Err(NumberError::NotFinite(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("-3"),
-            Err(NumberError::Negative(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("12 3"),
-            Err(NumberError::NotANumber(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("."),
-            Err(NumberError::NotANumber(_))
-        ));
+        assert!(matches!(Decimal::parse("abc"), Err(NumberError::NotANumber(_))));
+        assert!(matches!(Decimal::parse("12.3.4"), Err(NumberError::TwoSeparators(_))));
+        assert!(matches!(Decimal::parse("1.234,5"), Err(NumberError::TwoSeparators(_))));
+        assert!(matches!(Decimal::parse("1e3"), Err(NumberError::Exponent(_))));
+        assert!(matches!(Decimal::parse("2.5E-2"), Err(NumberError::Exponent(_))));
+        assert!(matches!(Decimal::parse("NaN"), Err(NumberError::NotFinite(_))));
+        assert!(matches!(Decimal::parse("inf"), Err(NumberError::NotFinite(_))));
+        assert!(matches!(Decimal::parse("-3"), Err(NumberError::Negative(_))));
+        assert!(matches!(Decimal::parse("12 3"), Err(NumberError::NotANumber(_))));
+        assert!(matches!(Decimal::parse("."), Err(NumberError::NotANumber(_))));
     }
 
     #[test]

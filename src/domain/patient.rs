@@ -115,9 +115,7 @@ impl PatientDraft {
         let mut errors = Vec::new();
         let mrn = required(field::MRN, "MRN", &self.mrn, &mut errors);
         if let Some(mrn) = &mrn
-            && !mrn
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
+            && !mrn.chars().all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
         {
             errors.push(FieldError::new(
                 field::MRN,
@@ -125,12 +123,7 @@ impl PatientDraft {
             ));
         }
         let name = required(field::NAME, "Name", &self.name, &mut errors);
-        let birth = parse_date(
-            field::BIRTH_DATE,
-            "Birth date",
-            &self.birth_date,
-            &mut errors,
-        );
+        let birth = parse_date(field::BIRTH_DATE, "Birth date", &self.birth_date, &mut errors);
         if let Some(b) = birth
             && b > today
         {
@@ -145,12 +138,7 @@ impl PatientDraft {
                 "Sex is required: choose Female, Male, Other or Unknown",
             ));
         }
-        let enrolled = parse_date(
-            field::ENROLLED,
-            "Enrollment date",
-            &self.enrolled,
-            &mut errors,
-        );
+        let enrolled = parse_date(field::ENROLLED, "Enrollment date", &self.enrolled, &mut errors);
         if let (Some(b), Some(e)) = (birth, enrolled)
             && e < b
         {
@@ -168,9 +156,7 @@ impl PatientDraft {
             ));
         }
         match (mrn, name, birth, self.sex, enrolled) {
-            (Some(mrn), Some(name), Some(birth_date), Some(sex), Some(enrolled))
-                if errors.is_empty() =>
-            {
+            (Some(mrn), Some(name), Some(birth_date), Some(sex), Some(enrolled)) if errors.is_empty() => {
                 Ok(PatientData {
                     mrn,
                     name,
@@ -212,17 +198,9 @@ mod tests {
 
     #[test]
     fn each_missing_field_is_named() {
-        let errors = PatientDraft::default()
-            .validate(date(2025, 8, 1))
-            .unwrap_err();
+        let errors = PatientDraft::default().validate(date(2025, 8, 1)).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        for f in [
-            field::MRN,
-            field::NAME,
-            field::BIRTH_DATE,
-            field::SEX,
-            field::ENROLLED,
-        ] {
+        for f in [field::MRN, field::NAME, field::BIRTH_DATE, field::SEX, field::ENROLLED] {
             assert!(fields.contains(&f), "{f} not reported: {errors:?}");
         }
     }

@@ -13,9 +13,7 @@ use super::catalog::{Catalog, LabSpec, Measure};
 use super::entry::{Entry, LabResult};
 use super::number::Decimal;
 use super::patient::{Patient, Sex, age_on};
-use super::scores::{
-    Ascites, Encephalopathy, ScoreError, ScoreInputs, ScoreKind, ScoreResult, compute,
-};
+use super::scores::{Ascites, Encephalopathy, ScoreError, ScoreInputs, ScoreKind, ScoreResult, compute};
 use super::validate::FieldError;
 
 /// The default carry-forward window, in days.
@@ -63,10 +61,7 @@ pub struct EntryScores {
 
 impl EntryScores {
     pub fn result(&self, kind: ScoreKind) -> Option<&Result<ScoreResult, ScoreError>> {
-        self.results
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, r)| r)
+        self.results.iter().find(|(k, _)| *k == kind).map(|(_, r)| r)
     }
 
     /// Carried inputs, for a note beside the scores.
@@ -134,16 +129,9 @@ pub fn entry_scores(
             e.data.lab(code).filter(|l| conventional(l, spec).is_some())
         })?;
         let value = conventional(lab, spec)?;
-        let mut shown = format!(
-            "{} {}",
-            lab.value_text(),
-            super::catalog::display_unit(&lab.unit)
-        );
+        let mut shown = format!("{} {}", lab.value_text(), super::catalog::display_unit(&lab.unit));
         if lab.unit != spec.unit {
-            shown.push_str(&format!(
-                " = {value:.2} {}",
-                super::catalog::display_unit(&spec.unit)
-            ));
+            shown.push_str(&format!(" = {value:.2} {}", super::catalog::display_unit(&spec.unit)));
         }
         used.push(InputUsed {
             name,
@@ -162,35 +150,32 @@ pub fn entry_scores(
     let platelets = lab("platelets", "platelets");
 
     // AST upper limit of normal: as printed with the AST used, else the catalog's.
-    let ast_uln = catalog
-        .measure("ast")
-        .and_then(Measure::lab)
-        .and_then(|spec| {
-            let printed = find(entry, history, window_days, |e| {
-                let l = e.data.lab("ast")?;
-                let high = l.reference.high.as_ref()?;
-                // Same conversion as the value, so AST / ULN does not depend on the unit.
-                let factor = conventional(l, spec)? / l.value.value();
-                Some(high.value() * factor)
-            });
-            match printed {
-                Some((high, source)) => {
-                    used.push(InputUsed {
-                        name: "AST upper limit of normal",
-                        value: format!("{high} U/L (printed with the AST)"),
-                        source,
-                    });
-                    Some(high)
-                }
-                None => spec.reference.high.inspect(|h| {
-                    used.push(InputUsed {
-                        name: "AST upper limit of normal",
-                        value: format!("{h} U/L (catalog default)"),
-                        source: Source::Patient,
-                    });
-                }),
-            }
+    let ast_uln = catalog.measure("ast").and_then(Measure::lab).and_then(|spec| {
+        let printed = find(entry, history, window_days, |e| {
+            let l = e.data.lab("ast")?;
+            let high = l.reference.high.as_ref()?;
+            // Same conversion as the value, so AST / ULN does not depend on the unit.
+            let factor = conventional(l, spec)? / l.value.value();
+            Some(high.value() * factor)
         });
+        match printed {
+            Some((high, source)) => {
+                used.push(InputUsed {
+                    name: "AST upper limit of normal",
+                    value: format!("{high} U/L (printed with the AST)"),
+                    source,
+                });
+                Some(high)
+            }
+            None => spec.reference.high.inspect(|h| {
+                used.push(InputUsed {
+                    name: "AST upper limit of normal",
+                    value: format!("{h} U/L (catalog default)"),
+                    source: Source::Patient,
+                });
+            }),
+        }
+    });
 
     let mut fact = |code: &'static str, name: &'static str| -> Option<u8> {
         let scale = catalog.measure(code).and_then(Measure::scale)?;
@@ -204,8 +189,7 @@ pub fn entry_scores(
     };
     let dialysis = fact("dialysis", "dialysis").map(|v| v > 0);
     let ascites = fact("ascites", "ascites").map(Ascites::from_iac_grade);
-    let encephalopathy =
-        fact("encephalopathy", "encephalopathy").map(Encephalopathy::from_west_haven);
+    let encephalopathy = fact("encephalopathy", "encephalopathy").map(Encephalopathy::from_west_haven);
     if dialysis.is_none() {
         used.push(InputUsed {
             name: "dialysis",
@@ -245,10 +229,7 @@ pub fn entry_scores(
         ascites,
         encephalopathy,
     };
-    let results = ScoreKind::ALL
-        .into_iter()
-        .map(|k| (k, compute(k, &inputs)))
-        .collect();
+    let results = ScoreKind::ALL.into_iter().map(|k| (k, compute(k, &inputs))).collect();
     EntryScores {
         entry_id: entry.id,
         date: entry.data.collected_on,
@@ -259,12 +240,7 @@ pub fn entry_scores(
 }
 
 /// Scores of every entry, in the order given.
-pub fn all_entry_scores(
-    entries: &[Entry],
-    patient: &Patient,
-    catalog: &Catalog,
-    window_days: i64,
-) -> Vec<EntryScores> {
+pub fn all_entry_scores(entries: &[Entry], patient: &Patient, catalog: &Catalog, window_days: i64) -> Vec<EntryScores> {
     entries
         .iter()
         .map(|e| entry_scores(e, entries, patient, catalog, window_days))
@@ -307,11 +283,7 @@ impl CalculatorDraft {
                 .map_or(1.0, |si| si.factor)
         };
         let (bili_f, cr_f, alb_f) = if self.si {
-            (
-                factor("bili_total"),
-                factor("creatinine"),
-                factor("albumin"),
-            )
+            (factor("bili_total"), factor("creatinine"), factor("albumin"))
         } else {
             (1.0, 1.0, 1.0)
         };
@@ -343,11 +315,7 @@ impl CalculatorDraft {
             ascites: self.ascites,
             encephalopathy: self.encephalopathy,
         };
-        if errors.is_empty() {
-            Ok(inputs)
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(inputs) } else { Err(errors) }
     }
 }
 
@@ -382,11 +350,7 @@ mod tests {
             if let Some(l) = d.labs.iter_mut().find(|l| l.code == *code) {
                 l.value = (*v).into();
             } else {
-                d.symptoms
-                    .iter_mut()
-                    .find(|s| s.code == *code)
-                    .unwrap()
-                    .value = (*v).into();
+                d.symptoms.iter_mut().find(|s| s.code == *code).unwrap().value = (*v).into();
             }
         }
         let data: EntryData = d
@@ -419,20 +383,12 @@ mod tests {
             &[("bili_total", "1.9"), ("inr", "1.2"), ("creatinine", "1.3")],
         )];
         let s = scores(&e, 0, DEFAULT_CARRY_DAYS);
-        assert_eq!(
-            s.result(ScoreKind::Meld).unwrap().as_ref().unwrap().value,
-            13.0
-        );
+        assert_eq!(s.result(ScoreKind::Meld).unwrap().as_ref().unwrap().value, 13.0);
         assert_eq!(s.inputs.age, Some(51.0));
         assert_eq!(s.inputs.female, Some(false));
         let dialysis = s.used.iter().find(|u| u.name == "dialysis").unwrap();
         assert_eq!(dialysis.source, Source::Default);
-        let err = s
-            .result(ScoreKind::MeldNa)
-            .unwrap()
-            .as_ref()
-            .unwrap_err()
-            .to_string();
+        let err = s.result(ScoreKind::MeldNa).unwrap().as_ref().unwrap_err().to_string();
         assert!(err.contains("missing sodium (mmol/L)"), "{err}");
     }
 
@@ -440,17 +396,10 @@ mod tests {
     fn a_missing_value_is_carried_within_the_window_and_named() {
         let e = vec![
             entry(1, date(2025, 7, 12), &[("inr", "1.2")]),
-            entry(
-                2,
-                date(2025, 7, 19),
-                &[("bili_total", "1.9"), ("creatinine", "1.3")],
-            ),
+            entry(2, date(2025, 7, 19), &[("bili_total", "1.9"), ("creatinine", "1.3")]),
         ];
         let s = scores(&e, 1, 7);
-        assert_eq!(
-            s.result(ScoreKind::Meld).unwrap().as_ref().unwrap().value,
-            13.0
-        );
+        assert_eq!(s.result(ScoreKind::Meld).unwrap().as_ref().unwrap().value, 13.0);
         let carried = s.carried();
         assert_eq!(carried.len(), 1);
         assert_eq!(
@@ -460,19 +409,10 @@ mod tests {
         // Eight days apart is outside a 7-day window.
         let e = vec![
             entry(1, date(2025, 7, 11), &[("inr", "1.2")]),
-            entry(
-                2,
-                date(2025, 7, 19),
-                &[("bili_total", "1.9"), ("creatinine", "1.3")],
-            ),
+            entry(2, date(2025, 7, 19), &[("bili_total", "1.9"), ("creatinine", "1.3")]),
         ];
         let s = scores(&e, 1, 7);
-        let err = s
-            .result(ScoreKind::Meld)
-            .unwrap()
-            .as_ref()
-            .unwrap_err()
-            .to_string();
+        let err = s.result(ScoreKind::Meld).unwrap().as_ref().unwrap_err().to_string();
         assert_eq!(err, "MELD not computed: missing INR");
         assert!(
             scores(&e, 1, 8).result(ScoreKind::Meld).unwrap().is_ok(),
@@ -487,11 +427,7 @@ mod tests {
         let e = vec![
             entry(1, date(2025, 7, 13), &[("inr", "2.0")]),
             entry(2, date(2025, 7, 16), &[("inr", "1.2")]),
-            entry(
-                3,
-                date(2025, 7, 19),
-                &[("bili_total", "1.9"), ("creatinine", "1.3")],
-            ),
+            entry(3, date(2025, 7, 19), &[("bili_total", "1.9"), ("creatinine", "1.3")]),
         ];
         let s = scores(&e, 2, 7);
         assert_eq!(s.inputs.inr, Some(1.2));
@@ -516,11 +452,7 @@ mod tests {
         let cp = s.result(ScoreKind::ChildPugh).unwrap().as_ref().unwrap();
         assert_eq!(cp.display(), "12 (C)");
         let meld = s.result(ScoreKind::Meld).unwrap().as_ref().unwrap();
-        assert!(
-            meld.terms[0].detail.contains("dialysis"),
-            "{:?}",
-            meld.terms[0]
-        );
+        assert!(meld.terms[0].detail.contains("dialysis"), "{:?}", meld.terms[0]);
     }
 
     #[test]
@@ -550,10 +482,7 @@ mod tests {
         }];
         let s = scores(&e, 0, 7);
         assert_eq!(s.inputs.ast_uln, Some(40.0));
-        assert_eq!(
-            s.result(ScoreKind::Apri).unwrap().as_ref().unwrap().value,
-            0.63
-        );
+        assert_eq!(s.result(ScoreKind::Apri).unwrap().as_ref().unwrap().value, 0.63);
     }
 }
 

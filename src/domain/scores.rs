@@ -293,11 +293,7 @@ fn positive(kind: ScoreKind, input: &'static str, value: f64) -> Result<f64, Sco
 fn num(x: f64) -> String {
     let t = format!("{x:.3}");
     let t = t.trim_end_matches('0').trim_end_matches('.');
-    if t == "-0" {
-        "0".to_owned()
-    } else {
-        t.to_owned()
-    }
+    if t == "-0" { "0".to_owned() } else { t.to_owned() }
 }
 
 fn round2(x: f64) -> f64 {
@@ -382,9 +378,7 @@ pub fn meld_na(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
     need.done()?;
     let na = positive(kind, "sodium", na)?;
     let base = meld(inputs).map_err(|e| match e {
-        ScoreError::Invalid {
-            input, rule, value, ..
-        } => ScoreError::Invalid {
+        ScoreError::Invalid { input, rule, value, .. } => ScoreError::Invalid {
             score: kind.label(),
             input,
             rule,
@@ -400,9 +394,7 @@ pub fn meld_na(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
         let u = m + 1.32 * (137.0 - na_used) - 0.033 * m * (137.0 - na_used);
         (
             u,
-            format!(
-                "MELD > 11: MELD + 1.32 (137 - Na) - 0.033 MELD (137 - Na), Na {na} used {na_used}"
-            ),
+            format!("MELD > 11: MELD + 1.32 (137 - Na) - 0.033 MELD (137 - Na), Na {na} used {na_used}"),
         )
     } else {
         (m, "MELD 11 or less: MELD-Na = MELD".to_owned())
@@ -456,11 +448,7 @@ pub fn meld3(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
             0.82 * (137.0 - n),
             format!("{} mmol/L, used {} (bounds 125-137)", num(na), num(n)),
         ),
-        term(
-            "-0.24 (137 - Na) ln(bilirubin)",
-            -0.24 * (137.0 - n) * b.ln(),
-            "",
-        ),
+        term("-0.24 (137 - Na) ln(bilirubin)", -0.24 * (137.0 - n) * b.ln(), ""),
         term(
             "9.09 ln(INR)",
             9.09 * i.ln(),
@@ -480,11 +468,7 @@ pub fn meld3(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
             1.85 * (3.5 - a),
             format!("{} g/dL, used {} (bounds 1.5-3.5)", num(alb), num(a)),
         ),
-        term(
-            "-1.83 (3.5 - albumin) ln(creatinine)",
-            -1.83 * (3.5 - a) * c.ln(),
-            "",
-        ),
+        term("-1.83 (3.5 - albumin) ln(creatinine)", -1.83 * (3.5 - a) * c.ln(), ""),
         term("constant", 6.0, ""),
     ];
     let unrounded: f64 = terms.iter().map(|t| t.value).sum();
@@ -577,11 +561,7 @@ pub fn child_pugh(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
                 format!("{} (<1.7 / 1.7-2.3 / >2.3)", num(inr)),
             ),
             term("ascites points", f64::from(ascites_points), ascites.label()),
-            term(
-                "encephalopathy points",
-                f64::from(enceph_points),
-                enceph.label(),
-            ),
+            term("encephalopathy points", f64::from(enceph_points), enceph.label()),
         ],
     })
 }
@@ -655,11 +635,7 @@ pub fn apri(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
         class: None,
         version: kind.version(),
         terms: vec![
-            term(
-                "AST / ULN",
-                ast / uln,
-                format!("{} / {} U/L", num(ast), num(uln)),
-            ),
+            term("AST / ULN", ast / uln, format!("{} / {} U/L", num(ast), num(uln))),
             term("platelets", plt, "10^9/L"),
             term("x 100 / platelets", unrounded, ""),
         ],
@@ -685,11 +661,7 @@ pub fn fib4(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
         class: None,
         version: kind.version(),
         terms: vec![
-            term(
-                "age x AST",
-                age * ast,
-                format!("{} years x {} U/L", num(age), num(ast)),
-            ),
+            term("age x AST", age * ast, format!("{} years x {} U/L", num(age), num(ast))),
             term(
                 "platelets x sqrt(ALT)",
                 plt * alt.sqrt(),
@@ -714,11 +686,7 @@ pub fn ast_alt(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
         unrounded,
         class: None,
         version: kind.version(),
-        terms: vec![term(
-            "AST / ALT",
-            unrounded,
-            format!("{} / {} U/L", num(ast), num(alt)),
-        )],
+        terms: vec![term("AST / ALT", unrounded, format!("{} / {} U/L", num(ast), num(alt)))],
     })
 }
 
@@ -854,11 +822,7 @@ mod tests {
         assert_eq!(meld_of(2.0, 1.5, 7.5, false).unrounded, at_cap.unrounded);
         assert!(meld_of(2.0, 1.5, 3.9, false).unrounded < at_cap.unrounded);
         assert_eq!(meld_of(2.0, 1.5, 1.1, true).unrounded, at_cap.unrounded);
-        assert!(
-            meld_of(2.0, 1.5, 1.1, true).terms[0]
-                .detail
-                .contains("dialysis")
-        );
+        assert!(meld_of(2.0, 1.5, 1.1, true).terms[0].detail.contains("dialysis"));
     }
 
     #[test]
@@ -899,28 +863,14 @@ mod tests {
     #[test]
     fn meld_na_bounds_sodium_to_125_137_and_caps_at_forty() {
         let m = (1.5, 1.5, 1.0);
-        assert_eq!(
-            meld_na_of(m, 120.0).unrounded,
-            meld_na_of(m, 125.0).unrounded
-        );
-        assert_eq!(
-            meld_na_of(m, 145.0).unrounded,
-            meld_na_of(m, 137.0).unrounded
-        );
+        assert_eq!(meld_na_of(m, 120.0).unrounded, meld_na_of(m, 125.0).unrounded);
+        assert_eq!(meld_na_of(m, 145.0).unrounded, meld_na_of(m, 137.0).unrounded);
         assert_eq!(meld_na_of(m, 137.0).value, 13.0);
         assert!(meld_na_of(m, 126.0).unrounded < meld_na_of(m, 125.0).unrounded);
         assert_eq!(meld_na_of((30.0, 5.0, 4.0), 125.0).value, 40.0);
     }
 
-    fn meld3_of(
-        female: bool,
-        bili: f64,
-        cr: f64,
-        inr: f64,
-        na: f64,
-        alb: f64,
-        dialysis: bool,
-    ) -> ScoreResult {
+    fn meld3_of(female: bool, bili: f64, cr: f64, inr: f64, na: f64, alb: f64, dialysis: bool) -> ScoreResult {
         meld3(&ScoreInputs {
             female: Some(female),
             bilirubin: Some(bili),
@@ -937,11 +887,7 @@ mod tests {
     #[test]
     fn meld3_bounds_and_caps() {
         let base = meld3_of(false, 2.0, 1.5, 1.5, 137.0, 3.0, false);
-        assert!(
-            (meld3_of(true, 2.0, 1.5, 1.5, 137.0, 3.0, false).unrounded - base.unrounded - 1.33)
-                .abs()
-                < 1e-9
-        );
+        assert!((meld3_of(true, 2.0, 1.5, 1.5, 137.0, 3.0, false).unrounded - base.unrounded - 1.33).abs() < 1e-9);
         // Creatinine at most 3.0; dialysis sets 3.0.
         let cr3 = meld3_of(false, 2.0, 3.0, 1.5, 137.0, 3.0, false);
         assert_eq!(
@@ -1003,25 +949,13 @@ mod tests {
         use Encephalopathy as E;
         let points = |r: &ScoreResult, i: usize| r.terms[i].value;
         for (bili, p) in [(1.99, 1.0), (2.0, 2.0), (3.0, 2.0), (3.01, 3.0)] {
-            assert_eq!(
-                points(&cp(bili, 4.0, 1.0, A::None, E::None), 0),
-                p,
-                "bilirubin {bili}"
-            );
+            assert_eq!(points(&cp(bili, 4.0, 1.0, A::None, E::None), 0), p, "bilirubin {bili}");
         }
         for (alb, p) in [(3.51, 1.0), (3.5, 2.0), (2.8, 2.0), (2.79, 3.0)] {
-            assert_eq!(
-                points(&cp(1.0, alb, 1.0, A::None, E::None), 1),
-                p,
-                "albumin {alb}"
-            );
+            assert_eq!(points(&cp(1.0, alb, 1.0, A::None, E::None), 1), p, "albumin {alb}");
         }
         for (inr, p) in [(1.69, 1.0), (1.7, 2.0), (2.3, 2.0), (2.31, 3.0)] {
-            assert_eq!(
-                points(&cp(1.0, 4.0, inr, A::None, E::None), 2),
-                p,
-                "INR {inr}"
-            );
+            assert_eq!(points(&cp(1.0, 4.0, inr, A::None, E::None), 2), p, "INR {inr}");
         }
         assert_eq!(cp(1.0, 4.0, 1.0, A::None, E::None).display(), "5 (A)");
         assert_eq!(cp(2.0, 4.0, 1.0, A::None, E::None).display(), "6 (A)");
@@ -1029,10 +963,7 @@ mod tests {
         assert_eq!(cp(3.0, 3.0, 2.0, A::Mild, E::Grade1To2).display(), "10 (C)");
         assert_eq!(cp(2.0, 3.0, 2.0, A::Mild, E::Grade1To2).display(), "10 (C)");
         assert_eq!(cp(2.0, 3.0, 2.0, A::Mild, E::None).display(), "9 (B)");
-        assert_eq!(
-            cp(9.0, 2.0, 3.0, A::ModerateSevere, E::Grade3To4).display(),
-            "15 (C)"
-        );
+        assert_eq!(cp(9.0, 2.0, 3.0, A::ModerateSevere, E::Grade3To4).display(), "15 (C)");
     }
 
     #[test]
@@ -1042,14 +973,8 @@ mod tests {
         assert_eq!(Ascites::from_iac_grade(2), Ascites::ModerateSevere);
         assert_eq!(Ascites::from_iac_grade(3), Ascites::ModerateSevere);
         assert_eq!(Encephalopathy::from_west_haven(0), Encephalopathy::None);
-        assert_eq!(
-            Encephalopathy::from_west_haven(2),
-            Encephalopathy::Grade1To2
-        );
-        assert_eq!(
-            Encephalopathy::from_west_haven(3),
-            Encephalopathy::Grade3To4
-        );
+        assert_eq!(Encephalopathy::from_west_haven(2), Encephalopathy::Grade1To2);
+        assert_eq!(Encephalopathy::from_west_haven(3), Encephalopathy::Grade3To4);
     }
 
     #[test]
@@ -1108,9 +1033,7 @@ mod tests {
         );
         let err = child_pugh(&inputs()).unwrap_err().to_string();
         assert!(
-            err.ends_with(
-                "missing bilirubin (mg/dL), albumin (g/dL), INR, ascites, encephalopathy"
-            ),
+            err.ends_with("missing bilirubin (mg/dL), albumin (g/dL), INR, ascites, encephalopathy"),
             "{err}"
         );
         let err = apri(&ScoreInputs {
@@ -1124,10 +1047,7 @@ mod tests {
             "{err}"
         );
         for kind in ScoreKind::ALL {
-            assert!(
-                compute(kind, &inputs()).is_err(),
-                "{kind:?} computed from nothing"
-            );
+            assert!(compute(kind, &inputs()).is_err(), "{kind:?} computed from nothing");
         }
     }
 
@@ -1140,16 +1060,7 @@ mod tests {
             ..inputs()
         })
         .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                ScoreError::Invalid {
-                    input: "bilirubin",
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, ScoreError::Invalid { input: "bilirubin", .. }), "{err:?}");
         assert!(
             apri(&ScoreInputs {
                 ast: Some(30.0),

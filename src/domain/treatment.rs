@@ -127,11 +127,7 @@ impl TreatmentDraft {
         }
     }
 
-    pub fn validate(
-        &self,
-        birth_date: Date,
-        today: Date,
-    ) -> Result<TreatmentData, Vec<FieldError>> {
+    pub fn validate(&self, birth_date: Date, today: Date) -> Result<TreatmentData, Vec<FieldError>> {
         let mut errors = Vec::new();
         let date = parse_date(field::DATE, "Treatment date", &self.date, &mut errors);
         if let Some(d) = date {
@@ -180,26 +176,19 @@ impl TreatmentDraft {
                 }
             },
         };
-        let recorded_by = required(
-            field::RECORDED_BY,
-            "Recorded by",
-            &self.recorded_by,
-            &mut errors,
-        );
+        let recorded_by = required(field::RECORDED_BY, "Recorded by", &self.recorded_by, &mut errors);
         match (date, product, recorded_by) {
-            (Some(date), Some(product), Some(recorded_by)) if errors.is_empty() => {
-                Ok(TreatmentData {
-                    date,
-                    kind: self.kind,
-                    product,
-                    dose,
-                    dose_unit,
-                    route: self.route.trim().to_owned(),
-                    cycle,
-                    note: self.note.trim().to_owned(),
-                    recorded_by,
-                })
-            }
+            (Some(date), Some(product), Some(recorded_by)) if errors.is_empty() => Ok(TreatmentData {
+                date,
+                kind: self.kind,
+                product,
+                dose,
+                dose_unit,
+                route: self.route.trim().to_owned(),
+                cycle,
+                note: self.note.trim().to_owned(),
+                recorded_by,
+            }),
             _ => Err(errors),
         }
     }
@@ -221,9 +210,7 @@ mod tests {
 
     #[test]
     fn valid_treatment_keeps_dose_as_typed() {
-        let t = draft()
-            .validate(date(1974, 1, 1), date(2025, 8, 1))
-            .unwrap();
+        let t = draft().validate(date(1974, 1, 1), date(2025, 8, 1)).unwrap();
         assert_eq!(t.dose_text(), "66.7 million cells");
         assert_eq!(t.short_label(), "C1");
         assert_eq!(t.route, "IV");
@@ -238,9 +225,6 @@ mod tests {
         d.date = "2026-01-01".into();
         let errors = d.validate(date(1974, 1, 1), date(2025, 8, 1)).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [field::DATE, field::PRODUCT, field::DOSE_UNIT, field::CYCLE]
-        );
+        assert_eq!(fields, [field::DATE, field::PRODUCT, field::DOSE_UNIT, field::CYCLE]);
     }
 }

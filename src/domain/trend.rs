@@ -5,7 +5,7 @@
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
 
-use super::catalog::{Catalog, LabSpec, display_unit};
+use super::catalog::{Catalog, LabSpec, UnitSystem, display_unit};
 use super::entry::{Comparator, Entry, Flag, Origin, ReferenceInterval};
 use super::patient::Sex;
 use super::score_inputs::EntryScores;
@@ -60,42 +60,34 @@ pub struct BandSegment {
     pub high: f64,
 }
 
-/// Factor that turns a value in `unit` into the catalog unit, if known.
-fn to_catalog_unit(spec: &LabSpec, unit: &str) -> Option<f64> {
-    if unit == spec.unit {
-        return Some(1.0);
-    }
-    spec.si
-        .as_ref()
-        .filter(|si| si.unit == unit)
-        .map(|si| 1.0 / si.factor)
-}
-
-/// One series per lab measure that has values, in catalog order. Entries
-/// may come in any order; points are sorted by date.
-pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex) -> Vec<Series> {
+/// One series per lab measure that has values, in catalog order, each in
+/// the unit of the display preference. Entries may come in any order;
+/// points are sorted by date.
+pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex, system: UnitSystem) -> Vec<Series> {
     let mut out = Vec::new();
     for (measure, spec) in catalog.labs() {
+        let unit = spec.unit_for(system);
         let mut points = Vec::new();
         for entry in entries {
             let values = entry.data.lab_values(catalog, sex);
-            let Some((lab, origin)) = values.into_iter().find(|(l, _)| l.code == measure.code)
-            else {
+            let Some((printed, origin)) = values.into_iter().find(|(l, _)| l.code == measure.code) else {
                 continue;
             };
-            let Some(f) = to_catalog_unit(spec, &lab.unit) else {
+            if spec.factor_to(&printed.unit).is_none() {
                 continue;
-            };
+            }
+            let shown = printed.in_unit(spec, unit);
+            let f = spec.factor_to(unit).unwrap_or(1.0) / spec.factor_to(&printed.unit).unwrap_or(1.0);
             points.push(TrendPoint {
                 entry_id: entry.id,
                 date: entry.data.collected_on,
-                value: lab.value.value() * f,
-                value_text: lab.value_text(),
-                comparator: lab.comparator,
-                flag: lab.flag,
-                low: lab.reference.low.as_ref().map(|d| d.value() * f),
-                high: lab.reference.high.as_ref().map(|d| d.value() * f),
-                reference_text: format!("{} {}", lab.reference.describe(), display_unit(&lab.unit)),
+                value: printed.value.value() * f,
+                value_text: shown.value_text(),
+                comparator: printed.comparator,
+                flag: printed.flag,
+                low: printed.reference.low.as_ref().map(|d| d.value() * f),
+                high: printed.reference.high.as_ref().map(|d| d.value() * f),
+                reference_text: format!("{} {}", shown.reference.describe(), display_unit(unit)),
                 origin,
             });
         }
@@ -106,7 +98,7 @@ pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex) -> Vec<Series>
         out.push(Series {
             code: measure.code.clone(),
             name: measure.name.clone(),
-            unit: spec.unit.clone(),
+            unit: unit.to_owned(),
             group: spec.group.clone(),
             points,
         });
@@ -238,14 +230,10 @@ mod tests {
                     ("bili_direct", "4.87", "", "0.80"),
                 ],
             ),
-            entry(
-                1,
-                date(2025, 7, 19),
-                &[("bili_total", "12.30", "0.0", "1.0")],
-            ),
+            entry(1, date(2025, 7, 19), &[("bili_total", "12.30", "0.0", "1.0")]),
         ];
         let catalog = Catalog::builtin().unwrap();
-        let series = lab_series(&entries, &catalog, Sex::Male);
+        let series = lab_series(&entries, &catalog, Sex::Male, UnitSystem::Conventional);
         let codes: Vec<_> = series.iter().map(|s| s.code.as_str()).collect();
         assert_eq!(codes, ["bili_total", "bili_direct", "bili_indirect"]);
         let total = &series[0];
@@ -306,7 +294,7 @@ mod tests {
             entry(3, date(2025, 7, 21), &[("alt", "45", "7", "55")]),
         ];
         let catalog = Catalog::builtin().unwrap();
-        let series = lab_series(&entries, &catalog, Sex::Male);
+        let series = lab_series(&entries, &catalog, Sex::Male, UnitSystem::Conventional);
         let bands = band_segments(&series[0].points, 3.0);
         let x = |d| day_number(d);
         assert_eq!(

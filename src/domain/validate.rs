@@ -27,19 +27,11 @@ impl FieldError {
 
 /// The first message for `field`, if any.
 pub fn message_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.as_str())
+    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
 }
 
 /// A required text: trimmed, or an error naming `label`.
-pub fn required(
-    field: &str,
-    label: &str,
-    raw: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
+pub fn required(field: &str, label: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     let t = raw.trim();
     if t.is_empty() {
         errors.push(FieldError::new(field, format!("{label} is required")));
@@ -50,12 +42,7 @@ pub fn required(
 }
 
 /// An ISO date `YYYY-MM-DD`, or an error naming `label`.
-pub fn parse_date(
-    field: &str,
-    label: &str,
-    raw: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<Date> {
+pub fn parse_date(field: &str, label: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<Date> {
     let t = raw.trim();
     if t.is_empty() {
         errors.push(FieldError::new(
@@ -69,9 +56,7 @@ pub fn parse_date(
         None => {
             errors.push(FieldError::new(
                 field,
-                format!(
-                    "{label} \"{t}\" is not a date: enter it as YYYY-MM-DD, such as 2025-07-19"
-                ),
+                format!("{label} \"{t}\" is not a date: enter it as YYYY-MM-DD, such as 2025-07-19"),
             ));
             None
         }
@@ -99,10 +84,7 @@ mod tests {
 
     #[test]
     fn iso_dates_only() {
-        assert_eq!(
-            parse_iso_date("2025-07-19"),
-            Some(jiff::civil::date(2025, 7, 19))
-        );
+        assert_eq!(parse_iso_date("2025-07-19"), Some(jiff::civil::date(2025, 7, 19)));
         assert_eq!(parse_iso_date("2025-02-30"), None);
         assert_eq!(parse_iso_date("19/07/2025"), None);
         assert_eq!(parse_iso_date("2025-7-19"), None);
@@ -112,14 +94,8 @@ mod tests {
     #[test]
     fn date_errors_say_the_format() {
         let mut errors = Vec::new();
-        assert_eq!(
-            parse_date("date", "Collection date", "yesterday", &mut errors),
-            None
-        );
+        assert_eq!(parse_date("date", "Collection date", "yesterday", &mut errors), None);
         assert!(errors[0].message.contains("YYYY-MM-DD"));
-        assert_eq!(
-            message_for(&errors, "date"),
-            Some(errors[0].message.as_str())
-        );
+        assert_eq!(message_for(&errors, "date"), Some(errors[0].message.as_str()));
     }
 }

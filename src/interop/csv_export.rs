@@ -44,19 +44,12 @@ pub fn write_observations<W: Write>(
                 let loinc = measure.and_then(|m| m.lab()).map_or("", |spec| {
                     // The LOINC code depends on the unit the lab printed.
                     match &spec.si {
-                        Some(si) if si.unit == lab.unit && si.unit != spec.unit => {
-                            si.loinc.as_deref().unwrap_or("")
-                        }
+                        Some(si) if si.unit == lab.unit && si.unit != spec.unit => si.loinc.as_deref().unwrap_or(""),
                         _ => spec.loinc.as_str(),
                     }
                 });
                 let low = lab.reference.low.as_ref().map(|d| d.as_str()).unwrap_or("");
-                let high = lab
-                    .reference
-                    .high
-                    .as_ref()
-                    .map(|d| d.as_str())
-                    .unwrap_or("");
+                let high = lab.reference.high.as_ref().map(|d| d.as_str()).unwrap_or("");
                 w.write_record([
                     patient.data.mrn.as_str(),
                     &date,
@@ -73,9 +66,7 @@ pub fn write_observations<W: Write>(
                 ])?;
             }
             for s in &entry.data.symptoms {
-                let name = catalog
-                    .measure(&s.code)
-                    .map_or(s.code.as_str(), |m| m.name.as_str());
+                let name = catalog.measure(&s.code).map_or(s.code.as_str(), |m| m.name.as_str());
                 w.write_record([
                     patient.data.mrn.as_str(),
                     &date,

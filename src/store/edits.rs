@@ -10,8 +10,8 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::records::{
-    Audit, PATIENT_COLUMNS, append_audit, build_patient, insert_observations, now_utc,
-    patient_from_row, require_user, to_json,
+    Audit, PATIENT_COLUMNS, append_audit, build_patient, insert_observations, now_utc, patient_from_row, require_user,
+    to_json,
 };
 use super::{AuditRecord, Store, StoreError, local_time};
 use crate::domain::{Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
@@ -70,11 +70,8 @@ impl Store {
         let reason = require_reason(reason, "an edit")?;
         let tx = self.conn.transaction()?;
         check_version(&tx, "entries", "entry", entry.id, entry.version)?;
-        let voided: Option<String> = tx.query_row(
-            "SELECT voided_at FROM entries WHERE id = ?1",
-            [entry.id],
-            |r| r.get(0),
-        )?;
+        let voided: Option<String> =
+            tx.query_row("SELECT voided_at FROM entries WHERE id = ?1", [entry.id], |r| r.get(0))?;
         if voided.is_some() {
             return Err(StoreError::NotFound {
                 what: "entry (not voided)",
@@ -86,7 +83,14 @@ impl Store {
             "UPDATE entries SET collected_on = ?1, note = ?2, recorded_by = ?3, version = version + 1,
                  data_version = data_version + 1, changed_by = ?4, changed_at = ?5
              WHERE id = ?6",
-            params![data.collected_on.to_string(), data.note, data.recorded_by, user, now, entry.id],
+            params![
+                data.collected_on.to_string(),
+                data.note,
+                data.recorded_by,
+                user,
+                now,
+                entry.id
+            ],
         )?;
         let (version, data_version): (i64, i64) = tx.query_row(
             "SELECT version, data_version FROM entries WHERE id = ?1",
@@ -118,12 +122,7 @@ impl Store {
 
     /// Voids an entry: it leaves the log and the plots but stays in the
     /// file and the audit trail, with its reason.
-    pub fn void_entry(
-        &mut self,
-        entry: &Entry,
-        reason: &str,
-        user: &str,
-    ) -> Result<(), StoreError> {
+    pub fn void_entry(&mut self, entry: &Entry, reason: &str, user: &str) -> Result<(), StoreError> {
         require_user(user)?;
         let reason = require_reason(reason, "voiding an entry")?;
         let tx = self.conn.transaction()?;
@@ -224,13 +223,7 @@ impl Store {
         require_user(user)?;
         let reason = require_reason(reason, "an edit")?;
         let tx = self.conn.transaction()?;
-        check_version(
-            &tx,
-            "treatment_events",
-            "treatment event",
-            event.id,
-            event.version,
-        )?;
+        check_version(&tx, "treatment_events", "treatment event", event.id, event.version)?;
         tx.execute(
             "UPDATE treatment_events SET date = ?1, kind = ?2, product = ?3, dose = ?4, dose_unit = ?5,
                  route = ?6, cycle = ?7, note = ?8, recorded_by = ?9, version = version + 1,
@@ -273,22 +266,11 @@ impl Store {
     }
 
     /// Voids a treatment event (entered in error); it stays in the file.
-    pub fn void_treatment(
-        &mut self,
-        event: &TreatmentEvent,
-        reason: &str,
-        user: &str,
-    ) -> Result<(), StoreError> {
+    pub fn void_treatment(&mut self, event: &TreatmentEvent, reason: &str, user: &str) -> Result<(), StoreError> {
         require_user(user)?;
         let reason = require_reason(reason, "voiding a treatment event")?;
         let tx = self.conn.transaction()?;
-        check_version(
-            &tx,
-            "treatment_events",
-            "treatment event",
-            event.id,
-            event.version,
-        )?;
+        check_version(&tx, "treatment_events", "treatment event", event.id, event.version)?;
         let now = now_utc();
         tx.execute(
             "UPDATE treatment_events SET voided_at = ?1, void_reason = ?2, version = version + 1,
@@ -353,17 +335,14 @@ impl Store {
     pub fn load_draft(&self, key: &str) -> Result<Option<(String, String)>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT json, updated_at FROM drafts WHERE key = ?1",
-                [key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT json, updated_at FROM drafts WHERE key = ?1", [key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?)
     }
 
     pub fn discard_draft(&mut self, key: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute("DELETE FROM drafts WHERE key = ?1", [key])?;
+        self.conn.execute("DELETE FROM drafts WHERE key = ?1", [key])?;
         Ok(())
     }
 }

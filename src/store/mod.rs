@@ -33,11 +33,7 @@ pub enum StoreError {
         "this database was written by a newer Clinilog (schema {found}, this build knows up to {supported}); \
          update Clinilog to open it (left unchanged): {}", .path.display()
     )]
-    NewerSchema {
-        found: i64,
-        supported: i64,
-        path: PathBuf,
-    },
+    NewerSchema { found: i64, supported: i64, path: PathBuf },
     #[error("a patient with MRN \"{0}\" already exists: open that patient or use another MRN")]
     DuplicateMrn(String),
     #[error("{what} {id} was not found in this database")]
@@ -45,16 +41,9 @@ pub enum StoreError {
     #[error("the stored {what} is unreadable: {detail}")]
     Corrupt { what: &'static str, detail: String },
     #[error("cannot read the database file: {source}: {}", .path.display())]
-    Io {
-        source: std::io::Error,
-        path: PathBuf,
-    },
+    Io { source: std::io::Error, path: PathBuf },
     #[error("changed by {by} at {at} \u{2014} reload to see the change; what you typed is kept")]
-    Conflict {
-        what: &'static str,
-        by: String,
-        at: String,
-    },
+    Conflict { what: &'static str, by: String, at: String },
     #[error("a reason is required for {0}")]
     ReasonRequired(&'static str),
     #[error("database error: {0}")]
@@ -100,9 +89,7 @@ fn header_application_id(path: &Path) -> Result<Option<i32>, StoreError> {
     if buf.len() < 100 || !buf.starts_with(b"SQLite format 3\0") {
         return Err(StoreError::NotClinilog(path.to_owned()));
     }
-    Ok(Some(i32::from_be_bytes([
-        buf[68], buf[69], buf[70], buf[71],
-    ])))
+    Ok(Some(i32::from_be_bytes([buf[68], buf[69], buf[70], buf[71]])))
 }
 
 fn wal_path(path: &Path) -> PathBuf {
@@ -124,11 +111,7 @@ fn check_existing(path: &Path) -> Result<(), StoreError> {
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let probe = Connection::open_with_flags(path, flags).map_err(|_| not_ours())?;
-    let ask = |sql: &str| {
-        probe
-            .query_row(sql, [], |r| r.get::<_, i64>(0))
-            .map_err(|_| not_ours())
-    };
+    let ask = |sql: &str| probe.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(|_| not_ours());
     let application_id = ask("PRAGMA application_id")?;
     let user_version = ask("PRAGMA user_version")?;
     let objects = ask("SELECT count(*) FROM sqlite_master")?;
@@ -180,9 +163,7 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let current: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let current: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
@@ -201,8 +182,6 @@ impl Store {
 
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 }

@@ -10,9 +10,8 @@ use serde::Serialize;
 use super::{Store, StoreError};
 use crate::domain::catalog::SYMPTOM_UNIT;
 use crate::domain::{
-    Comparator, Decimal, Entry, EntryData, Flag, LabResult, Patient, PatientData,
-    ReferenceInterval, ReferenceSource, Sex, SymptomRating, TreatmentData, TreatmentEvent,
-    TreatmentKind,
+    Comparator, Decimal, Entry, EntryData, Flag, LabResult, Patient, PatientData, ReferenceInterval, ReferenceSource,
+    Sex, SymptomRating, TreatmentData, TreatmentEvent, TreatmentKind,
 };
 
 /// A row of the patients list.
@@ -61,7 +60,16 @@ pub(super) fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), Sto
     tx.execute(
         "INSERT INTO audit_log (at_utc, user, action, table_name, row_id, before_json, after_json, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![now_utc(), a.user, a.action, a.table, a.row_id, a.before, a.after, a.reason],
+        params![
+            now_utc(),
+            a.user,
+            a.action,
+            a.table,
+            a.row_id,
+            a.before,
+            a.after,
+            a.reason
+        ],
     )?;
     Ok(())
 }
@@ -126,10 +134,7 @@ pub(super) fn parse_date_col(s: &str, what: &'static str) -> Result<Date, StoreE
     })
 }
 
-pub(super) fn decimal_col(
-    s: Option<String>,
-    what: &'static str,
-) -> Result<Option<Decimal>, StoreError> {
+pub(super) fn decimal_col(s: Option<String>, what: &'static str) -> Result<Option<Decimal>, StoreError> {
     s.map(|t| {
         Decimal::parse(&t).map_err(|e| StoreError::Corrupt {
             what,
@@ -194,11 +199,7 @@ pub(super) fn build_patient(
 
 impl Store {
     /// Registers a patient. A taken MRN is refused.
-    pub fn create_patient(
-        &mut self,
-        data: &PatientData,
-        user: &str,
-    ) -> Result<Patient, StoreError> {
+    pub fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
         require_user(user)?;
         let tx = self.conn.transaction()?;
         let inserted = tx.execute(
@@ -296,12 +297,7 @@ impl Store {
     }
 
     /// Records an entry with all its observations in one transaction.
-    pub fn record_entry(
-        &mut self,
-        patient_id: i64,
-        data: &EntryData,
-        user: &str,
-    ) -> Result<Entry, StoreError> {
+    pub fn record_entry(&mut self, patient_id: i64, data: &EntryData, user: &str) -> Result<Entry, StoreError> {
         require_user(user)?;
         self.patient(patient_id)?;
         let tx = self.conn.transaction()?;
@@ -309,7 +305,14 @@ impl Store {
         tx.execute(
             "INSERT INTO entries (patient_id, collected_on, note, recorded_by, recorded_at, changed_by, changed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
-            params![patient_id, data.collected_on.to_string(), data.note, data.recorded_by, recorded_at, user],
+            params![
+                patient_id,
+                data.collected_on.to_string(),
+                data.note,
+                data.recorded_by,
+                recorded_at,
+                user
+            ],
         )?;
         let entry_id = tx.last_insert_rowid();
         insert_observations(&tx, entry_id, 1, patient_id, data)?;
@@ -391,8 +394,7 @@ impl Store {
             ))
         })?;
         for row in rows {
-            let (entry_id, code, kind, value_text, comparator, unit, low, high, source, flag) =
-                row?;
+            let (entry_id, code, kind, value_text, comparator, unit, low, high, source, flag) = row?;
             // Observations of voided entries have no entry here.
             let Some(&i) = index.get(&entry_id) else {
                 continue;
@@ -408,8 +410,7 @@ impl Store {
                 data.labs.push(LabResult {
                     code,
                     comparator: comparator.as_deref().and_then(Comparator::from_str_opt),
-                    value: decimal_col(Some(value_text), "lab value")?
-                        .unwrap_or_else(|| Decimal::from_plain(0.0)),
+                    value: decimal_col(Some(value_text), "lab value")?.unwrap_or_else(|| Decimal::from_plain(0.0)),
                     unit,
                     reference: ReferenceInterval {
                         low: decimal_col(low, "reference interval")?,
@@ -500,19 +501,7 @@ impl Store {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (
-                id,
-                version,
-                date,
-                kind,
-                product,
-                dose,
-                dose_unit,
-                route,
-                cycle,
-                note,
-                recorded_by,
-            ) = row?;
+            let (id, version, date, kind, product, dose, dose_unit, route, cycle, note, recorded_by) = row?;
             out.push(TreatmentEvent {
                 id,
                 patient_id,
@@ -534,10 +523,7 @@ impl Store {
     }
 
     /// The audit trail, oldest first; for one table and row when given.
-    pub fn audit_log(
-        &self,
-        table_row: Option<(&str, i64)>,
-    ) -> Result<Vec<AuditRecord>, StoreError> {
+    pub fn audit_log(&self, table_row: Option<(&str, i64)>) -> Result<Vec<AuditRecord>, StoreError> {
         let columns = "SELECT at_utc, user, action, table_name, row_id, before_json, after_json, reason FROM audit_log";
         let to_record = |r: &Row<'_>| {
             Ok(AuditRecord {
@@ -553,9 +539,9 @@ impl Store {
         };
         let records = match table_row {
             Some((table, row)) => {
-                let mut stmt = self.conn.prepare(&format!(
-                    "{columns} WHERE table_name = ?1 AND row_id = ?2 ORDER BY id"
-                ))?;
+                let mut stmt = self
+                    .conn
+                    .prepare(&format!("{columns} WHERE table_name = ?1 AND row_id = ?2 ORDER BY id"))?;
                 stmt.query_map(params![table, row], to_record)?
                     .collect::<Result<_, _>>()?
             }
@@ -569,28 +555,18 @@ impl Store {
 
     /// Patients (archived ones too) with their entries oldest first, for
     /// export; one patient when `mrn` is given.
-    pub fn patients_with_entries(
-        &self,
-        mrn: Option<&str>,
-    ) -> Result<Vec<(Patient, Vec<Entry>)>, StoreError> {
+    pub fn patients_with_entries(&self, mrn: Option<&str>) -> Result<Vec<(Patient, Vec<Entry>)>, StoreError> {
         let patients = match mrn {
-            Some(mrn) => vec![
-                self.patient_by_mrn(mrn)?
-                    .ok_or_else(|| StoreError::NotFound {
-                        what: "patient with MRN",
-                        id: mrn.to_owned(),
-                    })?,
-            ],
+            Some(mrn) => vec![self.patient_by_mrn(mrn)?.ok_or_else(|| StoreError::NotFound {
+                what: "patient with MRN",
+                id: mrn.to_owned(),
+            })?],
             None => {
-                let mut stmt = self.conn.prepare(&format!(
-                    "SELECT {PATIENT_COLUMNS} FROM patients ORDER BY mrn"
-                ))?;
-                let rows = stmt
-                    .query_map([], patient_from_row)?
-                    .collect::<Result<Vec<_>, _>>()?;
-                rows.into_iter()
-                    .map(build_patient)
-                    .collect::<Result<_, _>>()?
+                let mut stmt = self
+                    .conn
+                    .prepare(&format!("SELECT {PATIENT_COLUMNS} FROM patients ORDER BY mrn"))?;
+                let rows = stmt.query_map([], patient_from_row)?.collect::<Result<Vec<_>, _>>()?;
+                rows.into_iter().map(build_patient).collect::<Result<_, _>>()?
             }
         };
         patients

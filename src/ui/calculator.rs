@@ -47,26 +47,14 @@ fn calculator_ui(ui: &mut Ui, d: &mut CalculatorDraft, catalog: &Catalog) {
                 });
                 ui.end_row();
             };
-            field(
-                ui,
-                "Bilirubin (total)",
-                "bilirubin",
-                &mut d.bilirubin,
-                bili_unit,
-            );
+            field(ui, "Bilirubin (total)", "bilirubin", &mut d.bilirubin, bili_unit);
             field(ui, "INR", "inr", &mut d.inr, "ratio");
             field(ui, "Creatinine", "creatinine", &mut d.creatinine, cr_unit);
             field(ui, "Sodium", "sodium", &mut d.sodium, "mmol/L");
             field(ui, "Albumin", "albumin", &mut d.albumin, alb_unit);
             field(ui, "AST", "ast", &mut d.ast, "U/L");
             field(ui, "ALT", "alt", &mut d.alt, "U/L");
-            field(
-                ui,
-                "AST upper limit of normal",
-                "ast_uln",
-                &mut d.ast_uln,
-                "U/L",
-            );
+            field(ui, "AST upper limit of normal", "ast_uln", &mut d.ast_uln, "U/L");
             field(ui, "Platelets", "platelets", &mut d.platelets, "10^9/L");
             field(ui, "Age", "age", &mut d.age, "years");
         });
@@ -74,10 +62,7 @@ fn calculator_ui(ui: &mut Ui, d: &mut CalculatorDraft, catalog: &Catalog) {
         &mut d.si,
         "SI units: bilirubin and creatinine in umol/L, albumin in g/L",
     );
-    ui.checkbox(
-        &mut d.dialysis,
-        "Dialysis twice in the past 7 days, or 24 h of CVVHD",
-    );
+    ui.checkbox(&mut d.dialysis, "Dialysis twice in the past 7 days, or 24 h of CVVHD");
     ui.horizontal(|ui| {
         let label = ui.label("Sex");
         egui::ComboBox::from_id_salt("calculator_sex")
@@ -128,21 +113,19 @@ fn calculator_ui(ui: &mut Ui, d: &mut CalculatorDraft, catalog: &Catalog) {
     for kind in ScoreKind::ALL {
         match compute(kind, &inputs) {
             Ok(r) => {
-                egui::CollapsingHeader::new(
-                    RichText::new(format!("{} {}", kind.label(), r.display())).strong(),
-                )
-                .id_salt(("calculator_result", kind.cli_name()))
-                .show(ui, |ui| {
-                    muted(ui, r.version);
-                    egui::Grid::new(("calculator_terms", kind.cli_name())).show(ui, |ui| {
-                        for t in &r.terms {
-                            ui.label(&t.name);
-                            ui.label(format!("{:.3}", t.value));
-                            muted(ui, &t.detail);
-                            ui.end_row();
-                        }
+                egui::CollapsingHeader::new(RichText::new(format!("{} {}", kind.label(), r.display())).strong())
+                    .id_salt(("calculator_result", kind.cli_name()))
+                    .show(ui, |ui| {
+                        muted(ui, r.version);
+                        egui::Grid::new(("calculator_terms", kind.cli_name())).show(ui, |ui| {
+                            for t in &r.terms {
+                                ui.label(&t.name);
+                                ui.label(format!("{:.3}", t.value));
+                                muted(ui, &t.detail);
+                                ui.end_row();
+                            }
+                        });
                     });
-                });
             }
             Err(e) => {
                 muted(ui, e.to_string());

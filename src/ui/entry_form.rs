@@ -37,12 +37,7 @@ impl EntryForm {
     }
 }
 
-fn validate(
-    form: &EntryForm,
-    catalog: &Catalog,
-    patient: &Patient,
-    today: Date,
-) -> Result<EntryData, Vec<FieldError>> {
+fn validate(form: &EntryForm, catalog: &Catalog, patient: &Patient, today: Date) -> Result<EntryData, Vec<FieldError>> {
     form.draft
         .validate(catalog, patient.data.sex, patient.data.birth_date, today)
 }
@@ -54,9 +49,7 @@ pub fn entry_form_ui(
     patient: &Patient,
     today: Date,
 ) -> FormOutcome<EntryData> {
-    form.errors = validate(form, catalog, patient, today)
-        .err()
-        .unwrap_or_default();
+    form.errors = validate(form, catalog, patient, today).err().unwrap_or_default();
     let attempted = form.attempted;
     let errors = form.errors.clone();
     // A field's message shows once something is typed there, or after a save attempt.
@@ -212,10 +205,7 @@ pub fn entry_form_ui(
                 match message(&field::symptom(&line.code), typed) {
                     Some(m) => field_message(ui, Some(&m)),
                     None if typed => {
-                        let text = scale
-                            .parse(&line.value)
-                            .map(|v| scale.describe(v))
-                            .unwrap_or_default();
+                        let text = scale.parse(&line.value).map(|v| scale.describe(v)).unwrap_or_default();
                         muted(ui, text);
                     }
                     None => {
@@ -241,12 +231,7 @@ pub fn entry_form_ui(
             .labelled_by(note.id);
             ui.label("");
             ui.end_row();
-            labelled_text(
-                ui,
-                "Recorded by",
-                &mut form.draft.recorded_by,
-                theme::WIDE_FIELD_WIDTH,
-            );
+            labelled_text(ui, "Recorded by", &mut form.draft.recorded_by, theme::WIDE_FIELD_WIDTH);
             field_message(ui, message(field::RECORDED_BY, false).as_deref());
             ui.end_row();
         });

@@ -115,10 +115,7 @@ impl ClinilogApp {
     }
 
     fn info(&mut self, text: String) {
-        self.status = Some(Status {
-            text,
-            is_error: false,
-        });
+        self.status = Some(Status { text, is_error: false });
     }
 
     fn show_patients(&mut self) {
@@ -155,11 +152,7 @@ impl ClinilogApp {
             return;
         };
         let id = screen.patient.id;
-        match self
-            .store
-            .entries(id)
-            .and_then(|e| Ok((e, self.store.treatments(id)?)))
-        {
+        match self.store.entries(id).and_then(|e| Ok((e, self.store.treatments(id)?))) {
             Ok((entries, treatments)) => screen.reload(entries, treatments, &self.catalog),
             Err(e) => self.error(&e),
         }
@@ -174,18 +167,16 @@ impl ClinilogApp {
             Action::CreatePatient(data) => {
                 let user = self.prefs.clinician.trim().to_owned();
                 let result = if user.is_empty() {
-                    Err("enter your name under Clinician at the top of the window first: every change is signed".to_owned())
+                    Err(
+                        "enter your name under Clinician at the top of the window first: every change is signed"
+                            .to_owned(),
+                    )
                 } else {
-                    self.store
-                        .create_patient(&data, &user)
-                        .map_err(|e| e.to_string())
+                    self.store.create_patient(&data, &user).map_err(|e| e.to_string())
                 };
                 match result {
                     Ok(p) => {
-                        self.info(format!(
-                            "Patient {} ({}) registered.",
-                            p.data.name, p.data.mrn
-                        ));
+                        self.info(format!("Patient {} ({}) registered.", p.data.name, p.data.mrn));
                         self.open_patient(p.id);
                     }
                     Err(msg) => {

@@ -53,17 +53,9 @@ pub struct LogModel {
 
 impl LogModel {
     /// `scores` are the entries' scores, in the same order as `entries`.
-    pub fn build(
-        entries: &[Entry],
-        catalog: &Catalog,
-        patient: &Patient,
-        scores: &[EntryScores],
-    ) -> Self {
+    pub fn build(entries: &[Entry], catalog: &Catalog, patient: &Patient, scores: &[EntryScores]) -> Self {
         let sex = patient.data.sex;
-        let per_entry: Vec<_> = entries
-            .iter()
-            .map(|e| e.data.lab_values(catalog, sex))
-            .collect();
+        let per_entry: Vec<_> = entries.iter().map(|e| e.data.lab_values(catalog, sex)).collect();
         let mut codes: Vec<&str> = Vec::new();
         for values in &per_entry {
             for (lab, _) in values {
@@ -205,12 +197,7 @@ impl PatientScreen {
     }
 
     /// Replaces the loaded data, keeping the tab and any open form.
-    pub fn reload(
-        &mut self,
-        entries: Vec<Entry>,
-        treatments: Vec<TreatmentEvent>,
-        catalog: &Catalog,
-    ) {
+    pub fn reload(&mut self, entries: Vec<Entry>, treatments: Vec<TreatmentEvent>, catalog: &Catalog) {
         self.entries = entries;
         self.treatments = treatments;
         self.rebuild(catalog);
@@ -220,22 +207,10 @@ impl PatientScreen {
     fn rebuild(&mut self, catalog: &Catalog) {
         self.scores = all_entry_scores(&self.entries, &self.patient, catalog, self.carry_days);
         self.log = LogModel::build(&self.entries, catalog, &self.patient, &self.scores);
-        self.trends = TrendsModel::build(
-            &self.entries,
-            &self.treatments,
-            catalog,
-            &self.patient,
-            &self.scores,
-        );
+        self.trends = TrendsModel::build(&self.entries, &self.treatments, catalog, &self.patient, &self.scores);
     }
 
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        catalog: &Catalog,
-        today: Date,
-        clinician: &str,
-    ) -> Option<Action> {
+    pub fn ui(&mut self, ui: &mut Ui, catalog: &Catalog, today: Date, clinician: &str) -> Option<Action> {
         let mut action = None;
         let p = &self.patient.data;
         ui.horizontal(|ui| {
@@ -266,11 +241,7 @@ impl PatientScreen {
         });
         ui.add_space(4.0);
         ui.horizontal(|ui| {
-            ui.selectable_value(
-                &mut self.tab,
-                Tab::Log,
-                format!("Log ({})", self.entries.len()),
-            );
+            ui.selectable_value(&mut self.tab, Tab::Log, format!("Log ({})", self.entries.len()));
             ui.selectable_value(
                 &mut self.tab,
                 Tab::Treatments,
@@ -302,13 +273,7 @@ impl PatientScreen {
         action
     }
 
-    fn log_ui(
-        &mut self,
-        ui: &mut Ui,
-        catalog: &Catalog,
-        today: Date,
-        clinician: &str,
-    ) -> Option<Action> {
+    fn log_ui(&mut self, ui: &mut Ui, catalog: &Catalog, today: Date, clinician: &str) -> Option<Action> {
         if let Some(form) = &mut self.entry_form {
             let patient = &self.patient;
             let outcome = egui::ScrollArea::vertical()
@@ -342,16 +307,9 @@ impl PatientScreen {
             "Newest first. H above, L below the printed reference interval; (calc.) calculated by Clinilog.",
         );
         ui.horizontal(|ui| {
-            let label = muted(
-                ui,
-                "Scores may carry a missing value from an earlier entry up to",
-            );
+            let label = muted(ui, "Scores may carry a missing value from an earlier entry up to");
             let changed = ui
-                .add(
-                    egui::DragValue::new(&mut self.carry_days)
-                        .range(0..=90)
-                        .suffix(" days"),
-                )
+                .add(egui::DragValue::new(&mut self.carry_days).range(0..=90).suffix(" days"))
                 .labelled_by(label.id)
                 .changed();
             muted(ui, "back; click a date for the breakdown.");
@@ -487,17 +445,14 @@ fn score_breakdown_ui(ui: &mut Ui, scores: &EntryScores) {
             Ok(r) => {
                 ui.label(RichText::new(format!("{} {}", kind.label(), r.display())).strong());
                 muted(ui, r.version);
-                egui::Grid::new(("breakdown_terms", scores.entry_id, kind.cli_name())).show(
-                    ui,
-                    |ui| {
-                        for t in &r.terms {
-                            ui.label(&t.name);
-                            ui.label(format!("{:.3}", t.value));
-                            muted(ui, &t.detail);
-                            ui.end_row();
-                        }
-                    },
-                );
+                egui::Grid::new(("breakdown_terms", scores.entry_id, kind.cli_name())).show(ui, |ui| {
+                    for t in &r.terms {
+                        ui.label(&t.name);
+                        ui.label(format!("{:.3}", t.value));
+                        muted(ui, &t.detail);
+                        ui.end_row();
+                    }
+                });
             }
             Err(e) => {
                 ui.label(RichText::new(kind.label()).strong());

@@ -72,10 +72,8 @@ impl PatientsScreen {
         ui.add_space(theme::SECTION_GAP);
         if clinician.trim().is_empty() {
             ui.label(
-                RichText::new(
-                    "Enter your name under Clinician (top right): every change is signed with it.",
-                )
-                .color(theme::ERROR),
+                RichText::new("Enter your name under Clinician (top right): every change is signed with it.")
+                    .color(theme::ERROR),
             );
         }
         if let Some(form) = &mut self.form {
@@ -107,10 +105,7 @@ impl PatientsScreen {
         ui.add_space(4.0);
         let visible: Vec<&PatientSummary> = self.visible_rows().collect();
         if visible.is_empty() {
-            muted(
-                ui,
-                format!("No patient matches \"{}\".", self.search.trim()),
-            );
+            muted(ui, format!("No patient matches \"{}\".", self.search.trim()));
             return action;
         }
         TableBuilder::new(ui)
@@ -125,15 +120,7 @@ impl PatientsScreen {
             .column(Column::auto().at_least(90.0))
             .column(Column::remainder())
             .header(22.0, |mut h| {
-                for title in [
-                    "MRN",
-                    "Name",
-                    "Age",
-                    "Sex",
-                    "Diagnosis",
-                    "Last entry",
-                    "Entries",
-                ] {
+                for title in ["MRN", "Name", "Age", "Sex", "Diagnosis", "Last entry", "Entries"] {
                     h.col(|ui| {
                         ui.strong(title);
                     });
@@ -147,11 +134,7 @@ impl PatientsScreen {
                         ui.label(&p.data.mrn);
                     });
                     row.col(|ui| {
-                        if ui
-                            .button(&p.data.name)
-                            .on_hover_text("Open this patient")
-                            .clicked()
-                        {
+                        if ui.button(&p.data.name).on_hover_text("Open this patient").clicked() {
                             action = Some(Action::OpenPatient(p.id));
                         }
                     });
@@ -182,11 +165,7 @@ pub enum FormOutcome<T> {
     Cancel,
 }
 
-fn patient_form_ui(
-    ui: &mut Ui,
-    form: &mut PatientForm,
-    today: Date,
-) -> FormOutcome<crate::domain::PatientData> {
+fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> FormOutcome<crate::domain::PatientData> {
     ui.label(RichText::new("New patient").strong().size(16.0));
     form.errors = form.draft.validate(today).err().unwrap_or_default();
     let show = |key: &str| {

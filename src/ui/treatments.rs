@@ -10,9 +10,7 @@ use super::widgets::{field_message, labelled_date, labelled_text, muted, save_sh
 use super::{Action, theme};
 use crate::domain::treatment::field;
 use crate::domain::validate::message_for;
-use crate::domain::{
-    FieldError, Patient, TreatmentData, TreatmentDraft, TreatmentEvent, TreatmentKind,
-};
+use crate::domain::{FieldError, Patient, TreatmentData, TreatmentDraft, TreatmentEvent, TreatmentKind};
 
 pub struct TreatmentForm {
     pub draft: TreatmentDraft,
@@ -155,12 +153,7 @@ fn treatment_form_ui(
             labelled_text(ui, "Dose", &mut d.dose, theme::FORM_FIELD_WIDTH);
             field_message(ui, show(field::DOSE));
             ui.end_row();
-            labelled_text(
-                ui,
-                "Dose unit",
-                &mut d.dose_unit,
-                theme::FORM_FIELD_WIDTH * 1.5,
-            );
+            labelled_text(ui, "Dose unit", &mut d.dose_unit, theme::FORM_FIELD_WIDTH * 1.5);
             ui.horizontal(|ui| {
                 muted(ui, "for example: million cells, billion exosomes, mg");
                 field_message(ui, show(field::DOSE_UNIT));
@@ -178,12 +171,7 @@ fn treatment_form_ui(
             labelled_text(ui, "Note", &mut d.note, theme::WIDE_FIELD_WIDTH);
             ui.label("");
             ui.end_row();
-            labelled_text(
-                ui,
-                "Recorded by",
-                &mut d.recorded_by,
-                theme::WIDE_FIELD_WIDTH,
-            );
+            labelled_text(ui, "Recorded by", &mut d.recorded_by, theme::WIDE_FIELD_WIDTH);
             field_message(ui, show(field::RECORDED_BY));
             ui.end_row();
         });
@@ -193,12 +181,7 @@ fn treatment_form_ui(
     let mut outcome = FormOutcome::Editing;
     ui.horizontal(|ui| {
         let shortcut = save_shortcut(ui);
-        if ui
-            .button("Save treatment")
-            .on_hover_text("Ctrl+S")
-            .clicked()
-            || shortcut
-        {
+        if ui.button("Save treatment").on_hover_text("Ctrl+S").clicked() || shortcut {
             form.attempted = true;
             match form.draft.validate(birth, today) {
                 Ok(data) => outcome = FormOutcome::Save(data),

@@ -6,17 +6,14 @@
 
 use eframe::egui::{self, Id, RichText, Ui};
 use egui_plot::{
-    GridInput, GridMark, HoverPosition, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points,
-    Polygon, Text, VLine,
+    GridInput, GridMark, HoverPosition, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Polygon, Text, VLine,
 };
 
 use super::theme;
 use super::widgets::muted;
 use crate::domain::catalog::display_unit;
 use crate::domain::score_inputs::EntryScores;
-use crate::domain::trend::{
-    BandSegment, Series, band_segments, date_of_day, day_number, lab_series, score_series,
-};
+use crate::domain::trend::{BandSegment, Series, band_segments, date_of_day, day_number, lab_series, score_series};
 use crate::domain::{Catalog, Entry, Flag, Patient, TreatmentEvent};
 
 /// A treatment line: where, its short label and what hover shows.
@@ -67,13 +64,7 @@ impl TrendsModel {
             .map(|t| {
                 let d = &t.data;
                 let dose = d.dose_text();
-                let mut detail = format!(
-                    "{} {}: {} {}",
-                    d.short_label(),
-                    d.date,
-                    d.kind.label(),
-                    d.product
-                );
+                let mut detail = format!("{} {}: {} {}", d.short_label(), d.date, d.kind.label(), d.product);
                 if !dose.is_empty() {
                     detail.push_str(&format!(", {dose}"));
                 }
@@ -180,14 +171,12 @@ pub fn trends_ui(ui: &mut Ui, model: &TrendsModel) {
          with < or >. Vertical lines: treatment cycles. Drag to pan, scroll to zoom, double-click to reset.",
     );
     let link = Id::unique("trends_link");
-    egui::ScrollArea::vertical()
-        .id_salt("trends_scroll")
-        .show(ui, |ui| {
-            for plot in &model.plots {
-                plot_ui(ui, plot, model, link);
-                ui.add_space(theme::SECTION_GAP);
-            }
-        });
+    egui::ScrollArea::vertical().id_salt("trends_scroll").show(ui, |ui| {
+        for plot in &model.plots {
+            plot_ui(ui, plot, model, link);
+            ui.add_space(theme::SECTION_GAP);
+        }
+    });
 }
 
 fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id) {
@@ -247,11 +236,7 @@ fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id) {
                 );
             }
             for t in &model.treatments {
-                plot_ui.vline(
-                    VLine::new(t.detail.clone(), t.x)
-                        .color(theme::TREATMENT)
-                        .width(1.5),
-                );
+                plot_ui.vline(VLine::new(t.detail.clone(), t.x).color(theme::TREATMENT).width(1.5));
                 plot_ui.text(
                     Text::new(
                         t.detail.clone(),
@@ -264,11 +249,7 @@ fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id) {
                     .color(theme::TREATMENT),
                 );
             }
-            let xy: Vec<[f64; 2]> = s
-                .points
-                .iter()
-                .map(|p| [day_number(p.date), p.value])
-                .collect();
+            let xy: Vec<[f64; 2]> = s.points.iter().map(|p| [day_number(p.date), p.value]).collect();
             plot_ui.line(
                 Line::new(s.name.clone(), PlotPoints::new(xy))
                     .color(color)
