@@ -295,3 +295,24 @@ fn log_breakdown_and_calculator_agree_on_an_entry_meld() {
     type_into(&mut h, "INR", "1.2");
     assert_eq!(h.get_all_by_label("MELD 13").count(), 2, "breakdown and calculator");
 }
+
+#[test]
+fn the_units_preference_shows_every_value_in_si() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    h.get_by_label("12.30 H");
+    h.get_by_role_and_label(Role::ComboBox, "Units").click();
+    h.run();
+    click(&mut h, "SI (umol/L)");
+    h.get_by_label("Total bilirubin (umol/L)");
+    h.get_by_label("210.3 H");
+    h.get_by_label("Creatinine (umol/L)");
+    h.get_by_label("88");
+    assert!(h.query_by_label("12.30 H").is_none());
+    click(&mut h, "Trends");
+    h.get_by_label("Total bilirubin (umol/L)");
+    assert_eq!(h.state().prefs.units, clinilog::domain::catalog::UnitSystem::Si);
+}

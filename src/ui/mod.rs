@@ -19,6 +19,7 @@ use eframe::egui::{self, RichText, Ui};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::catalog::UnitSystem;
 use crate::domain::score_inputs::DEFAULT_CARRY_DAYS;
 use crate::domain::{Catalog, EntryData, PatientData, TreatmentData};
 use crate::store::{Store, StoreError};
@@ -33,6 +34,8 @@ pub struct Prefs {
     pub clinician: String,
     /// Days a missing score input may be carried from an earlier entry.
     pub carry_days: i64,
+    /// Show values in conventional or SI units.
+    pub units: UnitSystem,
 }
 
 impl Default for Prefs {
@@ -40,6 +43,7 @@ impl Default for Prefs {
         Self {
             clinician: String::new(),
             carry_days: DEFAULT_CARRY_DAYS,
+            units: UnitSystem::Conventional,
         }
     }
 }
@@ -141,6 +145,7 @@ impl ClinilogApp {
                     treatments,
                     &self.catalog,
                     self.prefs.carry_days,
+                    self.prefs.units,
                 )));
             }
             Err(e) => self.error(&e),
@@ -251,6 +256,23 @@ impl ClinilogApp {
                         self.calculator.open = true;
                     }
                 });
+                let label = ui.label("Units");
+                let before = self.prefs.units;
+                egui::ComboBox::from_id_salt("units_pref")
+                    .selected_text(units_label(self.prefs.units))
+                    .show_ui(ui, |ui| {
+                        for u in [UnitSystem::Conventional, UnitSystem::Si] {
+                            ui.selectable_value(&mut self.prefs.units, u, units_label(u));
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                if self.prefs.units != before
+                    && let Screen::Patient(p) = &mut self.screen
+                {
+                    p.units = self.prefs.units;
+                    p.rebuild(&self.catalog);
+                }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let field = ui.add(
                         egui::TextEdit::singleline(&mut self.prefs.clinician)
@@ -307,6 +329,13 @@ impl eframe::App for ClinilogApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
+    }
+}
+
+fn units_label(u: UnitSystem) -> &'static str {
+    match u {
+        UnitSystem::Conventional => "conventional (mg/dL)",
+        UnitSystem::Si => "SI (umol/L)",
     }
 }
 

@@ -13,6 +13,7 @@ use super::treatments::{TreatmentForm, treatments_ui};
 use super::trends::{TrendsModel, trends_ui};
 use super::widgets::{flag_color, muted};
 use super::{Action, theme};
+use crate::domain::catalog::{UnitSystem, display_unit};
 use crate::domain::score_inputs::{EntryScores, all_entry_scores};
 use crate::domain::scores::ScoreKind;
 use crate::domain::{Catalog, Entry, Flag, Origin, Patient, TreatmentEvent};
@@ -53,9 +54,28 @@ pub struct LogModel {
 
 impl LogModel {
     /// `scores` are the entries' scores, in the same order as `entries`.
-    pub fn build(entries: &[Entry], catalog: &Catalog, patient: &Patient, scores: &[EntryScores]) -> Self {
+    pub fn build(
+        entries: &[Entry],
+        catalog: &Catalog,
+        patient: &Patient,
+        scores: &[EntryScores],
+        units: UnitSystem,
+    ) -> Self {
         let sex = patient.data.sex;
-        let per_entry: Vec<_> = entries.iter().map(|e| e.data.lab_values(catalog, sex)).collect();
+        // Every value in the unit of the display preference.
+        let per_entry: Vec<Vec<_>> = entries
+            .iter()
+            .map(|e| {
+                e.data
+                    .lab_values(catalog, sex)
+                    .into_iter()
+                    .map(|(lab, origin)| match catalog.measure(&lab.code).and_then(|m| m.lab()) {
+                        Some(spec) => (lab.in_unit(spec, spec.unit_for(units)), origin),
+                        None => (lab, origin),
+                    })
+                    .collect()
+            })
+            .collect();
         let mut codes: Vec<&str> = Vec::new();
         for values in &per_entry {
             for (lab, _) in values {
@@ -77,9 +97,13 @@ impl LogModel {
             .into_iter()
             .map(|k| k.label().to_owned())
             .chain(codes.iter().map(|c| {
-                catalog
-                    .measure(c)
-                    .map_or_else(|| (*c).to_owned(), |m| m.label_with_unit())
+                catalog.measure(c).map_or_else(
+                    || (*c).to_owned(),
+                    |m| match m.lab() {
+                        Some(spec) => format!("{} ({})", m.name, display_unit(spec.unit_for(units))),
+                        None => m.label_with_unit(),
+                    },
+                )
             }))
             .collect();
         let rows = entries
@@ -164,6 +188,8 @@ pub struct PatientScreen {
     pub scores: Vec<EntryScores>,
     /// Days a missing score input may be carried from an earlier entry.
     pub carry_days: i64,
+    /// Conventional or SI units for every value shown.
+    pub units: UnitSystem,
     /// The entry whose score breakdown is open.
     pub breakdown: Option<i64>,
     pub tab: Tab,
@@ -178,6 +204,7 @@ impl PatientScreen {
         treatments: Vec<TreatmentEvent>,
         catalog: &Catalog,
         carry_days: i64,
+        units: UnitSystem,
     ) -> Self {
         let mut screen = Self {
             patient,
@@ -187,6 +214,7 @@ impl PatientScreen {
             trends: TrendsModel::default(),
             scores: Vec::new(),
             carry_days,
+            units,
             breakdown: None,
             tab: Tab::Log,
             entry_form: None,
@@ -204,10 +232,17 @@ impl PatientScreen {
     }
 
     /// Rebuilds the view models from the loaded data (no query).
-    fn rebuild(&mut self, catalog: &Catalog) {
+    pub fn rebuild(&mut self, catalog: &Catalog) {
         self.scores = all_entry_scores(&self.entries, &self.patient, catalog, self.carry_days);
-        self.log = LogModel::build(&self.entries, catalog, &self.patient, &self.scores);
-        self.trends = TrendsModel::build(&self.entries, &self.treatments, catalog, &self.patient, &self.scores);
+        self.log = LogModel::build(&self.entries, catalog, &self.patient, &self.scores, self.units);
+        self.trends = TrendsModel::build(
+            &self.entries,
+            &self.treatments,
+            catalog,
+            &self.patient,
+            &self.scores,
+            self.units,
+        );
     }
 
     pub fn ui(&mut self, ui: &mut Ui, catalog: &Catalog, today: Date, clinician: &str) -> Option<Action> {

@@ -11,7 +11,7 @@ use egui_plot::{
 
 use super::theme;
 use super::widgets::muted;
-use crate::domain::catalog::display_unit;
+use crate::domain::catalog::{UnitSystem, display_unit};
 use crate::domain::score_inputs::EntryScores;
 use crate::domain::trend::{BandSegment, Series, band_segments, date_of_day, day_number, lab_series, score_series};
 use crate::domain::{Catalog, Entry, Flag, Patient, TreatmentEvent};
@@ -50,8 +50,9 @@ impl TrendsModel {
         catalog: &Catalog,
         patient: &Patient,
         scores: &[EntryScores],
+        units: UnitSystem,
     ) -> Self {
-        let plots: Vec<TrendPlot> = lab_series(entries, catalog, patient.data.sex)
+        let plots: Vec<TrendPlot> = lab_series(entries, catalog, patient.data.sex, units)
             .into_iter()
             .chain(score_series(scores))
             .map(|series| TrendPlot {
