@@ -485,10 +485,12 @@ fn validate_lab_line(
     errors: &mut Vec<FieldError>,
 ) -> Option<LabResult> {
     let name = &measure.name;
-    let unit = if line.unit.trim().is_empty() {
-        spec.unit.as_str()
-    } else {
-        line.unit.trim()
+    // A unit typed after the value ("210 umol/L") chooses the unit from the keyboard.
+    let (raw_value, typed_unit) = split_unit_suffix(&line.value, spec);
+    let unit = match typed_unit {
+        Some(u) => u,
+        None if line.unit.trim().is_empty() => spec.unit.as_str(),
+        None => line.unit.trim(),
     };
     let Some(factor) = spec.factor_to(unit) else {
         errors.push(FieldError::new(
@@ -498,7 +500,7 @@ fn validate_lab_line(
         return None;
     };
     let shown_unit = super::catalog::display_unit(unit);
-    let parsed = match parse_lab_value(&line.value) {
+    let parsed = match parse_lab_value(raw_value) {
         Ok(p) => Some(p),
         Err(msg) => {
             errors.push(FieldError::new(field::lab(&line.code), format!("{name}: {msg}")));
@@ -533,9 +535,29 @@ fn validate_lab_line(
     };
     let low = limit(&line.ref_low, field::ref_low(&line.code), "low");
     let high = limit(&line.ref_high, field::ref_high(&line.code), "high");
-    let (Some(low), Some(high)) = (low, high) else {
+    let (Some(mut low), Some(mut high)) = (low, high) else {
         return None;
     };
+    // The interval is in the line's unit. A unit typed after the value that
+    // differs from it takes the catalog default along when the interval was
+    // not edited; an edited interval is kept as printed.
+    let line_unit = if line.unit.trim().is_empty() {
+        spec.unit.as_str()
+    } else {
+        line.unit.trim()
+    };
+    if unit != line_unit {
+        let default_then = spec.default_reference_in(sex, line_unit);
+        if (ReferenceInterval {
+            low: low.clone(),
+            high: high.clone(),
+        }) == default_then
+        {
+            let default_now = spec.default_reference_in(sex, unit);
+            low = default_now.low;
+            high = default_now.high;
+        }
+    }
     if let (Some(l), Some(h)) = (&low, &high)
         && l.value() > h.value()
     {
@@ -562,6 +584,21 @@ fn validate_lab_line(
         reference_source,
         flag,
     })
+}
+
+/// Splits a trailing unit of the measure off a typed value, any case:
+/// `210 umol/L` -> (`210`, Some(`umol/L`)).
+pub fn split_unit_suffix<'a>(raw: &'a str, spec: &'a LabSpec) -> (&'a str, Option<&'a str>) {
+    let t = raw.trim_end();
+    let mut units = spec.units();
+    units.sort_by_key(|u| std::cmp::Reverse(u.len()));
+    for u in units {
+        if t.len() > u.len() && t.is_char_boundary(t.len() - u.len()) && t[t.len() - u.len()..].eq_ignore_ascii_case(u)
+        {
+            return (&t[..t.len() - u.len()], Some(u));
+        }
+    }
+    (raw, None)
 }
 
 /// `1.50` -> `1.5`, `60.00` -> `60`: a computed bound written plainly.
@@ -854,7 +891,9 @@ mod tests {
             ("bili_total", "<=0.1", "", Refused("is not a number")),
             ("bili_total", ">>5", "", Refused("is not a number")),
             ("bili_total", "12mg", "", Refused("is not a number")),
-            ("bili_total", "12 mg/dL", "", Refused("is not a number")),
+            ("bili_total", "12 mg/dL", "", Stored("12")),
+            ("bili_total", "12 MG/DL", "", Stored("12")),
+            ("bili_total", "12 g/dL", "", Refused("is not a number")),
             ("bili_total", "12.3 H", "", Refused("is not a number")),
             ("alt", "0x1A", "", Refused("is not a number")),
             ("alt", "1/2", "", Refused("is not a number")),
@@ -1031,6 +1070,22 @@ mod tests {
         assert_eq!(
             creat.lab("creatinine").unwrap().in_unit(&cspec, "umol/L").display(),
             "88"
+        );
+    }
+
+    #[test]
+    fn a_typed_unit_suffix_chooses_the_unit() {
+        let data = validate(&draft_with(&[("bili_total", "210 umol/L"), ("creatinine", "88umol/l")])).unwrap();
+        let bili = data.lab(TOTAL).unwrap();
+        assert_eq!((bili.value.as_str(), bili.unit.as_str()), ("210", "umol/L"));
+        assert_eq!(data.lab("creatinine").unwrap().unit, "umol/L");
+        // The untouched default interval follows the unit: 1.7 - 20.5 umol/L.
+        assert_eq!(bili.reference.describe(), "1.7 - 20.5");
+        assert_eq!(bili.reference_source, ReferenceSource::Catalog);
+        assert_eq!(
+            data.lab("creatinine").unwrap().flag,
+            Flag::Normal,
+            "88 umol/L is within 53 - 106 umol/L"
         );
     }
 
