@@ -7,7 +7,7 @@ use clinilog::ui::{ClinilogApp, Prefs};
 use eframe::egui;
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use jiff::civil::date;
 
 type App<'a> = Harness<'a, ClinilogApp>;
@@ -117,8 +117,17 @@ fn an_invalid_value_blocks_the_save_and_keeps_what_was_typed() {
     type_into(&mut h, "Total bilirubin", "12..3");
     type_into(&mut h, "ALT (SGPT)", "60");
     h.get_by_label_contains("Total bilirubin: \"12..3\" has more than one decimal separator");
+    // Save stays disabled while a field is in error...
+    assert!(h.get_by_label("Save entry").accesskit_node().is_disabled());
     click(&mut h, "Save entry");
+    assert!(h.query_by_label_contains("Not saved").is_none());
+    // ...and a save attempt from the keyboard says why and puts the cursor on the first error.
+    type_into(&mut h, "ALT (SGPT)", "");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
     h.get_by_label_contains("Not saved: 1 field(s) need attention");
+    h.run();
+    assert!(h.get_by_role_and_label(Role::TextInput, "Total bilirubin").is_focused());
     assert_eq!(
         h.get_by_role_and_label(Role::TextInput, "Total bilirubin")
             .value()
@@ -214,6 +223,10 @@ fn ctrl_s_saves_the_entry_from_inside_a_field() {
     let mut h = harness(store, "Dr Rao");
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "New entry");
+    // Albumin was never measured for this patient: it waits in the collapsed panel.
+    assert!(h.query_by_role_and_label(Role::TextInput, "Albumin").is_none());
+    h.get_by_label_contains("Other lab measures").click();
+    h.run();
     type_into(&mut h, "Albumin", "2,9");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
     h.run();
@@ -241,7 +254,7 @@ fn the_log_shows_scores_and_a_date_opens_their_breakdown() {
 
     h.get_by_role_and_label(Role::Link, "2025-07-19").click();
     h.run();
-    h.get_by_label("Scores of 2025-07-19");
+    h.get_by_label("Entry of 2025-07-19");
     h.get_by_label("MELD not computed: missing INR");
     h.get_by_label("AST/ALT 2.67");
     h.get_by_label("160 U/L");
@@ -271,6 +284,8 @@ fn log_breakdown_and_calculator_agree_on_an_entry_meld() {
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "New entry");
     replace_text(&mut h, "Collection date", "2025-08-25");
+    h.get_by_label_contains("Other lab measures").click();
+    h.run();
     type_into(&mut h, "Total bilirubin", "1.9");
     type_into(&mut h, "INR", "1.2");
     type_into(&mut h, "Creatinine", "1.3");

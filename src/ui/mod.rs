@@ -7,6 +7,7 @@
 //! leaves the form, and everything typed in it, open with the error shown.
 
 pub mod calculator;
+pub mod drafts;
 pub mod entry_form;
 pub mod patient;
 pub mod patients;
@@ -21,8 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::catalog::UnitSystem;
 use crate::domain::score_inputs::DEFAULT_CARRY_DAYS;
-use crate::domain::{Catalog, EntryData, PatientData, TreatmentData};
-use crate::store::{Store, StoreError};
+use crate::domain::{Catalog, Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
+use crate::store::{Store, StoreError, local_time};
+use drafts::DraftForm;
 use patient::PatientScreen;
 use patients::{PatientForm, PatientsScreen};
 
@@ -56,8 +58,35 @@ pub enum Action {
     ShowPatients,
     OpenPatient(i64),
     CreatePatient(PatientData),
+    UpdatePatient {
+        patient: Box<Patient>,
+        data: PatientData,
+        reason: String,
+    },
     RecordEntry(EntryData),
+    EditEntry {
+        entry: Box<Entry>,
+        data: EntryData,
+        reason: String,
+    },
+    VoidEntry {
+        entry: Box<Entry>,
+        reason: String,
+    },
     AddTreatment(TreatmentData),
+    EditTreatment {
+        event: Box<TreatmentEvent>,
+        data: TreatmentData,
+        reason: String,
+    },
+    VoidTreatment {
+        event: Box<TreatmentEvent>,
+        reason: String,
+    },
+    /// Forget the kept draft of a form (saved, cancelled or discarded).
+    DiscardDraft(String),
+    /// Load the open patient again (after a change made elsewhere).
+    ReloadPatient,
 }
 
 pub enum Screen {
@@ -79,6 +108,8 @@ pub struct ClinilogApp {
     pub screen: Screen,
     pub status: Option<Status>,
     pub calculator: calculator::Calculator,
+    last_draft_write: f64,
+    pending_clinician: String,
     today: Option<Date>,
 }
 
@@ -91,6 +122,8 @@ impl ClinilogApp {
             screen: Screen::Patients(Box::default()),
             status: None,
             calculator: calculator::Calculator::default(),
+            last_draft_write: f64::NEG_INFINITY,
+            pending_clinician: String::new(),
             today: None,
         };
         app.show_patients();
@@ -133,16 +166,21 @@ impl ClinilogApp {
     }
 
     fn open_patient(&mut self, id: i64) {
-        let loaded = self
-            .store
-            .patient(id)
-            .and_then(|p| Ok((p, self.store.entries(id)?, self.store.treatments(id)?)));
+        let loaded = self.store.patient(id).and_then(|p| {
+            Ok((
+                p,
+                self.store.entries(id)?,
+                self.store.treatments(id)?,
+                self.store.history(id)?,
+            ))
+        });
         match loaded {
-            Ok((patient, entries, treatments)) => {
+            Ok((patient, entries, treatments, audit)) => {
                 self.screen = Screen::Patient(Box::new(PatientScreen::new(
                     patient,
                     entries,
                     treatments,
+                    &audit,
                     &self.catalog,
                     self.prefs.carry_days,
                     self.prefs.units,
@@ -152,95 +190,231 @@ impl ClinilogApp {
         }
     }
 
+    /// Loads the open patient again; open forms keep what was typed.
     fn reload_patient(&mut self) {
         let Screen::Patient(screen) = &mut self.screen else {
             return;
         };
         let id = screen.patient.id;
-        match self.store.entries(id).and_then(|e| Ok((e, self.store.treatments(id)?))) {
-            Ok((entries, treatments)) => screen.reload(entries, treatments, &self.catalog),
+        let loaded = self.store.patient(id).and_then(|p| {
+            Ok((
+                p,
+                self.store.entries(id)?,
+                self.store.treatments(id)?,
+                self.store.history(id)?,
+            ))
+        });
+        match loaded {
+            Ok((patient, entries, treatments, audit)) => {
+                screen.patient = patient;
+                screen.reload(entries, treatments, &audit, &self.catalog);
+                if let Some(form) = &mut screen.entry_form {
+                    let newest = form
+                        .editing
+                        .as_ref()
+                        .and_then(|e| screen.entries.iter().find(|n| n.id == e.id));
+                    form.rebase(newest);
+                }
+            }
             Err(e) => self.error(&e),
+        }
+    }
+
+    /// Who signs a write: the workstation's clinician.
+    fn signer(&self) -> Result<String, String> {
+        let user = self.prefs.clinician.trim();
+        if user.is_empty() {
+            Err(
+                "enter your name under \"Recording as\" at the bottom of the window first: every change is signed"
+                    .to_owned(),
+            )
+        } else {
+            Ok(user.to_owned())
+        }
+    }
+
+    /// Shows a failed write in the status bar and beside the form it came from.
+    fn refused(&mut self, msg: String, conflict: bool) {
+        match &mut self.screen {
+            Screen::Patients(s) => {
+                if let Some(f) = &mut s.form {
+                    f.store_error = Some(msg.clone());
+                }
+            }
+            Screen::Patient(s) => {
+                if let Some(f) = &mut s.entry_form {
+                    f.store_error = Some(msg.clone());
+                    f.conflict = conflict;
+                } else if let Some(f) = &mut s.treatment_form {
+                    f.store_error = Some(msg.clone());
+                } else if let Some(f) = &mut s.details_form {
+                    f.store_error = Some(msg.clone());
+                }
+            }
+        }
+        self.status = Some(Status {
+            text: format!("Not saved: {msg}"),
+            is_error: true,
+        });
+    }
+
+    fn discard_draft(&mut self, key: &str) {
+        if let Err(e) = self.store.discard_draft(key) {
+            self.error(&e);
         }
     }
 
     /// Carries out a screen's action. On a failed write the form stays open
     /// with what was typed and the error beside the Save button.
     pub fn apply(&mut self, action: Action) {
+        let patient_id = match &self.screen {
+            Screen::Patient(s) => Some(s.patient.id),
+            Screen::Patients(_) => None,
+        };
         match action {
             Action::ShowPatients => self.show_patients(),
             Action::OpenPatient(id) => self.open_patient(id),
-            Action::CreatePatient(data) => {
-                let user = self.prefs.clinician.trim().to_owned();
-                let result = if user.is_empty() {
-                    Err(
-                        "enter your name under Clinician at the top of the window first: every change is signed"
-                            .to_owned(),
-                    )
-                } else {
-                    self.store.create_patient(&data, &user).map_err(|e| e.to_string())
+            Action::ReloadPatient => {
+                self.reload_patient();
+                self.info("Reloaded. What you typed is kept: save again to apply it.".to_owned());
+            }
+            Action::DiscardDraft(key) => self.discard_draft(&key),
+            write => {
+                let user = match self.signer() {
+                    Ok(u) => u,
+                    Err(msg) => return self.refused(msg, false),
+                };
+                let pid = patient_id.unwrap_or(0);
+                let (result, draft_key, done): (Result<(), StoreError>, String, String) = match write {
+                    Action::CreatePatient(data) => {
+                        match self.store.create_patient(&data, &user) {
+                            Ok(p) => {
+                                self.discard_draft("patient:new");
+                                self.info(format!("Patient {} ({}) registered.", p.data.name, p.data.mrn));
+                                self.open_patient(p.id);
+                            }
+                            Err(e) => self.refused(e.to_string(), matches!(e, StoreError::Conflict { .. })),
+                        }
+                        return;
+                    }
+                    Action::UpdatePatient { patient, data, reason } => (
+                        self.store.update_patient(&patient, &data, &reason, &user).map(drop),
+                        format!("patient:edit:{}", patient.id),
+                        "Patient details saved.".to_owned(),
+                    ),
+                    Action::RecordEntry(data) => (
+                        self.store.record_entry(pid, &data, &user).map(drop),
+                        format!("entry:new:{pid}"),
+                        format!("Entry of {} saved.", data.collected_on),
+                    ),
+                    Action::EditEntry { entry, data, reason } => (
+                        self.store.edit_entry(&entry, &data, &reason, &user).map(drop),
+                        format!("entry:edit:{}", entry.id),
+                        format!("Entry of {} changed.", data.collected_on),
+                    ),
+                    Action::VoidEntry { entry, reason } => (
+                        self.store.void_entry(&entry, &reason, &user),
+                        String::new(),
+                        format!("Entry of {} voided.", entry.data.collected_on),
+                    ),
+                    Action::AddTreatment(data) => (
+                        self.store.add_treatment(pid, &data, &user).map(drop),
+                        format!("treatment:new:{pid}"),
+                        format!("Treatment of {} ({}) saved.", data.date, data.short_label()),
+                    ),
+                    Action::EditTreatment { event, data, reason } => (
+                        self.store.edit_treatment(&event, &data, &reason, &user).map(drop),
+                        format!("treatment:edit:{}", event.id),
+                        format!("Treatment of {} changed.", data.date),
+                    ),
+                    Action::VoidTreatment { event, reason } => (
+                        self.store.void_treatment(&event, &reason, &user),
+                        String::new(),
+                        format!("Treatment of {} voided.", event.data.date),
+                    ),
+                    Action::ShowPatients | Action::OpenPatient(_) | Action::ReloadPatient | Action::DiscardDraft(_) => {
+                        return;
+                    }
                 };
                 match result {
-                    Ok(p) => {
-                        self.info(format!("Patient {} ({}) registered.", p.data.name, p.data.mrn));
-                        self.open_patient(p.id);
-                    }
-                    Err(msg) => {
-                        if let Screen::Patients(s) = &mut self.screen
-                            && let Some(form) = &mut s.form
-                        {
-                            form.store_error = Some(msg.clone());
+                    Ok(()) => {
+                        if !draft_key.is_empty() {
+                            self.discard_draft(&draft_key);
                         }
-                        self.status = Some(Status {
-                            text: format!("Not saved: {msg}"),
-                            is_error: true,
-                        });
-                    }
-                }
-            }
-            Action::RecordEntry(data) => {
-                let Screen::Patient(screen) = &mut self.screen else {
-                    return;
-                };
-                let user = data.recorded_by.clone();
-                match self.store.record_entry(screen.patient.id, &data, &user) {
-                    Ok(_) => {
-                        screen.entry_form = None;
-                        self.prefs.clinician = user;
-                        self.info(format!("Entry of {} saved.", data.collected_on));
+                        if let Screen::Patient(s) = &mut self.screen {
+                            s.entry_form = None;
+                            s.treatment_form = None;
+                            s.treatment_void = None;
+                            s.details_form = None;
+                            s.breakdown = None;
+                            s.void_reason.clear();
+                        }
+                        self.info(done);
                         self.reload_patient();
                     }
-                    Err(e) => {
-                        if let Some(form) = &mut screen.entry_form {
-                            form.store_error = Some(e.to_string());
-                        }
-                        self.error(&e);
-                    }
+                    Err(e) => self.refused(e.to_string(), matches!(e, StoreError::Conflict { .. })),
                 }
             }
-            Action::AddTreatment(data) => {
-                let Screen::Patient(screen) = &mut self.screen else {
-                    return;
+        }
+    }
+
+    /// Restores kept drafts into newly opened forms, and writes changed
+    /// drafts at most once a second (`force`: now, as when closing).
+    pub fn sync_drafts(&mut self, now: f64, force: bool) {
+        if !force && now - self.last_draft_write < 1.0 {
+            return;
+        }
+        let mut forms: Vec<(&mut dyn DraftForm, Option<i64>)> = Vec::new();
+        match &mut self.screen {
+            Screen::Patients(s) => {
+                if let Some(f) = &mut s.form {
+                    forms.push((f, None));
+                }
+            }
+            Screen::Patient(s) => {
+                let pid = Some(s.patient.id);
+                if let Some(f) = &mut s.entry_form {
+                    forms.push((f, pid));
+                }
+                if let Some(f) = &mut s.treatment_form {
+                    forms.push((f, pid));
+                }
+                if let Some(f) = &mut s.details_form {
+                    forms.push((f, pid));
+                }
+            }
+        }
+        let mut failure = None;
+        let mut wrote = false;
+        for (form, pid) in forms {
+            let key = form.draft_key(pid);
+            if !*form.draft_checked() {
+                *form.draft_checked() = true;
+                match self.store.load_draft(&key) {
+                    Ok(Some((json, at))) => form.restore(&json, local_time(&at)),
+                    Ok(None) => {}
+                    Err(e) => failure = Some(e),
+                }
+                continue;
+            }
+            let json = form.draft_json();
+            if json != *form.saved_draft() {
+                let written = match &json {
+                    Some(j) => self.store.save_draft(&key, j),
+                    None => self.store.discard_draft(&key),
                 };
-                let user = data.recorded_by.clone();
-                match self.store.add_treatment(screen.patient.id, &data, &user) {
-                    Ok(t) => {
-                        screen.treatment_form = None;
-                        self.prefs.clinician = user;
-                        self.info(format!(
-                            "Treatment of {} ({}) saved.",
-                            t.data.date,
-                            t.data.short_label()
-                        ));
-                        self.reload_patient();
-                    }
-                    Err(e) => {
-                        if let Some(form) = &mut screen.treatment_form {
-                            form.store_error = Some(e.to_string());
-                        }
-                        self.error(&e);
-                    }
+                match written {
+                    Ok(()) => *form.saved_draft() = json,
+                    Err(e) => failure = Some(e),
                 }
+                wrote = true;
             }
+        }
+        if wrote {
+            self.last_draft_write = now;
+        }
+        if let Some(e) = failure {
+            self.error(&e);
         }
     }
 
@@ -273,20 +447,20 @@ impl ClinilogApp {
                     p.units = self.prefs.units;
                     p.rebuild(&self.catalog);
                 }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let field = ui.add(
-                        egui::TextEdit::singleline(&mut self.prefs.clinician)
-                            .hint_text("your name")
-                            .desired_width(theme::WIDE_FIELD_WIDTH * 0.6),
-                    );
-                    let label = ui.label("Clinician");
-                    field.labelled_by(label.id);
-                });
             });
             ui.add_space(2.0);
         });
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             ui.horizontal(|ui| {
+                let label = ui.label("Recording as");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.prefs.clinician)
+                        .hint_text("your name")
+                        .desired_width(theme::WIDE_FIELD_WIDTH * 0.5),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("Every change is signed with this name; it is remembered on this computer");
+                ui.separator();
                 widgets::muted(ui, format!("File: {}", self.store.path().display()));
                 if let Some(s) = &self.status {
                     ui.separator();
@@ -295,6 +469,9 @@ impl ClinilogApp {
                 }
             });
         });
+        if self.prefs.clinician.trim().is_empty() {
+            self.ask_who_records(ui.ctx());
+        }
         let clinician = self.prefs.clinician.clone();
         let action = egui::CentralPanel::default()
             .show(ui, |ui| match &mut self.screen {
@@ -311,6 +488,35 @@ impl ClinilogApp {
         if let Some(action) = action {
             self.apply(action);
         }
+        let now = ui.input(|i| i.time);
+        self.sync_drafts(now, false);
+    }
+
+    /// Asked once per workstation: who signs the changes made here.
+    fn ask_who_records(&mut self, ctx: &egui::Context) {
+        egui::Modal::new(egui::Id::unique("who_records")).show(ctx, |ui| {
+            ui.set_width(420.0);
+            ui.label(RichText::new("Who is recording?").strong().size(16.0));
+            ui.label(
+                "Clinilog signs every change with the name of who made it. It is asked once on this computer \
+                 and shown at the bottom of the window, where you can change it.",
+            );
+            let mut done = false;
+            ui.horizontal(|ui| {
+                let label = ui.label("Your name");
+                let r = ui
+                    .add(egui::TextEdit::singleline(&mut self.pending_clinician).desired_width(220.0))
+                    .labelled_by(label.id);
+                if !r.has_focus() && self.pending_clinician.is_empty() {
+                    r.request_focus();
+                }
+                done = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            });
+            let ready = !self.pending_clinician.trim().is_empty();
+            if (ui.add_enabled(ready, egui::Button::new("Continue")).clicked() || done) && ready {
+                self.prefs.clinician = self.pending_clinician.trim().to_owned();
+            }
+        });
     }
 
     /// Opens the "New patient" form (as the button does).
@@ -319,6 +525,13 @@ impl ClinilogApp {
         if let Screen::Patients(s) = &mut self.screen {
             s.form.get_or_insert_with(|| PatientForm::new(today));
         }
+    }
+}
+
+impl Drop for ClinilogApp {
+    /// What is typed but not yet written as a draft goes to the file now.
+    fn drop(&mut self) {
+        self.sync_drafts(f64::INFINITY, true);
     }
 }
 

@@ -7,22 +7,25 @@ use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
-use super::entry_form::{EntryForm, entry_form_ui};
-use super::patients::FormOutcome;
+use super::entry_form::{EntryForm, EntrySave, entry_form_ui};
+use super::patients::{FormOutcome, PatientForm, patient_form_ui};
 use super::treatments::{TreatmentForm, treatments_ui};
 use super::trends::{TrendsModel, trends_ui};
 use super::widgets::{flag_color, muted};
 use super::{Action, theme};
 use crate::domain::catalog::{UnitSystem, display_unit};
+use crate::domain::history::describe;
 use crate::domain::score_inputs::{EntryScores, all_entry_scores};
 use crate::domain::scores::ScoreKind;
 use crate::domain::{Catalog, Entry, Flag, Origin, Patient, TreatmentEvent};
+use crate::store::{AuditRecord, local_time};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Log,
     Treatments,
     Trends,
+    History,
 }
 
 /// One cell of the log table.
@@ -192,9 +195,16 @@ pub struct PatientScreen {
     pub units: UnitSystem,
     /// The entry whose score breakdown is open.
     pub breakdown: Option<i64>,
+    pub history: Vec<HistoryRow>,
     pub tab: Tab,
     pub entry_form: Option<EntryForm>,
     pub treatment_form: Option<TreatmentForm>,
+    /// The treatment event whose void is being confirmed, with the reason typed.
+    pub treatment_void: Option<(i64, String)>,
+    /// "Edit details" of the patient.
+    pub details_form: Option<PatientForm>,
+    /// What is typed as the reason for voiding the open entry.
+    pub void_reason: String,
 }
 
 impl PatientScreen {
@@ -202,6 +212,7 @@ impl PatientScreen {
         patient: Patient,
         entries: Vec<Entry>,
         treatments: Vec<TreatmentEvent>,
+        audit: &[AuditRecord],
         catalog: &Catalog,
         carry_days: i64,
         units: UnitSystem,
@@ -216,18 +227,29 @@ impl PatientScreen {
             carry_days,
             units,
             breakdown: None,
+            history: Vec::new(),
             tab: Tab::Log,
             entry_form: None,
             treatment_form: None,
+            treatment_void: None,
+            details_form: None,
+            void_reason: String::new(),
         };
-        screen.reload(entries, treatments, catalog);
+        screen.reload(entries, treatments, audit, catalog);
         screen
     }
 
     /// Replaces the loaded data, keeping the tab and any open form.
-    pub fn reload(&mut self, entries: Vec<Entry>, treatments: Vec<TreatmentEvent>, catalog: &Catalog) {
+    pub fn reload(
+        &mut self,
+        entries: Vec<Entry>,
+        treatments: Vec<TreatmentEvent>,
+        audit: &[AuditRecord],
+        catalog: &Catalog,
+    ) {
         self.entries = entries;
         self.treatments = treatments;
+        self.history = HistoryRow::build(audit, catalog);
         self.rebuild(catalog);
     }
 
@@ -257,6 +279,9 @@ impl PatientScreen {
                 action = Some(Action::ShowPatients);
             }
             ui.heading(&p.name);
+            if self.details_form.is_none() && ui.button("Edit details").clicked() {
+                self.details_form = Some(PatientForm::edit(&self.patient));
+            }
         });
         ui.horizontal_wrapped(|ui| {
             muted(ui, "MRN");
@@ -274,6 +299,23 @@ impl PatientScreen {
             muted(ui, "Enrolled");
             ui.label(p.enrolled.to_string());
         });
+        if let Some(form) = &mut self.details_form {
+            ui.separator();
+            match patient_form_ui(ui, form, today) {
+                FormOutcome::Save(data) => {
+                    action = Some(Action::UpdatePatient {
+                        patient: Box::new(self.patient.clone()),
+                        data,
+                        reason: form.reason.trim().to_owned(),
+                    })
+                }
+                FormOutcome::Cancel => {
+                    action = Some(Action::DiscardDraft(format!("patient:edit:{}", self.patient.id)));
+                    self.details_form = None;
+                }
+                FormOutcome::Editing => {}
+            }
+        }
         ui.add_space(4.0);
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.tab, Tab::Log, format!("Log ({})", self.entries.len()));
@@ -283,49 +325,78 @@ impl PatientScreen {
                 format!("Treatments ({})", self.treatments.len()),
             );
             ui.selectable_value(&mut self.tab, Tab::Trends, "Trends");
+            ui.selectable_value(&mut self.tab, Tab::History, format!("History ({})", self.history.len()));
         });
         ui.separator();
-        match self.tab {
-            Tab::Log => {
-                if let Some(a) = self.log_ui(ui, catalog, today, clinician) {
-                    action = Some(a);
-                }
+        let tab_action = match self.tab {
+            Tab::Log => self.log_ui(ui, catalog, today, clinician),
+            Tab::Treatments => treatments_ui(
+                ui,
+                &self.treatments,
+                &mut self.treatment_form,
+                &mut self.treatment_void,
+                &self.patient,
+                today,
+                clinician,
+            ),
+            Tab::Trends => {
+                trends_ui(ui, &self.trends);
+                None
             }
-            Tab::Treatments => {
-                if let Some(a) = treatments_ui(
-                    ui,
-                    &self.treatments,
-                    &mut self.treatment_form,
-                    &self.patient,
-                    today,
-                    clinician,
-                ) {
-                    action = Some(a);
-                }
+            Tab::History => {
+                history_ui(ui, &self.history);
+                None
             }
-            Tab::Trends => trends_ui(ui, &self.trends),
-        }
-        action
+        };
+        action.or(tab_action)
     }
 
     fn log_ui(&mut self, ui: &mut Ui, catalog: &Catalog, today: Date, clinician: &str) -> Option<Action> {
         if let Some(form) = &mut self.entry_form {
             let patient = &self.patient;
+            let history = &self.entries;
+            let mut discard = false;
+            let mut reload = false;
             let outcome = egui::ScrollArea::vertical()
                 .id_salt("entry_form_scroll")
-                .show(ui, |ui| entry_form_ui(ui, form, catalog, patient, today))
+                .show(ui, |ui| {
+                    entry_form_ui(ui, form, catalog, patient, history, today, &mut discard, &mut reload)
+                })
                 .inner;
+            if reload {
+                return Some(Action::ReloadPatient);
+            }
+            if discard {
+                let key = form.draft_key(patient.id);
+                let fresh = match &form.editing {
+                    Some(e) => EntryForm::edit(e, catalog, patient, history),
+                    None => EntryForm::new(catalog, patient, today, clinician, history, self.units),
+                };
+                *form = fresh;
+                return Some(Action::DiscardDraft(key));
+            }
             return match outcome {
-                FormOutcome::Save(data) => Some(Action::RecordEntry(data)),
+                FormOutcome::Save(EntrySave::New(data)) => Some(Action::RecordEntry(data)),
+                FormOutcome::Save(EntrySave::Edit { entry, data, reason }) => {
+                    Some(Action::EditEntry { entry, data, reason })
+                }
                 FormOutcome::Cancel => {
+                    let key = form.draft_key(patient.id);
                     self.entry_form = None;
-                    None
+                    Some(Action::DiscardDraft(key))
                 }
                 FormOutcome::Editing => None,
             };
         }
         if ui.button("New entry").clicked() {
-            self.entry_form = Some(EntryForm::new(catalog, &self.patient, today, clinician));
+            self.entry_form = Some(EntryForm::new(
+                catalog,
+                &self.patient,
+                today,
+                clinician,
+                &self.entries,
+                self.units,
+            ));
             return None;
         }
         if self.log.rows.is_empty() {
@@ -347,24 +418,60 @@ impl PatientScreen {
                 .add(egui::DragValue::new(&mut self.carry_days).range(0..=90).suffix(" days"))
                 .labelled_by(label.id)
                 .changed();
-            muted(ui, "back; click a date for the breakdown.");
+            muted(
+                ui,
+                "back. Click a date to see the entry's scores, or to edit or void it.",
+            );
             if changed {
                 self.rebuild(catalog);
             }
         });
+        let mut action = None;
         if let Some(id) = self.breakdown {
             let mut open = true;
-            if let Some(scores) = self.scores.iter().find(|s| s.entry_id == id) {
-                egui::Window::new(format!("Scores of {}", scores.date))
-                    .id(egui::Id::unique(("score_breakdown", id)))
+            let entry = self.entries.iter().find(|e| e.id == id);
+            if let (Some(entry), Some(scores)) = (entry, self.scores.iter().find(|s| s.entry_id == id)) {
+                egui::Window::new(format!("Entry of {}", entry.data.collected_on))
+                    .id(egui::Id::unique(("entry_window", id)))
                     .open(&mut open)
                     .default_pos(theme::BREAKDOWN_POS)
                     .default_width(560.0)
                     .default_height(620.0)
                     .vscroll(true)
-                    .show(ui.ctx(), |ui| score_breakdown_ui(ui, scores));
+                    .show(ui.ctx(), |ui| {
+                        ui.horizontal(|ui| {
+                            if ui.button("Edit entry").clicked() {
+                                self.entry_form = Some(EntryForm::edit(entry, catalog, &self.patient, &self.entries));
+                            }
+                            let label = ui.label("Reason for voiding");
+                            ui.add(egui::TextEdit::singleline(&mut self.void_reason).desired_width(200.0))
+                                .labelled_by(label.id);
+                            let can_void = !self.void_reason.trim().is_empty();
+                            if ui
+                                .add_enabled(can_void, egui::Button::new("Void entry"))
+                                .on_disabled_hover_text("Give a reason first")
+                                .on_hover_text("Leaves the Log and the plots; stays in the file and the History")
+                                .clicked()
+                            {
+                                action = Some(Action::VoidEntry {
+                                    entry: Box::new(entry.clone()),
+                                    reason: self.void_reason.trim().to_owned(),
+                                });
+                            }
+                        });
+                        muted(
+                            ui,
+                            format!(
+                                "Recorded by {} at {}",
+                                entry.data.recorded_by,
+                                local_time(&entry.recorded_at)
+                            ),
+                        );
+                        ui.separator();
+                        score_breakdown_ui(ui, scores);
+                    });
             }
-            if !open {
+            if !open || self.entry_form.is_some() {
                 self.breakdown = None;
             }
         }
@@ -374,10 +481,80 @@ impl PatientScreen {
             .show(ui, |ui| {
                 if let Some(id) = log_table_ui(ui, &self.log) {
                     self.breakdown = Some(id);
+                    self.void_reason.clear();
                 }
             });
-        None
+        action
     }
+}
+
+/// One row of the History tab, built when the patient is loaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryRow {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    pub changes: Vec<String>,
+    pub reason: String,
+}
+
+impl HistoryRow {
+    pub fn build(records: &[AuditRecord], catalog: &Catalog) -> Vec<Self> {
+        records
+            .iter()
+            .rev()
+            .map(|a| {
+                let line = describe(
+                    &a.table,
+                    &a.action,
+                    a.before_json.as_deref(),
+                    a.after_json.as_deref(),
+                    catalog,
+                );
+                HistoryRow {
+                    when: local_time(&a.at_utc),
+                    who: a.user.clone(),
+                    what: line.what,
+                    changes: line.changes,
+                    reason: a.reason.clone().unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+}
+
+fn history_ui(ui: &mut Ui, rows: &[HistoryRow]) {
+    muted(
+        ui,
+        "Every change to this patient's record, newest first. Times are local; the file keeps them in UTC.",
+    );
+    egui::ScrollArea::vertical()
+        .id_salt("history_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            egui::Grid::new("history_grid")
+                .num_columns(5)
+                .striped(true)
+                .spacing([12.0, 6.0])
+                .show(ui, |ui| {
+                    for h in ["When", "Who", "What", "Values (before -> after)", "Reason"] {
+                        ui.label(RichText::new(h).strong());
+                    }
+                    ui.end_row();
+                    for r in rows {
+                        ui.label(&r.when);
+                        ui.label(&r.who);
+                        ui.label(&r.what);
+                        ui.vertical(|ui| {
+                            for c in &r.changes {
+                                ui.label(c);
+                            }
+                        });
+                        ui.label(&r.reason);
+                        ui.end_row();
+                    }
+                });
+        });
 }
 
 /// Draws the log; returns the entry whose date was clicked.

@@ -9,7 +9,7 @@ use super::widgets::{field_message, labelled_date, labelled_text, muted, save_sh
 use super::{Action, theme};
 use crate::domain::patient::field;
 use crate::domain::validate::message_for;
-use crate::domain::{FieldError, PatientDraft, Sex};
+use crate::domain::{FieldError, Patient, PatientDraft, Sex};
 use crate::store::PatientSummary;
 
 /// The view model of the patients screen, loaded on navigation and after a save.
@@ -23,9 +23,16 @@ pub struct PatientsScreen {
 /// The "New patient" form: what was typed stays until it is saved or cancelled.
 pub struct PatientForm {
     pub draft: PatientDraft,
+    /// The patient whose details are edited; a reason is then required.
+    pub editing: Option<Patient>,
+    pub reason: String,
     pub errors: Vec<FieldError>,
     pub attempted: bool,
     pub store_error: Option<String>,
+    /// Local time of the kept draft this form was restored from.
+    pub restored_from: Option<String>,
+    pub saved_draft: Option<String>,
+    pub draft_checked: bool,
 }
 
 impl PatientForm {
@@ -35,9 +42,40 @@ impl PatientForm {
                 enrolled: today.to_string(),
                 ..PatientDraft::default()
             },
+            editing: None,
+            reason: String::new(),
             errors: Vec::new(),
             attempted: false,
             store_error: None,
+            restored_from: None,
+            saved_draft: None,
+            draft_checked: false,
+        }
+    }
+}
+
+impl PatientForm {
+    /// The form prefilled with `patient`'s details, for an edit.
+    pub fn edit(patient: &Patient) -> Self {
+        let d = &patient.data;
+        Self {
+            draft: PatientDraft {
+                mrn: d.mrn.clone(),
+                name: d.name.clone(),
+                birth_date: d.birth_date.to_string(),
+                sex: Some(d.sex),
+                diagnosis: d.diagnosis.clone(),
+                enrolled: d.enrolled.to_string(),
+                notes: d.notes.clone(),
+            },
+            editing: Some(patient.clone()),
+            reason: String::new(),
+            errors: Vec::new(),
+            attempted: false,
+            store_error: None,
+            restored_from: None,
+            saved_draft: None,
+            draft_checked: false,
         }
     }
 }
@@ -79,7 +117,10 @@ impl PatientsScreen {
         if let Some(form) = &mut self.form {
             match patient_form_ui(ui, form, today) {
                 FormOutcome::Save(data) => action = Some(Action::CreatePatient(data)),
-                FormOutcome::Cancel => self.form = None,
+                FormOutcome::Cancel => {
+                    action = Some(Action::DiscardDraft("patient:new".to_owned()));
+                    self.form = None;
+                }
                 FormOutcome::Editing => {}
             }
             ui.separator();
@@ -165,9 +206,26 @@ pub enum FormOutcome<T> {
     Cancel,
 }
 
-fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> FormOutcome<crate::domain::PatientData> {
-    ui.label(RichText::new("New patient").strong().size(16.0));
+pub fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> FormOutcome<crate::domain::PatientData> {
+    let title = if form.editing.is_some() {
+        "Edit patient details"
+    } else {
+        "New patient"
+    };
+    ui.label(RichText::new(title).strong().size(16.0));
+    if let Some(when) = &form.restored_from {
+        ui.label(
+            RichText::new(format!(
+                "Restored what was typed on {when} and not saved; Cancel discards it."
+            ))
+            .color(theme::WARN),
+        );
+    }
     form.errors = form.draft.validate(today).err().unwrap_or_default();
+    if form.editing.is_some() && form.reason.trim().is_empty() {
+        form.errors
+            .push(FieldError::new("reason", "Reason for the change is required"));
+    }
     let show = |key: &str| {
         if form.attempted {
             message_for(&form.errors, key)
@@ -210,6 +268,11 @@ fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> FormOutc
             ui.end_row();
             labelled_text(ui, "Notes", &mut d.notes, theme::WIDE_FIELD_WIDTH);
             ui.end_row();
+            if form.editing.is_some() {
+                labelled_text(ui, "Reason for the change", &mut form.reason, theme::WIDE_FIELD_WIDTH);
+                field_message(ui, show("reason"));
+                ui.end_row();
+            }
         });
     if let Some(e) = &form.store_error {
         ui.label(RichText::new(e).color(theme::ERROR));
@@ -217,10 +280,16 @@ fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> FormOutc
     let mut outcome = FormOutcome::Editing;
     ui.horizontal(|ui| {
         let shortcut = save_shortcut(ui);
-        if ui.button("Save patient").on_hover_text("Ctrl+S").clicked() || shortcut {
+        let label = if form.editing.is_some() {
+            "Save details"
+        } else {
+            "Save patient"
+        };
+        if ui.button(label).on_hover_text("Ctrl+S").clicked() || shortcut {
             form.attempted = true;
             match form.draft.validate(today) {
-                Ok(data) => outcome = FormOutcome::Save(data),
+                Ok(data) if form.errors.is_empty() => outcome = FormOutcome::Save(data),
+                Ok(_) => {}
                 Err(errors) => form.errors = errors,
             }
         }

@@ -10,6 +10,8 @@ pub const LOW: Color32 = Color32::from_rgb(0x1F, 0x5F, 0xB4);
 pub const NORMAL: Color32 = Color32::from_rgb(0x20, 0x20, 0x20);
 /// Messages that block a save.
 pub const ERROR: Color32 = Color32::from_rgb(0xB0, 0x24, 0x18);
+/// Warnings that do not block a save.
+pub const WARN: Color32 = Color32::from_rgb(0x9A, 0x5B, 0x00);
 /// Confirmations in the status bar.
 pub const OK: Color32 = Color32::from_rgb(0x1E, 0x7A, 0x3C);
 /// Secondary text: units, hints, calculated values.

@@ -61,3 +61,17 @@ pub fn save_shortcut(ui: &Ui) -> bool {
     let shortcut = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
     ui.input_mut(|i| i.consume_shortcut(&shortcut))
 }
+
+/// When a text field gains focus from the keyboard (Tab), select what it
+/// holds, so typing replaces a prefilled value as in a spreadsheet.
+pub fn select_all_on_focus(ui: &Ui, response: &Response, text: &str) {
+    if response.gained_focus()
+        && !ui.input(|i| i.pointer.any_pressed() || i.pointer.any_down())
+        && let Some(mut state) = egui::widgets::text_edit::TextEditState::load(ui.ctx(), response.id)
+    {
+        state
+            .cursor
+            .set_char_range(Some(egui::text_selection::CCursorRange::select_all_str(text)));
+        state.store(ui.ctx(), response.id);
+    }
+}
