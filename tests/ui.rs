@@ -331,3 +331,377 @@ fn the_units_preference_shows_every_value_in_si() {
     h.get_by_label("Total bilirubin (umol/L)");
     assert_eq!(h.state().prefs.units, clinilog::domain::catalog::UnitSystem::Si);
 }
+
+/// A patient with no entries yet, straight in the store.
+fn new_patient(store: &mut Store) -> i64 {
+    let data = clinilog::domain::PatientDraft {
+        mrn: "H-51".into(),
+        name: "Case Fiftyone".into(),
+        birth_date: "1974-01-15".into(),
+        sex: Some(clinilog::domain::Sex::Male),
+        diagnosis: "Cirrhosis".into(),
+        enrolled: "2025-07-19".into(),
+        notes: String::new(),
+    }
+    .validate(date(2025, 9, 1))
+    .unwrap();
+    store.create_patient(&data, "Dr Rao").unwrap().id
+}
+
+/// Counts keystrokes while typing from the keyboard only.
+struct Keyboard {
+    strokes: usize,
+}
+
+impl Keyboard {
+    fn text(&mut self, h: &mut App<'_>, text: &str) {
+        for c in text.chars() {
+            h.event(egui::Event::Text(c.to_string()));
+            self.strokes += 1;
+        }
+        h.run();
+    }
+    fn key(&mut self, h: &mut App<'_>, key: egui::Key) {
+        h.key_press(key);
+        h.run();
+        self.strokes += 1;
+    }
+    fn tab(&mut self, h: &mut App<'_>, times: usize) {
+        for _ in 0..times {
+            self.key(h, egui::Key::Tab);
+        }
+    }
+    /// Tabs into a prefilled field and types over it (empty: clears it).
+    fn over(&mut self, h: &mut App<'_>, text: &str) {
+        self.tab(h, 1);
+        if text.is_empty() {
+            self.key(h, egui::Key::Backspace);
+        } else {
+            self.text(h, text);
+        }
+    }
+}
+
+#[test]
+fn the_baseline_report_is_entered_from_the_keyboard_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    new_patient(&mut store);
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Case Fiftyone");
+    click(&mut h, "New entry");
+    assert!(
+        h.get_by_role_and_label(Role::TextInput, "Collection date").is_focused(),
+        "the date has the cursor"
+    );
+
+    let mut k = Keyboard { strokes: 0 };
+    k.text(&mut h, "2025-07-19"); // the prefilled date is selected: typing replaces it
+    k.tab(&mut h, 3); // past the calendar button and the panel header, into total bilirubin
+    assert!(h.get_by_role_and_label(Role::TextInput, "Total bilirubin").is_focused());
+    // value, then the interval as printed (low, high); a limit the lab did not print is cleared
+    for (value, low, high) in [
+        ("12,30", "0.0", "1.0"),
+        ("9.80", "", "0.80"),
+        ("2.50", "", "0.30"),
+        ("60", "", "40"),
+        ("160", "", "40"),
+        ("151", "", "260"),
+    ] {
+        k.text(&mut h, value);
+        k.over(&mut h, low);
+        k.over(&mut h, high);
+        k.tab(&mut h, 1);
+    }
+    // GGT, albumin, total protein, INR, prothrombin time, sodium: not on this report.
+    k.tab(&mut h, 6 * 3);
+    assert!(h.get_by_role_and_label(Role::TextInput, "Creatinine").is_focused());
+    k.text(&mut h, "1.00");
+    k.over(&mut h, "0.6");
+    k.over(&mut h, "1.5");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    k.strokes += 2;
+
+    h.get_by_label("Entry of 2025-07-19 saved.");
+    for shown in ["12.30 H", "9.80 H", "2.50 H", "60 H", "160 H", "151", "1.00"] {
+        h.get_by_label(shown);
+    }
+    println!("keystrokes for the baseline report: {}", k.strokes);
+    assert!(k.strokes < 120, "{} keystrokes", k.strokes);
+    drop(h);
+
+    let store = Store::open(&path).unwrap();
+    let id = store.patient_by_mrn("H-51").unwrap().unwrap().id;
+    let e = &store.entries(id).unwrap()[0];
+    let printed = |code: &str| {
+        let l = e.data.lab(code).unwrap();
+        format!("{} [{}] {}", l.value_text(), l.reference.describe(), l.flag.letter())
+    };
+    assert_eq!(printed("bili_total"), "12.30 [0.0 - 1.0] H");
+    assert_eq!(printed("bili_direct"), "9.80 [up to 0.80] H");
+    assert_eq!(printed("bili_indirect"), "2.50 [up to 0.30] H");
+    assert_eq!(printed("alt"), "60 [up to 40] H");
+    assert_eq!(printed("ast"), "160 [up to 40] H");
+    assert_eq!(printed("alp"), "151 [up to 260] ");
+    assert_eq!(printed("creatinine"), "1.00 [0.6 - 1.5] ");
+    assert_eq!(e.data.labs.len(), 7);
+}
+
+#[test]
+fn an_edit_with_a_reason_and_a_void_both_show_in_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+
+    // Edit the week-2 report: 6.50 was a typo for 6.05.
+    h.get_by_role_and_label(Role::Link, "2025-08-04").click();
+    h.run();
+    click(&mut h, "Edit entry");
+    h.get_by_label("Edit entry of 2025-08-04");
+    replace_text(&mut h, "Total bilirubin", "6.05");
+    assert!(
+        h.get_by_label("Save changes").accesskit_node().is_disabled(),
+        "no reason yet"
+    );
+    type_into(
+        &mut h,
+        "Reason for the change",
+        "transcription error: 6.05 on the report",
+    );
+    click(&mut h, "Save changes");
+    h.get_by_label("Entry of 2025-08-04 changed.");
+    h.get_by_label("6.05 H");
+
+    // Void the 2025-07-26 weekly review.
+    h.get_by_role_and_label(Role::Link, "2025-07-26").click();
+    h.run();
+    assert!(
+        h.get_by_label("Void entry").accesskit_node().is_disabled(),
+        "no reason yet"
+    );
+    type_into(&mut h, "Reason for voiding", "entered for the wrong patient");
+    click(&mut h, "Void entry");
+    h.get_by_label("Log (4)");
+    assert!(h.query_by_role_and_label(Role::Link, "2025-07-26").is_none());
+
+    click(&mut h, "History (11)");
+    h.get_by_label("Entry of 2025-08-04 edited");
+    h.get_by_label_contains("Total bilirubin: 6.50 H mg/dL (interval 0.0 - 1.0) -> 6.05 H mg/dL");
+    h.get_by_label("transcription error: 6.05 on the report");
+    h.get_by_label("Entry of 2025-07-26 voided");
+    h.get_by_label("entered for the wrong patient");
+    assert!(h.get_all_by_label("Dr Rao").count() >= 2);
+}
+
+#[test]
+fn a_draft_is_restored_after_the_app_is_dropped_and_built_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    type_into(&mut h, "Total bilirubin", "3,95");
+    type_into(&mut h, "Fatigue", "3");
+    drop(h); // the window closes (or the process dies after its last draft write)
+
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    h.get_by_label_contains("Restored what was typed on");
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Total bilirubin")
+            .value()
+            .as_deref(),
+        Some("3,95")
+    );
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Fatigue").value().as_deref(),
+        Some("3")
+    );
+    click(&mut h, "Save entry");
+    h.get_by_label("3.95 H");
+    drop(h);
+    // Saved: the draft is gone.
+    let store = Store::open(&path).unwrap();
+    let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+    assert!(store.load_draft(&format!("entry:new:{id}")).unwrap().is_none());
+}
+
+#[test]
+fn discarding_a_draft_clears_the_form_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    type_into(&mut h, "Total bilirubin", "4.4");
+    drop(h);
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    click(&mut h, "Discard draft");
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Total bilirubin")
+            .value()
+            .as_deref(),
+        Some("")
+    );
+    drop(h);
+    let store = Store::open(&path).unwrap();
+    let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+    assert!(store.load_draft(&format!("entry:new:{id}")).unwrap().is_none());
+}
+
+#[test]
+fn esc_asks_before_discarding_what_was_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(
+        h.query_by_label("New entry").is_some() && h.query_by_label("Save entry").is_none(),
+        "nothing typed: closed"
+    );
+    click(&mut h, "New entry");
+    type_into(&mut h, "Total bilirubin", "4.4");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    h.get_by_label("Discard what you typed in this entry?");
+    click(&mut h, "Keep editing");
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Total bilirubin")
+            .value()
+            .as_deref(),
+        Some("4.4")
+    );
+    h.key_press(egui::Key::Escape);
+    h.run();
+    click(&mut h, "Discard");
+    assert!(h.query_by_label("Save entry").is_none());
+}
+
+#[test]
+fn the_first_start_asks_who_records_and_remembers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(Store::open(dir.path().join("c.sqlite")).unwrap(), "");
+    h.get_by_label("Who is recording?");
+    type_into(&mut h, "Your name", "Dr Imani");
+    click(&mut h, "Continue");
+    assert!(h.query_by_label("Who is recording?").is_none());
+    assert_eq!(h.state().prefs.clinician, "Dr Imani");
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Recording as")
+            .value()
+            .as_deref(),
+        Some("Dr Imani")
+    );
+}
+
+#[test]
+fn a_stale_edit_from_a_second_window_is_refused_and_keeps_the_typing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut mine = harness(store, "Nurse Kim");
+    click(&mut mine, "Demo: cirrhosis case report");
+    mine.get_by_role_and_label(Role::Link, "2025-08-19").click();
+    mine.run();
+    click(&mut mine, "Edit entry");
+    replace_text(&mut mine, "Total bilirubin", "4.06");
+    type_into(&mut mine, "Reason for the change", "my correction");
+
+    // Meanwhile, another window on the same file changes that entry.
+    let mut other = Store::open(&path).unwrap();
+    let id = other.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+    let entry = other.entries(id).unwrap().remove(0);
+    let mut data = entry.data.clone();
+    data.note = "checked against the report".into();
+    other.edit_entry(&entry, &data, "note added", "Dr Rao").unwrap();
+
+    click(&mut mine, "Save changes");
+    assert_eq!(
+        mine.get_all_by_label_contains("Not saved: changed by Dr Rao at")
+            .count(),
+        2,
+        "beside the form and in the status bar"
+    );
+    assert_eq!(
+        mine.get_by_role_and_label(Role::TextInput, "Total bilirubin")
+            .value()
+            .as_deref(),
+        Some("4.06")
+    );
+    click(&mut mine, "Reload");
+    click(&mut mine, "Save changes");
+    mine.get_by_label("Entry of 2025-08-19 changed.");
+    drop(mine);
+    let e = Store::open(&path).unwrap().entries(id).unwrap().remove(0);
+    assert_eq!(e.data.lab("bili_total").unwrap().value.as_str(), "4.06");
+}
+
+#[test]
+fn a_follow_up_report_reuses_the_printed_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let id = new_patient(&mut store);
+    let catalog = Catalog::builtin().unwrap();
+    // The baseline report, as the previous test typed it.
+    let mut d = clinilog::domain::EntryDraft::blank(&catalog, clinilog::domain::Sex::Male, date(2025, 7, 19), "Dr Rao");
+    for (code, v, lo, hi) in [
+        ("bili_total", "12.30", "0.0", "1.0"),
+        ("bili_direct", "9.80", "", "0.80"),
+        ("bili_indirect", "2.50", "", "0.30"),
+    ] {
+        let l = d.labs.iter_mut().find(|l| l.code == code).unwrap();
+        (l.value, l.ref_low, l.ref_high) = (v.into(), lo.into(), hi.into());
+    }
+    let data = d
+        .validate(
+            &catalog,
+            clinilog::domain::Sex::Male,
+            date(1974, 1, 15),
+            date(2025, 9, 1),
+        )
+        .unwrap();
+    store.record_entry(id, &data, "Dr Rao").unwrap();
+
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Case Fiftyone");
+    click(&mut h, "New entry");
+    h.get_by_label_contains("Lab results measured before for this patient (3)");
+    let mut k = Keyboard { strokes: 0 };
+    k.text(&mut h, "2025-08-04");
+    k.tab(&mut h, 3);
+    for (i, value) in ["6.50", "4.87", "1.63"].into_iter().enumerate() {
+        k.text(&mut h, value);
+        if i < 2 {
+            k.tab(&mut h, 3); // the intervals are already the ones printed
+        }
+    }
+    // Beside the value: the previous one and the change.
+    h.get_by_label("12.30 on 2025-07-19, -5.80 (-47%)");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    k.strokes += 2;
+    h.get_by_label("Entry of 2025-08-04 saved.");
+    println!("keystrokes for a follow-up report of 3 values: {}", k.strokes);
+    drop(h);
+    let store = Store::open(&path).unwrap();
+    let e = &store.entries(id).unwrap()[0];
+    assert_eq!(e.data.lab("bili_direct").unwrap().reference.describe(), "up to 0.80");
+    assert_eq!(e.data.lab("bili_total").unwrap().display(), "6.50 H");
+}

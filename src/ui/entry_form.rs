@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::patients::FormOutcome;
 use super::theme;
-use super::widgets::{field_message, muted, save_shortcut, select_all_on_focus};
+use super::widgets::{field_message, muted, save_shortcut, select_all, select_all_on_focus};
 use crate::domain::catalog::{UnitSystem, display_unit};
 use crate::domain::entry::{field, parse_lab_value, split_unit_suffix};
 use crate::domain::entry_context::{PreviousResult, change_text, measured_before, previous_results, warnings};
@@ -462,11 +462,44 @@ pub fn entry_form_ui(
     }
     if let Some(key) = form.focus.take() {
         match ids.get(&key) {
-            Some(id) => ui.memory_mut(|m| m.request_focus(*id)),
+            Some(id) => {
+                ui.memory_mut(|m| m.request_focus(*id));
+                select_all(ui, *id, &field_text(form, &key));
+            }
             None => form.focus = Some(key),
         }
     }
     outcome
+}
+
+/// The text of the field with this key, to select it when it gets the cursor.
+fn field_text(form: &EntryForm, key: &str) -> String {
+    let d = &form.draft;
+    if key == field::DATE {
+        return d.collected_on.clone();
+    }
+    if key == REASON {
+        return form.reason.clone();
+    }
+    if key == field::RECORDED_BY {
+        return d.recorded_by.clone();
+    }
+    for l in &d.labs {
+        if key == field::lab(&l.code) {
+            return l.value.clone();
+        }
+        if key == field::ref_low(&l.code) {
+            return l.ref_low.clone();
+        }
+        if key == field::ref_high(&l.code) {
+            return l.ref_high.clone();
+        }
+    }
+    d.symptoms
+        .iter()
+        .find(|s| key == field::symptom(&s.code))
+        .map(|s| s.value.clone())
+        .unwrap_or_default()
 }
 
 /// What every lab row needs besides its line.

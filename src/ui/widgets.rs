@@ -65,13 +65,16 @@ pub fn save_shortcut(ui: &Ui) -> bool {
 /// When a text field gains focus from the keyboard (Tab), select what it
 /// holds, so typing replaces a prefilled value as in a spreadsheet.
 pub fn select_all_on_focus(ui: &Ui, response: &Response, text: &str) {
-    if response.gained_focus()
-        && !ui.input(|i| i.pointer.any_pressed() || i.pointer.any_down())
-        && let Some(mut state) = egui::widgets::text_edit::TextEditState::load(ui.ctx(), response.id)
-    {
-        state
-            .cursor
-            .set_char_range(Some(egui::text_selection::CCursorRange::select_all_str(text)));
-        state.store(ui.ctx(), response.id);
+    if response.gained_focus() && !ui.input(|i| i.pointer.any_pressed() || i.pointer.any_down()) {
+        select_all(ui, response.id, text);
     }
+}
+
+/// Selects all of `text` in the text field `id`.
+pub fn select_all(ui: &Ui, id: egui::Id, text: &str) {
+    let mut state = egui::widgets::text_edit::TextEditState::load(ui.ctx(), id).unwrap_or_default();
+    state
+        .cursor
+        .set_char_range(Some(egui::text_selection::CCursorRange::select_all_str(text)));
+    state.store(ui.ctx(), id);
 }
