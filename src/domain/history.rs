@@ -38,9 +38,13 @@ fn entry_values(d: &EntryData, catalog: &Catalog) -> Vec<(String, String)> {
         out.push((
             name,
             format!(
-                "{} {} (interval {})",
-                lab.display(),
+                "{} {}{} (interval {})",
+                lab.value_text(),
                 display_unit(&lab.unit),
+                match lab.flag.letter() {
+                    "" => String::new(),
+                    letter => format!(" {letter}"),
+                },
                 lab.reference.describe()
             ),
         ));
@@ -207,10 +211,8 @@ mod tests {
         assert_eq!(
             line.changes,
             [
-                "Total bilirubin: 12.30 H mg/dL (interval 0.1 - 1.2) -> 12.03 H mg/dL (interval 0.1 - 1.2)",
-                "ALT (SGPT): (none) -> 60 H mg/dL (interval 7 - 55)"
-                    .replace("mg/dL", "U/L")
-                    .as_str(),
+                "Total bilirubin: 12.30 mg/dL H (interval 0.1 - 1.2) -> 12.03 mg/dL H (interval 0.1 - 1.2)",
+                "ALT (SGPT): (none) -> 60 U/L H (interval 7 - 55)",
                 "Note: (none) -> typo",
             ]
         );

@@ -546,6 +546,7 @@ fn history_ui(ui: &mut Ui, rows: &[HistoryRow]) {
                         ui.label(&r.who);
                         ui.label(&r.what);
                         ui.vertical(|ui| {
+                            ui.set_min_width(theme::HISTORY_VALUES_WIDTH);
                             for c in &r.changes {
                                 ui.label(c);
                             }

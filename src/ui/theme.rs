@@ -16,6 +16,8 @@ pub const WARN: Color32 = Color32::from_rgb(0x9A, 0x5B, 0x00);
 pub const OK: Color32 = Color32::from_rgb(0x1E, 0x7A, 0x3C);
 /// Secondary text: units, hints, calculated values.
 pub const MUTED: Color32 = Color32::from_rgb(0x5A, 0x5A, 0x5A);
+/// The edge of text fields and buttons.
+pub const FIELD_EDGE: Color32 = Color32::from_gray(185);
 /// Reference band behind plots.
 pub const BAND: Color32 = Color32::from_rgba_premultiplied(0x0C, 0x23, 0x16, 0x40);
 /// Plot grid lines: light, so data and bands stand out.
@@ -42,6 +44,8 @@ pub const DATE_FIELD_WIDTH: f32 = 110.0;
 pub const WIDE_FIELD_WIDTH: f32 = 320.0;
 /// Field messages wrap at this width so they stay on screen beside the field.
 pub const MESSAGE_WIDTH: f32 = 460.0;
+/// The History tab's "before -> after" column.
+pub const HISTORY_VALUES_WIDTH: f32 = 520.0;
 pub const SECTION_GAP: f32 = 10.0;
 pub const PANEL_MARGIN: Margin = Margin::symmetric(12, 8);
 
@@ -53,5 +57,7 @@ pub fn apply(ctx: &eframe::egui::Context) {
         // Solid scroll bars take their own space instead of covering the last row.
         style.spacing.scroll = eframe::egui::style::ScrollStyle::solid();
         style.visuals.widgets.noninteractive.fg_stroke = Stroke::new(1.0, NORMAL);
+        // Fields keep a visible edge on striped rows.
+        style.visuals.widgets.inactive.bg_stroke = Stroke::new(1.0, FIELD_EDGE);
     });
 }
