@@ -110,6 +110,8 @@ pub struct ClinilogApp {
     pub calculator: calculator::Calculator,
     last_draft_write: f64,
     pending_clinician: String,
+    /// The name field of the first-run question got the cursor once.
+    asked_focus: bool,
     today: Option<Date>,
 }
 
@@ -124,6 +126,7 @@ impl ClinilogApp {
             calculator: calculator::Calculator::default(),
             last_draft_write: f64::NEG_INFINITY,
             pending_clinician: String::new(),
+            asked_focus: false,
             today: None,
         };
         app.show_patients();
@@ -507,8 +510,9 @@ impl ClinilogApp {
                 let r = ui
                     .add(egui::TextEdit::singleline(&mut self.pending_clinician).desired_width(220.0))
                     .labelled_by(label.id);
-                if !r.has_focus() && self.pending_clinician.is_empty() {
+                if !self.asked_focus {
                     r.request_focus();
+                    self.asked_focus = true;
                 }
                 done = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             });

@@ -110,7 +110,7 @@ impl PatientsScreen {
         ui.add_space(theme::SECTION_GAP);
         if clinician.trim().is_empty() {
             ui.label(
-                RichText::new("Enter your name under Clinician (top right): every change is signed with it.")
+                RichText::new("Enter your name under \"Recording as\" (bottom left): every change is signed with it.")
                     .color(theme::ERROR),
             );
         }
