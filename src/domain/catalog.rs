@@ -306,6 +306,8 @@ pub struct Catalog {
     pub name: String,
     pub groups: Vec<Group>,
     measures: Vec<Measure>,
+    /// Symptoms rated so that a higher number is better (energy).
+    higher_is_better: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -349,6 +351,8 @@ struct RawSymptom {
     code: String,
     name: String,
     scale: Scale,
+    #[serde(default)]
+    higher_is_better: bool,
 }
 
 impl Catalog {
@@ -366,6 +370,7 @@ impl Catalog {
         let raw: RawCatalog = toml::from_str(text).map_err(|e| fail(e.to_string().trim().replace('\n', " ")))?;
         let group_codes: HashSet<&str> = raw.group.iter().map(|g| g.code.as_str()).collect();
         let mut seen = HashSet::new();
+        let mut better = Vec::new();
         let mut measures = Vec::new();
         for lab in raw.lab {
             if !seen.insert(lab.code.clone()) {
@@ -431,6 +436,9 @@ impl Catalog {
             if !seen.insert(symptom.code.clone()) {
                 return Err(fail(format!("measure code \"{}\" appears twice", symptom.code)));
             }
+            if symptom.higher_is_better {
+                better.push(symptom.code.clone());
+            }
             measures.push(Measure {
                 code: symptom.code,
                 name: symptom.name,
@@ -451,7 +459,13 @@ impl Catalog {
                 })
                 .collect(),
             measures,
+            higher_is_better: better,
         })
+    }
+
+    /// Whether a higher rating of this symptom is better (energy, quality of life).
+    pub fn higher_is_better(&self, code: &str) -> bool {
+        self.higher_is_better.iter().any(|c| c == code)
     }
 
     pub fn measure(&self, code: &str) -> Option<&Measure> {

@@ -15,6 +15,7 @@ pub mod score_inputs;
 pub mod scores;
 pub mod treatment;
 pub mod trend;
+pub mod trend_view;
 pub mod validate;
 
 pub use catalog::{Catalog, CatalogError, LabSpec, Measure, MeasureKind, Scale};

@@ -148,6 +148,26 @@ pub fn score_unit(kind: ScoreKind) -> &'static str {
     }
 }
 
+/// The plot group of a score: the MELD family together, APRI with FIB-4.
+pub fn score_group(kind: ScoreKind) -> &'static str {
+    match kind {
+        ScoreKind::Meld | ScoreKind::MeldNa | ScoreKind::Meld3 => "score_meld",
+        ScoreKind::ChildPugh => "score_child_pugh",
+        ScoreKind::Albi => "score_albi",
+        ScoreKind::Apri | ScoreKind::Fib4 => "score_fibrosis",
+        ScoreKind::AstAlt => "score_ratio",
+    }
+}
+
+/// Display names of the score groups, in plot order.
+pub const SCORE_GROUPS: [(&str, &str); 5] = [
+    ("score_meld", "MELD scores"),
+    ("score_child_pugh", "Child-Pugh"),
+    ("score_albi", "ALBI"),
+    ("score_fibrosis", "APRI and FIB-4"),
+    ("score_ratio", "AST/ALT ratio"),
+];
+
 /// One series per score computed for at least one entry, oldest first.
 pub fn score_series(all: &[EntryScores]) -> Vec<Series> {
     let mut out = Vec::new();
@@ -178,7 +198,7 @@ pub fn score_series(all: &[EntryScores]) -> Vec<Series> {
             code: kind.cli_name().to_owned(),
             name: kind.label().to_owned(),
             unit: score_unit(kind).to_owned(),
-            group: "scores".to_owned(),
+            group: score_group(kind).to_owned(),
             points,
         });
     }
