@@ -199,19 +199,35 @@ fn demo_patient_trends_show_a_plot_per_measure_and_treatments_are_listed() {
     );
 
     click(&mut h, "Trends");
+    // One plot per catalog group, with its unit.
     for title in [
-        "Total bilirubin (mg/dL)",
-        "Direct bilirubin (mg/dL)",
-        "Indirect bilirubin (mg/dL)",
-        "ALT (SGPT) (U/L)",
+        "Bilirubin (mg/dL)",
+        "ALT and AST (U/L)",
+        "ALP and GGT (U/L)",
         "Creatinine (mg/dL)",
+        "AST/ALT ratio (ratio)",
     ] {
         h.get_by_label(title);
     }
     assert!(
         h.query_by_label("Albumin (g/dL)").is_none(),
-        "no plot for a measure never recorded"
+        "no plot for a group never recorded"
     );
+    // The three treatment lines, named.
+    for c in ["C1", "C2", "C3"] {
+        h.get_by_label(c);
+    }
+    // The symptom timeline and its strips.
+    h.get_by_label("Symptom timeline");
+    for strip in [
+        "Fatigue (0-10)",
+        "Energy (0-10)",
+        "Loss of appetite (0-10)",
+        "Quality of life (0-10)",
+        "Jaundice (skin/eyes) (yes/no)",
+    ] {
+        h.get_by_label(strip);
+    }
 }
 
 #[test]
@@ -328,7 +344,7 @@ fn the_units_preference_shows_every_value_in_si() {
     h.get_by_label("88");
     assert!(h.query_by_label("12.30 H").is_none());
     click(&mut h, "Trends");
-    h.get_by_label("Total bilirubin (umol/L)");
+    h.get_by_label("Bilirubin (umol/L)");
     assert_eq!(h.state().prefs.units, clinilog::domain::catalog::UnitSystem::Si);
 }
 
@@ -704,4 +720,70 @@ fn a_follow_up_report_reuses_the_printed_intervals() {
     let e = &store.entries(id).unwrap()[0];
     assert_eq!(e.data.lab("bili_direct").unwrap().reference.describe(), "up to 0.80");
     assert_eq!(e.data.lab("bili_total").unwrap().display(), "6.50 H");
+}
+
+fn demo_trends() -> (tempfile::TempDir, App<'static>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "Trends");
+    (dir, h)
+}
+
+#[test]
+fn trends_groups_can_be_hidden_and_the_choice_is_remembered() {
+    let (_dir, mut h) = demo_trends();
+    h.get_by_role_and_label(Role::CheckBox, "ALT and AST").click();
+    h.run();
+    assert!(h.query_by_label("ALT and AST (U/L)").is_none());
+    h.get_by_label("Bilirubin (mg/dL)");
+    assert_eq!(h.state().prefs.hidden_groups, ["aminotransferases"]);
+    // Back to the list and in again: still hidden.
+    click(&mut h, "< Patients");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "Trends");
+    assert!(h.query_by_label("ALT and AST (U/L)").is_none());
+}
+
+#[test]
+fn trends_table_normalised_view_and_csv_export() {
+    let (dir, mut h) = demo_trends();
+    h.state_mut().export_dir = Some(dir.path().to_owned());
+    click(&mut h, "Table");
+    h.get_by_label("Total bilirubin (mg/dL)");
+    h.get_by_label("6.50 H");
+    h.get_by_label("2025-08-19");
+    click(&mut h, "Normalised (x ULN)");
+    h.get_by_label("All labs as multiples of their upper limit of normal (x ULN)");
+    h.get_by_role_and_label(Role::CheckBox, "Log scale");
+    click(&mut h, "Export CSV");
+    h.get_by_label_contains("Saved the data of this view");
+    let csv = std::fs::read_to_string(dir.path().join("trends-DEMO-001-2025-09-01.csv")).unwrap();
+    assert!(
+        csv.starts_with("date,Total bilirubin (mg/dL),Direct bilirubin (mg/dL),Indirect bilirubin (mg/dL),"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("2025-07-19,12.30 H,9.80 H,2.50 H,60 H,160 H,151,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn range_presets_set_the_shown_dates() {
+    let (_dir, mut h) = demo_trends();
+    click(&mut h, "Last 12 months");
+    let shown = |h: &App<'_>| match &h.state().screen {
+        clinilog::ui::Screen::Patient(p) => p.trends_state.shown_range.unwrap(),
+        _ => panic!("not on the patient"),
+    };
+    let (from, to) = shown(&h);
+    let day = clinilog::domain::trend::day_number;
+    assert!((from - (day(date(2024, 9, 1)) - 3.0)).abs() < 0.5, "{from}");
+    assert!((to - (day(date(2025, 9, 1)) + 3.0)).abs() < 0.5, "{to}");
+    click(&mut h, "All");
+    let (from, to) = shown(&h);
+    assert!((from - (day(date(2025, 7, 19)) - 3.0)).abs() < 0.5 && (to - (day(date(2025, 8, 19)) + 3.0)).abs() < 0.5);
 }

@@ -38,6 +38,8 @@ pub struct Prefs {
     pub carry_days: i64,
     /// Show values in conventional or SI units.
     pub units: UnitSystem,
+    /// Trends plot groups the user hid.
+    pub hidden_groups: Vec<String>,
 }
 
 impl Default for Prefs {
@@ -46,6 +48,7 @@ impl Default for Prefs {
             clinician: String::new(),
             carry_days: DEFAULT_CARRY_DAYS,
             units: UnitSystem::Conventional,
+            hidden_groups: Vec::new(),
         }
     }
 }
@@ -87,6 +90,10 @@ pub enum Action {
     DiscardDraft(String),
     /// Load the open patient again (after a change made elsewhere).
     ReloadPatient,
+    /// Save the data of the Trends view (CSV text) through a file dialog.
+    ExportCsv(String),
+    /// Save a picture of this part of the window through a file dialog.
+    ExportPng(egui::Rect),
 }
 
 pub enum Screen {
@@ -112,6 +119,12 @@ pub struct ClinilogApp {
     pending_clinician: String,
     /// The name field of the first-run question got the cursor once.
     asked_focus: bool,
+    /// The Trends view to save once the screenshot arrives.
+    pending_png: Option<egui::Rect>,
+    png_requested: bool,
+    png_shot: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<egui::ColorImage>>>>,
+    /// Exports go here instead of through a file dialog (tests).
+    pub export_dir: Option<std::path::PathBuf>,
     today: Option<Date>,
 }
 
@@ -127,6 +140,10 @@ impl ClinilogApp {
             last_draft_write: f64::NEG_INFINITY,
             pending_clinician: String::new(),
             asked_focus: false,
+            pending_png: None,
+            png_requested: false,
+            png_shot: Default::default(),
+            export_dir: None,
             today: None,
         };
         app.show_patients();
@@ -179,7 +196,7 @@ impl ClinilogApp {
         });
         match loaded {
             Ok((patient, entries, treatments, audit)) => {
-                self.screen = Screen::Patient(Box::new(PatientScreen::new(
+                let mut screen = Box::new(PatientScreen::new(
                     patient,
                     entries,
                     treatments,
@@ -187,7 +204,9 @@ impl ClinilogApp {
                     &self.catalog,
                     self.prefs.carry_days,
                     self.prefs.units,
-                )));
+                ));
+                screen.trends_state.hidden = self.prefs.hidden_groups.iter().cloned().collect();
+                self.screen = Screen::Patient(screen);
             }
             Err(e) => self.error(&e),
         }
@@ -282,6 +301,20 @@ impl ClinilogApp {
                 self.info("Reloaded. What you typed is kept: save again to apply it.".to_owned());
             }
             Action::DiscardDraft(key) => self.discard_draft(&key),
+            Action::ExportCsv(csv) => {
+                let name = self.export_name("csv");
+                match self.choose_export_path(&name, "CSV", "csv") {
+                    Some(path) => match std::fs::write(&path, csv) {
+                        Ok(()) => self.info(format!("Saved the data of this view: {}", path.display())),
+                        Err(e) => self.refused(format!("could not write the CSV file: {e}: {}", path.display()), false),
+                    },
+                    None => self.info("Export cancelled: no file chosen.".to_owned()),
+                }
+            }
+            Action::ExportPng(rect) => {
+                self.pending_png = Some(rect);
+                self.info("Taking a picture of the view...".to_owned());
+            }
             write => {
                 let user = match self.signer() {
                     Ok(u) => u,
@@ -335,9 +368,12 @@ impl ClinilogApp {
                         String::new(),
                         format!("Treatment of {} voided.", event.data.date),
                     ),
-                    Action::ShowPatients | Action::OpenPatient(_) | Action::ReloadPatient | Action::DiscardDraft(_) => {
-                        return;
-                    }
+                    Action::ShowPatients
+                    | Action::OpenPatient(_)
+                    | Action::ReloadPatient
+                    | Action::DiscardDraft(_)
+                    | Action::ExportCsv(_)
+                    | Action::ExportPng(_) => return,
                 };
                 match result {
                     Ok(()) => {
@@ -358,6 +394,61 @@ impl ClinilogApp {
                     Err(e) => self.refused(e.to_string(), matches!(e, StoreError::Conflict { .. })),
                 }
             }
+        }
+    }
+
+    /// `trends-MRN-2025-08-19.csv`
+    fn export_name(&self, ext: &str) -> String {
+        let mrn = match &self.screen {
+            Screen::Patient(s) => s.patient.data.mrn.clone(),
+            Screen::Patients(_) => "clinilog".to_owned(),
+        };
+        format!("trends-{mrn}-{}.{ext}", self.today())
+    }
+
+    /// Where to write an export: the folder set for tests, else a native
+    /// "Save as" dialog (`None` when cancelled or when no dialog can open).
+    fn choose_export_path(&self, name: &str, kind: &str, ext: &str) -> Option<std::path::PathBuf> {
+        if let Some(dir) = &self.export_dir {
+            return Some(dir.join(name));
+        }
+        rfd::FileDialog::new()
+            .set_file_name(name)
+            .add_filter(kind, &[ext])
+            .save_file()
+    }
+
+    /// Saves the part of a screenshot that shows the Trends view.
+    fn save_png(&mut self, image: &egui::ColorImage, rect: egui::Rect, pixels_per_point: f32) {
+        let [w, h] = image.size;
+        let px = |v: f32, max: usize| ((v * pixels_per_point).round().max(0.0) as usize).min(max);
+        let (x0, y0, x1, y1) = (
+            px(rect.min.x, w),
+            px(rect.min.y, h),
+            px(rect.max.x, w),
+            px(rect.max.y, h),
+        );
+        if x1 <= x0 || y1 <= y0 {
+            return self.refused("the view to save is empty".to_owned(), false);
+        }
+        let mut out = image::RgbaImage::new((x1 - x0) as u32, (y1 - y0) as u32);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let c = image.pixels[y * w + x];
+                out.put_pixel(
+                    (x - x0) as u32,
+                    (y - y0) as u32,
+                    image::Rgba([c.r(), c.g(), c.b(), c.a()]),
+                );
+            }
+        }
+        let name = self.export_name("png");
+        match self.choose_export_path(&name, "PNG image", "png") {
+            Some(path) => match out.save_with_format(&path, image::ImageFormat::Png) {
+                Ok(()) => self.info(format!("Saved a picture of this view: {}", path.display())),
+                Err(e) => self.refused(format!("could not write the PNG file: {e}: {}", path.display()), false),
+            },
+            None => self.info("Export cancelled: no file chosen.".to_owned()),
         }
     }
 
@@ -487,12 +578,36 @@ impl ClinilogApp {
         }
         if let Screen::Patient(p) = &self.screen {
             self.prefs.carry_days = p.carry_days;
+            self.prefs.hidden_groups = p.trends_state.hidden.iter().cloned().collect();
         }
         if let Some(action) = action {
             self.apply(action);
         }
         let now = ui.input(|i| i.time);
         self.sync_drafts(now, false);
+        if let Some(rect) = self.pending_png {
+            let arrived = self.png_shot.lock().ok().and_then(|mut slot| slot.take());
+            match arrived {
+                Some(image) => {
+                    self.pending_png = None;
+                    self.png_requested = false;
+                    let ppp = ui.ctx().pixels_per_point();
+                    self.save_png(&image, rect, ppp);
+                }
+                None if !self.png_requested => {
+                    self.png_requested = true;
+                    let slot = self.png_shot.clone();
+                    let ctx = ui.ctx().clone();
+                    ui.ctx().request_screenshot(move |image| {
+                        if let Ok(mut s) = slot.lock() {
+                            *s = Some(image);
+                        }
+                        ctx.request_repaint();
+                    });
+                }
+                None => {}
+            }
+        }
     }
 
     /// Asked once per workstation: who signs the changes made here.

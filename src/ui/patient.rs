@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use super::entry_form::{EntryForm, EntrySave, entry_form_ui};
 use super::patients::{FormOutcome, PatientForm, patient_form_ui};
 use super::treatments::{TreatmentForm, treatments_ui};
-use super::trends::{TrendsModel, trends_ui};
+use super::trends::{TrendsAction, TrendsModel, TrendsState, trends_ui};
 use super::widgets::{flag_color, muted};
 use super::{Action, theme};
 use crate::domain::catalog::{UnitSystem, display_unit};
@@ -205,6 +205,7 @@ pub struct PatientScreen {
     pub details_form: Option<PatientForm>,
     /// What is typed as the reason for voiding the open entry.
     pub void_reason: String,
+    pub trends_state: TrendsState,
 }
 
 impl PatientScreen {
@@ -234,6 +235,7 @@ impl PatientScreen {
             treatment_void: None,
             details_form: None,
             void_reason: String::new(),
+            trends_state: TrendsState::default(),
         };
         screen.reload(entries, treatments, audit, catalog);
         screen
@@ -339,10 +341,17 @@ impl PatientScreen {
                 today,
                 clinician,
             ),
-            Tab::Trends => {
-                trends_ui(ui, &self.trends);
-                None
-            }
+            Tab::Trends => match trends_ui(ui, &self.trends, &mut self.trends_state, today) {
+                Some(TrendsAction::OpenEntry(id)) => {
+                    self.tab = Tab::Log;
+                    self.breakdown = Some(id);
+                    self.void_reason.clear();
+                    None
+                }
+                Some(TrendsAction::ExportCsv(csv)) => Some(Action::ExportCsv(csv)),
+                Some(TrendsAction::ExportPng(rect)) => Some(Action::ExportPng(rect)),
+                None => None,
+            },
             Tab::History => {
                 history_ui(ui, &self.history);
                 None

@@ -38,7 +38,8 @@ pub const SERIES: [Color32; 4] = [
 pub const BREAKDOWN_POS: eframe::egui::Pos2 = eframe::egui::pos2(420.0, 70.0);
 pub const CALCULATOR_POS: eframe::egui::Pos2 = eframe::egui::pos2(80.0, 60.0);
 pub const PLOT_HEIGHT: f32 = 190.0;
-pub const PLOT_Y_AXIS_WIDTH: f32 = 56.0;
+/// Wide enough for symptom names, so every plot's left edge lines up.
+pub const PLOT_Y_AXIS_WIDTH: f32 = 150.0;
 pub const FORM_FIELD_WIDTH: f32 = 90.0;
 pub const DATE_FIELD_WIDTH: f32 = 110.0;
 pub const WIDE_FIELD_WIDTH: f32 = 320.0;
@@ -60,4 +61,36 @@ pub fn apply(ctx: &eframe::egui::Context) {
         // Fields keep a visible edge on striped rows.
         style.visuals.widgets.inactive.bg_stroke = Stroke::new(1.0, FIELD_EDGE);
     });
+}
+
+/// A reference band in the color of its series, light enough to overlap.
+pub fn band(series: Color32) -> Color32 {
+    Color32::from_rgba_unmultiplied(series.r(), series.g(), series.b(), 0x2C)
+}
+
+/// Colors for many series on one plot (the normalised view).
+pub fn palette(i: usize) -> Color32 {
+    const MORE: [Color32; 8] = [
+        Color32::from_rgb(0x1B, 0x4F, 0x8A),
+        Color32::from_rgb(0xC2, 0x6A, 0x00),
+        Color32::from_rgb(0x3A, 0x7D, 0x44),
+        Color32::from_rgb(0x80, 0x3A, 0x8C),
+        Color32::from_rgb(0x8C, 0x56, 0x3A),
+        Color32::from_rgb(0x2A, 0x8C, 0x8C),
+        Color32::from_rgb(0x55, 0x55, 0x55),
+        Color32::from_rgb(0xB0, 0x3A, 0x6A),
+    ];
+    MORE[i % MORE.len()]
+}
+
+/// Symptom cell shading: white (none) to dark amber (worst).
+pub fn severity(s: f32) -> Color32 {
+    let s = s.clamp(0.0, 1.0);
+    let lerp = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * s).round() as u8;
+    Color32::from_rgb(lerp(0xF4, 0xB3), lerp(0xF1, 0x4E), lerp(0xE8, 0x00))
+}
+
+/// Text on a symptom cell, readable on its shade.
+pub fn severity_text(s: f32) -> Color32 {
+    if s > 0.55 { Color32::WHITE } else { NORMAL }
 }

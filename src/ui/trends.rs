@@ -1,43 +1,87 @@
-//! The Trends tab: one plot per lab measure over calendar dates, sharing a
-//! linked date axis, with the printed reference interval as a shaded band
-//! (stepping where the printed interval changed), out-of-range points drawn
-//! with a distinct marker and an H or L label, and treatment events as
-//! labelled vertical lines.
+//! The Trends tab: a column of plots, one per catalog group (bilirubin
+//! total/direct/indirect together, ALT and AST, ...; then the scores), all on
+//! one linked date axis (zoom, pan and the hover cursor move together), with
+//! the printed reference interval as a shaded band that steps where the lab
+//! changed it, out-of-range points as triangles labelled H or L, values
+//! printed with `<`/`>` as open markers, and treatment events as labelled
+//! vertical lines through every plot. Under the plots, the symptom
+//! timeline: a strip per symptom, a shaded cell per entry with its rating.
+//!
+//! Also: a normalised view (every lab as multiples of its upper limit of
+//! normal, optionally on a log scale), a table of the same data, range
+//! presets, week labels, and export of the view (PNG) and its data (CSV).
+//! Everything drawn comes from [`TrendsModel`], built when the patient, the
+//! units or the scores change; nothing is queried per frame.
 
-use eframe::egui::{self, Id, RichText, Ui};
+use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
+
+use eframe::egui::{self, Color32, Id, Rect, RichText, Ui};
 use egui_plot::{
-    GridInput, GridMark, HoverPosition, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Polygon, Text, VLine,
+    GridInput, GridMark, HLine, HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, PlotUi, Points,
+    Polygon, Text, VLine,
 };
+use jiff::civil::Date;
 
 use super::theme;
 use super::widgets::muted;
 use crate::domain::catalog::{UnitSystem, display_unit};
 use crate::domain::score_inputs::EntryScores;
 use crate::domain::trend::{BandSegment, Series, band_segments, date_of_day, day_number, lab_series, score_series};
+use crate::domain::trend_view::{
+    PlotGroup, RangePreset, SymptomStrip, TrendTable, changes, group_series, normalised, range_dates, symptom_strips,
+    trend_table, week_label,
+};
 use crate::domain::{Catalog, Entry, Flag, Patient, TreatmentEvent};
 
 /// A treatment line: where, its short label and what hover shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TreatmentMark {
     pub x: f64,
+    pub date: Date,
     pub label: String,
     pub detail: String,
 }
 
-/// One plot: a series and its band segments.
+/// A series ready to draw: its band and each point's changes.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TrendPlot {
+pub struct SeriesView {
     pub series: Series,
     pub bands: Vec<BandSegment>,
+    /// Per point: percent change from the previous point and from baseline.
+    pub changes: Vec<(Option<f64>, Option<f64>)>,
 }
 
-/// What the Trends tab draws, built when the patient's data is loaded.
+impl SeriesView {
+    fn new(series: Series) -> Self {
+        Self {
+            bands: band_segments(&series.points, PAD_DAYS),
+            changes: changes(&series.points),
+            series,
+        }
+    }
+}
+
+/// One plot of the column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupView {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub series: Vec<SeriesView>,
+}
+
+/// What the Trends tab draws.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrendsModel {
-    pub plots: Vec<TrendPlot>,
+    pub groups: Vec<GroupView>,
+    pub normalised: Vec<SeriesView>,
+    pub strips: Vec<SymptomStrip>,
     pub treatments: Vec<TreatmentMark>,
-    /// Days shown by default: all data and treatments, padded.
-    pub x_range: (f64, f64),
+    /// All points and treatments, in days.
+    pub data_range: (f64, f64),
+    pub enrolled: Option<Date>,
+    pub first_treatment: Option<Date>,
 }
 
 const PAD_DAYS: f64 = 3.0;
@@ -52,49 +96,121 @@ impl TrendsModel {
         scores: &[EntryScores],
         units: UnitSystem,
     ) -> Self {
-        let plots: Vec<TrendPlot> = lab_series(entries, catalog, patient.data.sex, units)
+        let labs = lab_series(entries, catalog, patient.data.sex, units);
+        let normalised = normalised(&labs).into_iter().map(SeriesView::new).collect();
+        let all: Vec<Series> = labs.into_iter().chain(score_series(scores)).collect();
+        let groups = group_series(all, catalog)
             .into_iter()
-            .chain(score_series(scores))
-            .map(|series| TrendPlot {
-                bands: band_segments(&series.points, PAD_DAYS),
-                series,
+            .map(|g: PlotGroup| GroupView {
+                code: g.code,
+                name: g.name,
+                unit: g.unit,
+                series: g.series.into_iter().map(SeriesView::new).collect(),
             })
-            .collect();
+            .collect::<Vec<_>>();
         let treatments: Vec<TreatmentMark> = treatments
             .iter()
             .map(|t| {
                 let d = &t.data;
+                let mut detail = format!("{} {}: {}, {}", d.short_label(), d.date, d.kind.label(), d.product);
                 let dose = d.dose_text();
-                let mut detail = format!("{} {}: {} {}", d.short_label(), d.date, d.kind.label(), d.product);
-                if !dose.is_empty() {
-                    detail.push_str(&format!(", {dose}"));
-                }
+                detail.push_str(&format!(
+                    ", dose {}",
+                    if dose.is_empty() {
+                        "not recorded".to_owned()
+                    } else {
+                        dose
+                    }
+                ));
                 if !d.route.is_empty() {
                     detail.push_str(&format!(", {}", d.route));
                 }
                 TreatmentMark {
                     x: day_number(d.date),
+                    date: d.date,
                     label: d.short_label(),
                     detail,
                 }
             })
             .collect();
-        let xs = plots
+        let strips = symptom_strips(entries, catalog);
+        let xs = groups
             .iter()
-            .flat_map(|p| p.series.points.iter().map(|pt| day_number(pt.date)))
+            .flat_map(|g| g.series.iter())
+            .flat_map(|s| s.series.points.iter().map(|p| day_number(p.date)))
+            .chain(strips.iter().flat_map(|s| s.cells.iter().map(|c| day_number(c.date))))
             .chain(treatments.iter().map(|t| t.x));
         let (lo, hi) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
-        let x_range = if lo <= hi {
-            (lo - PAD_DAYS, hi + PAD_DAYS)
-        } else {
-            (0.0, 1.0)
-        };
+        let data_range = if lo <= hi { (lo, hi) } else { (0.0, 1.0) };
         Self {
-            plots,
+            groups,
+            normalised,
+            strips,
+            first_treatment: treatments.iter().map(|t| t.date).min(),
             treatments,
-            x_range,
+            data_range,
+            enrolled: Some(patient.data.enrolled),
         }
     }
+
+    /// The series of the visible groups (for the table and the CSV).
+    pub fn visible_series(&self, hidden: &BTreeSet<String>) -> Vec<Series> {
+        self.groups
+            .iter()
+            .filter(|g| !hidden.contains(&g.code))
+            .flat_map(|g| g.series.iter().map(|s| s.series.clone()))
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TrendsView {
+    #[default]
+    Plots,
+    Normalised,
+    Table,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AxisLabels {
+    #[default]
+    Dates,
+    WeeksSinceEnrollment,
+    WeeksSinceFirstTreatment,
+}
+
+impl AxisLabels {
+    fn label(self) -> &'static str {
+        match self {
+            AxisLabels::Dates => "calendar dates",
+            AxisLabels::WeeksSinceEnrollment => "weeks since enrollment",
+            AxisLabels::WeeksSinceFirstTreatment => "weeks since first treatment",
+        }
+    }
+}
+
+/// What the user chose in the Trends tab.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrendsState {
+    pub view: TrendsView,
+    pub log_scale: bool,
+    pub axis: AxisLabels,
+    /// Plot groups hidden by the user (remembered in the preferences).
+    pub hidden: BTreeSet<String>,
+    /// A range to apply to every plot this frame (preset or reset).
+    pub pending_range: Option<(f64, f64)>,
+    /// The range the plots showed last frame.
+    pub shown_range: Option<(f64, f64)>,
+    /// Where the view was drawn, for the PNG export.
+    pub area: Option<Rect>,
+}
+
+/// What the Trends tab asks of the screen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrendsAction {
+    OpenEntry(i64),
+    ExportCsv(String),
+    ExportPng(Rect),
 }
 
 /// Date ticks at least ~90 px apart: every day, 2 days or week; beyond a
@@ -130,7 +246,7 @@ fn date_grid(input: GridInput, width_px: f32) -> Vec<GridMark> {
     while month_index <= last_index {
         let (y, m) = (month_index.div_euclid(12), month_index.rem_euclid(12) + 1);
         if let (Ok(y), Ok(m)) = (i16::try_from(y), i8::try_from(m))
-            && let Ok(d) = jiff::civil::Date::new(y, m, 1)
+            && let Ok(d) = Date::new(y, m, 1)
         {
             let x = day_number(d);
             if x >= min && x <= max {
@@ -145,8 +261,31 @@ fn date_grid(input: GridInput, width_px: f32) -> Vec<GridMark> {
     marks
 }
 
+/// Week ticks from `anchor`: every 1, 2, 4, 8, 13, 26 or 52 weeks.
+fn week_grid(input: GridInput, width_px: f32, anchor: Date) -> Vec<GridMark> {
+    let (min, max) = input.bounds;
+    let span = (max - min).max(1.0);
+    let max_ticks = (f64::from(width_px) / 90.0).max(2.0);
+    let weeks = [1.0, 2.0, 4.0, 8.0, 13.0, 26.0, 52.0, 104.0]
+        .into_iter()
+        .find(|w| span / (7.0 * w) <= max_ticks)
+        .unwrap_or(260.0);
+    let step = 7.0 * weeks;
+    let a = day_number(anchor);
+    let mut x = a + ((min - a) / step).ceil() * step;
+    let mut marks = Vec::new();
+    while x <= max && marks.len() < 200 {
+        marks.push(GridMark {
+            value: x,
+            step_size: step,
+        });
+        x += step;
+    }
+    marks
+}
+
 /// A tick label: the full date when days matter, `YYYY-MM` on a wide view.
-fn tick_label(x: f64, visible: &std::ops::RangeInclusive<f64>) -> String {
+fn tick_label(x: f64, visible: &RangeInclusive<f64>) -> String {
     match date_of_day(x) {
         Some(d) if visible.end() - visible.start() > 120.0 && d.day() == 1 => {
             format!("{:04}-{:02}", d.year(), d.month())
@@ -156,150 +295,625 @@ fn tick_label(x: f64, visible: &std::ops::RangeInclusive<f64>) -> String {
     }
 }
 
-pub fn trends_ui(ui: &mut Ui, model: &TrendsModel) {
-    if model.plots.is_empty() {
+/// The x-axis settings every plot of the column shares.
+#[derive(Clone, Copy)]
+struct Axis {
+    anchor: Option<Date>,
+    width: f32,
+}
+
+impl Axis {
+    fn label(&self, x: f64, range: &RangeInclusive<f64>) -> String {
+        match self.anchor {
+            Some(a) => week_label(x, a),
+            None => tick_label(x, range),
+        }
+    }
+
+    fn marks(&self, input: GridInput) -> Vec<GridMark> {
+        match self.anchor {
+            Some(a) => week_grid(input, self.width, a),
+            None => date_grid(input, self.width),
+        }
+    }
+}
+
+fn series_color(i: usize) -> Color32 {
+    theme::SERIES[i % theme::SERIES.len()]
+}
+
+/// Draws the Trends tab; returns a request for the screen.
+pub fn trends_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, today: Date) -> Option<TrendsAction> {
+    let mut action = None;
+    if model.groups.is_empty() && model.strips.is_empty() {
         ui.add_space(theme::SECTION_GAP);
-        ui.label("No lab values to plot yet.");
+        ui.label("Nothing to plot yet.");
         muted(
             ui,
-            "Record an entry with lab values in the Log tab; each measure gets its own plot here.",
+            "Record an entry with lab values or symptom ratings in the Log tab; its trends appear here.",
         );
-        return;
+        return None;
+    }
+    toolbar_ui(ui, model, state, today, &mut action);
+    let anchor = match state.axis {
+        AxisLabels::Dates => None,
+        AxisLabels::WeeksSinceEnrollment => model.enrolled,
+        AxisLabels::WeeksSinceFirstTreatment => model.first_treatment.or(model.enrolled),
+    };
+    let link = Id::unique("trends_link");
+    let area = egui::ScrollArea::vertical()
+        .id_salt("trends_scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let axis = Axis {
+                anchor,
+                width: ui.available_width(),
+            };
+            let start = ui.cursor().min;
+            match state.view {
+                TrendsView::Plots => {
+                    let visible: Vec<&GroupView> = model
+                        .groups
+                        .iter()
+                        .filter(|g| !state.hidden.contains(&g.code))
+                        .collect();
+                    for g in visible {
+                        if let Some(id) = group_plot_ui(ui, g, model, state, link, axis) {
+                            action = Some(TrendsAction::OpenEntry(id));
+                        }
+                        ui.add_space(theme::SECTION_GAP);
+                    }
+                    if !model.strips.is_empty() {
+                        if let Some(id) = symptom_timeline_ui(ui, model, state, link, axis) {
+                            action = Some(TrendsAction::OpenEntry(id));
+                        }
+                    }
+                }
+                TrendsView::Normalised => {
+                    if let Some(id) = normalised_ui(ui, model, state, link, axis) {
+                        action = Some(TrendsAction::OpenEntry(id));
+                    }
+                }
+                TrendsView::Table => table_ui(ui, &current_table(model, state)),
+            }
+            Rect::from_min_max(
+                start,
+                ui.cursor().min.max(start + egui::vec2(ui.available_width(), 0.0)),
+            )
+        });
+    state.area = Some(area.inner_rect.intersect(area.inner));
+    state.pending_range = None;
+    action
+}
+
+/// The table of the visible groups within the range shown.
+fn current_table(model: &TrendsModel, state: &TrendsState) -> TrendTable {
+    let range = state.shown_range.and_then(range_dates);
+    trend_table(&model.visible_series(&state.hidden), range)
+}
+
+fn toolbar_ui(
+    ui: &mut Ui,
+    model: &TrendsModel,
+    state: &mut TrendsState,
+    today: Date,
+    action: &mut Option<TrendsAction>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        ui.selectable_value(&mut state.view, TrendsView::Plots, "Plots");
+        ui.selectable_value(&mut state.view, TrendsView::Normalised, "Normalised (x ULN)");
+        ui.selectable_value(&mut state.view, TrendsView::Table, "Table");
+        ui.separator();
+        let enrolled = model.enrolled.unwrap_or(today);
+        for preset in RangePreset::ALL {
+            if ui.button(preset.label()).clicked() {
+                state.pending_range = Some(preset.range(enrolled, today, model.data_range, PAD_DAYS));
+            }
+        }
+        if ui
+            .button("Reset view")
+            .on_hover_text("Or double-click a plot")
+            .clicked()
+        {
+            state.pending_range = Some(RangePreset::All.range(enrolled, today, model.data_range, PAD_DAYS));
+        }
+        ui.separator();
+        let label = ui.label("Axis");
+        egui::ComboBox::from_id_salt("trends_axis")
+            .selected_text(state.axis.label())
+            .show_ui(ui, |ui| {
+                for a in [
+                    AxisLabels::Dates,
+                    AxisLabels::WeeksSinceEnrollment,
+                    AxisLabels::WeeksSinceFirstTreatment,
+                ] {
+                    ui.selectable_value(&mut state.axis, a, a.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if state.view == TrendsView::Normalised {
+            ui.checkbox(&mut state.log_scale, "Log scale");
+        }
+        ui.separator();
+        if ui
+            .button("Export PNG")
+            .on_hover_text("Save this view as a picture")
+            .clicked()
+            && let Some(rect) = state.area
+        {
+            *action = Some(TrendsAction::ExportPng(rect));
+        }
+        if ui
+            .button("Export CSV")
+            .on_hover_text("Save the data of this view (dates x measures)")
+            .clicked()
+        {
+            match current_table(model, state).to_csv() {
+                Ok(csv) => *action = Some(TrendsAction::ExportCsv(csv)),
+                Err(e) => {
+                    muted(ui, format!("CSV failed: {e}"));
+                }
+            }
+        }
+    });
+    if state.view == TrendsView::Plots && !model.groups.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            muted(ui, "Show:");
+            for g in &model.groups {
+                let mut shown = !state.hidden.contains(&g.code);
+                if ui.checkbox(&mut shown, &g.name).changed() {
+                    if shown {
+                        state.hidden.remove(&g.code);
+                    } else {
+                        state.hidden.insert(g.code.clone());
+                    }
+                }
+            }
+        });
+    }
+    if !model.treatments.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            muted(ui, "Treatment lines:");
+            for t in &model.treatments {
+                ui.label(RichText::new(&t.label).color(theme::TREATMENT).strong())
+                    .on_hover_text(&t.detail);
+                muted(ui, t.date.to_string());
+            }
+        });
     }
     muted(
         ui,
         "Shaded: reference interval as printed. Triangles with H or L: out of range. Open markers: values printed \
-         with < or >. Vertical lines: treatment cycles. Drag to pan, scroll to zoom, double-click to reset.",
+         with < or >. Purple lines: treatments. Drag to pan, scroll with Ctrl to zoom, double-click to reset; \
+         click a point to open its entry.",
     );
-    let link = Id::unique("trends_link");
-    egui::ScrollArea::vertical().id_salt("trends_scroll").show(ui, |ui| {
-        for plot in &model.plots {
-            plot_ui(ui, plot, model, link);
-            ui.add_space(theme::SECTION_GAP);
-        }
-    });
 }
 
-fn plot_ui(ui: &mut Ui, plot: &TrendPlot, model: &TrendsModel, link: Id) {
-    let s = &plot.series;
-    let unit = display_unit(&s.unit);
-    ui.label(RichText::new(format!("{} ({unit})", s.name)).strong());
-    let color = theme::SERIES[0];
-    let width = ui.available_width();
-    let points_for_hover = s.points.clone();
-    let (y_lo, y_hi) = s
-        .points
-        .iter()
-        .flat_map(|p| [Some(p.value), p.high, p.low])
-        .flatten()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    Plot::new(("trend_plot", &s.code))
+/// Common settings of every plot in the column.
+fn base_plot<'a>(id: &str, link: Id, axis: Axis, state: &TrendsState, model: &TrendsModel) -> Plot<'a> {
+    let (lo, hi) = model.data_range;
+    Plot::new(("trend_plot", id))
         .height(theme::PLOT_HEIGHT)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .y_axis_min_width(theme::PLOT_Y_AXIS_WIDTH)
-        .y_axis_label(unit.clone())
         .grid_color(theme::GRID)
-        .x_axis_label("collection date")
-        .default_x_bounds(model.x_range.0, model.x_range.1)
-        .include_y(y_hi * 1.1)
-        .include_y(y_lo)
+        .default_x_bounds(lo - PAD_DAYS, hi + PAD_DAYS)
         .allow_scroll(false)
-        .x_grid_spacer(move |input| date_grid(input, width))
-        .x_axis_formatter(|mark, range| tick_label(mark.value, range))
-        .label_formatter(move |pos| match pos {
-            HoverPosition::NearDataPoint { position, .. } => {
-                let date = date_of_day(position.x)?;
-                let p = points_for_hover.iter().find(|p| p.date == date)?;
-                Some(format!(
-                    "{date}\n{} {unit} {}\nprinted interval {}",
-                    p.value_text,
-                    p.flag.letter(),
-                    p.reference_text
-                ))
-            }
-            HoverPosition::Elsewhere { position } => date_of_day(position.x).map(|d| d.to_string()),
+        .x_grid_spacer(move |input| axis.marks(input))
+        .x_axis_formatter(move |mark, range| axis.label(mark.value, range))
+        .x_axis_label(match axis.anchor {
+            Some(_) => state.axis.label(),
+            None => "collection date",
         })
-        .show(ui, |plot_ui| {
-            for band in &plot.bands {
-                plot_ui.polygon(
-                    Polygon::new(
-                        "reference interval",
-                        PlotPoints::new(vec![
-                            [band.x0, band.low],
-                            [band.x1, band.low],
-                            [band.x1, band.high],
-                            [band.x0, band.high],
-                        ]),
-                    )
-                    .fill_color(theme::BAND)
-                    .stroke(egui::Stroke::NONE),
-                );
-            }
-            for t in &model.treatments {
-                plot_ui.vline(VLine::new(t.detail.clone(), t.x).color(theme::TREATMENT).width(1.5));
-                plot_ui.text(
-                    Text::new(
-                        t.detail.clone(),
-                        PlotPoint::new(t.x, y_hi * 1.08),
-                        RichText::new(&t.label)
-                            .strong()
-                            .size(theme::PLOT_LABEL_SIZE)
-                            .color(theme::TREATMENT),
-                    )
+}
+
+/// Draws the treatment lines and their labels at `label_y`.
+fn treatment_lines(plot_ui: &mut PlotUi<'_>, model: &TrendsModel, label_y: f64) {
+    for t in &model.treatments {
+        plot_ui.vline(VLine::new(t.detail.clone(), t.x).color(theme::TREATMENT).width(1.5));
+        plot_ui.text(
+            Text::new(
+                "",
+                PlotPoint::new(t.x, label_y),
+                RichText::new(&t.label)
+                    .strong()
+                    .size(theme::PLOT_LABEL_SIZE)
                     .color(theme::TREATMENT),
-                );
+            )
+            .anchor(egui::Align2::LEFT_TOP),
+        );
+    }
+}
+
+/// Applies a pending range and remembers what is shown; on a click, the
+/// entry of the point nearest the pointer (within a few pixels).
+fn after_drawing(
+    plot_ui: &mut PlotUi<'_>,
+    state: &TrendsState,
+    points: &[(f64, f64, i64)],
+) -> (Option<(f64, f64)>, Option<i64>) {
+    if let Some((a, b)) = state.pending_range {
+        plot_ui.set_plot_bounds_x(a..=b);
+    }
+    let bounds = plot_ui.plot_bounds();
+    let shown = Some((bounds.min()[0], bounds.max()[0]));
+    let mut clicked = None;
+    if plot_ui.response().clicked()
+        && let Some(pointer) = plot_ui.response().hover_pos()
+    {
+        clicked = points
+            .iter()
+            .map(|(x, y, id)| (plot_ui.screen_from_plot(PlotPoint::new(*x, *y)).distance(pointer), *id))
+            .filter(|(d, _)| *d <= 12.0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, id)| id);
+    }
+    (shown, clicked)
+}
+
+/// Hover text for a point of one series of a group, or the date and any
+/// treatment near the pointer.
+fn hover_text(
+    group: &[SeriesView],
+    model: &TrendsModel,
+    unit: &str,
+    pos: &HoverPosition<'_>,
+    axis: Axis,
+) -> Option<String> {
+    let (name, x) = match pos {
+        HoverPosition::NearDataPoint {
+            plot_name, position, ..
+        } => (Some(*plot_name), position.x),
+        HoverPosition::Elsewhere { position } => (None, position.x),
+    };
+    let date = date_of_day(x)?;
+    if let Some(s) = name.and_then(|n| group.iter().find(|s| s.series.name == n))
+        && let Some(i) = s.series.points.iter().position(|p| p.date == date)
+    {
+        let p = &s.series.points[i];
+        let (prev, base) = s.changes[i];
+        let pct = |c: Option<f64>| c.map_or("-".to_owned(), |v| format!("{v:+.0}%"));
+        let mut text = format!(
+            "{}\n{date}: {} {}{}",
+            s.series.name,
+            p.value_text,
+            display_unit(unit),
+            match p.flag {
+                Flag::Normal => String::new(),
+                f => format!(" {}", f.letter()),
             }
-            let xy: Vec<[f64; 2]> = s.points.iter().map(|p| [day_number(p.date), p.value]).collect();
-            plot_ui.line(
-                Line::new(s.name.clone(), PlotPoints::new(xy))
-                    .color(color)
-                    .width(1.5)
-                    .allow_band(false),
-            );
-            // One item per marker style, not per point: a busy patient has hundreds.
-            for flag in [Flag::Normal, Flag::High, Flag::Low] {
-                for open in [false, true] {
-                    let at: Vec<[f64; 2]> = s
-                        .points
-                        .iter()
-                        .filter(|p| p.flag == flag && p.comparator.is_some() == open)
-                        .map(|p| [day_number(p.date), p.value])
-                        .collect();
-                    if at.is_empty() {
-                        continue;
-                    }
-                    let (shape, radius, marker_color) = match flag {
-                        Flag::High => (MarkerShape::Up, 6.0, theme::HIGH),
-                        Flag::Low => (MarkerShape::Down, 6.0, theme::LOW),
-                        Flag::Normal => (MarkerShape::Circle, 4.0, color),
-                    };
-                    // Letters beside every marker help a short series; on a long
-                    // one they pile up, and the triangles carry the flag alone.
-                    if flag != Flag::Normal && s.points.len() <= MAX_LETTERED_POINTS {
-                        for [x, y] in &at {
-                            plot_ui.text(
-                                Text::new(
-                                    s.name.clone(),
-                                    PlotPoint::new(*x, *y),
-                                    RichText::new(flag.letter())
-                                        .strong()
-                                        .size(theme::PLOT_LABEL_SIZE)
-                                        .color(marker_color),
-                                )
-                                .anchor(egui::Align2::LEFT_BOTTOM)
+        );
+        if !p.reference_text.is_empty() {
+            text.push_str(&format!("\nprinted interval {}", p.reference_text));
+        }
+        text.push_str(&format!(
+            "\nchange {} from previous, {} from baseline",
+            pct(prev),
+            pct(base)
+        ));
+        if p.origin == crate::domain::Origin::Calculated && !s.series.group.starts_with("score") {
+            text.push_str("\n(calculated by Clinilog)");
+        }
+        return Some(text);
+    }
+    let mut text = match axis.anchor {
+        Some(a) => format!("{date} ({})", week_label(x, a)),
+        None => date.to_string(),
+    };
+    for t in model.treatments.iter().filter(|t| (t.x - x).abs() <= 1.0) {
+        text.push('\n');
+        text.push_str(&t.detail);
+    }
+    Some(text)
+}
+
+/// Draws one series: band, line, markers by flag, H/L letters.
+fn draw_series(plot_ui: &mut PlotUi<'_>, s: &SeriesView, color: Color32, y_of: impl Fn(f64) -> f64) {
+    for band in &s.bands {
+        plot_ui.polygon(
+            Polygon::new(
+                "",
+                PlotPoints::new(vec![
+                    [band.x0, y_of(band.low)],
+                    [band.x1, y_of(band.low)],
+                    [band.x1, y_of(band.high)],
+                    [band.x0, y_of(band.high)],
+                ]),
+            )
+            .fill_color(theme::band(color))
+            .stroke(egui::Stroke::NONE),
+        );
+    }
+    let name = s.series.name.clone();
+    let xy: Vec<[f64; 2]> = s
+        .series
+        .points
+        .iter()
+        .map(|p| [day_number(p.date), y_of(p.value)])
+        .collect();
+    plot_ui.line(
+        Line::new(name.clone(), PlotPoints::new(xy))
+            .color(color)
+            .width(1.5)
+            .allow_band(false),
+    );
+    // One item per marker style, not per point: a busy patient has hundreds.
+    for flag in [Flag::Normal, Flag::High, Flag::Low] {
+        for open in [false, true] {
+            let at: Vec<[f64; 2]> = s
+                .series
+                .points
+                .iter()
+                .filter(|p| p.flag == flag && p.comparator.is_some() == open)
+                .map(|p| [day_number(p.date), y_of(p.value)])
+                .collect();
+            if at.is_empty() {
+                continue;
+            }
+            let (shape, radius, marker_color) = match flag {
+                Flag::High => (MarkerShape::Up, 6.0, theme::HIGH),
+                Flag::Low => (MarkerShape::Down, 6.0, theme::LOW),
+                Flag::Normal => (MarkerShape::Circle, 4.0, color),
+            };
+            // Letters beside every marker help a short series; on a long
+            // one they pile up, and the triangles carry the flag alone.
+            if flag != Flag::Normal && s.series.points.len() <= MAX_LETTERED_POINTS {
+                for [x, y] in &at {
+                    plot_ui.text(
+                        Text::new(
+                            "",
+                            PlotPoint::new(*x, *y),
+                            RichText::new(flag.letter())
+                                .strong()
+                                .size(theme::PLOT_LABEL_SIZE)
                                 .color(marker_color),
-                            );
-                        }
-                    }
-                    plot_ui.points(
-                        Points::new(s.name.clone(), PlotPoints::new(at))
-                            .shape(shape)
-                            .radius(radius)
-                            .filled(!open)
-                            .color(marker_color),
+                        )
+                        .anchor(egui::Align2::LEFT_BOTTOM),
                     );
                 }
             }
+            plot_ui.points(
+                Points::new(name.clone(), PlotPoints::new(at))
+                    .shape(shape)
+                    .radius(radius)
+                    .filled(!open)
+                    .color(marker_color),
+            );
+        }
+    }
+}
+
+fn group_plot_ui(
+    ui: &mut Ui,
+    g: &GroupView,
+    model: &TrendsModel,
+    state: &mut TrendsState,
+    link: Id,
+    axis: Axis,
+) -> Option<i64> {
+    let unit = display_unit(&g.unit);
+    ui.label(RichText::new(format!("{} ({unit})", g.name)).strong());
+    let (y_lo, y_hi) = g
+        .series
+        .iter()
+        .flat_map(|s| s.series.points.iter())
+        .flat_map(|p| [Some(p.value), p.high, p.low])
+        .flatten()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let points: Vec<(f64, f64, i64)> = g
+        .series
+        .iter()
+        .flat_map(|s| {
+            s.series
+                .points
+                .iter()
+                .map(|p| (day_number(p.date), p.value, p.entry_id))
+        })
+        .collect();
+    let group_unit = g.unit.clone();
+    let response = base_plot(&g.code, link, axis, state, model)
+        .y_axis_label(unit)
+        .include_y(y_lo)
+        .include_y(y_hi * 1.12)
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .label_formatter(|pos| hover_text(&g.series, model, &group_unit, pos, axis))
+        .show(ui, |plot_ui| {
+            treatment_lines(plot_ui, model, y_hi * 1.12);
+            for (i, s) in g.series.iter().enumerate() {
+                draw_series(plot_ui, s, series_color(i), |v| v);
+            }
+            after_drawing(plot_ui, state, &points)
         });
+    let (shown, clicked) = response.inner;
+    if shown.is_some() {
+        state.shown_range = shown;
+    }
+    clicked
+}
+
+fn normalised_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, link: Id, axis: Axis) -> Option<i64> {
+    ui.label(RichText::new("All labs as multiples of their upper limit of normal (x ULN)").strong());
+    if model.normalised.is_empty() {
+        muted(ui, "No lab value has a printed or default upper limit yet.");
+        return None;
+    }
+    let log = state.log_scale;
+    let y_of = move |v: f64| if log { v.max(1e-3).log10() } else { v };
+    let points: Vec<(f64, f64, i64)> = model
+        .normalised
+        .iter()
+        .flat_map(|s| {
+            s.series
+                .points
+                .iter()
+                .map(|p| (day_number(p.date), y_of(p.value), p.entry_id))
+        })
+        .collect();
+    let y_hi = points.iter().map(|p| p.1).fold(y_of(1.0), f64::max);
+    let plot = base_plot("normalised", link, axis, state, model)
+        .height(theme::PLOT_HEIGHT * 2.0)
+        .y_axis_label(if log { "x ULN (log scale)" } else { "x ULN" })
+        .include_y(y_of(1.0))
+        .include_y(if log { y_of(0.1) } else { 0.0 })
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .label_formatter(|pos| hover_text(&model.normalised, model, "x ULN", pos, axis));
+    let plot = if log {
+        plot.y_axis_formatter(|mark, _| format!("{}x", trim(10f64.powf(mark.value))))
+            .y_grid_spacer(|input| {
+                let (lo, hi) = input.bounds;
+                [
+                    0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0,
+                ]
+                .into_iter()
+                .map(|v: f64| v.log10())
+                .filter(|y| *y >= lo && *y <= hi)
+                .map(|y| GridMark {
+                    value: y,
+                    step_size: 0.3,
+                })
+                .collect()
+            })
+    } else {
+        plot
+    };
+    let response = plot.show(ui, |plot_ui| {
+        treatment_lines(plot_ui, model, y_hi * 1.05);
+        plot_ui.hline(HLine::new("1x ULN", y_of(1.0)).color(theme::MUTED).width(1.0));
+        for (i, s) in model.normalised.iter().enumerate() {
+            let mut s = s.clone();
+            s.bands.clear();
+            draw_series(plot_ui, &s, theme::palette(i), y_of);
+        }
+        after_drawing(plot_ui, state, &points)
+    });
+    let (shown, clicked) = response.inner;
+    if shown.is_some() {
+        state.shown_range = shown;
+    }
+    clicked
+}
+
+fn trim(v: f64) -> String {
+    let t = format!("{v:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn symptom_timeline_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, link: Id, axis: Axis) -> Option<i64> {
+    ui.label(RichText::new("Symptom timeline").strong());
+    ui.horizontal_wrapped(|ui| {
+        muted(ui, "Strips, top to bottom:");
+        for s in &model.strips {
+            ui.label(format!("{} ({})", s.name, s.scale.range()));
+        }
+    });
+    let rows = model.strips.len();
+    let names: Vec<String> = model.strips.iter().map(|s| s.name.clone()).collect();
+    let mut points = Vec::new();
+    let response = base_plot("symptoms", link, axis, state, model)
+        .height((rows as f32 * 26.0 + 40.0).max(90.0))
+        .show_grid([true, false])
+        .allow_drag([true, false])
+        .allow_zoom([true, false])
+        .include_y(0.5)
+        .include_y(-(rows as f64) + 0.5)
+        .y_grid_spacer(move |_| {
+            (0..rows)
+                .map(|i| GridMark {
+                    value: -(i as f64),
+                    step_size: 1.0,
+                })
+                .collect()
+        })
+        .y_axis_formatter(move |mark, _| {
+            let i = (-mark.value).round();
+            if i >= 0.0 && (i as usize) < names.len() && (mark.value + i).abs() < 1e-6 {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .label_formatter(|pos| {
+            let p = match pos {
+                HoverPosition::NearDataPoint { position, .. } | HoverPosition::Elsewhere { position } => position,
+            };
+            let row = (-p.y).round();
+            let strip = (row >= 0.0).then(|| model.strips.get(row as usize)).flatten()?;
+            let date = date_of_day(p.x)?;
+            let cell = strip
+                .cells
+                .iter()
+                .min_by_key(|c| (day_number(c.date) - p.x).abs() as i64)?;
+            let near = (day_number(cell.date) - p.x).abs() <= 3.5;
+            Some(if near {
+                format!("{}\n{}: {}", strip.name, cell.date, strip.scale.describe(cell.value))
+            } else {
+                format!("{}\n{date}", strip.name)
+            })
+        })
+        .show(ui, |plot_ui| {
+            for (row, strip) in model.strips.iter().enumerate() {
+                let y = -(row as f64);
+                for (i, c) in strip.cells.iter().enumerate() {
+                    let x = day_number(c.date);
+                    let half = |other: Option<&crate::domain::trend_view::SymptomCell>| {
+                        other.map_or(3.0, |o| ((day_number(o.date) - x).abs() / 2.0).min(3.5))
+                    };
+                    let (x0, x1) = (
+                        x - half(i.checked_sub(1).and_then(|j| strip.cells.get(j))),
+                        x + half(strip.cells.get(i + 1)),
+                    );
+                    plot_ui.polygon(
+                        Polygon::new(
+                            "",
+                            PlotPoints::new(vec![[x0, y - 0.42], [x1, y - 0.42], [x1, y + 0.42], [x0, y + 0.42]]),
+                        )
+                        .fill_color(theme::severity(c.severity))
+                        .stroke(egui::Stroke::new(0.5, Color32::WHITE)),
+                    );
+                    plot_ui.text(Text::new(
+                        "",
+                        PlotPoint::new(x, y),
+                        RichText::new(&c.text)
+                            .size(11.0)
+                            .color(theme::severity_text(c.severity)),
+                    ));
+                    points.push((x, y, c.entry_id));
+                }
+            }
+            treatment_lines(plot_ui, model, 0.5);
+            after_drawing(plot_ui, state, &points)
+        });
+    response.inner.1
+}
+
+fn table_ui(ui: &mut Ui, table: &TrendTable) {
+    if table.rows.is_empty() {
+        muted(ui, "No values in the range shown.");
+        return;
+    }
+    muted(
+        ui,
+        "The values behind the plots, newest first, in the range shown and the groups shown.",
+    );
+    egui::ScrollArea::horizontal().id_salt("trends_table_h").show(ui, |ui| {
+        egui::Grid::new("trends_table")
+            .striped(true)
+            .spacing([14.0, 4.0])
+            .show(ui, |ui| {
+                ui.label(RichText::new("Date").strong());
+                for c in &table.columns {
+                    ui.label(RichText::new(c).strong());
+                }
+                ui.end_row();
+                for (d, cells) in &table.rows {
+                    ui.label(d.to_string());
+                    for c in cells {
+                        ui.label(c);
+                    }
+                    ui.end_row();
+                }
+            });
+    });
 }
