@@ -363,10 +363,10 @@ pub fn trends_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, toda
                         }
                         ui.add_space(theme::SECTION_GAP);
                     }
-                    if !model.strips.is_empty() {
-                        if let Some(id) = symptom_timeline_ui(ui, model, state, link, axis) {
-                            action = Some(TrendsAction::OpenEntry(id));
-                        }
+                    if !model.strips.is_empty()
+                        && let Some(id) = symptom_timeline_ui(ui, model, state, link, axis)
+                    {
+                        action = Some(TrendsAction::OpenEntry(id));
                     }
                 }
                 TrendsView::Normalised => {
