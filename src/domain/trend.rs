@@ -108,20 +108,21 @@ pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex, system: UnitSy
 
 /// The reference band as steps: each report's printed interval holds from
 /// halfway after the previous report to halfway before the next; the first
-/// and last reach `pad` days beyond their report. Equal neighbours merge.
-/// A missing low limit draws from 0; a missing high limit draws no band.
-pub fn band_segments(points: &[TrendPoint], pad: f64) -> Vec<BandSegment> {
+/// reaches back to `span.0` and the last forward to `span.1` (the plot's
+/// days), so a single report still shades the whole plot. Equal neighbours
+/// merge. A missing low limit draws from 0; a missing high limit draws no band.
+pub fn band_segments(points: &[TrendPoint], span: (f64, f64)) -> Vec<BandSegment> {
     let mut out: Vec<BandSegment> = Vec::new();
     for (i, p) in points.iter().enumerate() {
         let x = day_number(p.date);
         let x0 = if i == 0 {
-            x - pad
+            span.0.min(x)
         } else {
             (day_number(points[i - 1].date) + x) / 2.0
         };
         let x1 = match points.get(i + 1) {
             Some(next) => (x + day_number(next.date)) / 2.0,
-            None => x + pad,
+            None => span.1.max(x),
         };
         let Some(high) = p.high else { continue };
         let low = p.low.unwrap_or(0.0);
@@ -315,8 +316,11 @@ mod tests {
         ];
         let catalog = Catalog::builtin().unwrap();
         let series = lab_series(&entries, &catalog, Sex::Male, UnitSystem::Conventional);
-        let bands = band_segments(&series[0].points, 3.0);
         let x = |d| day_number(d);
+        let bands = band_segments(
+            &series[0].points,
+            (x(date(2025, 7, 1)) - 3.0, x(date(2025, 7, 21)) + 3.0),
+        );
         assert_eq!(
             bands,
             [

@@ -65,7 +65,7 @@ pub fn apply(ctx: &eframe::egui::Context) {
 
 /// A reference band in the color of its series, light enough to overlap.
 pub fn band(series: Color32) -> Color32 {
-    Color32::from_rgba_unmultiplied(series.r(), series.g(), series.b(), 0x2C)
+    Color32::from_rgba_unmultiplied(series.r(), series.g(), series.b(), 0x22)
 }
 
 /// Colors for many series on one plot (the normalised view).

@@ -18,8 +18,8 @@ use std::ops::RangeInclusive;
 
 use eframe::egui::{self, Color32, Id, Rect, RichText, Ui};
 use egui_plot::{
-    GridInput, GridMark, HLine, HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, PlotUi, Points,
-    Polygon, Text, VLine,
+    GridInput, GridMark, HLine, HoverPosition, Line, MarkerShape, Plot, PlotPoint, PlotPoints, PlotUi, Points, Polygon,
+    Text, VLine,
 };
 use jiff::civil::Date;
 
@@ -53,9 +53,10 @@ pub struct SeriesView {
 }
 
 impl SeriesView {
-    fn new(series: Series) -> Self {
+    /// `span`: the days the plots cover, which the bands reach across.
+    fn new(series: Series, span: (f64, f64)) -> Self {
         Self {
-            bands: band_segments(&series.points, PAD_DAYS),
+            bands: band_segments(&series.points, span),
             changes: changes(&series.points),
             series,
         }
@@ -97,7 +98,20 @@ impl TrendsModel {
         units: UnitSystem,
     ) -> Self {
         let labs = lab_series(entries, catalog, patient.data.sex, units);
-        let normalised = normalised(&labs).into_iter().map(SeriesView::new).collect();
+        let strips = symptom_strips(entries, catalog);
+        let xs = labs
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| day_number(p.date)))
+            .chain(strips.iter().flat_map(|s| s.cells.iter().map(|c| day_number(c.date))))
+            .chain(treatments.iter().map(|t| day_number(t.data.date)));
+        let (lo, hi) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+        let data_range = if lo <= hi { (lo, hi) } else { (0.0, 1.0) };
+        // Bands reach a little past the data, and far enough for panning.
+        let span = (data_range.0 - 3650.0, data_range.1 + 3650.0);
+        let normalised = normalised(&labs)
+            .into_iter()
+            .map(|s| SeriesView::new(s, span))
+            .collect();
         let all: Vec<Series> = labs.into_iter().chain(score_series(scores)).collect();
         let groups = group_series(all, catalog)
             .into_iter()
@@ -105,7 +119,7 @@ impl TrendsModel {
                 code: g.code,
                 name: g.name,
                 unit: g.unit,
-                series: g.series.into_iter().map(SeriesView::new).collect(),
+                series: g.series.into_iter().map(|s| SeriesView::new(s, span)).collect(),
             })
             .collect::<Vec<_>>();
         let treatments: Vec<TreatmentMark> = treatments
@@ -133,15 +147,7 @@ impl TrendsModel {
                 }
             })
             .collect();
-        let strips = symptom_strips(entries, catalog);
-        let xs = groups
-            .iter()
-            .flat_map(|g| g.series.iter())
-            .flat_map(|s| s.series.points.iter().map(|p| day_number(p.date)))
-            .chain(strips.iter().flat_map(|s| s.cells.iter().map(|c| day_number(c.date))))
-            .chain(treatments.iter().map(|t| t.x));
-        let (lo, hi) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
-        let data_range = if lo <= hi { (lo, hi) } else { (0.0, 1.0) };
+
         Self {
             groups,
             normalised,
@@ -512,7 +518,7 @@ fn base_plot<'a>(id: &str, link: Id, axis: Axis, state: &TrendsState, model: &Tr
 /// Draws the treatment lines and their labels at `label_y`.
 fn treatment_lines(plot_ui: &mut PlotUi<'_>, model: &TrendsModel, label_y: f64) {
     for t in &model.treatments {
-        plot_ui.vline(VLine::new(t.detail.clone(), t.x).color(theme::TREATMENT).width(1.5));
+        plot_ui.vline(VLine::new("", t.x).color(theme::TREATMENT).width(1.5));
         plot_ui.text(
             Text::new(
                 "",
@@ -694,7 +700,14 @@ fn group_plot_ui(
     axis: Axis,
 ) -> Option<i64> {
     let unit = display_unit(&g.unit);
-    ui.label(RichText::new(format!("{} ({unit})", g.name)).strong());
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("{} ({unit})", g.name)).strong());
+        if g.series.len() > 1 {
+            for (i, s) in g.series.iter().enumerate() {
+                ui.label(RichText::new(format!("- {}", s.series.name)).color(series_color(i)));
+            }
+        }
+    });
     let (y_lo, y_hi) = g
         .series
         .iter()
@@ -717,7 +730,6 @@ fn group_plot_ui(
         .y_axis_label(unit)
         .include_y(y_lo)
         .include_y(y_hi * 1.12)
-        .legend(Legend::default().position(egui_plot::Corner::RightTop))
         .label_formatter(|pos| hover_text(&g.series, model, &group_unit, pos, axis))
         .show(ui, |plot_ui| {
             treatment_lines(plot_ui, model, y_hi * 1.12);
@@ -735,6 +747,11 @@ fn group_plot_ui(
 
 fn normalised_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, link: Id, axis: Axis) -> Option<i64> {
     ui.label(RichText::new("All labs as multiples of their upper limit of normal (x ULN)").strong());
+    ui.horizontal_wrapped(|ui| {
+        for (i, s) in model.normalised.iter().enumerate() {
+            ui.label(RichText::new(format!("- {}", s.series.name)).color(theme::palette(i)));
+        }
+    });
     if model.normalised.is_empty() {
         muted(ui, "No lab value has a printed or default upper limit yet.");
         return None;
@@ -757,7 +774,6 @@ fn normalised_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, link
         .y_axis_label(if log { "x ULN (log scale)" } else { "x ULN" })
         .include_y(y_of(1.0))
         .include_y(if log { y_of(0.1) } else { 0.0 })
-        .legend(Legend::default().position(egui_plot::Corner::RightTop))
         .label_formatter(|pos| hover_text(&model.normalised, model, "x ULN", pos, axis));
     let plot = if log {
         plot.y_axis_formatter(|mark, _| format!("{}x", trim(10f64.powf(mark.value))))
@@ -816,7 +832,7 @@ fn symptom_timeline_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState
         .show_grid([true, false])
         .allow_drag([true, false])
         .allow_zoom([true, false])
-        .include_y(0.5)
+        .include_y(1.0)
         .include_y(-(rows as f64) + 0.5)
         .y_grid_spacer(move |_| {
             (0..rows)
@@ -882,7 +898,7 @@ fn symptom_timeline_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState
                     points.push((x, y, c.entry_id));
                 }
             }
-            treatment_lines(plot_ui, model, 0.5);
+            treatment_lines(plot_ui, model, 0.98);
             after_drawing(plot_ui, state, &points)
         });
     response.inner.1
