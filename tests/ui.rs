@@ -787,3 +787,36 @@ fn range_presets_set_the_shown_dates() {
     let (from, to) = shown(&h);
     assert!((from - (day(date(2025, 7, 19)) - 3.0)).abs() < 0.5 && (to - (day(date(2025, 8, 19)) + 3.0)).abs() < 0.5);
 }
+
+/// The demo patient's Trends tab, rendered on the CPU (wgpu on Mesa) and
+/// compared with `tests/snapshots/demo_trends.png`. After a deliberate
+/// change of the view: `UPDATE_SNAPSHOTS=1 cargo nextest run snapshot`, then
+/// look at the new picture before committing it.
+#[test]
+fn snapshot_of_the_demo_trends_tab() {
+    // A fixed path: the status bar shows it, and the picture must not change.
+    let dir = std::env::temp_dir().join("clinilog-snapshot");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut store = Store::open(dir.join("demo.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let app = ClinilogApp::new(
+        store,
+        Catalog::builtin().unwrap(),
+        Prefs {
+            clinician: "Dr Rao".into(),
+            ..Prefs::default()
+        },
+    )
+    .with_today(date(2025, 9, 1));
+    let mut h = Harness::builder()
+        .with_size([1280.0, 2000.0])
+        .wgpu()
+        .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
+    clinilog::ui::theme::apply(&h.ctx);
+    h.run();
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "Trends");
+    h.run();
+    h.snapshot("demo_trends");
+}
