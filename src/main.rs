@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod score_cmd;
 
-use clinilog::demo::{DemoOutcome, write_demo};
+use clinilog::demo::{DemoOutcome, write_busy_demo, write_demo};
 use clinilog::domain::Catalog;
 use clinilog::domain::score_inputs::DEFAULT_CARRY_DAYS;
 use clinilog::interop::csv_export;
@@ -49,6 +49,10 @@ enum Command {
         /// The database file (created if it does not exist).
         #[arg(long, value_name = "PATH")]
         db: PathBuf,
+        /// Also write a generated patient followed weekly for five years
+        /// (260 entries, 15 lab measures): to try a busy record. Not clinical data.
+        #[arg(long)]
+        busy: bool,
     },
     /// Compute one liver score from values given as options (see --help).
     ///
@@ -101,8 +105,16 @@ fn run() -> Result<()> {
     let cli = Cli::parse();
     let catalog = Catalog::builtin()?;
     match cli.command {
-        Some(Command::Demo { db }) => {
+        Some(Command::Demo { db, busy }) => {
             let mut store = Store::open(&db)?;
+            if busy {
+                match write_busy_demo(&mut store, &catalog, jiff::Zoned::now().date())? {
+                    DemoOutcome::Written { mrn, entries, .. } => {
+                        println!("wrote generated patient {mrn}: {entries} entries")
+                    }
+                    DemoOutcome::AlreadyPresent { mrn } => println!("generated patient {mrn} is already there"),
+                }
+            }
             match write_demo(&mut store, &catalog, jiff::Zoned::now().date())? {
                 DemoOutcome::Written {
                     mrn,

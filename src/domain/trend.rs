@@ -65,14 +65,16 @@ pub struct BandSegment {
 /// points are sorted by date.
 pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex, system: UnitSystem) -> Vec<Series> {
     let mut out = Vec::new();
+    // Each entry's values once (printed, plus a calculated indirect bilirubin).
+    let per_entry: Vec<_> = entries.iter().map(|e| (e, e.data.lab_values(catalog, sex))).collect();
     for (measure, spec) in catalog.labs() {
         let unit = spec.unit_for(system);
         let mut points = Vec::new();
-        for entry in entries {
-            let values = entry.data.lab_values(catalog, sex);
-            let Some((printed, origin)) = values.into_iter().find(|(l, _)| l.code == measure.code) else {
+        for (entry, values) in &per_entry {
+            let Some((printed, origin)) = values.iter().find(|(l, _)| l.code == measure.code) else {
                 continue;
             };
+            let origin = *origin;
             if spec.factor_to(&printed.unit).is_none() {
                 continue;
             }

@@ -1,0 +1,102 @@
+//! The Trends tab with a busy patient: five years of weekly entries (260)
+//! with 15 lab measures and four symptoms each, plus three treatments.
+//!
+//! - `trends_view_model`: building everything the tab draws (series, bands,
+//!   changes, groups, scores, normalised series, symptom strips), as done
+//!   when the patient is opened or the units change.
+//! - `trends_frame`: one frame of the Trends tab drawn headless through
+//!   egui_kittest (layout and tessellation, no GPU).
+//!
+//! Run: `cargo bench --bench trends`.
+
+use std::hint::black_box;
+
+use clinilog::demo::{BUSY_MRN, busy_entries, write_busy_demo};
+use clinilog::domain::score_inputs::all_entry_scores;
+use clinilog::domain::{Catalog, Entry, Patient, PatientData, Sex};
+use clinilog::store::Store;
+use clinilog::ui::trends::TrendsModel;
+use clinilog::ui::{ClinilogApp, Prefs};
+use criterion::{Criterion, criterion_group, criterion_main};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use jiff::civil::date;
+
+fn busy_patient(catalog: &Catalog) -> (Patient, Vec<Entry>) {
+    let patient = Patient {
+        id: 1,
+        version: 1,
+        archived: false,
+        data: PatientData {
+            mrn: BUSY_MRN.into(),
+            name: "Busy".into(),
+            birth_date: date(1960, 5, 5),
+            sex: Sex::Female,
+            diagnosis: String::new(),
+            enrolled: date(2020, 9, 1),
+            notes: String::new(),
+        },
+    };
+    let entries = busy_entries(catalog, date(2020, 9, 1), 260)
+        .into_iter()
+        .enumerate()
+        .map(|(i, data)| Entry {
+            id: i as i64 + 1,
+            patient_id: 1,
+            version: 1,
+            recorded_at: String::new(),
+            data,
+        })
+        .collect();
+    (patient, entries)
+}
+
+fn view_model(c: &mut Criterion) {
+    let catalog = Catalog::builtin().unwrap();
+    let (patient, entries) = busy_patient(&catalog);
+    c.bench_function("trends_view_model_260x15", |b| {
+        b.iter(|| {
+            let scores = all_entry_scores(&entries, &patient, &catalog, 7);
+            black_box(TrendsModel::build(
+                &entries,
+                &[],
+                &catalog,
+                &patient,
+                &scores,
+                clinilog::domain::catalog::UnitSystem::Conventional,
+            ))
+        })
+    });
+}
+
+fn frame(c: &mut Criterion) {
+    let catalog = Catalog::builtin().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("busy.sqlite")).unwrap();
+    write_busy_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
+    let app = ClinilogApp::new(
+        store,
+        catalog,
+        Prefs {
+            clinician: "bench".into(),
+            ..Prefs::default()
+        },
+    )
+    .with_today(date(2025, 9, 1));
+    let mut h = Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
+    h.run();
+    h.get_by_label("Generated: five-year weekly follow-up").click();
+    h.run();
+    h.get_by_label("Trends").click();
+    h.run();
+    c.bench_function("trends_frame_260x15_headless", |b| b.iter(|| h.step()));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = view_model, frame
+}
+criterion_main!(benches);
