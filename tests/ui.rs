@@ -820,3 +820,30 @@ fn snapshot_of_the_demo_trends_tab() {
     h.run();
     h.snapshot("demo_trends");
 }
+
+#[test]
+fn another_patient_opens_on_its_own_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    write_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
+    clinilog::demo::write_busy_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "Trends");
+    click(&mut h, "Last 3 months");
+    click(&mut h, "< Patients");
+    click(&mut h, "Generated: five-year weekly follow-up");
+    click(&mut h, "Trends");
+    h.run();
+    let clinilog::ui::Screen::Patient(p) = &h.state().screen else {
+        panic!()
+    };
+    let (from, to) = p.trends_state.shown_range.unwrap();
+    let day = clinilog::domain::trend::day_number;
+    assert!((from - (day(date(2020, 9, 1)) - 3.0)).abs() < 0.5, "{from}");
+    assert!((to - (day(date(2025, 8, 19)) + 3.0)).abs() < 0.5, "{to}");
+    h.get_by_label("Hemoglobin (g/dL)");
+    h.get_by_label("WBC (10^3/uL)");
+    h.get_by_label("MELD scores (points)");
+}

@@ -340,6 +340,11 @@ pub fn trends_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, toda
         );
         return None;
     }
+    if state.shown_range.is_none() {
+        // A patient just opened: show all of this patient's data, whatever
+        // the plots showed for the last one.
+        state.pending_range = Some((model.data_range.0 - PAD_DAYS, model.data_range.1 + PAD_DAYS));
+    }
     toolbar_ui(ui, model, state, today, &mut action);
     let anchor = match state.axis {
         AxisLabels::Dates => None,
