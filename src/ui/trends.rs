@@ -620,8 +620,10 @@ fn hover_text(
     Some(text)
 }
 
-/// Draws one series: band, line, markers by flag, H/L letters.
-fn draw_series(plot_ui: &mut PlotUi<'_>, s: &SeriesView, color: Color32, y_of: impl Fn(f64) -> f64) {
+/// Draws one series: band, line, markers by flag, H/L letters. With
+/// `own_color` the out-of-range triangles keep the series color (several
+/// series on one plot stay apart; the triangle's direction tells H from L).
+fn draw_series(plot_ui: &mut PlotUi<'_>, s: &SeriesView, color: Color32, own_color: bool, y_of: impl Fn(f64) -> f64) {
     for band in &s.bands {
         plot_ui.polygon(
             Polygon::new(
@@ -663,10 +665,12 @@ fn draw_series(plot_ui: &mut PlotUi<'_>, s: &SeriesView, color: Color32, y_of: i
             if at.is_empty() {
                 continue;
             }
+            let busy = s.series.points.len() > MAX_LETTERED_POINTS;
+            let flagged = if busy { 4.5 } else { 6.0 };
             let (shape, radius, marker_color) = match flag {
-                Flag::High => (MarkerShape::Up, 6.0, theme::HIGH),
-                Flag::Low => (MarkerShape::Down, 6.0, theme::LOW),
-                Flag::Normal => (MarkerShape::Circle, 4.0, color),
+                Flag::High => (MarkerShape::Up, flagged, if own_color { color } else { theme::HIGH }),
+                Flag::Low => (MarkerShape::Down, flagged, if own_color { color } else { theme::LOW }),
+                Flag::Normal => (MarkerShape::Circle, if busy { 3.0 } else { 4.0 }, color),
             };
             // Letters beside every marker help a short series; on a long
             // one they pile up, and the triangles carry the flag alone.
@@ -738,8 +742,9 @@ fn group_plot_ui(
         .label_formatter(|pos| hover_text(&g.series, model, &group_unit, pos, axis))
         .show(ui, |plot_ui| {
             treatment_lines(plot_ui, model, y_hi * 1.12);
+            let several = g.series.len() > 1;
             for (i, s) in g.series.iter().enumerate() {
-                draw_series(plot_ui, s, series_color(i), |v| v);
+                draw_series(plot_ui, s, series_color(i), several, |v| v);
             }
             after_drawing(plot_ui, state, &points)
         });
@@ -805,7 +810,7 @@ fn normalised_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, link
         for (i, s) in model.normalised.iter().enumerate() {
             let mut s = s.clone();
             s.bands.clear();
-            draw_series(plot_ui, &s, theme::palette(i), y_of);
+            draw_series(plot_ui, &s, theme::palette(i), true, y_of);
         }
         after_drawing(plot_ui, state, &points)
     });
