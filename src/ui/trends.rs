@@ -572,17 +572,30 @@ fn hover_text(
     unit: &str,
     pos: &HoverPosition<'_>,
     axis: Axis,
+    y_of: &dyn Fn(f64) -> f64,
 ) -> Option<String> {
-    let (name, x) = match pos {
-        HoverPosition::NearDataPoint {
-            plot_name, position, ..
-        } => (Some(*plot_name), position.x),
-        HoverPosition::Elsewhere { position } => (None, position.x),
+    let (near, position) = match pos {
+        HoverPosition::NearDataPoint { position, .. } => (true, position),
+        HoverPosition::Elsewhere { position } => (false, position),
     };
+    let x = position.x;
     let date = date_of_day(x)?;
-    if let Some(s) = name.and_then(|n| group.iter().find(|s| s.series.name == n))
-        && let Some(i) = s.series.points.iter().position(|p| p.date == date)
-    {
+    // Near a point (or its H/L letter): the point of that date closest to the pointer.
+    let nearest = near
+        .then(|| {
+            group
+                .iter()
+                .flat_map(|s| s.series.points.iter().enumerate().map(move |(i, p)| (s, i, p)))
+                .filter(|(_, _, p)| p.date == date)
+                .min_by(|a, b| {
+                    (y_of(a.2.value) - position.y)
+                        .abs()
+                        .total_cmp(&(y_of(b.2.value) - position.y).abs())
+                })
+                .map(|(s, i, _)| (s, i))
+        })
+        .flatten();
+    if let Some((s, i)) = nearest {
         let p = &s.series.points[i];
         let (prev, base) = s.changes[i];
         let pct = |c: Option<f64>| c.map_or("-".to_owned(), |v| format!("{v:+.0}%"));
@@ -739,7 +752,7 @@ fn group_plot_ui(
         .y_axis_label(unit)
         .include_y(y_lo)
         .include_y(y_hi * 1.12)
-        .label_formatter(|pos| hover_text(&g.series, model, &group_unit, pos, axis))
+        .label_formatter(|pos| hover_text(&g.series, model, &group_unit, pos, axis, &|v| v))
         .show(ui, |plot_ui| {
             treatment_lines(plot_ui, model, y_hi * 1.12);
             let several = g.series.len() > 1;
@@ -784,7 +797,7 @@ fn normalised_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, link
         .y_axis_label(if log { "x ULN (log scale)" } else { "x ULN" })
         .include_y(y_of(1.0))
         .include_y(if log { y_of(0.1) } else { 0.0 })
-        .label_formatter(|pos| hover_text(&model.normalised, model, "x ULN", pos, axis));
+        .label_formatter(move |pos| hover_text(&model.normalised, model, "x ULN", pos, axis, &y_of));
     let plot = if log {
         plot.y_axis_formatter(|mark, _| format!("{}x", trim(10f64.powf(mark.value))))
             .y_grid_spacer(|input| {
