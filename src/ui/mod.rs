@@ -308,7 +308,7 @@ impl ClinilogApp {
                         Ok(()) => self.info(format!("Saved the data of this view: {}", path.display())),
                         Err(e) => self.refused(format!("could not write the CSV file: {e}: {}", path.display()), false),
                     },
-                    None => self.info("Export cancelled: no file chosen.".to_owned()),
+                    None => self.info(NO_FILE_CHOSEN.to_owned()),
                 }
             }
             Action::ExportPng(rect) => {
@@ -448,7 +448,7 @@ impl ClinilogApp {
                 Ok(()) => self.info(format!("Saved a picture of this view: {}", path.display())),
                 Err(e) => self.refused(format!("could not write the PNG file: {e}: {}", path.display()), false),
             },
-            None => self.info("Export cancelled: no file chosen.".to_owned()),
+            None => self.info(NO_FILE_CHOSEN.to_owned()),
         }
     }
 
@@ -663,6 +663,10 @@ impl eframe::App for ClinilogApp {
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
     }
 }
+
+/// Shown when the save dialog returns no file: cancelled, or no dialog could open.
+const NO_FILE_CHOSEN: &str = "Not exported: no file was chosen. If no dialog appeared, this desktop has no file \
+    dialog service (install xdg-desktop-portal with a backend such as xdg-desktop-portal-gtk).";
 
 fn units_label(u: UnitSystem) -> &'static str {
     match u {
