@@ -13,31 +13,9 @@ use clinilog::domain::score_inputs::{CalculatorDraft, all_entry_scores};
 use clinilog::domain::scores::{Ascites, Encephalopathy, ScoreError, ScoreInputs, ScoreKind, ScoreResult, compute};
 use clinilog::store::Store;
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum ScoreName {
-    Meld,
-    MeldNa,
-    Meld3,
-    ChildPugh,
-    Albi,
-    Apri,
-    Fib4,
-    AstAlt,
-}
-
-impl ScoreName {
-    fn kind(self) -> ScoreKind {
-        match self {
-            ScoreName::Meld => ScoreKind::Meld,
-            ScoreName::MeldNa => ScoreKind::MeldNa,
-            ScoreName::Meld3 => ScoreKind::Meld3,
-            ScoreName::ChildPugh => ScoreKind::ChildPugh,
-            ScoreName::Albi => ScoreKind::Albi,
-            ScoreName::Apri => ScoreKind::Apri,
-            ScoreName::Fib4 => ScoreKind::Fib4,
-            ScoreName::AstAlt => ScoreKind::AstAlt,
-        }
-    }
+/// The names `clinilog score` accepts: the domain's own.
+fn score_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(ScoreKind::ALL.map(ScoreKind::cli_name))
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -66,8 +44,8 @@ pub enum EncephalopathyArg {
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
     /// Which score.
-    #[arg(value_enum)]
-    pub name: ScoreName,
+    #[arg(value_parser = score_names())]
+    pub name: String,
     /// Total bilirubin, mg/dL (umol/L with --si).
     #[arg(long, value_name = "X")]
     pub bilirubin: Option<String>,
@@ -212,8 +190,9 @@ fn explain(e: ScoreError) -> anyhow::Error {
 }
 
 pub fn run_score(args: &ScoreArgs, catalog: &Catalog, out: &mut dyn Write) -> Result<()> {
+    let kind = ScoreKind::from_cli_name(&args.name).with_context(|| format!("no score named {}", args.name))?;
     let inputs = args.inputs(catalog)?;
-    let result = compute(args.name.kind(), &inputs).map_err(explain)?;
+    let result = compute(kind, &inputs).map_err(explain)?;
     if args.json {
         writeln!(out, "{}", result_json(&result))?;
     } else {

@@ -10,8 +10,8 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::records::{
-    Audit, PATIENT_COLUMNS, append_audit, build_patient, insert_observations, now_utc, patient_from_row, require_user,
-    to_json,
+    AUDIT_COLUMNS, Audit, PATIENT_COLUMNS, append_audit, audit_from_row, build_patient, insert_observations, now_utc,
+    patient_from_row, require_user, to_json,
 };
 use super::{AuditRecord, Store, StoreError, local_time};
 use crate::domain::{Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
@@ -297,26 +297,15 @@ impl Store {
     /// The audit trail of one patient: the patient's own row, its entries
     /// and its treatment events, oldest first.
     pub fn history(&self, patient_id: i64) -> Result<Vec<AuditRecord>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT at_utc, user, action, table_name, row_id, before_json, after_json, reason FROM audit_log a
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log a
              WHERE (a.table_name = 'patients' AND a.row_id = ?1)
                 OR (a.table_name = 'entries' AND a.row_id IN (SELECT id FROM entries WHERE patient_id = ?1))
                 OR (a.table_name = 'treatment_events'
                     AND a.row_id IN (SELECT id FROM treatment_events WHERE patient_id = ?1))
-             ORDER BY a.id",
-        )?;
-        let rows = stmt.query_map([patient_id], |r| {
-            Ok(AuditRecord {
-                at_utc: r.get(0)?,
-                user: r.get(1)?,
-                action: r.get(2)?,
-                table: r.get(3)?,
-                row_id: r.get(4)?,
-                before_json: r.get(5)?,
-                after_json: r.get(6)?,
-                reason: r.get(7)?,
-            })
-        })?;
+             ORDER BY a.id"
+        ))?;
+        let rows = stmt.query_map([patient_id], audit_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -154,6 +154,22 @@ pub(super) fn require_user(user: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The columns `audit_from_row` reads, in its order.
+pub(super) const AUDIT_COLUMNS: &str = "at_utc, user, action, table_name, row_id, before_json, after_json, reason";
+
+pub(super) fn audit_from_row(r: &Row<'_>) -> rusqlite::Result<AuditRecord> {
+    Ok(AuditRecord {
+        at_utc: r.get(0)?,
+        user: r.get(1)?,
+        action: r.get(2)?,
+        table: r.get(3)?,
+        row_id: r.get(4)?,
+        before_json: r.get(5)?,
+        after_json: r.get(6)?,
+        reason: r.get(7)?,
+    })
+}
+
 pub(super) const PATIENT_COLUMNS: &str =
     "id, version, archived, mrn, name, birth_date, sex, diagnosis, enrolled, notes";
 
@@ -524,19 +540,8 @@ impl Store {
 
     /// The audit trail, oldest first; for one table and row when given.
     pub fn audit_log(&self, table_row: Option<(&str, i64)>) -> Result<Vec<AuditRecord>, StoreError> {
-        let columns = "SELECT at_utc, user, action, table_name, row_id, before_json, after_json, reason FROM audit_log";
-        let to_record = |r: &Row<'_>| {
-            Ok(AuditRecord {
-                at_utc: r.get(0)?,
-                user: r.get(1)?,
-                action: r.get(2)?,
-                table: r.get(3)?,
-                row_id: r.get(4)?,
-                before_json: r.get(5)?,
-                after_json: r.get(6)?,
-                reason: r.get(7)?,
-            })
-        };
+        let columns = format!("SELECT {AUDIT_COLUMNS} FROM audit_log");
+        let to_record = audit_from_row;
         let records = match table_row {
             Some((table, row)) => {
                 let mut stmt = self

@@ -4,7 +4,7 @@
 use eframe::egui::{self, RichText, Ui};
 
 use super::theme;
-use super::widgets::{field_message, labelled_text, muted};
+use super::widgets::{field_message, labelled_text, muted, score_terms_ui};
 use crate::domain::Catalog;
 use crate::domain::score_inputs::CalculatorDraft;
 use crate::domain::scores::{Ascites, Encephalopathy, ScoreKind, compute};
@@ -116,15 +116,7 @@ fn calculator_ui(ui: &mut Ui, d: &mut CalculatorDraft, catalog: &Catalog) {
                 egui::CollapsingHeader::new(RichText::new(format!("{} {}", kind.label(), r.display())).strong())
                     .id_salt(("calculator_result", kind.cli_name()))
                     .show(ui, |ui| {
-                        muted(ui, r.version);
-                        egui::Grid::new(("calculator_terms", kind.cli_name())).show(ui, |ui| {
-                            for t in &r.terms {
-                                ui.label(&t.name);
-                                ui.label(format!("{:.3}", t.value));
-                                muted(ui, &t.detail);
-                                ui.end_row();
-                            }
-                        });
+                        score_terms_ui(ui, &r, "calculator_terms");
                     });
             }
             Err(e) => {

@@ -3,6 +3,7 @@
 //! opens and restores it; the shell writes a changed draft at most once a
 //! second (and when the app closes), and removes it on save or discard.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::entry_form::EntryForm;
@@ -42,10 +43,25 @@ impl DraftForm for EntryForm {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct TreatmentFormDraft {
-    draft: TreatmentDraft,
-    reason: String,
+/// What is kept of a form: what was typed, and the reason of an edit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormDraft<D> {
+    pub draft: D,
+    pub reason: String,
+}
+
+impl<D: Serialize + DeserializeOwned> FormDraft<D> {
+    pub fn to_json(draft: &D, reason: &str) -> Option<String> {
+        serde_json::to_string(&FormDraft {
+            draft,
+            reason: reason.to_owned(),
+        })
+        .ok()
+    }
+
+    pub fn from_json(json: &str) -> Option<Self> {
+        serde_json::from_str(json).ok()
+    }
 }
 
 impl DraftForm for TreatmentForm {
@@ -64,14 +80,10 @@ impl DraftForm for TreatmentForm {
         if untouched {
             return None;
         }
-        serde_json::to_string(&TreatmentFormDraft {
-            draft: self.draft.clone(),
-            reason: self.reason.clone(),
-        })
-        .ok()
+        FormDraft::to_json(&self.draft, &self.reason)
     }
     fn restore(&mut self, json: &str, when: String) {
-        if let Ok(kept) = serde_json::from_str::<TreatmentFormDraft>(json) {
+        if let Some(kept) = FormDraft::<TreatmentDraft>::from_json(json) {
             self.draft = kept.draft;
             self.reason = kept.reason;
             self.restored_from = Some(when);
@@ -84,12 +96,6 @@ impl DraftForm for TreatmentForm {
     fn draft_checked(&mut self) -> &mut bool {
         &mut self.draft_checked
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct PatientFormDraft {
-    draft: PatientDraft,
-    reason: String,
 }
 
 impl DraftForm for PatientForm {
@@ -110,14 +116,10 @@ impl DraftForm for PatientForm {
         if untouched {
             return None;
         }
-        serde_json::to_string(&PatientFormDraft {
-            draft: self.draft.clone(),
-            reason: self.reason.clone(),
-        })
-        .ok()
+        FormDraft::to_json(&self.draft, &self.reason)
     }
     fn restore(&mut self, json: &str, when: String) {
-        if let Ok(kept) = serde_json::from_str::<PatientFormDraft>(json) {
+        if let Some(kept) = FormDraft::<PatientDraft>::from_json(json) {
             self.draft = kept.draft;
             self.reason = kept.reason;
             self.restored_from = Some(when);

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use eframe::egui::{self, Id, Key, Response, RichText, Sense, Ui};
 use egui_extras::DatePickerButton;
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
 
+use super::drafts::FormDraft;
 use super::patients::FormOutcome;
 use super::theme;
 use super::widgets::{field_message, muted, save_shortcut, select_all, select_all_on_focus};
@@ -36,13 +36,6 @@ pub enum EntrySave {
         data: EntryData,
         reason: String,
     },
-}
-
-/// What is kept as a draft: enough to rebuild the form.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct EntryFormDraft {
-    pub draft: EntryDraft,
-    pub reason: String,
 }
 
 pub struct EntryForm {
@@ -132,16 +125,12 @@ impl EntryForm {
         if self.editing.is_none() && !self.draft.has_values() {
             return None;
         }
-        serde_json::to_string(&EntryFormDraft {
-            draft: self.draft.clone(),
-            reason: self.reason.clone(),
-        })
-        .ok()
+        FormDraft::to_json(&self.draft, &self.reason)
     }
 
     /// Puts a kept draft back into the form.
     pub fn restore(&mut self, json: &str, when: String) {
-        if let Ok(kept) = serde_json::from_str::<EntryFormDraft>(json) {
+        if let Some(kept) = FormDraft::<EntryDraft>::from_json(json) {
             self.draft = kept.draft;
             self.reason = kept.reason;
             self.restored_from = Some(when);

@@ -101,6 +101,9 @@ pub enum Screen {
     Patient(Box<PatientScreen>),
 }
 
+/// A patient with entries, treatment events and audit trail.
+type LoadedPatient = (Patient, Vec<Entry>, Vec<TreatmentEvent>, Vec<crate::store::AuditRecord>);
+
 /// A line for the status bar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Status {
@@ -186,14 +189,7 @@ impl ClinilogApp {
     }
 
     fn open_patient(&mut self, id: i64) {
-        let loaded = self.store.patient(id).and_then(|p| {
-            Ok((
-                p,
-                self.store.entries(id)?,
-                self.store.treatments(id)?,
-                self.store.history(id)?,
-            ))
-        });
+        let loaded = self.load_patient(id);
         match loaded {
             Ok((patient, entries, treatments, audit)) => {
                 let mut screen = Box::new(PatientScreen::new(
@@ -212,20 +208,25 @@ impl ClinilogApp {
         }
     }
 
+    /// Everything the patient screen shows, read once.
+    fn load_patient(&self, id: i64) -> Result<LoadedPatient, StoreError> {
+        Ok((
+            self.store.patient(id)?,
+            self.store.entries(id)?,
+            self.store.treatments(id)?,
+            self.store.history(id)?,
+        ))
+    }
+
     /// Loads the open patient again; open forms keep what was typed.
     fn reload_patient(&mut self) {
+        let Screen::Patient(screen) = &self.screen else {
+            return;
+        };
+        let loaded = self.load_patient(screen.patient.id);
         let Screen::Patient(screen) = &mut self.screen else {
             return;
         };
-        let id = screen.patient.id;
-        let loaded = self.store.patient(id).and_then(|p| {
-            Ok((
-                p,
-                self.store.entries(id)?,
-                self.store.treatments(id)?,
-                self.store.history(id)?,
-            ))
-        });
         match loaded {
             Ok((patient, entries, treatments, audit)) => {
                 screen.patient = patient;

@@ -11,7 +11,7 @@ use super::entry_form::{EntryForm, EntrySave, entry_form_ui};
 use super::patients::{FormOutcome, PatientForm, patient_form_ui};
 use super::treatments::{TreatmentForm, treatments_ui};
 use super::trends::{TrendsAction, TrendsModel, TrendsState, trends_ui};
-use super::widgets::{flag_color, muted};
+use super::widgets::{flag_color, muted, score_terms_ui};
 use super::{Action, theme};
 use crate::domain::catalog::{UnitSystem, display_unit};
 use crate::domain::history::describe;
@@ -666,15 +666,7 @@ fn score_breakdown_ui(ui: &mut Ui, scores: &EntryScores) {
         match result {
             Ok(r) => {
                 ui.label(RichText::new(format!("{} {}", kind.label(), r.display())).strong());
-                muted(ui, r.version);
-                egui::Grid::new(("breakdown_terms", scores.entry_id, kind.cli_name())).show(ui, |ui| {
-                    for t in &r.terms {
-                        ui.label(&t.name);
-                        ui.label(format!("{:.3}", t.value));
-                        muted(ui, &t.detail);
-                        ui.end_row();
-                    }
-                });
+                score_terms_ui(ui, r, ("breakdown_terms", scores.entry_id));
             }
             Err(e) => {
                 ui.label(RichText::new(kind.label()).strong());

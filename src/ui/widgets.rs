@@ -78,3 +78,21 @@ pub fn select_all(ui: &Ui, id: egui::Id, text: &str) {
         .set_char_range(Some(egui::text_selection::CCursorRange::select_all_str(text)));
     state.store(ui.ctx(), id);
 }
+
+/// A score's version and breakdown: each term or point with its value and
+/// what went into it. The same in an entry's breakdown and the calculator.
+pub fn score_terms_ui(
+    ui: &mut Ui,
+    result: &crate::domain::scores::ScoreResult,
+    id_salt: impl std::hash::Hash + std::fmt::Debug,
+) {
+    muted(ui, result.version);
+    egui::Grid::new((id_salt, result.kind.cli_name())).show(ui, |ui| {
+        for t in &result.terms {
+            ui.label(&t.name);
+            ui.label(format!("{:.3}", t.value));
+            muted(ui, &t.detail);
+            ui.end_row();
+        }
+    });
+}
