@@ -207,27 +207,7 @@ mod tests {
     }
 
     fn entry(id: i64, on: Date, values: &[(&str, &str, &str, &str, &str)]) -> Entry {
-        let catalog = catalog();
-        let mut d = EntryDraft::blank(&catalog, Sex::Male, on, "t");
-        for (code, v, unit, lo, hi) in values {
-            let l = d.labs.iter_mut().find(|l| l.code == *code).unwrap();
-            l.value = (*v).into();
-            if !unit.is_empty() {
-                l.unit = (*unit).into();
-            }
-            l.ref_low = (*lo).into();
-            l.ref_high = (*hi).into();
-        }
-        let data = d
-            .validate(&catalog, Sex::Male, date(1970, 1, 1), date(2030, 1, 1))
-            .unwrap();
-        Entry {
-            id,
-            patient_id: 1,
-            version: 1,
-            recorded_at: String::new(),
-            data,
-        }
+        crate::domain::test_support::entry_printed(id, on, values)
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub mod number;
 pub mod patient;
 pub mod score_inputs;
 pub mod scores;
+#[cfg(test)]
+mod test_support;
 pub mod treatment;
 pub mod trend;
 pub mod trend_view;

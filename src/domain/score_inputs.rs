@@ -322,7 +322,7 @@ impl CalculatorDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::entry::{EntryData, EntryDraft};
+    use crate::domain::entry::EntryDraft;
     use crate::domain::patient::PatientData;
     use jiff::civil::date;
 
@@ -344,25 +344,7 @@ mod tests {
     }
 
     fn entry(id: i64, on: Date, values: &[(&str, &str)]) -> Entry {
-        let catalog = Catalog::builtin().unwrap();
-        let mut d = EntryDraft::blank(&catalog, Sex::Male, on, "t");
-        for (code, v) in values {
-            if let Some(l) = d.labs.iter_mut().find(|l| l.code == *code) {
-                l.value = (*v).into();
-            } else {
-                d.symptoms.iter_mut().find(|s| s.code == *code).unwrap().value = (*v).into();
-            }
-        }
-        let data: EntryData = d
-            .validate(&catalog, Sex::Male, date(1974, 1, 15), date(2030, 1, 1))
-            .unwrap();
-        Entry {
-            id,
-            patient_id: 1,
-            version: 1,
-            recorded_at: String::new(),
-            data,
-        }
+        crate::domain::test_support::entry(id, on, values)
     }
 
     fn scores(entries: &[Entry], i: usize, window: i64) -> EntryScores {

@@ -211,27 +211,9 @@ pub fn score_series(all: &[EntryScores]) -> Vec<Series> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::entry::{EntryData, EntryDraft};
 
     fn entry(id: i64, on: Date, values: &[(&str, &str, &str, &str)]) -> Entry {
-        let catalog = Catalog::builtin().unwrap();
-        let mut draft = EntryDraft::blank(&catalog, Sex::Male, on, "t");
-        for (code, v, lo, hi) in values {
-            let line = draft.labs.iter_mut().find(|l| l.code == *code).unwrap();
-            line.value = (*v).into();
-            line.ref_low = (*lo).into();
-            line.ref_high = (*hi).into();
-        }
-        let data: EntryData = draft
-            .validate(&catalog, Sex::Male, date(1970, 1, 1), date(2030, 1, 1))
-            .unwrap();
-        Entry {
-            id,
-            patient_id: 1,
-            version: 1,
-            recorded_at: String::new(),
-            data,
-        }
+        crate::domain::test_support::entry_with_intervals(id, on, values)
     }
 
     #[test]

@@ -273,7 +273,6 @@ pub fn range_dates(range: (f64, f64)) -> Option<(Date, Date)> {
 mod tests {
     use super::*;
     use crate::domain::catalog::UnitSystem;
-    use crate::domain::entry::EntryDraft;
     use crate::domain::patient::Sex;
     use crate::domain::trend::lab_series;
     use jiff::civil::date;
@@ -283,25 +282,7 @@ mod tests {
     }
 
     fn entry(id: i64, on: Date, values: &[(&str, &str, &str, &str)]) -> Entry {
-        let catalog = catalog();
-        let mut d = EntryDraft::blank(&catalog, Sex::Male, on, "t");
-        for (code, v, lo, hi) in values {
-            if let Some(l) = d.labs.iter_mut().find(|l| l.code == *code) {
-                (l.value, l.ref_low, l.ref_high) = ((*v).into(), (*lo).into(), (*hi).into());
-            } else {
-                d.symptoms.iter_mut().find(|s| s.code == *code).unwrap().value = (*v).into();
-            }
-        }
-        let data = d
-            .validate(&catalog, Sex::Male, date(1970, 1, 1), date(2030, 1, 1))
-            .unwrap();
-        Entry {
-            id,
-            patient_id: 1,
-            version: 1,
-            recorded_at: String::new(),
-            data,
-        }
+        crate::domain::test_support::entry_with_intervals(id, on, values)
     }
 
     fn demo_like() -> Vec<Entry> {
