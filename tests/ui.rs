@@ -847,3 +847,18 @@ fn another_patient_opens_on_its_own_dates() {
     h.get_by_label("WBC (10^3/uL)");
     h.get_by_label("MELD scores (points)");
 }
+
+#[test]
+fn a_change_alert_shows_beside_a_value_while_another_field_is_in_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    // 4.60 on 2025-08-19 -> 9.9 is +115%, beyond the 50% alert for bilirubin.
+    type_into(&mut h, "Total bilirubin", "9.9");
+    type_into(&mut h, "ALT (SGPT)", "abc");
+    h.get_by_label_contains("changed +115% since 2025-08-19 (4.60 mg/dL); more than 50%: check the value");
+    h.get_by_label_contains("ALT (SGPT): \"abc\" is not a number");
+}

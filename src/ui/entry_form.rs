@@ -173,7 +173,23 @@ pub fn entry_form_ui(
     }
     let warns = match &validated {
         Ok(data) => warnings(data, catalog, history, exclude),
-        Err(_) => Vec::new(),
+        // Warnings for the lines that are fine, while another is in error.
+        Err(errs) => {
+            let mut fine = form.draft.clone();
+            for l in &mut fine.labs {
+                if errs.iter().any(|e| e.field.starts_with(&field::lab(&l.code))) {
+                    l.value.clear();
+                }
+            }
+            for s in &mut fine.symptoms {
+                if errs.iter().any(|e| e.field == field::symptom(&s.code)) {
+                    s.value.clear();
+                }
+            }
+            fine.validate(catalog, sex, patient.data.birth_date, today)
+                .map(|data| warnings(&data, catalog, history, exclude))
+                .unwrap_or_default()
+        }
     };
     form.errors = errors.clone();
     let attempted = form.attempted;
