@@ -46,6 +46,18 @@ fn replace_text(h: &mut App<'_>, label: &str, text: &str) {
     h.run();
 }
 
+/// The demo patient's screen open on a file of its own; the folder lives
+/// as long as the returned guard.
+fn on_demo_patient() -> (tempfile::TempDir, std::path::PathBuf, App<'static>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    (dir, path, h)
+}
+
 fn click(h: &mut App<'_>, label: &str) {
     h.get_by_label(label).click();
     h.run();
@@ -106,13 +118,7 @@ fn create_a_patient_record_an_entry_and_find_it_in_the_log_and_the_file() {
 
 #[test]
 fn an_invalid_value_blocks_the_save_and_keeps_what_was_typed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, path, mut h) = on_demo_patient();
     click(&mut h, "New entry");
     type_into(&mut h, "Total bilirubin", "12..3");
     type_into(&mut h, "ALT (SGPT)", "60");
@@ -183,11 +189,7 @@ fn patient_form_messages_name_the_fields_and_search_filters_the_list() {
 
 #[test]
 fn demo_patient_trends_show_a_plot_per_measure_and_treatments_are_listed() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, _path, mut h) = on_demo_patient();
     h.get_by_label("Log (5)");
     h.get_by_label("9.80 H");
 
@@ -232,12 +234,7 @@ fn demo_patient_trends_show_a_plot_per_measure_and_treatments_are_listed() {
 
 #[test]
 fn ctrl_s_saves_the_entry_from_inside_a_field() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, path, mut h) = on_demo_patient();
     click(&mut h, "New entry");
     // Albumin was never measured for this patient: it waits in the collapsed panel.
     assert!(h.query_by_role_and_label(Role::TextInput, "Albumin").is_none());
@@ -258,11 +255,7 @@ fn ctrl_s_saves_the_entry_from_inside_a_field() {
 
 #[test]
 fn the_log_shows_scores_and_a_date_opens_their_breakdown() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, _path, mut h) = on_demo_patient();
     h.get_by_label("MELD");
     h.get_by_label("AST/ALT");
     // Baseline AST 160 / ALT 60; the week after carries both.
@@ -293,11 +286,7 @@ fn the_score_calculator_agrees_with_the_reference_vectors() {
 
 #[test]
 fn log_breakdown_and_calculator_agree_on_an_entry_meld() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, _path, mut h) = on_demo_patient();
     click(&mut h, "New entry");
     replace_text(&mut h, "Collection date", "2025-08-25");
     h.get_by_label_contains("Other lab measures").click();
@@ -329,11 +318,7 @@ fn log_breakdown_and_calculator_agree_on_an_entry_meld() {
 
 #[test]
 fn the_units_preference_shows_every_value_in_si() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, _path, mut h) = on_demo_patient();
     h.get_by_label("12.30 H");
     h.get_by_role_and_label(Role::ComboBox, "Units").click();
     h.run();
@@ -467,11 +452,7 @@ fn the_baseline_report_is_entered_from_the_keyboard_only() {
 
 #[test]
 fn an_edit_with_a_reason_and_a_void_both_show_in_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, _path, mut h) = on_demo_patient();
 
     // Edit the week-2 report: 6.50 was a typo for 6.05.
     h.get_by_role_and_label(Role::Link, "2025-08-04").click();
@@ -515,12 +496,7 @@ fn an_edit_with_a_reason_and_a_void_both_show_in_history() {
 
 #[test]
 fn a_draft_is_restored_after_the_app_is_dropped_and_built_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("c.sqlite");
-    let mut store = Store::open(&path).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, path, mut h) = on_demo_patient();
     click(&mut h, "New entry");
     type_into(&mut h, "Total bilirubin", "3,95");
     type_into(&mut h, "Fatigue", "3");
@@ -551,12 +527,7 @@ fn a_draft_is_restored_after_the_app_is_dropped_and_built_again() {
 
 #[test]
 fn discarding_a_draft_clears_the_form_and_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("c.sqlite");
-    let mut store = Store::open(&path).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, path, mut h) = on_demo_patient();
     click(&mut h, "New entry");
     type_into(&mut h, "Total bilirubin", "4.4");
     drop(h);
@@ -578,11 +549,7 @@ fn discarding_a_draft_clears_the_form_and_the_file() {
 
 #[test]
 fn esc_asks_before_discarding_what_was_typed() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, _path, mut h) = on_demo_patient();
     click(&mut h, "New entry");
     h.key_press(egui::Key::Escape);
     h.run();
@@ -723,11 +690,7 @@ fn a_follow_up_report_reuses_the_printed_intervals() {
 }
 
 fn demo_trends() -> (tempfile::TempDir, App<'static>) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (dir, _path, mut h) = on_demo_patient();
     click(&mut h, "Trends");
     (dir, h)
 }
@@ -850,11 +813,7 @@ fn another_patient_opens_on_its_own_dates() {
 
 #[test]
 fn a_change_alert_shows_beside_a_value_while_another_field_is_in_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
+    let (_dir, _path, mut h) = on_demo_patient();
     click(&mut h, "New entry");
     // 4.60 on 2025-08-19 -> 9.9 is +115%, beyond the 50% alert for bilirubin.
     type_into(&mut h, "Total bilirubin", "9.9");
