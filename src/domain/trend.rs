@@ -5,8 +5,8 @@
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
 
-use super::catalog::{Catalog, LabSpec, UnitSystem, display_unit};
-use super::entry::{Comparator, Entry, Flag, Origin, ReferenceInterval};
+use super::catalog::{Catalog, UnitSystem, display_unit};
+use super::entry::{Comparator, Entry, Flag, Origin};
 use super::patient::Sex;
 use super::score_inputs::EntryScores;
 use super::scores::ScoreKind;
@@ -134,11 +134,6 @@ pub fn band_segments(points: &[TrendPoint], span: (f64, f64)) -> Vec<BandSegment
         }
     }
     out
-}
-
-/// The default reference interval, for a plot with no printed interval.
-pub fn catalog_interval(spec: &LabSpec, sex: Sex) -> ReferenceInterval {
-    spec.default_reference(sex)
 }
 
 /// The unit a score is plotted in.

@@ -10,8 +10,8 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::records::{
-    AUDIT_COLUMNS, Audit, PATIENT_COLUMNS, append_audit, audit_from_row, build_patient, insert_observations, now_utc,
-    patient_from_row, require_user, to_json,
+    AUDIT_COLUMNS, Audit, PATIENT_COLUMNS, append_audit, audit_from_row, build_patient, insert_observations, mrn_taken,
+    now_utc, patient_from_row, require_user, to_json,
 };
 use super::{AuditRecord, Store, StoreError, local_time};
 use crate::domain::{Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
@@ -185,12 +185,7 @@ impl Store {
                 patient.id
             ],
         );
-        if let Err(rusqlite::Error::SqliteFailure(e, _)) = &updated
-            && e.code == rusqlite::ErrorCode::ConstraintViolation
-        {
-            return Err(StoreError::DuplicateMrn(data.mrn.clone()));
-        }
-        updated?;
+        mrn_taken(updated, &data.mrn)?;
         append_audit(
             &tx,
             Audit {

@@ -127,6 +127,16 @@ pub(super) fn insert_observations(
     Ok(())
 }
 
+/// A write to `patients` that broke the unique MRN says so by name.
+pub(super) fn mrn_taken(result: rusqlite::Result<usize>, mrn: &str) -> Result<usize, StoreError> {
+    match result {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(StoreError::DuplicateMrn(mrn.to_owned()))
+        }
+        other => Ok(other?),
+    }
+}
+
 pub(super) fn parse_date_col(s: &str, what: &'static str) -> Result<Date, StoreError> {
     s.parse::<Date>().map_err(|e| StoreError::Corrupt {
         what,
@@ -234,12 +244,7 @@ impl Store {
                 user
             ],
         );
-        if let Err(rusqlite::Error::SqliteFailure(e, _)) = &inserted
-            && e.code == rusqlite::ErrorCode::ConstraintViolation
-        {
-            return Err(StoreError::DuplicateMrn(data.mrn.clone()));
-        }
-        inserted?;
+        mrn_taken(inserted, &data.mrn)?;
         let id = tx.last_insert_rowid();
         append_audit(
             &tx,

@@ -26,7 +26,7 @@ use crate::domain::{Catalog, Entry, EntryData, Patient, PatientData, TreatmentDa
 use crate::store::{Store, StoreError, local_time};
 use drafts::DraftForm;
 use patient::PatientScreen;
-use patients::{PatientForm, PatientsScreen};
+use patients::PatientsScreen;
 
 /// UI preferences kept by eframe between runs. Patient data never goes here.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -637,14 +637,6 @@ impl ClinilogApp {
                 self.prefs.clinician = self.pending_clinician.trim().to_owned();
             }
         });
-    }
-
-    /// Opens the "New patient" form (as the button does).
-    pub fn open_new_patient_form(&mut self) {
-        let today = self.today();
-        if let Screen::Patients(s) = &mut self.screen {
-            s.form.get_or_insert_with(|| PatientForm::new(today));
-        }
     }
 }
 
