@@ -4,8 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use clinilog::domain::{Catalog, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentKind};
-use clinilog::store::{Store, StoreError, schema};
+use clinilog::domain::history::{AuditAction, RecordKind};
+use clinilog::domain::{Catalog, Entry, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentEvent, TreatmentKind};
+use clinilog::store::{DraftKey, Store, StoreError, schema};
 use jiff::civil::date;
 
 fn today() -> jiff::civil::Date {
@@ -201,25 +202,41 @@ fn every_write_appends_one_audit_row_with_who_and_what() {
     let log = store.audit_log(None).unwrap();
     let actions: Vec<_> = log
         .iter()
-        .map(|a| (a.action.as_str(), a.table.as_str(), a.user.as_str()))
+        .map(|a| (a.action, a.kind, a.user.as_str()))
         .collect();
     assert_eq!(
         actions,
         [
-            ("create", "patients", "Dr Rao"),
-            ("create", "entries", "Nurse Kim"),
-            ("void", "entries", "Dr Rao")
+            (AuditAction::Create, RecordKind::Patient, "Dr Rao"),
+            (AuditAction::Create, RecordKind::Entry, "Nurse Kim"),
+            (AuditAction::Void, RecordKind::Entry, "Dr Rao")
         ]
     );
     assert!(log[1].after_json.as_deref().unwrap().contains("\"60\""));
     assert_eq!(log[2].reason.as_deref(), Some("entered for the wrong patient"));
     assert!(log[0].at_utc.ends_with('Z'), "{}", log[0].at_utc);
-    assert_eq!(store.audit_log(Some(("entries", entry.id))).unwrap().len(), 2);
+    assert_eq!(store.audit_log(Some((RecordKind::Entry, entry.id))).unwrap().len(), 2);
 
     // Voided: gone from the log, still in the file.
     assert!(store.entries(patient.id).unwrap().is_empty());
     assert_eq!(store.patient_summaries().unwrap()[0].entry_count, 0);
-    assert!(store.void_entry(&entry, "again", "Dr Rao").is_err());
+    // Voiding again, even from the version the void wrote, is refused as voided.
+    let after_void = Entry {
+        version: entry.version + 1,
+        ..entry.clone()
+    };
+    assert!(
+        matches!(
+            store.void_entry(&after_void, "again", "Dr Rao"),
+            Err(StoreError::Voided { .. })
+        ),
+        "the already-voided guard, not the version check"
+    );
+    assert!(matches!(
+        store.edit_entry(&after_void, &data, "typo", "Dr Rao"),
+        Err(StoreError::Voided { .. })
+    ));
+    assert_eq!(store.audit_log(Some((RecordKind::Entry, entry.id))).unwrap().len(), 2);
     assert!(matches!(
         store.void_entry(&entry, " ", "Dr Rao"),
         Err(StoreError::ReasonRequired(_))
@@ -360,7 +377,7 @@ fn an_edit_needs_a_reason_and_keeps_the_old_values() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].data.lab("bili_total").unwrap().value.as_str(), "12.03");
     let history = store.history(patient.id).unwrap();
-    let edit = history.iter().find(|a| a.action == "edit").unwrap();
+    let edit = history.iter().find(|a| a.action == AuditAction::Edit).unwrap();
     assert_eq!(edit.reason.as_deref(), Some("typo: digits swapped"));
     assert_eq!(edit.user, "Nurse Kim");
     assert!(edit.before_json.as_deref().unwrap().contains("12.30"));
@@ -429,7 +446,7 @@ fn two_handles_on_one_file_a_stale_edit_is_refused_and_nothing_is_lost() {
             .history(patient.id)
             .unwrap()
             .iter()
-            .filter(|a| a.action == "edit")
+            .filter(|a| a.action == AuditAction::Edit)
             .count(),
         1
     );
@@ -493,13 +510,29 @@ fn treatment_events_are_edited_and_voided_with_reasons() {
     ));
     store.void_treatment(&edited, "entered twice", "Dr Rao").unwrap();
     assert!(store.treatments(patient.id).unwrap().is_empty());
+    let after_void = TreatmentEvent {
+        version: edited.version + 1,
+        ..edited.clone()
+    };
+    assert!(matches!(
+        store.void_treatment(&after_void, "again", "Dr Rao"),
+        Err(StoreError::Voided { .. })
+    ));
     let actions: Vec<_> = store
         .history(patient.id)
         .unwrap()
         .into_iter()
         .map(|a| a.action)
         .collect();
-    assert_eq!(actions, ["create", "create", "edit", "void"]);
+    assert_eq!(
+        actions,
+        [
+            AuditAction::Create,
+            AuditAction::Create,
+            AuditAction::Edit,
+            AuditAction::Void
+        ]
+    );
 }
 
 #[test]
@@ -507,15 +540,16 @@ fn drafts_survive_reopening_and_go_on_discard() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("d.sqlite");
     let mut store = Store::open(&path).unwrap();
-    store.save_draft("entry:new:1", "{\"a\":1}").unwrap();
-    store.save_draft("entry:new:1", "{\"a\":2}").unwrap();
+    let key = DraftKey::NewEntry { patient: 1 };
+    store.save_draft(key, "{\"a\":1}").unwrap();
+    store.save_draft(key, "{\"a\":2}").unwrap();
     drop(store);
     let mut store = Store::open(&path).unwrap();
-    let (json, at) = store.load_draft("entry:new:1").unwrap().unwrap();
+    let (json, at) = store.load_draft(key).unwrap().unwrap();
     assert_eq!(json, "{\"a\":2}");
     assert!(at.ends_with('Z'));
-    store.discard_draft("entry:new:1").unwrap();
-    assert!(store.load_draft("entry:new:1").unwrap().is_none());
+    store.discard_draft(key).unwrap();
+    assert!(store.load_draft(key).unwrap().is_none());
 }
 
 #[test]
@@ -543,4 +577,28 @@ fn a_version_1_file_is_migrated_and_keeps_its_data() {
     assert_eq!(store.schema_version().unwrap(), schema::latest_version());
     let entries = store.entries(1).unwrap();
     assert_eq!(entries[0].data.lab("bili_total").unwrap().display(), "2.40 H");
+}
+
+#[test]
+fn a_treatment_kind_this_build_does_not_know_is_reported_not_renamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let patient = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let draft = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
+    store
+        .add_treatment(patient.id, &draft.validate(date(1974, 1, 15), today()).unwrap(), "Dr Rao")
+        .unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE treatment_events SET kind = 'laser'", []).unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    let err = store.treatments(patient.id).unwrap_err();
+    assert!(
+        matches!(err, StoreError::Corrupt { .. }) && err.to_string().contains("laser"),
+        "{err}"
+    );
 }

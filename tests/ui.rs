@@ -2,7 +2,7 @@
 
 use clinilog::demo::write_demo;
 use clinilog::domain::{Catalog, Flag};
-use clinilog::store::Store;
+use clinilog::store::{DraftKey, Store};
 use clinilog::ui::{ClinilogApp, Prefs};
 use eframe::egui;
 use eframe::egui::accesskit::Role;
@@ -522,7 +522,7 @@ fn a_draft_is_restored_after_the_app_is_dropped_and_built_again() {
     // Saved: the draft is gone.
     let store = Store::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
-    assert!(store.load_draft(&format!("entry:new:{id}")).unwrap().is_none());
+    assert!(store.load_draft(DraftKey::NewEntry { patient: id }).unwrap().is_none());
 }
 
 #[test]
@@ -544,7 +544,7 @@ fn discarding_a_draft_clears_the_form_and_the_file() {
     drop(h);
     let store = Store::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
-    assert!(store.load_draft(&format!("entry:new:{id}")).unwrap().is_none());
+    assert!(store.load_draft(DraftKey::NewEntry { patient: id }).unwrap().is_none());
 }
 
 #[test]

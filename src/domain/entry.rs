@@ -405,24 +405,7 @@ impl EntryDraft {
         }
         let mut labs = Vec::new();
         for line in &self.labs {
-            let Some(measure) = catalog.measure(&line.code) else {
-                errors.push(FieldError::new(
-                    field::lab(&line.code),
-                    format!("unknown measure \"{}\"", line.code),
-                ));
-                continue;
-            };
-            let MeasureKind::Lab(spec) = &measure.kind else {
-                errors.push(FieldError::new(
-                    field::lab(&line.code),
-                    format!("{} is not a lab value", measure.name),
-                ));
-                continue;
-            };
-            if line.value.trim().is_empty() {
-                continue;
-            }
-            if let Some(result) = validate_lab_line(line, measure, spec, sex, &mut errors) {
+            if let Some(result) = line.check(catalog, sex, &mut errors) {
                 labs.push(result);
             }
         }
@@ -474,6 +457,58 @@ impl EntryDraft {
             }),
             _ => Err(errors),
         }
+    }
+}
+
+impl LabDraft {
+    /// This line on its own: the result it reads as (`None` when empty or
+    /// unreadable); its problems go to `errors`. A value outside the
+    /// plausible range is an error and still reads as a result.
+    pub fn check(&self, catalog: &Catalog, sex: Sex, errors: &mut Vec<FieldError>) -> Option<LabResult> {
+        let Some(measure) = catalog.measure(&self.code) else {
+            errors.push(FieldError::new(
+                field::lab(&self.code),
+                format!("unknown measure \"{}\"", self.code),
+            ));
+            return None;
+        };
+        let MeasureKind::Lab(spec) = &measure.kind else {
+            errors.push(FieldError::new(
+                field::lab(&self.code),
+                format!("{} is not a lab value", measure.name),
+            ));
+            return None;
+        };
+        if self.value.trim().is_empty() {
+            return None;
+        }
+        validate_lab_line(self, measure, spec, sex, errors)
+    }
+
+    /// The unit the value is read in: one typed after the value wins, else
+    /// the line's unit (the catalog unit when none is set).
+    pub fn reading_unit<'a>(&'a self, spec: &'a LabSpec) -> &'a str {
+        match split_unit_suffix(&self.value, spec).1 {
+            Some(u) => u,
+            None if self.unit.trim().is_empty() => spec.unit.as_str(),
+            None => self.unit.trim(),
+        }
+    }
+
+    /// Switches the line to the measure's next unit. An interval still at
+    /// the catalog default follows; one typed from a report is kept.
+    pub fn switch_unit(&mut self, spec: &LabSpec, sex: Sex) {
+        let units = spec.units();
+        let at = units.iter().position(|u| *u == self.unit).unwrap_or(0);
+        let next = units[(at + 1) % units.len()].to_owned();
+        let old_default = spec.default_reference_in(sex, &self.unit);
+        let text = |d: Option<Decimal>| d.map(|x| x.to_string()).unwrap_or_default();
+        if self.ref_low == text(old_default.low.clone()) && self.ref_high == text(old_default.high.clone()) {
+            let new_default = spec.default_reference_in(sex, &next);
+            self.ref_low = text(new_default.low);
+            self.ref_high = text(new_default.high);
+        }
+        self.unit = next;
     }
 }
 

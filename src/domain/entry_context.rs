@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 
-use super::catalog::{Catalog, Measure};
-use super::entry::{Entry, EntryData, EntryDraft, Flag, LabResult, field};
+use super::catalog::{Catalog, Measure, display_unit};
+use super::entry::{Entry, EntryData, EntryDraft, Flag, LabResult, ReferenceInterval, field};
 use super::patient::Sex;
-use super::validate::FieldError;
+use super::validate::{FieldError, parse_iso_date};
 
 /// The most recent earlier value of a measure.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,68 +133,198 @@ pub fn measured_before(history: &[Entry], code: &str) -> bool {
     history.iter().any(|e| e.data.lab(code).is_some())
 }
 
-/// What deserves a second look but does not block a save: a value outside
-/// its printed interval, a change beyond the measure's alert threshold, a
-/// second entry in the same ISO week. Keys are the entry form's field keys.
-pub fn warnings(data: &EntryData, catalog: &Catalog, history: &[Entry], exclude: Option<i64>) -> Vec<FieldError> {
-    let mut out = Vec::new();
-    let previous = previous_results(history, data.collected_on, exclude);
-    for lab in &data.labs {
-        let Some(measure) = catalog.measure(&lab.code) else {
-            continue;
-        };
-        let Some(spec) = measure.lab() else { continue };
-        let unit = super::catalog::display_unit(&lab.unit);
-        match lab.flag {
-            Flag::High => out.push(FieldError::new(
-                field::lab(&lab.code),
-                format!("H: above the printed interval {} {unit}", lab.reference.describe()),
-            )),
-            Flag::Low => out.push(FieldError::new(
-                field::lab(&lab.code),
-                format!("L: below the printed interval {} {unit}", lab.reference.describe()),
-            )),
-            Flag::Normal => {}
-        }
-        if let (Some(limit), Some(prev)) = (spec.change_alert_pct, previous.get(&lab.code))
-            && lab.comparator.is_none()
-            && prev.result.comparator.is_none()
-            && let (Some(before), Some(now)) = (
-                conventional_value(&prev.result, catalog),
-                conventional_value(lab, catalog),
-            )
-            && let (_, Some(pct)) = change(before, now)
-            && pct.abs() > limit
-        {
-            out.push(FieldError::new(
-                field::lab(&lab.code),
+/// What deserves a second look but does not block a save.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Warning {
+    /// The value is outside the interval printed with it.
+    OutOfRange {
+        flag: Flag,
+        interval: ReferenceInterval,
+        unit: String,
+    },
+    /// The change since the previous value is beyond the measure's alert
+    /// threshold (`change_alert_pct` in the catalog), in percent.
+    ChangeBeyondAlert {
+        pct: f64,
+        limit: f64,
+        previous: PreviousResult,
+    },
+    /// Another entry falls in the same ISO week.
+    SameWeek { other: Date, year: i16, week: i8 },
+}
+
+impl Warning {
+    /// The sentence shown beside the field.
+    pub fn message(&self) -> String {
+        match self {
+            Warning::OutOfRange { flag, interval, unit } => {
+                let side = if *flag == Flag::Low { "below" } else { "above" };
                 format!(
-                    "changed {pct:+.0}% since {} ({} {}); more than {limit}%: check the value",
-                    prev.date,
-                    prev.result.value_text(),
-                    super::catalog::display_unit(&prev.result.unit)
-                ),
-            ));
+                    "{}: {side} the printed interval {} {}",
+                    flag.letter(),
+                    interval.describe(),
+                    display_unit(unit)
+                )
+            }
+            Warning::ChangeBeyondAlert { pct, limit, previous } => format!(
+                "changed {pct:+.0}% since {} ({} {}); more than {limit}%: check the value",
+                previous.date,
+                previous.result.value_text(),
+                display_unit(&previous.result.unit)
+            ),
+            Warning::SameWeek { other, year, week } => format!(
+                "another entry is dated {other}, in the same week ({year}-W{week:02}); save only if this is a separate report"
+            ),
         }
     }
-    let week = data.collected_on.iso_week_date();
-    if let Some(other) = history.iter().find(|e| {
-        Some(e.id) != exclude && {
-            let w = e.data.collected_on.iso_week_date();
-            (w.year(), w.week()) == (week.year(), week.week())
-        }
-    }) {
-        out.push(FieldError::new(
-            field::DATE,
-            format!(
-                "another entry is dated {}, in the same week ({}-W{:02}); save only if this is a separate report",
-                other.data.collected_on,
-                week.year(),
-                week.week()
-            ),
-        ));
+}
+
+/// A warning and the form field it belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldWarning {
+    pub field: String,
+    pub warning: Warning,
+}
+
+/// The warnings of one lab result against the previous values.
+pub fn lab_warnings(lab: &LabResult, catalog: &Catalog, previous: &BTreeMap<String, PreviousResult>) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let Some(spec) = catalog.measure(&lab.code).and_then(Measure::lab) else {
+        return out;
+    };
+    if lab.flag != Flag::Normal {
+        out.push(Warning::OutOfRange {
+            flag: lab.flag,
+            interval: lab.reference.clone(),
+            unit: lab.unit.clone(),
+        });
+    }
+    if let (Some(limit), Some(prev)) = (spec.change_alert_pct, previous.get(&lab.code))
+        && lab.comparator.is_none()
+        && prev.result.comparator.is_none()
+        && let (Some(before), Some(now)) = (
+            conventional_value(&prev.result, catalog),
+            conventional_value(lab, catalog),
+        )
+        && let (_, Some(pct)) = change(before, now)
+        && pct.abs() > limit
+    {
+        out.push(Warning::ChangeBeyondAlert {
+            pct,
+            limit,
+            previous: prev.clone(),
+        });
     }
     out
+}
+
+/// Another entry (not `exclude`) in the ISO week of `date`.
+pub fn same_week(date: Date, history: &[Entry], exclude: Option<i64>) -> Option<Warning> {
+    let week = date.iso_week_date();
+    history
+        .iter()
+        .find(|e| {
+            Some(e.id) != exclude && {
+                let w = e.data.collected_on.iso_week_date();
+                (w.year(), w.week()) == (week.year(), week.week())
+            }
+        })
+        .map(|other| Warning::SameWeek {
+            other: other.data.collected_on,
+            year: week.year(),
+            week: week.week(),
+        })
+}
+
+/// Every warning of a whole entry: a value outside its printed interval, a
+/// change beyond the measure's alert threshold, a second entry in the same
+/// ISO week. Fields are the entry form's field keys.
+pub fn warnings(data: &EntryData, catalog: &Catalog, history: &[Entry], exclude: Option<i64>) -> Vec<FieldWarning> {
+    let previous = previous_results(history, data.collected_on, exclude);
+    let mut out: Vec<FieldWarning> = data
+        .labs
+        .iter()
+        .flat_map(|lab| {
+            lab_warnings(lab, catalog, &previous)
+                .into_iter()
+                .map(|warning| FieldWarning {
+                    field: field::lab(&lab.code),
+                    warning,
+                })
+        })
+        .collect();
+    out.extend(same_week(data.collected_on, history, exclude).map(|warning| FieldWarning {
+        field: field::DATE.to_owned(),
+        warning,
+    }));
+    out
+}
+
+/// The entry form checked line by line: the whole entry (or every error),
+/// what each readable lab line reads as, and the warnings of the lines
+/// that are fine, even while another line is in error. The window keeps
+/// this and recomputes it when a field changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryCheck {
+    pub result: Result<EntryData, Vec<FieldError>>,
+    /// By measure code: the result each lab line without an error reads as.
+    pub reads: BTreeMap<String, LabResult>,
+    pub warnings: Vec<FieldWarning>,
+    /// The latest earlier value of each measure, before the collection date.
+    pub previous: BTreeMap<String, PreviousResult>,
+}
+
+/// Who the entry is for, and which stored entry (if any) it edits.
+#[derive(Clone, Copy, Debug)]
+pub struct EntryFor<'a> {
+    pub sex: Sex,
+    pub birth_date: Date,
+    pub today: Date,
+    pub history: &'a [Entry],
+    pub editing: Option<i64>,
+}
+
+impl EntryCheck {
+    pub fn of(draft: &EntryDraft, catalog: &Catalog, who: EntryFor<'_>) -> Self {
+        let result = draft.validate(catalog, who.sex, who.birth_date, who.today);
+        let date = parse_iso_date(draft.collected_on.trim());
+        let previous = previous_results(who.history, date.unwrap_or(who.today), who.editing);
+        let mut reads = BTreeMap::new();
+        let mut warnings = Vec::new();
+        for line in &draft.labs {
+            let mut errors = Vec::new();
+            if let Some(lab) = line.check(catalog, who.sex, &mut errors)
+                && errors.is_empty()
+            {
+                warnings.extend(
+                    lab_warnings(&lab, catalog, &previous)
+                        .into_iter()
+                        .map(|warning| FieldWarning {
+                            field: field::lab(&lab.code),
+                            warning,
+                        }),
+                );
+                reads.insert(lab.code.clone(), lab);
+            }
+        }
+        if let Some(d) = date {
+            warnings.extend(same_week(d, who.history, who.editing).map(|warning| FieldWarning {
+                field: field::DATE.to_owned(),
+                warning,
+            }));
+        }
+        Self {
+            result,
+            reads,
+            warnings,
+            previous,
+        }
+    }
+
+    /// The warnings of one field.
+    pub fn warnings_of<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Warning> + 'a {
+        self.warnings.iter().filter(move |w| w.field == key).map(|w| &w.warning)
+    }
 }
 
 #[cfg(test)]
@@ -275,7 +405,8 @@ mod tests {
             ],
         );
         let w = warnings(&now.data, &catalog(), &h, None);
-        let msgs: Vec<_> = w.iter().map(|e| (e.field.as_str(), e.message.as_str())).collect();
+        let texts: Vec<_> = w.iter().map(|e| (e.field.as_str(), e.warning.message())).collect();
+        let msgs: Vec<_> = texts.iter().map(|(f, m)| (*f, m.as_str())).collect();
         assert!(
             msgs.contains(&("lab:bili_total", "H: above the printed interval 0.1 - 1.2 mg/dL")),
             "{msgs:?}"
@@ -309,7 +440,7 @@ mod tests {
         assert_eq!(now.data.lab("creatinine").unwrap().unit, "umol/L");
         let w = warnings(&now.data, &catalog(), &h, None);
         assert!(
-            w.iter().all(|e| !e.message.starts_with("changed")),
+            w.iter().all(|e| !matches!(e.warning, Warning::ChangeBeyondAlert { .. })),
             "88 umol/L is 1.00 mg/dL: {w:?}"
         );
     }
@@ -327,5 +458,65 @@ mod tests {
         let bili = d.labs.iter().find(|l| l.code == "bili_total").unwrap();
         assert_eq!((bili.value.as_str(), bili.unit.as_str()), ("210", "umol/L"));
         assert_eq!(d.collected_on, "2025-07-19");
+    }
+
+    fn checked(draft: &EntryDraft, history: &[Entry]) -> EntryCheck {
+        EntryCheck::of(
+            draft,
+            &catalog(),
+            EntryFor {
+                sex: Sex::Male,
+                birth_date: date(1974, 1, 1),
+                today: date(2025, 8, 30),
+                history,
+                editing: None,
+            },
+        )
+    }
+
+    #[test]
+    fn the_check_warns_on_a_fine_line_while_another_line_is_in_error() {
+        let h = vec![entry(1, date(2025, 7, 14), &[("bili_total", "2.00", "", "0.1", "1.2")])];
+        let mut d = EntryDraft::for_patient(&catalog(), Sex::Male, date(2025, 7, 28), "t", &h);
+        d.labs.iter_mut().find(|l| l.code == "bili_total").unwrap().value = "3.50".into();
+        d.labs.iter_mut().find(|l| l.code == "alt").unwrap().value = "12..3".into();
+        let c = checked(&d, &h);
+        assert!(c.result.is_err());
+        assert!(!c.reads.contains_key("alt"), "a line in error reads as nothing");
+        assert_eq!(c.reads["bili_total"].flag, Flag::High);
+        let kinds: Vec<_> = c.warnings_of("lab:bili_total").collect();
+        assert!(
+            matches!(kinds[..], [Warning::OutOfRange { flag: Flag::High, .. }, Warning::ChangeBeyondAlert { .. }]),
+            "{kinds:?}"
+        );
+        assert_eq!(c.previous["bili_total"].date, date(2025, 7, 14));
+    }
+
+    #[test]
+    fn a_unit_typed_after_the_value_is_the_unit_the_line_reads_in() {
+        let mut d = EntryDraft::blank(&catalog(), Sex::Male, date(2025, 7, 28), "t");
+        let line = d.labs.iter_mut().find(|l| l.code == "creatinine").unwrap();
+        line.value = "88 umol/L".into();
+        let spec = catalog().measure("creatinine").unwrap().lab().unwrap().clone();
+        assert_eq!(line.reading_unit(&spec), "umol/L");
+        let c = checked(&d, &[]);
+        assert_eq!(c.reads["creatinine"].unit, "umol/L");
+    }
+
+    #[test]
+    fn switching_the_unit_takes_a_default_interval_along_and_keeps_a_printed_one() {
+        let cat = catalog();
+        let spec = cat.measure("bili_total").unwrap().lab().unwrap();
+        let mut d = EntryDraft::blank(&cat, Sex::Male, date(2025, 7, 28), "t");
+        let line = d.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
+        let default_si = spec.default_reference_in(Sex::Male, "umol/L");
+        line.switch_unit(spec, Sex::Male);
+        assert_eq!(line.unit, "umol/L");
+        assert_eq!(line.ref_high, default_si.high.unwrap().to_string());
+        line.switch_unit(spec, Sex::Male);
+        assert_eq!(line.unit, "mg/dL");
+        line.ref_high = "1.0".into();
+        line.switch_unit(spec, Sex::Male);
+        assert_eq!((line.unit.as_str(), line.ref_high.as_str()), ("umol/L", "1.0"));
     }
 }

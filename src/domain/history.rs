@@ -21,12 +21,41 @@ fn parse<T: DeserializeOwned>(json: Option<&str>) -> Option<T> {
     json.and_then(|j| serde_json::from_str(j).ok())
 }
 
-fn verb(action: &str) -> &'static str {
-    match action {
-        "create" => "recorded",
-        "edit" => "edited",
-        "void" => "voided",
-        _ => "changed",
+/// What a change did to a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditAction {
+    Create,
+    Edit,
+    Void,
+}
+
+impl AuditAction {
+    /// The past participle a History line ends with.
+    pub fn verb(self) -> &'static str {
+        match self {
+            AuditAction::Create => "recorded",
+            AuditAction::Edit => "edited",
+            AuditAction::Void => "voided",
+        }
+    }
+}
+
+/// The kinds of clinical record the audit trail speaks of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    Patient,
+    Entry,
+    Treatment,
+}
+
+impl RecordKind {
+    /// How a message names one record of this kind.
+    pub fn noun(self) -> &'static str {
+        match self {
+            RecordKind::Patient => "patient",
+            RecordKind::Entry => "entry",
+            RecordKind::Treatment => "treatment event",
+        }
     }
 }
 
@@ -110,15 +139,15 @@ fn treatment_values(t: &TreatmentData) -> Vec<(String, String)> {
 
 /// Describes one audit row.
 pub fn describe(
-    table: &str,
-    action: &str,
+    kind: RecordKind,
+    action: AuditAction,
     before: Option<&str>,
     after: Option<&str>,
     catalog: &Catalog,
 ) -> HistoryLine {
-    let v = verb(action);
-    match table {
-        "entries" => {
+    let v = action.verb();
+    match kind {
+        RecordKind::Entry => {
             let b: Option<EntryData> = parse(before);
             let a: Option<EntryData> = parse(after);
             let date = a
@@ -138,21 +167,21 @@ pub fn describe(
                 changes,
             }
         }
-        "patients" => {
+        RecordKind::Patient => {
             let b: Option<PatientData> = parse(before);
             let a: Option<PatientData> = parse(after);
             let changes = match (&b, &a) {
                 (Some(b), Some(a)) => diff(&patient_values(b), &patient_values(a)),
                 _ => Vec::new(),
             };
-            let what = if action == "create" {
+            let what = if action == AuditAction::Create {
                 "Patient registered".to_owned()
             } else {
                 format!("Patient details {v}")
             };
             HistoryLine { what, changes }
         }
-        "treatment_events" => {
+        RecordKind::Treatment => {
             let b: Option<TreatmentData> = parse(before);
             let a: Option<TreatmentData> = parse(after);
             let label = a
@@ -168,10 +197,6 @@ pub fn describe(
                 changes,
             }
         }
-        other => HistoryLine {
-            what: format!("{other} {v}"),
-            changes: Vec::new(),
-        },
     }
 }
 
@@ -206,7 +231,7 @@ mod tests {
             "typo",
         ))
         .unwrap();
-        let line = describe("entries", "edit", Some(&before), Some(&after), &catalog);
+        let line = describe(RecordKind::Entry, AuditAction::Edit, Some(&before), Some(&after), &catalog);
         assert_eq!(line.what, "Entry of 2025-07-19 edited");
         assert_eq!(
             line.changes,
@@ -222,14 +247,14 @@ mod tests {
     fn creates_and_voids_read_plainly() {
         let catalog = Catalog::builtin().unwrap();
         let json = serde_json::to_string(&data(&[("jaundice", "1")], "")).unwrap();
-        let created = describe("entries", "create", None, Some(&json), &catalog);
+        let created = describe(RecordKind::Entry, AuditAction::Create, None, Some(&json), &catalog);
         assert_eq!(created.what, "Entry of 2025-07-19 recorded");
         assert!(
             created.changes.contains(&"Jaundice (skin/eyes): present".to_owned()),
             "{:?}",
             created.changes
         );
-        let voided = describe("entries", "void", Some(&json), None, &catalog);
+        let voided = describe(RecordKind::Entry, AuditAction::Void, Some(&json), None, &catalog);
         assert_eq!(voided.what, "Entry of 2025-07-19 voided");
     }
 }

@@ -107,9 +107,31 @@ pub mod field {
     pub const SEX: &str = "sex";
     pub const DIAGNOSIS: &str = "diagnosis";
     pub const ENROLLED: &str = "enrolled";
+    pub const NOTES: &str = "notes";
 }
 
 impl PatientDraft {
+    /// A blank form; enrollment defaults to `today`.
+    pub fn blank(today: Date) -> Self {
+        Self {
+            enrolled: today.to_string(),
+            ..Self::default()
+        }
+    }
+
+    /// The form prefilled with stored details, for an edit.
+    pub fn from_data(d: &PatientData) -> Self {
+        Self {
+            mrn: d.mrn.clone(),
+            name: d.name.clone(),
+            birth_date: d.birth_date.to_string(),
+            sex: Some(d.sex),
+            diagnosis: d.diagnosis.clone(),
+            enrolled: d.enrolled.to_string(),
+            notes: d.notes.clone(),
+        }
+    }
+
     /// Checks the form; `today` bounds the dates.
     pub fn validate(&self, today: Date) -> Result<PatientData, Vec<FieldError>> {
         let mut errors = Vec::new();

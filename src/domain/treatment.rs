@@ -110,6 +110,9 @@ pub mod field {
     pub const DOSE_UNIT: &str = "dose_unit";
     pub const CYCLE: &str = "cycle";
     pub const RECORDED_BY: &str = "recorded_by";
+    pub const KIND: &str = "kind";
+    pub const ROUTE: &str = "route";
+    pub const NOTE: &str = "note";
 }
 
 impl TreatmentDraft {
@@ -124,6 +127,21 @@ impl TreatmentDraft {
             cycle: String::new(),
             note: String::new(),
             recorded_by: recorded_by.to_owned(),
+        }
+    }
+
+    /// The form prefilled with a stored event, for an edit.
+    pub fn from_data(d: &TreatmentData) -> Self {
+        Self {
+            date: d.date.to_string(),
+            kind: d.kind,
+            product: d.product.clone(),
+            dose: d.dose.as_ref().map(|x| x.to_string()).unwrap_or_default(),
+            dose_unit: d.dose_unit.clone(),
+            route: d.route.clone(),
+            cycle: d.cycle.map(|c| c.to_string()).unwrap_or_default(),
+            note: d.note.clone(),
+            recorded_by: d.recorded_by.clone(),
         }
     }
 

@@ -42,11 +42,19 @@ pub struct TrendPoint {
     pub origin: Origin,
 }
 
+/// What a series plots: a lab measure, or a score computed from labs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeriesKind {
+    Lab,
+    Score,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     pub code: String,
     pub name: String,
     pub unit: String,
+    pub kind: SeriesKind,
     pub group: String,
     pub points: Vec<TrendPoint>,
 }
@@ -101,6 +109,7 @@ pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex, system: UnitSy
             code: measure.code.clone(),
             name: measure.name.clone(),
             unit: unit.to_owned(),
+            kind: SeriesKind::Lab,
             group: spec.group.clone(),
             points,
         });
@@ -196,6 +205,7 @@ pub fn score_series(all: &[EntryScores]) -> Vec<Series> {
             code: kind.cli_name().to_owned(),
             name: kind.label().to_owned(),
             unit: score_unit(kind).to_owned(),
+            kind: SeriesKind::Score,
             group: score_group(kind).to_owned(),
             points,
         });

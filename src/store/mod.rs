@@ -6,10 +6,19 @@
 //! the house plan (WAL, `synchronous=FULL`, foreign keys, a busy timeout)
 //! and its migrations. Every write is one transaction together with its
 //! `audit_log` row; nothing clinical is ever deleted.
+//!
+//! One file per aggregate: `patients.rs`, `entries.rs`, `treatments.rs`
+//! (creating and editing a kind of record side by side), `audit.rs` (the
+//! trail, and the only place audit actions and record kinds are spelled as
+//! text), `drafts.rs`, and `rows.rs` for what they share.
 
-mod edits;
-mod records;
+mod audit;
+mod drafts;
+mod entries;
+mod patients;
+mod rows;
 pub mod schema;
+mod treatments;
 
 use std::fs;
 use std::io::Read;
@@ -18,7 +27,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use records::{AuditRecord, PatientSummary};
+pub use audit::AuditRecord;
+pub use drafts::DraftKey;
+pub use patients::PatientSummary;
 use schema::{APPLICATION_ID, MIGRATIONS, latest_version};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +55,8 @@ pub enum StoreError {
     Io { source: std::io::Error, path: PathBuf },
     #[error("changed by {by} at {at} \u{2014} reload to see the change; what you typed is kept")]
     Conflict { what: &'static str, by: String, at: String },
+    #[error("{what} {id} is voided: it cannot be changed or voided again; reload to see it gone")]
+    Voided { what: &'static str, id: String },
     #[error("a reason is required for {0}")]
     ReasonRequired(&'static str),
     #[error("database error: {0}")]

@@ -7,8 +7,8 @@
 //! leaves the form, and everything typed in it, open with the error shown.
 
 pub mod calculator;
-pub mod drafts;
 pub mod entry_form;
+pub mod form;
 pub mod patient;
 pub mod patients;
 pub mod theme;
@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::catalog::UnitSystem;
 use crate::domain::score_inputs::DEFAULT_CARRY_DAYS;
 use crate::domain::{Catalog, Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
-use crate::store::{Store, StoreError, local_time};
-use drafts::DraftForm;
+use crate::store::{DraftKey, Store, StoreError, local_time};
+use form::KeptDraft;
 use patient::PatientScreen;
 use patients::PatientsScreen;
 
@@ -60,13 +60,31 @@ const PREFS_KEY: &str = "clinilog_prefs";
 pub enum Action {
     ShowPatients,
     OpenPatient(i64),
+    /// A write to the file; its result goes back to where it came from.
+    Write(Write),
+    /// Forget the kept draft of a form (saved, cancelled or discarded).
+    DiscardDraft(DraftKey),
+    /// Load the open patient again (after a change made elsewhere).
+    ReloadPatient,
+    /// Save the data of the Trends view (CSV text) through a file dialog.
+    ExportCsv(String),
+    /// Save a picture of this part of the window through a file dialog.
+    ExportPng(egui::Rect),
+}
+
+/// A write to the file, as a screen asks for it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Write {
     CreatePatient(PatientData),
     UpdatePatient {
         patient: Box<Patient>,
         data: PatientData,
         reason: String,
     },
-    RecordEntry(EntryData),
+    RecordEntry {
+        patient_id: i64,
+        data: EntryData,
+    },
     EditEntry {
         entry: Box<Entry>,
         data: EntryData,
@@ -76,7 +94,10 @@ pub enum Action {
         entry: Box<Entry>,
         reason: String,
     },
-    AddTreatment(TreatmentData),
+    AddTreatment {
+        patient_id: i64,
+        data: TreatmentData,
+    },
     EditTreatment {
         event: Box<TreatmentEvent>,
         data: TreatmentData,
@@ -86,14 +107,32 @@ pub enum Action {
         event: Box<TreatmentEvent>,
         reason: String,
     },
-    /// Forget the kept draft of a form (saved, cancelled or discarded).
-    DiscardDraft(String),
-    /// Load the open patient again (after a change made elsewhere).
-    ReloadPatient,
-    /// Save the data of the Trends view (CSV text) through a file dialog.
-    ExportCsv(String),
-    /// Save a picture of this part of the window through a file dialog.
-    ExportPng(egui::Rect),
+}
+
+/// Who asked for a write: the form (by its draft key) or the void.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteOrigin {
+    Form(DraftKey),
+    VoidEntry(i64),
+    VoidTreatment(i64),
+}
+
+impl Write {
+    /// The form or void this write comes from: each write has exactly one.
+    pub fn origin(&self) -> WriteOrigin {
+        match self {
+            Write::CreatePatient(_) => WriteOrigin::Form(DraftKey::NewPatient),
+            Write::UpdatePatient { patient, .. } => WriteOrigin::Form(DraftKey::EditPatient(patient.id)),
+            Write::RecordEntry { patient_id, .. } => WriteOrigin::Form(DraftKey::NewEntry { patient: *patient_id }),
+            Write::EditEntry { entry, .. } => WriteOrigin::Form(DraftKey::EditEntry(entry.id)),
+            Write::VoidEntry { entry, .. } => WriteOrigin::VoidEntry(entry.id),
+            Write::AddTreatment { patient_id, .. } => {
+                WriteOrigin::Form(DraftKey::NewTreatment { patient: *patient_id })
+            }
+            Write::EditTreatment { event, .. } => WriteOrigin::Form(DraftKey::EditTreatment(event.id)),
+            Write::VoidTreatment { event, .. } => WriteOrigin::VoidTreatment(event.id),
+        }
+    }
 }
 
 pub enum Screen {
@@ -231,13 +270,6 @@ impl ClinilogApp {
             Ok((patient, entries, treatments, audit)) => {
                 screen.patient = patient;
                 screen.reload(entries, treatments, &audit, &self.catalog);
-                if let Some(form) = &mut screen.entry_form {
-                    let newest = form
-                        .editing
-                        .as_ref()
-                        .and_then(|e| screen.entries.iter().find(|n| n.id == e.id));
-                    form.rebase(newest);
-                }
             }
             Err(e) => self.error(&e),
         }
@@ -256,58 +288,39 @@ impl ClinilogApp {
         }
     }
 
-    /// Shows a failed write in the status bar and beside the form it came from.
-    fn refused(&mut self, msg: String, conflict: bool) {
-        match &mut self.screen {
-            Screen::Patients(s) => {
-                if let Some(f) = &mut s.form {
-                    f.store_error = Some(msg.clone());
-                }
-            }
-            Screen::Patient(s) => {
-                if let Some(f) = &mut s.entry_form {
-                    f.store_error = Some(msg.clone());
-                    f.conflict = conflict;
-                } else if let Some(f) = &mut s.treatment_form {
-                    f.store_error = Some(msg.clone());
-                } else if let Some(f) = &mut s.details_form {
-                    f.store_error = Some(msg.clone());
-                }
-            }
-        }
-        self.status = Some(Status {
-            text: format!("Not saved: {msg}"),
-            is_error: true,
-        });
-    }
-
-    fn discard_draft(&mut self, key: &str) {
+    fn discard_draft(&mut self, key: DraftKey) {
         if let Err(e) = self.store.discard_draft(key) {
             self.error(&e);
         }
     }
 
-    /// Carries out a screen's action. On a failed write the form stays open
-    /// with what was typed and the error beside the Save button.
+    /// A failed export: said in the status bar.
+    fn not_exported(&mut self, msg: String) {
+        self.status = Some(Status {
+            text: format!("Not exported: {msg}"),
+            is_error: true,
+        });
+    }
+
+    /// Carries out a screen's action.
     pub fn apply(&mut self, action: Action) {
-        let patient_id = match &self.screen {
-            Screen::Patient(s) => Some(s.patient.id),
-            Screen::Patients(_) => None,
-        };
         match action {
             Action::ShowPatients => self.show_patients(),
             Action::OpenPatient(id) => self.open_patient(id),
             Action::ReloadPatient => {
                 self.reload_patient();
+                if let Screen::Patient(s) = &mut self.screen {
+                    s.rebase_forms();
+                }
                 self.info("Reloaded. What you typed is kept: save again to apply it.".to_owned());
             }
-            Action::DiscardDraft(key) => self.discard_draft(&key),
+            Action::DiscardDraft(key) => self.discard_draft(key),
             Action::ExportCsv(csv) => {
                 let name = self.export_name("csv");
                 match self.choose_export_path(&name, "CSV", "csv") {
                     Some(path) => match std::fs::write(&path, csv) {
                         Ok(()) => self.info(format!("Saved the data of this view: {}", path.display())),
-                        Err(e) => self.refused(format!("could not write the CSV file: {e}: {}", path.display()), false),
+                        Err(e) => self.not_exported(format!("could not write the CSV file: {e}: {}", path.display())),
                     },
                     None => self.info(NO_FILE_CHOSEN.to_owned()),
                 }
@@ -316,86 +329,91 @@ impl ClinilogApp {
                 self.pending_png = Some(rect);
                 self.info("Taking a picture of the view...".to_owned());
             }
-            write => {
-                let user = match self.signer() {
-                    Ok(u) => u,
-                    Err(msg) => return self.refused(msg, false),
-                };
-                let pid = patient_id.unwrap_or(0);
-                let (result, draft_key, done): (Result<(), StoreError>, String, String) = match write {
-                    Action::CreatePatient(data) => {
-                        match self.store.create_patient(&data, &user) {
-                            Ok(p) => {
-                                self.discard_draft("patient:new");
-                                self.info(format!("Patient {} ({}) registered.", p.data.name, p.data.mrn));
-                                self.open_patient(p.id);
-                            }
-                            Err(e) => self.refused(e.to_string(), matches!(e, StoreError::Conflict { .. })),
-                        }
-                        return;
-                    }
-                    Action::UpdatePatient { patient, data, reason } => (
-                        self.store.update_patient(&patient, &data, &reason, &user).map(drop),
-                        format!("patient:edit:{}", patient.id),
-                        "Patient details saved.".to_owned(),
-                    ),
-                    Action::RecordEntry(data) => (
-                        self.store.record_entry(pid, &data, &user).map(drop),
-                        format!("entry:new:{pid}"),
-                        format!("Entry of {} saved.", data.collected_on),
-                    ),
-                    Action::EditEntry { entry, data, reason } => (
-                        self.store.edit_entry(&entry, &data, &reason, &user).map(drop),
-                        format!("entry:edit:{}", entry.id),
-                        format!("Entry of {} changed.", data.collected_on),
-                    ),
-                    Action::VoidEntry { entry, reason } => (
-                        self.store.void_entry(&entry, &reason, &user),
-                        String::new(),
-                        format!("Entry of {} voided.", entry.data.collected_on),
-                    ),
-                    Action::AddTreatment(data) => (
-                        self.store.add_treatment(pid, &data, &user).map(drop),
-                        format!("treatment:new:{pid}"),
-                        format!("Treatment of {} ({}) saved.", data.date, data.short_label()),
-                    ),
-                    Action::EditTreatment { event, data, reason } => (
-                        self.store.edit_treatment(&event, &data, &reason, &user).map(drop),
-                        format!("treatment:edit:{}", event.id),
-                        format!("Treatment of {} changed.", data.date),
-                    ),
-                    Action::VoidTreatment { event, reason } => (
-                        self.store.void_treatment(&event, &reason, &user),
-                        String::new(),
-                        format!("Treatment of {} voided.", event.data.date),
-                    ),
-                    Action::ShowPatients
-                    | Action::OpenPatient(_)
-                    | Action::ReloadPatient
-                    | Action::DiscardDraft(_)
-                    | Action::ExportCsv(_)
-                    | Action::ExportPng(_) => return,
-                };
-                match result {
-                    Ok(()) => {
-                        if !draft_key.is_empty() {
-                            self.discard_draft(&draft_key);
-                        }
+            Action::Write(write) => self.write(write),
+        }
+    }
+
+    /// Performs a write and hands its result to the form or void it came
+    /// from only: saved (that form closes, its draft goes), or refused (the
+    /// message beside it, the typing kept). Other open forms are untouched.
+    fn write(&mut self, write: Write) {
+        let origin = write.origin();
+        let done = match self.signer() {
+            Ok(user) => self.perform(write, &user),
+            Err(msg) => Err((msg, false)),
+        };
+        match done {
+            Ok((text, created)) => {
+                if let WriteOrigin::Form(key) = origin {
+                    self.discard_draft(key);
+                }
+                self.info(text);
+                match created {
+                    Some(id) => self.open_patient(id),
+                    None => {
                         if let Screen::Patient(s) = &mut self.screen {
-                            s.entry_form = None;
-                            s.treatment_form = None;
-                            s.treatment_void = None;
-                            s.details_form = None;
-                            s.breakdown = None;
-                            s.void_reason.clear();
+                            s.write_done(origin);
                         }
-                        self.info(done);
                         self.reload_patient();
                     }
-                    Err(e) => self.refused(e.to_string(), matches!(e, StoreError::Conflict { .. })),
                 }
             }
+            Err((msg, conflict)) => {
+                match &mut self.screen {
+                    Screen::Patients(s) => {
+                        if let Some(f) = s.form.as_mut().filter(|f| origin == WriteOrigin::Form(f.key)) {
+                            f.refused(msg.clone(), conflict);
+                        }
+                    }
+                    Screen::Patient(s) => s.write_refused(origin, &msg, conflict),
+                }
+                self.status = Some(Status {
+                    text: format!("Not saved: {msg}"),
+                    is_error: true,
+                });
+            }
         }
+    }
+
+    /// The store call of a write: the status line on success (and the new
+    /// patient to open), or the refusal and whether it was a conflict.
+    fn perform(&mut self, write: Write, user: &str) -> Result<(String, Option<i64>), (String, bool)> {
+        let store = &mut self.store;
+        let result = match write {
+            Write::CreatePatient(data) => {
+                return store
+                    .create_patient(&data, user)
+                    .map(|p| {
+                        (
+                            format!("Patient {} ({}) registered.", p.data.name, p.data.mrn),
+                            Some(p.id),
+                        )
+                    })
+                    .map_err(refusal);
+            }
+            Write::UpdatePatient { patient, data, reason } => store
+                .update_patient(&patient, &data, &reason, user)
+                .map(|_| "Patient details saved.".to_owned()),
+            Write::RecordEntry { patient_id, data } => store
+                .record_entry(patient_id, &data, user)
+                .map(|_| format!("Entry of {} saved.", data.collected_on)),
+            Write::EditEntry { entry, data, reason } => store
+                .edit_entry(&entry, &data, &reason, user)
+                .map(|_| format!("Entry of {} changed.", data.collected_on)),
+            Write::VoidEntry { entry, reason } => store
+                .void_entry(&entry, &reason, user)
+                .map(|()| format!("Entry of {} voided.", entry.data.collected_on)),
+            Write::AddTreatment { patient_id, data } => store
+                .add_treatment(patient_id, &data, user)
+                .map(|_| format!("Treatment of {} ({}) saved.", data.date, data.short_label())),
+            Write::EditTreatment { event, data, reason } => store
+                .edit_treatment(&event, &data, &reason, user)
+                .map(|_| format!("Treatment of {} changed.", data.date)),
+            Write::VoidTreatment { event, reason } => store
+                .void_treatment(&event, &reason, user)
+                .map(|()| format!("Treatment of {} voided.", event.data.date)),
+        };
+        result.map(|text| (text, None)).map_err(refusal)
     }
 
     /// `trends-MRN-2025-08-19.csv`
@@ -430,7 +448,7 @@ impl ClinilogApp {
             px(rect.max.y, h),
         );
         if x1 <= x0 || y1 <= y0 {
-            return self.refused("the view to save is empty".to_owned(), false);
+            return self.not_exported("the view to save is empty".to_owned());
         }
         let mut out = image::RgbaImage::new((x1 - x0) as u32, (y1 - y0) as u32);
         for y in y0..y1 {
@@ -447,7 +465,7 @@ impl ClinilogApp {
         match self.choose_export_path(&name, "PNG image", "png") {
             Some(path) => match out.save_with_format(&path, image::ImageFormat::Png) {
                 Ok(()) => self.info(format!("Saved a picture of this view: {}", path.display())),
-                Err(e) => self.refused(format!("could not write the PNG file: {e}: {}", path.display()), false),
+                Err(e) => self.not_exported(format!("could not write the PNG file: {e}: {}", path.display())),
             },
             None => self.info(NO_FILE_CHOSEN.to_owned()),
         }
@@ -459,33 +477,17 @@ impl ClinilogApp {
         if !force && now - self.last_draft_write < 1.0 {
             return;
         }
-        let mut forms: Vec<(&mut dyn DraftForm, Option<i64>)> = Vec::new();
-        match &mut self.screen {
-            Screen::Patients(s) => {
-                if let Some(f) = &mut s.form {
-                    forms.push((f, None));
-                }
-            }
-            Screen::Patient(s) => {
-                let pid = Some(s.patient.id);
-                if let Some(f) = &mut s.entry_form {
-                    forms.push((f, pid));
-                }
-                if let Some(f) = &mut s.treatment_form {
-                    forms.push((f, pid));
-                }
-                if let Some(f) = &mut s.details_form {
-                    forms.push((f, pid));
-                }
-            }
-        }
+        let forms: Vec<&mut dyn KeptDraft> = match &mut self.screen {
+            Screen::Patients(s) => s.form.iter_mut().map(|f| f as &mut dyn KeptDraft).collect(),
+            Screen::Patient(s) => s.kept_drafts(),
+        };
         let mut failure = None;
         let mut wrote = false;
-        for (form, pid) in forms {
-            let key = form.draft_key(pid);
+        for form in forms {
+            let key = form.draft_key();
             if !*form.draft_checked() {
                 *form.draft_checked() = true;
-                match self.store.load_draft(&key) {
+                match self.store.load_draft(key) {
                     Ok(Some((json, at))) => form.restore(&json, local_time(&at)),
                     Ok(None) => {}
                     Err(e) => failure = Some(e),
@@ -495,8 +497,8 @@ impl ClinilogApp {
             let json = form.draft_json();
             if json != *form.saved_draft() {
                 let written = match &json {
-                    Some(j) => self.store.save_draft(&key, j),
-                    None => self.store.discard_draft(&key),
+                    Some(j) => self.store.save_draft(key, j),
+                    None => self.store.discard_draft(key),
                 };
                 match written {
                     Ok(()) => *form.saved_draft() = json,
@@ -655,6 +657,11 @@ impl eframe::App for ClinilogApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PREFS_KEY, &self.prefs);
     }
+}
+
+/// A store refusal as shown beside a form, and whether it was a conflict.
+fn refusal(e: StoreError) -> (String, bool) {
+    (e.to_string(), matches!(e, StoreError::Conflict { .. }))
 }
 
 /// Shown when the save dialog returns no file: cancelled, or no dialog could open.

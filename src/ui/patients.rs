@@ -5,12 +5,12 @@ use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
-use super::widgets::{field_message, labelled_date, labelled_text, muted, save_shortcut};
-use super::{Action, theme};
+use super::form::{Form, FormOutcome, FormText, show_form};
+use super::widgets::{muted, new_shortcut};
+use super::{Action, Write, theme};
 use crate::domain::patient::field;
-use crate::domain::validate::message_for;
-use crate::domain::{FieldError, Patient, PatientDraft, Sex};
-use crate::store::PatientSummary;
+use crate::domain::{Patient, PatientData, PatientDraft, Sex};
+use crate::store::{DraftKey, PatientSummary};
 
 /// The view model of the patients screen, loaded on navigation and after a save.
 #[derive(Default)]
@@ -20,64 +20,23 @@ pub struct PatientsScreen {
     pub form: Option<PatientForm>,
 }
 
-/// The "New patient" form: what was typed stays until it is saved or cancelled.
-pub struct PatientForm {
-    pub draft: PatientDraft,
-    /// The patient whose details are edited; a reason is then required.
-    pub editing: Option<Patient>,
-    pub reason: String,
-    pub errors: Vec<FieldError>,
-    pub attempted: bool,
-    pub store_error: Option<String>,
-    /// Local time of the kept draft this form was restored from.
-    pub restored_from: Option<String>,
-    pub saved_draft: Option<String>,
-    pub draft_checked: bool,
+/// The patient form: "New patient", or "Edit patient details" with a reason.
+pub type PatientForm = Form<PatientDraft, Patient>;
+
+/// A blank "New patient" form.
+pub fn new_patient_form(today: Date) -> PatientForm {
+    Form::new(DraftKey::NewPatient, PatientDraft::blank(today), None, (), field::MRN)
 }
 
-impl PatientForm {
-    pub fn new(today: Date) -> Self {
-        Self {
-            draft: PatientDraft {
-                enrolled: today.to_string(),
-                ..PatientDraft::default()
-            },
-            editing: None,
-            reason: String::new(),
-            errors: Vec::new(),
-            attempted: false,
-            store_error: None,
-            restored_from: None,
-            saved_draft: None,
-            draft_checked: false,
-        }
-    }
-}
-
-impl PatientForm {
-    /// The form prefilled with `patient`'s details, for an edit.
-    pub fn edit(patient: &Patient) -> Self {
-        let d = &patient.data;
-        Self {
-            draft: PatientDraft {
-                mrn: d.mrn.clone(),
-                name: d.name.clone(),
-                birth_date: d.birth_date.to_string(),
-                sex: Some(d.sex),
-                diagnosis: d.diagnosis.clone(),
-                enrolled: d.enrolled.to_string(),
-                notes: d.notes.clone(),
-            },
-            editing: Some(patient.clone()),
-            reason: String::new(),
-            errors: Vec::new(),
-            attempted: false,
-            store_error: None,
-            restored_from: None,
-            saved_draft: None,
-            draft_checked: false,
-        }
-    }
+/// The form prefilled with `patient`'s details, for an edit.
+pub fn edit_patient_form(patient: &Patient) -> PatientForm {
+    Form::new(
+        DraftKey::EditPatient(patient.id),
+        PatientDraft::from_data(&patient.data),
+        Some(patient.clone()),
+        (),
+        field::MRN,
+    )
 }
 
 impl PatientsScreen {
@@ -103,8 +62,11 @@ impl PatientsScreen {
         ui.horizontal(|ui| {
             ui.heading("Patients");
             ui.add_space(theme::SECTION_GAP);
-            if self.form.is_none() && ui.button("New patient").clicked() {
-                self.form = Some(PatientForm::new(today));
+            let new = ui
+                .add_enabled(self.form.is_none(), egui::Button::new("New patient"))
+                .on_hover_text("Ctrl+N");
+            if new.clicked() || (self.form.is_none() && new_shortcut(ui)) {
+                self.form = Some(new_patient_form(today));
             }
         });
         ui.add_space(theme::SECTION_GAP);
@@ -116,12 +78,13 @@ impl PatientsScreen {
         }
         if let Some(form) = &mut self.form {
             match patient_form_ui(ui, form, today) {
-                FormOutcome::Save(data) => action = Some(Action::CreatePatient(data)),
+                FormOutcome::Save(data) => action = Some(Action::Write(Write::CreatePatient(data))),
                 FormOutcome::Cancel => {
-                    action = Some(Action::DiscardDraft("patient:new".to_owned()));
+                    action = Some(Action::DiscardDraft(form.key));
                     self.form = None;
                 }
-                FormOutcome::Editing => {}
+                FormOutcome::DiscardDraft => action = Some(Action::DiscardDraft(form.key)),
+                FormOutcome::Editing | FormOutcome::Reload => {}
             }
             ui.separator();
         }
@@ -200,105 +163,57 @@ impl PatientsScreen {
     }
 }
 
-pub enum FormOutcome<T> {
-    Editing,
-    Save(T),
-    Cancel,
-}
-
-pub fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> FormOutcome<crate::domain::PatientData> {
-    let title = if form.editing.is_some() {
-        "Edit patient details"
-    } else {
-        "New patient"
+/// Draws the patient form: its field grid inside the shared form frame.
+pub fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> FormOutcome<PatientData> {
+    let editing = form.editing.is_some();
+    let text = FormText {
+        title: if editing { "Edit patient details" } else { "New patient" }.to_owned(),
+        save: if editing { "Save details" } else { "Save patient" },
+        noun: "form",
     };
-    ui.label(RichText::new(title).strong().size(16.0));
-    if let Some(when) = &form.restored_from {
-        ui.label(
-            RichText::new(format!(
-                "Restored what was typed on {when} and not saved; Cancel discards it."
-            ))
-            .color(theme::WARN),
-        );
-    }
-    form.errors = form.draft.validate(today).err().unwrap_or_default();
-    if form.editing.is_some() && form.reason.trim().is_empty() {
-        form.errors
-            .push(FieldError::new("reason", "Reason for the change is required"));
-    }
-    let show = |key: &str| {
-        if form.attempted {
-            message_for(&form.errors, key)
-        } else {
-            None
-        }
-    };
-    let d = &mut form.draft;
-    egui::Grid::new("patient_form")
-        .num_columns(3)
-        .spacing([8.0, 6.0])
-        .show(ui, |ui| {
-            labelled_text(ui, "MRN", &mut d.mrn, theme::FORM_FIELD_WIDTH * 1.5);
-            field_message(ui, show(field::MRN));
-            ui.end_row();
-            labelled_text(ui, "Name", &mut d.name, theme::WIDE_FIELD_WIDTH);
-            field_message(ui, show(field::NAME));
-            ui.end_row();
-            labelled_date(ui, "Birth date", &mut d.birth_date);
-            field_message(ui, show(field::BIRTH_DATE));
-            ui.end_row();
-            let sex_label = ui.label("Sex");
-            let selected = d.sex.map_or("choose", Sex::label);
-            egui::ComboBox::from_id_salt("patient_sex")
-                .selected_text(selected)
-                .show_ui(ui, |ui| {
-                    for s in Sex::ALL {
-                        ui.selectable_value(&mut d.sex, Some(s), s.label());
-                    }
-                })
-                .response
-                .labelled_by(sex_label.id);
-            field_message(ui, show(field::SEX));
-            ui.end_row();
-            labelled_text(ui, "Diagnosis", &mut d.diagnosis, theme::WIDE_FIELD_WIDTH);
-            muted(ui, "diagnosis or etiology");
-            ui.end_row();
-            labelled_date(ui, "Enrollment date", &mut d.enrolled);
-            field_message(ui, show(field::ENROLLED));
-            ui.end_row();
-            labelled_text(ui, "Notes", &mut d.notes, theme::WIDE_FIELD_WIDTH);
-            ui.end_row();
-            if form.editing.is_some() {
-                labelled_text(ui, "Reason for the change", &mut form.reason, theme::WIDE_FIELD_WIDTH);
-                field_message(ui, show("reason"));
-                ui.end_row();
-            }
-        });
-    if let Some(e) = &form.store_error {
-        ui.label(RichText::new(e).color(theme::ERROR));
-    }
-    let mut outcome = FormOutcome::Editing;
-    ui.horizontal(|ui| {
-        let shortcut = save_shortcut(ui);
-        let label = if form.editing.is_some() {
-            "Save details"
-        } else {
-            "Save patient"
-        };
-        if ui.button(label).on_hover_text("Ctrl+S").clicked() || shortcut {
-            form.attempted = true;
-            match form.draft.validate(today) {
-                Ok(data) if form.errors.is_empty() => outcome = FormOutcome::Save(data),
-                Ok(_) => {}
-                Err(errors) => form.errors = errors,
-            }
-        }
-        if ui.button("Cancel").clicked() {
-            outcome = FormOutcome::Cancel;
-        }
-    });
-    if form.attempted && !form.errors.is_empty() {
-        ui.label(RichText::new("Not saved: correct the fields marked above.").color(theme::ERROR));
-    }
-    outcome
+    show_form(
+        ui,
+        form,
+        &text,
+        |d, _| d.validate(today),
+        |ui, f, d, _| {
+            egui::Grid::new("patient_form")
+                .num_columns(3)
+                .spacing([8.0, 6.0])
+                .show(ui, |ui| {
+                    f.text(ui, field::MRN, "MRN", &mut d.mrn, theme::FORM_FIELD_WIDTH * 1.5);
+                    f.message(ui, field::MRN, !d.mrn.trim().is_empty());
+                    ui.end_row();
+                    f.text(ui, field::NAME, "Name", &mut d.name, theme::WIDE_FIELD_WIDTH);
+                    f.message(ui, field::NAME, !d.name.trim().is_empty());
+                    ui.end_row();
+                    f.date(ui, field::BIRTH_DATE, "Birth date", &mut d.birth_date);
+                    f.message(ui, field::BIRTH_DATE, !d.birth_date.trim().is_empty());
+                    ui.end_row();
+                    let sex_label = ui.label("Sex");
+                    let selected = d.sex.map_or("choose", Sex::label);
+                    let r = egui::ComboBox::from_id_salt("patient_sex")
+                        .selected_text(selected)
+                        .show_ui(ui, |ui| {
+                            for s in Sex::ALL {
+                                ui.selectable_value(&mut d.sex, Some(s), s.label());
+                            }
+                        })
+                        .response
+                        .labelled_by(sex_label.id);
+                    f.register(ui, field::SEX, &r, "");
+                    f.message(ui, field::SEX, d.sex.is_some());
+                    ui.end_row();
+                    f.text(ui, field::DIAGNOSIS, "Diagnosis", &mut d.diagnosis, theme::WIDE_FIELD_WIDTH);
+                    muted(ui, "diagnosis or etiology");
+                    ui.end_row();
+                    f.date(ui, field::ENROLLED, "Enrollment date", &mut d.enrolled);
+                    f.message(ui, field::ENROLLED, !d.enrolled.trim().is_empty());
+                    ui.end_row();
+                    let notes = f.text(ui, field::NOTES, "Notes", &mut d.notes, theme::WIDE_FIELD_WIDTH);
+                    f.submit_on_enter(ui, &notes);
+                    ui.end_row();
+                });
+        },
+    )
 }

@@ -1,70 +1,55 @@
 //! The Treatments tab: the list of treatment events and the "Add
 //! treatment" form.
 
-use eframe::egui::{self, RichText, Ui};
+use eframe::egui::{self, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
-use super::drafts::DraftForm;
-use super::patients::FormOutcome;
-use super::widgets::{field_message, labelled_date, labelled_text, muted, save_shortcut};
-use super::{Action, theme};
+use super::form::{Form, FormOutcome, FormText, show_form};
+use super::widgets::{field_message, muted, new_shortcut};
+use super::{Action, Write, theme};
 use crate::domain::treatment::field;
-use crate::domain::validate::message_for;
-use crate::domain::{FieldError, Patient, TreatmentData, TreatmentDraft, TreatmentEvent, TreatmentKind};
+use crate::domain::{Patient, TreatmentData, TreatmentDraft, TreatmentEvent, TreatmentKind};
+use crate::store::DraftKey;
 
-pub struct TreatmentForm {
-    pub draft: TreatmentDraft,
-    /// The event being edited; its version guards the save.
-    pub editing: Option<TreatmentEvent>,
-    pub reason: String,
-    pub errors: Vec<FieldError>,
-    pub attempted: bool,
-    pub store_error: Option<String>,
-    /// Local time of the kept draft this form was restored from.
-    pub restored_from: Option<String>,
-    pub saved_draft: Option<String>,
-    pub draft_checked: bool,
+/// The treatment form: "Add treatment", or "Edit treatment" with a reason.
+pub type TreatmentForm = Form<TreatmentDraft, TreatmentEvent>;
+
+/// A blank "Add treatment" form for `patient_id`.
+pub fn new_treatment_form(patient_id: i64, today: Date, recorded_by: &str) -> TreatmentForm {
+    Form::new(
+        DraftKey::NewTreatment { patient: patient_id },
+        TreatmentDraft::blank(today, recorded_by),
+        None,
+        (),
+        field::DATE,
+    )
 }
 
-impl TreatmentForm {
-    pub fn new(today: Date, recorded_by: &str) -> Self {
-        Self {
-            draft: TreatmentDraft::blank(today, recorded_by),
-            editing: None,
-            reason: String::new(),
-            errors: Vec::new(),
-            attempted: false,
-            store_error: None,
-            restored_from: None,
-            saved_draft: None,
-            draft_checked: false,
-        }
-    }
+/// The form prefilled with `event`, for an edit.
+pub fn edit_treatment_form(event: &TreatmentEvent) -> TreatmentForm {
+    Form::new(
+        DraftKey::EditTreatment(event.id),
+        TreatmentDraft::from_data(&event.data),
+        Some(event.clone()),
+        (),
+        field::DATE,
+    )
+}
 
-    /// The form prefilled with `event`, for an edit.
-    pub fn edit(event: &TreatmentEvent) -> Self {
-        let d = &event.data;
+/// A void being asked for: which record, why, and the store's refusal.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Void {
+    pub id: i64,
+    pub reason: String,
+    pub error: Option<String>,
+}
+
+impl Void {
+    pub fn new(id: i64) -> Self {
         Self {
-            draft: TreatmentDraft {
-                date: d.date.to_string(),
-                kind: d.kind,
-                product: d.product.clone(),
-                dose: d.dose.as_ref().map(|x| x.to_string()).unwrap_or_default(),
-                dose_unit: d.dose_unit.clone(),
-                route: d.route.clone(),
-                cycle: d.cycle.map(|c| c.to_string()).unwrap_or_default(),
-                note: d.note.clone(),
-                recorded_by: d.recorded_by.clone(),
-            },
-            editing: Some(event.clone()),
-            reason: String::new(),
-            errors: Vec::new(),
-            attempted: false,
-            store_error: None,
-            restored_from: None,
-            saved_draft: None,
-            draft_checked: false,
+            id,
+            ..Self::default()
         }
     }
 }
@@ -73,7 +58,7 @@ pub fn treatments_ui(
     ui: &mut Ui,
     treatments: &[TreatmentEvent],
     form: &mut Option<TreatmentForm>,
-    voiding: &mut Option<(i64, String)>,
+    voiding: &mut Option<Void>,
     patient: &Patient,
     today: Date,
     clinician: &str,
@@ -82,26 +67,34 @@ pub fn treatments_ui(
     if let Some(f) = form {
         match treatment_form_ui(ui, f, patient, today) {
             FormOutcome::Save(data) => {
-                action = Some(match &f.editing {
-                    Some(event) => Action::EditTreatment {
+                action = Some(Action::Write(match &f.editing {
+                    Some(event) => Write::EditTreatment {
                         event: Box::new(event.clone()),
                         data,
-                        reason: f.reason.trim().to_owned(),
+                        reason: f.state.reason.trim().to_owned(),
                     },
-                    None => Action::AddTreatment(data),
-                })
+                    None => Write::AddTreatment {
+                        patient_id: patient.id,
+                        data,
+                    },
+                }))
             }
             FormOutcome::Cancel => {
-                action = Some(Action::DiscardDraft(f.draft_key(Some(patient.id))));
+                action = Some(Action::DiscardDraft(f.key));
                 *form = None;
             }
+            FormOutcome::DiscardDraft => action = Some(Action::DiscardDraft(f.key)),
+            FormOutcome::Reload => action = Some(Action::ReloadPatient),
             FormOutcome::Editing => {}
         }
         ui.separator();
-    } else if ui.button("Add treatment").clicked() {
-        *form = Some(TreatmentForm::new(today, clinician));
+    } else {
+        let add = ui.button("Add treatment").on_hover_text("Ctrl+N");
+        if add.clicked() || new_shortcut(ui) {
+            *form = Some(new_treatment_form(patient.id, today, clinician));
+        }
     }
-    if let Some((id, reason)) = voiding
+    if let Some(Void { id, reason, error }) = voiding
         && let Some(event) = treatments.iter().find(|t| t.id == *id)
     {
         let mut close = false;
@@ -119,15 +112,16 @@ pub fn treatments_ui(
                 .on_disabled_hover_text("Give a reason first")
                 .clicked()
             {
-                action = Some(Action::VoidTreatment {
+                action = Some(Action::Write(Write::VoidTreatment {
                     event: Box::new(event.clone()),
                     reason: reason.trim().to_owned(),
-                });
+                }));
             }
             if ui.button("Keep it").clicked() {
                 close = true;
             }
         });
+        field_message(ui, error.as_deref().map(|e| format!("Not voided: {e}")).as_deref());
         if close {
             *voiding = None;
         }
@@ -195,10 +189,10 @@ pub fn treatments_ui(
                 let event = &treatments[row.index()];
                 row.col(|ui| {
                     if ui.small_button("Edit").clicked() {
-                        *form = Some(TreatmentForm::edit(event));
+                        *form = Some(edit_treatment_form(event));
                     }
                     if ui.small_button("Void").clicked() {
-                        *voiding = Some((event.id, String::new()));
+                        *voiding = Some(Void::new(event.id));
                     }
                 });
             });
@@ -206,117 +200,75 @@ pub fn treatments_ui(
     action
 }
 
+/// Draws the treatment form: its field grid inside the shared form frame.
 fn treatment_form_ui(
     ui: &mut Ui,
     form: &mut TreatmentForm,
     patient: &Patient,
     today: Date,
 ) -> FormOutcome<TreatmentData> {
-    let title = if form.editing.is_some() {
-        "Edit treatment"
-    } else {
-        "Add treatment"
+    let editing = form.editing.is_some();
+    let text = FormText {
+        title: if editing { "Edit treatment" } else { "Add treatment" }.to_owned(),
+        save: if editing { "Save changes" } else { "Save treatment" },
+        noun: "treatment",
     };
-    ui.label(RichText::new(title).strong().size(16.0));
-    if let Some(when) = &form.restored_from {
-        ui.label(
-            RichText::new(format!(
-                "Restored what was typed on {when} and not saved; Cancel discards it."
-            ))
-            .color(theme::WARN),
-        );
-    }
     let birth = patient.data.birth_date;
-    form.errors = form.draft.validate(birth, today).err().unwrap_or_default();
-    if form.editing.is_some() && form.reason.trim().is_empty() {
-        form.errors
-            .push(FieldError::new("reason", "Reason for the change is required"));
-    }
-    let show = |key: &str| {
-        if form.attempted {
-            message_for(&form.errors, key)
-        } else {
-            None
-        }
-    };
-    let d = &mut form.draft;
-    egui::Grid::new("treatment_form")
-        .num_columns(3)
-        .spacing([8.0, 6.0])
-        .show(ui, |ui| {
-            labelled_date(ui, "Date", &mut d.date);
-            field_message(ui, show(field::DATE));
-            ui.end_row();
-            let kind_label = ui.label("Kind");
-            egui::ComboBox::from_id_salt("treatment_kind")
-                .selected_text(d.kind.label())
-                .show_ui(ui, |ui| {
-                    for k in TreatmentKind::ALL {
-                        ui.selectable_value(&mut d.kind, k, k.label());
-                    }
-                })
-                .response
-                .labelled_by(kind_label.id);
-            ui.label("");
-            ui.end_row();
-            labelled_text(ui, "Product", &mut d.product, theme::WIDE_FIELD_WIDTH);
-            field_message(ui, show(field::PRODUCT));
-            ui.end_row();
-            labelled_text(ui, "Dose", &mut d.dose, theme::FORM_FIELD_WIDTH);
-            field_message(ui, show(field::DOSE));
-            ui.end_row();
-            labelled_text(ui, "Dose unit", &mut d.dose_unit, theme::FORM_FIELD_WIDTH * 1.5);
-            ui.horizontal(|ui| {
-                muted(ui, "for example: million cells, billion exosomes, mg");
-                field_message(ui, show(field::DOSE_UNIT));
-            });
-            ui.end_row();
-            labelled_text(ui, "Route", &mut d.route, theme::FORM_FIELD_WIDTH);
-            muted(ui, "IV, oral, ...");
-            ui.end_row();
-            labelled_text(ui, "Cycle", &mut d.cycle, theme::FORM_FIELD_WIDTH * 0.6);
-            ui.horizontal(|ui| {
-                muted(ui, "1, 2, 3... (empty if not part of a cycle)");
-                field_message(ui, show(field::CYCLE));
-            });
-            ui.end_row();
-            labelled_text(ui, "Note", &mut d.note, theme::WIDE_FIELD_WIDTH);
-            ui.label("");
-            ui.end_row();
-            labelled_text(ui, "Recorded by", &mut d.recorded_by, theme::WIDE_FIELD_WIDTH);
-            field_message(ui, show(field::RECORDED_BY));
-            ui.end_row();
-            if form.editing.is_some() {
-                labelled_text(ui, "Reason for the change", &mut form.reason, theme::WIDE_FIELD_WIDTH);
-                field_message(ui, show("reason"));
-                ui.end_row();
-            }
-        });
-    if let Some(e) = &form.store_error {
-        ui.label(RichText::new(format!("Not saved: {e}")).color(theme::ERROR));
-    }
-    let mut outcome = FormOutcome::Editing;
-    ui.horizontal(|ui| {
-        let shortcut = save_shortcut(ui);
-        let label = if form.editing.is_some() {
-            "Save changes"
-        } else {
-            "Save treatment"
-        };
-        if ui.button(label).on_hover_text("Ctrl+S").clicked() || shortcut {
-            form.attempted = true;
-            match form.draft.validate(birth, today) {
-                Ok(data) if form.errors.is_empty() => outcome = FormOutcome::Save(data),
-                Ok(_) => {}
-                Err(errors) => form.errors = errors,
-            }
-        }
-        if ui.button("Cancel").clicked() {
-            outcome = FormOutcome::Cancel;
-        }
-    });
-    if form.attempted && !form.errors.is_empty() {
-        ui.label(RichText::new("Not saved: correct the fields marked above.").color(theme::ERROR));
-    }
-    outcome
+    show_form(
+        ui,
+        form,
+        &text,
+        |d, _| d.validate(birth, today),
+        |ui, f, d, _| {
+            egui::Grid::new("treatment_form")
+                .num_columns(3)
+                .spacing([8.0, 6.0])
+                .show(ui, |ui| {
+                    f.date(ui, field::DATE, "Date", &mut d.date);
+                    f.message(ui, field::DATE, !d.date.trim().is_empty());
+                    ui.end_row();
+                    let kind_label = ui.label("Kind");
+                    let r = egui::ComboBox::from_id_salt("treatment_kind")
+                        .selected_text(d.kind.label())
+                        .show_ui(ui, |ui| {
+                            for k in TreatmentKind::ALL {
+                                ui.selectable_value(&mut d.kind, k, k.label());
+                            }
+                        })
+                        .response
+                        .labelled_by(kind_label.id);
+                    f.register(ui, field::KIND, &r, "");
+                    ui.label("");
+                    ui.end_row();
+                    f.text(ui, field::PRODUCT, "Product", &mut d.product, theme::WIDE_FIELD_WIDTH);
+                    f.message(ui, field::PRODUCT, !d.product.trim().is_empty());
+                    ui.end_row();
+                    f.text(ui, field::DOSE, "Dose", &mut d.dose, theme::FORM_FIELD_WIDTH);
+                    f.message(ui, field::DOSE, !d.dose.trim().is_empty());
+                    ui.end_row();
+                    f.text(ui, field::DOSE_UNIT, "Dose unit", &mut d.dose_unit, theme::FORM_FIELD_WIDTH * 1.5);
+                    ui.horizontal(|ui| {
+                        muted(ui, "for example: million cells, billion exosomes, mg");
+                        f.message(ui, field::DOSE_UNIT, !d.dose_unit.trim().is_empty());
+                    });
+                    ui.end_row();
+                    f.text(ui, field::ROUTE, "Route", &mut d.route, theme::FORM_FIELD_WIDTH);
+                    muted(ui, "IV, oral, ...");
+                    ui.end_row();
+                    f.text(ui, field::CYCLE, "Cycle", &mut d.cycle, theme::FORM_FIELD_WIDTH * 0.6);
+                    ui.horizontal(|ui| {
+                        muted(ui, "1, 2, 3... (empty if not part of a cycle)");
+                        f.message(ui, field::CYCLE, !d.cycle.trim().is_empty());
+                    });
+                    ui.end_row();
+                    f.text(ui, field::NOTE, "Note", &mut d.note, theme::WIDE_FIELD_WIDTH);
+                    ui.label("");
+                    ui.end_row();
+                    let by = f.text(ui, field::RECORDED_BY, "Recorded by", &mut d.recorded_by, theme::WIDE_FIELD_WIDTH);
+                    f.submit_on_enter(ui, &by);
+                    f.message(ui, field::RECORDED_BY, false);
+                    ui.end_row();
+                });
+        },
+    )
 }

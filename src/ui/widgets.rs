@@ -62,6 +62,13 @@ pub fn save_shortcut(ui: &Ui) -> bool {
     ui.input_mut(|i| i.consume_shortcut(&shortcut))
 }
 
+/// Whether Ctrl+N (Cmd+N on macOS) was pressed this frame: open the
+/// screen's "New ..." form. Consumes it.
+pub fn new_shortcut(ui: &Ui) -> bool {
+    let shortcut = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::N);
+    ui.input_mut(|i| i.consume_shortcut(&shortcut))
+}
+
 /// When a text field gains focus from the keyboard (Tab), select what it
 /// holds, so typing replaces a prefilled value as in a spreadsheet.
 pub fn select_all_on_focus(ui: &Ui, response: &Response, text: &str) {

@@ -27,7 +27,7 @@ use super::theme;
 use super::widgets::muted;
 use crate::domain::catalog::{UnitSystem, display_unit};
 use crate::domain::score_inputs::EntryScores;
-use crate::domain::trend::{BandSegment, Series, band_segments, date_of_day, day_number, lab_series, score_series};
+use crate::domain::trend::{BandSegment, Series, SeriesKind, band_segments, date_of_day, day_number, lab_series, score_series};
 use crate::domain::trend_view::{
     PlotGroup, RangePreset, SymptomStrip, TrendTable, changes, group_series, normalised, range_dates, symptom_strips,
     trend_table, week_label,
@@ -617,7 +617,7 @@ fn hover_text(
             pct(prev),
             pct(base)
         ));
-        if p.origin == crate::domain::Origin::Calculated && !s.series.group.starts_with("score") {
+        if p.origin == crate::domain::Origin::Calculated && s.series.kind == SeriesKind::Lab {
             text.push_str("\n(calculated by Clinilog)");
         }
         return Some(text);

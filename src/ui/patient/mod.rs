@@ -1,24 +1,32 @@
 //! The patient screen: header, and the Log, Treatments and Trends tabs.
 //!
 //! Everything drawn here comes from the view model loaded when the patient
-//! was opened or after a save; nothing is queried while drawing.
+//! was opened or after a save; nothing is queried while drawing. The pure
+//! models (the Log table, the History rows) are in `log.rs`.
+//!
+//! A write asked for here names its origin (the form, or the void); the
+//! shell hands the result back through [`PatientScreen::write_done`] and
+//! [`PatientScreen::write_refused`], so it reaches that form only.
+
+pub mod log;
 
 use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
-use super::entry_form::{EntryForm, EntrySave, entry_form_ui};
-use super::patients::{FormOutcome, PatientForm, patient_form_ui};
-use super::treatments::{TreatmentForm, treatments_ui};
+use super::entry_form::{EntryForm, edit_entry_form, entry_form_ui, new_entry_form};
+use super::form::{FormOutcome, KeptDraft};
+use super::patients::{PatientForm, edit_patient_form, patient_form_ui};
+use super::treatments::{TreatmentForm, Void, treatments_ui};
 use super::trends::{TrendsAction, TrendsModel, TrendsState, trends_ui};
-use super::widgets::{flag_color, muted, score_terms_ui};
-use super::{Action, theme};
-use crate::domain::catalog::{UnitSystem, display_unit};
-use crate::domain::history::describe;
+use super::widgets::{field_message, flag_color, muted, new_shortcut, score_terms_ui};
+use super::{Action, Write, WriteOrigin, theme};
+use crate::domain::catalog::UnitSystem;
 use crate::domain::score_inputs::{EntryScores, all_entry_scores};
 use crate::domain::scores::ScoreKind;
-use crate::domain::{Catalog, Entry, Flag, Origin, Patient, TreatmentEvent};
-use crate::store::{AuditRecord, local_time};
+use crate::domain::{Catalog, Entry, Flag, Patient, TreatmentEvent};
+use crate::store::{AuditRecord, DraftKey, local_time};
+pub use log::{HistoryRow, LogCell, LogModel, LogRow};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
@@ -26,159 +34,6 @@ pub enum Tab {
     Treatments,
     Trends,
     History,
-}
-
-/// One cell of the log table.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogCell {
-    pub text: String,
-    pub flag: Flag,
-    pub calculated: bool,
-    /// Why a score is missing, or which inputs were carried.
-    pub hover: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogRow {
-    pub entry_id: i64,
-    pub date: Date,
-    pub cells: Vec<Option<LogCell>>,
-    pub note: String,
-    pub recorded_by: String,
-}
-
-/// The Log tab's table: one column per measure ever recorded for this
-/// patient (catalog order, unit in the header), entries newest first.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LogModel {
-    pub headers: Vec<String>,
-    pub rows: Vec<LogRow>,
-}
-
-impl LogModel {
-    /// `scores` are the entries' scores, in the same order as `entries`.
-    pub fn build(
-        entries: &[Entry],
-        catalog: &Catalog,
-        patient: &Patient,
-        scores: &[EntryScores],
-        units: UnitSystem,
-    ) -> Self {
-        let sex = patient.data.sex;
-        // Every value in the unit of the display preference.
-        let per_entry: Vec<Vec<_>> = entries
-            .iter()
-            .map(|e| {
-                e.data
-                    .lab_values(catalog, sex)
-                    .into_iter()
-                    .map(|(lab, origin)| match catalog.measure(&lab.code).and_then(|m| m.lab()) {
-                        Some(spec) => (lab.in_unit(spec, spec.unit_for(units)), origin),
-                        None => (lab, origin),
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut codes: Vec<&str> = Vec::new();
-        for values in &per_entry {
-            for (lab, _) in values {
-                if !codes.contains(&lab.code.as_str()) {
-                    codes.push(&lab.code);
-                }
-            }
-        }
-        for e in entries {
-            for s in &e.data.symptoms {
-                if !codes.contains(&s.code.as_str()) {
-                    codes.push(&s.code);
-                }
-            }
-        }
-        codes.sort_by_key(|c| catalog.order_of(c));
-        // Scores first: they are what a decision looks at.
-        let headers = ScoreKind::ALL
-            .into_iter()
-            .map(|k| k.label().to_owned())
-            .chain(codes.iter().map(|c| {
-                catalog.measure(c).map_or_else(
-                    || (*c).to_owned(),
-                    |m| match m.lab() {
-                        Some(spec) => format!("{} ({})", m.name, display_unit(spec.unit_for(units))),
-                        None => m.label_with_unit(),
-                    },
-                )
-            }))
-            .collect();
-        let rows = entries
-            .iter()
-            .zip(&per_entry)
-            .enumerate()
-            .map(|(i, (e, values))| LogRow {
-                entry_id: e.id,
-                date: e.data.collected_on,
-                cells: ScoreKind::ALL
-                    .into_iter()
-                    .map(|kind| score_cell(scores.get(i), kind))
-                    .chain(codes.iter().map(|code| {
-                        if let Some((lab, origin)) = values.iter().find(|(l, _)| l.code == *code) {
-                            let calculated = *origin == Origin::Calculated;
-                            return Some(LogCell {
-                                text: if calculated {
-                                    format!("{} (calc.)", lab.display())
-                                } else {
-                                    lab.display()
-                                },
-                                flag: lab.flag,
-                                calculated,
-                                hover: None,
-                            });
-                        }
-                        let value = e.data.symptom(code)?;
-                        let scale = catalog.measure(code).and_then(|m| m.scale())?;
-                        Some(LogCell {
-                            text: scale.short(value),
-                            flag: Flag::Normal,
-                            calculated: false,
-                            hover: None,
-                        })
-                    }))
-                    .collect(),
-                note: e.data.note.clone(),
-                recorded_by: e.data.recorded_by.clone(),
-            })
-            .collect();
-        Self { headers, rows }
-    }
-}
-
-/// A score cell: the value and class, or "-" with the missing inputs on hover.
-fn score_cell(scores: Option<&EntryScores>, kind: ScoreKind) -> Option<LogCell> {
-    let result = scores?.result(kind)?;
-    Some(match result {
-        Ok(r) => {
-            let carried: Vec<String> = scores?
-                .carried()
-                .iter()
-                .map(|u| format!("{} {} ({})", u.name, u.value, u.source.describe()))
-                .collect();
-            LogCell {
-                text: r.display(),
-                flag: Flag::Normal,
-                calculated: true,
-                hover: Some(if carried.is_empty() {
-                    r.version.to_owned()
-                } else {
-                    format!("{}\nCarried: {}", r.version, carried.join("; "))
-                }),
-            }
-        }
-        Err(e) => LogCell {
-            text: "-".to_owned(),
-            flag: Flag::Normal,
-            calculated: false,
-            hover: Some(e.to_string()),
-        },
-    })
 }
 
 /// The view model of one patient.
@@ -200,11 +55,11 @@ pub struct PatientScreen {
     pub entry_form: Option<EntryForm>,
     pub treatment_form: Option<TreatmentForm>,
     /// The treatment event whose void is being confirmed, with the reason typed.
-    pub treatment_void: Option<(i64, String)>,
+    pub treatment_void: Option<Void>,
     /// "Edit details" of the patient.
     pub details_form: Option<PatientForm>,
-    /// What is typed as the reason for voiding the open entry.
-    pub void_reason: String,
+    /// The void of the entry whose breakdown is open: reason and refusal.
+    pub entry_void: Void,
     pub trends_state: TrendsState,
 }
 
@@ -234,7 +89,7 @@ impl PatientScreen {
             treatment_form: None,
             treatment_void: None,
             details_form: None,
-            void_reason: String::new(),
+            entry_void: Void::default(),
             trends_state: TrendsState::default(),
         };
         screen.reload(entries, treatments, audit, catalog);
@@ -253,6 +108,97 @@ impl PatientScreen {
         self.treatments = treatments;
         self.history = HistoryRow::build(audit, catalog);
         self.rebuild(catalog);
+    }
+
+    /// The open forms whose typing is kept as drafts.
+    pub fn kept_drafts(&mut self) -> Vec<&mut dyn KeptDraft> {
+        let mut out: Vec<&mut dyn KeptDraft> = Vec::new();
+        if let Some(f) = &mut self.entry_form {
+            out.push(f);
+        }
+        if let Some(f) = &mut self.treatment_form {
+            out.push(f);
+        }
+        if let Some(f) = &mut self.details_form {
+            out.push(f);
+        }
+        out
+    }
+
+    /// After a reload: open edits build on the newest version of their record.
+    pub fn rebase_forms(&mut self) {
+        if let Some(f) = &mut self.entry_form {
+            let newest = f
+                .editing
+                .as_ref()
+                .and_then(|e| self.entries.iter().find(|n| n.id == e.id))
+                .cloned();
+            f.rebase(newest);
+        }
+        if let Some(f) = &mut self.treatment_form {
+            let newest = f
+                .editing
+                .as_ref()
+                .and_then(|e| self.treatments.iter().find(|n| n.id == e.id))
+                .cloned();
+            f.rebase(newest);
+        }
+        if let Some(f) = &mut self.details_form {
+            f.rebase(Some(self.patient.clone()));
+        }
+    }
+
+    /// A write from here was saved: close the form (or void) it came from
+    /// only; other open forms keep their typing.
+    pub fn write_done(&mut self, origin: WriteOrigin) {
+        let is = |key: Option<DraftKey>| matches!(origin, WriteOrigin::Form(k) if Some(k) == key);
+        if is(self.entry_form.as_ref().map(|f| f.key)) {
+            self.entry_form = None;
+        }
+        if is(self.treatment_form.as_ref().map(|f| f.key)) {
+            self.treatment_form = None;
+        }
+        if is(self.details_form.as_ref().map(|f| f.key)) {
+            self.details_form = None;
+        }
+        match origin {
+            WriteOrigin::VoidEntry(id) if self.breakdown == Some(id) => {
+                self.breakdown = None;
+                self.entry_void = Void::default();
+            }
+            WriteOrigin::VoidTreatment(id) if self.treatment_void.as_ref().is_some_and(|v| v.id == id) => {
+                self.treatment_void = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// A write from here was refused: the message goes beside the form (or
+    /// void) it came from, and what was typed stays.
+    pub fn write_refused(&mut self, origin: WriteOrigin, message: &str, conflict: bool) {
+        match origin {
+            WriteOrigin::Form(key) => {
+                if let Some(f) = self.entry_form.as_mut().filter(|f| f.key == key) {
+                    f.refused(message.to_owned(), conflict);
+                }
+                if let Some(f) = self.treatment_form.as_mut().filter(|f| f.key == key) {
+                    f.refused(message.to_owned(), conflict);
+                }
+                if let Some(f) = self.details_form.as_mut().filter(|f| f.key == key) {
+                    f.refused(message.to_owned(), conflict);
+                }
+            }
+            WriteOrigin::VoidEntry(id) => {
+                if self.breakdown == Some(id) {
+                    self.entry_void.error = Some(message.to_owned());
+                }
+            }
+            WriteOrigin::VoidTreatment(id) => {
+                if let Some(v) = self.treatment_void.as_mut().filter(|v| v.id == id) {
+                    v.error = Some(message.to_owned());
+                }
+            }
+        }
     }
 
     /// Rebuilds the view models from the loaded data (no query).
@@ -282,7 +228,7 @@ impl PatientScreen {
             }
             ui.heading(&p.name);
             if self.details_form.is_none() && ui.button("Edit details").clicked() {
-                self.details_form = Some(PatientForm::edit(&self.patient));
+                self.details_form = Some(edit_patient_form(&self.patient));
             }
         });
         ui.horizontal_wrapped(|ui| {
@@ -305,16 +251,18 @@ impl PatientScreen {
             ui.separator();
             match patient_form_ui(ui, form, today) {
                 FormOutcome::Save(data) => {
-                    action = Some(Action::UpdatePatient {
-                        patient: Box::new(self.patient.clone()),
+                    action = Some(Action::Write(Write::UpdatePatient {
+                        patient: Box::new(form.editing.clone().unwrap_or_else(|| self.patient.clone())),
                         data,
-                        reason: form.reason.trim().to_owned(),
-                    })
+                        reason: form.state.reason.trim().to_owned(),
+                    }))
                 }
                 FormOutcome::Cancel => {
-                    action = Some(Action::DiscardDraft(format!("patient:edit:{}", self.patient.id)));
+                    action = Some(Action::DiscardDraft(form.key));
                     self.details_form = None;
                 }
+                FormOutcome::DiscardDraft => action = Some(Action::DiscardDraft(form.key)),
+                FormOutcome::Reload => action = Some(Action::ReloadPatient),
                 FormOutcome::Editing => {}
             }
         }
@@ -345,7 +293,7 @@ impl PatientScreen {
                 Some(TrendsAction::OpenEntry(id)) => {
                     self.tab = Tab::Log;
                     self.breakdown = Some(id);
-                    self.void_reason.clear();
+                    self.entry_void = Void::new(id);
                     None
                 }
                 Some(TrendsAction::ExportCsv(csv)) => Some(Action::ExportCsv(csv)),
@@ -364,41 +312,35 @@ impl PatientScreen {
         if let Some(form) = &mut self.entry_form {
             let patient = &self.patient;
             let history = &self.entries;
-            let mut discard = false;
-            let mut reload = false;
             let outcome = egui::ScrollArea::vertical()
                 .id_salt("entry_form_scroll")
-                .show(ui, |ui| {
-                    entry_form_ui(ui, form, catalog, patient, history, today, &mut discard, &mut reload)
-                })
+                .show(ui, |ui| entry_form_ui(ui, form, catalog, patient, history, today))
                 .inner;
-            if reload {
-                return Some(Action::ReloadPatient);
-            }
-            if discard {
-                let key = form.draft_key(patient.id);
-                let fresh = match &form.editing {
-                    Some(e) => EntryForm::edit(e, catalog, patient, history),
-                    None => EntryForm::new(catalog, patient, today, clinician, history, self.units),
-                };
-                *form = fresh;
-                return Some(Action::DiscardDraft(key));
-            }
             return match outcome {
-                FormOutcome::Save(EntrySave::New(data)) => Some(Action::RecordEntry(data)),
-                FormOutcome::Save(EntrySave::Edit { entry, data, reason }) => {
-                    Some(Action::EditEntry { entry, data, reason })
-                }
+                FormOutcome::Save(data) => Some(Action::Write(match &form.editing {
+                    Some(entry) => Write::EditEntry {
+                        entry: Box::new(entry.clone()),
+                        data,
+                        reason: form.state.reason.trim().to_owned(),
+                    },
+                    None => Write::RecordEntry {
+                        patient_id: patient.id,
+                        data,
+                    },
+                })),
                 FormOutcome::Cancel => {
-                    let key = form.draft_key(patient.id);
+                    let key = form.key;
                     self.entry_form = None;
                     Some(Action::DiscardDraft(key))
                 }
+                FormOutcome::DiscardDraft => Some(Action::DiscardDraft(form.key)),
+                FormOutcome::Reload => Some(Action::ReloadPatient),
                 FormOutcome::Editing => None,
             };
         }
-        if ui.button("New entry").clicked() {
-            self.entry_form = Some(EntryForm::new(
+        let new = ui.button("New entry").on_hover_text("Ctrl+N");
+        if new.clicked() || new_shortcut(ui) {
+            self.entry_form = Some(new_entry_form(
                 catalog,
                 &self.patient,
                 today,
@@ -450,24 +392,26 @@ impl PatientScreen {
                     .show(ui.ctx(), |ui| {
                         ui.horizontal(|ui| {
                             if ui.button("Edit entry").clicked() {
-                                self.entry_form = Some(EntryForm::edit(entry, catalog, &self.patient, &self.entries));
+                                self.entry_form = Some(edit_entry_form(entry, catalog, &self.patient, &self.entries));
                             }
                             let label = ui.label("Reason for voiding");
-                            ui.add(egui::TextEdit::singleline(&mut self.void_reason).desired_width(200.0))
+                            ui.add(egui::TextEdit::singleline(&mut self.entry_void.reason).desired_width(200.0))
                                 .labelled_by(label.id);
-                            let can_void = !self.void_reason.trim().is_empty();
+                            let can_void = !self.entry_void.reason.trim().is_empty();
                             if ui
                                 .add_enabled(can_void, egui::Button::new("Void entry"))
                                 .on_disabled_hover_text("Give a reason first")
                                 .on_hover_text("Leaves the Log and the plots; stays in the file and the History")
                                 .clicked()
                             {
-                                action = Some(Action::VoidEntry {
+                                action = Some(Action::Write(Write::VoidEntry {
                                     entry: Box::new(entry.clone()),
-                                    reason: self.void_reason.trim().to_owned(),
-                                });
+                                    reason: self.entry_void.reason.trim().to_owned(),
+                                }));
                             }
                         });
+                        let refused = self.entry_void.error.as_ref().map(|e| format!("Not voided: {e}"));
+                        field_message(ui, refused.as_deref());
                         muted(
                             ui,
                             format!(
@@ -490,45 +434,10 @@ impl PatientScreen {
             .show(ui, |ui| {
                 if let Some(id) = log_table_ui(ui, &self.log) {
                     self.breakdown = Some(id);
-                    self.void_reason.clear();
+                    self.entry_void = Void::new(id);
                 }
             });
         action
-    }
-}
-
-/// One row of the History tab, built when the patient is loaded.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HistoryRow {
-    pub when: String,
-    pub who: String,
-    pub what: String,
-    pub changes: Vec<String>,
-    pub reason: String,
-}
-
-impl HistoryRow {
-    pub fn build(records: &[AuditRecord], catalog: &Catalog) -> Vec<Self> {
-        records
-            .iter()
-            .rev()
-            .map(|a| {
-                let line = describe(
-                    &a.table,
-                    &a.action,
-                    a.before_json.as_deref(),
-                    a.after_json.as_deref(),
-                    catalog,
-                );
-                HistoryRow {
-                    when: local_time(&a.at_utc),
-                    who: a.user.clone(),
-                    what: line.what,
-                    changes: line.changes,
-                    reason: a.reason.clone().unwrap_or_default(),
-                }
-            })
-            .collect()
     }
 }
 

@@ -1,0 +1,170 @@
+//! The audit trail: one row per write, appended in the write's own
+//! transaction, with who, when (UTC), what, the record before and after as
+//! JSON, and the reason. Audit actions and record kinds are enums in the
+//! domain; this file is the one place that spells them as SQL text.
+
+use rusqlite::{Row, Transaction, params};
+
+use super::rows::now_utc;
+use super::{Store, StoreError};
+use crate::domain::history::{AuditAction, RecordKind};
+
+/// One row of the audit trail.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditRecord {
+    pub at_utc: String,
+    pub user: String,
+    pub action: AuditAction,
+    pub kind: RecordKind,
+    pub row_id: Option<i64>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The table that holds records of `kind`.
+pub(super) fn table_of(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Patient => "patients",
+        RecordKind::Entry => "entries",
+        RecordKind::Treatment => "treatment_events",
+    }
+}
+
+fn kind_of(table: &str) -> Option<RecordKind> {
+    [RecordKind::Patient, RecordKind::Entry, RecordKind::Treatment]
+        .into_iter()
+        .find(|k| table_of(*k) == table)
+}
+
+fn action_text(action: AuditAction) -> &'static str {
+    match action {
+        AuditAction::Create => "create",
+        AuditAction::Edit => "edit",
+        AuditAction::Void => "void",
+    }
+}
+
+fn action_of(text: &str) -> Option<AuditAction> {
+    [AuditAction::Create, AuditAction::Edit, AuditAction::Void]
+        .into_iter()
+        .find(|a| action_text(*a) == text)
+}
+
+/// What one write appends to the trail.
+pub(super) struct Audit<'a> {
+    pub(super) user: &'a str,
+    pub(super) action: AuditAction,
+    pub(super) kind: RecordKind,
+    pub(super) row_id: i64,
+    pub(super) before: Option<String>,
+    pub(super) after: Option<String>,
+    pub(super) reason: Option<&'a str>,
+}
+
+pub(super) fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit_log (at_utc, user, action, table_name, row_id, before_json, after_json, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            now_utc(),
+            a.user,
+            action_text(a.action),
+            table_of(a.kind),
+            a.row_id,
+            a.before,
+            a.after,
+            a.reason
+        ],
+    )?;
+    Ok(())
+}
+
+/// The columns `audit_from_row` reads, in its order.
+const AUDIT_COLUMNS: &str = "at_utc, user, action, table_name, row_id, before_json, after_json, reason";
+
+type RawAudit = (String, String, String, String, Option<i64>, Option<String>, Option<String>, Option<String>);
+
+fn raw_audit(r: &Row<'_>) -> rusqlite::Result<RawAudit> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn build_audit(raw: RawAudit) -> Result<AuditRecord, StoreError> {
+    let (at_utc, user, action, table, row_id, before_json, after_json, reason) = raw;
+    let corrupt = |detail: String| StoreError::Corrupt {
+        what: "audit record",
+        detail,
+    };
+    Ok(AuditRecord {
+        at_utc,
+        user,
+        action: action_of(&action).ok_or_else(|| corrupt(format!("action \"{action}\"")))?,
+        kind: kind_of(&table).ok_or_else(|| corrupt(format!("table \"{table}\"")))?,
+        row_id,
+        before_json,
+        after_json,
+        reason,
+    })
+}
+
+impl Store {
+    fn audit_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let raw = stmt.query_map(params, raw_audit)?.collect::<Result<Vec<_>, _>>()?;
+        raw.into_iter().map(build_audit).collect()
+    }
+
+    /// The audit trail, oldest first; for one record when given.
+    pub fn audit_log(&self, record: Option<(RecordKind, i64)>) -> Result<Vec<AuditRecord>, StoreError> {
+        let columns = format!("SELECT {AUDIT_COLUMNS} FROM audit_log");
+        match record {
+            Some((kind, row)) => self.audit_rows(
+                &format!("{columns} WHERE table_name = ?1 AND row_id = ?2 ORDER BY id"),
+                params![table_of(kind), row],
+            ),
+            None => self.audit_rows(&format!("{columns} ORDER BY id"), []),
+        }
+    }
+
+    /// The audit trail of one patient: the patient's own row, its entries
+    /// and its treatment events, oldest first.
+    pub fn history(&self, patient_id: i64) -> Result<Vec<AuditRecord>, StoreError> {
+        self.audit_rows(
+            &format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log a
+                 WHERE (a.table_name = 'patients' AND a.row_id = ?1)
+                    OR (a.table_name = 'entries' AND a.row_id IN (SELECT id FROM entries WHERE patient_id = ?1))
+                    OR (a.table_name = 'treatment_events'
+                        AND a.row_id IN (SELECT id FROM treatment_events WHERE patient_id = ?1))
+                 ORDER BY a.id"
+            ),
+            [patient_id],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_and_kinds_round_trip_through_their_text() {
+        for a in [AuditAction::Create, AuditAction::Edit, AuditAction::Void] {
+            assert_eq!(action_of(action_text(a)), Some(a));
+        }
+        for k in [RecordKind::Patient, RecordKind::Entry, RecordKind::Treatment] {
+            assert_eq!(kind_of(table_of(k)), Some(k));
+        }
+        assert_eq!(action_of("delete"), None);
+        assert_eq!(kind_of("drafts"), None);
+    }
+}

@@ -1,0 +1,291 @@
+//! Entries and their observations: record, edit with a reason (the old
+//! observations stay under their data version), void with a reason, read.
+
+use rusqlite::{Transaction, params};
+
+use super::audit::{Audit, append_audit};
+use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user, to_json};
+use super::{Store, StoreError};
+use crate::domain::catalog::SYMPTOM_UNIT;
+use crate::domain::history::{AuditAction, RecordKind};
+use crate::domain::{
+    Comparator, Decimal, Entry, EntryData, Flag, LabResult, ReferenceInterval, ReferenceSource, SymptomRating,
+};
+
+/// Writes the observations of one data version of an entry.
+fn insert_observations(
+    tx: &Transaction<'_>,
+    entry_id: i64,
+    data_version: i64,
+    patient_id: i64,
+    data: &EntryData,
+) -> Result<(), StoreError> {
+    let date = data.collected_on.to_string();
+    let mut insert = tx.prepare(
+        "INSERT INTO observations (entry_id, entry_version, patient_id, collected_on, measure_code, kind,
+             value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    for lab in &data.labs {
+        insert.execute(params![
+            entry_id,
+            data_version,
+            patient_id,
+            date,
+            lab.code,
+            "lab",
+            lab.value.as_str(),
+            lab.value.value(),
+            lab.comparator.map(Comparator::as_str),
+            lab.unit,
+            lab.reference.low.as_ref().map(Decimal::as_str),
+            lab.reference.high.as_ref().map(Decimal::as_str),
+            lab.reference_source.as_str(),
+            lab.flag.letter(),
+        ])?;
+    }
+    for s in &data.symptoms {
+        insert.execute(params![
+            entry_id,
+            data_version,
+            patient_id,
+            date,
+            s.code,
+            "symptom",
+            s.value.to_string(),
+            f64::from(s.value),
+            None::<&str>,
+            SYMPTOM_UNIT,
+            None::<&str>,
+            None::<&str>,
+            None::<&str>,
+            "",
+        ])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Records an entry with all its observations in one transaction.
+    pub fn record_entry(&mut self, patient_id: i64, data: &EntryData, user: &str) -> Result<Entry, StoreError> {
+        require_user(user)?;
+        self.patient(patient_id)?;
+        let tx = self.conn.transaction()?;
+        let recorded_at = now_utc();
+        tx.execute(
+            "INSERT INTO entries (patient_id, collected_on, note, recorded_by, recorded_at, changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+            params![
+                patient_id,
+                data.collected_on.to_string(),
+                data.note,
+                data.recorded_by,
+                recorded_at,
+                user
+            ],
+        )?;
+        let entry_id = tx.last_insert_rowid();
+        insert_observations(&tx, entry_id, 1, patient_id, data)?;
+        append_audit(
+            &tx,
+            Audit {
+                user,
+                action: AuditAction::Create,
+                kind: RecordKind::Entry,
+                row_id: entry_id,
+                before: None,
+                after: Some(to_json(data)?),
+                reason: None,
+            },
+        )?;
+        tx.commit()?;
+        Ok(Entry {
+            id: entry_id,
+            patient_id,
+            version: 1,
+            recorded_at,
+            data: data.clone(),
+        })
+    }
+
+    /// Replaces an entry's date, values and note. The old values stay in the
+    /// file and in the audit trail; `entry.version` is the version the
+    /// editor started from.
+    pub fn edit_entry(
+        &mut self,
+        entry: &Entry,
+        data: &EntryData,
+        reason: &str,
+        user: &str,
+    ) -> Result<Entry, StoreError> {
+        require_user(user)?;
+        let reason = require_reason(reason, "an edit")?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, RecordKind::Entry, entry.id, entry.version)?;
+        let now = now_utc();
+        tx.execute(
+            "UPDATE entries SET collected_on = ?1, note = ?2, recorded_by = ?3, version = version + 1,
+                 data_version = data_version + 1, changed_by = ?4, changed_at = ?5
+             WHERE id = ?6",
+            params![
+                data.collected_on.to_string(),
+                data.note,
+                data.recorded_by,
+                user,
+                now,
+                entry.id
+            ],
+        )?;
+        let (version, data_version): (i64, i64) = tx.query_row(
+            "SELECT version, data_version FROM entries WHERE id = ?1",
+            [entry.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        insert_observations(&tx, entry.id, data_version, entry.patient_id, data)?;
+        append_audit(
+            &tx,
+            Audit {
+                user,
+                action: AuditAction::Edit,
+                kind: RecordKind::Entry,
+                row_id: entry.id,
+                before: Some(to_json(&entry.data)?),
+                after: Some(to_json(data)?),
+                reason: Some(&reason),
+            },
+        )?;
+        tx.commit()?;
+        Ok(Entry {
+            id: entry.id,
+            patient_id: entry.patient_id,
+            version,
+            recorded_at: entry.recorded_at.clone(),
+            data: data.clone(),
+        })
+    }
+
+    /// Voids an entry: it leaves the log and the plots but stays in the
+    /// file and the audit trail, with its reason. A voided entry cannot be
+    /// voided again.
+    pub fn void_entry(&mut self, entry: &Entry, reason: &str, user: &str) -> Result<(), StoreError> {
+        require_user(user)?;
+        let reason = require_reason(reason, "voiding an entry")?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, RecordKind::Entry, entry.id, entry.version)?;
+        let now = now_utc();
+        tx.execute(
+            "UPDATE entries SET voided_at = ?1, void_reason = ?2, version = version + 1, changed_by = ?3,
+                 changed_at = ?1
+             WHERE id = ?4",
+            params![now, reason, user, entry.id],
+        )?;
+        append_audit(
+            &tx,
+            Audit {
+                user,
+                action: AuditAction::Void,
+                kind: RecordKind::Entry,
+                row_id: entry.id,
+                before: Some(to_json(&entry.data)?),
+                after: None,
+                reason: Some(&reason),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The patient's entries that are not voided, newest first.
+    pub fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, version, collected_on, note, recorded_by, recorded_at FROM entries
+             WHERE patient_id = ?1 AND voided_at IS NULL ORDER BY collected_on DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([patient_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut entries = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for row in rows {
+            let (id, version, date, note, recorded_by, recorded_at) = row?;
+            index.insert(id, entries.len());
+            entries.push(Entry {
+                id,
+                patient_id,
+                version,
+                recorded_at,
+                data: EntryData {
+                    collected_on: parse_date_col(&date, "entry")?,
+                    labs: Vec::new(),
+                    symptoms: Vec::new(),
+                    note,
+                    recorded_by,
+                },
+            });
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT o.entry_id, o.measure_code, o.kind, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
+                 o.ref_source, o.flag
+             FROM observations o JOIN entries e ON e.id = o.entry_id AND o.entry_version = e.data_version
+             WHERE o.patient_id = ?1 ORDER BY o.id",
+        )?;
+        let rows = stmt.query_map([patient_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, String>(9)?,
+            ))
+        })?;
+        for row in rows {
+            let (entry_id, code, kind, value_text, comparator, unit, low, high, source, flag) = row?;
+            // Observations of voided entries have no entry here.
+            let Some(&i) = index.get(&entry_id) else {
+                continue;
+            };
+            let data = &mut entries[i].data;
+            if kind == "symptom" {
+                let value = value_text.parse::<u8>().map_err(|e| StoreError::Corrupt {
+                    what: "symptom rating",
+                    detail: format!("\"{value_text}\": {e}"),
+                })?;
+                data.symptoms.push(SymptomRating { code, value });
+            } else {
+                let value = decimal_col(Some(value_text), "lab value")?.ok_or_else(|| StoreError::Corrupt {
+                    what: "lab value",
+                    detail: "empty".to_owned(),
+                })?;
+                data.labs.push(LabResult {
+                    code,
+                    comparator: comparator.as_deref().and_then(Comparator::from_str_opt),
+                    value,
+                    unit,
+                    reference: ReferenceInterval {
+                        low: decimal_col(low, "reference interval")?,
+                        high: decimal_col(high, "reference interval")?,
+                    },
+                    reference_source: if source.as_deref() == Some("report") {
+                        ReferenceSource::Report
+                    } else {
+                        ReferenceSource::Catalog
+                    },
+                    flag: Flag::from_letter(&flag),
+                });
+            }
+        }
+        Ok(entries)
+    }
+}

@@ -1,0 +1,244 @@
+//! Patients: register, read, list, and edit details with a reason. The
+//! previous details stay in the audit trail.
+
+use jiff::civil::Date;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::audit::{Audit, append_audit};
+use super::rows::{check_version, now_utc, parse_date_col, require_reason, require_user, to_json};
+use super::{Store, StoreError};
+use crate::domain::history::{AuditAction, RecordKind};
+use crate::domain::{Entry, Patient, PatientData, Sex};
+
+/// A row of the patients list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PatientSummary {
+    pub patient: Patient,
+    pub last_entry: Option<Date>,
+    pub entry_count: i64,
+}
+
+/// The columns `patient_from_row` reads, in its order.
+const PATIENT_COLUMNS: &str = "id, version, archived, mrn, name, birth_date, sex, diagnosis, enrolled, notes";
+
+type RawPatient = (i64, i64, bool, [String; 7]);
+
+fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<RawPatient> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        [
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+            row.get(6)?,
+            row.get(7)?,
+            row.get(8)?,
+            row.get(9)?,
+        ],
+    ))
+}
+
+fn build_patient((id, version, archived, cols): RawPatient) -> Result<Patient, StoreError> {
+    let [mrn, name, birth, sex, diagnosis, enrolled, notes] = cols;
+    Ok(Patient {
+        id,
+        version,
+        archived,
+        data: PatientData {
+            mrn,
+            name,
+            birth_date: parse_date_col(&birth, "patient")?,
+            sex: Sex::from_str_opt(&sex).ok_or_else(|| StoreError::Corrupt {
+                what: "patient",
+                detail: format!("sex \"{sex}\""),
+            })?,
+            diagnosis,
+            enrolled: parse_date_col(&enrolled, "patient")?,
+            notes,
+        },
+    })
+}
+
+/// A write to `patients` that broke the unique MRN says so by name.
+fn mrn_taken(result: rusqlite::Result<usize>, mrn: &str) -> Result<usize, StoreError> {
+    match result {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(StoreError::DuplicateMrn(mrn.to_owned()))
+        }
+        other => Ok(other?),
+    }
+}
+
+impl Store {
+    /// Registers a patient. A taken MRN is refused.
+    pub fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
+        require_user(user)?;
+        let tx = self.conn.transaction()?;
+        let inserted = tx.execute(
+            "INSERT INTO patients (mrn, name, birth_date, sex, diagnosis, enrolled, notes, created_at,
+                 changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
+            params![
+                data.mrn,
+                data.name,
+                data.birth_date.to_string(),
+                data.sex.as_str(),
+                data.diagnosis,
+                data.enrolled.to_string(),
+                data.notes,
+                now_utc(),
+                user
+            ],
+        );
+        mrn_taken(inserted, &data.mrn)?;
+        let id = tx.last_insert_rowid();
+        append_audit(
+            &tx,
+            Audit {
+                user,
+                action: AuditAction::Create,
+                kind: RecordKind::Patient,
+                row_id: id,
+                before: None,
+                after: Some(to_json(data)?),
+                reason: None,
+            },
+        )?;
+        tx.commit()?;
+        self.patient(id)
+    }
+
+    /// Changes a patient's details; the previous details stay in the audit trail.
+    pub fn update_patient(
+        &mut self,
+        patient: &Patient,
+        data: &PatientData,
+        reason: &str,
+        user: &str,
+    ) -> Result<Patient, StoreError> {
+        require_user(user)?;
+        let reason = require_reason(reason, "an edit")?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, RecordKind::Patient, patient.id, patient.version)?;
+        let updated = tx.execute(
+            "UPDATE patients SET mrn = ?1, name = ?2, birth_date = ?3, sex = ?4, diagnosis = ?5, enrolled = ?6,
+                 notes = ?7, version = version + 1, changed_by = ?8, changed_at = ?9
+             WHERE id = ?10",
+            params![
+                data.mrn,
+                data.name,
+                data.birth_date.to_string(),
+                data.sex.as_str(),
+                data.diagnosis,
+                data.enrolled.to_string(),
+                data.notes,
+                user,
+                now_utc(),
+                patient.id
+            ],
+        );
+        mrn_taken(updated, &data.mrn)?;
+        append_audit(
+            &tx,
+            Audit {
+                user,
+                action: AuditAction::Edit,
+                kind: RecordKind::Patient,
+                row_id: patient.id,
+                before: Some(to_json(&patient.data)?),
+                after: Some(to_json(data)?),
+                reason: Some(&reason),
+            },
+        )?;
+        let row = tx.query_row(
+            &format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"),
+            [patient.id],
+            patient_from_row,
+        )?;
+        tx.commit()?;
+        build_patient(row)
+    }
+
+    pub fn patient(&self, id: i64) -> Result<Patient, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                &format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"),
+                [id],
+                patient_from_row,
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound {
+                what: "patient",
+                id: id.to_string(),
+            })?;
+        build_patient(row)
+    }
+
+    pub fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE mrn = ?1"),
+                [mrn],
+                patient_from_row,
+            )
+            .optional()?
+            .map(build_patient)
+            .transpose()
+    }
+
+    /// Every patient not archived, by name, with the date of the last entry.
+    pub fn patient_summaries(&self) -> Result<Vec<PatientSummary>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {PATIENT_COLUMNS},
+                (SELECT MAX(collected_on) FROM entries e WHERE e.patient_id = p.id AND e.voided_at IS NULL),
+                (SELECT COUNT(*) FROM entries e WHERE e.patient_id = p.id AND e.voided_at IS NULL)
+             FROM patients p WHERE archived = 0 ORDER BY name COLLATE NOCASE, mrn"
+        ))?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                patient_from_row(row)?,
+                row.get::<_, Option<String>>(10)?,
+                row.get::<_, i64>(11)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (p, last, count) = row?;
+            out.push(PatientSummary {
+                patient: build_patient(p)?,
+                last_entry: last.map(|s| parse_date_col(&s, "entry")).transpose()?,
+                entry_count: count,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Patients (archived ones too) with their entries oldest first, for
+    /// export; one patient when `mrn` is given.
+    pub fn patients_with_entries(&self, mrn: Option<&str>) -> Result<Vec<(Patient, Vec<Entry>)>, StoreError> {
+        let patients = match mrn {
+            Some(mrn) => vec![self.patient_by_mrn(mrn)?.ok_or_else(|| StoreError::NotFound {
+                what: "patient with MRN",
+                id: mrn.to_owned(),
+            })?],
+            None => {
+                let mut stmt = self
+                    .conn
+                    .prepare(&format!("SELECT {PATIENT_COLUMNS} FROM patients ORDER BY mrn"))?;
+                let rows = stmt.query_map([], patient_from_row)?.collect::<Result<Vec<_>, _>>()?;
+                rows.into_iter().map(build_patient).collect::<Result<_, _>>()?
+            }
+        };
+        patients
+            .into_iter()
+            .map(|p| {
+                let mut entries = self.entries(p.id)?;
+                entries.reverse();
+                Ok((p, entries))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,104 @@
+//! What every repository shares: the clock, JSON for the audit trail,
+//! column parsers that report a corrupt row instead of guessing, and the
+//! checks every write makes (who signs it, why, on which version).
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use rusqlite::{OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::audit::table_of;
+use super::{StoreError, local_time};
+use crate::domain::Decimal;
+use crate::domain::history::RecordKind;
+
+pub(super) fn now_utc() -> String {
+    Timestamp::now().to_string()
+}
+
+pub(super) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
+        what: "audit record",
+        detail: e.to_string(),
+    })
+}
+
+pub(super) fn parse_date_col(s: &str, what: &'static str) -> Result<Date, StoreError> {
+    s.parse::<Date>().map_err(|e| StoreError::Corrupt {
+        what,
+        detail: format!("date \"{s}\": {e}"),
+    })
+}
+
+pub(super) fn decimal_col(s: Option<String>, what: &'static str) -> Result<Option<Decimal>, StoreError> {
+    s.map(|t| {
+        Decimal::parse(&t).map_err(|e| StoreError::Corrupt {
+            what,
+            detail: e.to_string(),
+        })
+    })
+    .transpose()
+}
+
+/// Every write is signed by who makes it.
+pub(super) fn require_user(user: &str) -> Result<(), StoreError> {
+    if user.trim().is_empty() {
+        return Err(StoreError::Corrupt {
+            what: "write",
+            detail: "every write needs the name of who records it".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Every edit and void says why.
+pub(super) fn require_reason(reason: &str, what: &'static str) -> Result<String, StoreError> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(StoreError::ReasonRequired(what));
+    }
+    Ok(r.to_owned())
+}
+
+/// Refuses a change based on an older version than the file holds, and a
+/// change to a voided record.
+pub(super) fn check_version(
+    tx: &Transaction<'_>,
+    kind: RecordKind,
+    id: i64,
+    expected: i64,
+) -> Result<(), StoreError> {
+    let table = table_of(kind);
+    let voided_col = if kind == RecordKind::Patient {
+        "NULL"
+    } else {
+        "voided_at"
+    };
+    let row: Option<(i64, Option<String>, Option<String>, Option<String>)> = tx
+        .query_row(
+            &format!("SELECT version, changed_by, changed_at, {voided_col} FROM {table} WHERE id = ?1"),
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((version, by, at, voided)) = row else {
+        return Err(StoreError::NotFound {
+            what: kind.noun(),
+            id: id.to_string(),
+        });
+    };
+    if voided.is_some() {
+        return Err(StoreError::Voided {
+            what: kind.noun(),
+            id: id.to_string(),
+        });
+    }
+    if version != expected {
+        return Err(StoreError::Conflict {
+            what: kind.noun(),
+            by: by.unwrap_or_else(|| "another window".to_owned()),
+            at: at.map(|t| local_time(&t)).unwrap_or_default(),
+        });
+    }
+    Ok(())
+}

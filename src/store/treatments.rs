@@ -1,0 +1,193 @@
+//! Treatment events: add, edit with a reason, void with a reason, read.
+
+use rusqlite::params;
+
+use super::audit::{Audit, append_audit};
+use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user, to_json};
+use super::{Store, StoreError};
+use crate::domain::history::{AuditAction, RecordKind};
+use crate::domain::{Decimal, TreatmentData, TreatmentEvent, TreatmentKind};
+
+impl Store {
+    pub fn add_treatment(
+        &mut self,
+        patient_id: i64,
+        data: &TreatmentData,
+        user: &str,
+    ) -> Result<TreatmentEvent, StoreError> {
+        require_user(user)?;
+        self.patient(patient_id)?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO treatment_events (patient_id, date, kind, product, dose, dose_unit, route, cycle, note,
+                 recorded_by, recorded_at, changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
+            params![
+                patient_id,
+                data.date.to_string(),
+                data.kind.as_str(),
+                data.product,
+                data.dose.as_ref().map(Decimal::as_str),
+                data.dose_unit,
+                data.route,
+                data.cycle,
+                data.note,
+                data.recorded_by,
+                now_utc(),
+                user
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        append_audit(
+            &tx,
+            Audit {
+                user,
+                action: AuditAction::Create,
+                kind: RecordKind::Treatment,
+                row_id: id,
+                before: None,
+                after: Some(to_json(data)?),
+                reason: None,
+            },
+        )?;
+        tx.commit()?;
+        Ok(TreatmentEvent {
+            id,
+            patient_id,
+            version: 1,
+            data: data.clone(),
+        })
+    }
+
+    /// Changes a treatment event; the previous version stays in the audit trail.
+    pub fn edit_treatment(
+        &mut self,
+        event: &TreatmentEvent,
+        data: &TreatmentData,
+        reason: &str,
+        user: &str,
+    ) -> Result<TreatmentEvent, StoreError> {
+        require_user(user)?;
+        let reason = require_reason(reason, "an edit")?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, RecordKind::Treatment, event.id, event.version)?;
+        tx.execute(
+            "UPDATE treatment_events SET date = ?1, kind = ?2, product = ?3, dose = ?4, dose_unit = ?5,
+                 route = ?6, cycle = ?7, note = ?8, recorded_by = ?9, version = version + 1,
+                 changed_by = ?10, changed_at = ?11
+             WHERE id = ?12",
+            params![
+                data.date.to_string(),
+                data.kind.as_str(),
+                data.product,
+                data.dose.as_ref().map(Decimal::as_str),
+                data.dose_unit,
+                data.route,
+                data.cycle,
+                data.note,
+                data.recorded_by,
+                user,
+                now_utc(),
+                event.id
+            ],
+        )?;
+        append_audit(
+            &tx,
+            Audit {
+                user,
+                action: AuditAction::Edit,
+                kind: RecordKind::Treatment,
+                row_id: event.id,
+                before: Some(to_json(&event.data)?),
+                after: Some(to_json(data)?),
+                reason: Some(&reason),
+            },
+        )?;
+        tx.commit()?;
+        Ok(TreatmentEvent {
+            id: event.id,
+            patient_id: event.patient_id,
+            version: event.version + 1,
+            data: data.clone(),
+        })
+    }
+
+    /// Voids a treatment event (entered in error); it stays in the file. A
+    /// voided event cannot be voided again.
+    pub fn void_treatment(&mut self, event: &TreatmentEvent, reason: &str, user: &str) -> Result<(), StoreError> {
+        require_user(user)?;
+        let reason = require_reason(reason, "voiding a treatment event")?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, RecordKind::Treatment, event.id, event.version)?;
+        let now = now_utc();
+        tx.execute(
+            "UPDATE treatment_events SET voided_at = ?1, void_reason = ?2, version = version + 1,
+                 changed_by = ?3, changed_at = ?1
+             WHERE id = ?4",
+            params![now, reason, user, event.id],
+        )?;
+        append_audit(
+            &tx,
+            Audit {
+                user,
+                action: AuditAction::Void,
+                kind: RecordKind::Treatment,
+                row_id: event.id,
+                before: Some(to_json(&event.data)?),
+                after: None,
+                reason: Some(&reason),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The patient's treatment events that are not voided, oldest first.
+    pub fn treatments(&self, patient_id: i64) -> Result<Vec<TreatmentEvent>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, version, date, kind, product, dose, dose_unit, route, cycle, note, recorded_by
+             FROM treatment_events WHERE patient_id = ?1 AND voided_at IS NULL ORDER BY date, id",
+        )?;
+        let rows = stmt.query_map([patient_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, Option<u32>>(8)?,
+                r.get::<_, String>(9)?,
+                r.get::<_, String>(10)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, version, date, kind, product, dose, dose_unit, route, cycle, note, recorded_by) = row?;
+            // A kind this build does not know is reported, never read as another kind.
+            let kind = TreatmentKind::from_str_opt(&kind).ok_or_else(|| StoreError::Corrupt {
+                what: "treatment event",
+                detail: format!("kind \"{kind}\""),
+            })?;
+            out.push(TreatmentEvent {
+                id,
+                patient_id,
+                version,
+                data: TreatmentData {
+                    date: parse_date_col(&date, "treatment event")?,
+                    kind,
+                    product,
+                    dose: decimal_col(dose, "treatment dose")?,
+                    dose_unit,
+                    route,
+                    cycle,
+                    note,
+                    recorded_by,
+                },
+            });
+        }
+        Ok(out)
+    }
+}
