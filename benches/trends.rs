@@ -11,7 +11,7 @@
 
 use std::hint::black_box;
 
-use clinilog::demo::{BUSY_MRN, busy_entries, write_busy_demo};
+use clinilog::cli::demo::{BUSY_MRN, busy_entries, write_busy_demo};
 use clinilog::domain::score_inputs::all_entry_scores;
 use clinilog::domain::{Catalog, Entry, Patient, PatientData, Sex};
 use clinilog::store::Store;

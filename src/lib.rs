@@ -5,10 +5,11 @@
 //! and read them back as tables and trend plots.
 //!
 //! Layers, with arrows pointing one way (`ui -> store -> domain`,
-//! `interop -> domain`): [`domain`] is the pure model, [`store`] the SQLite
-//! file, [`interop`] files in and out, [`ui`] the egui window.
+//! `interop -> domain`, `cli -> store | interop | domain`): [`domain`] is
+//! the pure model, [`store`] the SQLite file, [`interop`] files in and out,
+//! [`ui`] the egui window, [`cli`] the command line. See ARCHITECTURE.md.
 
-pub mod demo;
+pub mod cli;
 pub mod domain;
 pub mod interop;
 pub mod store;

@@ -200,10 +200,7 @@ fn every_write_appends_one_audit_row_with_who_and_what() {
         .unwrap();
 
     let log = store.audit_log(None).unwrap();
-    let actions: Vec<_> = log
-        .iter()
-        .map(|a| (a.action, a.kind, a.user.as_str()))
-        .collect();
+    let actions: Vec<_> = log.iter().map(|a| (a.action, a.kind, a.user.as_str())).collect();
     assert_eq!(
         actions,
         [
@@ -587,9 +584,14 @@ fn a_treatment_kind_this_build_does_not_know_is_reported_not_renamed() {
     let patient = store
         .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
         .unwrap();
-    let draft = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
+    let mut draft = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
+    draft.product = "AD-MSC".into();
     store
-        .add_treatment(patient.id, &draft.validate(date(1974, 1, 15), today()).unwrap(), "Dr Rao")
+        .add_treatment(
+            patient.id,
+            &draft.validate(date(1974, 1, 15), today()).unwrap(),
+            "Dr Rao",
+        )
         .unwrap();
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();

@@ -1,6 +1,6 @@
 //! The window, driven headless through egui_kittest by visible labels.
 
-use clinilog::demo::write_demo;
+use clinilog::cli::demo::write_demo;
 use clinilog::domain::{Catalog, Flag};
 use clinilog::store::{DraftKey, Store};
 use clinilog::ui::{ClinilogApp, Prefs};
@@ -164,9 +164,22 @@ fn patient_form_messages_name_the_fields_and_search_filters_the_list() {
     h.get_by_label_contains("No patient matches \"zzz\"");
 
     click(&mut h, "New patient");
+    assert!(
+        h.get_by_role_and_label(Role::TextInput, "MRN").is_focused(),
+        "the form opens with the cursor in its first field"
+    );
     type_into(&mut h, "MRN", "DEMO-001");
     type_into(&mut h, "Birth date", "15/01/1974");
-    click(&mut h, "Save patient");
+    // A message shows beside the field as soon as it holds text; Save waits.
+    h.get_by_label_contains("Birth date \"15/01/1974\" is not a date");
+    assert!(h.get_by_label("Save patient").accesskit_node().is_disabled());
+    assert!(h.query_by_label("Name is required").is_none());
+    // A save attempt from the keyboard shows every message and puts the
+    // cursor on the first field in error, in the form's order.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    h.run();
+    assert!(h.get_by_role_and_label(Role::TextInput, "Name").is_focused());
     h.get_by_label("Name is required");
     h.get_by_label_contains("Birth date \"15/01/1974\" is not a date: enter it as YYYY-MM-DD");
     h.get_by_label_contains("Sex is required");
@@ -179,8 +192,11 @@ fn patient_form_messages_name_the_fields_and_search_filters_the_list() {
     click(&mut h, "Male");
     click(&mut h, "Save patient");
     let msg = "a patient with MRN \"DEMO-001\" already exists: open that patient or use another MRN";
-    h.get_by_label(msg);
-    h.get_by_label(&format!("Not saved: {msg}"));
+    assert_eq!(
+        h.get_all_by_label(&format!("Not saved: {msg}")).count(),
+        2,
+        "beside the form and in the status bar"
+    );
     assert_eq!(
         h.get_by_role_and_label(Role::TextInput, "Name").value().as_deref(),
         Some("Someone Else")
@@ -790,7 +806,7 @@ fn another_patient_opens_on_its_own_dates() {
     let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
     let catalog = Catalog::builtin().unwrap();
     write_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
-    clinilog::demo::write_busy_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
+    clinilog::cli::demo::write_busy_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
     let mut h = harness(store, "Dr Rao");
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "Trends");
@@ -820,4 +836,162 @@ fn a_change_alert_shows_beside_a_value_while_another_field_is_in_error() {
     type_into(&mut h, "ALT (SGPT)", "abc");
     h.get_by_label_contains("changed +115% since 2025-08-19 (4.60 mg/dL); more than 50%: check the value");
     h.get_by_label_contains("ALT (SGPT): \"abc\" is not a number");
+}
+
+fn focused(h: &App<'_>, label: &str) -> bool {
+    h.get_by_role_and_label(Role::TextInput, label).is_focused()
+}
+
+fn value(h: &App<'_>, label: &str) -> Option<String> {
+    h.get_by_role_and_label(Role::TextInput, label).value()
+}
+
+/// The three forms share one model: each opens with the cursor in its
+/// first field; Esc closes a form with nothing typed and asks before it
+/// discards typing.
+#[test]
+fn every_form_opens_in_its_first_field_and_esc_asks_before_discarding_typing() {
+    let (_dir, _path, mut h) = on_demo_patient();
+    // (button that opens it, its first field, a field to type into, its title)
+    let forms = [
+        ("Edit details", "MRN", "Notes", "Edit patient details"),
+        ("New entry", "Collection date", "Total bilirubin", "New entry"),
+        ("Add treatment", "Date", "Product", "Add treatment"),
+    ];
+    for (open, first, field, title) in forms {
+        if open == "Add treatment" {
+            click(&mut h, "Treatments (3)");
+        }
+        click(&mut h, open);
+        h.run();
+        assert!(focused(&h, first), "{title}: the cursor starts in {first}");
+        h.key_press(egui::Key::Escape);
+        h.run();
+        assert!(
+            h.query_by_label("Cancel").is_none(),
+            "{title}: nothing typed, Esc closed it"
+        );
+
+        click(&mut h, open);
+        type_into(&mut h, field, "typed");
+        h.key_press(egui::Key::Escape);
+        h.run();
+        h.get_by_label_contains("Discard what you typed in this");
+        click(&mut h, "Keep editing");
+        assert!(value(&h, field).is_some_and(|v| v.contains("typed")), "{title}: kept");
+        h.get_by_role_and_label(Role::TextInput, field).click();
+        h.run();
+        h.key_press(egui::Key::Escape);
+        h.run();
+        click(&mut h, "Discard");
+        assert!(h.query_by_label("Cancel").is_none(), "{title}: discarded and closed");
+    }
+}
+
+/// A save the store refuses (here: another window changed the record)
+/// shows its message beside that form, and the typing stays: the same in
+/// the patient, entry and treatment forms.
+#[test]
+fn a_refused_save_shows_beside_its_form_and_keeps_the_typing_in_every_form() {
+    let (_dir, path, mut h) = on_demo_patient();
+    let mut other = Store::open(&path).unwrap();
+    let patient = other.patient_by_mrn("DEMO-001").unwrap().unwrap();
+
+    click(&mut h, "Edit details");
+    replace_text(&mut h, "Diagnosis", "Cirrhosis, alcohol-related");
+    type_into(&mut h, "Reason for the change", "etiology confirmed");
+    let mut data = patient.data.clone();
+    data.notes = "seen elsewhere".into();
+    other.update_patient(&patient, &data, "note", "Nurse Kim").unwrap();
+    click(&mut h, "Save details");
+    assert_eq!(
+        h.get_all_by_label_contains("Not saved: changed by Nurse Kim").count(),
+        2
+    );
+    assert_eq!(value(&h, "Diagnosis").as_deref(), Some("Cirrhosis, alcohol-related"));
+    click(&mut h, "Reload");
+    click(&mut h, "Save details");
+    h.get_by_label("Patient details saved.");
+
+    click(&mut h, "Treatments (3)");
+    h.get_all_by_label("Edit").next().unwrap().click();
+    h.run();
+    replace_text(&mut h, "Product", "AD-MSC lot 7");
+    type_into(&mut h, "Reason for the change", "lot number");
+    let event = other.treatments(patient.id).unwrap().remove(0);
+    let mut data = event.data.clone();
+    data.note = "checked".into();
+    other.edit_treatment(&event, &data, "note", "Nurse Kim").unwrap();
+    click(&mut h, "Save changes");
+    assert_eq!(
+        h.get_all_by_label_contains("Not saved: changed by Nurse Kim").count(),
+        2
+    );
+    assert_eq!(value(&h, "Product").as_deref(), Some("AD-MSC lot 7"));
+}
+
+/// A write's result goes back to the form it came from only: a refused
+/// treatment save leaves the open entry form (in another tab) untouched,
+/// and a saved treatment does not close it.
+#[test]
+fn a_refused_save_in_one_form_leaves_another_open_forms_typing_alone() {
+    let (_dir, path, mut h) = on_demo_patient();
+    click(&mut h, "New entry");
+    type_into(&mut h, "Total bilirubin", "3.10");
+
+    click(&mut h, "Treatments (3)");
+    h.get_all_by_label("Edit").next().unwrap().click();
+    h.run();
+    type_into(&mut h, "Reason for the change", "dose unit");
+    let mut other = Store::open(&path).unwrap();
+    let id = other.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+    let event = other.treatments(id).unwrap().remove(0);
+    other.edit_treatment(&event, &event.data, "touch", "Nurse Kim").unwrap();
+    click(&mut h, "Save changes");
+    assert_eq!(h.get_all_by_label_contains("Not saved: changed by").count(), 2);
+    click(&mut h, "Cancel");
+    click(&mut h, "Discard");
+    click(&mut h, "Add treatment");
+    type_into(&mut h, "Product", "Exosomes");
+    click(&mut h, "Save treatment");
+    h.get_by_label_contains("Treatment of 2025-09-01");
+
+    click(&mut h, "Log (5)");
+    assert_eq!(
+        value(&h, "Total bilirubin").as_deref(),
+        Some("3.10"),
+        "the entry form kept its typing"
+    );
+    assert_eq!(
+        h.query_all_by_label_contains("Not saved").count(),
+        0,
+        "the treatment's refusal never reached the entry form"
+    );
+    click(&mut h, "Save entry");
+    h.get_by_label("Entry of 2025-09-01 saved.");
+}
+
+/// Every form offers back what was typed and not saved, after the window
+/// closed: the patient details and the treatment form too.
+#[test]
+fn the_details_and_treatment_forms_offer_their_draft_back() {
+    let (_dir, path, mut h) = on_demo_patient();
+    click(&mut h, "Edit details");
+    replace_text(&mut h, "Diagnosis", "Cirrhosis, NASH");
+    click(&mut h, "Treatments (3)");
+    click(&mut h, "Add treatment");
+    type_into(&mut h, "Product", "AD-MSC");
+    drop(h);
+
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "Edit details");
+    h.get_by_label_contains("Restored what was typed on");
+    assert_eq!(value(&h, "Diagnosis").as_deref(), Some("Cirrhosis, NASH"));
+    click(&mut h, "Discard draft");
+    assert_ne!(value(&h, "Diagnosis").as_deref(), Some("Cirrhosis, NASH"));
+    click(&mut h, "Treatments (3)");
+    click(&mut h, "Add treatment");
+    h.get_by_label_contains("Restored what was typed on");
+    assert_eq!(value(&h, "Product").as_deref(), Some("AD-MSC"));
 }

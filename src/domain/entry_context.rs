@@ -253,10 +253,12 @@ pub fn warnings(data: &EntryData, catalog: &Catalog, history: &[Entry], exclude:
                 })
         })
         .collect();
-    out.extend(same_week(data.collected_on, history, exclude).map(|warning| FieldWarning {
-        field: field::DATE.to_owned(),
-        warning,
-    }));
+    out.extend(
+        same_week(data.collected_on, history, exclude).map(|warning| FieldWarning {
+            field: field::DATE.to_owned(),
+            warning,
+        }),
+    );
     out
 }
 
@@ -440,7 +442,8 @@ mod tests {
         assert_eq!(now.data.lab("creatinine").unwrap().unit, "umol/L");
         let w = warnings(&now.data, &catalog(), &h, None);
         assert!(
-            w.iter().all(|e| !matches!(e.warning, Warning::ChangeBeyondAlert { .. })),
+            w.iter()
+                .all(|e| !matches!(e.warning, Warning::ChangeBeyondAlert { .. })),
             "88 umol/L is 1.00 mg/dL: {w:?}"
         );
     }
@@ -486,7 +489,13 @@ mod tests {
         assert_eq!(c.reads["bili_total"].flag, Flag::High);
         let kinds: Vec<_> = c.warnings_of("lab:bili_total").collect();
         assert!(
-            matches!(kinds[..], [Warning::OutOfRange { flag: Flag::High, .. }, Warning::ChangeBeyondAlert { .. }]),
+            matches!(
+                kinds[..],
+                [
+                    Warning::OutOfRange { flag: Flag::High, .. },
+                    Warning::ChangeBeyondAlert { .. }
+                ]
+            ),
             "{kinds:?}"
         );
         assert_eq!(c.previous["bili_total"].date, date(2025, 7, 14));

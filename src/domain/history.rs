@@ -231,7 +231,13 @@ mod tests {
             "typo",
         ))
         .unwrap();
-        let line = describe(RecordKind::Entry, AuditAction::Edit, Some(&before), Some(&after), &catalog);
+        let line = describe(
+            RecordKind::Entry,
+            AuditAction::Edit,
+            Some(&before),
+            Some(&after),
+            &catalog,
+        );
         assert_eq!(line.what, "Entry of 2025-07-19 edited");
         assert_eq!(
             line.changes,

@@ -168,13 +168,88 @@ pub struct ScoreInputs {
     pub encephalopathy: Option<Encephalopathy>,
 }
 
+/// An input a score may need. Its label (in messages and breakdowns) and
+/// its command-line option come from here, so the two never drift apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScoreInput {
+    Bilirubin,
+    Inr,
+    Creatinine,
+    Sodium,
+    Albumin,
+    Sex,
+    Age,
+    Ast,
+    Alt,
+    AstUln,
+    Platelets,
+    Ascites,
+    Encephalopathy,
+}
+
+impl ScoreInput {
+    pub const ALL: [ScoreInput; 13] = [
+        ScoreInput::Bilirubin,
+        ScoreInput::Inr,
+        ScoreInput::Creatinine,
+        ScoreInput::Sodium,
+        ScoreInput::Albumin,
+        ScoreInput::Sex,
+        ScoreInput::Age,
+        ScoreInput::Ast,
+        ScoreInput::Alt,
+        ScoreInput::AstUln,
+        ScoreInput::Platelets,
+        ScoreInput::Ascites,
+        ScoreInput::Encephalopathy,
+    ];
+
+    /// How a message names it, with the unit it is taken in.
+    pub fn label(self) -> &'static str {
+        match self {
+            ScoreInput::Bilirubin => "bilirubin (mg/dL)",
+            ScoreInput::Inr => "INR",
+            ScoreInput::Creatinine => "creatinine (mg/dL)",
+            ScoreInput::Sodium => "sodium (mmol/L)",
+            ScoreInput::Albumin => "albumin (g/dL)",
+            ScoreInput::Sex => "sex (female or male)",
+            ScoreInput::Age => "age (years)",
+            ScoreInput::Ast => "AST (U/L)",
+            ScoreInput::Alt => "ALT (U/L)",
+            ScoreInput::AstUln => "AST upper limit of normal (U/L)",
+            ScoreInput::Platelets => "platelets (10^9/L)",
+            ScoreInput::Ascites => "ascites",
+            ScoreInput::Encephalopathy => "encephalopathy",
+        }
+    }
+
+    /// The option of `clinilog score` that gives it.
+    pub fn cli_option(self) -> &'static str {
+        match self {
+            ScoreInput::Bilirubin => "--bilirubin",
+            ScoreInput::Inr => "--inr",
+            ScoreInput::Creatinine => "--creatinine",
+            ScoreInput::Sodium => "--sodium",
+            ScoreInput::Albumin => "--albumin",
+            ScoreInput::Sex => "--sex",
+            ScoreInput::Age => "--age",
+            ScoreInput::Ast => "--ast",
+            ScoreInput::Alt => "--alt",
+            ScoreInput::AstUln => "--ast-uln",
+            ScoreInput::Platelets => "--platelets",
+            ScoreInput::Ascites => "--ascites",
+            ScoreInput::Encephalopathy => "--encephalopathy",
+        }
+    }
+}
+
 /// Why a score was not computed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ScoreError {
-    #[error("{score} not computed: missing {}", .missing.join(", "))]
+    #[error("{score} not computed: missing {}", .missing.iter().map(|m| m.label()).collect::<Vec<_>>().join(", "))]
     Missing {
         score: &'static str,
-        missing: Vec<&'static str>,
+        missing: Vec<ScoreInput>,
     },
     #[error("{score} not computed: {input} must be {rule} (got {value})")]
     Invalid {
@@ -241,7 +316,7 @@ fn term(name: &str, value: f64, detail: impl Into<String>) -> Term {
 /// Collects required inputs; every missing one is named.
 struct Need {
     score: &'static str,
-    missing: Vec<&'static str>,
+    missing: Vec<ScoreInput>,
 }
 
 impl Need {
@@ -254,7 +329,7 @@ impl Need {
 
     /// The value, or a placeholder and a note that `name` is missing
     /// (`done` then refuses to compute).
-    fn get<T: Copy + Default>(&mut self, value: Option<T>, name: &'static str) -> T {
+    fn get<T: Copy + Default>(&mut self, value: Option<T>, name: ScoreInput) -> T {
         match value {
             Some(v) => v,
             None => {
@@ -326,9 +401,9 @@ pub fn meld(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
 /// MELD(i) and its breakdown, shared by MELD and MELD-Na.
 fn meld_i(kind: ScoreKind, inputs: &ScoreInputs) -> Result<(f64, Vec<Term>), ScoreError> {
     let mut need = Need::new(kind);
-    let bili = need.get(inputs.bilirubin, "bilirubin (mg/dL)");
-    let inr = need.get(inputs.inr, "INR");
-    let cr = need.get(inputs.creatinine, "creatinine (mg/dL)");
+    let bili = need.get(inputs.bilirubin, ScoreInput::Bilirubin);
+    let inr = need.get(inputs.inr, ScoreInput::Inr);
+    let cr = need.get(inputs.creatinine, ScoreInput::Creatinine);
     need.done()?;
     let bili = positive(kind, "bilirubin", bili)?;
     let inr = positive(kind, "INR", inr)?;
@@ -371,10 +446,10 @@ fn meld_i(kind: ScoreKind, inputs: &ScoreInputs) -> Result<(f64, Vec<Term>), Sco
 pub fn meld_na(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
     let kind = ScoreKind::MeldNa;
     let mut need = Need::new(kind);
-    need.get(inputs.bilirubin, "bilirubin (mg/dL)");
-    need.get(inputs.inr, "INR");
-    need.get(inputs.creatinine, "creatinine (mg/dL)");
-    let na = need.get(inputs.sodium, "sodium (mmol/L)");
+    need.get(inputs.bilirubin, ScoreInput::Bilirubin);
+    need.get(inputs.inr, ScoreInput::Inr);
+    need.get(inputs.creatinine, ScoreInput::Creatinine);
+    let na = need.get(inputs.sodium, ScoreInput::Sodium);
     need.done()?;
     let na = positive(kind, "sodium", na)?;
     let base = meld(inputs).map_err(|e| match e {
@@ -414,12 +489,12 @@ pub fn meld_na(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
 pub fn meld3(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
     let kind = ScoreKind::Meld3;
     let mut need = Need::new(kind);
-    let female = need.get(inputs.female, "sex (female or male)");
-    let bili = need.get(inputs.bilirubin, "bilirubin (mg/dL)");
-    let inr = need.get(inputs.inr, "INR");
-    let cr = need.get(inputs.creatinine, "creatinine (mg/dL)");
-    let na = need.get(inputs.sodium, "sodium (mmol/L)");
-    let alb = need.get(inputs.albumin, "albumin (g/dL)");
+    let female = need.get(inputs.female, ScoreInput::Sex);
+    let bili = need.get(inputs.bilirubin, ScoreInput::Bilirubin);
+    let inr = need.get(inputs.inr, ScoreInput::Inr);
+    let cr = need.get(inputs.creatinine, ScoreInput::Creatinine);
+    let na = need.get(inputs.sodium, ScoreInput::Sodium);
+    let alb = need.get(inputs.albumin, ScoreInput::Albumin);
     need.done()?;
     let bili = positive(kind, "bilirubin", bili)?;
     let inr = positive(kind, "INR", inr)?;
@@ -486,16 +561,16 @@ pub fn meld3(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
 pub fn child_pugh(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
     let kind = ScoreKind::ChildPugh;
     let mut need = Need::new(kind);
-    let bili = need.get(inputs.bilirubin, "bilirubin (mg/dL)");
-    let alb = need.get(inputs.albumin, "albumin (g/dL)");
-    let inr = need.get(inputs.inr, "INR");
+    let bili = need.get(inputs.bilirubin, ScoreInput::Bilirubin);
+    let alb = need.get(inputs.albumin, ScoreInput::Albumin);
+    let inr = need.get(inputs.inr, ScoreInput::Inr);
     let ascites = inputs.ascites;
     let enceph = inputs.encephalopathy;
     if ascites.is_none() {
-        need.missing.push("ascites");
+        need.missing.push(ScoreInput::Ascites);
     }
     if enceph.is_none() {
-        need.missing.push("encephalopathy");
+        need.missing.push(ScoreInput::Encephalopathy);
     }
     need.done()?;
     let (Some(ascites), Some(enceph)) = (ascites, enceph) else {
@@ -570,8 +645,8 @@ pub fn child_pugh(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
 pub fn albi(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
     let kind = ScoreKind::Albi;
     let mut need = Need::new(kind);
-    let bili = need.get(inputs.bilirubin, "bilirubin (mg/dL)");
-    let alb = need.get(inputs.albumin, "albumin (g/dL)");
+    let bili = need.get(inputs.bilirubin, ScoreInput::Bilirubin);
+    let alb = need.get(inputs.albumin, ScoreInput::Albumin);
     need.done()?;
     let bili = positive(kind, "bilirubin", bili)?;
     let bili_umol = bili * 17.1;
@@ -621,9 +696,9 @@ pub fn albi_grade(albi: f64) -> &'static str {
 pub fn apri(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
     let kind = ScoreKind::Apri;
     let mut need = Need::new(kind);
-    let ast = need.get(inputs.ast, "AST (U/L)");
-    let uln = need.get(inputs.ast_uln, "AST upper limit of normal (U/L)");
-    let plt = need.get(inputs.platelets, "platelets (10^9/L)");
+    let ast = need.get(inputs.ast, ScoreInput::Ast);
+    let uln = need.get(inputs.ast_uln, ScoreInput::AstUln);
+    let plt = need.get(inputs.platelets, ScoreInput::Platelets);
     need.done()?;
     let uln = positive(kind, "AST upper limit of normal", uln)?;
     let plt = positive(kind, "platelets", plt)?;
@@ -646,10 +721,10 @@ pub fn apri(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
 pub fn fib4(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
     let kind = ScoreKind::Fib4;
     let mut need = Need::new(kind);
-    let age = need.get(inputs.age, "age (years)");
-    let ast = need.get(inputs.ast, "AST (U/L)");
-    let alt = need.get(inputs.alt, "ALT (U/L)");
-    let plt = need.get(inputs.platelets, "platelets (10^9/L)");
+    let age = need.get(inputs.age, ScoreInput::Age);
+    let ast = need.get(inputs.ast, ScoreInput::Ast);
+    let alt = need.get(inputs.alt, ScoreInput::Alt);
+    let plt = need.get(inputs.platelets, ScoreInput::Platelets);
     need.done()?;
     let alt = positive(kind, "ALT", alt)?;
     let plt = positive(kind, "platelets", plt)?;
@@ -675,8 +750,8 @@ pub fn fib4(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
 pub fn ast_alt(inputs: &ScoreInputs) -> Result<ScoreResult, ScoreError> {
     let kind = ScoreKind::AstAlt;
     let mut need = Need::new(kind);
-    let ast = need.get(inputs.ast, "AST (U/L)");
-    let alt = need.get(inputs.alt, "ALT (U/L)");
+    let ast = need.get(inputs.ast, ScoreInput::Ast);
+    let alt = need.get(inputs.alt, ScoreInput::Alt);
     need.done()?;
     let alt = positive(kind, "ALT", alt)?;
     let unrounded = ast / alt;

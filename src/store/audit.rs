@@ -83,7 +83,16 @@ pub(super) fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), Sto
 /// The columns `audit_from_row` reads, in its order.
 const AUDIT_COLUMNS: &str = "at_utc, user, action, table_name, row_id, before_json, after_json, reason";
 
-type RawAudit = (String, String, String, String, Option<i64>, Option<String>, Option<String>, Option<String>);
+type RawAudit = (
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 fn raw_audit(r: &Row<'_>) -> rusqlite::Result<RawAudit> {
     Ok((

@@ -57,7 +57,8 @@ impl Store {
     }
 
     pub fn discard_draft(&mut self, key: DraftKey) -> Result<(), StoreError> {
-        self.conn.execute("DELETE FROM drafts WHERE key = ?1", [key.as_text()])?;
+        self.conn
+            .execute("DELETE FROM drafts WHERE key = ?1", [key.as_text()])?;
         Ok(())
     }
 }
@@ -88,11 +89,18 @@ mod tests {
     fn a_draft_is_kept_per_form_and_discarded_alone() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path().join("d.sqlite")).unwrap();
-        store.save_draft(DraftKey::NewEntry { patient: 1 }, "{\"a\":1}").unwrap();
-        store.save_draft(DraftKey::NewTreatment { patient: 1 }, "{\"b\":1}").unwrap();
+        store
+            .save_draft(DraftKey::NewEntry { patient: 1 }, "{\"a\":1}")
+            .unwrap();
+        store
+            .save_draft(DraftKey::NewTreatment { patient: 1 }, "{\"b\":1}")
+            .unwrap();
         store.discard_draft(DraftKey::NewEntry { patient: 1 }).unwrap();
         assert!(store.load_draft(DraftKey::NewEntry { patient: 1 }).unwrap().is_none());
-        let (json, _) = store.load_draft(DraftKey::NewTreatment { patient: 1 }).unwrap().unwrap();
+        let (json, _) = store
+            .load_draft(DraftKey::NewTreatment { patient: 1 })
+            .unwrap()
+            .unwrap();
         assert_eq!(json, "{\"b\":1}");
     }
 }

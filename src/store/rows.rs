@@ -60,21 +60,19 @@ pub(super) fn require_reason(reason: &str, what: &'static str) -> Result<String,
     Ok(r.to_owned())
 }
 
+/// A record's version, who changed it last and when, and when it was voided.
+type VersionRow = (i64, Option<String>, Option<String>, Option<String>);
+
 /// Refuses a change based on an older version than the file holds, and a
 /// change to a voided record.
-pub(super) fn check_version(
-    tx: &Transaction<'_>,
-    kind: RecordKind,
-    id: i64,
-    expected: i64,
-) -> Result<(), StoreError> {
+pub(super) fn check_version(tx: &Transaction<'_>, kind: RecordKind, id: i64, expected: i64) -> Result<(), StoreError> {
     let table = table_of(kind);
     let voided_col = if kind == RecordKind::Patient {
         "NULL"
     } else {
         "voided_at"
     };
-    let row: Option<(i64, Option<String>, Option<String>, Option<String>)> = tx
+    let row: Option<VersionRow> = tx
         .query_row(
             &format!("SELECT version, changed_by, changed_at, {voided_col} FROM {table} WHERE id = ?1"),
             [id],

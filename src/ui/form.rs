@@ -369,16 +369,24 @@ where
     }
 
     if editing {
+        // Once something is changed, the missing reason says so at once.
+        let changed = form.draft != form.initial;
         egui::Grid::new((text.title.as_str(), "reason"))
             .num_columns(3)
             .spacing([8.0, 6.0])
             .show(ui, |ui| {
                 let mut f = Fields { state: &mut form.state };
                 let mut reason = std::mem::take(&mut f.state.reason);
-                let r = f.text(ui, REASON, "Reason for the change", &mut reason, theme::WIDE_FIELD_WIDTH);
+                let r = f.text(
+                    ui,
+                    REASON,
+                    "Reason for the change",
+                    &mut reason,
+                    theme::WIDE_FIELD_WIDTH,
+                );
                 f.submit_on_enter(ui, &r);
                 f.state.reason = reason;
-                f.message(ui, REASON, false);
+                f.message(ui, REASON, changed);
                 ui.end_row();
             });
     }
@@ -535,7 +543,10 @@ mod tests {
         assert_eq!(f.draft.name, "typed");
         assert!(f.state.conflict);
         f.rebase(Some(2));
-        assert_eq!((f.editing, f.state.conflict, f.state.store_error.clone()), (Some(2), false, None));
+        assert_eq!(
+            (f.editing, f.state.conflict, f.state.store_error.clone()),
+            (Some(2), false, None)
+        );
         assert_eq!(f.draft.name, "typed");
     }
 }

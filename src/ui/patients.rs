@@ -204,7 +204,13 @@ pub fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> Form
                     f.register(ui, field::SEX, &r, "");
                     f.message(ui, field::SEX, d.sex.is_some());
                     ui.end_row();
-                    f.text(ui, field::DIAGNOSIS, "Diagnosis", &mut d.diagnosis, theme::WIDE_FIELD_WIDTH);
+                    f.text(
+                        ui,
+                        field::DIAGNOSIS,
+                        "Diagnosis",
+                        &mut d.diagnosis,
+                        theme::WIDE_FIELD_WIDTH,
+                    );
                     muted(ui, "diagnosis or etiology");
                     ui.end_row();
                     f.date(ui, field::ENROLLED, "Enrollment date", &mut d.enrolled);

@@ -47,10 +47,7 @@ pub struct Void {
 
 impl Void {
     pub fn new(id: i64) -> Self {
-        Self {
-            id,
-            ..Self::default()
-        }
+        Self { id, ..Self::default() }
     }
 }
 
@@ -140,6 +137,8 @@ pub fn treatments_ui(
         .id_salt("treatments_table")
         .striped(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        // Edit and Void come first: a long note never pushes them out of sight.
+        .column(Column::auto().at_least(80.0))
         .column(Column::auto().at_least(90.0))
         .column(Column::auto().at_least(50.0))
         .column(Column::auto().at_least(110.0))
@@ -147,10 +146,10 @@ pub fn treatments_ui(
         .column(Column::auto().at_least(110.0))
         .column(Column::auto().at_least(50.0))
         .column(Column::auto().at_least(100.0))
-        .column(Column::auto().at_least(200.0).clip(true))
-        .column(Column::remainder())
+        .column(Column::remainder().at_least(200.0).clip(true))
         .header(22.0, |mut h| {
             for title in [
+                "",
                 "Date",
                 "Cycle",
                 "Kind",
@@ -159,7 +158,6 @@ pub fn treatments_ui(
                 "Route",
                 "Recorded by",
                 "Note",
-                "",
             ] {
                 h.col(|ui| {
                     ui.strong(title);
@@ -168,7 +166,16 @@ pub fn treatments_ui(
         })
         .body(|body| {
             body.rows(22.0, treatments.len(), |mut row| {
-                let t = &treatments[row.index()].data;
+                let event = &treatments[row.index()];
+                let t = &event.data;
+                row.col(|ui| {
+                    if ui.small_button("Edit").clicked() {
+                        *form = Some(edit_treatment_form(event));
+                    }
+                    if ui.small_button("Void").clicked() {
+                        *voiding = Some(Void::new(event.id));
+                    }
+                });
                 let cells = [
                     t.date.to_string(),
                     t.cycle.map_or(String::new(), |c| c.to_string()),
@@ -185,15 +192,6 @@ pub fn treatments_ui(
                 }
                 row.col(|ui| {
                     ui.label(&t.note).on_hover_text(&t.note);
-                });
-                let event = &treatments[row.index()];
-                row.col(|ui| {
-                    if ui.small_button("Edit").clicked() {
-                        *form = Some(edit_treatment_form(event));
-                    }
-                    if ui.small_button("Void").clicked() {
-                        *voiding = Some(Void::new(event.id));
-                    }
                 });
             });
         });
@@ -246,7 +244,13 @@ fn treatment_form_ui(
                     f.text(ui, field::DOSE, "Dose", &mut d.dose, theme::FORM_FIELD_WIDTH);
                     f.message(ui, field::DOSE, !d.dose.trim().is_empty());
                     ui.end_row();
-                    f.text(ui, field::DOSE_UNIT, "Dose unit", &mut d.dose_unit, theme::FORM_FIELD_WIDTH * 1.5);
+                    f.text(
+                        ui,
+                        field::DOSE_UNIT,
+                        "Dose unit",
+                        &mut d.dose_unit,
+                        theme::FORM_FIELD_WIDTH * 1.5,
+                    );
                     ui.horizontal(|ui| {
                         muted(ui, "for example: million cells, billion exosomes, mg");
                         f.message(ui, field::DOSE_UNIT, !d.dose_unit.trim().is_empty());
@@ -264,7 +268,13 @@ fn treatment_form_ui(
                     f.text(ui, field::NOTE, "Note", &mut d.note, theme::WIDE_FIELD_WIDTH);
                     ui.label("");
                     ui.end_row();
-                    let by = f.text(ui, field::RECORDED_BY, "Recorded by", &mut d.recorded_by, theme::WIDE_FIELD_WIDTH);
+                    let by = f.text(
+                        ui,
+                        field::RECORDED_BY,
+                        "Recorded by",
+                        &mut d.recorded_by,
+                        theme::WIDE_FIELD_WIDTH,
+                    );
                     f.submit_on_enter(ui, &by);
                     f.message(ui, field::RECORDED_BY, false);
                     ui.end_row();

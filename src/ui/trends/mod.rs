@@ -27,7 +27,9 @@ use super::theme;
 use super::widgets::muted;
 use crate::domain::catalog::{UnitSystem, display_unit};
 use crate::domain::score_inputs::EntryScores;
-use crate::domain::trend::{BandSegment, Series, SeriesKind, band_segments, date_of_day, day_number, lab_series, score_series};
+use crate::domain::trend::{
+    BandSegment, Series, SeriesKind, band_segments, date_of_day, day_number, lab_series, score_series,
+};
 use crate::domain::trend_view::{
     PlotGroup, RangePreset, SymptomStrip, TrendTable, changes, group_series, normalised, range_dates, symptom_strips,
     trend_table, week_label,
@@ -460,7 +462,7 @@ fn toolbar_ui(
             .on_hover_text("Save the data of this view (dates x measures)")
             .clicked()
         {
-            match current_table(model, state).to_csv() {
+            match crate::interop::csv::trend_table(&current_table(model, state)) {
                 Ok(csv) => *action = Some(TrendsAction::ExportCsv(csv)),
                 Err(e) => {
                     muted(ui, format!("CSV failed: {e}"));

@@ -8,10 +8,11 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use clinilog::domain::Catalog;
-use clinilog::domain::score_inputs::{CalculatorDraft, all_entry_scores};
-use clinilog::domain::scores::{Ascites, Encephalopathy, ScoreError, ScoreInputs, ScoreKind, ScoreResult, compute};
-use clinilog::store::Store;
+use crate::domain::Catalog;
+use crate::domain::score_inputs::{CalculatorDraft, all_entry_scores};
+use crate::domain::scores::{Ascites, Encephalopathy, ScoreError, ScoreInputs, ScoreKind, ScoreResult, compute};
+use crate::interop::csv::write_table;
+use crate::store::Store;
 
 /// The names `clinilog score` accepts: the domain's own.
 fn score_names() -> clap::builder::PossibleValuesParser {
@@ -96,26 +97,6 @@ pub struct ScoreArgs {
     pub json: bool,
 }
 
-/// The command-line option that gives a score input, for error messages.
-fn option_for(input: &str) -> &'static str {
-    match input.split(' ').next().unwrap_or("") {
-        "bilirubin" => "--bilirubin",
-        "INR" => "--inr",
-        "creatinine" => "--creatinine",
-        "sodium" => "--sodium",
-        "albumin" => "--albumin",
-        "sex" => "--sex",
-        "age" => "--age",
-        "ALT" => "--alt",
-        "platelets" => "--platelets",
-        "ascites" => "--ascites",
-        "encephalopathy" => "--encephalopathy",
-        "AST" if input.contains("upper limit") => "--ast-uln",
-        "AST" => "--ast",
-        _ => "",
-    }
-}
-
 impl ScoreArgs {
     fn inputs(&self, catalog: &Catalog) -> Result<ScoreInputs> {
         let text = |o: &Option<String>| o.clone().unwrap_or_default();
@@ -178,10 +159,7 @@ fn explain(e: ScoreError) -> anyhow::Error {
         ScoreError::Missing { score, missing } => {
             let named: Vec<String> = missing
                 .iter()
-                .map(|m| match option_for(m) {
-                    "" => (*m).to_owned(),
-                    opt => format!("{m} ({opt})"),
-                })
+                .map(|m| format!("{} ({})", m.label(), m.cli_option()))
                 .collect();
             anyhow::anyhow!("{score} not computed: missing {}", named.join(", "))
         }
@@ -227,18 +205,7 @@ pub fn run_scores(
     entries.reverse();
     let all = all_entry_scores(&entries, &patient, catalog, carry_days);
     if csv_out {
-        let mut w = csv::Writer::from_writer(out);
-        w.write_record([
-            "mrn",
-            "date",
-            "entry_id",
-            "score",
-            "value",
-            "unrounded",
-            "class",
-            "not_computed",
-            "carried",
-        ])?;
+        let mut rows = Vec::new();
         for s in &all {
             let carried: Vec<String> = s
                 .carried()
@@ -255,20 +222,34 @@ pub fn run_scores(
                     ),
                     Err(e) => (String::new(), String::new(), String::new(), e.to_string()),
                 };
-                w.write_record([
-                    mrn,
-                    &s.date.to_string(),
-                    &s.entry_id.to_string(),
-                    kind.cli_name(),
-                    &value,
-                    &unrounded,
-                    &class,
-                    &why,
-                    &carried.join("; "),
-                ])?;
+                rows.push(vec![
+                    mrn.to_owned(),
+                    s.date.to_string(),
+                    s.entry_id.to_string(),
+                    kind.cli_name().to_owned(),
+                    value,
+                    unrounded,
+                    class,
+                    why,
+                    carried.join("; "),
+                ]);
             }
         }
-        w.flush()?;
+        write_table(
+            out,
+            &[
+                "mrn",
+                "date",
+                "entry_id",
+                "score",
+                "value",
+                "unrounded",
+                "class",
+                "not_computed",
+                "carried",
+            ],
+            rows,
+        )?;
         return Ok(());
     }
     writeln!(

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::domain::{Catalog, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentKind};
 use crate::store::{Store, StoreError};
 
-const DEMO_TOML: &str = include_str!("../assets/demo/liver_case.toml");
+const DEMO_TOML: &str = include_str!("../../assets/demo/liver_case.toml");
 
 /// Who the demo's writes are attributed to in the audit trail.
 pub const DEMO_USER: &str = "clinilog demo";

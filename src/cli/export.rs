@@ -1,0 +1,34 @@
+//! `clinilog export`: observations as CSV, one row per observation, values
+//! as printed (the format is `interop::csv`).
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::domain::Catalog;
+use crate::interop::csv;
+use crate::store::Store;
+
+/// Writes the observations of every patient (or one) as CSV to a file or stdout.
+pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catalog) -> Result<()> {
+    if !db.is_file() {
+        bail!("no database file to export from: {}", db.display());
+    }
+    let store = Store::open(db)?;
+    let rows = store.patients_with_entries(patient)?;
+    match out {
+        Some(path) => {
+            let file = File::create(path).with_context(|| format!("cannot write the CSV file: {}", path.display()))?;
+            csv::write_observations(file, &rows, catalog)?;
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut lock = stdout.lock();
+            csv::write_observations(&mut lock, &rows, catalog)?;
+            lock.flush()?;
+        }
+    }
+    Ok(())
+}
