@@ -180,12 +180,44 @@ fn help_documents_every_command_and_option() {
     let out = clinilog(&["--help"]);
     assert!(out.status.success());
     let help = stdout(&out);
-    for word in ["demo", "export", "--db", "--demo"] {
+    for word in ["demo", "export", "score", "scores", "--db", "--demo"] {
         assert!(help.contains(word), "--help lacks {word}:\n{help}");
     }
-    let export_help = stdout(&clinilog(&["export", "--help"]));
-    for word in ["--patient", "--out", "mrn,date,measure_code"] {
-        assert!(export_help.contains(word), "export --help lacks {word}:\n{export_help}");
+    let options: [(&str, &[&str]); 4] = [
+        ("demo", &["--db", "--busy"]),
+        ("export", &["--db", "--patient", "--out", "mrn,date,measure_code"]),
+        (
+            "score",
+            &[
+                "--bilirubin",
+                "--inr",
+                "--creatinine",
+                "--sodium",
+                "--albumin",
+                "--si",
+                "--dialysis",
+                "--sex",
+                "--age",
+                "--ast",
+                "--alt",
+                "--ast-uln",
+                "--platelets",
+                "--ascites",
+                "--encephalopathy",
+                "--json",
+                "meld-na",
+                "child-pugh",
+            ],
+        ),
+        ("scores", &["--db", "--patient", "--csv", "--carry-days"]),
+    ];
+    for (command, words) in options {
+        let out = clinilog(&[command, "--help"]);
+        assert!(out.status.success(), "{command} --help failed");
+        let text = stdout(&out);
+        for word in words {
+            assert!(text.contains(word), "{command} --help lacks {word}:\n{text}");
+        }
     }
 }
 

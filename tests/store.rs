@@ -4,7 +4,9 @@
 use std::fs;
 use std::path::Path;
 
+use clinilog::domain::catalog::UnitSystem;
 use clinilog::domain::history::{AuditAction, RecordKind};
+use clinilog::domain::trend::lab_series;
 use clinilog::domain::{Catalog, Entry, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentEvent, TreatmentKind};
 use clinilog::store::{DraftKey, Store, StoreError, schema};
 use jiff::civil::date;
@@ -603,4 +605,42 @@ fn a_treatment_kind_this_build_does_not_know_is_reported_not_renamed() {
         matches!(err, StoreError::Corrupt { .. }) && err.to_string().contains("laser"),
         "{err}"
     );
+}
+
+#[test]
+fn a_voided_entry_never_reaches_a_trend_series() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = Store::open(&path).unwrap();
+    let patient = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let mut recorded = Vec::new();
+    for (on, alt) in [("2025-07-19", "60"), ("2025-08-04", "70"), ("2025-08-19", "80")] {
+        let data = entry_draft(&catalog, on, &[("alt", alt)])
+            .validate(&catalog, Sex::Male, date(1974, 1, 15), today())
+            .unwrap();
+        recorded.push(store.record_entry(patient.id, &data, "Dr Rao").unwrap());
+    }
+    store.void_entry(&recorded[1], "wrong patient", "Dr Rao").unwrap();
+    drop(store);
+
+    let store = Store::open(&path).unwrap();
+    let entries = store.entries(patient.id).unwrap();
+    let series = lab_series(&entries, &catalog, Sex::Male, UnitSystem::Conventional);
+    let alt = series.iter().find(|s| s.code == "alt").unwrap();
+    let points: Vec<_> = alt
+        .points
+        .iter()
+        .map(|p| (p.date.to_string(), p.value_text.clone()))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("2025-07-19".to_owned(), "60".to_owned()),
+            ("2025-08-19".to_owned(), "80".to_owned())
+        ]
+    );
+    assert!(alt.points.iter().all(|p| p.entry_id != recorded[1].id));
 }

@@ -285,17 +285,98 @@ fn the_log_shows_scores_and_a_date_opens_their_breakdown() {
     h.get_by_label("160 U/L");
 }
 
+/// Sets every calculator field: the given ones to their value, the others empty.
+fn calculator_inputs(h: &mut App<'_>, values: &[(&str, &str)]) {
+    for label in [
+        "Bilirubin (total)",
+        "INR",
+        "Creatinine",
+        "Sodium",
+        "Albumin",
+        "AST",
+        "ALT",
+        "AST upper limit of normal",
+        "Platelets",
+        "Age",
+    ] {
+        let value = values.iter().find(|(l, _)| *l == label).map_or("", |(_, v)| v);
+        replace_text(h, label, value);
+        if value.is_empty() {
+            h.key_press(egui::Key::Backspace);
+            h.run();
+        }
+    }
+}
+
+fn choose(h: &mut App<'_>, combo: &str, option: &str) {
+    h.get_by_role_and_label(Role::ComboBox, combo).click();
+    h.run();
+    h.get_all_by_label(option).last().unwrap().click();
+    h.run();
+}
+
+/// The six public test vectors of the clinical reference, typed into the
+/// calculator window one after the other.
 #[test]
 fn the_score_calculator_agrees_with_the_reference_vectors() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(Store::open(dir.path().join("c.sqlite")).unwrap(), "Dr Rao");
     click(&mut h, "Tools");
     click(&mut h, "Score calculator");
-    type_into(&mut h, "Bilirubin (total)", "1,9");
-    type_into(&mut h, "INR", "1.2");
-    type_into(&mut h, "Creatinine", "1.3");
+    // 1. MELD: bili 1.9, INR 1.2, Cr 1.3 -> 13 (a decimal comma is fine).
+    calculator_inputs(
+        &mut h,
+        &[("Bilirubin (total)", "1,9"), ("INR", "1.2"), ("Creatinine", "1.3")],
+    );
     h.get_by_label("MELD 13");
     h.get_by_label_contains("MELD-Na not computed: missing sodium (mmol/L)");
+    // 2. MELD in SI units: INR 2.0, bili 54 umol/L, Cr 170 umol/L -> 25.
+    click(&mut h, "SI units: bilirubin and creatinine in umol/L, albumin in g/L");
+    calculator_inputs(
+        &mut h,
+        &[("Bilirubin (total)", "54"), ("INR", "2.0"), ("Creatinine", "170")],
+    );
+    h.get_by_label("MELD 25");
+    click(&mut h, "SI units: bilirubin and creatinine in umol/L, albumin in g/L");
+    // 3. MELD-Na: Cr 1.0, bili 1.5, INR 1.5, Na 135 -> 15.
+    calculator_inputs(
+        &mut h,
+        &[
+            ("Bilirubin (total)", "1.5"),
+            ("INR", "1.5"),
+            ("Creatinine", "1.0"),
+            ("Sodium", "135"),
+        ],
+    );
+    h.get_by_label("MELD-Na 15");
+    // 4. MELD 3.0, male: bili 2.0, Cr 1.5, INR 1.5, Na 137, albumin 3.0 -> 18.
+    choose(&mut h, "Sex", "male");
+    calculator_inputs(
+        &mut h,
+        &[
+            ("Bilirubin (total)", "2.0"),
+            ("INR", "1.5"),
+            ("Creatinine", "1.5"),
+            ("Sodium", "137"),
+            ("Albumin", "3.0"),
+        ],
+    );
+    h.get_by_label("MELD 3.0 18");
+    // 5. APRI: AST 38, ULN 40, platelets 150 -> 0.63.
+    calculator_inputs(
+        &mut h,
+        &[("AST", "38"), ("AST upper limit of normal", "40"), ("Platelets", "150")],
+    );
+    h.get_by_label("APRI 0.63");
+    // 6. Child-Pugh: bili 3.2, albumin 2.6, INR 2.0, mild ascites, HE grade 1-2 -> 12, class C.
+    choose(&mut h, "Ascites", "mild");
+    choose(&mut h, "Encephalopathy", "grade 1-2");
+    calculator_inputs(
+        &mut h,
+        &[("Bilirubin (total)", "3.2"), ("INR", "2.0"), ("Albumin", "2.6")],
+    );
+    h.get_by_label("Child-Pugh 12 (C)");
+    // A value that is not a number is named beside its field.
     type_into(&mut h, "Sodium", "x");
     h.get_by_label_contains("\"x\" is not a number");
 }
@@ -698,6 +779,7 @@ fn a_follow_up_report_reuses_the_printed_intervals() {
     k.strokes += 2;
     h.get_by_label("Entry of 2025-08-04 saved.");
     println!("keystrokes for a follow-up report of 3 values: {}", k.strokes);
+    assert_eq!(k.strokes, 33, "a 3-value follow-up took {} keystrokes", k.strokes);
     drop(h);
     let store = Store::open(&path).unwrap();
     let e = &store.entries(id).unwrap()[0];

@@ -316,17 +316,6 @@ mod tests {
     }
 
     #[test]
-    fn voided_entries_never_reach_a_series() {
-        // The store leaves voided entries out of what it loads; a series is
-        // built only from what it is given.
-        let mut entries = demo_like();
-        entries.remove(1);
-        let series = lab_series(&entries, &catalog(), Sex::Male, UnitSystem::Conventional);
-        let dates: Vec<_> = series[0].points.iter().map(|p| p.date.to_string()).collect();
-        assert_eq!(dates, ["2025-07-19", "2025-08-19"]);
-    }
-
-    #[test]
     fn changes_from_previous_and_from_baseline() {
         let series = lab_series(&demo_like(), &catalog(), Sex::Male, UnitSystem::Conventional);
         let c = changes(&series[0].points);
