@@ -9,6 +9,9 @@
 //!
 //! Run: `cargo bench --bench trends`.
 
+// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 
 use clinilog::cli::demo::{BUSY_MRN, busy_entries, write_busy_demo};

@@ -1,5 +1,8 @@
 //! The window, driven headless through egui_kittest by visible labels.
 
+// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use clinilog::cli::demo::write_demo;
 use clinilog::domain::{Catalog, Flag};
 use clinilog::store::{DraftKey, Store};
@@ -837,7 +840,7 @@ fn range_presets_set_the_shown_dates() {
     let (_dir, mut h) = demo_trends();
     click(&mut h, "Last 12 months");
     let shown = |h: &App<'_>| match &h.state().screen {
-        clinilog::ui::Screen::Patient(p) => p.trends_state.shown_range.unwrap(),
+        clinilog::ui::Screen::Patient(p) => p.trends_shown_range().unwrap(),
         _ => panic!("not on the patient"),
     };
     let (from, to) = shown(&h);
@@ -854,8 +857,10 @@ fn range_presets_set_the_shown_dates() {
 /// change of the view: `UPDATE_SNAPSHOTS=1 cargo nextest run snapshot`, then
 /// look at the new picture before committing it.
 #[test]
+// A fixed path, not a tempfile folder: the status bar shows it, and the
+// picture must not change from run to run.
+#[allow(clippy::disallowed_methods)]
 fn snapshot_of_the_demo_trends_tab() {
-    // A fixed path: the status bar shows it, and the picture must not change.
     let dir = std::env::temp_dir().join("clinilog-snapshot");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -900,7 +905,7 @@ fn another_patient_opens_on_its_own_dates() {
     let clinilog::ui::Screen::Patient(p) = &h.state().screen else {
         panic!()
     };
-    let (from, to) = p.trends_state.shown_range.unwrap();
+    let (from, to) = p.trends_shown_range().unwrap();
     let day = clinilog::domain::trend::day_number;
     assert!((from - (day(date(2020, 9, 1)) - 3.0)).abs() < 0.5, "{from}");
     assert!((to - (day(date(2025, 8, 19)) + 3.0)).abs() < 0.5, "{to}");

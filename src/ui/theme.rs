@@ -1,5 +1,8 @@
 //! Colors and spacing: every design token of the window lives here.
 
+// The one file allowed to make colors (clippy.toml forbids it elsewhere).
+#![allow(clippy::disallowed_methods)]
+
 use eframe::egui::{Color32, Margin, Stroke, Vec2};
 
 /// Text and marker color of a value above its reference interval.

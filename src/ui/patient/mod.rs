@@ -36,31 +36,32 @@ pub enum Tab {
     History,
 }
 
-/// The view model of one patient.
+/// The view model of one patient. Its fields are the shell's and this
+/// screen's; from outside the crate it is read through its methods.
 pub struct PatientScreen {
-    pub patient: Patient,
-    pub entries: Vec<Entry>,
-    pub treatments: Vec<TreatmentEvent>,
-    pub log: LogModel,
-    pub trends: TrendsModel,
-    pub scores: Vec<EntryScores>,
+    pub(crate) patient: Patient,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) treatments: Vec<TreatmentEvent>,
+    pub(crate) log: LogModel,
+    pub(crate) trends: TrendsModel,
+    pub(crate) scores: Vec<EntryScores>,
     /// Days a missing score input may be carried from an earlier entry.
-    pub carry_days: i64,
+    pub(crate) carry_days: i64,
     /// Conventional or SI units for every value shown.
-    pub units: UnitSystem,
+    pub(crate) units: UnitSystem,
     /// The entry whose score breakdown is open.
-    pub breakdown: Option<i64>,
-    pub history: Vec<HistoryRow>,
-    pub tab: Tab,
-    pub entry_form: Option<EntryForm>,
-    pub treatment_form: Option<TreatmentForm>,
+    pub(crate) breakdown: Option<i64>,
+    pub(crate) history: Vec<HistoryRow>,
+    pub(crate) tab: Tab,
+    pub(crate) entry_form: Option<EntryForm>,
+    pub(crate) treatment_form: Option<TreatmentForm>,
     /// The treatment event whose void is being confirmed, with the reason typed.
-    pub treatment_void: Option<Void>,
+    pub(crate) treatment_void: Option<Void>,
     /// "Edit details" of the patient.
-    pub details_form: Option<PatientForm>,
+    pub(crate) details_form: Option<PatientForm>,
     /// The void of the entry whose breakdown is open: reason and refusal.
-    pub entry_void: Void,
-    pub trends_state: TrendsState,
+    pub(crate) entry_void: Void,
+    pub(crate) trends_state: TrendsState,
 }
 
 impl PatientScreen {
@@ -108,6 +109,16 @@ impl PatientScreen {
         self.treatments = treatments;
         self.history = HistoryRow::build(audit, catalog);
         self.rebuild(catalog);
+    }
+
+    /// The patient shown.
+    pub fn patient(&self) -> &Patient {
+        &self.patient
+    }
+
+    /// The date range the Trends plots showed last frame, in days.
+    pub fn trends_shown_range(&self) -> Option<(f64, f64)> {
+        self.trends_state.shown_range
     }
 
     /// The open forms whose typing is kept as drafts.
