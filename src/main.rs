@@ -1,14 +1,122 @@
-//! The `clinilog` command: parses the command line and dispatches
-//! (`clinilog::cli`); with no subcommand it opens the window.
+//! The `clinilog` command: parses the command line and dispatches, to a
+//! command-line job in `clinilog::cli` or to the window in `clinilog::ui`.
 
+use std::io;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use clinilog::cli::{self, demo, export, score};
+use clinilog::domain::Catalog;
+use clinilog::domain::score_inputs::DEFAULT_CARRY_DAYS;
+
+/// Clinilog: a clinic-side patient monitoring log.
+///
+/// Record weekly lab results (as printed by the lab), symptom ratings and
+/// treatment cycles for each patient in one local SQLite file, and read them
+/// back as tables and trend plots.
+///
+/// With no subcommand, opens the window on the default database in your
+/// per-user data folder (created on first run), or on --db PATH.
+#[derive(Parser, Debug)]
+#[command(name = "clinilog", version, about, long_about)]
+struct Cli {
+    /// Open the window on this database file (created if it does not exist).
+    #[arg(long, value_name = "PATH", conflicts_with = "demo")]
+    db: Option<PathBuf>,
+
+    /// Open the window on a fresh demo database in a temporary folder
+    /// (removed when the window closes).
+    #[arg(long)]
+    demo: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write the demo patient (a published cirrhosis case report) into a
+    /// database and exit. Running it again adds nothing.
+    Demo {
+        /// The database file (created if it does not exist).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Also write a generated patient followed weekly for five years
+        /// (260 entries, 15 lab measures): to try a busy record. Not clinical data.
+        #[arg(long)]
+        busy: bool,
+    },
+    /// Compute one liver score from values given as options (see --help).
+    ///
+    /// Units: bilirubin and creatinine mg/dL, albumin g/dL, sodium mmol/L,
+    /// AST/ALT U/L, platelets 10^9/L; --si for umol/L and g/L.
+    Score(score::ScoreArgs),
+    /// Every score for every entry date of one patient.
+    Scores {
+        /// The database file (must exist).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// The patient, by MRN.
+        #[arg(long, value_name = "MRN")]
+        patient: String,
+        /// CSV instead of a readable table.
+        #[arg(long)]
+        csv: bool,
+        /// How many days a missing value may be carried from an earlier entry.
+        #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_CARRY_DAYS)]
+        carry_days: i64,
+    },
+    /// Export observations as CSV: one row per observation, values as printed.
+    ///
+    /// Columns: mrn,date,measure_code,measure_name,loinc,value,comparator,
+    /// unit,reference_low,reference_high,flag,entry_id.
+    Export {
+        /// The database file (must exist).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Only this patient (by MRN).
+        #[arg(long, value_name = "MRN")]
+        patient: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
 fn main() -> ExitCode {
-    match clinilog::cli::run() {
+    match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("clinilog: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run() -> Result<()> {
+    let cli = Cli::parse();
+    let catalog = Catalog::builtin()?;
+    let window = |store, catalog| clinilog::ui::run_window(store, catalog).map_err(anyhow::Error::msg);
+    match cli.command {
+        Some(Command::Demo { db, busy }) => demo::run(&db, busy, &catalog),
+        Some(Command::Score(args)) => score::run_score(&args, &catalog, &mut io::stdout().lock()),
+        Some(Command::Scores {
+            db,
+            patient,
+            csv,
+            carry_days,
+        }) => score::run_scores(&db, &patient, csv, carry_days, &catalog, &mut io::stdout().lock()),
+        Some(Command::Export { db, patient, out }) => export::run(&db, patient.as_deref(), out.as_deref(), &catalog),
+        None if cli.demo => {
+            // The folder, and the demo file in it, go when the window closes.
+            let (dir, store) = demo::throwaway_store(&catalog)?;
+            let result = window(store, catalog);
+            drop(dir);
+            result
+        }
+        None => window(cli::window_store(cli.db)?, catalog),
     }
 }

@@ -375,3 +375,23 @@ fn scores_lists_every_entry_of_a_patient() {
         "no patient with MRN",
     );
 }
+
+/// The repository's clinical facts (`assets/clinical.md`) hold every line
+/// of the team's shared reference, in order, when it sits beside the
+/// repository (as in CI); elsewhere there is nothing to compare with.
+#[test]
+fn the_clinical_facts_in_the_repository_follow_the_shared_reference() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Ok(shared) = std::fs::read_to_string(root.join("../shared/clinical/REFERENCE.md")) else {
+        eprintln!("no ../shared/clinical/REFERENCE.md beside the repository: nothing to compare");
+        return;
+    };
+    let ours = std::fs::read_to_string(root.join("assets/clinical.md")).unwrap();
+    let mut rest = ours.as_str();
+    for line in shared.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()) {
+        match rest.find(line) {
+            Some(at) => rest = &rest[at + line.len()..],
+            None => panic!("assets/clinical.md lacks (or reorders) this line of the shared reference:\n{line}"),
+        }
+    }
+}

@@ -14,6 +14,43 @@ use crate::store::{Store, StoreError};
 const DEMO_TOML: &str = include_str!("../../assets/demo/liver_case.toml");
 
 /// Who the demo's writes are attributed to in the audit trail.
+/// `clinilog demo --db PATH [--busy]`: writes the demo patient (and the
+/// generated busy one) and says what it wrote.
+pub fn run(db: &std::path::Path, busy: bool, catalog: &Catalog) -> anyhow::Result<()> {
+    let mut store = Store::open(db)?;
+    let today = jiff::Zoned::now().date();
+    if busy {
+        match write_busy_demo(&mut store, catalog, today)? {
+            DemoOutcome::Written { mrn, entries, .. } => println!("wrote generated patient {mrn}: {entries} entries"),
+            DemoOutcome::AlreadyPresent { mrn } => println!("generated patient {mrn} is already there"),
+        }
+    }
+    match write_demo(&mut store, catalog, today)? {
+        DemoOutcome::Written {
+            mrn,
+            entries,
+            treatments,
+        } => println!(
+            "wrote demo patient {mrn}: {entries} entries, {treatments} treatment events: {}",
+            db.display()
+        ),
+        DemoOutcome::AlreadyPresent { mrn } => {
+            println!("demo patient {mrn} is already there; nothing written: {}", db.display())
+        }
+    }
+    Ok(())
+}
+
+/// `clinilog --demo`: a fresh demo file in a temporary folder, removed
+/// when the returned folder is dropped.
+pub fn throwaway_store(catalog: &Catalog) -> anyhow::Result<(tempfile::TempDir, Store)> {
+    use anyhow::Context;
+    let dir = tempfile::tempdir().context("cannot create a temporary folder for the demo database")?;
+    let mut store = Store::open(dir.path().join("clinilog-demo.sqlite"))?;
+    write_demo(&mut store, catalog, jiff::Zoned::now().date())?;
+    Ok((dir, store))
+}
+
 pub const DEMO_USER: &str = "clinilog demo";
 
 #[derive(Debug, thiserror::Error)]

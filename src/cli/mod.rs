@@ -1,152 +1,25 @@
-//! The command line: one file per subcommand (`demo.rs`, `export.rs`,
-//! `score.rs`); this file holds the parser and the dispatch. Every failure
-//! is one `anyhow` error that `main` prints as one line and exits non-zero.
+//! Command-line jobs: one file per subcommand (`demo.rs`, `export.rs`,
+//! `score.rs` for `score` and `scores`). `main.rs` parses the command line
+//! and dispatches here or to the window. Every failure is one `anyhow`
+//! error that `main` prints as one line before exiting non-zero.
 
 pub mod demo;
 pub mod export;
 pub mod score;
 
-use std::io;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
 
-use crate::domain::Catalog;
-use crate::domain::score_inputs::DEFAULT_CARRY_DAYS;
 use crate::store::Store;
-use demo::{DemoOutcome, write_busy_demo, write_demo};
 
-/// Clinilog: a clinic-side patient monitoring log.
-///
-/// Record weekly lab results (as printed by the lab), symptom ratings and
-/// treatment cycles for each patient in one local SQLite file, and read them
-/// back as tables and trend plots.
-///
-/// With no subcommand, opens the window on the default database in your
-/// per-user data folder (created on first run), or on --db PATH.
-#[derive(Parser, Debug)]
-#[command(name = "clinilog", version, about, long_about)]
-struct Cli {
-    /// Open the window on this database file (created if it does not exist).
-    #[arg(long, value_name = "PATH", conflicts_with = "demo")]
-    db: Option<PathBuf>,
-
-    /// Open the window on a fresh demo database in a temporary folder
-    /// (removed when the window closes).
-    #[arg(long)]
-    demo: bool,
-
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Write the demo patient (a published cirrhosis case report) into a
-    /// database and exit. Running it again adds nothing.
-    Demo {
-        /// The database file (created if it does not exist).
-        #[arg(long, value_name = "PATH")]
-        db: PathBuf,
-        /// Also write a generated patient followed weekly for five years
-        /// (260 entries, 15 lab measures): to try a busy record. Not clinical data.
-        #[arg(long)]
-        busy: bool,
-    },
-    /// Compute one liver score from values given as options (see --help).
-    ///
-    /// Units: bilirubin and creatinine mg/dL, albumin g/dL, sodium mmol/L,
-    /// AST/ALT U/L, platelets 10^9/L; --si for umol/L and g/L.
-    Score(score::ScoreArgs),
-    /// Every score for every entry date of one patient.
-    Scores {
-        /// The database file (must exist).
-        #[arg(long, value_name = "PATH")]
-        db: PathBuf,
-        /// The patient, by MRN.
-        #[arg(long, value_name = "MRN")]
-        patient: String,
-        /// CSV instead of a readable table.
-        #[arg(long)]
-        csv: bool,
-        /// How many days a missing value may be carried from an earlier entry.
-        #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_CARRY_DAYS)]
-        carry_days: i64,
-    },
-    /// Export observations as CSV: one row per observation, values as printed.
-    ///
-    /// Columns: mrn,date,measure_code,measure_name,loinc,value,comparator,
-    /// unit,reference_low,reference_high,flag,entry_id.
-    Export {
-        /// The database file (must exist).
-        #[arg(long, value_name = "PATH")]
-        db: PathBuf,
-        /// Only this patient (by MRN).
-        #[arg(long, value_name = "MRN")]
-        patient: Option<String>,
-        /// Write to this file instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-}
-
-/// Parses the command line and runs what it asks for.
-pub fn run() -> Result<()> {
-    let cli = Cli::parse();
-    let catalog = Catalog::builtin()?;
-    match cli.command {
-        Some(Command::Demo { db, busy }) => {
-            let mut store = Store::open(&db)?;
-            if busy {
-                match write_busy_demo(&mut store, &catalog, jiff::Zoned::now().date())? {
-                    DemoOutcome::Written { mrn, entries, .. } => {
-                        println!("wrote generated patient {mrn}: {entries} entries")
-                    }
-                    DemoOutcome::AlreadyPresent { mrn } => println!("generated patient {mrn} is already there"),
-                }
-            }
-            match write_demo(&mut store, &catalog, jiff::Zoned::now().date())? {
-                DemoOutcome::Written {
-                    mrn,
-                    entries,
-                    treatments,
-                } => println!(
-                    "wrote demo patient {mrn}: {entries} entries, {treatments} treatment events: {}",
-                    db.display()
-                ),
-                DemoOutcome::AlreadyPresent { mrn } => {
-                    println!("demo patient {mrn} is already there; nothing written: {}", db.display())
-                }
-            }
-            Ok(())
-        }
-        Some(Command::Score(args)) => score::run_score(&args, &catalog, &mut io::stdout().lock()),
-        Some(Command::Scores {
-            db,
-            patient,
-            csv,
-            carry_days,
-        }) => score::run_scores(&db, &patient, csv, carry_days, &catalog, &mut io::stdout().lock()),
-        Some(Command::Export { db, patient, out }) => export::run(&db, patient.as_deref(), out.as_deref(), &catalog),
-        None if cli.demo => {
-            let dir = tempfile::tempdir().context("cannot create a temporary folder for the demo database")?;
-            let path = dir.path().join("clinilog-demo.sqlite");
-            let mut store = Store::open(&path)?;
-            write_demo(&mut store, &catalog, jiff::Zoned::now().date())?;
-            let result = crate::ui::run_window(store, catalog);
-            drop(dir);
-            result.map_err(anyhow::Error::msg)
-        }
-        None => {
-            let path = match cli.db {
-                Some(p) => p,
-                None => default_db_path()?,
-            };
-            let store = Store::open(&path)?;
-            crate::ui::run_window(store, catalog).map_err(anyhow::Error::msg)
-        }
-    }
+/// The store the window opens: `db`, else the default database.
+pub fn window_store(db: Option<PathBuf>) -> Result<Store> {
+    let path = match db {
+        Some(p) => p,
+        None => default_db_path()?,
+    };
+    Ok(Store::open(&path)?)
 }
 
 /// `clinilog.sqlite` in the per-user data folder, which is created if needed.

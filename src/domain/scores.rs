@@ -1,4 +1,4 @@
-//! Liver scores, exactly the versions of REFERENCE.md section 4.
+//! Liver scores, exactly the versions of `assets/clinical.md` section 4.
 //!
 //! Each score is a pure function of named inputs in stated units. It
 //! returns the reported value, the unrounded value where rounding applies,
