@@ -4,8 +4,9 @@
 //! domain; this file is the one place that spells them as SQL text.
 
 use rusqlite::{Row, Transaction, params};
+use serde::Serialize;
 
-use super::rows::now_utc;
+use super::rows::{now_utc, to_json};
 use super::{Store, StoreError};
 use crate::domain::history::{AuditAction, RecordKind};
 
@@ -52,17 +53,17 @@ fn action_of(text: &str) -> Option<AuditAction> {
 }
 
 /// What one write appends to the trail.
-pub(super) struct Audit<'a> {
-    pub(super) user: &'a str,
-    pub(super) action: AuditAction,
-    pub(super) kind: RecordKind,
-    pub(super) row_id: i64,
-    pub(super) before: Option<String>,
-    pub(super) after: Option<String>,
-    pub(super) reason: Option<&'a str>,
+struct Audit<'a> {
+    user: &'a str,
+    action: AuditAction,
+    kind: RecordKind,
+    row_id: i64,
+    before: Option<String>,
+    after: Option<String>,
+    reason: Option<&'a str>,
 }
 
-pub(super) fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), StoreError> {
+fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit_log (at_utc, user, action, table_name, row_id, before_json, after_json, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -78,6 +79,69 @@ pub(super) fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), Sto
         ],
     )?;
     Ok(())
+}
+
+/// Who changes which record: the writes of one record append through it.
+pub(super) struct Change<'a> {
+    pub(super) user: &'a str,
+    pub(super) kind: RecordKind,
+    pub(super) row_id: i64,
+}
+
+impl Change<'_> {
+    fn append(
+        &self,
+        tx: &Transaction<'_>,
+        action: AuditAction,
+        before: Option<String>,
+        after: Option<String>,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        append_audit(
+            tx,
+            Audit {
+                user: self.user,
+                action,
+                kind: self.kind,
+                row_id: self.row_id,
+                before,
+                after,
+                reason,
+            },
+        )
+    }
+
+    /// The record was created as `after`.
+    pub(super) fn created<T: Serialize>(&self, tx: &Transaction<'_>, after: &T) -> Result<(), StoreError> {
+        self.append(tx, AuditAction::Create, None, Some(to_json(after)?), None)
+    }
+
+    /// The record went from `before` to `after`, for `reason`.
+    pub(super) fn edited<T: Serialize>(
+        &self,
+        tx: &Transaction<'_>,
+        before: &T,
+        after: &T,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        self.append(
+            tx,
+            AuditAction::Edit,
+            Some(to_json(before)?),
+            Some(to_json(after)?),
+            Some(reason),
+        )
+    }
+
+    /// The record, as `before`, was voided for `reason`.
+    pub(super) fn voided<T: Serialize>(
+        &self,
+        tx: &Transaction<'_>,
+        before: &T,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        self.append(tx, AuditAction::Void, Some(to_json(before)?), None, Some(reason))
+    }
 }
 
 /// The columns `audit_from_row` reads, in its order.

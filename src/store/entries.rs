@@ -3,11 +3,11 @@
 
 use rusqlite::{Transaction, params};
 
-use super::audit::{Audit, append_audit};
-use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user, to_json};
+use super::audit::Change;
+use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user, void_record};
 use super::{Store, StoreError};
 use crate::domain::catalog::SYMPTOM_UNIT;
-use crate::domain::history::{AuditAction, RecordKind};
+use crate::domain::history::RecordKind;
 use crate::domain::{
     Comparator, Decimal, Entry, EntryData, Flag, LabResult, ReferenceInterval, ReferenceSource, SymptomRating,
 };
@@ -86,18 +86,12 @@ impl Store {
         )?;
         let entry_id = tx.last_insert_rowid();
         insert_observations(&tx, entry_id, 1, patient_id, data)?;
-        append_audit(
-            &tx,
-            Audit {
-                user,
-                action: AuditAction::Create,
-                kind: RecordKind::Entry,
-                row_id: entry_id,
-                before: None,
-                after: Some(to_json(data)?),
-                reason: None,
-            },
-        )?;
+        Change {
+            user,
+            kind: RecordKind::Entry,
+            row_id: entry_id,
+        }
+        .created(&tx, data)?;
         tx.commit()?;
         Ok(Entry {
             id: entry_id,
@@ -142,18 +136,12 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         insert_observations(&tx, entry.id, data_version, entry.patient_id, data)?;
-        append_audit(
-            &tx,
-            Audit {
-                user,
-                action: AuditAction::Edit,
-                kind: RecordKind::Entry,
-                row_id: entry.id,
-                before: Some(to_json(&entry.data)?),
-                after: Some(to_json(data)?),
-                reason: Some(&reason),
-            },
-        )?;
+        Change {
+            user,
+            kind: RecordKind::Entry,
+            row_id: entry.id,
+        }
+        .edited(&tx, &entry.data, data, &reason)?;
         tx.commit()?;
         Ok(Entry {
             id: entry.id,
@@ -171,26 +159,12 @@ impl Store {
         require_user(user)?;
         let reason = require_reason(reason, "voiding an entry")?;
         let tx = self.conn.transaction()?;
-        check_version(&tx, RecordKind::Entry, entry.id, entry.version)?;
-        let now = now_utc();
-        tx.execute(
-            "UPDATE entries SET voided_at = ?1, void_reason = ?2, version = version + 1, changed_by = ?3,
-                 changed_at = ?1
-             WHERE id = ?4",
-            params![now, reason, user, entry.id],
-        )?;
-        append_audit(
-            &tx,
-            Audit {
-                user,
-                action: AuditAction::Void,
-                kind: RecordKind::Entry,
-                row_id: entry.id,
-                before: Some(to_json(&entry.data)?),
-                after: None,
-                reason: Some(&reason),
-            },
-        )?;
+        let change = Change {
+            user,
+            kind: RecordKind::Entry,
+            row_id: entry.id,
+        };
+        void_record(&tx, &change, entry.version, &entry.data, &reason)?;
         tx.commit()?;
         Ok(())
     }

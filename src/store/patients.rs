@@ -2,12 +2,13 @@
 //! previous details stay in the audit trail.
 
 use jiff::civil::Date;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, params_from_iter};
 
-use super::audit::{Audit, append_audit};
-use super::rows::{check_version, now_utc, parse_date_col, require_reason, require_user, to_json};
+use super::audit::Change;
+use super::rows::{check_version, now_utc, parse_date_col, require_reason, require_user};
 use super::{Store, StoreError};
-use crate::domain::history::{AuditAction, RecordKind};
+use crate::domain::history::RecordKind;
 use crate::domain::{Entry, Patient, PatientData, Sex};
 
 /// A row of the patients list.
@@ -61,6 +62,20 @@ fn build_patient((id, version, archived, cols): RawPatient) -> Result<Patient, S
     })
 }
 
+/// The patient's details in the column order of `mrn, name, birth_date,
+/// sex, diagnosis, enrolled, notes` (both the insert and the update).
+fn data_values(d: &PatientData) -> [Value; 7] {
+    [
+        d.mrn.clone().into(),
+        d.name.clone().into(),
+        d.birth_date.to_string().into(),
+        d.sex.as_str().to_owned().into(),
+        d.diagnosis.clone().into(),
+        d.enrolled.to_string().into(),
+        d.notes.clone().into(),
+    ]
+}
+
 /// A write to `patients` that broke the unique MRN says so by name.
 fn mrn_taken(result: rusqlite::Result<usize>, mrn: &str) -> Result<usize, StoreError> {
     match result {
@@ -80,32 +95,20 @@ impl Store {
             "INSERT INTO patients (mrn, name, birth_date, sex, diagnosis, enrolled, notes, created_at,
                  changed_by, changed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
-            params![
-                data.mrn,
-                data.name,
-                data.birth_date.to_string(),
-                data.sex.as_str(),
-                data.diagnosis,
-                data.enrolled.to_string(),
-                data.notes,
-                now_utc(),
-                user
-            ],
+            params_from_iter(
+                data_values(data)
+                    .into_iter()
+                    .chain([now_utc().into(), user.to_owned().into()]),
+            ),
         );
         mrn_taken(inserted, &data.mrn)?;
         let id = tx.last_insert_rowid();
-        append_audit(
-            &tx,
-            Audit {
-                user,
-                action: AuditAction::Create,
-                kind: RecordKind::Patient,
-                row_id: id,
-                before: None,
-                after: Some(to_json(data)?),
-                reason: None,
-            },
-        )?;
+        Change {
+            user,
+            kind: RecordKind::Patient,
+            row_id: id,
+        }
+        .created(&tx, data)?;
         tx.commit()?;
         self.patient(id)
     }
@@ -126,32 +129,19 @@ impl Store {
             "UPDATE patients SET mrn = ?1, name = ?2, birth_date = ?3, sex = ?4, diagnosis = ?5, enrolled = ?6,
                  notes = ?7, version = version + 1, changed_by = ?8, changed_at = ?9
              WHERE id = ?10",
-            params![
-                data.mrn,
-                data.name,
-                data.birth_date.to_string(),
-                data.sex.as_str(),
-                data.diagnosis,
-                data.enrolled.to_string(),
-                data.notes,
-                user,
-                now_utc(),
-                patient.id
-            ],
+            params_from_iter(data_values(data).into_iter().chain([
+                user.to_owned().into(),
+                now_utc().into(),
+                patient.id.into(),
+            ])),
         );
         mrn_taken(updated, &data.mrn)?;
-        append_audit(
-            &tx,
-            Audit {
-                user,
-                action: AuditAction::Edit,
-                kind: RecordKind::Patient,
-                row_id: patient.id,
-                before: Some(to_json(&patient.data)?),
-                after: Some(to_json(data)?),
-                reason: Some(&reason),
-            },
-        )?;
+        Change {
+            user,
+            kind: RecordKind::Patient,
+            row_id: patient.id,
+        }
+        .edited(&tx, &patient.data, data, &reason)?;
         let row = tx.query_row(
             &format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE id = ?1"),
             [patient.id],

@@ -1,12 +1,29 @@
 //! Treatment events: add, edit with a reason, void with a reason, read.
 
-use rusqlite::params;
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
 
-use super::audit::{Audit, append_audit};
-use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user, to_json};
+use super::audit::Change;
+use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user, void_record};
 use super::{Store, StoreError};
-use crate::domain::history::{AuditAction, RecordKind};
-use crate::domain::{Decimal, TreatmentData, TreatmentEvent, TreatmentKind};
+use crate::domain::history::RecordKind;
+use crate::domain::{TreatmentData, TreatmentEvent, TreatmentKind};
+
+/// The event's data in the column order of `date, kind, product, dose,
+/// dose_unit, route, cycle, note, recorded_by` (both the insert and the update).
+fn data_values(d: &TreatmentData) -> [Value; 9] {
+    [
+        d.date.to_string().into(),
+        d.kind.as_str().to_owned().into(),
+        d.product.clone().into(),
+        d.dose.as_ref().map(|x| x.as_str().to_owned()).into(),
+        d.dose_unit.clone().into(),
+        d.route.clone().into(),
+        d.cycle.map(i64::from).into(),
+        d.note.clone().into(),
+        d.recorded_by.clone().into(),
+    ]
+}
 
 impl Store {
     pub fn add_treatment(
@@ -22,34 +39,19 @@ impl Store {
             "INSERT INTO treatment_events (patient_id, date, kind, product, dose, dose_unit, route, cycle, note,
                  recorded_by, recorded_at, changed_by, changed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
-            params![
-                patient_id,
-                data.date.to_string(),
-                data.kind.as_str(),
-                data.product,
-                data.dose.as_ref().map(Decimal::as_str),
-                data.dose_unit,
-                data.route,
-                data.cycle,
-                data.note,
-                data.recorded_by,
-                now_utc(),
-                user
-            ],
+            params_from_iter(
+                std::iter::once(patient_id.into())
+                    .chain(data_values(data))
+                    .chain([now_utc().into(), user.to_owned().into()]),
+            ),
         )?;
         let id = tx.last_insert_rowid();
-        append_audit(
-            &tx,
-            Audit {
-                user,
-                action: AuditAction::Create,
-                kind: RecordKind::Treatment,
-                row_id: id,
-                before: None,
-                after: Some(to_json(data)?),
-                reason: None,
-            },
-        )?;
+        Change {
+            user,
+            kind: RecordKind::Treatment,
+            row_id: id,
+        }
+        .created(&tx, data)?;
         tx.commit()?;
         Ok(TreatmentEvent {
             id,
@@ -76,33 +78,18 @@ impl Store {
                  route = ?6, cycle = ?7, note = ?8, recorded_by = ?9, version = version + 1,
                  changed_by = ?10, changed_at = ?11
              WHERE id = ?12",
-            params![
-                data.date.to_string(),
-                data.kind.as_str(),
-                data.product,
-                data.dose.as_ref().map(Decimal::as_str),
-                data.dose_unit,
-                data.route,
-                data.cycle,
-                data.note,
-                data.recorded_by,
-                user,
-                now_utc(),
-                event.id
-            ],
+            params_from_iter(data_values(data).into_iter().chain([
+                user.to_owned().into(),
+                now_utc().into(),
+                event.id.into(),
+            ])),
         )?;
-        append_audit(
-            &tx,
-            Audit {
-                user,
-                action: AuditAction::Edit,
-                kind: RecordKind::Treatment,
-                row_id: event.id,
-                before: Some(to_json(&event.data)?),
-                after: Some(to_json(data)?),
-                reason: Some(&reason),
-            },
-        )?;
+        Change {
+            user,
+            kind: RecordKind::Treatment,
+            row_id: event.id,
+        }
+        .edited(&tx, &event.data, data, &reason)?;
         tx.commit()?;
         Ok(TreatmentEvent {
             id: event.id,
@@ -118,26 +105,12 @@ impl Store {
         require_user(user)?;
         let reason = require_reason(reason, "voiding a treatment event")?;
         let tx = self.conn.transaction()?;
-        check_version(&tx, RecordKind::Treatment, event.id, event.version)?;
-        let now = now_utc();
-        tx.execute(
-            "UPDATE treatment_events SET voided_at = ?1, void_reason = ?2, version = version + 1,
-                 changed_by = ?3, changed_at = ?1
-             WHERE id = ?4",
-            params![now, reason, user, event.id],
-        )?;
-        append_audit(
-            &tx,
-            Audit {
-                user,
-                action: AuditAction::Void,
-                kind: RecordKind::Treatment,
-                row_id: event.id,
-                before: Some(to_json(&event.data)?),
-                after: None,
-                reason: Some(&reason),
-            },
-        )?;
+        let change = Change {
+            user,
+            kind: RecordKind::Treatment,
+            row_id: event.id,
+        };
+        void_record(&tx, &change, event.version, &event.data, &reason)?;
         tx.commit()?;
         Ok(())
     }

@@ -268,16 +268,13 @@ fn entry_fields(
             f.register(ui, "note", &r, &draft.note);
             ui.label("");
             ui.end_row();
-            let by = f.text(
+            f.last_text(
                 ui,
                 field::RECORDED_BY,
                 "Recorded by",
                 &mut draft.recorded_by,
                 theme::WIDE_FIELD_WIDTH,
             );
-            f.submit_on_enter(ui, &by);
-            f.message(ui, field::RECORDED_BY, false);
-            ui.end_row();
         });
     extra.check = Some(check);
 }

@@ -278,6 +278,15 @@ impl Fields<'_> {
         response.clone()
     }
 
+    /// The form's last field: Enter in it saves; its message beside it
+    /// once a save was tried. Two grid cells, then the row ends.
+    pub fn last_text(&mut self, ui: &mut Ui, key: &str, label: &str, value: &mut String, width: f32) {
+        let r = self.text(ui, key, label, value, width);
+        self.submit_on_enter(ui, &r);
+        self.message(ui, key, false);
+        ui.end_row();
+    }
+
     /// Enter in this field saves the form (its last field).
     pub fn submit_on_enter(&mut self, ui: &Ui, response: &Response) {
         if response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {

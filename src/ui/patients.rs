@@ -216,9 +216,7 @@ pub fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> Form
                     f.date(ui, field::ENROLLED, "Enrollment date", &mut d.enrolled);
                     f.message(ui, field::ENROLLED, !d.enrolled.trim().is_empty());
                     ui.end_row();
-                    let notes = f.text(ui, field::NOTES, "Notes", &mut d.notes, theme::WIDE_FIELD_WIDTH);
-                    f.submit_on_enter(ui, &notes);
-                    ui.end_row();
+                    f.last_text(ui, field::NOTES, "Notes", &mut d.notes, theme::WIDE_FIELD_WIDTH);
                 });
         },
     )

@@ -268,16 +268,13 @@ fn treatment_form_ui(
                     f.text(ui, field::NOTE, "Note", &mut d.note, theme::WIDE_FIELD_WIDTH);
                     ui.label("");
                     ui.end_row();
-                    let by = f.text(
+                    f.last_text(
                         ui,
                         field::RECORDED_BY,
                         "Recorded by",
                         &mut d.recorded_by,
                         theme::WIDE_FIELD_WIDTH,
                     );
-                    f.submit_on_enter(ui, &by);
-                    f.message(ui, field::RECORDED_BY, false);
-                    ui.end_row();
                 });
         },
     )
