@@ -4,7 +4,7 @@
 use rusqlite::{Transaction, params};
 
 use super::audit::Change;
-use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user, void_record};
+use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user};
 use super::{Store, StoreError};
 use crate::domain::catalog::SYMPTOM_UNIT;
 use crate::domain::history::RecordKind;
@@ -156,17 +156,12 @@ impl Store {
     /// file and the audit trail, with its reason. A voided entry cannot be
     /// voided again.
     pub fn void_entry(&mut self, entry: &Entry, reason: &str, user: &str) -> Result<(), StoreError> {
-        require_user(user)?;
-        let reason = require_reason(reason, "voiding an entry")?;
-        let tx = self.conn.transaction()?;
         let change = Change {
             user,
             kind: RecordKind::Entry,
             row_id: entry.id,
         };
-        void_record(&tx, &change, entry.version, &entry.data, &reason)?;
-        tx.commit()?;
-        Ok(())
+        self.void_record(change, entry.version, &entry.data, reason, "voiding an entry")
     }
 
     /// The patient's entries that are not voided, newest first.

@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 
 use super::audit::{Change, table_of};
-use super::{StoreError, local_time};
+use super::{Store, StoreError, local_time};
 use crate::domain::Decimal;
 use crate::domain::history::RecordKind;
 
@@ -101,24 +101,34 @@ pub(super) fn check_version(tx: &Transaction<'_>, kind: RecordKind, id: i64, exp
     Ok(())
 }
 
-/// Voids a record: refuses a stale version or a record already voided,
-/// marks it voided with the reason, and appends the audit row.
-pub(super) fn void_record<T: Serialize>(
-    tx: &Transaction<'_>,
-    change: &Change<'_>,
-    version: i64,
-    before: &T,
-    reason: &str,
-) -> Result<(), StoreError> {
-    check_version(tx, change.kind, change.row_id, version)?;
-    tx.execute(
-        &format!(
-            "UPDATE {} SET voided_at = ?1, void_reason = ?2, version = version + 1, changed_by = ?3,
-                 changed_at = ?1
-             WHERE id = ?4",
-            table_of(change.kind)
-        ),
-        rusqlite::params![now_utc(), reason, change.user, change.row_id],
-    )?;
-    change.voided(tx, before, reason)
+impl Store {
+    /// Voids a record in one transaction: refuses an empty reason, a stale
+    /// version or a record already voided, marks it voided with the
+    /// reason, and appends the audit row. `what` names the act for a
+    /// missing reason ("voiding an entry").
+    pub(super) fn void_record<T: Serialize>(
+        &mut self,
+        change: Change<'_>,
+        version: i64,
+        before: &T,
+        reason: &str,
+        what: &'static str,
+    ) -> Result<(), StoreError> {
+        require_user(change.user)?;
+        let reason = require_reason(reason, what)?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, change.kind, change.row_id, version)?;
+        tx.execute(
+            &format!(
+                "UPDATE {} SET voided_at = ?1, void_reason = ?2, version = version + 1, changed_by = ?3,
+                     changed_at = ?1
+                 WHERE id = ?4",
+                table_of(change.kind)
+            ),
+            rusqlite::params![now_utc(), reason, change.user, change.row_id],
+        )?;
+        change.voided(&tx, before, &reason)?;
+        tx.commit()?;
+        Ok(())
+    }
 }

@@ -4,7 +4,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::audit::Change;
-use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user, void_record};
+use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user};
 use super::{Store, StoreError};
 use crate::domain::history::RecordKind;
 use crate::domain::{TreatmentData, TreatmentEvent, TreatmentKind};
@@ -102,17 +102,12 @@ impl Store {
     /// Voids a treatment event (entered in error); it stays in the file. A
     /// voided event cannot be voided again.
     pub fn void_treatment(&mut self, event: &TreatmentEvent, reason: &str, user: &str) -> Result<(), StoreError> {
-        require_user(user)?;
-        let reason = require_reason(reason, "voiding a treatment event")?;
-        let tx = self.conn.transaction()?;
         let change = Change {
             user,
             kind: RecordKind::Treatment,
             row_id: event.id,
         };
-        void_record(&tx, &change, event.version, &event.data, &reason)?;
-        tx.commit()?;
-        Ok(())
+        self.void_record(change, event.version, &event.data, reason, "voiding a treatment event")
     }
 
     /// The patient's treatment events that are not voided, oldest first.
