@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
 use super::form::{Form, FormOutcome, FormText, show_form};
-use super::widgets::{muted, new_shortcut};
+use super::widgets::{empty_state, muted, new_shortcut};
 use super::{Action, Write, theme};
 use crate::domain::patient::field;
 use crate::domain::{Patient, PatientData, PatientDraft, Sex};
@@ -89,10 +89,9 @@ impl PatientsScreen {
             ui.separator();
         }
         if self.rows.is_empty() {
-            ui.add_space(theme::SECTION_GAP);
-            ui.label("No patients in this file yet.");
-            muted(
+            empty_state(
                 ui,
+                "No patients in this file yet.",
                 "Click \"New patient\" to register the first one. To look around first, start Clinilog with --demo.",
             );
             return action;

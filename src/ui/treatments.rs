@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
 use super::form::{Form, FormOutcome, FormText, show_form};
-use super::widgets::{field_message, muted, new_shortcut};
+use super::widgets::{empty_state, field_message, muted, new_shortcut};
 use super::{Action, Write, theme};
 use crate::domain::treatment::field;
 use crate::domain::{Patient, TreatmentData, TreatmentDraft, TreatmentEvent, TreatmentKind};
@@ -125,10 +125,9 @@ pub fn treatments_ui(
         ui.separator();
     }
     if treatments.is_empty() {
-        ui.add_space(theme::SECTION_GAP);
-        ui.label("No treatment events yet.");
-        muted(
+        empty_state(
             ui,
+            "No treatment events yet.",
             "Click \"Add treatment\" to record an infusion, procedure or medication; it appears as a line on every trend plot.",
         );
         return action;

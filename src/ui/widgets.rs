@@ -50,6 +50,13 @@ pub fn flag_color(flag: Flag) -> egui::Color32 {
     }
 }
 
+/// What an empty list or view says: what is missing, and what to do next.
+pub fn empty_state(ui: &mut Ui, what: &str, next: &str) {
+    ui.add_space(theme::SECTION_GAP);
+    ui.label(what);
+    muted(ui, next);
+}
+
 /// Muted secondary text (units, hints).
 pub fn muted(ui: &mut Ui, text: impl Into<String>) -> Response {
     ui.label(RichText::new(text.into()).color(theme::MUTED))

@@ -19,7 +19,7 @@ use super::form::{FormOutcome, KeptDraft};
 use super::patients::{PatientForm, edit_patient_form, patient_form_ui};
 use super::treatments::{TreatmentForm, Void, treatments_ui};
 use super::trends::{TrendsAction, TrendsModel, TrendsState, trends_ui};
-use super::widgets::{field_message, flag_color, muted, new_shortcut, score_terms_ui};
+use super::widgets::{empty_state, field_message, flag_color, muted, new_shortcut, score_terms_ui};
 use super::{Action, Write, WriteOrigin, theme};
 use crate::domain::catalog::UnitSystem;
 use crate::domain::score_inputs::{EntryScores, all_entry_scores};
@@ -362,10 +362,9 @@ impl PatientScreen {
             return None;
         }
         if self.log.rows.is_empty() {
-            ui.add_space(theme::SECTION_GAP);
-            ui.label("No entries yet.");
-            muted(
+            empty_state(
                 ui,
+                "No entries yet.",
                 "Click \"New entry\" to record this week's lab report, symptom ratings or a note.",
             );
             return None;

@@ -33,7 +33,7 @@ use egui_plot::{
 use jiff::civil::Date;
 
 use super::theme;
-use super::widgets::muted;
+use super::widgets::{empty_state, muted};
 use crate::domain::Flag;
 use crate::domain::catalog::display_unit;
 use crate::domain::trend::{SeriesKind, date_of_day, day_number};
@@ -47,10 +47,9 @@ fn series_color(i: usize) -> Color32 {
 pub fn trends_ui(ui: &mut Ui, model: &TrendsModel, state: &mut TrendsState, today: Date) -> Option<TrendsAction> {
     let mut action = None;
     if model.groups.is_empty() && model.strips.is_empty() {
-        ui.add_space(theme::SECTION_GAP);
-        ui.label("Nothing to plot yet.");
-        muted(
+        empty_state(
             ui,
+            "Nothing to plot yet.",
             "Record an entry with lab values or symptom ratings in the Log tab; its trends appear here.",
         );
         return None;
