@@ -964,13 +964,19 @@ fn every_form_opens_in_its_first_field_and_esc_asks_before_discarding_typing() {
         h.key_press(egui::Key::Escape);
         h.run();
         h.get_by_label_contains("Discard what you typed in this");
-        click(&mut h, "Keep editing");
-        assert!(value(&h, field).is_some_and(|v| v.contains("typed")), "{title}: kept");
-        h.get_by_role_and_label(Role::TextInput, field).click();
-        h.run();
+        // Esc again keeps editing, with the cursor back in the field.
         h.key_press(egui::Key::Escape);
         h.run();
-        click(&mut h, "Discard");
+        h.run();
+        assert!(h.query_by_label("Keep editing").is_none(), "{title}: still editing");
+        assert!(focused(&h, field), "{title}: the cursor is back in {field}");
+        assert!(value(&h, field).is_some_and(|v| v.contains("typed")), "{title}: kept");
+        // Esc, then Enter on the focused Discard, closes it.
+        h.key_press(egui::Key::Escape);
+        h.run();
+        h.run();
+        h.key_press(egui::Key::Enter);
+        h.run();
         assert!(h.query_by_label("Cancel").is_none(), "{title}: discarded and closed");
     }
 }

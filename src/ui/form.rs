@@ -96,6 +96,13 @@ pub struct FormState {
     shown: usize,
     /// Enter was pressed in the form's last field.
     submit: bool,
+    /// The field that had the cursor last (egui drops the focus on Esc).
+    last_focused: Option<String>,
+    /// The field that had the cursor when the form asked before discarding,
+    /// to return to on *Keep editing*.
+    return_to: Option<String>,
+    /// Put the cursor on *Discard* when the question appears (Enter confirms, Esc keeps editing).
+    focus_discard: bool,
 }
 
 /// A form: its draft as typed, the record it edits, extra state of its own
@@ -431,17 +438,22 @@ where
 
     let shortcut = owns_keyboard && save_shortcut(ui);
     let escape = owns_keyboard && ui.input(|i| i.key_pressed(Key::Escape));
-    if form.state.confirm_cancel {
+    let asking = form.state.confirm_cancel;
+    if asking {
         ui.horizontal(|ui| {
             ui.label(RichText::new(format!("Discard what you typed in this {}?", text.noun)).color(theme::WARN));
             let discard = ui.button("Discard");
             let keep = ui.button("Keep editing");
             form.state.ids.extend([discard.id, keep.id]);
+            if std::mem::take(&mut form.state.focus_discard) {
+                discard.request_focus();
+            }
             if discard.clicked() {
                 outcome = FormOutcome::Cancel;
             }
             if keep.clicked() || escape {
                 form.state.confirm_cancel = false;
+                form.state.focus = form.state.return_to.take();
             }
         });
     }
@@ -475,9 +487,11 @@ where
                 }
             }
         }
-        if cancel.clicked() || (escape && !form.state.confirm_cancel && matches!(outcome, FormOutcome::Editing)) {
+        if cancel.clicked() || (escape && !asking && matches!(outcome, FormOutcome::Editing)) {
             if form.typed() {
                 form.state.confirm_cancel = true;
+                form.state.focus_discard = true;
+                form.state.return_to = form.state.last_focused.clone();
             } else {
                 outcome = FormOutcome::Cancel;
             }
@@ -491,6 +505,10 @@ where
             ))
             .color(theme::ERROR),
         );
+    }
+    let focused_now = ui.memory(|m| m.focused());
+    if let Some((key, _)) = form.state.drawn.iter().find(|(_, id)| Some(*id) == focused_now) {
+        form.state.last_focused = Some(key.clone());
     }
     let drawn_ids = form.state.drawn.iter().map(|(_, id)| *id).collect::<Vec<_>>();
     form.state.ids.extend(drawn_ids);
