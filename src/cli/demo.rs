@@ -159,8 +159,9 @@ pub fn write_demo(store: &mut Store, catalog: &Catalog, today: Date) -> Result<D
                 .find(|l| l.code == lab.code)
                 .ok_or_else(|| DemoError::Data(format!("unknown lab {}", lab.code)))?;
             line.value = lab.value.clone();
-            line.ref_low = lab.low.clone();
-            line.ref_high = lab.high.clone();
+            if let Some(spec) = catalog.measure(&lab.code).and_then(|m| m.lab()) {
+                line.print_interval(spec, &lab.low, &lab.high);
+            }
         }
         for (code, value) in &e.symptoms {
             let line = draft

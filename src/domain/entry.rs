@@ -275,6 +275,12 @@ pub const DIRECT: &str = "bili_direct";
 pub const INDIRECT: &str = "bili_indirect";
 
 /// One lab line of the entry form, as typed.
+///
+/// One unit per line: the value, the interval and so the flag are read in
+/// one unit. The interval prefilled from the patient's last report (or the
+/// catalog) follows the value's unit, converted with the catalog factor;
+/// an interval typed on this report is never converted silently: when the
+/// value's unit differs from it, the line asks which unit it was printed in.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LabDraft {
     pub code: String,
@@ -282,9 +288,43 @@ pub struct LabDraft {
     /// The unit the value is typed in: the conventional or the SI unit.
     #[serde(default)]
     pub unit: String,
-    /// Prefilled with the catalog default; edited to what the report printed.
+    /// Prefilled with the last report's or the catalog's interval; edited to
+    /// what this report printed.
     pub ref_low: String,
     pub ref_high: String,
+    /// The unit `ref_low` and `ref_high` are written in (empty: the line's unit).
+    #[serde(default)]
+    pub ref_unit: String,
+    /// The interval was typed (or stored) as this report printed it.
+    #[serde(default)]
+    pub ref_typed: bool,
+    /// The interval as prefilled and its unit: what a unit change converts
+    /// from, so that switching back and forth never drifts.
+    #[serde(default)]
+    pub prefill: Option<PrefilledInterval>,
+}
+
+/// An interval prefilled into a line, in the unit it was printed in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrefilledInterval {
+    pub low: String,
+    pub high: String,
+    pub unit: String,
+}
+
+/// How a line's interval reads in the unit of its value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IntervalReading {
+    /// Already in the value's unit.
+    Same,
+    /// Prefilled in another unit: these limits are the same interval in the
+    /// value's unit.
+    Converted { low: String, high: String, from: String },
+    /// Prefilled in a unit with no factor to the value's: to be typed.
+    Cleared,
+    /// Typed on this report in `typed_in`, and the value is in another unit:
+    /// the user says which unit the report printed it in.
+    Ask { typed_in: String },
 }
 
 /// One symptom line of the entry form, as typed.
@@ -350,12 +390,23 @@ impl EntryDraft {
                 .labs()
                 .map(|(m, spec)| {
                     let r = spec.default_reference(sex);
+                    let (low, high) = (
+                        r.low.map(|d| d.to_string()).unwrap_or_default(),
+                        r.high.map(|d| d.to_string()).unwrap_or_default(),
+                    );
                     LabDraft {
                         code: m.code.clone(),
                         value: String::new(),
                         unit: spec.unit.clone(),
-                        ref_low: r.low.map(|d| d.to_string()).unwrap_or_default(),
-                        ref_high: r.high.map(|d| d.to_string()).unwrap_or_default(),
+                        ref_low: low.clone(),
+                        ref_high: high.clone(),
+                        ref_unit: spec.unit.clone(),
+                        ref_typed: false,
+                        prefill: Some(PrefilledInterval {
+                            low,
+                            high,
+                            unit: spec.unit.clone(),
+                        }),
                     }
                 })
                 .collect(),
@@ -495,21 +546,125 @@ impl LabDraft {
         }
     }
 
-    /// Switches the line to the measure's next unit. An interval still at
-    /// the catalog default follows; one typed from a report is kept.
-    pub fn switch_unit(&mut self, spec: &LabSpec, sex: Sex) {
+    /// The unit the interval is written in.
+    pub fn interval_unit<'a>(&'a self, spec: &'a LabSpec) -> &'a str {
+        match (self.ref_unit.trim(), self.unit.trim()) {
+            ("", "") => spec.unit.as_str(),
+            ("", line) => line,
+            (interval, _) => interval,
+        }
+    }
+
+    /// How the interval reads in the unit of the value.
+    pub fn interval_reading(&self, spec: &LabSpec) -> IntervalReading {
+        let reading = self.reading_unit(spec);
+        let written_in = self.interval_unit(spec);
+        if reading == written_in {
+            return IntervalReading::Same;
+        }
+        if self.ref_typed {
+            return IntervalReading::Ask {
+                typed_in: written_in.to_owned(),
+            };
+        }
+        // Convert from what was prefilled (or the limits as they stand).
+        let (low, high, from) = match &self.prefill {
+            Some(p) => (p.low.as_str(), p.high.as_str(), p.unit.as_str()),
+            None => (self.ref_low.as_str(), self.ref_high.as_str(), written_in),
+        };
+        if from == reading {
+            return IntervalReading::Converted {
+                low: low.to_owned(),
+                high: high.to_owned(),
+                from: from.to_owned(),
+            };
+        }
+        match convert_limits(spec, (low, high), from, reading) {
+            Some((low, high)) => IntervalReading::Converted {
+                low,
+                high,
+                from: from.to_owned(),
+            },
+            None => IntervalReading::Cleared,
+        }
+    }
+
+    /// Brings a prefilled interval into the unit of the value, so the form
+    /// shows what the flag is computed from. A typed interval is left as
+    /// typed (the line asks instead).
+    pub fn follow_unit(&mut self, spec: &LabSpec) {
+        let reading = self.reading_unit(spec).to_owned();
+        match self.interval_reading(spec) {
+            IntervalReading::Same | IntervalReading::Ask { .. } => {}
+            IntervalReading::Converted { low, high, .. } => {
+                self.ref_low = low;
+                self.ref_high = high;
+                self.ref_unit = reading;
+            }
+            IntervalReading::Cleared => {
+                self.ref_low.clear();
+                self.ref_high.clear();
+                self.ref_unit = reading;
+            }
+        }
+    }
+
+    /// Sets the interval as the report printed it, in the unit the value
+    /// is read in (as when it is copied from a report).
+    pub fn print_interval(&mut self, spec: &LabSpec, low: &str, high: &str) {
+        self.ref_low = low.to_owned();
+        self.ref_high = high.to_owned();
+        self.ref_unit = self.reading_unit(spec).to_owned();
+        self.ref_typed = true;
+    }
+
+    /// The user typed into the interval: it is now as this report printed
+    /// it, in the unit it was shown in.
+    pub fn interval_typed(&mut self, spec: &LabSpec) {
+        if !self.ref_typed {
+            self.ref_unit = self.interval_unit(spec).to_owned();
+            self.ref_typed = true;
+        }
+    }
+
+    /// The answer to [`IntervalReading::Ask`]: the report printed the
+    /// interval in `unit`. In the value's unit the limits stay as typed;
+    /// in the other unit they are converted into the value's unit.
+    pub fn interval_printed_in(&mut self, spec: &LabSpec, unit: &str) {
+        let reading = self.reading_unit(spec).to_owned();
+        if unit != reading
+            && let Some((low, high)) = convert_limits(spec, (&self.ref_low, &self.ref_high), unit, &reading)
+        {
+            self.ref_low = low;
+            self.ref_high = high;
+        }
+        self.ref_unit = reading;
+    }
+
+    /// Switches the line to the measure's next unit (a click on the unit).
+    /// A prefilled interval follows; a typed one makes the line ask.
+    pub fn switch_unit(&mut self, spec: &LabSpec) {
         let units = spec.units();
         let at = units.iter().position(|u| *u == self.unit).unwrap_or(0);
-        let next = units[(at + 1) % units.len()].to_owned();
-        let old_default = spec.default_reference_in(sex, &self.unit);
-        let text = |d: Option<Decimal>| d.map(|x| x.to_string()).unwrap_or_default();
-        if self.ref_low == text(old_default.low.clone()) && self.ref_high == text(old_default.high.clone()) {
-            let new_default = spec.default_reference_in(sex, &next);
-            self.ref_low = text(new_default.low);
-            self.ref_high = text(new_default.high);
-        }
-        self.unit = next;
+        self.unit = units[(at + 1) % units.len()].to_owned();
+        self.follow_unit(spec);
     }
+}
+
+/// Interval limits written in `from`, converted into `to` with the catalog
+/// factors; an empty limit stays empty. `None` when a unit has no factor or
+/// a limit is not a number.
+fn convert_limits(spec: &LabSpec, (low, high): (&str, &str), from: &str, to: &str) -> Option<(String, String)> {
+    let (f_from, f_to) = (spec.factor_to(from)?, spec.factor_to(to)?);
+    let d = spec.decimals_in(to);
+    let convert = |raw: &str| -> Option<String> {
+        if raw.trim().is_empty() {
+            return Some(String::new());
+        }
+        let x = Decimal::parse(raw).ok()?;
+        Some(Decimal::from_f64(x.value() / f_from * f_to, d).to_string())
+    };
+    Some((convert(low)?, convert(high)?))
 }
 
 fn validate_lab_line(
@@ -536,7 +691,24 @@ fn validate_lab_line(
     };
     let shown_unit = super::catalog::display_unit(unit);
     let parsed = match parse_lab_value(raw_value) {
-        Ok(p) => Some(p),
+        Ok((comparator, value)) => {
+            let number = raw_value.trim().trim_start_matches(['<', '>']);
+            match read_comma(number, spec, unit) {
+                Ok(Some((_, read))) => Some((comparator, read)),
+                Ok(None) => Some((comparator, value)),
+                Err((thousands, decimal)) => {
+                    errors.push(FieldError::new(
+                        field::lab(&line.code),
+                        format!(
+                            "{name}: \"{}\" could be {thousands} or {decimal} {shown_unit}: write it without the comma \
+                             ({thousands}) or with a point ({decimal})",
+                            raw_value.trim()
+                        ),
+                    ));
+                    None
+                }
+            }
+        }
         Err(msg) => {
             errors.push(FieldError::new(field::lab(&line.code), format!("{name}: {msg}")));
             None
@@ -568,31 +740,28 @@ fn validate_lab_line(
             }
         }
     };
-    let low = limit(&line.ref_low, field::ref_low(&line.code), "low");
-    let high = limit(&line.ref_high, field::ref_high(&line.code), "high");
-    let (Some(mut low), Some(mut high)) = (low, high) else {
+    // One unit per line: the interval is read in the unit of the value.
+    let (ref_low, ref_high) = match line.interval_reading(spec) {
+        IntervalReading::Same => (line.ref_low.clone(), line.ref_high.clone()),
+        IntervalReading::Converted { low, high, .. } => (low, high),
+        IntervalReading::Cleared => (String::new(), String::new()),
+        IntervalReading::Ask { typed_in } => {
+            errors.push(FieldError::new(
+                field::ref_low(&line.code),
+                format!(
+                    "{name}: the interval was typed in {} and the value is in {shown_unit}: \
+                     say which unit the report printed the interval in",
+                    super::catalog::display_unit(&typed_in)
+                ),
+            ));
+            return None;
+        }
+    };
+    let low = limit(&ref_low, field::ref_low(&line.code), "low");
+    let high = limit(&ref_high, field::ref_high(&line.code), "high");
+    let (Some(low), Some(high)) = (low, high) else {
         return None;
     };
-    // The interval is in the line's unit. A unit typed after the value that
-    // differs from it takes the catalog default along when the interval was
-    // not edited; an edited interval is kept as printed.
-    let line_unit = if line.unit.trim().is_empty() {
-        spec.unit.as_str()
-    } else {
-        line.unit.trim()
-    };
-    if unit != line_unit {
-        let default_then = spec.default_reference_in(sex, line_unit);
-        if (ReferenceInterval {
-            low: low.clone(),
-            high: high.clone(),
-        }) == default_then
-        {
-            let default_now = spec.default_reference_in(sex, unit);
-            low = default_now.low;
-            high = default_now.high;
-        }
-    }
     if let (Some(l), Some(h)) = (&low, &high)
         && l.value() > h.value()
     {
@@ -619,6 +788,58 @@ fn validate_lab_line(
         reference_source,
         flag,
     })
+}
+
+/// How a comma before exactly three digits (`1,234`) was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommaReading {
+    /// As a decimal comma: 1.234.
+    Decimal,
+    /// As a thousands separator: 1234.
+    Thousands,
+}
+
+/// `1,234` or `12,345`: the digits without the comma, when a comma could
+/// be a thousands separator.
+fn thousands_candidate(number: &str) -> Option<String> {
+    let (int, frac) = number.trim().split_once(',')?;
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    (digits(int) && int.len() <= 3 && frac.len() == 3 && digits(frac)).then(|| format!("{int}{frac}"))
+}
+
+/// Reads a number that may hold a thousands-like comma, against the
+/// measure's plausible range in `unit`: the one plausible reading, or an
+/// error when both are plausible. `Ok(None)`: no such comma.
+fn read_comma(number: &str, spec: &LabSpec, unit: &str) -> Result<Option<(CommaReading, Decimal)>, (String, String)> {
+    let Some(thousands) = thousands_candidate(number) else {
+        return Ok(None);
+    };
+    let Ok(as_decimal) = Decimal::parse(number) else {
+        return Ok(None);
+    };
+    let Ok(as_thousands) = Decimal::parse(&thousands) else {
+        return Ok(None);
+    };
+    let factor = spec.factor_to(unit).unwrap_or(1.0);
+    let plausible = |d: &Decimal| {
+        let lo = spec.plausible.low.unwrap_or(0.0) * factor;
+        let hi = spec.plausible.high.unwrap_or(f64::MAX) * factor;
+        d.value() >= lo && d.value() <= hi
+    };
+    match (plausible(&as_decimal), plausible(&as_thousands)) {
+        (true, true) => Err((as_thousands.to_string(), as_decimal.to_string())),
+        (false, true) => Ok(Some((CommaReading::Thousands, as_thousands))),
+        _ => Ok(Some((CommaReading::Decimal, as_decimal))),
+    }
+}
+
+impl LabDraft {
+    /// How a thousands-like comma in the value was read (for the preview).
+    pub fn comma_reading(&self, spec: &LabSpec) -> Option<CommaReading> {
+        let (raw, _) = split_unit_suffix(&self.value, spec);
+        let number = raw.trim().trim_start_matches(['<', '>']);
+        read_comma(number, spec, self.reading_unit(spec)).ok().flatten().map(|(r, _)| r)
+    }
 }
 
 /// Splits a trailing unit of the measure off a typed value, any case:
@@ -905,7 +1126,7 @@ mod tests {
             ("alt", ">200", "", Stored(">200")),
             ("alt", "> 200", "", Stored(">200")),
             ("alt", "007", "", Stored("7")),
-            ("alt", "+5", "", Stored("5")),
+            ("alt", "+5", "", Refused("\"+5\" starts with +: type the number alone, such as 5")),
             ("alt", "60", "", Stored("60")),
             ("creatinine", "1.00", "", Stored("1.00")),
             ("creatinine", "0,95", "", Stored("0.95")),
@@ -933,8 +1154,15 @@ mod tests {
             ("alt", "0x1A", "", Refused("is not a number")),
             ("alt", "1/2", "", Refused("is not a number")),
             ("alt", "+-3", "", Refused("is not a number")),
-            ("alt", "\u{663}", "", Refused("is not a number")),
-            ("alt", "\u{ff11}\u{ff12}", "", Refused("is not a number")),
+            ("alt", "\u{663}", "", Refused("uses the character '\u{663}' (U+0663)")),
+            ("alt", "\u{ff11}\u{ff12}", "", Refused("uses the character '\u{ff11}' (U+FF11)")),
+            // A comma before exactly three digits: a decimal comma or a thousands separator
+            ("alt", "1,234", "", Refused("could be 1234 or 1.234")),
+            ("platelets", "1,234", "", Refused("could be 1234 or 1.234")),
+            ("bili_total", "1,234", "", Stored("1.234")),
+            ("creatinine", "1,234", "umol/L", Stored("1234")),
+            ("alt", "12,345", "", Refused("could be 12345 or 12.345")),
+            ("alt", "1,23", "", Stored("1.23")),
             ("bili_total", "<", "", Refused("enter a number")),
             // Two separators
             ("bili_total", "12.3.4", "", Refused("more than one decimal separator")),

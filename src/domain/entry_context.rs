@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 
 use super::catalog::{Catalog, Measure, display_unit};
-use super::entry::{Entry, EntryData, EntryDraft, Flag, LabResult, ReferenceInterval, field};
+use super::entry::{Entry, EntryData, EntryDraft, Flag, LabResult, PrefilledInterval, ReferenceInterval, field};
 use super::patient::Sex;
 use super::validate::{FieldError, parse_iso_date};
 
@@ -71,30 +71,32 @@ pub fn change_text(previous: f64, current: f64, decimals: u8) -> String {
 
 impl EntryDraft {
     /// A blank form for this patient: the measures the patient has had come
-    /// first (in the report's order), and each reference interval is the one
-    /// printed on the patient's previous report for that measure (in the
-    /// same unit), else the catalog default.
+    /// first (in the report's order); each line starts in the patient's
+    /// usual unit for the measure (never in the unit of whatever was typed
+    /// last), with the interval printed on the patient's previous report for
+    /// that measure (else the catalog default) brought into that unit.
     pub fn for_patient(catalog: &Catalog, sex: Sex, collected_on: Date, recorded_by: &str, history: &[Entry]) -> Self {
         let mut draft = Self::blank(catalog, sex, collected_on, recorded_by);
         let previous = previous_results(history, collected_on, None);
         for line in &mut draft.labs {
+            let Some(spec) = catalog.measure(&line.code).and_then(Measure::lab) else {
+                continue;
+            };
             if let Some(p) = previous.get(&line.code) {
-                line.unit = p.result.unit.clone();
-                line.ref_low = p
-                    .result
-                    .reference
-                    .low
-                    .as_ref()
-                    .map(|d| d.to_string())
-                    .unwrap_or_default();
-                line.ref_high = p
-                    .result
-                    .reference
-                    .high
-                    .as_ref()
-                    .map(|d| d.to_string())
-                    .unwrap_or_default();
+                let text = |d: &Option<super::number::Decimal>| d.as_ref().map(|x| x.to_string()).unwrap_or_default();
+                line.prefill = Some(PrefilledInterval {
+                    low: text(&p.result.reference.low),
+                    high: text(&p.result.reference.high),
+                    unit: p.result.unit.clone(),
+                });
+                line.ref_low = text(&p.result.reference.low);
+                line.ref_high = text(&p.result.reference.high);
+                line.ref_unit = p.result.unit.clone();
             }
+            if let Some(unit) = usual_unit(history, &line.code) {
+                line.unit = unit;
+            }
+            line.follow_unit(spec);
         }
         let seen = |code: &str| history.iter().any(|e| e.data.lab(code).is_some());
         draft.labs.sort_by_key(|l| (!seen(&l.code), catalog.order_of(&l.code)));
@@ -116,6 +118,10 @@ impl EntryDraft {
                 line.unit = lab.unit.clone();
                 line.ref_low = lab.reference.low.as_ref().map(|x| x.to_string()).unwrap_or_default();
                 line.ref_high = lab.reference.high.as_ref().map(|x| x.to_string()).unwrap_or_default();
+                // As stored: printed with the value, in its unit.
+                line.ref_unit = lab.unit.clone();
+                line.ref_typed = true;
+                line.prefill = None;
             }
         }
         for line in &mut draft.symptoms {
@@ -126,6 +132,24 @@ impl EntryDraft {
         draft.note = d.note.clone();
         draft
     }
+}
+
+/// The unit most of the patient's stored values of a measure are in (the
+/// most recent one among equals); `None` when never recorded.
+pub fn usual_unit(history: &[Entry], code: &str) -> Option<String> {
+    let mut counts: Vec<(String, usize, Date)> = Vec::new();
+    for e in history {
+        if let Some(lab) = e.data.lab(code) {
+            match counts.iter_mut().find(|(u, _, _)| *u == lab.unit) {
+                Some((_, n, last)) => {
+                    *n += 1;
+                    *last = (*last).max(e.data.collected_on);
+                }
+                None => counts.push((lab.unit.clone(), 1, e.data.collected_on)),
+            }
+        }
+    }
+    counts.into_iter().max_by_key(|(_, n, last)| (*n, *last)).map(|(u, _, _)| u)
 }
 
 /// Whether the measure has been recorded for this patient before.
@@ -332,6 +356,7 @@ impl EntryCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::entry::{CommaReading, IntervalReading};
     use jiff::civil::date;
 
     fn catalog() -> Catalog {
@@ -513,19 +538,118 @@ mod tests {
     }
 
     #[test]
-    fn switching_the_unit_takes_a_default_interval_along_and_keeps_a_printed_one() {
+    fn switching_the_unit_takes_a_prefilled_interval_along_and_asks_about_a_typed_one() {
         let cat = catalog();
         let spec = cat.measure("bili_total").unwrap().lab().unwrap();
         let mut d = EntryDraft::blank(&cat, Sex::Male, date(2025, 7, 28), "t");
         let line = d.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
         let default_si = spec.default_reference_in(Sex::Male, "umol/L");
-        line.switch_unit(spec, Sex::Male);
+        line.switch_unit(spec);
         assert_eq!(line.unit, "umol/L");
         assert_eq!(line.ref_high, default_si.high.unwrap().to_string());
-        line.switch_unit(spec, Sex::Male);
-        assert_eq!(line.unit, "mg/dL");
+        line.switch_unit(spec);
+        assert_eq!((line.unit.as_str(), line.ref_high.as_str()), ("mg/dL", "1.2"), "back without drift");
         line.ref_high = "1.0".into();
-        line.switch_unit(spec, Sex::Male);
-        assert_eq!((line.unit.as_str(), line.ref_high.as_str()), ("umol/L", "1.0"));
+        line.interval_typed(spec);
+        line.switch_unit(spec);
+        assert_eq!((line.unit.as_str(), line.ref_high.as_str()), ("umol/L", "1.0"), "kept as typed");
+        assert_eq!(
+            line.interval_reading(spec),
+            IntervalReading::Ask {
+                typed_in: "mg/dL".into()
+            }
+        );
+    }
+
+    /// The patient's last report printed total bilirubin 0.0 - 1.0 mg/dL.
+    fn last_report_in_mg_dl() -> Vec<Entry> {
+        vec![entry(1, date(2025, 7, 19), &[("bili_total", "12.30", "", "0.0", "1.0")])]
+    }
+
+    #[test]
+    fn a_value_typed_in_another_unit_takes_the_prefilled_interval_along_converted() {
+        let h = last_report_in_mg_dl();
+        let cat = catalog();
+        let spec = cat.measure("bili_total").unwrap().lab().unwrap();
+        let mut d = EntryDraft::for_patient(&cat, Sex::Male, date(2025, 8, 4), "t", &h);
+        let line = d.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
+        line.value = "12.3 umol/L".into();
+        // Before the window shows it, the check reads the interval converted...
+        let c = checked(&d, &h);
+        let lab = &c.reads["bili_total"];
+        assert_eq!((lab.value.as_str(), lab.unit.as_str()), ("12.3", "umol/L"));
+        assert_eq!(lab.reference.describe(), "0.0 - 17.1");
+        assert_eq!(lab.flag, Flag::Normal, "12.3 umol/L is 0.72 mg/dL: in range");
+        // ...and the form shows it converted.
+        let line = d.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
+        line.follow_unit(spec);
+        assert_eq!(
+            (line.ref_low.as_str(), line.ref_high.as_str(), line.ref_unit.as_str()),
+            ("0.0", "17.1", "umol/L")
+        );
+        let stored = checked(&d, &h).result.unwrap();
+        let lab = stored.lab("bili_total").unwrap();
+        assert_eq!((lab.unit.as_str(), lab.reference.describe(), lab.flag), ("umol/L", "0.0 - 17.1".into(), Flag::Normal));
+    }
+
+    #[test]
+    fn an_interval_typed_on_this_report_is_never_converted_silently() {
+        let h = last_report_in_mg_dl();
+        let cat = catalog();
+        let spec = cat.measure("bili_total").unwrap().lab().unwrap();
+        let mut d = EntryDraft::for_patient(&cat, Sex::Male, date(2025, 8, 4), "t", &h);
+        let line = d.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
+        line.ref_high = "1.2".into();
+        line.interval_typed(spec);
+        line.value = "12.3 umol/L".into();
+        let errors = checked(&d, &h).result.unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.field == "lab:bili_total:ref_low"
+                && e.message.contains("typed in mg/dL and the value is in umol/L")),
+            "{errors:?}"
+        );
+        // Printed in mg/dL: converted into the value's unit.
+        let mut mg = d.clone();
+        let line = mg.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
+        line.interval_printed_in(spec, "mg/dL");
+        assert_eq!((line.ref_low.as_str(), line.ref_high.as_str()), ("0.0", "20.5"));
+        assert_eq!(checked(&mg, &h).reads["bili_total"].flag, Flag::Normal);
+        // Printed in umol/L: the numbers stay, now read in umol/L.
+        let line = d.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
+        line.interval_printed_in(spec, "umol/L");
+        assert_eq!((line.ref_low.as_str(), line.ref_high.as_str()), ("0.0", "1.2"));
+        assert_eq!(checked(&d, &h).reads["bili_total"].flag, Flag::High);
+    }
+
+    #[test]
+    fn a_new_entry_starts_in_the_usual_unit_not_the_last_typed_one() {
+        let h = vec![
+            entry(1, date(2025, 7, 5), &[("bili_total", "2.00", "", "0.0", "1.0")]),
+            entry(2, date(2025, 7, 12), &[("bili_total", "2.10", "", "0.0", "1.0")]),
+            entry(3, date(2025, 7, 19), &[("bili_total", "36", "umol/L", "0", "17")]),
+        ];
+        assert_eq!(usual_unit(&h, "bili_total").as_deref(), Some("mg/dL"));
+        let d = EntryDraft::for_patient(&catalog(), Sex::Male, date(2025, 7, 26), "t", &h);
+        let line = d.labs.iter().find(|l| l.code == "bili_total").unwrap();
+        assert_eq!(line.unit, "mg/dL");
+        // The last report's interval (0 - 17 umol/L), brought into mg/dL.
+        assert_eq!((line.ref_low.as_str(), line.ref_high.as_str()), ("0.00", "0.99"));
+        assert_eq!(usual_unit(&h, "alt"), None);
+    }
+
+    #[test]
+    fn a_thousands_like_comma_is_read_or_asked_about_per_measure() {
+        let cat = catalog();
+        let mut d = EntryDraft::blank(&cat, Sex::Male, date(2025, 7, 28), "t");
+        for (code, v) in [("bili_total", "1,234"), ("creatinine", "1,234 umol/L")] {
+            d.labs.iter_mut().find(|l| l.code == code).unwrap().value = v.into();
+        }
+        let spec = |code: &str| cat.measure(code).unwrap().lab().unwrap().clone();
+        let line = |code: &str| d.labs.iter().find(|l| l.code == code).unwrap();
+        assert_eq!(line("bili_total").comma_reading(&spec("bili_total")), Some(CommaReading::Decimal));
+        assert_eq!(line("creatinine").comma_reading(&spec("creatinine")), Some(CommaReading::Thousands));
+        let c = checked(&d, &[]);
+        assert_eq!(c.reads["bili_total"].value.as_str(), "1.234");
+        assert_eq!(c.reads["creatinine"].value.as_str(), "1234");
     }
 }

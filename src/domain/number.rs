@@ -34,6 +34,10 @@ pub enum NumberError {
     Negative(String),
     #[error("\"{0}\" is not a finite number: enter digits such as 12.3")]
     NotFinite(String),
+    #[error("\"{0}\" starts with +: type the number alone, such as {1}")]
+    LeadingPlus(String, String),
+    #[error("\"{0}\" uses the character '{1}' ({2}): type the digits 0-9")]
+    ForeignDigit(String, char, String),
 }
 
 impl Decimal {
@@ -58,7 +62,22 @@ impl Decimal {
             }
             return Err(NumberError::NotANumber(trimmed.to_owned()));
         }
-        let body = trimmed.strip_prefix('+').unwrap_or(trimmed);
+        if let Some(c) = trimmed.chars().find(|c| c.is_numeric() && !c.is_ascii_digit()) {
+            return Err(NumberError::ForeignDigit(
+                trimmed.to_owned(),
+                c,
+                format!("U+{:04X}", u32::from(c)),
+            ));
+        }
+        if let Some(rest) = trimmed.strip_prefix('+') {
+            let rest = rest.trim_start();
+            // "+5" means 5, but a sign is never printed on a lab value: say so.
+            if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+                return Err(NumberError::LeadingPlus(trimmed.to_owned(), rest.to_owned()));
+            }
+            return Err(NumberError::NotANumber(trimmed.to_owned()));
+        }
+        let body = trimmed;
         let digits_and_e = body
             .chars()
             .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || c == 'e' || c == 'E' || c == '-' || c == '+');
@@ -156,7 +175,7 @@ mod tests {
         assert_eq!(ok("0,80"), ("0.80".to_owned(), 0.8));
         assert_eq!(ok(".5"), ("0.5".to_owned(), 0.5));
         assert_eq!(ok("007"), ("7".to_owned(), 7.0));
-        assert_eq!(ok("+3"), ("3".to_owned(), 3.0));
+        assert!(matches!(Decimal::parse("+3"), Err(NumberError::LeadingPlus(..))));
     }
 
     #[test]

@@ -18,7 +18,8 @@ pub fn entry_printed(id: i64, on: Date, lines: &[(&str, &str, &str, &str, &str)]
             if !unit.is_empty() {
                 l.unit = (*unit).into();
             }
-            (l.ref_low, l.ref_high) = ((*low).into(), (*high).into());
+            let spec = catalog.measure(code).and_then(|m| m.lab()).unwrap();
+            l.print_interval(spec, low, high);
         } else {
             d.symptoms.iter_mut().find(|s| s.code == *code).unwrap().value = (*value).into();
         }

@@ -23,6 +23,7 @@ use crate::domain::catalog::{UnitSystem, display_unit};
 use crate::domain::entry::field;
 use crate::domain::entry_context::{EntryCheck, EntryFor, Warning, change_text, measured_before};
 use crate::domain::validate::parse_iso_date;
+use crate::domain::entry::IntervalReading;
 use crate::domain::{Catalog, Entry, EntryData, EntryDraft, Flag, LabDraft, Measure, Patient};
 use crate::store::DraftKey;
 
@@ -55,9 +56,7 @@ pub fn new_entry_form(
             && !measured_before(history, &line.code)
         {
             line.unit = spec.unit_for(units).to_owned();
-            let r = spec.default_reference_in(sex, &line.unit);
-            line.ref_low = r.low.map(|d| d.to_string()).unwrap_or_default();
-            line.ref_high = r.high.map(|d| d.to_string()).unwrap_or_default();
+            line.follow_unit(spec);
         }
     }
     let extra = EntryExtra {
@@ -176,11 +175,7 @@ fn entry_fields(
     let has_history = !who.history.iter().all(|e| Some(e.id) == who.editing);
     let (known, others): (Vec<usize>, Vec<usize>) =
         (0..draft.labs.len()).partition(|&i| has_history && measured_before(who.history, &draft.labs[i].code));
-    let rows = LabRows {
-        catalog,
-        check: &check,
-        who,
-    };
+    let rows = LabRows { catalog, check: &check };
     ui.add_space(theme::SECTION_GAP);
     if known.is_empty() {
         egui::CollapsingHeader::new(RichText::new("Lab results (as printed on the report)").strong())
@@ -283,7 +278,6 @@ fn entry_fields(
 struct LabRows<'a> {
     catalog: &'a Catalog,
     check: &'a EntryCheck,
-    who: EntryFor<'a>,
 }
 
 fn lab_grid(ui: &mut Ui, f: &mut Fields<'_>, id: &str, draft: &mut EntryDraft, lines: &[usize], rows: &LabRows<'_>) {
@@ -317,6 +311,8 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
         )
         .labelled_by(name.id);
     f.register(ui, &field::lab(&line.code), &r, &line.value);
+    // One unit per line: a prefilled interval follows the value's unit.
+    line.follow_unit(spec);
 
     // The unit: one typed after the value wins; else the line's unit, which
     // a click switches (not a Tab stop: the keyboard way is typing it).
@@ -331,12 +327,13 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
                 units.iter().map(|u| display_unit(u)).collect::<Vec<_>>().join(" / ")
             ));
         if r.clicked() {
-            line.switch_unit(spec, rows.who.sex);
+            line.switch_unit(spec);
         }
     } else {
         muted(ui, display_unit(&unit));
     }
     let w = theme::FORM_FIELD_WIDTH * 0.7;
+    let mut typed_interval = false;
     for (key, value, which) in [
         (field::ref_low(&line.code), &mut line.ref_low, "low"),
         (field::ref_high(&line.code), &mut line.ref_high, "high"),
@@ -349,6 +346,10 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
             )
             .accessible_name(format!("{} reference {which}", measure.name));
         f.register(ui, &key, &r, value);
+        typed_interval |= r.changed();
+    }
+    if typed_interval {
+        line.interval_typed(spec);
     }
 
     // Previous value, in this line's unit, and the change.
@@ -379,6 +380,20 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
         .or_else(|| f.error(&field::ref_low(&line.code), true))
         .or_else(|| f.error(&field::ref_high(&line.code), true));
     if f.show_message(ui, problem.as_deref()) {
+        // A typed interval in another unit than the value: which one did the report print?
+        if let IntervalReading::Ask { typed_in } = line.interval_reading(spec) {
+            ui.horizontal(|ui| {
+                if ui.small_button(format!("Interval in {}", display_unit(&unit))).clicked() {
+                    line.interval_printed_in(spec, &unit);
+                }
+                if ui
+                    .small_button(format!("Interval in {}: convert", display_unit(&typed_in)))
+                    .clicked()
+                {
+                    line.interval_printed_in(spec, &typed_in);
+                }
+            });
+        }
         return;
     }
     ui.vertical(|ui| {
@@ -391,6 +406,18 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
             muted(
                 ui,
                 format!("reads as {} {}: {verdict}", lab.value_text(), display_unit(&lab.unit)),
+            );
+        }
+        if let Some(p) = line.prefill.as_ref().filter(|p| !line.ref_typed && p.unit != unit) {
+            let printed = match (p.low.as_str(), p.high.as_str()) {
+                ("", "") => "none".to_owned(),
+                ("", h) => format!("up to {h}"),
+                (l, "") => format!("from {l}"),
+                (l, h) => format!("{l} - {h}"),
+            };
+            muted(
+                ui,
+                format!("interval converted from {printed} {}", display_unit(&p.unit)),
             );
         }
         for w in rows.check.warnings_of(&field::lab(&line.code)) {
