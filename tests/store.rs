@@ -647,3 +647,60 @@ fn a_voided_entry_never_reaches_a_trend_series() {
     );
     assert!(alt.points.iter().all(|p| p.entry_id != recorded[1].id));
 }
+
+/// A file written before one unit per line may hold a value in umol/L
+/// with an interval printed in mg/dL, flagged H. Read back, that line has
+/// no flag and says why; a line written now keeps its flag.
+#[test]
+fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = Store::open(&path).unwrap();
+    let patient = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let data = entry_draft(&catalog, "2025-08-04", &[("bili_total", "12.3 umol/L"), ("alt", "60")])
+        .validate(&catalog, Sex::Female, date(1974, 1, 15), today())
+        .unwrap();
+    store.record_entry(patient.id, &data, "Dr Rao").unwrap();
+    drop(store);
+    // What the build before one unit per line wrote: the mg/dL interval, H, no interval unit.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER observations_no_update;
+         UPDATE observations SET ref_low = '0.0', ref_high = '1.0', flag = 'H', ref_unit = NULL
+             WHERE measure_code = 'bili_total';",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    let mut entries = store.entries(patient.id).unwrap();
+    let bili = entries[0].data.lab("bili_total").unwrap();
+    assert_eq!(
+        (bili.flag, bili.unit_checked),
+        (clinilog::domain::Flag::High, false),
+        "as stored"
+    );
+    entries[0].data.mark_interval_doubts(&catalog, Sex::Female);
+    let bili = entries[0].data.lab("bili_total").unwrap();
+    assert!(bili.interval_doubt);
+    assert_eq!(bili.flag, clinilog::domain::Flag::Normal);
+    assert_eq!(bili.display(), "12.3 ?");
+    let alt = entries[0].data.lab("alt").unwrap();
+    assert!(alt.unit_checked && !alt.interval_doubt);
+    assert_eq!(alt.display(), "60 H", "a line written with its unit keeps its flag");
+    // In the plots: no band and no flag for that point.
+    let series = lab_series(&entries, &catalog, Sex::Female, UnitSystem::Conventional);
+    let point = &series.iter().find(|s| s.code == "bili_total").unwrap().points[0];
+    assert_eq!(
+        (point.flag, point.low, point.high),
+        (clinilog::domain::Flag::Normal, None, None)
+    );
+    assert!(
+        point.reference_text.contains("unit unclear"),
+        "{}",
+        point.reference_text
+    );
+}

@@ -1088,3 +1088,57 @@ fn the_details_and_treatment_forms_offer_their_draft_back() {
     h.get_by_label_contains("Restored what was typed on");
     assert_eq!(value(&h, "Product").as_deref(), Some("AD-MSC"));
 }
+
+/// The demo patient's last report printed total bilirubin 0.0 - 1.0 mg/dL.
+/// A value typed in umol/L takes that interval along, converted, and reads
+/// in range; the file keeps value, unit and interval in umol/L, no H.
+#[test]
+fn a_value_typed_in_umol_per_l_reads_against_the_converted_interval() {
+    let (_dir, path, mut h) = on_demo_patient();
+    click(&mut h, "New entry");
+    type_into(&mut h, "Total bilirubin", "12.3 umol/L");
+    h.run();
+    assert_eq!(value(&h, "Total bilirubin reference low").as_deref(), Some("0.0"));
+    assert_eq!(value(&h, "Total bilirubin reference high").as_deref(), Some("17.1"));
+    h.get_by_label("reads as 12.3 umol/L: within the interval");
+    h.get_by_label("interval converted from 0.0 - 1.0 mg/dL");
+    click(&mut h, "Save entry");
+    h.get_by_label("Entry of 2025-09-01 saved.");
+
+    // The next new entry starts in the patient's usual unit, mg/dL.
+    click(&mut h, "New entry");
+    assert_eq!(value(&h, "Total bilirubin reference high").as_deref(), Some("1.00"));
+    type_into(&mut h, "Total bilirubin", "5");
+    h.get_by_label("reads as 5 mg/dL: H, above the interval");
+    drop(h);
+
+    let store = Store::open(&path).unwrap();
+    let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+    let newest = store.entries(id).unwrap().remove(0);
+    let bili = newest.data.lab("bili_total").unwrap();
+    assert_eq!(
+        (
+            bili.value.as_str(),
+            bili.unit.as_str(),
+            bili.reference.describe(),
+            bili.flag
+        ),
+        ("12.3", "umol/L", "0.0 - 17.1".to_owned(), Flag::Normal)
+    );
+}
+
+/// An interval typed on this report is not converted behind the user's
+/// back: when the value's unit changes, the line asks which unit the
+/// report printed the interval in.
+#[test]
+fn a_typed_interval_in_another_unit_than_the_value_is_asked_about() {
+    let (_dir, _path, mut h) = on_demo_patient();
+    click(&mut h, "New entry");
+    replace_text(&mut h, "Total bilirubin reference high", "1.2");
+    type_into(&mut h, "Total bilirubin", "12.3 umol/L");
+    h.get_by_label_contains("the interval was typed in mg/dL and the value is in umol/L");
+    assert!(h.get_by_label("Save entry").accesskit_node().is_disabled());
+    click(&mut h, "Interval in mg/dL: convert");
+    assert_eq!(value(&h, "Total bilirubin reference high").as_deref(), Some("20.5"));
+    h.get_by_label("reads as 12.3 umol/L: within the interval");
+}

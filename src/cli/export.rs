@@ -17,7 +17,13 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
         bail!("no database file to export from: {}", db.display());
     }
     let store = Store::open(db)?;
-    let rows = store.patients_with_entries(patient)?;
+    let mut rows = store.patients_with_entries(patient)?;
+    // A value whose interval looks like it is in another unit is exported without a flag.
+    for (p, entries) in &mut rows {
+        for e in entries {
+            e.data.mark_interval_doubts(catalog, p.data.sex);
+        }
+    }
     match out {
         Some(path) => {
             let file = File::create(path).with_context(|| format!("cannot write the CSV file: {}", path.display()))?;

@@ -203,6 +203,9 @@ pub fn run_scores(
         .with_context(|| format!("no patient with MRN \"{mrn}\" in {}", db.display()))?;
     let mut entries = store.entries(patient.id)?;
     entries.reverse();
+    for e in &mut entries {
+        e.data.mark_interval_doubts(catalog, patient.data.sex);
+    }
     let all = all_entry_scores(&entries, &patient, catalog, carry_days);
     if csv_out {
         let mut rows = Vec::new();

@@ -136,9 +136,45 @@ pub struct LabResult {
     pub reference: ReferenceInterval,
     pub reference_source: ReferenceSource,
     pub flag: Flag,
+    /// Value and interval were checked to share the unit when written
+    /// (always, since one unit per line; not in files written before).
+    #[serde(default)]
+    pub unit_checked: bool,
+    /// The interval stored with this value looks like it is in the
+    /// measure's other unit (a file written before one unit per line): the
+    /// flag is not computed and the value is shown with a note.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interval_doubt: bool,
 }
 
 impl LabResult {
+    /// Whether the interval reads far better in the measure's other unit
+    /// than in the value's: its limits are closer, by more than half an
+    /// order of magnitude, to the catalog interval in that unit. Only
+    /// measures whose two units differ in number (bilirubin, creatinine,
+    /// albumin, enzymes) can be told.
+    pub fn interval_looks_like_other_unit(&self, spec: &LabSpec, sex: Sex) -> bool {
+        let Some(other) = spec.units().into_iter().find(|u| *u != self.unit) else {
+            return false;
+        };
+        let (Some(f_here), Some(f_there)) = (spec.factor_to(&self.unit), spec.factor_to(other)) else {
+            return false;
+        };
+        if (f_here / f_there - 1.0).abs() < 1e-9 {
+            return false;
+        }
+        let here = spec.default_reference_in(sex, &self.unit);
+        let there = spec.default_reference_in(sex, other);
+        let distance = |printed: &Option<Decimal>, default: &Option<Decimal>| match (printed, default) {
+            (Some(p), Some(d)) if p.value() > 0.0 && d.value() > 0.0 => Some((p.value() / d.value()).log10().abs()),
+            _ => None,
+        };
+        let pair = distance(&self.reference.high, &here.high)
+            .zip(distance(&self.reference.high, &there.high))
+            .or_else(|| distance(&self.reference.low, &here.low).zip(distance(&self.reference.low, &there.low)));
+        matches!(pair, Some((here, there)) if there + 0.5 < here)
+    }
+
     /// `<0.1`, `12.30`.
     pub fn value_text(&self) -> String {
         match self.comparator {
@@ -171,15 +207,33 @@ impl LabResult {
             },
             reference_source: self.reference_source,
             flag: self.flag,
+            unit_checked: self.unit_checked,
+            interval_doubt: self.interval_doubt,
         }
     }
 
-    /// `12.30 H`: the value with its flag letter, for tables.
+    /// `12.30 H`: the value with its flag letter, for tables; `12.3 ?`
+    /// when its interval may be in another unit.
     pub fn display(&self) -> String {
+        if self.interval_doubt {
+            return format!("{} ?", self.value_text());
+        }
         match self.flag {
             Flag::Normal => self.value_text(),
             f => format!("{} {}", self.value_text(), f.letter()),
         }
+    }
+
+    /// Why this value has no flag, when its interval may be in another unit.
+    pub fn doubt_note(&self) -> Option<String> {
+        self.interval_doubt.then(|| {
+            format!(
+                "The interval stored with this value ({}) looks like it is in another unit than {}: \
+                 it was entered before Clinilog kept one unit per line. No flag is shown; check the report.",
+                self.reference.describe(),
+                super::catalog::display_unit(&self.unit)
+            )
+        })
     }
 }
 
@@ -219,6 +273,20 @@ pub enum Origin {
 }
 
 impl EntryData {
+    /// Marks the values of a file written before one unit per line whose
+    /// interval looks like it is in the other unit: no flag for them.
+    pub fn mark_interval_doubts(&mut self, catalog: &Catalog, sex: Sex) {
+        for lab in &mut self.labs {
+            if !lab.unit_checked
+                && let Some(spec) = catalog.measure(&lab.code).and_then(Measure::lab)
+                && lab.interval_looks_like_other_unit(spec, sex)
+            {
+                lab.interval_doubt = true;
+                lab.flag = Flag::Normal;
+            }
+        }
+    }
+
     pub fn lab(&self, code: &str) -> Option<&LabResult> {
         self.labs.iter().find(|l| l.code == code)
     }
@@ -251,6 +319,8 @@ impl EntryData {
                 reference,
                 reference_source: ReferenceSource::Catalog,
                 flag,
+                unit_checked: true,
+                interval_doubt: false,
             },
             Origin::Calculated,
         ))
@@ -787,6 +857,8 @@ fn validate_lab_line(
         reference,
         reference_source,
         flag,
+        unit_checked: true,
+        interval_doubt: false,
     })
 }
 
@@ -838,7 +910,10 @@ impl LabDraft {
     pub fn comma_reading(&self, spec: &LabSpec) -> Option<CommaReading> {
         let (raw, _) = split_unit_suffix(&self.value, spec);
         let number = raw.trim().trim_start_matches(['<', '>']);
-        read_comma(number, spec, self.reading_unit(spec)).ok().flatten().map(|(r, _)| r)
+        read_comma(number, spec, self.reading_unit(spec))
+            .ok()
+            .flatten()
+            .map(|(r, _)| r)
     }
 }
 
@@ -1126,7 +1201,12 @@ mod tests {
             ("alt", ">200", "", Stored(">200")),
             ("alt", "> 200", "", Stored(">200")),
             ("alt", "007", "", Stored("7")),
-            ("alt", "+5", "", Refused("\"+5\" starts with +: type the number alone, such as 5")),
+            (
+                "alt",
+                "+5",
+                "",
+                Refused("\"+5\" starts with +: type the number alone, such as 5"),
+            ),
             ("alt", "60", "", Stored("60")),
             ("creatinine", "1.00", "", Stored("1.00")),
             ("creatinine", "0,95", "", Stored("0.95")),
@@ -1155,7 +1235,12 @@ mod tests {
             ("alt", "1/2", "", Refused("is not a number")),
             ("alt", "+-3", "", Refused("is not a number")),
             ("alt", "\u{663}", "", Refused("uses the character '\u{663}' (U+0663)")),
-            ("alt", "\u{ff11}\u{ff12}", "", Refused("uses the character '\u{ff11}' (U+FF11)")),
+            (
+                "alt",
+                "\u{ff11}\u{ff12}",
+                "",
+                Refused("uses the character '\u{ff11}' (U+FF11)"),
+            ),
             // A comma before exactly three digits: a decimal comma or a thousands separator
             ("alt", "1,234", "", Refused("could be 1234 or 1.234")),
             ("platelets", "1,234", "", Refused("could be 1234 or 1.234")),
@@ -1359,5 +1444,54 @@ mod tests {
         // 100 umol/L = 5.85 mg/dL < 6.0 mg/dL direct.
         let errors = validate(&d).unwrap_err();
         assert_eq!(errors[0].field, "lab:bili_direct");
+    }
+
+    #[test]
+    fn an_interval_in_the_other_unit_is_told_only_where_the_numbers_differ() {
+        let cat = catalog();
+        let spec = |code: &str| cat.measure(code).unwrap().lab().unwrap().clone();
+        let result = |code: &str, value: &str, unit: &str, low: Option<&str>, high: Option<&str>| LabResult {
+            code: code.into(),
+            comparator: None,
+            value: Decimal::parse(value).unwrap(),
+            unit: unit.into(),
+            reference: interval(low, high),
+            reference_source: ReferenceSource::Report,
+            flag: Flag::High,
+            unit_checked: false,
+            interval_doubt: false,
+        };
+        let bili = spec(TOTAL);
+        assert!(
+            result(TOTAL, "12.3", "umol/L", Some("0.0"), Some("1.0")).interval_looks_like_other_unit(&bili, Sex::Male)
+        );
+        assert!(
+            !result(TOTAL, "210", "umol/L", Some("0"), Some("21")).interval_looks_like_other_unit(&bili, Sex::Male)
+        );
+        assert!(
+            !result(TOTAL, "12.3", "mg/dL", Some("0.0"), Some("1.0")).interval_looks_like_other_unit(&bili, Sex::Male)
+        );
+        let albumin = spec("albumin");
+        assert!(
+            result("albumin", "3.0", "g/dL", Some("35"), Some("50"))
+                .interval_looks_like_other_unit(&albumin, Sex::Male)
+        );
+        let sodium = spec("sodium");
+        assert!(
+            !result("sodium", "140", "mmol/L", Some("135"), Some("145"))
+                .interval_looks_like_other_unit(&sodium, Sex::Male)
+        );
+
+        // Marking: only lines not checked when written, and then without a flag.
+        let mut data = validate(&draft_with(&[(TOTAL, "2.0")])).unwrap();
+        data.labs
+            .push(result(TOTAL, "12.3", "umol/L", Some("0.0"), Some("1.0")));
+        data.labs[0].unit_checked = true;
+        data.mark_interval_doubts(&cat, Sex::Male);
+        assert!(!data.labs[0].interval_doubt);
+        assert!(data.labs[1].interval_doubt);
+        assert_eq!(data.labs[1].flag, Flag::Normal);
+        assert_eq!(data.labs[1].display(), "12.3 ?");
+        assert!(data.labs[1].doubt_note().unwrap().contains("another unit than umol/L"));
     }
 }

@@ -82,7 +82,8 @@ impl EntryDraft {
             let Some(spec) = catalog.measure(&line.code).and_then(Measure::lab) else {
                 continue;
             };
-            if let Some(p) = previous.get(&line.code) {
+            // An interval whose unit is unclear is not prefilled (the catalog's is).
+            if let Some(p) = previous.get(&line.code).filter(|p| !p.result.interval_doubt) {
                 let text = |d: &Option<super::number::Decimal>| d.as_ref().map(|x| x.to_string()).unwrap_or_default();
                 line.prefill = Some(PrefilledInterval {
                     low: text(&p.result.reference.low),
@@ -93,7 +94,7 @@ impl EntryDraft {
                 line.ref_high = text(&p.result.reference.high);
                 line.ref_unit = p.result.unit.clone();
             }
-            if let Some(unit) = usual_unit(history, &line.code) {
+            if let Some(unit) = usual_unit(history, &line.code, &spec.unit) {
                 line.unit = unit;
             }
             line.follow_unit(spec);
@@ -134,9 +135,9 @@ impl EntryDraft {
     }
 }
 
-/// The unit most of the patient's stored values of a measure are in (the
-/// most recent one among equals); `None` when never recorded.
-pub fn usual_unit(history: &[Entry], code: &str) -> Option<String> {
+/// The unit most of the patient's stored values of a measure are in; among
+/// equals the catalog unit, else the most recent. `None` when never recorded.
+pub fn usual_unit(history: &[Entry], code: &str, catalog_unit: &str) -> Option<String> {
     let mut counts: Vec<(String, usize, Date)> = Vec::new();
     for e in history {
         if let Some(lab) = e.data.lab(code) {
@@ -149,7 +150,10 @@ pub fn usual_unit(history: &[Entry], code: &str) -> Option<String> {
             }
         }
     }
-    counts.into_iter().max_by_key(|(_, n, last)| (*n, *last)).map(|(u, _, _)| u)
+    counts
+        .into_iter()
+        .max_by_key(|(u, n, last)| (*n, u == catalog_unit, *last))
+        .map(|(u, _, _)| u)
 }
 
 /// Whether the measure has been recorded for this patient before.
@@ -548,11 +552,19 @@ mod tests {
         assert_eq!(line.unit, "umol/L");
         assert_eq!(line.ref_high, default_si.high.unwrap().to_string());
         line.switch_unit(spec);
-        assert_eq!((line.unit.as_str(), line.ref_high.as_str()), ("mg/dL", "1.2"), "back without drift");
+        assert_eq!(
+            (line.unit.as_str(), line.ref_high.as_str()),
+            ("mg/dL", "1.2"),
+            "back without drift"
+        );
         line.ref_high = "1.0".into();
         line.interval_typed(spec);
         line.switch_unit(spec);
-        assert_eq!((line.unit.as_str(), line.ref_high.as_str()), ("umol/L", "1.0"), "kept as typed");
+        assert_eq!(
+            (line.unit.as_str(), line.ref_high.as_str()),
+            ("umol/L", "1.0"),
+            "kept as typed"
+        );
         assert_eq!(
             line.interval_reading(spec),
             IntervalReading::Ask {
@@ -563,7 +575,11 @@ mod tests {
 
     /// The patient's last report printed total bilirubin 0.0 - 1.0 mg/dL.
     fn last_report_in_mg_dl() -> Vec<Entry> {
-        vec![entry(1, date(2025, 7, 19), &[("bili_total", "12.30", "", "0.0", "1.0")])]
+        vec![entry(
+            1,
+            date(2025, 7, 19),
+            &[("bili_total", "12.30", "", "0.0", "1.0")],
+        )]
     }
 
     #[test]
@@ -589,7 +605,10 @@ mod tests {
         );
         let stored = checked(&d, &h).result.unwrap();
         let lab = stored.lab("bili_total").unwrap();
-        assert_eq!((lab.unit.as_str(), lab.reference.describe(), lab.flag), ("umol/L", "0.0 - 17.1".into(), Flag::Normal));
+        assert_eq!(
+            (lab.unit.as_str(), lab.reference.describe(), lab.flag),
+            ("umol/L", "0.0 - 17.1".into(), Flag::Normal)
+        );
     }
 
     #[test]
@@ -628,13 +647,19 @@ mod tests {
             entry(2, date(2025, 7, 12), &[("bili_total", "2.10", "", "0.0", "1.0")]),
             entry(3, date(2025, 7, 19), &[("bili_total", "36", "umol/L", "0", "17")]),
         ];
-        assert_eq!(usual_unit(&h, "bili_total").as_deref(), Some("mg/dL"));
+        assert_eq!(usual_unit(&h, "bili_total", "mg/dL").as_deref(), Some("mg/dL"));
+        assert_eq!(
+            usual_unit(&h[1..], "bili_total", "mg/dL").as_deref(),
+            Some("mg/dL"),
+            "one each: the catalog unit"
+        );
+        assert_eq!(usual_unit(&h[2..], "bili_total", "mg/dL").as_deref(), Some("umol/L"));
         let d = EntryDraft::for_patient(&catalog(), Sex::Male, date(2025, 7, 26), "t", &h);
         let line = d.labs.iter().find(|l| l.code == "bili_total").unwrap();
         assert_eq!(line.unit, "mg/dL");
         // The last report's interval (0 - 17 umol/L), brought into mg/dL.
         assert_eq!((line.ref_low.as_str(), line.ref_high.as_str()), ("0.00", "0.99"));
-        assert_eq!(usual_unit(&h, "alt"), None);
+        assert_eq!(usual_unit(&h, "alt", "U/L"), None);
     }
 
     #[test]
@@ -646,8 +671,14 @@ mod tests {
         }
         let spec = |code: &str| cat.measure(code).unwrap().lab().unwrap().clone();
         let line = |code: &str| d.labs.iter().find(|l| l.code == code).unwrap();
-        assert_eq!(line("bili_total").comma_reading(&spec("bili_total")), Some(CommaReading::Decimal));
-        assert_eq!(line("creatinine").comma_reading(&spec("creatinine")), Some(CommaReading::Thousands));
+        assert_eq!(
+            line("bili_total").comma_reading(&spec("bili_total")),
+            Some(CommaReading::Decimal)
+        );
+        assert_eq!(
+            line("creatinine").comma_reading(&spec("creatinine")),
+            Some(CommaReading::Thousands)
+        );
         let c = checked(&d, &[]);
         assert_eq!(c.reads["bili_total"].value.as_str(), "1.234");
         assert_eq!(c.reads["creatinine"].value.as_str(), "1234");

@@ -152,7 +152,8 @@ pub fn entry_scores(
     // AST upper limit of normal: as printed with the AST used, else the catalog's.
     let ast_uln = catalog.measure("ast").and_then(Measure::lab).and_then(|spec| {
         let printed = find(entry, history, window_days, |e| {
-            let l = e.data.lab("ast")?;
+            // An interval that may be in another unit is no upper limit to use.
+            let l = e.data.lab("ast").filter(|l| !l.interval_doubt)?;
             let high = l.reference.high.as_ref()?;
             // Same conversion as the value, so AST / ULN does not depend on the unit.
             let factor = conventional(l, spec)? / l.value.value();

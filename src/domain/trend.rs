@@ -95,9 +95,21 @@ pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex, system: UnitSy
                 value_text: shown.value_text(),
                 comparator: printed.comparator,
                 flag: printed.flag,
-                low: printed.reference.low.as_ref().map(|d| d.value() * f),
-                high: printed.reference.high.as_ref().map(|d| d.value() * f),
-                reference_text: format!("{} {}", shown.reference.describe(), display_unit(unit)),
+                // An interval that may be in another unit draws no band.
+                low: (!printed.interval_doubt)
+                    .then(|| printed.reference.low.as_ref().map(|d| d.value() * f))
+                    .flatten(),
+                high: (!printed.interval_doubt)
+                    .then(|| printed.reference.high.as_ref().map(|d| d.value() * f))
+                    .flatten(),
+                reference_text: if printed.interval_doubt {
+                    format!(
+                        "{} as stored, unit unclear (entered before one unit per line): no flag",
+                        printed.reference.describe()
+                    )
+                } else {
+                    format!("{} {}", shown.reference.describe(), display_unit(unit))
+                },
                 origin,
             });
         }

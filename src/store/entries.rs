@@ -23,8 +23,8 @@ fn insert_observations(
     let date = data.collected_on.to_string();
     let mut insert = tx.prepare(
         "INSERT INTO observations (entry_id, entry_version, patient_id, collected_on, measure_code, kind,
-             value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag, ref_unit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     for lab in &data.labs {
         insert.execute(params![
@@ -42,6 +42,8 @@ fn insert_observations(
             lab.reference.high.as_ref().map(Decimal::as_str),
             lab.reference_source.as_str(),
             lab.flag.letter(),
+            // One unit per line: the interval is in the value's unit.
+            lab.unit,
         ])?;
     }
     for s in &data.symptoms {
@@ -60,6 +62,7 @@ fn insert_observations(
             None::<&str>,
             None::<&str>,
             "",
+            None::<&str>,
         ])?;
     }
     Ok(())
@@ -201,7 +204,7 @@ impl Store {
         }
         let mut stmt = self.conn.prepare(
             "SELECT o.entry_id, o.measure_code, o.kind, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
-                 o.ref_source, o.flag
+                 o.ref_source, o.flag, o.ref_unit
              FROM observations o JOIN entries e ON e.id = o.entry_id AND o.entry_version = e.data_version
              WHERE o.patient_id = ?1 ORDER BY o.id",
         )?;
@@ -217,10 +220,11 @@ impl Store {
                 r.get::<_, Option<String>>(7)?,
                 r.get::<_, Option<String>>(8)?,
                 r.get::<_, String>(9)?,
+                r.get::<_, Option<String>>(10)?,
             ))
         })?;
         for row in rows {
-            let (entry_id, code, kind, value_text, comparator, unit, low, high, source, flag) = row?;
+            let (entry_id, code, kind, value_text, comparator, unit, low, high, source, flag, ref_unit) = row?;
             // Observations of voided entries have no entry here.
             let Some(&i) = index.get(&entry_id) else {
                 continue;
@@ -233,6 +237,7 @@ impl Store {
                 })?;
                 data.symptoms.push(SymptomRating { code, value });
             } else {
+                let unit_checked = ref_unit.as_deref() == Some(unit.as_str());
                 let value = decimal_col(Some(value_text), "lab value")?.ok_or_else(|| StoreError::Corrupt {
                     what: "lab value",
                     detail: "empty".to_owned(),
@@ -252,6 +257,8 @@ impl Store {
                         ReferenceSource::Catalog
                     },
                     flag: Flag::from_letter(&flag),
+                    unit_checked,
+                    interval_doubt: false,
                 });
             }
         }

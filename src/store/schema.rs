@@ -156,6 +156,11 @@ CREATE TABLE drafts (
     updated_at TEXT NOT NULL
 );
 "#,
+    // v3: the unit the interval of a lab value was checked against (one
+    // unit per line); NULL on rows written before, which are read with care.
+    r#"
+ALTER TABLE observations ADD COLUMN ref_unit TEXT;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -20,10 +20,10 @@ use super::form::{Fields, Form, FormOutcome, FormText, show_form};
 use super::theme;
 use super::widgets::muted;
 use crate::domain::catalog::{UnitSystem, display_unit};
+use crate::domain::entry::IntervalReading;
 use crate::domain::entry::field;
 use crate::domain::entry_context::{EntryCheck, EntryFor, Warning, change_text, measured_before};
 use crate::domain::validate::parse_iso_date;
-use crate::domain::entry::IntervalReading;
 use crate::domain::{Catalog, Entry, EntryData, EntryDraft, Flag, LabDraft, Measure, Patient};
 use crate::store::DraftKey;
 
@@ -383,7 +383,10 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
         // A typed interval in another unit than the value: which one did the report print?
         if let IntervalReading::Ask { typed_in } = line.interval_reading(spec) {
             ui.horizontal(|ui| {
-                if ui.small_button(format!("Interval in {}", display_unit(&unit))).clicked() {
+                if ui
+                    .small_button(format!("Interval in {}", display_unit(&unit)))
+                    .clicked()
+                {
                     line.interval_printed_in(spec, &unit);
                 }
                 if ui

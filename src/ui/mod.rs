@@ -249,12 +249,12 @@ impl ClinilogApp {
 
     /// Everything the patient screen shows, read once.
     fn load_patient(&self, id: i64) -> Result<LoadedPatient, StoreError> {
-        Ok((
-            self.store.patient(id)?,
-            self.store.entries(id)?,
-            self.store.treatments(id)?,
-            self.store.history(id)?,
-        ))
+        let patient = self.store.patient(id)?;
+        let mut entries = self.store.entries(id)?;
+        for e in &mut entries {
+            e.data.mark_interval_doubts(&self.catalog, patient.data.sex);
+        }
+        Ok((patient, entries, self.store.treatments(id)?, self.store.history(id)?))
     }
 
     /// Loads the open patient again; open forms keep what was typed.

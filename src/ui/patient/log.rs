@@ -114,7 +114,7 @@ impl LogModel {
                                 },
                                 flag: lab.flag,
                                 calculated,
-                                hover: None,
+                                hover: lab.doubt_note(),
                             });
                         }
                         let value = e.data.symptom(code)?;
