@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{Catalog, LabSpec, Measure, MeasureKind};
-use super::number::Decimal;
+use super::number::{Decimal, NumberError};
 use super::patient::Sex;
 use super::validate::{FieldError, parse_date};
 
@@ -444,9 +444,11 @@ pub fn parse_lab_value(raw: &str) -> Result<(Option<Comparator>, Decimal), Strin
     } else {
         (None, t)
     };
-    let accepted = "; a comparator may lead: <0.1 or >200";
-    let number =
-        Decimal::parse(rest).map_err(|e| format!("{e}{}", if comparator.is_some() { "" } else { accepted }))?;
+    let number = Decimal::parse(rest).map_err(|e| match e {
+        // Text that is no number may be a comparator typed another way.
+        NumberError::NotANumber(_) if comparator.is_none() => format!("{e}; a comparator may lead: <0.1 or >200"),
+        e => e.to_string(),
+    })?;
     Ok((comparator, number))
 }
 
