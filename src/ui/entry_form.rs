@@ -270,6 +270,7 @@ fn entry_fields(
                 &mut draft.recorded_by,
                 theme::WIDE_FIELD_WIDTH,
             );
+            f.reason_row(ui);
         });
     extra.check = Some(check);
 }

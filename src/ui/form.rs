@@ -96,6 +96,10 @@ pub struct FormState {
     shown: usize,
     /// Enter was pressed in the form's last field.
     submit: bool,
+    /// The form edits a stored record (a reason is required).
+    editing: bool,
+    /// The draft differs from how the form opened.
+    draft_changed: bool,
     /// The field that had the cursor last (egui drops the focus on Esc).
     last_focused: Option<String>,
     /// The field that had the cursor when the form asked before discarding,
@@ -294,6 +298,28 @@ impl Fields<'_> {
         ui.end_row();
     }
 
+    /// *Reason for the change*, when the form edits a record: a row of the
+    /// form's grid (its last; Enter saves). Once something is changed, a
+    /// missing reason says so at once. Nothing when the form creates a record.
+    pub fn reason_row(&mut self, ui: &mut Ui) {
+        if !self.state.editing {
+            return;
+        }
+        let mut reason = std::mem::take(&mut self.state.reason);
+        let r = self.text(
+            ui,
+            REASON,
+            "Reason for the change",
+            &mut reason,
+            theme::WIDE_FIELD_WIDTH,
+        );
+        self.state.reason = reason;
+        self.submit_on_enter(ui, &r);
+        let changed = self.state.draft_changed;
+        self.message(ui, REASON, changed);
+        ui.end_row();
+    }
+
     /// Enter in this field saves the form (its last field).
     pub fn submit_on_enter(&mut self, ui: &Ui, response: &Response) {
         if response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
@@ -379,32 +405,19 @@ where
         form.state.errors = errors;
     }
 
+    form.state.editing = editing;
+    form.state.draft_changed = form.draft != form.initial;
     {
         let mut f = Fields { state: &mut form.state };
         fields(ui, &mut f, &mut form.draft, &mut form.extra);
     }
 
-    if editing {
-        // Once something is changed, the missing reason says so at once.
-        let changed = form.draft != form.initial;
+    // A form that did not put the reason in its own grid gets it here.
+    if editing && !form.state.drawn.iter().any(|(k, _)| k == REASON) {
         egui::Grid::new((text.title.as_str(), "reason"))
             .num_columns(3)
             .spacing([8.0, 6.0])
-            .show(ui, |ui| {
-                let mut f = Fields { state: &mut form.state };
-                let mut reason = std::mem::take(&mut f.state.reason);
-                let r = f.text(
-                    ui,
-                    REASON,
-                    "Reason for the change",
-                    &mut reason,
-                    theme::WIDE_FIELD_WIDTH,
-                );
-                f.submit_on_enter(ui, &r);
-                f.state.reason = reason;
-                f.message(ui, REASON, changed);
-                ui.end_row();
-            });
+            .show(ui, |ui| Fields { state: &mut form.state }.reason_row(ui));
     }
 
     // Messages of fields not drawn (a whole-form message, or a closed panel).

@@ -216,6 +216,7 @@ pub fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> Form
                     f.message(ui, field::ENROLLED, !d.enrolled.trim().is_empty());
                     ui.end_row();
                     f.last_text(ui, field::NOTES, "Notes", &mut d.notes, theme::WIDE_FIELD_WIDTH);
+                    f.reason_row(ui);
                 });
         },
     )

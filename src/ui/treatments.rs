@@ -274,6 +274,7 @@ fn treatment_form_ui(
                         &mut d.recorded_by,
                         theme::WIDE_FIELD_WIDTH,
                     );
+                    f.reason_row(ui);
                 });
         },
     )
