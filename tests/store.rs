@@ -583,12 +583,7 @@ fn a_version_1_file_is_migrated_and_keeps_its_data() {
 
 #[test]
 fn a_treatment_kind_this_build_does_not_know_is_reported_not_renamed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("c.sqlite");
-    let mut store = Store::open(&path).unwrap();
-    let patient = store
-        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
-        .unwrap();
+    let (_dir, path, mut store, patient) = file_with_patient();
     let mut draft = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
     draft.product = "AD-MSC".into();
     store
@@ -612,13 +607,8 @@ fn a_treatment_kind_this_build_does_not_know_is_reported_not_renamed() {
 
 #[test]
 fn a_voided_entry_never_reaches_a_trend_series() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("c.sqlite");
+    let (_dir, path, mut store, patient) = file_with_patient();
     let catalog = Catalog::builtin().unwrap();
-    let mut store = Store::open(&path).unwrap();
-    let patient = store
-        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
-        .unwrap();
     let mut recorded = Vec::new();
     for (on, alt) in [("2025-07-19", "60"), ("2025-08-04", "70"), ("2025-08-19", "80")] {
         let data = entry_draft(&catalog, on, &[("alt", alt)])
@@ -653,13 +643,8 @@ fn a_voided_entry_never_reaches_a_trend_series() {
 /// no flag and says why; a line written now keeps its flag.
 #[test]
 fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("c.sqlite");
+    let (_dir, path, mut store, patient) = file_with_patient();
     let catalog = Catalog::builtin().unwrap();
-    let mut store = Store::open(&path).unwrap();
-    let patient = store
-        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
-        .unwrap();
     let data = entry_draft(&catalog, "2025-08-04", &[("bili_total", "12.3 umol/L"), ("alt", "60")])
         .validate(&catalog, Sex::Female, date(1974, 1, 15), today())
         .unwrap();
@@ -703,4 +688,16 @@ fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
         "{}",
         point.reference_text
     );
+}
+
+/// A new file in a temporary folder (kept while the returned guard lives)
+/// with one patient, MRN-1.
+fn file_with_patient() -> (tempfile::TempDir, std::path::PathBuf, Store, clinilog::domain::Patient) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let patient = store
+        .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    (dir, path, store, patient)
 }
