@@ -69,6 +69,45 @@ enum Command {
         #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_CARRY_DAYS)]
         carry_days: i64,
     },
+    /// Take a backup of a database: a consistent, checked copy, even while
+    /// Clinilog writes to it.
+    Backup {
+        /// The database file (must exist).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// The folder to write it in (default: backups/ beside the database).
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+    },
+    /// List the backups of a database, newest first, with what each holds.
+    Backups {
+        /// The database file.
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// The folder to list (default: backups/ beside the database).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Put a backup in the place of a database (close Clinilog first). The
+    /// current file is kept as a backup, and the restore is recorded.
+    Restore {
+        /// The database file to replace.
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// The backup file to restore.
+        #[arg(value_name = "BACKUP")]
+        backup: PathBuf,
+        /// Who restores (recorded in the audit trail).
+        #[arg(long, value_name = "NAME")]
+        user: String,
+    },
+    /// Check a database: SQLite's integrity check and Clinilog's own rules
+    /// (audit rows, observations, drafts, units). Exits non-zero on a problem.
+    Check {
+        /// The database file (must exist).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+    },
     /// Export observations as CSV: one row per observation, values as printed.
     ///
     /// Columns: mrn,date,measure_code,measure_name,loinc,value,comparator,
@@ -109,6 +148,10 @@ fn run() -> Result<()> {
             csv,
             carry_days,
         }) => score::run_scores(&db, &patient, csv, carry_days, &catalog, &mut io::stdout().lock()),
+        Some(Command::Backup { db, to }) => cli::backup::backup(&db, to),
+        Some(Command::Backups { db, dir }) => cli::backup::backups(&db, dir),
+        Some(Command::Restore { db, backup, user }) => cli::backup::restore_from(&db, &backup, &user),
+        Some(Command::Check { db }) => cli::backup::check(&db, &catalog),
         Some(Command::Export { db, patient, out }) => export::run(&db, patient.as_deref(), out.as_deref(), &catalog),
         None if cli.demo => {
             // The folder, and the demo file in it, go when the window closes.

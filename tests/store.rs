@@ -701,3 +701,165 @@ fn file_with_patient() -> (tempfile::TempDir, std::path::PathBuf, Store, clinilo
         .unwrap();
     (dir, path, store, patient)
 }
+
+/// The demo patient (and the generated busy one) in a new file.
+fn demo_file(busy: bool) -> (tempfile::TempDir, std::path::PathBuf, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    if busy {
+        clinilog::cli::demo::write_busy_demo(&mut store, &catalog, today()).unwrap();
+    }
+    clinilog::cli::demo::write_demo(&mut store, &catalog, today()).unwrap();
+    (dir, path, store)
+}
+
+#[test]
+fn a_backup_is_checked_and_named_only_when_whole_and_a_restore_gives_everything_back() {
+    let (dir, path, mut store) = demo_file(false);
+    let catalog = Catalog::builtin().unwrap();
+    let backups = dir.path().join("backups");
+    let taken = store.backup_to(&backups).unwrap();
+    let names: Vec<String> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "no partial file left: {names:?}");
+    assert!(
+        names[0].starts_with("clinilog-") && names[0].ends_with(".sqlite"),
+        "{names:?}"
+    );
+    assert_eq!((taken.patients, taken.entries), (1, 5));
+    let listed = clinilog::store::list_backups(&backups).unwrap();
+    assert_eq!(listed, [taken.clone()]);
+    let before = store.audit_log(None).unwrap();
+
+    // A change after the backup, then the restore takes it back.
+    store
+        .create_patient(&patient_draft("MRN-9").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    drop(store);
+    let kept = clinilog::store::restore(&path, &taken.path, "Dr Imani").unwrap();
+    assert_eq!(kept.patients, 2, "the file as it was is kept first");
+    let store = Store::open(&path).unwrap();
+    assert!(store.patient_by_mrn("MRN-9").unwrap().is_none());
+    assert!(store.patient_by_mrn("DEMO-001").unwrap().is_some());
+    let after = store.audit_log(None).unwrap();
+    assert_eq!(after[..after.len() - 1], before[..], "every audit row back");
+    let last = after.last().unwrap();
+    assert_eq!(
+        (last.action, last.kind, last.user.as_str()),
+        (AuditAction::Restore, RecordKind::Database, "Dr Imani")
+    );
+    assert!(store.check(&catalog).unwrap().is_empty());
+    assert_eq!(clinilog::store::list_backups(&backups).unwrap().len(), 2);
+}
+
+#[test]
+fn a_backup_taken_while_another_connection_writes_is_consistent() {
+    let (dir, path, store) = demo_file(false);
+    let catalog = Catalog::builtin().unwrap();
+    let writer_path = path.clone();
+    let writer = std::thread::spawn(move || {
+        let catalog = Catalog::builtin().unwrap();
+        let mut other = Store::open(&writer_path).unwrap();
+        let id = other.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+        for day in 1..=60 {
+            let on = (date(2025, 9, 1) - jiff::ToSpan::days(day)).to_string();
+            let data = entry_draft(&catalog, &on, &[("alt", "60"), ("ast", "80"), ("fatigue", "3")])
+                .validate(&catalog, Sex::Male, date(1974, 1, 15), today())
+                .unwrap();
+            other.record_entry(id, &data, "Nurse Kim").unwrap();
+        }
+    });
+    let mut taken = Vec::new();
+    for _ in 0..6 {
+        taken.push(store.backup_to(&dir.path().join("backups")).unwrap());
+    }
+    writer.join().unwrap();
+    for b in taken {
+        let copy = Store::open(&b.path).unwrap();
+        assert_eq!(
+            copy.check(&catalog).unwrap(),
+            Vec::<String>::new(),
+            "{}",
+            b.path.display()
+        );
+    }
+}
+
+#[test]
+fn the_check_finds_what_breaks_the_files_rules() {
+    let (_dir, path, store) = demo_file(false);
+    let catalog = Catalog::builtin().unwrap();
+    assert_eq!(store.check(&catalog).unwrap(), Vec::<String>::new());
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "INSERT INTO entries (patient_id, collected_on, note, recorded_by, recorded_at)
+             VALUES (1, '2025-09-01', 'no audit', 'x', '2025-09-01T00:00:00Z');
+         INSERT INTO drafts (key, json, updated_at) VALUES ('entry:new:1', '{not json', '2025-09-01T00:00:00Z');",
+    )
+    .unwrap();
+    drop(conn);
+    let problems = Store::open(&path).unwrap().check(&catalog).unwrap();
+    assert!(
+        problems.iter().any(|p| p.contains("has no audit row of its creation")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("audit row does not hold its values")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("draft \"entry:new:1\" is not readable")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_migration_is_preceded_by_a_backup() {
+    let (dir, path, store) = demo_file(false);
+    drop(store);
+    // The file as the build before schema 3 left it.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("ALTER TABLE observations DROP COLUMN ref_unit; PRAGMA user_version = 2;")
+        .unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::latest_version());
+    let backups = clinilog::store::list_backups(&dir.path().join("backups")).unwrap();
+    assert_eq!(backups.len(), 1);
+    let old = rusqlite::Connection::open(&backups[0].path).unwrap();
+    let version: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 2, "the backup is the file before the migration");
+}
+
+#[test]
+fn thinning_removes_exactly_the_backups_the_rule_drops() {
+    let (dir, _path, store) = demo_file(false);
+    let backups = dir.path().join("backups");
+    let one = store.backup_to(&backups).unwrap();
+    // Copies named as if taken on fixed days (UTC noon, which is the same local day here or near).
+    let days = ["20251220", "20251219", "20251101", "20251102", "20240101"];
+    for d in days {
+        std::fs::copy(&one.path, backups.join(format!("clinilog-{d}T120000Z.sqlite"))).unwrap();
+    }
+    std::fs::remove_file(&one.path).unwrap();
+    let removed = clinilog::store::thin_backups(&backups, date(2025, 12, 31)).unwrap();
+    let mut removed: Vec<String> = removed
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    removed.sort();
+    // 12-20 and 12-19 are one a day; 11-01 and 11-02 share a month (11-02 is newer); 2024 is too old.
+    assert_eq!(
+        removed,
+        ["clinilog-20240101T120000Z.sqlite", "clinilog-20251101T120000Z.sqlite"]
+    );
+}

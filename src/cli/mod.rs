@@ -1,8 +1,10 @@
 //! Command-line jobs: one file per subcommand (`demo.rs`, `export.rs`,
-//! `score.rs` for `score` and `scores`). `main.rs` parses the command line
+//! `score.rs` for `score` and `scores`, `backup.rs` for `backup`, `backups`,
+//! `restore` and `check`). `main.rs` parses the command line
 //! and dispatches here or to the window. Every failure is one `anyhow`
 //! error that `main` prints as one line before exiting non-zero.
 
+pub mod backup;
 pub mod demo;
 pub mod export;
 pub mod score;

@@ -133,6 +133,10 @@ mod tests {
             date(2025, 7, 2).at(8, 0, 0, 0),
         ];
         let keep = backups_to_keep(&taken, today);
-        assert_eq!(keep.into_iter().collect::<Vec<_>>(), [1, 4], "newest of 06-20; too old; clock ahead kept");
+        assert_eq!(
+            keep.into_iter().collect::<Vec<_>>(),
+            [1, 4],
+            "newest of 06-20; too old; clock ahead kept"
+        );
     }
 }

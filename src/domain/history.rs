@@ -27,6 +27,8 @@ pub enum AuditAction {
     Create,
     Edit,
     Void,
+    /// The whole file was restored from a backup.
+    Restore,
 }
 
 impl AuditAction {
@@ -36,6 +38,7 @@ impl AuditAction {
             AuditAction::Create => "recorded",
             AuditAction::Edit => "edited",
             AuditAction::Void => "voided",
+            AuditAction::Restore => "restored",
         }
     }
 }
@@ -46,6 +49,8 @@ pub enum RecordKind {
     Patient,
     Entry,
     Treatment,
+    /// The file as a whole (a restore).
+    Database,
 }
 
 impl RecordKind {
@@ -55,6 +60,7 @@ impl RecordKind {
             RecordKind::Patient => "patient",
             RecordKind::Entry => "entry",
             RecordKind::Treatment => "treatment event",
+            RecordKind::Database => "file",
         }
     }
 }
@@ -181,6 +187,10 @@ pub fn describe(
             };
             HistoryLine { what, changes }
         }
+        RecordKind::Database => HistoryLine {
+            what: format!("File {v} from a backup"),
+            changes: Vec::new(),
+        },
         RecordKind::Treatment => {
             let b: Option<TreatmentData> = parse(before);
             let a: Option<TreatmentData> = parse(after);

@@ -29,13 +29,19 @@ pub(super) fn table_of(kind: RecordKind) -> &'static str {
         RecordKind::Patient => "patients",
         RecordKind::Entry => "entries",
         RecordKind::Treatment => "treatment_events",
+        RecordKind::Database => "database",
     }
 }
 
 fn kind_of(table: &str) -> Option<RecordKind> {
-    [RecordKind::Patient, RecordKind::Entry, RecordKind::Treatment]
-        .into_iter()
-        .find(|k| table_of(*k) == table)
+    [
+        RecordKind::Patient,
+        RecordKind::Entry,
+        RecordKind::Treatment,
+        RecordKind::Database,
+    ]
+    .into_iter()
+    .find(|k| table_of(*k) == table)
 }
 
 fn action_text(action: AuditAction) -> &'static str {
@@ -43,13 +49,19 @@ fn action_text(action: AuditAction) -> &'static str {
         AuditAction::Create => "create",
         AuditAction::Edit => "edit",
         AuditAction::Void => "void",
+        AuditAction::Restore => "restore",
     }
 }
 
 fn action_of(text: &str) -> Option<AuditAction> {
-    [AuditAction::Create, AuditAction::Edit, AuditAction::Void]
-        .into_iter()
-        .find(|a| action_text(*a) == text)
+    [
+        AuditAction::Create,
+        AuditAction::Edit,
+        AuditAction::Void,
+        AuditAction::Restore,
+    ]
+    .into_iter()
+    .find(|a| action_text(*a) == text)
 }
 
 /// What one write appends to the trail.
@@ -131,6 +143,11 @@ impl Change<'_> {
             Some(to_json(after)?),
             Some(reason),
         )
+    }
+
+    /// The file was restored from a backup (`reason` says which).
+    pub(super) fn restored(&self, tx: &Transaction<'_>, reason: &str) -> Result<(), StoreError> {
+        self.append(tx, AuditAction::Restore, None, None, Some(reason))
     }
 
     /// The record, as `before`, was voided for `reason`.
@@ -231,10 +248,20 @@ mod tests {
 
     #[test]
     fn actions_and_kinds_round_trip_through_their_text() {
-        for a in [AuditAction::Create, AuditAction::Edit, AuditAction::Void] {
+        for a in [
+            AuditAction::Create,
+            AuditAction::Edit,
+            AuditAction::Void,
+            AuditAction::Restore,
+        ] {
             assert_eq!(action_of(action_text(a)), Some(a));
         }
-        for k in [RecordKind::Patient, RecordKind::Entry, RecordKind::Treatment] {
+        for k in [
+            RecordKind::Patient,
+            RecordKind::Entry,
+            RecordKind::Treatment,
+            RecordKind::Database,
+        ] {
             assert_eq!(kind_of(table_of(k)), Some(k));
         }
         assert_eq!(action_of("delete"), None);

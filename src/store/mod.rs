@@ -13,6 +13,7 @@
 //! text), `drafts.rs`, and `rows.rs` for what they share.
 
 mod audit;
+pub mod backup;
 mod drafts;
 mod entries;
 mod patients;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditRecord;
+pub use backup::{BackupInfo, default_backup_dir, list_backups, restore, thin_backups};
 pub use drafts::DraftKey;
 pub use patients::PatientSummary;
 use schema::{APPLICATION_ID, MIGRATIONS, latest_version};
@@ -57,6 +59,8 @@ pub enum StoreError {
     Conflict { what: &'static str, by: String, at: String },
     #[error("{what} {id} is voided: it cannot be changed or voided again; reload to see it gone")]
     Voided { what: &'static str, id: String },
+    #[error("the file failed its integrity check ({detail}); open the latest good backup instead: {}", .path.display())]
+    Damaged { detail: String, path: PathBuf },
     #[error("a reason is required for {0}")]
     ReasonRequired(&'static str),
     #[error("database error: {0}")]
@@ -171,6 +175,11 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Self { conn, path };
+        // Always a backup before a migration changes an existing file.
+        let current = store.schema_version()?;
+        if current > 0 && current < latest_version() {
+            store.backup_to(&default_backup_dir(&store.path))?;
+        }
         store.migrate()?;
         Ok(store)
     }

@@ -1,0 +1,317 @@
+//! Backups, restore and the file check.
+//!
+//! A backup is a consistent snapshot of the open file (`VACUUM INTO`, which
+//! reads one transaction's view while others write), written under a
+//! temporary name, flushed to disk, checked with `PRAGMA quick_check`, and
+//! only then renamed to `clinilog-YYYYMMDDTHHMMSSZ.sqlite`: a crash never
+//! leaves a half backup under a final name, and the source is only read.
+//! A restore first keeps the current file as a backup itself, then puts the
+//! backup in its place and records who restored what in the audit trail.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags};
+
+use super::audit::Change;
+use super::rows::{now_utc, require_user};
+use super::schema::APPLICATION_ID;
+use super::{Store, StoreError};
+use crate::domain::history::RecordKind;
+use crate::domain::{Catalog, EntryData};
+
+const PREFIX: &str = "clinilog-";
+const SUFFIX: &str = ".sqlite";
+const PARTIAL: &str = ".partial";
+
+/// One backup file and what it holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupInfo {
+    pub path: PathBuf,
+    /// When it was taken (from its name).
+    pub taken_at: Timestamp,
+    pub size: u64,
+    pub patients: i64,
+    pub entries: i64,
+}
+
+/// `backups/` beside the database: where backups go by default.
+pub fn default_backup_dir(db: &Path) -> PathBuf {
+    db.parent().unwrap_or(Path::new(".")).join("backups")
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        source,
+        path: path.to_owned(),
+    }
+}
+
+/// A free final name for a backup taken at `at` in `dir`.
+fn backup_name(dir: &Path, at: Timestamp) -> PathBuf {
+    let stamp = at.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut path = dir.join(format!("{PREFIX}{stamp}{SUFFIX}"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{PREFIX}{stamp}-{n}{SUFFIX}"));
+        n += 1;
+    }
+    path
+}
+
+/// When a backup was taken, from its file name.
+fn taken_at(path: &Path) -> Option<Timestamp> {
+    let name = path.file_name()?.to_str()?;
+    let stamp = name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?;
+    let stamp = stamp.split('-').next()?;
+    jiff::fmt::strtime::parse("%Y%m%dT%H%M%SZ", stamp)
+        .ok()?
+        .to_datetime()
+        .ok()?
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// Opens a backup read-only and counts what it holds; refuses a file that
+/// is not a sound Clinilog database.
+fn inspect(path: &Path) -> Result<(i64, i64), StoreError> {
+    let not_ours = || StoreError::NotClinilog(path.to_owned());
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|_| not_ours())?;
+    let app: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|_| not_ours())?;
+    if app != i64::from(APPLICATION_ID) {
+        return Err(not_ours());
+    }
+    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(StoreError::Damaged {
+            detail: check,
+            path: path.to_owned(),
+        });
+    }
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+    Ok((
+        count("SELECT count(*) FROM patients")?,
+        count("SELECT count(*) FROM entries WHERE voided_at IS NULL")?,
+    ))
+}
+
+/// Flushes a file, or a folder's entries, to the disk.
+fn sync(path: &Path) -> Result<(), StoreError> {
+    fs::File::open(path).and_then(|f| f.sync_all()).map_err(io_error(path))
+}
+
+/// The backups in `dir`, newest first. Files that are not sound backups
+/// are left out of the list (and never removed).
+pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for item in fs::read_dir(dir).map_err(io_error(dir))? {
+        let path = item.map_err(io_error(dir))?.path();
+        let Some(at) = taken_at(&path) else { continue };
+        let Ok((patients, entries)) = inspect(&path) else {
+            continue;
+        };
+        let size = fs::metadata(&path).map_err(io_error(&path))?.len();
+        out.push(BackupInfo {
+            path,
+            taken_at: at,
+            size,
+            patients,
+            entries,
+        });
+    }
+    out.sort_by_key(|b| std::cmp::Reverse((b.taken_at, b.path.clone())));
+    Ok(out)
+}
+
+/// Removes the backups in `dir` that the thinning rule does not keep on
+/// `today` (local dates); returns what it removed.
+pub fn thin_backups(dir: &Path, today: jiff::civil::Date) -> Result<Vec<PathBuf>, StoreError> {
+    let backups = list_backups(dir)?;
+    let tz = jiff::tz::TimeZone::system();
+    let local: Vec<_> = backups
+        .iter()
+        .map(|b| b.taken_at.to_zoned(tz.clone()).datetime())
+        .collect();
+    let keep = crate::domain::backup::backups_to_keep(&local, today);
+    let mut removed = Vec::new();
+    for (i, b) in backups.into_iter().enumerate() {
+        if !keep.contains(&i) {
+            fs::remove_file(&b.path).map_err(io_error(&b.path))?;
+            removed.push(b.path);
+        }
+    }
+    Ok(removed)
+}
+
+impl Store {
+    /// Takes a backup of this file into `dir` (created if needed).
+    pub fn backup_to(&self, dir: &Path) -> Result<BackupInfo, StoreError> {
+        fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let at = Timestamp::now();
+        let final_path = backup_name(dir, at);
+        let mut partial = final_path.clone().into_os_string();
+        partial.push(PARTIAL);
+        let partial = PathBuf::from(partial);
+        let _ = fs::remove_file(&partial);
+        let written = self
+            .conn
+            .execute("VACUUM INTO ?1", [partial.to_string_lossy().as_ref()])
+            .map_err(StoreError::from)
+            .and_then(|_| sync(&partial))
+            .and_then(|()| inspect(&partial));
+        let (patients, entries) = match written {
+            Ok(counts) => counts,
+            Err(e) => {
+                let _ = fs::remove_file(&partial);
+                return Err(e);
+            }
+        };
+        fs::rename(&partial, &final_path).map_err(io_error(&final_path))?;
+        // The rename itself reaches the disk with the folder.
+        let _ = sync(dir);
+        let size = fs::metadata(&final_path).map_err(io_error(&final_path))?.len();
+        Ok(BackupInfo {
+            // As its name says (whole seconds), the same as when listed.
+            taken_at: taken_at(&final_path).unwrap_or(at),
+            path: final_path,
+            size,
+            patients,
+            entries,
+        })
+    }
+
+    /// Checks the file: SQLite's integrity check, then Clinilog's own
+    /// rules. Returns one sentence per problem; empty when all is well.
+    pub fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        if rows != ["ok"] {
+            problems.extend(rows.into_iter().map(|r| format!("SQLite integrity check: {r}")));
+            return Ok(problems);
+        }
+        let ids = |sql: &str| -> Result<Vec<i64>, StoreError> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(rows)
+        };
+        for (table, what) in [
+            ("patients", "patient"),
+            ("entries", "entry"),
+            ("treatment_events", "treatment event"),
+        ] {
+            for id in ids(&format!(
+                "SELECT t.id FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM audit_log a
+                     WHERE a.table_name = '{table}' AND a.row_id = t.id AND a.action = 'create')"
+            ))? {
+                problems.push(format!("{what} {id} has no audit row of its creation"));
+            }
+        }
+        for id in ids("SELECT o.id FROM observations o LEFT JOIN entries e ON e.id = o.entry_id WHERE e.id IS NULL")? {
+            problems.push(format!("observation {id} belongs to no entry"));
+        }
+        // Each entry's current observations are the values of its newest audited version.
+        let mut stmt = self.conn.prepare(
+            "SELECT e.id, e.data_version,
+                 (SELECT count(*) FROM observations o WHERE o.entry_id = e.id AND o.entry_version = e.data_version),
+                 (SELECT a.after_json FROM audit_log a WHERE a.table_name = 'entries' AND a.row_id = e.id
+                      AND a.action IN ('create', 'edit') ORDER BY a.id DESC LIMIT 1)
+             FROM entries e",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, version, observations, json) = row?;
+            let Some(data) = json.and_then(|j| serde_json::from_str::<EntryData>(&j).ok()) else {
+                problems.push(format!("entry {id}: its audit row does not hold its values"));
+                continue;
+            };
+            let expected = (data.labs.len() + data.symptoms.len()) as i64;
+            if observations != expected {
+                problems.push(format!(
+                    "entry {id} (version {version}) has {observations} observations; its audit row has {expected} values"
+                ));
+            }
+        }
+        let mut stmt = self.conn.prepare("SELECT key, json FROM drafts")?;
+        let drafts: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (key, json) in drafts {
+            if serde_json::from_str::<serde_json::Value>(&json).is_err() {
+                problems.push(format!("the draft \"{key}\" is not readable"));
+            }
+        }
+        // Values stored before one unit per line whose interval looks like another unit.
+        for summary in self.patient_summaries()? {
+            let p = summary.patient;
+            for mut e in self.entries(p.id)? {
+                e.data.mark_interval_doubts(catalog, p.data.sex);
+                for lab in e.data.labs.iter().filter(|l| l.interval_doubt) {
+                    let name = catalog
+                        .measure(&lab.code)
+                        .map_or(lab.code.as_str(), |m| m.name.as_str());
+                    problems.push(format!(
+                        "{} ({}), entry of {}: {name} {} {} is stored with the interval {}, which looks like \
+                         another unit; it is shown without a flag: check the report",
+                        p.data.name,
+                        p.data.mrn,
+                        e.data.collected_on,
+                        lab.value_text(),
+                        crate::domain::catalog::display_unit(&lab.unit),
+                        lab.reference.describe()
+                    ));
+                }
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// Restores `backup` over the database `db` (no window may have it open):
+/// the backup is checked first, the current file is kept as a backup in
+/// `db`'s backup folder, then the backup takes its place, and its audit
+/// trail records the restore and who made it. Returns the kept backup.
+pub fn restore(db: &Path, backup: &Path, user: &str) -> Result<BackupInfo, StoreError> {
+    require_user(user)?;
+    inspect(backup)?;
+    let kept = Store::open(db)?.backup_to(&default_backup_dir(db))?;
+    let mut partial = db.as_os_str().to_owned();
+    partial.push(".restore");
+    partial.push(PARTIAL);
+    let partial = PathBuf::from(partial);
+    fs::copy(backup, &partial).map_err(io_error(&partial))?;
+    sync(&partial)?;
+    for ext in ["-wal", "-shm"] {
+        let mut side = db.as_os_str().to_owned();
+        side.push(ext);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            fs::remove_file(&side).map_err(io_error(&side))?;
+        }
+    }
+    fs::rename(&partial, db).map_err(io_error(db))?;
+    let mut store = Store::open(db)?;
+    let tx = store.conn.transaction()?;
+    let change = Change {
+        user,
+        kind: RecordKind::Database,
+        row_id: 0,
+    };
+    change.restored(&tx, &format!("restored from {} at {}", backup.display(), now_utc()))?;
+    tx.commit()?;
+    Ok(kept)
+}
