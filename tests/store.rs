@@ -732,7 +732,7 @@ fn a_backup_is_checked_and_named_only_when_whole_and_a_restore_gives_everything_
     );
     assert_eq!((taken.patients, taken.entries), (1, 5));
     let listed = clinilog::store::list_backups(&backups).unwrap();
-    assert_eq!(listed, [taken.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&taken));
     let before = store.audit_log(None).unwrap();
 
     // A change after the backup, then the restore takes it back.
