@@ -395,3 +395,99 @@ fn the_clinical_facts_in_the_repository_follow_the_shared_reference() {
         }
     }
 }
+
+#[test]
+fn backup_backups_check_and_restore_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+
+    let out = clinilog(&["check", "--db", path_arg(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("ok: no problem found"));
+
+    let out = clinilog(&["backup", "--db", path_arg(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 patients  5 entries"), "{}", stdout(&out));
+    let listed = stdout(&clinilog(&["backups", "--db", path_arg(&db)]));
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 1, "{listed}");
+    let backup = lines[0].split_whitespace().last().unwrap().to_owned();
+
+    // A backup elsewhere (a USB stick, a share) with --to.
+    let stick = dir.path().join("stick");
+    assert!(
+        clinilog(&["backup", "--db", path_arg(&db), "--to", path_arg(&stick)])
+            .status
+            .success()
+    );
+    assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 1);
+
+    let out = clinilog(&["restore", "--db", path_arg(&db), &backup, "--user", "Dr Imani"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("is kept as"), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&clinilog(&["backups", "--db", path_arg(&db)])).lines().count(),
+        2
+    );
+
+    assert_fails_cleanly(
+        &clinilog(&["restore", "--db", path_arg(&db), "nowhere.sqlite", "--user", "x"]),
+        "no backup file",
+    );
+    assert_fails_cleanly(&clinilog(&["check", "--db", "nowhere.sqlite"]), "no database file");
+    std::fs::write(dir.path().join("junk.sqlite"), b"not a database at all").unwrap();
+    assert_fails_cleanly(
+        &clinilog(&[
+            "restore",
+            "--db",
+            path_arg(&db),
+            path_arg(&dir.path().join("junk.sqlite")),
+            "--user",
+            "x",
+        ]),
+        "not a Clinilog database",
+    );
+}
+
+/// A backup process killed at any moment leaves no file under a final
+/// backup name that is not whole, and never changes the source.
+#[test]
+fn a_backup_killed_midway_leaves_no_half_backup_and_the_source_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db), "--busy"]).status.success());
+    let source = std::fs::read(&db).unwrap();
+    let backups = dir.path().join("backups");
+    for delay_ms in [0u64, 2, 5, 10, 20, 40] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clinilog"))
+            .args(["backup", "--db", path_arg(&db), "--to", path_arg(&backups)])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            source,
+            "the source changed (kill after {delay_ms} ms)"
+        );
+        if !backups.exists() {
+            continue;
+        }
+        for file in std::fs::read_dir(&backups).unwrap() {
+            let path = file.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".sqlite") {
+                let conn =
+                    rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+                let ok: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).unwrap();
+                assert_eq!(ok, "ok", "{name} is under a final name but not whole");
+            } else {
+                // A temporary name (and SQLite's journal of it) may be left by the kill.
+                assert!(name.contains(".partial"), "unexpected file {name}");
+            }
+        }
+    }
+}
