@@ -59,6 +59,8 @@ pub enum StoreError {
     Conflict { what: &'static str, by: String, at: String },
     #[error("{what} {id} is voided: it cannot be changed or voided again; reload to see it gone")]
     Voided { what: &'static str, id: String },
+    #[error("cannot read the database file yet ({detail}); close other programs using it and try again: {}", .path.display())]
+    CannotRead { detail: String, path: PathBuf },
     #[error("the file failed its integrity check ({detail}); open the latest good backup instead: {}", .path.display())]
     Damaged { detail: String, path: PathBuf },
     #[error("a reason is required for {0}")]
@@ -115,40 +117,113 @@ fn wal_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Asks SQLite, on a read-only connection, whose file this is. The header
-/// alone is not enough: after a crash the newest pages, even the first
-/// migration, may still be in the write-ahead log.
-fn check_existing(path: &Path) -> Result<(), StoreError> {
+/// The application id in the newest copy of page 1 that the write-ahead
+/// log holds (frames of its current generation only), if any: whose file
+/// this is when the main file's header has not been written yet.
+fn wal_application_id(path: &Path) -> Option<i32> {
+    let wal = fs::read(wal_path(path)).ok()?;
+    let word = |at: usize| {
+        wal.get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    if word(0)? & !1 != 0x377f_0682 {
+        return None;
+    }
+    let page_size = match word(8)? {
+        1 => 65_536,
+        n => n as usize,
+    };
+    let salts = wal.get(16..24)?;
+    let mut found = None;
+    let mut at = 32;
+    while at + 24 + page_size <= wal.len() {
+        if &wal[at + 8..at + 16] != salts {
+            break;
+        }
+        if word(at)? == 1 {
+            found = word(at + 24 + 68).map(|id| id as i32);
+        }
+        at += 24 + page_size;
+    }
+    found
+}
+
+/// What the read-only probe saw.
+struct Probe {
+    application_id: i64,
+    user_version: i64,
+    objects: i64,
+}
+
+fn probe(path: &Path) -> Result<Probe, rusqlite::Error> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    let ask = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+    Ok(Probe {
+        application_id: ask("PRAGMA application_id")?,
+        user_version: ask("PRAGMA user_version")?,
+        objects: ask("SELECT count(*) FROM sqlite_master")?,
+    })
+}
+
+/// The verdict on an existing file, from its header's application id, the
+/// one in its write-ahead log, and what a read-only probe read. A probe
+/// that could not read (a log that needs recovery, which only a read-write
+/// open can do) is not "foreign": the file is ours if the header or the log
+/// says so, and otherwise it cannot be read yet.
+fn judge(
+    path: &Path,
+    header: Option<i32>,
+    wal: Option<i32>,
+    probed: Result<Probe, rusqlite::Error>,
+) -> Result<(), StoreError> {
     let not_ours = || StoreError::NotClinilog(path.to_owned());
-    if let Some(app) = header_application_id(path)?
+    if let Some(app) = header
         && app != 0
         && app != APPLICATION_ID
     {
         return Err(not_ours());
     }
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let probe = Connection::open_with_flags(path, flags).map_err(|_| not_ours())?;
-    let ask = |sql: &str| probe.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(|_| not_ours());
-    let application_id = ask("PRAGMA application_id")?;
-    let user_version = ask("PRAGMA user_version")?;
-    let objects = ask("SELECT count(*) FROM sqlite_master")?;
-    drop(probe);
-    if application_id == i64::from(APPLICATION_ID) {
-        if user_version > latest_version() {
-            return Err(StoreError::NewerSchema {
-                found: user_version,
-                supported: latest_version(),
+    let p = match probed {
+        Ok(p) => p,
+        Err(_) if header == Some(APPLICATION_ID) || wal == Some(APPLICATION_ID) => return Ok(()),
+        Err(_) if wal.is_some_and(|w| w != 0) => return Err(not_ours()),
+        Err(e) => {
+            return Err(StoreError::CannotRead {
+                detail: e.to_string(),
                 path: path.to_owned(),
             });
         }
-        return Ok(());
+    };
+    if p.application_id == i64::from(APPLICATION_ID) {
+        return newer_schema(path, p.user_version);
     }
     // A SQLite file with nothing in it (a first run stopped before its
     // first migration committed) is as good as new.
-    if application_id == 0 && user_version == 0 && objects == 0 {
+    if p.application_id == 0 && p.user_version == 0 && p.objects == 0 {
         return Ok(());
     }
     Err(not_ours())
+}
+
+/// Refuses a file whose schema is newer than this build.
+fn newer_schema(path: &Path, user_version: i64) -> Result<(), StoreError> {
+    if user_version > latest_version() {
+        return Err(StoreError::NewerSchema {
+            found: user_version,
+            supported: latest_version(),
+            path: path.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Asks SQLite, on a read-only connection, whose file this is. The header
+/// alone is not enough: after a crash the newest pages, even the first
+/// migration, may still be in the write-ahead log.
+fn check_existing(path: &Path) -> Result<(), StoreError> {
+    let header = header_application_id(path)?;
+    judge(path, header, wal_application_id(path), probe(path))
 }
 
 impl Store {
@@ -171,6 +246,8 @@ impl Store {
         }
         let conn = Connection::open(&path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        // Read again now that the log is recovered: a newer schema is never written.
+        newer_schema(&path, conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -205,5 +282,71 @@ impl Store {
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_tells_whose_file_it_is_before_the_header_does() {
+        let dir = tempfile::tempdir().unwrap();
+        // Ours: a store not closed keeps its first pages in the log.
+        let ours = dir.path().join("ours.sqlite");
+        std::mem::forget(Store::open(&ours).unwrap());
+        assert_eq!(header_application_id(&ours).unwrap(), Some(0));
+        assert_eq!(wal_application_id(&ours), Some(APPLICATION_ID));
+        // Another program's file in WAL mode.
+        let other = dir.path().join("other.sqlite");
+        let conn = Connection::open(&other).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA application_id = 42; CREATE TABLE t (x);",
+        )
+        .unwrap();
+        std::mem::forget(conn);
+        assert_eq!(wal_application_id(&other), Some(42));
+    }
+
+    #[test]
+    fn a_probe_that_cannot_read_is_never_called_foreign_for_our_file() {
+        let path = Path::new("c.sqlite");
+        let failed = || Err(rusqlite::Error::InvalidQuery);
+        assert!(
+            judge(path, Some(0), Some(APPLICATION_ID), failed()).is_ok(),
+            "ours by its log: recover"
+        );
+        assert!(
+            judge(path, Some(APPLICATION_ID), None, failed()).is_ok(),
+            "ours by its header"
+        );
+        assert!(matches!(
+            judge(path, Some(0), None, failed()),
+            Err(StoreError::CannotRead { .. })
+        ));
+        assert!(matches!(
+            judge(path, Some(0), Some(42), failed()),
+            Err(StoreError::NotClinilog(_))
+        ));
+        assert!(matches!(
+            judge(path, Some(42), None, failed()),
+            Err(StoreError::NotClinilog(_))
+        ));
+        let read = |app: i32, version: i64| {
+            Ok(Probe {
+                application_id: i64::from(app),
+                user_version: version,
+                objects: 3,
+            })
+        };
+        assert!(judge(path, Some(0), None, read(APPLICATION_ID, 1)).is_ok());
+        assert!(matches!(
+            judge(path, Some(0), None, read(APPLICATION_ID, 99)),
+            Err(StoreError::NewerSchema { .. })
+        ));
+        assert!(matches!(
+            judge(path, Some(0), None, read(7, 1)),
+            Err(StoreError::NotClinilog(_))
+        ));
     }
 }
