@@ -863,3 +863,28 @@ fn thinning_removes_exactly_the_backups_the_rule_drops() {
         ["clinilog-20240101T120000Z.sqlite", "clinilog-20251101T120000Z.sqlite"]
     );
 }
+
+/// A file the user may read but not write opens read-only: it reads, every
+/// write is refused with a clear message, and its bytes never change.
+#[test]
+fn a_read_only_file_opens_read_only_and_stays_byte_for_byte_the_same() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path, store) = demo_file(false);
+    drop(store);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let mut store = Store::open(&path).unwrap();
+    assert!(store.is_read_only());
+    let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    assert_eq!(store.entries(patient.id).unwrap().len(), 5);
+    let err = store
+        .create_patient(&patient_draft("MRN-2").validate(today()).unwrap(), "Dr Rao")
+        .unwrap_err();
+    assert!(err.to_string().starts_with("this file is open read-only"), "{err}");
+    assert!(matches!(
+        store.save_draft(DraftKey::NewPatient, "{}"),
+        Err(StoreError::ReadOnly(_))
+    ));
+    drop(store);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}

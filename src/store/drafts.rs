@@ -36,6 +36,7 @@ impl DraftKey {
 impl Store {
     /// Keeps what was typed into an unsaved form.
     pub fn save_draft(&mut self, key: DraftKey, json: &str) -> Result<(), StoreError> {
+        self.may_write("drafts")?;
         self.conn.execute(
             "INSERT INTO drafts (key, json, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
@@ -57,6 +58,7 @@ impl Store {
     }
 
     pub fn discard_draft(&mut self, key: DraftKey) -> Result<(), StoreError> {
+        self.may_write("drafts")?;
         self.conn
             .execute("DELETE FROM drafts WHERE key = ?1", [key.as_text()])?;
         Ok(())

@@ -4,7 +4,7 @@
 use rusqlite::{Transaction, params};
 
 use super::audit::Change;
-use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user};
+use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason};
 use super::{Store, StoreError};
 use crate::domain::catalog::SYMPTOM_UNIT;
 use crate::domain::history::RecordKind;
@@ -71,7 +71,7 @@ fn insert_observations(
 impl Store {
     /// Records an entry with all its observations in one transaction.
     pub fn record_entry(&mut self, patient_id: i64, data: &EntryData, user: &str) -> Result<Entry, StoreError> {
-        require_user(user)?;
+        self.may_write(user)?;
         self.patient(patient_id)?;
         let tx = self.conn.transaction()?;
         let recorded_at = now_utc();
@@ -115,7 +115,7 @@ impl Store {
         reason: &str,
         user: &str,
     ) -> Result<Entry, StoreError> {
-        require_user(user)?;
+        self.may_write(user)?;
         let reason = require_reason(reason, "an edit")?;
         let tx = self.conn.transaction()?;
         check_version(&tx, RecordKind::Entry, entry.id, entry.version)?;

@@ -63,6 +63,13 @@ pub enum StoreError {
     CannotRead { detail: String, path: PathBuf },
     #[error("the file failed its integrity check ({detail}); open the latest good backup instead: {}", .path.display())]
     Damaged { detail: String, path: PathBuf },
+    #[error(
+        "this file was written by an older Clinilog (schema {found}) and cannot be read without updating it; \
+         restore it (or open it normally) to read it: {}", .path.display()
+    )]
+    OlderSchema { found: i64, path: PathBuf },
+    #[error("this file is open read-only: nothing can be saved in it: {}", .0.display())]
+    ReadOnly(PathBuf),
     #[error("a reason is required for {0}")]
     ReasonRequired(&'static str),
     #[error("database error: {0}")]
@@ -84,6 +91,8 @@ pub fn local_time(utc: &str) -> String {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened read-only: every write is refused, nothing touches the file.
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -146,6 +155,22 @@ fn wal_application_id(path: &Path) -> Option<i32> {
         at += 24 + page_size;
     }
     found
+}
+
+/// Whether the file and its folder may be written: their permission bits
+/// allow it (checked even for an administrator, who could write anyway),
+/// and the system lets us (a read-only share or stick refuses).
+fn writable(path: &Path) -> bool {
+    let bits = |p: &Path| fs::metadata(p).map(|m| !m.permissions().readonly()).unwrap_or(false);
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    bits(path)
+        && bits(folder)
+        && fs::OpenOptions::new().write(true).open(path).is_ok()
+        // A nameless temporary file: the folder takes new files (the log, its index).
+        && tempfile::tempfile_in(folder).is_ok()
 }
 
 /// What the read-only probe saw.
@@ -243,6 +268,10 @@ impl Store {
         let has_content = |p: &Path| fs::metadata(p).map(|m| m.len() > 0).unwrap_or(false);
         if has_content(&path) || has_content(&wal_path(&path)) {
             check_existing(&path)?;
+            // A file (or folder) that may not be written opens read-only, untouched.
+            if !writable(&path) {
+                return Self::open_read_only(&path);
+            }
         }
         let conn = Connection::open(&path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
@@ -251,7 +280,11 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Self { conn, path };
+        let mut store = Self {
+            conn,
+            path,
+            read_only: false,
+        };
         // Always a backup before a migration changes an existing file.
         let current = store.schema_version()?;
         if current > 0 && current < latest_version() {
@@ -273,6 +306,42 @@ impl Store {
             tx.commit()?;
         }
         Ok(())
+    }
+
+    /// Opens `path` read-only: nothing is ever written to it (a backup to
+    /// look at, a file on a read-only share or stick). Refuses a file that
+    /// is not a Clinilog database of this build's schema.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_owned();
+        if !path.is_file() {
+            return Err(StoreError::NotFound {
+                what: "database file",
+                id: path.display().to_string(),
+            });
+        }
+        let header = header_application_id(&path)?;
+        judge(&path, header, wal_application_id(&path), probe(&path))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version != latest_version() {
+            newer_schema(&path, version)?;
+            return Err(StoreError::OlderSchema {
+                found: version,
+                path: path.clone(),
+            });
+        }
+        Ok(Self {
+            conn,
+            path,
+            read_only: true,
+        })
+    }
+
+    /// Whether this file is open read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn path(&self) -> &Path {

@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params_from_iter};
 
 use super::audit::Change;
-use super::rows::{check_version, now_utc, parse_date_col, require_reason, require_user};
+use super::rows::{check_version, now_utc, parse_date_col, require_reason};
 use super::{Store, StoreError};
 use crate::domain::history::RecordKind;
 use crate::domain::{Entry, Patient, PatientData, Sex};
@@ -89,7 +89,7 @@ fn mrn_taken(result: rusqlite::Result<usize>, mrn: &str) -> Result<usize, StoreE
 impl Store {
     /// Registers a patient. A taken MRN is refused.
     pub fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
-        require_user(user)?;
+        self.may_write(user)?;
         let tx = self.conn.transaction()?;
         let inserted = tx.execute(
             "INSERT INTO patients (mrn, name, birth_date, sex, diagnosis, enrolled, notes, created_at,
@@ -121,7 +121,7 @@ impl Store {
         reason: &str,
         user: &str,
     ) -> Result<Patient, StoreError> {
-        require_user(user)?;
+        self.may_write(user)?;
         let reason = require_reason(reason, "an edit")?;
         let tx = self.conn.transaction()?;
         check_version(&tx, RecordKind::Patient, patient.id, patient.version)?;

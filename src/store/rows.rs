@@ -51,6 +51,16 @@ pub(super) fn require_user(user: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+impl Store {
+    /// Every write needs a file that may be written and who signs it.
+    pub(super) fn may_write(&self, user: &str) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly(self.path.clone()));
+        }
+        require_user(user)
+    }
+}
+
 /// Every edit and void says why.
 pub(super) fn require_reason(reason: &str, what: &'static str) -> Result<String, StoreError> {
     let r = reason.trim();
@@ -114,7 +124,7 @@ impl Store {
         reason: &str,
         what: &'static str,
     ) -> Result<(), StoreError> {
-        require_user(change.user)?;
+        self.may_write(change.user)?;
         let reason = require_reason(reason, what)?;
         let tx = self.conn.transaction()?;
         check_version(&tx, change.kind, change.row_id, version)?;

@@ -4,7 +4,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::audit::Change;
-use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason, require_user};
+use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason};
 use super::{Store, StoreError};
 use crate::domain::history::RecordKind;
 use crate::domain::{TreatmentData, TreatmentEvent, TreatmentKind};
@@ -32,7 +32,7 @@ impl Store {
         data: &TreatmentData,
         user: &str,
     ) -> Result<TreatmentEvent, StoreError> {
-        require_user(user)?;
+        self.may_write(user)?;
         self.patient(patient_id)?;
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -69,7 +69,7 @@ impl Store {
         reason: &str,
         user: &str,
     ) -> Result<TreatmentEvent, StoreError> {
-        require_user(user)?;
+        self.may_write(user)?;
         let reason = require_reason(reason, "an edit")?;
         let tx = self.conn.transaction()?;
         check_version(&tx, RecordKind::Treatment, event.id, event.version)?;
