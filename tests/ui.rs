@@ -1142,3 +1142,89 @@ fn a_typed_interval_in_another_unit_than_the_value_is_asked_about() {
     assert_eq!(value(&h, "Total bilirubin reference high").as_deref(), Some("20.5"));
     h.get_by_label("reads as 12.3 umol/L: within the interval");
 }
+
+/// Runs frames until `label` shows (a backup runs on a thread of its own).
+fn wait_for(h: &mut App<'_>, label: &str) {
+    for _ in 0..100 {
+        h.run_steps(2);
+        if h.query_by_label_contains(label).is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("{label:?} never showed");
+}
+
+/// A file that may not be written opens with a banner; a save is refused
+/// beside the form, and the file's bytes are unchanged afterwards.
+#[test]
+fn a_read_only_file_opens_with_a_banner_and_is_never_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    drop(store);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&path).unwrap();
+
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    h.get_by_label_contains("Read-only: this file (or its folder) cannot be written");
+    click(&mut h, "New patient");
+    type_into(&mut h, "Name", "Kept as typed");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    click(&mut h, "Save patient");
+    drop(h);
+    assert_eq!(std::fs::read(&path).unwrap(), before, "not a byte changed");
+}
+
+/// Tools > Backups: back up now (on a thread), open a backup read-only and
+/// go back, then restore it over a later change.
+#[test]
+fn backups_are_taken_looked_at_and_restored_from_the_window() {
+    let (_dir, path, mut h) = on_demo_patient();
+    click(&mut h, "< Patients");
+    click(&mut h, "Tools");
+    click(&mut h, "Backups");
+    h.get_by_label("No backups yet.");
+    click(&mut h, "Back up now");
+    wait_for(&mut h, "Open read-only");
+    assert_eq!(h.get_all_by_label("Open read-only").count(), 1);
+
+    click(&mut h, "Open read-only");
+    h.get_by_label_contains("This is a backup, open read-only");
+    h.get_by_label("Demo: cirrhosis case report");
+    click(&mut h, "Back to the file");
+    assert!(h.query_by_label_contains("This is a backup").is_none());
+
+    // A change after the backup...
+    click(&mut h, "New patient");
+    type_into(&mut h, "MRN", "H-9");
+    type_into(&mut h, "Name", "Later Patient");
+    type_into(&mut h, "Birth date", "1980-01-01");
+    h.get_by_role_and_label(Role::ComboBox, "Sex").click();
+    h.run();
+    click(&mut h, "Male");
+    click(&mut h, "Save patient");
+    h.get_by_label_contains("Patient Later Patient (H-9) registered.");
+    click(&mut h, "< Patients");
+
+    // ...is undone by restoring the backup, after a confirmation.
+    click(&mut h, "Tools");
+    click(&mut h, "Backups");
+    wait_for(&mut h, "Restore");
+    h.get_all_by_label("Restore").last().unwrap().click();
+    h.run();
+    h.get_by_label_contains("Restore this backup?");
+    click(&mut h, "Restore this backup");
+    wait_for(&mut h, "Restored the backup");
+    assert!(h.query_by_label("Later Patient").is_none());
+    h.get_by_label("Demo: cirrhosis case report");
+    drop(h);
+    let store = Store::open(&path).unwrap();
+    assert!(store.patient_by_mrn("H-9").unwrap().is_none());
+    let last = store.audit_log(None).unwrap().pop().unwrap();
+    assert_eq!(last.user, "Dr Rao");
+    assert_eq!(last.action, clinilog::domain::history::AuditAction::Restore);
+}

@@ -281,6 +281,19 @@ impl Store {
     }
 }
 
+/// Takes a backup of the database file `db` into each of `dirs` through a
+/// read-only connection of its own (so it can run on another thread while
+/// the window writes), then thins each folder on `today`.
+pub fn backup_file(db: &Path, dirs: &[PathBuf], today: jiff::civil::Date) -> Result<Vec<BackupInfo>, StoreError> {
+    let store = Store::open_read_only(db)?;
+    let mut out = Vec::new();
+    for dir in dirs {
+        out.push(store.backup_to(dir)?);
+        thin_backups(dir, today)?;
+    }
+    Ok(out)
+}
+
 /// Restores `backup` over the database `db` (no window may have it open):
 /// the backup is checked first, the current file is kept as a backup in
 /// `db`'s backup folder, then the backup takes its place, and its audit

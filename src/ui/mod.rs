@@ -6,6 +6,7 @@
 //! window never queries while drawing, never writes SQL, and a failed write
 //! leaves the form, and everything typed in it, open with the error shown.
 
+pub mod backups;
 pub mod calculator;
 pub mod entry_form;
 pub mod form;
@@ -40,6 +41,10 @@ pub struct Prefs {
     pub units: UnitSystem,
     /// Trends plot groups the user hid.
     pub hidden_groups: Vec<String>,
+    /// At most this often, while the file changes, a backup is taken.
+    pub backup_interval_minutes: u32,
+    /// Backups also go to this folder (a USB stick, a network share).
+    pub second_backup_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Prefs {
@@ -49,6 +54,8 @@ impl Default for Prefs {
             carry_days: DEFAULT_CARRY_DAYS,
             units: UnitSystem::Conventional,
             hidden_groups: Vec::new(),
+            backup_interval_minutes: 60,
+            second_backup_dir: None,
         }
     }
 }
@@ -168,6 +175,15 @@ pub struct ClinilogApp {
     /// Exports go here instead of through a file dialog (tests).
     pub export_dir: Option<std::path::PathBuf>,
     today: Option<Date>,
+    pub backups: backups::BackupsWindow,
+    /// A backup running on its own thread: its result arrives here.
+    backup_job: Option<std::sync::mpsc::Receiver<Result<Vec<crate::store::BackupInfo>, String>>>,
+    /// Something was written since the last backup.
+    dirty: bool,
+    /// When the newest backup was taken.
+    newest_backup: Option<jiff::Timestamp>,
+    /// While a backup is open read-only: the file to go back to.
+    viewing_backup: Option<std::path::PathBuf>,
 }
 
 impl ClinilogApp {
@@ -187,7 +203,13 @@ impl ClinilogApp {
             png_shot: Default::default(),
             export_dir: None,
             today: None,
+            backups: backups::BackupsWindow::default(),
+            backup_job: None,
+            dirty: false,
+            newest_backup: None,
+            viewing_backup: None,
         };
+        app.newest_backup = app.backup_list().ok().and_then(|l| l.first().map(|b| b.taken_at));
         app.show_patients();
         app
     }
@@ -344,6 +366,7 @@ impl ClinilogApp {
         };
         match done {
             Ok((text, created)) => {
+                self.dirty = true;
                 if let WriteOrigin::Form(key) = origin {
                     self.discard_draft(key);
                 }
@@ -416,6 +439,186 @@ impl ClinilogApp {
         result.map(|text| (text, None)).map_err(refusal)
     }
 
+    /// Where backups go: `backups/` beside the file, and the second folder if set.
+    fn backup_dirs(&self) -> Vec<std::path::PathBuf> {
+        let db = self.viewing_backup.as_deref().unwrap_or(self.store.path());
+        let mut dirs = vec![crate::store::default_backup_dir(db)];
+        dirs.extend(self.prefs.second_backup_dir.clone());
+        dirs
+    }
+
+    /// The backups beside the file, newest first.
+    fn backup_list(&self) -> Result<Vec<crate::store::BackupInfo>, StoreError> {
+        let dirs = self.backup_dirs();
+        let mut list = Vec::new();
+        for dir in &dirs {
+            list.extend(crate::store::list_backups(dir)?);
+        }
+        list.sort_by_key(|b| std::cmp::Reverse(b.taken_at));
+        Ok(list)
+    }
+
+    fn open_backups(&mut self) {
+        self.backups.open = true;
+        self.backups.second_dir = self
+            .prefs
+            .second_backup_dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        self.refresh_backups();
+    }
+
+    fn refresh_backups(&mut self) {
+        match self.backup_list() {
+            Ok(list) => {
+                self.newest_backup = list.first().map(|b| b.taken_at);
+                self.backups.list = list;
+            }
+            Err(e) => self.backups.error = Some(e.to_string()),
+        }
+    }
+
+    /// Takes a backup on a thread of its own; the window goes on.
+    pub fn start_backup(&mut self) {
+        if self.backup_job.is_some() || self.viewing_backup.is_some() {
+            return;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let db = self.store.path().to_owned();
+        let dirs = self.backup_dirs();
+        let today = self.today();
+        std::thread::spawn(move || {
+            let result = crate::store::backup_file(&db, &dirs, today).map_err(|e| e.to_string());
+            let _ = tx.send(result);
+        });
+        self.backup_job = Some(rx);
+        self.backups.running = true;
+        self.dirty = false;
+    }
+
+    /// Collects a finished backup, and starts one when the file changed
+    /// and the newest backup is older than the interval.
+    fn poll_backup(&mut self, ctx: &egui::Context) {
+        if let Some(rx) = &self.backup_job {
+            match rx.try_recv() {
+                Ok(result) => {
+                    self.backup_job = None;
+                    self.backups.running = false;
+                    match result {
+                        Ok(_) => {
+                            self.backups.error = None;
+                            self.refresh_backups();
+                        }
+                        Err(e) => {
+                            self.dirty = true;
+                            self.backups.error = Some(format!("Not backed up: {e}"));
+                            self.status = Some(Status {
+                                text: format!("Not backed up: {e}"),
+                                is_error: true,
+                            });
+                        }
+                    }
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    ctx.request_repaint_after(std::time::Duration::from_millis(200));
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.backup_job = None;
+                    self.backups.running = false;
+                }
+            }
+            return;
+        }
+        let interval = jiff::SignedDuration::from_secs(i64::from(self.prefs.backup_interval_minutes) * 60);
+        let due = match self.newest_backup {
+            Some(at) => jiff::Timestamp::now().duration_since(at) >= interval,
+            None => true,
+        };
+        if self.dirty && due && !self.store.is_read_only() {
+            self.start_backup();
+        }
+    }
+
+    fn backups_action(&mut self, action: backups::BackupsAction) {
+        use backups::BackupsAction;
+        match action {
+            BackupsAction::BackUpNow => self.start_backup(),
+            BackupsAction::SetInterval(minutes) => self.prefs.backup_interval_minutes = minutes,
+            BackupsAction::SetSecondDir(dir) => {
+                self.prefs.second_backup_dir = dir;
+                self.refresh_backups();
+            }
+            BackupsAction::OpenReadOnly(path) => match Store::open_read_only(&path) {
+                Ok(backup) => {
+                    let file = std::mem::replace(&mut self.store, backup);
+                    self.viewing_backup.get_or_insert_with(|| file.path().to_owned());
+                    drop(file);
+                    self.backups.open = false;
+                    self.show_patients();
+                }
+                Err(e) => self.backups.error = Some(e.to_string()),
+            },
+            BackupsAction::Restore(path) => self.restore_backup(&path),
+        }
+    }
+
+    /// Back from a backup opened read-only to the file.
+    fn leave_backup(&mut self) {
+        let Some(db) = self.viewing_backup.take() else {
+            return;
+        };
+        match Store::open(&db) {
+            Ok(store) => {
+                self.store = store;
+                self.show_patients();
+            }
+            Err(e) => {
+                self.viewing_backup = Some(db);
+                self.error(&e);
+            }
+        }
+    }
+
+    /// Puts a backup in the place of the open file: the file as it is is
+    /// kept as a backup first, and the restore is recorded with who did it.
+    fn restore_backup(&mut self, backup: &std::path::Path) {
+        let user = match self.signer() {
+            Ok(u) => u,
+            Err(msg) => {
+                self.backups.error = Some(msg);
+                return;
+            }
+        };
+        if let Some(job) = self.backup_job.take() {
+            let _ = job.recv();
+            self.backups.running = false;
+        }
+        self.leave_backup();
+        let db = self.store.path().to_owned();
+        // The file must be closed while it is replaced.
+        let placeholder = match Store::open(":memory:") {
+            Ok(s) => s,
+            Err(e) => return self.error(&e),
+        };
+        drop(std::mem::replace(&mut self.store, placeholder));
+        let restored = crate::store::restore(&db, backup, &user);
+        match Store::open(&db) {
+            Ok(store) => self.store = store,
+            Err(e) => return self.error(&e),
+        }
+        match restored {
+            Ok(kept) => self.info(format!(
+                "Restored the backup; the file as it was is kept as {}",
+                kept.path.display()
+            )),
+            Err(e) => self.error(&e),
+        }
+        self.dirty = false;
+        self.refresh_backups();
+        self.show_patients();
+    }
+
     /// `trends-MRN-2025-08-19.csv`
     fn export_name(&self, ext: &str) -> String {
         let mrn = match &self.screen {
@@ -474,7 +677,7 @@ impl ClinilogApp {
     /// Restores kept drafts into newly opened forms, and writes changed
     /// drafts at most once a second (`force`: now, as when closing).
     pub fn sync_drafts(&mut self, now: f64, force: bool) {
-        if !force && now - self.last_draft_write < 1.0 {
+        if self.store.is_read_only() || (!force && now - self.last_draft_write < 1.0) {
             return;
         }
         let forms: Vec<&mut dyn KeptDraft> = match &mut self.screen {
@@ -526,6 +729,9 @@ impl ClinilogApp {
                     if ui.button("Score calculator").clicked() {
                         self.calculator.open = true;
                     }
+                    if ui.button("Backups").clicked() {
+                        self.open_backups();
+                    }
                 });
                 let label = ui.label("Units");
                 let before = self.prefs.units;
@@ -566,6 +772,29 @@ impl ClinilogApp {
                 }
             });
         });
+        if self.store.is_read_only() {
+            let mut leave = false;
+            egui::Panel::top("read_only_banner").show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let text = match &self.viewing_backup {
+                        Some(_) => format!(
+                            "This is a backup, open read-only: nothing can be changed in it. {}",
+                            self.store.path().display()
+                        ),
+                        None => "Read-only: this file (or its folder) cannot be written, so nothing can be saved \
+                                 in it. Ask for write access, or copy the file to a folder you may write."
+                            .to_owned(),
+                    };
+                    ui.label(RichText::new(text).color(theme::WARN).strong());
+                    if self.viewing_backup.is_some() && ui.button("Back to the file").clicked() {
+                        leave = true;
+                    }
+                });
+            });
+            if leave {
+                self.leave_backup();
+            }
+        }
         if self.prefs.clinician.trim().is_empty() {
             self.ask_who_records(ui.ctx());
         }
@@ -579,6 +808,19 @@ impl ClinilogApp {
         if self.calculator.open {
             calculator::calculator_window(ui.ctx(), &mut self.calculator, &self.catalog);
         }
+        if self.backups.open {
+            let folder = self
+                .backup_dirs()
+                .first()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
+            let asked =
+                backups::backups_window(ui.ctx(), &mut self.backups, &folder, self.prefs.backup_interval_minutes);
+            if let Some(a) = asked {
+                self.backups_action(a);
+            }
+        }
+        self.poll_backup(ui.ctx());
         if let Screen::Patient(p) = &self.screen {
             self.prefs.carry_days = p.carry_days;
             self.prefs.hidden_groups = p.trends_state.hidden.iter().cloned().collect();
@@ -643,9 +885,21 @@ impl ClinilogApp {
 }
 
 impl Drop for ClinilogApp {
-    /// What is typed but not yet written as a draft goes to the file now.
+    /// What is typed but not yet written as a draft goes to the file now,
+    /// and a file that changed is backed up as the window closes.
     fn drop(&mut self) {
         self.sync_drafts(f64::INFINITY, true);
+        if let Some(job) = self.backup_job.take() {
+            let _ = job.recv();
+        }
+        if self.dirty && !self.store.is_read_only() {
+            let today = self.today();
+            for dir in self.backup_dirs() {
+                if self.store.backup_to(&dir).is_ok() {
+                    let _ = crate::store::thin_backups(&dir, today);
+                }
+            }
+        }
     }
 }
 
