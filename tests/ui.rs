@@ -1228,3 +1228,85 @@ fn backups_are_taken_looked_at_and_restored_from_the_window() {
     assert_eq!(last.user, "Dr Rao");
     assert_eq!(last.action, clinilog::domain::history::AuditAction::Restore);
 }
+
+/// A small tmpfs, unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &std::path::Path, kb: u32) -> Option<Self> {
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kb}k"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| SmallDisk(dir.to_owned()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Fills the disk with `filler` until it is full, then frees `free_kb`.
+fn fill_disk(filler: &std::path::Path, free_kb: u64) {
+    use std::io::Write;
+    let mut f = std::fs::File::create(filler).unwrap();
+    let chunk = vec![0u8; 4096];
+    let mut written = 0u64;
+    while f.write_all(&chunk).and_then(|()| f.sync_all()).is_ok() {
+        written += 4096;
+    }
+    drop(f);
+    let keep = written.saturating_sub(free_kb * 1024);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(filler)
+        .unwrap()
+        .set_len(keep)
+        .unwrap();
+}
+
+/// A full disk during a save: one clear sentence beside the form, the
+/// typing kept, nothing half-written; once there is space, saving works.
+#[test]
+fn a_full_disk_refuses_the_save_in_one_sentence_and_keeps_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = SmallDisk::mount(dir.path(), 1024) else {
+        eprintln!("cannot mount a tmpfs here (not root?): the full-disk test needs one");
+        return;
+    };
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    drop(store); // the log is checkpointed and removed
+    let filler = dir.path().join("filler");
+    fill_disk(&filler, 40); // room for the log's index, not for the entry
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    type_into(&mut h, "Total bilirubin", "3.90");
+    type_into(&mut h, "Fatigue", "4");
+    click(&mut h, "Save entry");
+    let sentence = "the disk that holds the file is full: nothing was saved; free some space and save again";
+    assert_eq!(
+        h.get_all_by_label(&format!("Not saved: {sentence}")).count(),
+        2,
+        "beside the form and in the status bar"
+    );
+    assert_eq!(value(&h, "Total bilirubin").as_deref(), Some("3.90"));
+    h.get_by_label("Log (5)");
+
+    std::fs::remove_file(&filler).unwrap();
+    click(&mut h, "Save entry");
+    h.get_by_label("Entry of 2025-09-01 saved.");
+    h.get_by_label("Log (6)");
+    drop(h);
+    let store = Store::open(&path).unwrap();
+    let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+    assert_eq!(store.entries(id).unwrap().len(), 6);
+    assert!(store.check(&Catalog::builtin().unwrap()).unwrap().is_empty());
+    drop(store);
+    drop(disk);
+}

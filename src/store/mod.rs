@@ -72,8 +72,20 @@ pub enum StoreError {
     ReadOnly(PathBuf),
     #[error("a reason is required for {0}")]
     ReasonRequired(&'static str),
+    #[error("the disk that holds the file is full: nothing was saved; free some space and save again")]
+    DiskFull,
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// A full disk is said in one sentence; other SQLite errors as they are.
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull,
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 /// A stored UTC time (RFC 3339) as local time, `2025-08-19 14:03`.

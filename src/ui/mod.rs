@@ -713,8 +713,14 @@ impl ClinilogApp {
         if wrote {
             self.last_draft_write = now;
         }
-        if let Some(e) = failure {
-            self.error(&e);
+        // A draft that could not be kept says so, without hiding a refused save.
+        if let Some(e) = failure
+            && !self.status.as_ref().is_some_and(|s| s.is_error)
+        {
+            self.status = Some(Status {
+                text: format!("What you typed could not be kept as a draft: {e}"),
+                is_error: true,
+            });
         }
     }
 
