@@ -69,7 +69,9 @@ fn clinic_file() -> PathBuf {
             }
             d.symptoms.iter_mut().find(|s| s.code == "fatigue").unwrap().value = "4".into();
             d.symptoms.iter_mut().find(|s| s.code == "jaundice").unwrap().value = "1".into();
-            let data = d.validate(&catalog, patient.data.sex, patient.data.birth_date, today).unwrap();
+            let data = d
+                .validate(&catalog, patient.data.sex, patient.data.birth_date, today)
+                .unwrap();
             store.record_entry(patient.id, &data, "bench").unwrap();
         }
     }

@@ -888,3 +888,48 @@ fn a_read_only_file_opens_read_only_and_stays_byte_for_byte_the_same() {
     drop(store);
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+/// A file that fails its integrity check is not opened in the window: its
+/// latest good backup is, read-only; restoring it puts a sound file back
+/// (the damaged one kept aside).
+#[test]
+fn a_damaged_file_opens_its_latest_good_backup_and_restores_from_it() {
+    let (_dir, path, store) = demo_file(true);
+    let backups = clinilog::store::default_backup_dir(&path);
+    let good = store.backup_to(&backups).unwrap();
+    drop(store);
+    // Damage pages in the middle of the file, as a failing disk would.
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 40 * 4096, "test premise: a file of many pages");
+    for b in &mut bytes[20 * 4096..24 * 4096] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let opened = clinilog::cli::window_store(Some(path.clone())).unwrap();
+    let (file, problem) = opened.damaged.clone().expect("the check found the damage");
+    assert_eq!(file, path);
+    assert!(!problem.is_empty());
+    assert!(opened.store.is_read_only());
+    assert_eq!(opened.store.path(), good.path);
+    drop(opened);
+
+    clinilog::store::restore(&path, &good.path, "Dr Rao").unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.quick_check().unwrap(), None);
+    assert!(store.patient_by_mrn("BUSY-260").unwrap().is_some());
+    let kept_aside = std::fs::read_dir(&backups)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("damaged-")
+        })
+        .count();
+    assert_eq!(
+        kept_aside, 1,
+        "the damaged file is kept aside, not listed as a good backup"
+    );
+}

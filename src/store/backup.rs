@@ -294,6 +294,30 @@ pub fn backup_file(db: &Path, dirs: &[PathBuf], today: jiff::civil::Date) -> Res
     Ok(out)
 }
 
+/// Keeps the file about to be replaced: as a checked backup, or, when it
+/// cannot be read as one (it failed its check), as a plain copy named
+/// `damaged-...` (never listed among the good backups).
+fn keep_current(db: &Path) -> Result<BackupInfo, StoreError> {
+    let dir = default_backup_dir(db);
+    match Store::open(db).and_then(|s| s.backup_to(&dir)) {
+        Ok(kept) => Ok(kept),
+        Err(_) => {
+            fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+            let at = Timestamp::now();
+            let path = dir.join(format!("damaged-{}{SUFFIX}", at.strftime("%Y%m%dT%H%M%SZ")));
+            fs::copy(db, &path).map_err(io_error(&path))?;
+            let size = fs::metadata(&path).map_err(io_error(&path))?.len();
+            Ok(BackupInfo {
+                path,
+                taken_at: at,
+                size,
+                patients: 0,
+                entries: 0,
+            })
+        }
+    }
+}
+
 /// Restores `backup` over the database `db` (no window may have it open):
 /// the backup is checked first, the current file is kept as a backup in
 /// `db`'s backup folder, then the backup takes its place, and its audit
@@ -301,7 +325,7 @@ pub fn backup_file(db: &Path, dirs: &[PathBuf], today: jiff::civil::Date) -> Res
 pub fn restore(db: &Path, backup: &Path, user: &str) -> Result<BackupInfo, StoreError> {
     require_user(user)?;
     inspect(backup)?;
-    let kept = Store::open(db)?.backup_to(&default_backup_dir(db))?;
+    let kept = keep_current(db)?;
     let mut partial = db.as_os_str().to_owned();
     partial.push(".restore");
     partial.push(PARTIAL);

@@ -351,6 +351,21 @@ impl Store {
         })
     }
 
+    /// SQLite's quick check of the file: `None` when it is sound, else what
+    /// it found (first lines).
+    pub fn quick_check(&self) -> Result<Option<String>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut stmt = self.conn.prepare("PRAGMA quick_check(3)")?;
+            stmt.query_map([], |r| r.get(0))?.collect()
+        };
+        match run() {
+            Ok(rows) => Ok((rows != ["ok"]).then(|| rows.join("; "))),
+            // A file too damaged to even run the check.
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt) => Ok(Some(e.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Whether this file is open read-only.
     pub fn is_read_only(&self) -> bool {
         self.read_only

@@ -184,6 +184,8 @@ pub struct ClinilogApp {
     newest_backup: Option<jiff::Timestamp>,
     /// While a backup is open read-only: the file to go back to.
     viewing_backup: Option<std::path::PathBuf>,
+    /// The file failed its integrity check (what the check said).
+    damaged: Option<String>,
 }
 
 impl ClinilogApp {
@@ -208,10 +210,19 @@ impl ClinilogApp {
             dirty: false,
             newest_backup: None,
             viewing_backup: None,
+            damaged: None,
         };
         app.newest_backup = app.backup_list().ok().and_then(|l| l.first().map(|b| b.taken_at));
         app.show_patients();
         app
+    }
+
+    /// The file failed its integrity check, and this app shows its latest
+    /// good backup read-only: the banner says so, *Tools > Backups* restores.
+    pub fn showing_backup_of_damaged(mut self, file: std::path::PathBuf, problem: String) -> Self {
+        self.damaged = Some(problem);
+        self.viewing_backup = Some(file);
+        self
     }
 
     /// Fixes "today" (for tests and screenshots that must not depend on the clock).
@@ -594,8 +605,12 @@ impl ClinilogApp {
             let _ = job.recv();
             self.backups.running = false;
         }
-        self.leave_backup();
-        let db = self.store.path().to_owned();
+        // The file itself (which may be damaged) is replaced, not reopened first.
+        let db = match self.viewing_backup.take() {
+            Some(file) => file,
+            None => self.store.path().to_owned(),
+        };
+        self.damaged = None;
         // The file must be closed while it is replaced.
         let placeholder = match Store::open(":memory:") {
             Ok(s) => s,
@@ -782,17 +797,25 @@ impl ClinilogApp {
             let mut leave = false;
             egui::Panel::top("read_only_banner").show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    let text = match &self.viewing_backup {
-                        Some(_) => format!(
+                    let text = match (&self.viewing_backup, &self.damaged) {
+                        (Some(file), Some(problem)) => format!(
+                            "{} failed its integrity check ({problem}). This is its latest good backup, open \
+                             read-only: restore it from Tools > Backups.",
+                            file.display()
+                        ),
+                        (Some(_), None) => format!(
                             "This is a backup, open read-only: nothing can be changed in it. {}",
                             self.store.path().display()
                         ),
-                        None => "Read-only: this file (or its folder) cannot be written, so nothing can be saved \
+                        (None, _) => "Read-only: this file (or its folder) cannot be written, so nothing can be saved \
                                  in it. Ask for write access, or copy the file to a folder you may write."
                             .to_owned(),
                     };
                     ui.label(RichText::new(text).color(theme::WARN).strong());
-                    if self.viewing_backup.is_some() && ui.button("Back to the file").clicked() {
+                    if self.viewing_backup.is_some()
+                        && self.damaged.is_none()
+                        && ui.button("Back to the file").clicked()
+                    {
                         leave = true;
                     }
                 });
@@ -936,8 +959,12 @@ fn units_label(u: UnitSystem) -> &'static str {
 }
 
 /// Opens the window on an open store; returns when the window closes.
-pub fn run_window(store: Store, catalog: Catalog) -> Result<(), String> {
-    let title = format!("Clinilog - {}", store.path().display());
+pub fn run_window(file: crate::cli::WindowFile, catalog: Catalog) -> Result<(), String> {
+    let crate::cli::WindowFile { store, damaged } = file;
+    let title = format!(
+        "Clinilog - {}",
+        damaged.as_ref().map_or(store.path(), |(p, _)| p.as_path()).display()
+    );
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title)
@@ -954,7 +981,11 @@ pub fn run_window(store: Store, catalog: Catalog) -> Result<(), String> {
                 .storage
                 .and_then(|s| eframe::get_value(s, PREFS_KEY))
                 .unwrap_or_default();
-            Ok(Box::new(ClinilogApp::new(store, catalog, prefs)))
+            let app = ClinilogApp::new(store, catalog, prefs);
+            Ok(Box::new(match damaged {
+                Some((file, problem)) => app.showing_backup_of_damaged(file, problem),
+                None => app,
+            }))
         }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))
