@@ -933,3 +933,40 @@ fn a_damaged_file_opens_its_latest_good_backup_and_restores_from_it() {
         "the damaged file is kept aside, not listed as a good backup"
     );
 }
+
+/// What a killed writer leaves: the main file, its write-ahead log and a
+/// stale index (`-shm`). It opens as ours, with every committed entry.
+#[test]
+fn a_file_with_a_log_and_a_stale_index_left_by_a_killed_writer_keeps_every_committed_entry() {
+    let (dir, path, mut store, patient) = file_with_patient();
+    let catalog = Catalog::builtin().unwrap();
+    for on in ["2025-07-19", "2025-07-26", "2025-08-02"] {
+        let data = entry_draft(&catalog, on, &[("alt", "60")])
+            .validate(&catalog, Sex::Female, date(1974, 1, 15), today())
+            .unwrap();
+        store.record_entry(patient.id, &data, "Dr Rao").unwrap();
+    }
+    // The files as they are while the writer still runs: a crash's leftovers.
+    let crashed = dir.path().join("crashed");
+    std::fs::create_dir(&crashed).unwrap();
+    for ext in ["", "-wal", "-shm"] {
+        std::fs::copy(
+            format!("{}{ext}", path.display()),
+            crashed.join(format!("c.sqlite{ext}")),
+        )
+        .unwrap();
+    }
+    drop(store);
+    let copy = crashed.join("c.sqlite");
+    assert!(
+        std::fs::metadata(crashed.join("c.sqlite-wal")).unwrap().len() > 0,
+        "premise: the log holds the writes"
+    );
+    // A stale index: what the killed writer's shared memory held is gone.
+    let shm = crashed.join("c.sqlite-shm");
+    std::fs::write(&shm, vec![0u8; std::fs::metadata(&shm).unwrap().len() as usize]).unwrap();
+
+    let store = Store::open(&copy).unwrap();
+    assert_eq!(store.entries(patient.id).unwrap().len(), 3);
+    assert!(store.check(&catalog).unwrap().is_empty());
+}
