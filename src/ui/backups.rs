@@ -10,7 +10,7 @@ use eframe::egui::{self, RichText, Ui};
 
 use super::theme;
 use super::widgets::{field_message, muted};
-use crate::store::{BackupInfo, local_time};
+use crate::store::BackupInfo;
 
 /// What the Backups window shows and what was typed in it.
 #[derive(Default)]
@@ -129,7 +129,12 @@ fn backups_ui(ui: &mut Ui, w: &mut BackupsWindow, folder: &str, interval_minutes
             }
             ui.end_row();
             for b in &w.list {
-                ui.label(local_time(&b.taken_at.to_string()));
+                ui.label(
+                    b.taken_at
+                        .to_zoned(jiff::tz::TimeZone::system())
+                        .strftime("%Y-%m-%d %H:%M:%S")
+                        .to_string(),
+                );
                 ui.label(size_text(b.size));
                 ui.label(b.patients.to_string());
                 ui.label(b.entries.to_string());
