@@ -138,7 +138,7 @@ fn main() -> ExitCode {
 fn run() -> Result<()> {
     let cli = Cli::parse();
     let catalog = Catalog::builtin()?;
-    let window = |file: cli::WindowFile, catalog| clinilog::ui::run_window(file, catalog).map_err(anyhow::Error::msg);
+    let window = |store, catalog| clinilog::ui::run_window(store, catalog).map_err(anyhow::Error::msg);
     match cli.command {
         Some(Command::Demo { db, busy }) => demo::run(&db, busy, &catalog),
         Some(Command::Score(args)) => score::run_score(&args, &catalog, &mut io::stdout().lock()),
@@ -156,7 +156,7 @@ fn run() -> Result<()> {
         None if cli.demo => {
             // The folder, and the demo file in it, go when the window closes.
             let (dir, store) = demo::throwaway_store(&catalog)?;
-            let result = window(cli::WindowFile { store, damaged: None }, catalog);
+            let result = window(store, catalog);
             drop(dir);
             result
         }

@@ -1310,3 +1310,35 @@ fn a_full_disk_refuses_the_save_in_one_sentence_and_keeps_the_form() {
     drop(store);
     drop(disk);
 }
+
+/// A file that fails its integrity check: the window opens at once, finds
+/// the damage on a thread, and shows the latest good backup read-only with
+/// a banner that says so.
+#[test]
+fn a_damaged_file_shows_its_latest_good_backup_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    clinilog::cli::demo::write_busy_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
+    write_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
+    let good = store.backup_to(&clinilog::store::default_backup_dir(&path)).unwrap();
+    drop(store);
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in &mut bytes[20 * 4096..24 * 4096] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    wait_for(&mut h, "failed its integrity check");
+    h.get_by_label_contains("This is its latest good backup, open read-only");
+    h.get_by_label("Demo: cirrhosis case report");
+    h.get_by_label_contains(&format!("File: {}", good.path.display()));
+    drop(h);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        bytes,
+        "the damaged file is left as it is"
+    );
+}

@@ -11,41 +11,18 @@ pub mod score;
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
-use crate::store::{Store, default_backup_dir, list_backups};
+use crate::store::Store;
 
-/// What the window opens.
-pub struct WindowFile {
-    pub store: Store,
-    /// The file failed its integrity check: the window shows the latest
-    /// good backup read-only instead, and says why (the file, the check).
-    pub damaged: Option<(PathBuf, String)>,
-}
-
-/// The file the window opens: `db`, else the default database. A file that
-/// fails its integrity check is not opened: the latest good backup is,
-/// read-only, so the clinic can look and restore it.
-pub fn window_store(db: Option<PathBuf>) -> Result<WindowFile> {
+/// The file the window opens: `db`, else the default database. (Its
+/// integrity is checked by the window, on a thread, so opening stays fast.)
+pub fn window_store(db: Option<PathBuf>) -> Result<Store> {
     let path = match db {
         Some(p) => p,
         None => default_db_path()?,
     };
-    let store = Store::open(&path)?;
-    let Some(problem) = store.quick_check()? else {
-        return Ok(WindowFile { store, damaged: None });
-    };
-    drop(store);
-    let Some(latest) = list_backups(&default_backup_dir(&path))?.into_iter().next() else {
-        bail!(
-            "the file failed its integrity check ({problem}) and there is no backup of it to open: {}",
-            path.display()
-        );
-    };
-    Ok(WindowFile {
-        store: Store::open_read_only(&latest.path)?,
-        damaged: Some((path, problem)),
-    })
+    Ok(Store::open(&path)?)
 }
 
 /// `clinilog.sqlite` in the per-user data folder, which is created if needed.

@@ -186,6 +186,8 @@ pub struct ClinilogApp {
     viewing_backup: Option<std::path::PathBuf>,
     /// The file failed its integrity check (what the check said).
     damaged: Option<String>,
+    /// SQLite's check of the file, run on a thread after it opened.
+    integrity_job: Option<std::sync::mpsc::Receiver<Option<String>>>,
 }
 
 impl ClinilogApp {
@@ -211,18 +213,12 @@ impl ClinilogApp {
             newest_backup: None,
             viewing_backup: None,
             damaged: None,
+            integrity_job: None,
         };
+        app.start_integrity_check();
         app.newest_backup = app.backup_list().ok().and_then(|l| l.first().map(|b| b.taken_at));
         app.show_patients();
         app
-    }
-
-    /// The file failed its integrity check, and this app shows its latest
-    /// good backup read-only: the banner says so, *Tools > Backups* restores.
-    pub fn showing_backup_of_damaged(mut self, file: std::path::PathBuf, problem: String) -> Self {
-        self.damaged = Some(problem);
-        self.viewing_backup = Some(file);
-        self
     }
 
     /// Fixes "today" (for tests and screenshots that must not depend on the clock).
@@ -448,6 +444,57 @@ impl ClinilogApp {
                 .map(|()| format!("Treatment of {} voided.", event.data.date)),
         };
         result.map(|text| (text, None)).map_err(refusal)
+    }
+
+    /// Checks the open file's integrity on a thread of its own (a large file
+    /// takes seconds), so the window opens at once.
+    fn start_integrity_check(&mut self) {
+        if self.store.is_read_only() || !self.store.path().is_file() {
+            return;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = self.store.path().to_owned();
+        std::thread::spawn(move || {
+            let found = Store::open_read_only(&path)
+                .and_then(|s| s.quick_check())
+                .unwrap_or(None);
+            let _ = tx.send(found);
+        });
+        self.integrity_job = Some(rx);
+    }
+
+    /// A file that failed its check is not worked on: its latest good backup
+    /// is shown read-only (or, with none, the file itself read-only), and
+    /// the banner says so; *Tools > Backups > Restore* puts a backup back.
+    fn poll_integrity(&mut self) {
+        let Some(rx) = &self.integrity_job else { return };
+        let problem = match rx.try_recv() {
+            Ok(found) => found,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+        };
+        self.integrity_job = None;
+        let Some(problem) = problem else { return };
+        let file = self.store.path().to_owned();
+        let latest = crate::store::list_backups(&crate::store::default_backup_dir(&file))
+            .ok()
+            .and_then(|l| l.into_iter().next());
+        let shown = match &latest {
+            Some(b) => Store::open_read_only(&b.path),
+            None => Store::open_read_only(&file),
+        };
+        match shown {
+            Ok(store) => {
+                drop(std::mem::replace(&mut self.store, store));
+                if latest.is_some() {
+                    self.viewing_backup = Some(file);
+                }
+                self.damaged = Some(problem);
+                self.dirty = false;
+                self.show_patients();
+            }
+            Err(e) => self.error(&e),
+        }
     }
 
     /// Where backups go: `backups/` beside the file, and the second folder if set.
@@ -807,9 +854,15 @@ impl ClinilogApp {
                             "This is a backup, open read-only: nothing can be changed in it. {}",
                             self.store.path().display()
                         ),
-                        (None, _) => "Read-only: this file (or its folder) cannot be written, so nothing can be saved \
+                        (None, Some(problem)) => format!(
+                            "This file failed its integrity check ({problem}) and has no backup: it is open \
+                             read-only. Copy it somewhere safe and ask for help before working on it."
+                        ),
+                        (None, None) => {
+                            "Read-only: this file (or its folder) cannot be written, so nothing can be saved \
                                  in it. Ask for write access, or copy the file to a folder you may write."
-                            .to_owned(),
+                                .to_owned()
+                        }
                     };
                     ui.label(RichText::new(text).color(theme::WARN).strong());
                     if self.viewing_backup.is_some()
@@ -850,6 +903,10 @@ impl ClinilogApp {
             }
         }
         self.poll_backup(ui.ctx());
+        self.poll_integrity();
+        if self.integrity_job.is_some() {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(200));
+        }
         if let Screen::Patient(p) = &self.screen {
             self.prefs.carry_days = p.carry_days;
             self.prefs.hidden_groups = p.trends_state.hidden.iter().cloned().collect();
@@ -959,12 +1016,8 @@ fn units_label(u: UnitSystem) -> &'static str {
 }
 
 /// Opens the window on an open store; returns when the window closes.
-pub fn run_window(file: crate::cli::WindowFile, catalog: Catalog) -> Result<(), String> {
-    let crate::cli::WindowFile { store, damaged } = file;
-    let title = format!(
-        "Clinilog - {}",
-        damaged.as_ref().map_or(store.path(), |(p, _)| p.as_path()).display()
-    );
+pub fn run_window(store: Store, catalog: Catalog) -> Result<(), String> {
+    let title = format!("Clinilog - {}", store.path().display());
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title)
@@ -981,11 +1034,7 @@ pub fn run_window(file: crate::cli::WindowFile, catalog: Catalog) -> Result<(), 
                 .storage
                 .and_then(|s| eframe::get_value(s, PREFS_KEY))
                 .unwrap_or_default();
-            let app = ClinilogApp::new(store, catalog, prefs);
-            Ok(Box::new(match damaged {
-                Some((file, problem)) => app.showing_backup_of_damaged(file, problem),
-                None => app,
-            }))
+            Ok(Box::new(ClinilogApp::new(store, catalog, prefs)))
         }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))
