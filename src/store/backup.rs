@@ -75,8 +75,10 @@ fn taken_at(path: &Path) -> Option<Timestamp> {
 }
 
 /// Opens a backup read-only and counts what it holds; refuses a file that
-/// is not a sound Clinilog database.
-fn inspect(path: &Path) -> Result<(i64, i64), StoreError> {
+/// is not a Clinilog database, and, with `check`, one that fails SQLite's
+/// quick check (seconds on a large file: done when a backup is written or
+/// restored, not when backups are listed).
+fn inspect(path: &Path, check: bool) -> Result<(i64, i64), StoreError> {
     let not_ours = || StoreError::NotClinilog(path.to_owned());
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|_| not_ours())?;
     let app: i64 = conn
@@ -85,12 +87,14 @@ fn inspect(path: &Path) -> Result<(i64, i64), StoreError> {
     if app != i64::from(APPLICATION_ID) {
         return Err(not_ours());
     }
-    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-    if check != "ok" {
-        return Err(StoreError::Damaged {
-            detail: check,
-            path: path.to_owned(),
-        });
+    if check {
+        let found: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if found != "ok" {
+            return Err(StoreError::Damaged {
+                detail: found,
+                path: path.to_owned(),
+            });
+        }
     }
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
     Ok((
@@ -114,7 +118,7 @@ pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
     for item in fs::read_dir(dir).map_err(io_error(dir))? {
         let path = item.map_err(io_error(dir))?.path();
         let Some(at) = taken_at(&path) else { continue };
-        let Ok((patients, entries)) = inspect(&path) else {
+        let Ok((patients, entries)) = inspect(&path, false) else {
             continue;
         };
         let size = fs::metadata(&path).map_err(io_error(&path))?.len();
@@ -128,6 +132,16 @@ pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
     }
     out.sort_by_key(|b| std::cmp::Reverse((b.taken_at, b.path.clone())));
     Ok(out)
+}
+
+/// When the newest backup in any of `dirs` was taken, from the file names
+/// alone (nothing is opened: this runs when the window starts).
+pub fn newest_backup(dirs: &[PathBuf]) -> Option<Timestamp> {
+    dirs.iter()
+        .filter_map(|dir| fs::read_dir(dir).ok())
+        .flatten()
+        .filter_map(|item| item.ok().and_then(|i| taken_at(&i.path())))
+        .max()
 }
 
 /// Removes the backups in `dir` that the thinning rule does not keep on
@@ -165,7 +179,7 @@ impl Store {
             .execute("VACUUM INTO ?1", [partial.to_string_lossy().as_ref()])
             .map_err(StoreError::from)
             .and_then(|_| sync(&partial))
-            .and_then(|()| inspect(&partial));
+            .and_then(|()| inspect(&partial, true));
         let (patients, entries) = match written {
             Ok(counts) => counts,
             Err(e) => {
@@ -324,7 +338,7 @@ fn keep_current(db: &Path) -> Result<BackupInfo, StoreError> {
 /// trail records the restore and who made it. Returns the kept backup.
 pub fn restore(db: &Path, backup: &Path, user: &str) -> Result<BackupInfo, StoreError> {
     require_user(user)?;
-    inspect(backup)?;
+    inspect(backup, true)?;
     let kept = keep_current(db)?;
     let mut partial = db.as_os_str().to_owned();
     partial.push(".restore");

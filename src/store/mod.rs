@@ -29,7 +29,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditRecord;
-pub use backup::{BackupInfo, backup_file, default_backup_dir, list_backups, restore, thin_backups};
+pub use backup::{BackupInfo, backup_file, default_backup_dir, list_backups, newest_backup, restore, thin_backups};
 pub use drafts::DraftKey;
 pub use patients::PatientSummary;
 use schema::{APPLICATION_ID, MIGRATIONS, latest_version};

@@ -312,8 +312,11 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
         )
         .labelled_by(name.id);
     f.register(ui, &field::lab(&line.code), &r, &line.value);
-    // One unit per line: a prefilled interval follows the value's unit.
-    line.follow_unit(spec);
+    // One unit per line: a prefilled interval follows the value's unit
+    // (a unit typed after the value; a click on the unit does it itself).
+    if r.changed() {
+        line.follow_unit(spec);
+    }
 
     // The unit: one typed after the value wins; else the line's unit, which
     // a click switches (not a Tab stop: the keyboard way is typing it).

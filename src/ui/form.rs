@@ -150,11 +150,14 @@ impl<D: Clone + PartialEq, R, X> Form<D, R, X> {
 
     /// Whether the draft or reason changed since the last check; marks them checked.
     pub fn changed_since_check(&mut self) -> bool {
-        let now = (self.draft.clone(), self.state.reason.clone());
-        if self.checked_for.as_ref() == Some(&now) {
+        // Compared in place each frame; copied only when it changed.
+        if let Some((draft, reason)) = &self.checked_for
+            && *draft == self.draft
+            && *reason == self.state.reason
+        {
             return false;
         }
-        self.checked_for = Some(now);
+        self.checked_for = Some((self.draft.clone(), self.state.reason.clone()));
         true
     }
 

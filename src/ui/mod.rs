@@ -216,7 +216,7 @@ impl ClinilogApp {
             integrity_job: None,
         };
         app.start_integrity_check();
-        app.newest_backup = app.backup_list().ok().and_then(|l| l.first().map(|b| b.taken_at));
+        app.newest_backup = crate::store::newest_backup(&app.backup_dirs());
         app.show_patients();
         app
     }
