@@ -684,12 +684,19 @@ fn the_first_start_asks_who_records_and_remembers_it() {
     click(&mut h, "Continue");
     assert!(h.query_by_label("Who is recording?").is_none());
     assert_eq!(h.state().prefs.clinician, "Dr Imani");
-    assert_eq!(
-        h.get_by_role_and_label(Role::TextInput, "Recording as")
-            .value()
-            .as_deref(),
-        Some("Dr Imani")
-    );
+    h.get_by_label("Dr Imani");
+    // The name is not a text field (stray typing never changes who signs):
+    // Change asks again, and Cancel keeps it.
+    assert!(h.query_by_role_and_label(Role::TextInput, "Recording as").is_none());
+    click(&mut h, "Change");
+    h.get_by_label("Who is recording?");
+    click(&mut h, "Cancel");
+    assert_eq!(h.state().prefs.clinician, "Dr Imani");
+    click(&mut h, "Change");
+    replace_text(&mut h, "Your name", "Dr Osei");
+    click(&mut h, "Continue");
+    assert_eq!(h.state().prefs.clinician, "Dr Osei");
+    h.get_by_label("Dr Osei");
 }
 
 #[test]

@@ -168,6 +168,8 @@ pub struct ClinilogApp {
     pending_clinician: String,
     /// The name field of the first-run question got the cursor once.
     asked_focus: bool,
+    /// *Change* beside "Recording as" was clicked: the question is asked again.
+    changing_clinician: bool,
     /// The Trends view to save once the screenshot arrives.
     pending_png: Option<egui::Rect>,
     png_requested: bool,
@@ -202,6 +204,7 @@ impl ClinilogApp {
             last_draft_write: f64::NEG_INFINITY,
             pending_clinician: String::new(),
             asked_focus: false,
+            changing_clinician: false,
             pending_png: None,
             png_requested: false,
             png_shot: Default::default(),
@@ -309,7 +312,7 @@ impl ClinilogApp {
         let user = self.prefs.clinician.trim();
         if user.is_empty() {
             Err(
-                "enter your name under \"Recording as\" at the bottom of the window first: every change is signed"
+                "say who records first (Change, beside \"Recording as\" at the bottom of the window): every change is signed"
                     .to_owned(),
             )
         } else {
@@ -823,14 +826,19 @@ impl ClinilogApp {
         });
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             ui.horizontal(|ui| {
-                let label = ui.label("Recording as");
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.prefs.clinician)
-                        .hint_text("your name")
-                        .desired_width(theme::WIDE_FIELD_WIDTH * 0.5),
-                )
-                .labelled_by(label.id)
-                .on_hover_text("Every change is signed with this name; it is remembered on this computer");
+                // Not a text field: stray typing must never change who signs.
+                widgets::muted(ui, "Recording as");
+                ui.label(RichText::new(&self.prefs.clinician).strong())
+                    .on_hover_text("Every change is signed with this name; it is remembered on this computer");
+                if ui
+                    .small_button("Change")
+                    .on_hover_text("Change who records on this computer")
+                    .clicked()
+                {
+                    self.pending_clinician = self.prefs.clinician.clone();
+                    self.asked_focus = false;
+                    self.changing_clinician = true;
+                }
                 ui.separator();
                 widgets::muted(ui, format!("File: {}", self.store.path().display()));
                 if let Some(s) = &self.status {
@@ -877,7 +885,7 @@ impl ClinilogApp {
                 self.leave_backup();
             }
         }
-        if self.prefs.clinician.trim().is_empty() {
+        if self.prefs.clinician.trim().is_empty() || self.changing_clinician {
             self.ask_who_records(ui.ctx());
         }
         let clinician = self.prefs.clinician.clone();
@@ -963,9 +971,15 @@ impl ClinilogApp {
                 done = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             });
             let ready = !self.pending_clinician.trim().is_empty();
-            if (ui.add_enabled(ready, egui::Button::new("Continue")).clicked() || done) && ready {
-                self.prefs.clinician = self.pending_clinician.trim().to_owned();
-            }
+            ui.horizontal(|ui| {
+                if (ui.add_enabled(ready, egui::Button::new("Continue")).clicked() || done) && ready {
+                    self.prefs.clinician = self.pending_clinician.trim().to_owned();
+                    self.changing_clinician = false;
+                }
+                if self.changing_clinician && ui.button("Cancel").clicked() {
+                    self.changing_clinician = false;
+                }
+            });
         });
     }
 }

@@ -72,7 +72,7 @@ impl PatientsScreen {
         ui.add_space(theme::SECTION_GAP);
         if clinician.trim().is_empty() {
             ui.label(
-                RichText::new("Enter your name under \"Recording as\" (bottom left): every change is signed with it.")
+                RichText::new("Say who records (Change, beside \"Recording as\" at the bottom left): every change is signed with it.")
                     .color(theme::ERROR),
             );
         }
