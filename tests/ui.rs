@@ -1177,11 +1177,17 @@ fn a_read_only_file_opens_with_a_banner_and_is_never_written() {
 
     let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
     h.get_by_label_contains("Read-only: this file (or its folder) cannot be written");
-    click(&mut h, "New patient");
-    type_into(&mut h, "Name", "Kept as typed");
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    // Nothing that writes is offered; Ctrl+N opens nothing.
+    assert!(h.get_by_label("New patient").accesskit_node().is_disabled());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
     h.run();
-    click(&mut h, "Save patient");
+    assert!(h.query_by_label("Save patient").is_none());
+    click(&mut h, "Demo: cirrhosis case report");
+    assert!(h.get_by_label("New entry").accesskit_node().is_disabled());
+    assert!(h.get_by_label("Edit details").accesskit_node().is_disabled());
+    click(&mut h, "Treatments (3)");
+    assert!(h.get_by_label("Add treatment").accesskit_node().is_disabled());
+    assert!(h.get_all_by_label("Void").all(|b| b.accesskit_node().is_disabled()));
     drop(h);
     assert_eq!(std::fs::read(&path).unwrap(), before, "not a byte changed");
 }

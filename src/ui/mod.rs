@@ -251,7 +251,11 @@ impl ClinilogApp {
 
     fn show_patients(&mut self) {
         match self.store.patient_summaries() {
-            Ok(rows) => self.screen = Screen::Patients(Box::new(PatientsScreen::new(rows))),
+            Ok(rows) => {
+                let mut screen = PatientsScreen::new(rows);
+                screen.read_only = self.store.is_read_only();
+                self.screen = Screen::Patients(Box::new(screen));
+            }
             Err(e) => {
                 self.screen = Screen::Patients(Box::default());
                 self.error(&e);
@@ -273,6 +277,7 @@ impl ClinilogApp {
                     self.prefs.units,
                 ));
                 screen.trends_state.hidden = self.prefs.hidden_groups.iter().cloned().collect();
+                screen.read_only = self.store.is_read_only();
                 self.screen = Screen::Patient(screen);
             }
             Err(e) => self.error(&e),

@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
 use super::form::{Form, FormOutcome, FormText, show_form};
-use super::widgets::{empty_state, muted, new_shortcut};
+use super::widgets::{empty_state, muted, new_shortcut, write_button};
 use super::{Action, Write, theme};
 use crate::domain::patient::field;
 use crate::domain::{Patient, PatientData, PatientDraft, Sex};
@@ -18,6 +18,8 @@ pub struct PatientsScreen {
     pub rows: Vec<PatientSummary>,
     pub search: String,
     pub form: Option<PatientForm>,
+    /// The file is open read-only: nothing that writes is offered.
+    pub read_only: bool,
 }
 
 /// The patient form: "New patient", or "Edit patient details" with a reason.
@@ -62,10 +64,11 @@ impl PatientsScreen {
         ui.horizontal(|ui| {
             ui.heading("Patients");
             ui.add_space(theme::SECTION_GAP);
-            let new = ui
-                .add_enabled(self.form.is_none(), egui::Button::new("New patient"))
-                .on_hover_text("Ctrl+N");
-            if new.clicked() || (self.form.is_none() && new_shortcut(ui)) {
+            let new = ui.add_enabled_ui(self.form.is_none(), |ui| {
+                write_button(ui, self.read_only, egui::Button::new("New patient")).on_hover_text("Ctrl+N")
+            });
+            let new = new.inner;
+            if new.clicked() || (self.form.is_none() && !self.read_only && new_shortcut(ui)) {
                 self.form = Some(new_patient_form(today));
             }
         });

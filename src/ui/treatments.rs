@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
 use super::form::{Form, FormOutcome, FormText, show_form};
-use super::widgets::{empty_state, field_message, muted, new_shortcut};
+use super::widgets::{empty_state, field_message, muted, new_shortcut, write_button};
 use super::{Action, Write, theme};
 use crate::domain::treatment::field;
 use crate::domain::{Patient, TreatmentData, TreatmentDraft, TreatmentEvent, TreatmentKind};
@@ -51,15 +51,28 @@ impl Void {
     }
 }
 
+/// What the Treatments tab needs from its screen besides its rows and forms.
+pub struct TabContext<'a> {
+    pub patient: &'a Patient,
+    pub today: Date,
+    pub clinician: &'a str,
+    /// The file is open read-only: nothing that writes is offered.
+    pub read_only: bool,
+}
+
 pub fn treatments_ui(
     ui: &mut Ui,
     treatments: &[TreatmentEvent],
     form: &mut Option<TreatmentForm>,
     voiding: &mut Option<Void>,
-    patient: &Patient,
-    today: Date,
-    clinician: &str,
+    cx: &TabContext<'_>,
 ) -> Option<Action> {
+    let TabContext {
+        patient,
+        today,
+        clinician,
+        read_only,
+    } = *cx;
     let mut action = None;
     if let Some(f) = form {
         match treatment_form_ui(ui, f, patient, today) {
@@ -86,8 +99,8 @@ pub fn treatments_ui(
         }
         ui.separator();
     } else {
-        let add = ui.button("Add treatment").on_hover_text("Ctrl+N");
-        if add.clicked() || new_shortcut(ui) {
+        let add = write_button(ui, read_only, egui::Button::new("Add treatment")).on_hover_text("Ctrl+N");
+        if add.clicked() || (!read_only && new_shortcut(ui)) {
             *form = Some(new_treatment_form(patient.id, today, clinician));
         }
     }
@@ -168,10 +181,10 @@ pub fn treatments_ui(
                 let event = &treatments[row.index()];
                 let t = &event.data;
                 row.col(|ui| {
-                    if ui.small_button("Edit").clicked() {
+                    if write_button(ui, read_only, egui::Button::new("Edit").small()).clicked() {
                         *form = Some(edit_treatment_form(event));
                     }
-                    if ui.small_button("Void").clicked() {
+                    if write_button(ui, read_only, egui::Button::new("Void").small()).clicked() {
                         *voiding = Some(Void::new(event.id));
                     }
                 });

@@ -50,6 +50,16 @@ pub fn flag_color(flag: Flag) -> egui::Color32 {
     }
 }
 
+/// Why a button that would write is greyed out.
+pub const READ_ONLY_HINT: &str = "This file is open read-only: nothing can be changed in it";
+
+/// A button that writes (or opens a form that will): greyed out, with the
+/// reason on hover, while the file is open read-only.
+pub fn write_button(ui: &mut Ui, read_only: bool, button: egui::Button<'_>) -> Response {
+    ui.add_enabled(!read_only, button)
+        .on_disabled_hover_text(READ_ONLY_HINT)
+}
+
 /// What an empty list or view says: what is missing, and what to do next.
 pub fn empty_state(ui: &mut Ui, what: &str, next: &str) {
     ui.add_space(theme::SECTION_GAP);

@@ -17,9 +17,9 @@ use jiff::civil::Date;
 use super::entry_form::{EntryForm, edit_entry_form, entry_form_ui, new_entry_form};
 use super::form::{FormOutcome, KeptDraft};
 use super::patients::{PatientForm, edit_patient_form, patient_form_ui};
-use super::treatments::{TreatmentForm, Void, treatments_ui};
+use super::treatments::{TabContext, TreatmentForm, Void, treatments_ui};
 use super::trends::{TrendsAction, TrendsModel, TrendsState, trends_ui};
-use super::widgets::{empty_state, field_message, flag_color, muted, new_shortcut, score_terms_ui};
+use super::widgets::{empty_state, field_message, flag_color, muted, new_shortcut, score_terms_ui, write_button};
 use super::{Action, Write, WriteOrigin, theme};
 use crate::domain::catalog::UnitSystem;
 use crate::domain::score_inputs::{EntryScores, all_entry_scores};
@@ -61,6 +61,8 @@ pub struct PatientScreen {
     pub(crate) details_form: Option<PatientForm>,
     /// The void of the entry whose breakdown is open: reason and refusal.
     pub(crate) entry_void: Void,
+    /// The file is open read-only: nothing that writes is offered.
+    pub(crate) read_only: bool,
     pub(crate) trends_state: TrendsState,
 }
 
@@ -91,6 +93,7 @@ impl PatientScreen {
             treatment_void: None,
             details_form: None,
             entry_void: Void::default(),
+            read_only: false,
             trends_state: TrendsState::default(),
         };
         screen.reload(entries, treatments, audit, catalog);
@@ -238,7 +241,9 @@ impl PatientScreen {
                 action = Some(Action::ShowPatients);
             }
             ui.heading(&p.name);
-            if self.details_form.is_none() && ui.button("Edit details").clicked() {
+            if self.details_form.is_none()
+                && write_button(ui, self.read_only, egui::Button::new("Edit details")).clicked()
+            {
                 self.details_form = Some(edit_patient_form(&self.patient));
             }
         });
@@ -296,9 +301,12 @@ impl PatientScreen {
                 &self.treatments,
                 &mut self.treatment_form,
                 &mut self.treatment_void,
-                &self.patient,
-                today,
-                clinician,
+                &TabContext {
+                    patient: &self.patient,
+                    today,
+                    clinician,
+                    read_only: self.read_only,
+                },
             ),
             Tab::Trends => match trends_ui(ui, &self.trends, &mut self.trends_state, today) {
                 Some(TrendsAction::OpenEntry(id)) => {
@@ -349,8 +357,8 @@ impl PatientScreen {
                 FormOutcome::Editing => None,
             };
         }
-        let new = ui.button("New entry").on_hover_text("Ctrl+N");
-        if new.clicked() || new_shortcut(ui) {
+        let new = write_button(ui, self.read_only, egui::Button::new("New entry")).on_hover_text("Ctrl+N");
+        if new.clicked() || (!self.read_only && new_shortcut(ui)) {
             self.entry_form = Some(new_entry_form(
                 catalog,
                 &self.patient,
@@ -401,7 +409,7 @@ impl PatientScreen {
                     .vscroll(true)
                     .show(ui.ctx(), |ui| {
                         ui.horizontal(|ui| {
-                            if ui.button("Edit entry").clicked() {
+                            if write_button(ui, self.read_only, egui::Button::new("Edit entry")).clicked() {
                                 self.entry_form = Some(edit_entry_form(entry, catalog, &self.patient, &self.entries));
                             }
                             let label = ui.label("Reason for voiding");
@@ -409,7 +417,7 @@ impl PatientScreen {
                                 .labelled_by(label.id);
                             let can_void = !self.entry_void.reason.trim().is_empty();
                             if ui
-                                .add_enabled(can_void, egui::Button::new("Void entry"))
+                                .add_enabled(can_void && !self.read_only, egui::Button::new("Void entry"))
                                 .on_disabled_hover_text("Give a reason first")
                                 .on_hover_text("Leaves the Log and the plots; stays in the file and the History")
                                 .clicked()
