@@ -661,6 +661,15 @@ fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
     drop(conn);
 
     let store = Store::open(&path).unwrap();
+    // The file check reports the line.
+    let problems = store.check(&catalog).unwrap();
+    assert!(
+        problems.len() == 1
+            && problems[0].contains(
+                "Total bilirubin 12.3 umol/L is stored with the interval 0.0 - 1.0, which looks like another unit"
+            ),
+        "{problems:?}"
+    );
     let mut entries = store.entries(patient.id).unwrap();
     let bili = entries[0].data.lab("bili_total").unwrap();
     assert_eq!(
