@@ -1355,3 +1355,17 @@ fn a_damaged_file_shows_its_latest_good_backup_read_only() {
         "the damaged file is left as it is"
     );
 }
+
+/// A comma before three digits is read as the one reading the measure's
+/// plausible range allows, and the line says which; where both are
+/// plausible it asks.
+#[test]
+fn a_thousands_like_comma_is_read_as_the_plausible_reading_and_said() {
+    let (_dir, _path, mut h) = on_demo_patient();
+    click(&mut h, "New entry");
+    type_into(&mut h, "Total bilirubin", "1,234");
+    h.get_by_label("reads as 1.234 mg/dL: H, above the interval");
+    h.get_by_label("the comma read as a decimal point");
+    type_into(&mut h, "ALT (SGPT)", "1,234");
+    h.get_by_label_contains("\"1,234\" could be 1234 or 1.234 U/L");
+}

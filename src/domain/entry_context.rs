@@ -264,32 +264,6 @@ pub fn same_week(date: Date, history: &[Entry], exclude: Option<i64>) -> Option<
         })
 }
 
-/// Every warning of a whole entry: a value outside its printed interval, a
-/// change beyond the measure's alert threshold, a second entry in the same
-/// ISO week. Fields are the entry form's field keys.
-pub fn warnings(data: &EntryData, catalog: &Catalog, history: &[Entry], exclude: Option<i64>) -> Vec<FieldWarning> {
-    let previous = previous_results(history, data.collected_on, exclude);
-    let mut out: Vec<FieldWarning> = data
-        .labs
-        .iter()
-        .flat_map(|lab| {
-            lab_warnings(lab, catalog, &previous)
-                .into_iter()
-                .map(|warning| FieldWarning {
-                    field: field::lab(&lab.code),
-                    warning,
-                })
-        })
-        .collect();
-    out.extend(
-        same_week(data.collected_on, history, exclude).map(|warning| FieldWarning {
-            field: field::DATE.to_owned(),
-            warning,
-        }),
-    );
-    out
-}
-
 /// The entry form checked line by line: the whole entry (or every error),
 /// what each readable lab line reads as, and the warnings of the lines
 /// that are fine, even while another line is in error. The window keeps
@@ -365,6 +339,32 @@ mod tests {
 
     fn catalog() -> Catalog {
         Catalog::builtin().unwrap()
+    }
+
+    /// Every warning of a whole entry: a value outside its printed interval, a
+    /// change beyond the measure's alert threshold, a second entry in the same
+    /// ISO week. Fields are the entry form's field keys.
+    fn warnings(data: &EntryData, catalog: &Catalog, history: &[Entry], exclude: Option<i64>) -> Vec<FieldWarning> {
+        let previous = previous_results(history, data.collected_on, exclude);
+        let mut out: Vec<FieldWarning> = data
+            .labs
+            .iter()
+            .flat_map(|lab| {
+                lab_warnings(lab, catalog, &previous)
+                    .into_iter()
+                    .map(|warning| FieldWarning {
+                        field: field::lab(&lab.code),
+                        warning,
+                    })
+            })
+            .collect();
+        out.extend(
+            same_week(data.collected_on, history, exclude).map(|warning| FieldWarning {
+                field: field::DATE.to_owned(),
+                warning,
+            }),
+        );
+        out
     }
 
     fn entry(id: i64, on: Date, values: &[(&str, &str, &str, &str, &str)]) -> Entry {

@@ -188,22 +188,6 @@ pub enum ScoreInput {
 }
 
 impl ScoreInput {
-    pub const ALL: [ScoreInput; 13] = [
-        ScoreInput::Bilirubin,
-        ScoreInput::Inr,
-        ScoreInput::Creatinine,
-        ScoreInput::Sodium,
-        ScoreInput::Albumin,
-        ScoreInput::Sex,
-        ScoreInput::Age,
-        ScoreInput::Ast,
-        ScoreInput::Alt,
-        ScoreInput::AstUln,
-        ScoreInput::Platelets,
-        ScoreInput::Ascites,
-        ScoreInput::Encephalopathy,
-    ];
-
     /// How a message names it, with the unit it is taken in.
     pub fn label(self) -> &'static str {
         match self {

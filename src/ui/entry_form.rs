@@ -20,8 +20,8 @@ use super::form::{Fields, Form, FormOutcome, FormText, show_form};
 use super::theme;
 use super::widgets::muted;
 use crate::domain::catalog::{UnitSystem, display_unit};
-use crate::domain::entry::IntervalReading;
 use crate::domain::entry::field;
+use crate::domain::entry::{CommaReading, IntervalReading};
 use crate::domain::entry_context::{EntryCheck, EntryFor, Warning, change_text, measured_before};
 use crate::domain::validate::parse_iso_date;
 use crate::domain::{Catalog, Entry, EntryData, EntryDraft, Flag, LabDraft, Measure, Patient};
@@ -413,6 +413,19 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
             muted(
                 ui,
                 format!("reads as {} {}: {verdict}", lab.value_text(), display_unit(&lab.unit)),
+            );
+        }
+        // `1,234`: which reading the measure's plausible range allowed.
+        if reads.is_some()
+            && line.value.contains(',')
+            && let Some(reading) = line.comma_reading(spec)
+        {
+            muted(
+                ui,
+                match reading {
+                    CommaReading::Decimal => "the comma read as a decimal point",
+                    CommaReading::Thousands => "the comma read as a thousands separator",
+                },
             );
         }
         if let Some(p) = line.prefill.as_ref().filter(|p| !line.ref_typed && p.unit != unit) {

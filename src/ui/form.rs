@@ -354,10 +354,6 @@ impl Fields<'_> {
         }
         message.is_some()
     }
-
-    pub fn attempted(&self) -> bool {
-        self.state.attempted
-    }
 }
 
 /// Draws a form around its field grid and handles what every form shares.

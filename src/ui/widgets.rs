@@ -17,20 +17,6 @@ pub fn labelled_text(ui: &mut Ui, label: &str, text: &mut String, width: f32) ->
     .labelled_by(label.id)
 }
 
-/// Like [`labelled_text`], for a date: the field shows the accepted format
-/// while empty.
-pub fn labelled_date(ui: &mut Ui, label: &str, text: &mut String) -> Response {
-    let label = ui.label(label);
-    let width = super::theme::DATE_FIELD_WIDTH;
-    ui.add(
-        egui::TextEdit::singleline(text)
-            .hint_text("YYYY-MM-DD")
-            .desired_width(width)
-            .min_size(egui::vec2(width, 0.0)),
-    )
-    .labelled_by(label.id)
-}
-
 /// A field's message in the error color, or nothing.
 pub fn field_message(ui: &mut Ui, message: Option<&str>) {
     if let Some(m) = message {

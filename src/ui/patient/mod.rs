@@ -114,11 +114,6 @@ impl PatientScreen {
         self.rebuild(catalog);
     }
 
-    /// The patient shown.
-    pub fn patient(&self) -> &Patient {
-        &self.patient
-    }
-
     /// The date range the Trends plots showed last frame, in days.
     pub fn trends_shown_range(&self) -> Option<(f64, f64)> {
         self.trends_state.shown_range
