@@ -860,7 +860,11 @@ fn thinning_removes_exactly_the_backups_the_rule_drops() {
         std::fs::copy(&one.path, backups.join(format!("clinilog-{d}T120000Z.sqlite"))).unwrap();
     }
     std::fs::remove_file(&one.path).unwrap();
+    // A file named like a backup that is not Clinilog's is never removed.
+    let stranger = backups.join("clinilog-20230101T120000Z.sqlite");
+    std::fs::write(&stranger, b"someone else's file").unwrap();
     let removed = clinilog::store::thin_backups(&backups, date(2025, 12, 31)).unwrap();
+    assert!(stranger.exists());
     let mut removed: Vec<String> = removed
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags};
 
 use super::audit::Change;
+use super::header_application_id;
 use super::rows::{now_utc, require_user};
 use super::schema::APPLICATION_ID;
 use super::{Store, StoreError};
@@ -108,16 +109,31 @@ fn sync(path: &Path) -> Result<(), StoreError> {
     fs::File::open(path).and_then(|f| f.sync_all()).map_err(io_error(path))
 }
 
-/// The backups in `dir`, newest first. Files that are not sound backups
-/// are left out of the list (and never removed).
-pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
+/// The backup files in `dir` with when each was taken, from their names
+/// and headers alone (nothing is opened as a database): files that are
+/// not Clinilog's are left out, and never removed.
+fn backup_files(dir: &Path) -> Result<Vec<(PathBuf, Timestamp)>, StoreError> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
     for item in fs::read_dir(dir).map_err(io_error(dir))? {
         let path = item.map_err(io_error(dir))?.path();
-        let Some(at) = taken_at(&path) else { continue };
+        if let Some(at) = taken_at(&path)
+            && matches!(header_application_id(&path), Ok(Some(APPLICATION_ID)))
+        {
+            out.push((path, at));
+        }
+    }
+    out.sort_by_key(|(path, at)| std::cmp::Reverse((*at, path.clone())));
+    Ok(out)
+}
+
+/// The backups in `dir`, newest first, with what each holds. Files that
+/// cannot be read as backups are left out of the list (and never removed).
+pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
+    let mut out = Vec::new();
+    for (path, at) in backup_files(dir)? {
         let Ok((patients, entries)) = inspect(&path, false) else {
             continue;
         };
@@ -130,35 +146,34 @@ pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
             entries,
         });
     }
-    out.sort_by_key(|b| std::cmp::Reverse((b.taken_at, b.path.clone())));
     Ok(out)
 }
 
-/// When the newest backup in any of `dirs` was taken, from the file names
-/// alone (nothing is opened: this runs when the window starts).
+/// When the newest backup in any of `dirs` was taken (names and headers
+/// only: this runs when the window starts).
 pub fn newest_backup(dirs: &[PathBuf]) -> Option<Timestamp> {
     dirs.iter()
-        .filter_map(|dir| fs::read_dir(dir).ok())
-        .flatten()
-        .filter_map(|item| item.ok().and_then(|i| taken_at(&i.path())))
+        .filter_map(|dir| backup_files(dir).ok())
+        .filter_map(|files| files.first().map(|(_, at)| *at))
         .max()
 }
 
 /// Removes the backups in `dir` that the thinning rule does not keep on
-/// `today` (local dates); returns what it removed.
+/// `today` (local dates); returns what it removed. Only names and headers
+/// are read, so thinning stays quick however large the backups are.
 pub fn thin_backups(dir: &Path, today: jiff::civil::Date) -> Result<Vec<PathBuf>, StoreError> {
-    let backups = list_backups(dir)?;
+    let backups = backup_files(dir)?;
     let tz = jiff::tz::TimeZone::system();
     let local: Vec<_> = backups
         .iter()
-        .map(|b| b.taken_at.to_zoned(tz.clone()).datetime())
+        .map(|(_, at)| at.to_zoned(tz.clone()).datetime())
         .collect();
     let keep = crate::domain::backup::backups_to_keep(&local, today);
     let mut removed = Vec::new();
-    for (i, b) in backups.into_iter().enumerate() {
+    for (i, (path, _)) in backups.into_iter().enumerate() {
         if !keep.contains(&i) {
-            fs::remove_file(&b.path).map_err(io_error(&b.path))?;
-            removed.push(b.path);
+            fs::remove_file(&path).map_err(io_error(&path))?;
+            removed.push(path);
         }
     }
     Ok(removed)

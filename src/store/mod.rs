@@ -115,7 +115,7 @@ impl std::fmt::Debug for Store {
 
 /// The application id in a SQLite file's header, or `NotClinilog` when the
 /// file does not start like a SQLite database. Empty files give `None`.
-fn header_application_id(path: &Path) -> Result<Option<i32>, StoreError> {
+pub(super) fn header_application_id(path: &Path) -> Result<Option<i32>, StoreError> {
     let io = |source| StoreError::Io {
         source,
         path: path.to_owned(),
