@@ -510,6 +510,18 @@ impl EntryDraft {
         birth_date: Date,
         today: Date,
     ) -> Result<EntryData, Vec<FieldError>> {
+        self.validate_lines(catalog, sex, birth_date, today).0
+    }
+
+    /// [`EntryDraft::validate`], and beside it what each lab line without
+    /// an error of its own reads as (even while other lines are in error).
+    pub fn validate_lines(
+        &self,
+        catalog: &Catalog,
+        sex: Sex,
+        birth_date: Date,
+        today: Date,
+    ) -> (Result<EntryData, Vec<FieldError>>, Vec<LabResult>) {
         let mut errors = Vec::new();
         let collected_on = parse_date(field::DATE, "Collection date", &self.collected_on, &mut errors);
         if let Some(d) = collected_on {
@@ -527,8 +539,13 @@ impl EntryDraft {
             }
         }
         let mut labs = Vec::new();
+        let mut reads = Vec::new();
         for line in &self.labs {
+            let before = errors.len();
             if let Some(result) = line.check(catalog, sex, &mut errors) {
+                if errors.len() == before {
+                    reads.push(result.clone());
+                }
                 labs.push(result);
             }
         }
@@ -570,7 +587,7 @@ impl EntryDraft {
                 "The entry is empty: enter at least one lab value, symptom rating or note",
             ));
         }
-        match collected_on {
+        let result = match collected_on {
             Some(collected_on) if errors.is_empty() => Ok(EntryData {
                 collected_on,
                 labs,
@@ -579,7 +596,8 @@ impl EntryDraft {
                 recorded_by: recorded_by.to_owned(),
             }),
             _ => Err(errors),
-        }
+        };
+        (result, reads)
     }
 }
 

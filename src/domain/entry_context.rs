@@ -290,26 +290,21 @@ pub struct EntryFor<'a> {
 
 impl EntryCheck {
     pub fn of(draft: &EntryDraft, catalog: &Catalog, who: EntryFor<'_>) -> Self {
-        let result = draft.validate(catalog, who.sex, who.birth_date, who.today);
+        let (result, lines) = draft.validate_lines(catalog, who.sex, who.birth_date, who.today);
         let date = parse_iso_date(draft.collected_on.trim());
         let previous = previous_results(who.history, date.unwrap_or(who.today), who.editing);
         let mut reads = BTreeMap::new();
         let mut warnings = Vec::new();
-        for line in &draft.labs {
-            let mut errors = Vec::new();
-            if let Some(lab) = line.check(catalog, who.sex, &mut errors)
-                && errors.is_empty()
-            {
-                warnings.extend(
-                    lab_warnings(&lab, catalog, &previous)
-                        .into_iter()
-                        .map(|warning| FieldWarning {
-                            field: field::lab(&lab.code),
-                            warning,
-                        }),
-                );
-                reads.insert(lab.code.clone(), lab);
-            }
+        for lab in lines {
+            warnings.extend(
+                lab_warnings(&lab, catalog, &previous)
+                    .into_iter()
+                    .map(|warning| FieldWarning {
+                        field: field::lab(&lab.code),
+                        warning,
+                    }),
+            );
+            reads.insert(lab.code.clone(), lab);
         }
         if let Some(d) = date {
             warnings.extend(same_week(d, who.history, who.editing).map(|warning| FieldWarning {
