@@ -198,6 +198,9 @@ pub struct Measure {
     /// Stable code, used in the database and in exports (`bili_total`).
     pub code: String,
     pub name: String,
+    /// Other names and codes labs print for it (`SGPT`, `TBIL`), matched by
+    /// the importer ignoring case, spaces and punctuation.
+    pub aliases: Vec<String>,
     pub kind: MeasureKind,
 }
 
@@ -343,6 +346,8 @@ struct RawLab {
     decimals: u8,
     si: Option<SiUnit>,
     change_alert_pct: Option<f64>,
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -353,6 +358,8 @@ struct RawSymptom {
     scale: Scale,
     #[serde(default)]
     higher_is_better: bool,
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 impl Catalog {
@@ -419,6 +426,7 @@ impl Catalog {
             measures.push(Measure {
                 code: lab.code,
                 name: lab.name,
+                aliases: lab.aliases,
                 kind: MeasureKind::Lab(Box::new(LabSpec {
                     group: lab.group,
                     loinc: lab.loinc,
@@ -442,6 +450,7 @@ impl Catalog {
             measures.push(Measure {
                 code: symptom.code,
                 name: symptom.name,
+                aliases: symptom.aliases,
                 kind: MeasureKind::Symptom(symptom.scale),
             });
         }

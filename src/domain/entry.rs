@@ -962,7 +962,7 @@ fn trim_number(s: &str) -> String {
 }
 
 /// Direct and indirect bilirubin are parts of the total: neither may exceed it.
-fn check_bilirubin_parts(labs: &[LabResult], catalog: &Catalog, errors: &mut Vec<FieldError>) {
+pub(super) fn check_bilirubin_parts(labs: &[LabResult], catalog: &Catalog, errors: &mut Vec<FieldError>) {
     let find = |code: &str| labs.iter().find(|l| l.code == code && l.comparator.is_none());
     // Compared in the conventional unit, so mg/dL and umol/L may be mixed.
     let conventional = |l: &LabResult| {

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod entry;
 pub mod entry_context;
 pub mod history;
+pub mod import;
 pub mod number;
 pub mod patient;
 pub mod score_inputs;
