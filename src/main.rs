@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use clinilog::cli::{self, demo, export, score};
+use clinilog::cli::{self, demo, export, import, score};
 use clinilog::domain::Catalog;
 use clinilog::domain::score_inputs::DEFAULT_CARRY_DAYS;
 
@@ -108,6 +108,14 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         db: PathBuf,
     },
+    /// Import lab results from a CSV (long or wide) or HL7 v2 ORU^R01 file.
+    ///
+    /// Every line is listed with what it became (new, already present,
+    /// conflict, rejected with the reason, skipped); the new values are
+    /// written in one transaction. Importing the same file again adds
+    /// nothing. Exit codes: 0 imported, 3 nothing to import, 1 refused
+    /// (nothing written).
+    Import(import::ImportArgs),
     /// Export observations as CSV: one row per observation, values as printed.
     ///
     /// Columns: mrn,date,measure_code,measure_name,loinc,value,comparator,
@@ -127,7 +135,7 @@ enum Command {
 
 fn main() -> ExitCode {
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("clinilog: {e:#}");
             ExitCode::FAILURE
@@ -135,11 +143,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<()> {
+fn run() -> Result<u8> {
     let cli = Cli::parse();
     let catalog = Catalog::builtin()?;
+    if let Some(Command::Import(args)) = &cli.command {
+        return import::run(args, &catalog, &mut io::stdout().lock());
+    }
     let window = |store, catalog| clinilog::ui::run_window(store, catalog).map_err(anyhow::Error::msg);
-    match cli.command {
+    let done = match cli.command {
+        Some(Command::Import(_)) => Ok(()),
         Some(Command::Demo { db, busy }) => demo::run(&db, busy, &catalog),
         Some(Command::Score(args)) => score::run_score(&args, &catalog, &mut io::stdout().lock()),
         Some(Command::Scores {
@@ -161,5 +173,6 @@ fn run() -> Result<()> {
             result
         }
         None => window(cli::window_store(cli.db)?, catalog),
-    }
+    };
+    done.map(|()| 0)
 }

@@ -51,7 +51,10 @@ const MONTHS: [&str; 12] = [
 
 /// A date written so that no reader can take it the other way: `4 Aug 2025`.
 pub fn unambiguous(d: Date) -> String {
-    let month = MONTHS.get(usize::try_from(d.month() - 1).unwrap_or(0)).copied().unwrap_or("?");
+    let month = MONTHS
+        .get(usize::try_from(d.month() - 1).unwrap_or(0))
+        .copied()
+        .unwrap_or("?");
     format!("{} {month} {}", d.day(), d.year())
 }
 
@@ -76,7 +79,10 @@ pub fn read_date(raw: &str, order: Option<DateOrder>) -> Result<Date, String> {
         }
     }
     let parts: Vec<&str> = day_part.split(['/', '.', '-']).collect();
-    let numeric = parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    let numeric = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
     if !numeric {
         return Err(format!(
             "\"{t}\" is not a date: write it as 2025-08-04, or 04/08/2025 with the date order chosen"
@@ -87,7 +93,9 @@ pub fn read_date(raw: &str, order: Option<DateOrder>) -> Result<Date, String> {
         (num(parts[0]), num(parts[1]), num(parts[2]))
     } else {
         if parts[2].len() != 4 {
-            return Err(format!("\"{t}\" has no four-digit year: write the year in full, such as 2025"));
+            return Err(format!(
+                "\"{t}\" has no four-digit year: write the year in full, such as 2025"
+            ));
         }
         match order {
             None => {
@@ -98,12 +106,18 @@ pub fn read_date(raw: &str, order: Option<DateOrder>) -> Result<Date, String> {
             Some(DateOrder::Dmy) => (num(parts[2]), num(parts[1]), num(parts[0])),
             Some(DateOrder::Mdy) => (num(parts[2]), num(parts[0]), num(parts[1])),
             Some(DateOrder::Ymd) => {
-                return Err(format!("\"{t}\" is not year/month/day: the year comes first, such as 2025/08/04"));
+                return Err(format!(
+                    "\"{t}\" is not year/month/day: the year comes first, such as 2025/08/04"
+                ));
             }
         }
     };
     let in_order = order.map_or("year/month/day".to_owned(), |o| {
-        if parts[0].len() == 4 { "year/month/day".to_owned() } else { o.label().to_owned() }
+        if parts[0].len() == 4 {
+            "year/month/day".to_owned()
+        } else {
+            o.label().to_owned()
+        }
     });
     let (Ok(y), Ok(m), Ok(d)) = (i16::try_from(y), i8::try_from(m), i8::try_from(d)) else {
         return Err(format!("\"{t}\" is not a date in {in_order}"));
@@ -123,7 +137,11 @@ fn looks_like_loinc(code: &str) -> bool {
     let Some((a, b)) = code.split_once('-') else {
         return false;
     };
-    !a.is_empty() && a.len() <= 7 && a.chars().all(|c| c.is_ascii_digit()) && b.len() == 1 && b.chars().all(|c| c.is_ascii_digit())
+    !a.is_empty()
+        && a.len() <= 7
+        && a.chars().all(|c| c.is_ascii_digit())
+        && b.len() == 1
+        && b.chars().all(|c| c.is_ascii_digit())
 }
 
 /// How a test of a file was matched to a catalog measure.
@@ -382,7 +400,10 @@ pub fn split_value(raw: &str) -> (String, String) {
     // has (an exponent, `1e400`, stays with the number to be refused as one).
     let bytes = rest.as_bytes();
     let at = rest.char_indices().find(|&(i, c)| {
-        let exponent = matches!(c, 'e' | 'E') && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'+' || *b == b'-');
+        let exponent = matches!(c, 'e' | 'E')
+            && bytes
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_digit() || *b == b'+' || *b == b'-');
         (c.is_alphabetic() || "/*{%µμ^".contains(c)) && !exponent && i > 0
     });
     match at {
@@ -624,14 +645,25 @@ mod tests {
     fn dates_are_read_in_the_chosen_order_and_never_guessed() {
         assert_eq!(read_date("04/08/2025", Some(DateOrder::Dmy)), Ok(date(2025, 8, 4)));
         assert_eq!(read_date("04/08/2025", Some(DateOrder::Mdy)), Ok(date(2025, 4, 8)));
-        assert_eq!(read_date("04.08.2025 09:30", Some(DateOrder::Dmy)), Ok(date(2025, 8, 4)));
+        assert_eq!(
+            read_date("04.08.2025 09:30", Some(DateOrder::Dmy)),
+            Ok(date(2025, 8, 4))
+        );
         assert_eq!(read_date("2025-08-04", None), Ok(date(2025, 8, 4)));
         assert_eq!(read_date("2025-08-04T09:30:00", None), Ok(date(2025, 8, 4)));
         assert_eq!(read_date("202508040930", None), Ok(date(2025, 8, 4)));
         assert_eq!(read_date("2025/08/04", Some(DateOrder::Dmy)), Ok(date(2025, 8, 4)));
         assert!(read_date("04/08/2025", None).unwrap_err().contains("date order"));
-        assert!(read_date("08/13/2025", Some(DateOrder::Dmy)).unwrap_err().contains("day/month/year"));
-        assert!(read_date("04/08/25", Some(DateOrder::Dmy)).unwrap_err().contains("four-digit year"));
+        assert!(
+            read_date("08/13/2025", Some(DateOrder::Dmy))
+                .unwrap_err()
+                .contains("day/month/year")
+        );
+        assert!(
+            read_date("04/08/25", Some(DateOrder::Dmy))
+                .unwrap_err()
+                .contains("four-digit year")
+        );
         assert!(read_date("yesterday", Some(DateOrder::Dmy)).is_err());
         assert!(read_date("20251304", None).is_err());
         assert_eq!(unambiguous(date(2025, 8, 4)), "4 Aug 2025");
@@ -640,7 +672,12 @@ mod tests {
     #[test]
     fn tests_are_matched_by_loinc_then_names_then_local_codes() {
         let c = catalog();
-        let local = LocalCodes::parse("[tests]\n\"BILT\" = \"bili_total\"\n\"X-99\" = \"alt\"\n", "map.toml", &c).unwrap();
+        let local = LocalCodes::parse(
+            "[tests]\n\"BILT\" = \"bili_total\"\n\"X-99\" = \"alt\"\n",
+            "map.toml",
+            &c,
+        )
+        .unwrap();
         let m = TestMap::new(&c, &local);
         assert_eq!(m.resolve("1742-6", "whatever"), Some(("alt", MatchedBy::Loinc)));
         assert_eq!(m.resolve("14631-6", ""), Some(("bili_total", MatchedBy::Loinc)));
@@ -648,7 +685,10 @@ mod tests {
         assert_eq!(m.resolve("", "Total Bilirubin"), Some(("bili_total", MatchedBy::Name)));
         assert_eq!(m.resolve("TBIL", ""), Some(("bili_total", MatchedBy::Name)));
         assert_eq!(m.resolve("bili_direct", ""), Some(("bili_direct", MatchedBy::Name)));
-        assert_eq!(m.resolve("BILT", "Bilirubin gesamt"), Some(("bili_total", MatchedBy::LocalCode)));
+        assert_eq!(
+            m.resolve("BILT", "Bilirubin gesamt"),
+            Some(("bili_total", MatchedBy::LocalCode))
+        );
         assert_eq!(m.resolve("x-99", ""), Some(("alt", MatchedBy::LocalCode)));
         assert_eq!(m.resolve("9999-9", "Ferritin"), None);
         let bad = LocalCodes::parse("[tests]\n\"Q\" = \"ferritin\"\n", "map.toml", &c).unwrap_err();
@@ -665,8 +705,16 @@ mod tests {
         assert_eq!(match_unit("IU/L", m("alt"), spec("alt")), Ok("U/L"));
         assert_eq!(match_unit("x10^9/L", m("platelets"), spec("platelets")), Ok("10*9/L"));
         assert_eq!(match_unit("", m("inr"), spec("inr")), Ok("{INR}"));
-        assert!(match_unit("", m("bili_total"), spec("bili_total")).unwrap_err().contains("no unit"));
-        assert!(match_unit("mmol/L", m("bili_total"), spec("bili_total")).unwrap_err().contains("not mg/dL or umol/L"));
+        assert!(
+            match_unit("", m("bili_total"), spec("bili_total"))
+                .unwrap_err()
+                .contains("no unit")
+        );
+        assert!(
+            match_unit("mmol/L", m("bili_total"), spec("bili_total"))
+                .unwrap_err()
+                .contains("not mg/dL or umol/L")
+        );
     }
 
     #[test]
@@ -683,11 +731,27 @@ mod tests {
     fn a_value_reads_as_the_entry_form_reads_it() {
         let c = catalog();
         let l = lab(&c, "bili_total", &raw("12,30", "mg/dL", "0.0 - 1.0")).unwrap();
-        assert_eq!((l.value.as_str(), l.unit.as_str(), l.flag.letter()), ("12.30", "mg/dL", "H"));
+        assert_eq!(
+            (l.value.as_str(), l.unit.as_str(), l.flag.letter()),
+            ("12.30", "mg/dL", "H")
+        );
         let l = lab(&c, "alt", &raw("70 U/L", "", "")).unwrap();
-        assert_eq!((l.value.as_str(), l.flag.letter()), ("70", "H"), "catalog interval 7-55");
+        assert_eq!(
+            (l.value.as_str(), l.flag.letter()),
+            ("70", "H"),
+            "catalog interval 7-55"
+        );
         let l = lab(&c, "bili_total", &raw("210 umol/L", "", "")).unwrap();
-        assert_eq!((l.unit.as_str(), l.reference.describe()), ("umol/L", lab(&c, "bili_total", &raw("210", "umol/L", "")).unwrap().reference.describe()));
+        assert_eq!(
+            (l.unit.as_str(), l.reference.describe()),
+            (
+                "umol/L",
+                lab(&c, "bili_total", &raw("210", "umol/L", ""))
+                    .unwrap()
+                    .reference
+                    .describe()
+            )
+        );
         let l = lab(&c, "bili_total", &raw("<0.1", "mg/dL", "")).unwrap();
         assert_eq!(l.value_text(), "<0.1");
         let l = lab(&c, "platelets", &raw("1.234,5", "10^3/uL", "")).unwrap();

@@ -2,3 +2,4 @@
 //! reads them from the store.
 
 pub mod csv;
+pub mod import;

@@ -76,20 +76,20 @@ struct Audit<'a> {
 }
 
 fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO audit_log (at_utc, user, action, table_name, row_id, before_json, after_json, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            now_utc(),
-            a.user,
-            action_text(a.action),
-            table_of(a.kind),
-            a.row_id,
-            a.before,
-            a.after,
-            a.reason
-        ],
-    )?;
+    )?
+    .execute(params![
+        now_utc(),
+        a.user,
+        action_text(a.action),
+        table_of(a.kind),
+        a.row_id,
+        a.before,
+        a.after,
+        a.reason
+    ])?;
     Ok(())
 }
 
@@ -125,7 +125,18 @@ impl Change<'_> {
 
     /// The record was created as `after`.
     pub(super) fn created<T: Serialize>(&self, tx: &Transaction<'_>, after: &T) -> Result<(), StoreError> {
-        self.append(tx, AuditAction::Create, None, Some(to_json(after)?), None)
+        self.created_because(tx, after, None)
+    }
+
+    /// The record was created as `after`, with a note of where it came
+    /// from (an imported file and its SHA-256).
+    pub(super) fn created_because<T: Serialize>(
+        &self,
+        tx: &Transaction<'_>,
+        after: &T,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.append(tx, AuditAction::Create, None, Some(to_json(after)?), reason)
     }
 
     /// The record went from `before` to `after`, for `reason`.

@@ -21,7 +21,7 @@ fn insert_observations(
     data: &EntryData,
 ) -> Result<(), StoreError> {
     let date = data.collected_on.to_string();
-    let mut insert = tx.prepare(
+    let mut insert = tx.prepare_cached(
         "INSERT INTO observations (entry_id, entry_version, patient_id, collected_on, measure_code, kind,
              value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag, ref_unit)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -68,33 +68,47 @@ fn insert_observations(
     Ok(())
 }
 
+/// Writes a new entry, its observations and the audit row of its creation
+/// (with `reason` when it came from elsewhere, such as an imported file).
+/// Gives the entry's id and when it was recorded.
+pub(super) fn insert_entry(
+    tx: &Transaction<'_>,
+    patient_id: i64,
+    data: &EntryData,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<(i64, String), StoreError> {
+    let recorded_at = now_utc();
+    tx.prepare_cached(
+        "INSERT INTO entries (patient_id, collected_on, note, recorded_by, recorded_at, changed_by, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+    )?
+    .execute(params![
+        patient_id,
+        data.collected_on.to_string(),
+        data.note,
+        data.recorded_by,
+        recorded_at,
+        user
+    ])?;
+    let entry_id = tx.last_insert_rowid();
+    insert_observations(tx, entry_id, 1, patient_id, data)?;
+    Change {
+        user,
+        kind: RecordKind::Entry,
+        row_id: entry_id,
+    }
+    .created_because(tx, data, reason)?;
+    Ok((entry_id, recorded_at))
+}
+
 impl Store {
     /// Records an entry with all its observations in one transaction.
     pub fn record_entry(&mut self, patient_id: i64, data: &EntryData, user: &str) -> Result<Entry, StoreError> {
         self.may_write(user)?;
         self.patient(patient_id)?;
         let tx = self.conn.transaction()?;
-        let recorded_at = now_utc();
-        tx.execute(
-            "INSERT INTO entries (patient_id, collected_on, note, recorded_by, recorded_at, changed_by, changed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
-            params![
-                patient_id,
-                data.collected_on.to_string(),
-                data.note,
-                data.recorded_by,
-                recorded_at,
-                user
-            ],
-        )?;
-        let entry_id = tx.last_insert_rowid();
-        insert_observations(&tx, entry_id, 1, patient_id, data)?;
-        Change {
-            user,
-            kind: RecordKind::Entry,
-            row_id: entry_id,
-        }
-        .created(&tx, data)?;
+        let (entry_id, recorded_at) = insert_entry(&tx, patient_id, data, user, None)?;
         tx.commit()?;
         Ok(Entry {
             id: entry_id,
@@ -169,7 +183,15 @@ impl Store {
 
     /// The patient's entries that are not voided, newest first.
     pub fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        read_entries(&self.conn, patient_id)
+    }
+}
+
+/// The patient's entries that are not voided, newest first (a store's
+/// connection or an open transaction).
+pub(super) fn read_entries(conn: &rusqlite::Connection, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
+    {
+        let mut stmt = conn.prepare(
             "SELECT id, version, collected_on, note, recorded_by, recorded_at FROM entries
              WHERE patient_id = ?1 AND voided_at IS NULL ORDER BY collected_on DESC, id DESC",
         )?;
@@ -202,7 +224,7 @@ impl Store {
                 },
             });
         }
-        let mut stmt = self.conn.prepare(
+        let mut stmt = conn.prepare(
             "SELECT o.entry_id, o.measure_code, o.kind, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
                  o.ref_source, o.flag, o.ref_unit
              FROM observations o JOIN entries e ON e.id = o.entry_id AND o.entry_version = e.data_version

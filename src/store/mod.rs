@@ -16,6 +16,7 @@ mod audit;
 pub mod backup;
 mod drafts;
 mod entries;
+pub mod import;
 mod patients;
 mod rows;
 pub mod schema;

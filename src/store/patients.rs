@@ -76,6 +76,44 @@ fn data_values(d: &PatientData) -> [Value; 7] {
     ]
 }
 
+/// The patient with this MRN (a store's connection or an open transaction).
+pub(super) fn patient_by_mrn(conn: &rusqlite::Connection, mrn: &str) -> Result<Option<Patient>, StoreError> {
+    conn.prepare_cached(&format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE mrn = ?1"))?
+        .query_row([mrn], patient_from_row)
+        .optional()?
+        .map(build_patient)
+        .transpose()
+}
+
+/// Registers a patient inside an open transaction, with the audit row of
+/// its creation (`reason` says where it came from when not typed).
+pub(super) fn insert_patient(
+    tx: &rusqlite::Transaction<'_>,
+    data: &PatientData,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<i64, StoreError> {
+    let inserted = tx.execute(
+        "INSERT INTO patients (mrn, name, birth_date, sex, diagnosis, enrolled, notes, created_at,
+             changed_by, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
+        params_from_iter(
+            data_values(data)
+                .into_iter()
+                .chain([now_utc().into(), user.to_owned().into()]),
+        ),
+    );
+    mrn_taken(inserted, &data.mrn)?;
+    let id = tx.last_insert_rowid();
+    Change {
+        user,
+        kind: RecordKind::Patient,
+        row_id: id,
+    }
+    .created_because(tx, data, reason)?;
+    Ok(id)
+}
+
 /// A write to `patients` that broke the unique MRN says so by name.
 fn mrn_taken(result: rusqlite::Result<usize>, mrn: &str) -> Result<usize, StoreError> {
     match result {
@@ -91,24 +129,7 @@ impl Store {
     pub fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
         self.may_write(user)?;
         let tx = self.conn.transaction()?;
-        let inserted = tx.execute(
-            "INSERT INTO patients (mrn, name, birth_date, sex, diagnosis, enrolled, notes, created_at,
-                 changed_by, changed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8)",
-            params_from_iter(
-                data_values(data)
-                    .into_iter()
-                    .chain([now_utc().into(), user.to_owned().into()]),
-            ),
-        );
-        mrn_taken(inserted, &data.mrn)?;
-        let id = tx.last_insert_rowid();
-        Change {
-            user,
-            kind: RecordKind::Patient,
-            row_id: id,
-        }
-        .created(&tx, data)?;
+        let id = insert_patient(&tx, data, user, None)?;
         tx.commit()?;
         self.patient(id)
     }
@@ -168,15 +189,7 @@ impl Store {
     }
 
     pub fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError> {
-        self.conn
-            .query_row(
-                &format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE mrn = ?1"),
-                [mrn],
-                patient_from_row,
-            )
-            .optional()?
-            .map(build_patient)
-            .transpose()
+        patient_by_mrn(&self.conn, mrn)
     }
 
     /// Every patient not archived, by name, with the date of the last entry.

@@ -1,0 +1,96 @@
+//! Importing a file of results: everything in one transaction, all or
+//! nothing. The importer (`interop/import`) decides line by line; this is
+//! what it reads and writes through.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use rusqlite::Transaction;
+
+use super::entries::{insert_entry, read_entries};
+use super::patients::{insert_patient, patient_by_mrn};
+use super::{Store, StoreError};
+use crate::domain::import::ReadValue;
+use crate::domain::{EntryData, Patient, PatientData};
+
+/// The current values of one patient, by collection date and measure code.
+pub type StoredValues = HashMap<(Date, String), ReadValue>;
+
+/// An import in progress. Dropped without [`ImportTx::commit`] (a refusal,
+/// a cancel, an error), nothing of it is written.
+pub struct ImportTx<'a> {
+    tx: Transaction<'a>,
+    user: String,
+    reason: String,
+    write: bool,
+}
+
+impl Store {
+    /// Starts an import by `user`; `reason` goes on every audit row (the
+    /// file's name and SHA-256). With `write` false it is a preview: it only
+    /// reads, and works on a file open read-only.
+    pub fn begin_import(&mut self, user: &str, reason: &str, write: bool) -> Result<ImportTx<'_>, StoreError> {
+        if write {
+            self.may_write(user)?;
+        }
+        Ok(ImportTx {
+            tx: self.conn.transaction()?,
+            user: user.to_owned(),
+            reason: reason.to_owned(),
+            write,
+        })
+    }
+}
+
+impl ImportTx<'_> {
+    pub fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError> {
+        patient_by_mrn(&self.tx, mrn)
+    }
+
+    /// What is stored for the patient now (voided entries and replaced
+    /// versions left out).
+    pub fn stored_values(&self, patient_id: i64) -> Result<StoredValues, StoreError> {
+        let mut out = HashMap::new();
+        for entry in read_entries(&self.tx, patient_id)? {
+            let d = entry.data.collected_on;
+            for lab in entry.data.labs {
+                out.insert((d, lab.code.clone()), ReadValue::Lab(lab));
+            }
+            for s in entry.data.symptoms {
+                out.insert((d, s.code.clone()), ReadValue::Symptom(s));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Registers a patient the file describes.
+    pub fn create_patient(&mut self, data: &PatientData) -> Result<i64, StoreError> {
+        self.writable()?;
+        insert_patient(&self.tx, data, &self.user, Some(&self.reason))
+    }
+
+    /// Writes one entry with its values and its audit row.
+    pub fn add_entry(&mut self, patient_id: i64, data: &EntryData) -> Result<i64, StoreError> {
+        self.writable()?;
+        Ok(insert_entry(&self.tx, patient_id, data, &self.user, Some(&self.reason))?.0)
+    }
+
+    /// Makes the whole import permanent (a preview is left, never committed).
+    pub fn commit(self) -> Result<(), StoreError> {
+        if self.write {
+            self.tx.commit()?;
+        }
+        Ok(())
+    }
+
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.write {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                what: "import",
+                detail: "a preview writes nothing".to_owned(),
+            })
+        }
+    }
+}
