@@ -32,13 +32,15 @@ entries = (n + per_entry - 1) // per_entry
 per_patient = 10
 patients = (entries + per_patient - 1) // per_patient
 start = date(2024, 1, 1)
+# The demo patient is id 1; ids are given so the shell needs no lookups.
+PATIENT_ID0 = 1000
 
 with open(f"{out}/patients.sql", "w") as f:
     f.write("BEGIN;\n")
     for p in range(patients):
         f.write(
-            "INSERT INTO patients (mrn, name, birth_date, sex, enrolled, created_at) "
-            f"VALUES ('B{p:06d}', 'Bench {p}', '1960-01-01', 'female', '2024-01-01', '2024-01-01T00:00:00Z');\n"
+            "INSERT INTO patients (id, mrn, name, birth_date, sex, enrolled, created_at) "
+            f"VALUES ({p + PATIENT_ID0}, 'B{p:06d}', 'Bench {p}', '1960-01-01', 'female', '2024-01-01', '2024-01-01T00:00:00Z');\n"
         )
     f.write("COMMIT;\n")
 
@@ -53,19 +55,27 @@ with open(f"{out}/results.csv", "w") as csv, open(f"{out}/rows.sql", "w") as sql
         entry_id += 1
         sql.write(
             "INSERT INTO entries (id, patient_id, collected_on, note, recorded_by, recorded_at) "
-            f"VALUES ({entry_id}, (SELECT id FROM patients WHERE mrn = 'B{p:06d}'), '{d}', '', 'bench', "
+            f"VALUES ({entry_id}, {p + PATIENT_ID0}, '{d}', '', 'bench', "
             "'2025-01-01T00:00:00Z');\n"
         )
+        total = 0.0
         for code, loinc, unit, low, high, typical, dec in MEASURES:
             if written == n:
                 break
             written += 1
-            v = f"{typical * random.uniform(0.5, 1.5):.{dec}f}"
+            x = typical * random.uniform(0.5, 1.5)
+            if code == "sodium":
+                x = typical * random.uniform(0.93, 1.07)  # sodium barely moves
+            if code == "bili_total":
+                total = x
+            if code == "bili_direct":
+                x = total * random.uniform(0.2, 0.7)  # a part of the total
+            v = f"{x:.{dec}f}"
             csv.write(f"B{p:06d},{d},{loinc},{code},{v},{unit},{low},{high}\n")
             sql.write(
                 "INSERT INTO observations (entry_id, entry_version, patient_id, collected_on, measure_code, kind, "
                 "value_text, value, unit, ref_low, ref_high, ref_source, flag, ref_unit) "
-                f"VALUES ({entry_id}, 1, (SELECT patient_id FROM entries WHERE id = {entry_id}), '{d}', '{code}', "
+                f"VALUES ({entry_id}, 1, {p + PATIENT_ID0}, '{d}', '{code}', "
                 f"'lab', '{v}', {v}, '{unit}', '{low}', '{high}', 'report', '', '{unit}');\n"
             )
     sql.write("COMMIT;\n")
