@@ -1369,3 +1369,49 @@ fn a_thousands_like_comma_is_read_as_the_plausible_reading_and_said() {
     type_into(&mut h, "ALT (SGPT)", "1,234");
     h.get_by_label_contains("\"1,234\" could be 1234 or 1.234 U/L");
 }
+
+/// Tools > Import results: the form (the one form model), a preview that
+/// lists every line with what it became and writes nothing, then one import;
+/// the patient list shows the patient registered from the file.
+#[test]
+fn results_are_previewed_then_imported_from_the_window() {
+    let (_dir, path, mut h) = on_demo_patient();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import/european_long.csv");
+    click(&mut h, "< Patients");
+    click(&mut h, "Tools");
+    h.get_by_label("Import results...").click();
+    h.run_steps(8);
+    click(&mut h, "Preview");
+    h.get_by_label_contains("File is required");
+    type_into(&mut h, "File", file.to_str().unwrap());
+    h.get_by_role_and_label(Role::ComboBox, "Dates such as 04/08/2025")
+        .click();
+    h.run();
+    click(&mut h, "Day/month/year: 04/08/2025 is 4 Aug");
+    click(&mut h, "Register new patients from the file (name, sex and birth date)");
+    click(&mut h, "Preview");
+    wait_for(
+        &mut h,
+        "6 new values in 2 entries, 1 rejected, 1 skipped, 1 new patient(s)",
+    );
+    h.get_by_label_contains("CSV, long (one row per result), separated by semicolons");
+    h.get_by_label_contains("rejected: unknown test \"Ferritin\"");
+    h.get_by_label_contains("skipped: no value (\"--\")");
+    assert!(h.query_by_label_contains("Unknown tests: \"Ferritin\" (1)").is_some());
+    let preview_wrote = Store::open_read_only(&path).unwrap().patient_by_mrn("A-100").unwrap();
+    assert!(preview_wrote.is_none(), "a preview writes nothing");
+
+    click(&mut h, "Import 6 values");
+    wait_for(&mut h, "Anna Weber");
+    // Said in the window and in the status bar.
+    assert_eq!(
+        h.get_all_by_label_contains("Imported from european_long.csv: 6 new values")
+            .count(),
+        2
+    );
+    drop(h);
+    let store = Store::open(&path).unwrap();
+    let p = store.patient_by_mrn("A-100").unwrap().unwrap();
+    assert_eq!(store.entries(p.id).unwrap().len(), 2);
+    assert_eq!(store.entries(p.id).unwrap()[0].data.recorded_by, "Dr Rao");
+}

@@ -21,6 +21,73 @@ use super::number::Decimal;
 use super::patient::Sex;
 use super::validate::parse_iso_date;
 
+/// The two kinds of result file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub enum Format {
+    Csv,
+    Hl7,
+}
+
+/// The import form as typed: which file, and how to read it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, Deserialize)]
+pub struct ImportDraft {
+    pub file: String,
+    /// `None`: told from the file.
+    pub format: Option<Format>,
+    /// `None`: only 2025-08-04 and HL7 dates are read.
+    pub dates: Option<DateOrder>,
+    pub create_patients: bool,
+    /// The MRN of a file with no MRN column (may stay empty).
+    pub patient: String,
+}
+
+/// Field keys of the import form.
+pub mod import_field {
+    pub const FILE: &str = "import:file";
+    pub const PATIENT: &str = "import:patient";
+}
+
+/// What the import form asks for, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportRequest {
+    pub file: String,
+    pub format: Option<Format>,
+    pub dates: Option<DateOrder>,
+    pub create_patients: bool,
+    pub patient: Option<String>,
+}
+
+impl ImportDraft {
+    pub fn validate(&self) -> Result<ImportRequest, Vec<super::validate::FieldError>> {
+        use super::validate::FieldError;
+        let mut errors = Vec::new();
+        let file = self.file.trim();
+        if file.is_empty() {
+            errors.push(FieldError::new(
+                import_field::FILE,
+                "File is required: choose the CSV or HL7 file of results",
+            ));
+        }
+        let patient = self.patient.trim();
+        if !patient.chars().all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c)) {
+            errors.push(FieldError::new(
+                import_field::PATIENT,
+                format!("Patient \"{patient}\" is not an MRN: letters, digits and - _ / . only"),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ImportRequest {
+            file: file.to_owned(),
+            format: self.format,
+            dates: self.dates,
+            create_patients: self.create_patients,
+            patient: (!patient.is_empty()).then(|| patient.to_owned()),
+        })
+    }
+}
+
 /// How a date such as `04/08/2025` is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, Deserialize)]
 pub enum DateOrder {

@@ -13,10 +13,16 @@ use super::{Store, StoreError};
 pub enum DraftKey {
     NewPatient,
     EditPatient(i64),
-    NewEntry { patient: i64 },
+    NewEntry {
+        patient: i64,
+    },
     EditEntry(i64),
-    NewTreatment { patient: i64 },
+    NewTreatment {
+        patient: i64,
+    },
     EditTreatment(i64),
+    /// Tools > Import results (not kept: it names a file, not clinical typing).
+    Import,
 }
 
 impl DraftKey {
@@ -29,6 +35,7 @@ impl DraftKey {
             DraftKey::EditEntry(id) => format!("entry:edit:{id}"),
             DraftKey::NewTreatment { patient } => format!("treatment:new:{patient}"),
             DraftKey::EditTreatment(id) => format!("treatment:edit:{id}"),
+            DraftKey::Import => "import".to_owned(),
         }
     }
 }

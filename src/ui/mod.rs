@@ -10,6 +10,7 @@ pub mod backups;
 pub mod calculator;
 pub mod entry_form;
 pub mod form;
+pub mod import;
 pub mod patient;
 pub mod patients;
 pub mod theme;
@@ -178,6 +179,7 @@ pub struct ClinilogApp {
     pub export_dir: Option<std::path::PathBuf>,
     today: Option<Date>,
     pub backups: backups::BackupsWindow,
+    pub import: import::ImportWindow,
     /// A backup running on its own thread: its result arrives here.
     backup_job: Option<std::sync::mpsc::Receiver<Result<Vec<crate::store::BackupInfo>, String>>>,
     /// Something was written since the last backup.
@@ -211,6 +213,7 @@ impl ClinilogApp {
             export_dir: None,
             today: None,
             backups: backups::BackupsWindow::default(),
+            import: import::ImportWindow::default(),
             backup_job: None,
             dirty: false,
             newest_backup: None,
@@ -310,6 +313,17 @@ impl ClinilogApp {
             }
             Err(e) => self.error(&e),
         }
+    }
+
+    /// Values came in from a file: what is shown is read again, and the
+    /// file counts as changed for the next backup.
+    fn imported(&mut self, text: String) {
+        self.dirty = true;
+        match &self.screen {
+            Screen::Patients(_) => self.show_patients(),
+            Screen::Patient(_) => self.reload_patient(),
+        }
+        self.status = Some(Status { text, is_error: false });
     }
 
     /// Who signs a write: the workstation's clinician.
@@ -808,6 +822,9 @@ impl ClinilogApp {
                     if ui.button("Backups").clicked() {
                         self.open_backups();
                     }
+                    if ui.button("Import results...").clicked() {
+                        self.import.open = true;
+                    }
                 });
                 let label = ui.label("Units");
                 let before = self.prefs.units;
@@ -913,6 +930,18 @@ impl ClinilogApp {
                 backups::backups_window(ui.ctx(), &mut self.backups, &folder, self.prefs.backup_interval_minutes);
             if let Some(a) = asked {
                 self.backups_action(a);
+            }
+        }
+        if self.import.open || self.import.running() {
+            let cx = import::ImportContext {
+                db: self.store.path(),
+                read_only: self.store.is_read_only(),
+                catalog: &self.catalog,
+                signer: self.signer(),
+                today,
+            };
+            if let Some(import::ImportAction::Imported(text)) = import::import_window(ui.ctx(), &mut self.import, &cx) {
+                self.imported(text);
             }
         }
         self.poll_backup(ui.ctx());

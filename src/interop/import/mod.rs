@@ -36,12 +36,7 @@ use crate::domain::{Catalog, EntryData, PatientDraft, Sex};
 use crate::store::import::{ImportTx, StoredValues};
 use crate::store::{Store, StoreError};
 
-/// The two kinds of file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Format {
-    Csv,
-    Hl7,
-}
+pub use crate::domain::import::Format;
 
 /// What the user chose for one import.
 #[derive(Clone, Debug)]
