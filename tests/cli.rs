@@ -491,3 +491,68 @@ fn a_backup_killed_midway_leaves_no_half_backup_and_the_source_unchanged() {
         }
     }
 }
+
+/// `clinilog import`: a preview writes nothing (exit 0: there is something
+/// to import), the import writes (0), the same file again has nothing to
+/// import (3), a refused file exits 1 with one line; `--report` lists every
+/// line not imported with its reason.
+#[test]
+fn import_previews_imports_and_tells_by_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import");
+    let file = data.join("portal_long.csv");
+    let report = dir.path().join("report.csv");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "import",
+            "--db",
+            path_arg(&db),
+            file.to_str().unwrap(),
+            "--dates",
+            "mdy",
+            "--user",
+            "Nurse K",
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| Command::new(env!("CARGO_BIN_EXE_clinilog")).args(&a).output().unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let out = run(args(&["--dry-run", "--report", report.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("would import: 6 new values in 3 entries"), "{text}");
+    assert!(text.contains("2025-08-04 (4 Aug 2025)"), "dates as read: {text}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "a dry run writes nothing");
+    let mut r = csv::Reader::from_path(&report).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().collect::<Result<_, _>>().unwrap();
+    assert_eq!(rows.len(), 15, "12 rejected, 2 conflicts, 1 skipped");
+    let line11 = rows.iter().find(|r| &r[0] == "11").unwrap();
+    assert_eq!(&line11[1], "rejected");
+    assert!(line11[2].contains("exponent"), "{:?}", line11);
+
+    let out = run(args(&[]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("imported: 6 new values"), "{}", stdout(&out));
+    let out = run(args(&[]));
+    assert_eq!(out.status.code(), Some(3), "nothing to import: {}", stdout(&out));
+    assert!(
+        stdout(&out).contains("imported nothing: 0 new values"),
+        "{}",
+        stdout(&out)
+    );
+
+    let empty = data.join("empty.csv");
+    let out = clinilog(&[
+        "import",
+        "--db",
+        path_arg(&db),
+        empty.to_str().unwrap(),
+        "--user",
+        "Nurse K",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_fails_cleanly(&out, "the file is refused: the file is empty");
+}

@@ -434,3 +434,41 @@ fn a_clinic_mapping_file_beside_the_database_maps_its_own_codes() {
     let e = clinilog::interop::import::local_codes_for(&db, None, &catalog).unwrap_err();
     assert!(e.contains("clinilog-mapping.toml") && e.contains("nothing"), "{e}");
 }
+
+#[test]
+fn bilirubin_parts_are_checked_against_what_is_stored_for_the_date_too() {
+    let (dir, db) = demo_file();
+    let file = dir.path().join("parts.csv");
+    let import_one = |line: &str| {
+        std::fs::write(&file, format!("mrn,date,test,value,unit\n{line}\n")).unwrap();
+        run(&db, &file, &options(), true).unwrap().lines.remove(0)
+    };
+    // A part above a stored total is refused...
+    assert_eq!(
+        import_one("DEMO-001,2025-08-26,Total bilirubin,2.0,mg/dL").status,
+        LineStatus::New
+    );
+    let part = import_one("DEMO-001,2025-08-26,Direct bilirubin,3.0,mg/dL");
+    assert!(reason(&part).contains("above the total bilirubin 2.0"), "{part:?}");
+    // ...and so is a total below a stored part.
+    assert_eq!(
+        import_one("DEMO-001,2025-08-27,Direct bilirubin,3.0,mg/dL").status,
+        LineStatus::New
+    );
+    let total = import_one("DEMO-001,2025-08-27,Total bilirubin,1.0,mg/dL");
+    assert!(reason(&total).contains("the part is stored for this date"), "{total:?}");
+    let store = Store::open(&db).unwrap();
+    let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let on = |d: &str| {
+        store
+            .entries(demo.id)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.data.collected_on.to_string() == d)
+            .flat_map(|e| e.data.labs)
+            .map(|l| l.code)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(on("2025-08-26"), vec!["bili_total".to_owned()]);
+    assert_eq!(on("2025-08-27"), vec!["bili_direct".to_owned()]);
+}

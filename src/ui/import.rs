@@ -222,7 +222,8 @@ pub fn import_window(ctx: &egui::Context, w: &mut ImportWindow, cx: &ImportConte
     egui::Window::new("Import results")
         .open(&mut open)
         .default_pos(theme::CALCULATOR_POS)
-        .default_width(980.0)
+        .default_width(1100.0)
+        .max_width((ctx.content_rect().width() - 40.0).max(600.0))
         .default_height(620.0)
         .show(ctx, |ui| {
             if let Some(a) = import_ui(ui, w, cx) {
@@ -243,7 +244,7 @@ fn check(draft: &ImportDraft) -> Result<ImportRequest, Vec<FieldError>> {
     if !path.is_file() {
         return Err(vec![FieldError::new(
             import_field::FILE,
-            format!("File \"{}\" does not exist: choose the file of results", req.file),
+            "No such file: type its full path or use Choose...",
         )]);
     }
     Ok(req)
@@ -452,9 +453,11 @@ fn preview_ui(ui: &mut Ui, only_problems: bool, s: &ImportSummary, db: &Path) {
             ),
         );
     }
-    let widths = [54.0, 90.0, 170.0, 200.0, 90.0, 70.0, 100.0, 34.0];
+    // Line, status, MRN, date, test, value, unit, interval, flag; the reason takes the rest.
+    let widths = [44.0, 100.0, 90.0, 170.0, 210.0, 80.0, 60.0, 90.0, 30.0];
     let header = [
         "Line",
+        "Status",
         "MRN",
         "Date (as read)",
         "Test -> measure",
@@ -462,26 +465,41 @@ fn preview_ui(ui: &mut Ui, only_problems: bool, s: &ImportSummary, db: &Path) {
         "Unit",
         "Interval",
         "Flag",
-        "Status",
+        "Reason",
     ];
-    let row = |ui: &mut Ui, cells: [String; 9], color: egui::Color32, strong: bool| {
+    let row = |ui: &mut Ui, cells: [String; 10], color: egui::Color32, strong: bool| {
         ui.horizontal(|ui| {
             for (i, c) in cells.into_iter().enumerate() {
-                let mut t = RichText::new(c);
+                let mut t = RichText::new(c.as_str());
                 if strong {
                     t = t.strong();
+                } else if i == 1 || i == 9 {
+                    t = t.color(color);
                 }
-                if i == 8 {
-                    ui.label(t.color(color));
-                } else {
-                    ui.add_sized([widths[i], 18.0], egui::Label::new(t).truncate());
+                match widths.get(i) {
+                    Some(&w) => {
+                        ui.allocate_ui_with_layout(
+                            egui::vec2(w, 18.0),
+                            egui::Layout::left_to_right(egui::Align::Center),
+                            |ui| {
+                                ui.set_min_width(w);
+                                ui.add(egui::Label::new(t).truncate());
+                            },
+                        );
+                    }
+                    None => {
+                        let r = ui.add(egui::Label::new(t).truncate());
+                        if !strong && !c.is_empty() {
+                            r.on_hover_text(c);
+                        }
+                    }
                 }
             }
         });
     };
     row(ui, header.map(str::to_owned), theme::NORMAL, true);
-    egui::ScrollArea::both()
-        .max_height(320.0)
+    egui::ScrollArea::vertical()
+        .max_height(260.0)
         .auto_shrink([false, true])
         .show_rows(ui, 20.0, lines.len(), |ui, range| {
             for l in &lines[range] {
@@ -489,14 +507,11 @@ fn preview_ui(ui: &mut Ui, only_problems: bool, s: &ImportSummary, db: &Path) {
                     Some(m) => format!("{} -> {m}", l.test),
                     None => l.test.clone(),
                 };
-                let status = match l.status.reason() {
-                    "" => l.status.label().to_owned(),
-                    r => format!("{}: {r}", l.status.label()),
-                };
                 row(
                     ui,
                     [
                         l.line.to_string(),
+                        l.status.label().to_owned(),
                         l.mrn.clone(),
                         l.date_read(),
                         test,
@@ -504,7 +519,7 @@ fn preview_ui(ui: &mut Ui, only_problems: bool, s: &ImportSummary, db: &Path) {
                         l.unit.clone(),
                         l.interval.clone(),
                         l.flag.clone(),
-                        status,
+                        l.status.reason().to_owned(),
                     ],
                     status_color(&l.status),
                     false,

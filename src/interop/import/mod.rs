@@ -28,6 +28,7 @@ use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
 use crate::domain::catalog::display_unit;
+use crate::domain::entry::TOTAL;
 use crate::domain::import::{
     DateOrder, LineStatus, LocalCodes, RawPatient, RawResult, ReadValue, TestMap, conflicting_parts, is_placeholder,
     read_date, read_sex, read_value, same_value, unambiguous,
@@ -237,6 +238,8 @@ enum Who {
 struct Run {
     mrn: String,
     date: Date,
+    /// The registered patient's id (none for one the file registers).
+    patient_id: Option<i64>,
     lines: Vec<(PreviewLine, Option<ReadValue>)>,
 }
 
@@ -464,6 +467,7 @@ impl Engine<'_, '_> {
         let run = self.run.get_or_insert_with(|| Run {
             mrn: mrn.clone(),
             date,
+            patient_id: id,
             lines: Vec::new(),
         });
         if let Some((earlier, v)) = run
@@ -530,7 +534,9 @@ impl Engine<'_, '_> {
         let Some(mut run) = self.run.take() else {
             return Ok(());
         };
-        let labs: Vec<_> = run
+        // Values that must stand together (bilirubin parts and total) are
+        // checked against the new ones and what is stored for the date.
+        let mut labs: Vec<_> = run
             .lines
             .iter()
             .filter_map(|(l, v)| match (v, &l.status) {
@@ -538,9 +544,28 @@ impl Engine<'_, '_> {
                 _ => None,
             })
             .collect();
+        if let (Some(id), Some((stored_id, stored))) = (run.patient_id, &self.stored)
+            && id == *stored_id
+        {
+            for (m, _) in self.catalog.labs() {
+                if labs.iter().any(|l| l.code == m.code) {
+                    continue;
+                }
+                if let Some(ReadValue::Lab(lab)) = stored.get(&(run.date, m.code.clone())) {
+                    labs.push(lab.clone());
+                }
+            }
+        }
         for (code, why) in conflicting_parts(&labs, self.catalog) {
+            let is_new = |l: &PreviewLine, c: &str| l.measure.as_deref() == Some(c) && l.status == LineStatus::New;
+            // The new part goes; when the part is stored, the new total goes.
+            let (target, why) = if run.lines.iter().any(|(l, _)| is_new(l, &code)) {
+                (code.as_str(), why)
+            } else {
+                (TOTAL, format!("{why} (the part is stored for this date)"))
+            };
             for (l, _) in run.lines.iter_mut() {
-                if l.measure.as_deref() == Some(code.as_str()) && l.status == LineStatus::New {
+                if is_new(l, target) {
                     l.status = LineStatus::Rejected(why.clone());
                 }
             }
