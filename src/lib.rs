@@ -5,7 +5,8 @@
 //! and read them back as tables and trend plots.
 //!
 //! Layers, with arrows pointing one way (`ui -> store -> domain`,
-//! `interop -> domain`, `cli -> store | interop | domain`): [`domain`] is
+//! `interop -> domain`, `interop -> store` for imports, `cli -> store |
+//! interop | domain`): [`domain`] is
 //! the pure model, [`store`] the SQLite file, [`interop`] files in and out,
 //! [`ui`] the egui window, [`cli`] the command line. See ARCHITECTURE.md.
 

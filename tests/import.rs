@@ -472,3 +472,31 @@ fn bilirubin_parts_are_checked_against_what_is_stored_for_the_date_too() {
     assert_eq!(on("2025-08-26"), vec!["bili_total".to_owned()]);
     assert_eq!(on("2025-08-27"), vec!["bili_direct".to_owned()]);
 }
+
+/// A write that fails on the file's last entry (SQLite refuses it: a
+/// trigger stands in for a disk error) leaves nothing of the import: not
+/// the patient it registered, not the entries written before.
+#[test]
+fn a_failure_while_writing_the_last_entry_leaves_nothing_written() {
+    let (_dir, db) = demo_file();
+    let before = counts(&db);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER fail_on_creatinine BEFORE INSERT ON observations WHEN NEW.measure_code = 'creatinine'
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+        )
+        .unwrap();
+    let opts = ImportOptions {
+        dates: Some(DateOrder::Dmy),
+        create_patients: true,
+        ..options()
+    };
+    let e = run(&db, &data("european_long.csv"), &opts, true).unwrap_err();
+    assert!(
+        matches!(e, ImportError::Store(_)) && e.to_string().contains("injected failure"),
+        "{e}"
+    );
+    assert_eq!(counts(&db), before);
+    assert!(Store::open(&db).unwrap().patient_by_mrn("A-100").unwrap().is_none());
+}

@@ -1,5 +1,6 @@
-//! Files in and out of Clinilog. Works on domain values only; the caller
-//! reads them from the store.
+//! Files in and out of Clinilog. Writers work on domain values the caller
+//! read from the store; the importer (`import/`) reads a file and writes
+//! through one store transaction (`store::import::ImportTx`).
 
 pub mod csv;
 pub mod import;
