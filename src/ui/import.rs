@@ -86,6 +86,11 @@ impl ImportWindow {
         self.job.is_some()
     }
 
+    /// An import (not a preview) is writing into the file.
+    pub fn writing(&self) -> bool {
+        self.job.as_ref().is_some_and(|j| j.write)
+    }
+
     fn start(&mut self, cx: &ImportContext<'_>, req: &ImportRequest, write: bool) {
         let user = match (&cx.signer, write) {
             (Ok(u), _) => u.clone(),

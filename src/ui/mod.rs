@@ -390,6 +390,11 @@ impl ClinilogApp {
     fn write(&mut self, write: Write) {
         let origin = write.origin();
         let done = match self.signer() {
+            // The import's own connection holds the file: a save would wait for it.
+            Ok(_) if self.import.writing() => Err((
+                "an import is being written into this file: save again when it is done".to_owned(),
+                false,
+            )),
             Ok(user) => self.perform(write, &user),
             Err(msg) => Err((msg, false)),
         };
@@ -761,7 +766,7 @@ impl ClinilogApp {
     /// Restores kept drafts into newly opened forms, and writes changed
     /// drafts at most once a second (`force`: now, as when closing).
     pub fn sync_drafts(&mut self, now: f64, force: bool) {
-        if self.store.is_read_only() || (!force && now - self.last_draft_write < 1.0) {
+        if self.store.is_read_only() || self.import.writing() || (!force && now - self.last_draft_write < 1.0) {
             return;
         }
         let forms: Vec<&mut dyn KeptDraft> = match &mut self.screen {
