@@ -33,7 +33,7 @@ use crate::domain::import::{
     DateOrder, LineStatus, LocalCodes, RawPatient, RawResult, ReadValue, TestMap, conflicting_parts, is_placeholder,
     read_date, read_sex, read_value, same_value, unambiguous,
 };
-use crate::domain::{Catalog, EntryData, PatientDraft, Sex};
+use crate::domain::{Catalog, EntryData, PatientData, PatientDraft, Sex};
 use crate::store::import::{ImportTx, StoredValues};
 use crate::store::{Store, StoreError};
 
@@ -223,12 +223,12 @@ fn sniff(path: &Path) -> Result<Format, ImportError> {
 enum Who {
     /// Registered: id, sex, birth date.
     Known(i64, Sex, Date),
-    /// To be registered from the file (`id` once written).
+    /// To be registered from the file (`id` once written; `listed` once
+    /// counted in the summary).
     New {
-        draft: PatientDraft,
-        sex: Sex,
-        birth: Date,
+        data: Box<PatientData>,
         id: Option<i64>,
+        listed: bool,
     },
     /// Lines of this MRN are refused, with the reason.
     Refused(String),
@@ -354,11 +354,10 @@ impl Engine<'_, '_> {
             notes: format!("Registered from the import of {}", self.file_name),
         };
         match draft.validate(self.opts.today) {
-            Ok(_) => Who::New {
-                draft,
-                sex,
-                birth,
+            Ok(data) => Who::New {
+                data: Box::new(data),
                 id: None,
+                listed: false,
             },
             Err(errors) => Who::Refused(format!(
                 "MRN {mrn} cannot be registered from the file: {}",
@@ -440,7 +439,7 @@ impl Engine<'_, '_> {
         }
         let (sex, birth, id) = match self.who(&mrn, raw.patient.as_ref(), date)? {
             Who::Known(id, sex, birth) => (sex, birth, Some(id)),
-            Who::New { sex, birth, .. } => (sex, birth, None),
+            Who::New { data, .. } => (data.sex, data.birth_date, None),
             Who::Refused(why) => {
                 self.emit(reject(line, why));
                 return Ok(());
@@ -613,20 +612,15 @@ impl Engine<'_, '_> {
         };
         match who {
             Who::Known(id, ..) => Ok(Some(*id)),
-            Who::New { draft, id, .. } => {
-                if id.is_none() {
+            Who::New { data, id, listed } => {
+                if !*listed {
+                    *listed = true;
                     self.summary.patients_created.push(mrn.to_owned());
-                    if self.write {
-                        let data = draft
-                            .validate(self.opts.today)
-                            .map_err(|e| ImportError::Refused(format!("MRN {mrn}: {:?}", e.first())))?;
-                        *id = Some(self.tx.create_patient(&data)?);
-                    } else {
-                        *id = Some(0);
-                        return Ok(None);
-                    }
                 }
-                Ok(id.filter(|_| self.write))
+                if self.write && id.is_none() {
+                    *id = Some(self.tx.create_patient(data)?);
+                }
+                Ok(*id)
             }
             Who::Refused(_) => Ok(None),
         }
