@@ -500,3 +500,22 @@ fn a_failure_while_writing_the_last_entry_leaves_nothing_written() {
     assert_eq!(counts(&db), before);
     assert!(Store::open(&db).unwrap().patient_by_mrn("A-100").unwrap().is_none());
 }
+
+#[test]
+fn an_imported_value_says_how_its_comma_was_read_and_when_the_file_flag_disagrees() {
+    let (dir, db) = demo_file();
+    let file = dir.path().join("notes.csv");
+    std::fs::write(
+        &file,
+        "mrn,date,test,value,unit,reference_range,flag\nDEMO-001,2025-08-26,Creatinine,\"1,234\",mg/dL,0.7 - 1.3,L\n",
+    )
+    .unwrap();
+    let s = run(&db, &file, &options(), true).unwrap();
+    let l = &s.lines[0];
+    assert_eq!(l.status, LineStatus::New);
+    assert_eq!(
+        l.note,
+        "the comma read as a decimal point: 1.234; the file flags it L; against the interval 0.7 - 1.3 it reads within it"
+    );
+    assert_eq!(l.flag, "", "the stored flag is the interval's");
+}

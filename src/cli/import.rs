@@ -184,9 +184,10 @@ fn print_line(l: &PreviewLine, out: &mut dyn Write) -> Result<()> {
         Some(m) if *m != l.test => format!("{} -> {m}", l.test),
         _ => l.test.clone(),
     };
-    let status = match l.status.reason() {
-        "" => l.status.label().to_owned(),
-        r => format!("{}: {r}", l.status.label()),
+    let status = match (l.status.reason(), l.note.as_str()) {
+        ("", "") => l.status.label().to_owned(),
+        ("", note) => format!("{} ({note})", l.status.label()),
+        (r, _) => format!("{}: {r}", l.status.label()),
     };
     writeln!(
         out,

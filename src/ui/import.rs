@@ -524,7 +524,10 @@ fn preview_ui(ui: &mut Ui, only_problems: bool, s: &ImportSummary, db: &Path) {
                         l.unit.clone(),
                         l.interval.clone(),
                         l.flag.clone(),
-                        l.status.reason().to_owned(),
+                        match l.status.reason() {
+                            "" => l.note.clone(),
+                            r => r.to_owned(),
+                        },
                     ],
                     status_color(&l.status),
                     false,

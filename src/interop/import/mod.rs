@@ -31,7 +31,7 @@ use crate::domain::catalog::display_unit;
 use crate::domain::entry::TOTAL;
 use crate::domain::import::{
     DateOrder, LineStatus, LocalCodes, RawPatient, RawResult, ReadValue, TestMap, conflicting_parts, is_placeholder,
-    read_date, read_sex, read_value, same_value, unambiguous,
+    read_date, read_sex, read_value, same_value, split_value, unambiguous,
 };
 use crate::domain::{Catalog, EntryData, PatientData, PatientDraft, Sex};
 use crate::store::import::{ImportTx, StoredValues};
@@ -79,6 +79,9 @@ pub struct PreviewLine {
     /// `H`/`L` from the interval; the file's own flag is not trusted.
     pub flag: String,
     pub status: LineStatus,
+    /// What a reader should know of a value that is imported: how a comma
+    /// was read, a file's flag that the interval does not give.
+    pub note: String,
 }
 
 impl PreviewLine {
@@ -270,6 +273,45 @@ fn shown_unit(v: &ReadValue) -> (String, String, String) {
     }
 }
 
+/// How a thousands-like comma was read, and a flag the file printed that
+/// the interval does not give (the stored flag is the interval's).
+fn note_on(raw: &RawResult, value: &ReadValue) -> String {
+    let ReadValue::Lab(lab) = value else {
+        return String::new();
+    };
+    let mut notes = Vec::new();
+    let number = split_value(&raw.value).0;
+    let number = number.trim_start_matches(['<', '>']);
+    if let Some((_, frac)) = number.split_once(',')
+        && frac.len() == 3
+        && !number.contains('.')
+    {
+        notes.push(if lab.value.as_str().contains('.') {
+            format!("the comma read as a decimal point: {}", lab.value)
+        } else {
+            format!("the comma read as a thousands separator: {}", lab.value)
+        });
+    }
+    let file_flag = match raw.flag.trim().to_uppercase().as_str() {
+        "H" | "HH" | "HIGH" | ">" | "A" | "AA" => "H",
+        "L" | "LL" | "LOW" | "<" => "L",
+        _ => "",
+    };
+    let ours = lab.flag.letter();
+    if !file_flag.is_empty() && file_flag != ours {
+        let reads = match ours {
+            "" => "within it".to_owned(),
+            f => f.to_owned(),
+        };
+        notes.push(format!(
+            "the file flags it {}; against the interval {} it reads {reads}",
+            raw.flag.trim(),
+            lab.reference.describe()
+        ));
+    }
+    notes.join("; ")
+}
+
 impl Engine<'_, '_> {
     fn line_of(raw: &RawResult, status: LineStatus) -> PreviewLine {
         let interval = if raw.range.is_empty() && !(raw.low.is_empty() && raw.high.is_empty()) {
@@ -293,6 +335,7 @@ impl Engine<'_, '_> {
             interval,
             flag: raw.flag.clone(),
             status,
+            note: String::new(),
         }
     }
 
@@ -381,6 +424,7 @@ impl Engine<'_, '_> {
                     interval: String::new(),
                     flag: String::new(),
                     status: LineStatus::Rejected(reason),
+                    note: String::new(),
                 });
                 Ok(())
             }
@@ -458,6 +502,7 @@ impl Engine<'_, '_> {
             }
         };
         let (unit, interval, flag) = shown_unit(&value);
+        line.note = note_on(&raw, &value);
         (line.unit, line.interval, line.flag) = (unit, interval, flag);
         // Lines of one patient and date that stand together make one entry.
         if self.run.as_ref().is_some_and(|r| r.mrn != mrn || r.date != date) {
