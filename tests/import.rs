@@ -519,3 +519,12 @@ fn an_imported_value_says_how_its_comma_was_read_and_when_the_file_flag_disagree
     );
     assert_eq!(l.flag, "", "the stored flag is the interval's");
 }
+
+#[test]
+fn a_file_with_mixed_encodings_reads_each_line_in_its_own() {
+    let (_dir, db) = demo_file();
+    let s = run(&db, &data("mixed_encodings.csv"), &options(), true).unwrap();
+    assert_eq!((s.new, s.rejected), (2, 0), "{:#?}", s.lines);
+    assert_eq!(line(&s, 2, "bili_total").unit, "umol/L");
+    assert_eq!(line(&s, 3, "creatinine").unit, "umol/L");
+}
