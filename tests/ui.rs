@@ -1389,7 +1389,9 @@ fn results_are_previewed_then_imported_from_the_window() {
     h.run();
     click(&mut h, "Day/month/year: 04/08/2025 is 4 Aug");
     click(&mut h, "Register new patients from the file (name, sex and birth date)");
-    click(&mut h, "Preview");
+    // Ctrl+S previews from any control of the form (here the check box).
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
     wait_for(
         &mut h,
         "6 new values in 2 entries, 1 rejected, 1 skipped, 1 new patient(s)",

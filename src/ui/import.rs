@@ -277,7 +277,10 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
                             .add(egui::TextEdit::singleline(&mut d.file).desired_width(theme::WIDE_FIELD_WIDTH + 160.0))
                             .labelled_by(label.id);
                         f.register(ui, import_field::FILE, &r, &d.file.clone());
-                        if ui.button("Choose...").clicked()
+                        let choose = ui.button("Choose...");
+                        // Every control of the form is registered, so Ctrl+S and Esc work from each.
+                        f.register(ui, "import:choose", &choose, "");
+                        if choose.clicked()
                             && let Some(p) = rfd::FileDialog::new()
                                 .add_filter("Results (CSV, HL7)", &["csv", "txt", "hl7", "oru"])
                                 .pick_file()
@@ -289,7 +292,7 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
                     ui.end_row();
 
                     let label = ui.label("Format");
-                    egui::ComboBox::from_id_salt("import_format")
+                    let r = egui::ComboBox::from_id_salt("import_format")
                         .selected_text(format_label(d.format))
                         .show_ui(ui, |ui| {
                             for x in [None, Some(Format::Csv), Some(Format::Hl7)] {
@@ -298,11 +301,12 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
                         })
                         .response
                         .labelled_by(label.id);
+                    f.register(ui, "import:format", &r, "");
                     ui.label("");
                     ui.end_row();
 
                     let label = ui.label("Dates such as 04/08/2025");
-                    egui::ComboBox::from_id_salt("import_dates")
+                    let r = egui::ComboBox::from_id_salt("import_dates")
                         .width(300.0)
                         .selected_text(dates_label(d.dates))
                         .show_ui(ui, |ui| {
@@ -312,6 +316,7 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
                         })
                         .response
                         .labelled_by(label.id);
+                    f.register(ui, "import:dates", &r, "");
                     ui.label("");
                     ui.end_row();
 
@@ -327,10 +332,11 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
                     ui.end_row();
 
                     ui.label("");
-                    ui.checkbox(
+                    let r = ui.checkbox(
                         &mut d.create_patients,
                         "Register new patients from the file (name, sex and birth date)",
                     );
+                    f.register(ui, "import:create", &r, "");
                     ui.label("");
                     ui.end_row();
                 });
