@@ -188,6 +188,10 @@ fn the_same_file_twice_adds_nothing_and_an_export_round_trips() {
         .output()
         .unwrap();
     assert!(out.status.success());
+    assert!(
+        std::fs::read(&exported).unwrap().starts_with(b"\xEF\xBB\xBF"),
+        "a CSV file starts with the BOM"
+    );
     let back = run(&db, &exported, &options(), true).unwrap();
     assert_eq!(
         back.new,

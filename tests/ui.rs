@@ -832,6 +832,9 @@ fn trends_table_normalised_view_and_csv_export() {
     click(&mut h, "Export CSV");
     h.get_by_label_contains("Saved the data of this view");
     let csv = std::fs::read_to_string(dir.path().join("trends-DEMO-001-2025-09-01.csv")).unwrap();
+    let csv = csv
+        .strip_prefix('\u{feff}')
+        .expect("a CSV file starts with the UTF-8 byte-order mark");
     assert!(
         csv.starts_with("date,Total bilirubin (mg/dL),Direct bilirubin (mg/dL),Indirect bilirubin (mg/dL),"),
         "{csv}"

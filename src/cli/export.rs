@@ -26,7 +26,9 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
     }
     match out {
         Some(path) => {
-            let file = File::create(path).with_context(|| format!("cannot write the CSV file: {}", path.display()))?;
+            let mut file =
+                File::create(path).with_context(|| format!("cannot write the CSV file: {}", path.display()))?;
+            file.write_all(csv::BOM)?;
             csv::write_observations(file, &rows, catalog)?;
         }
         None => {

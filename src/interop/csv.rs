@@ -1,5 +1,13 @@
 //! CSV: every table Clinilog writes goes through [`write_table`] here: the
-//! observations export, the scores of a patient, the Trends table.
+//! observations export, the scores of a patient, the Trends table, the
+//! import report.
+//!
+//! Safe to open in a spreadsheet: a text cell that starts with `=`, `+`,
+//! `-`, `@`, a tab or a carriage return (which a spreadsheet would run as a
+//! formula) is written with a leading `'`; numbers (`-5`, `12.30`) and a
+//! lone `-` are left as they are. Files start with a UTF-8 byte-order mark
+//! ([`BOM`]) so that spreadsheets read `µmol/L` and accented names right;
+//! standard output has none, for pipes. The importer reads both back.
 //!
 //! The observations export: one row per observation, values as printed.
 //! Columns, in this order: `mrn,date,measure_code,measure_name,loinc,value,
@@ -13,7 +21,44 @@ use crate::domain::catalog::SYMPTOM_UNIT;
 use crate::domain::trend_view::TrendTable;
 use crate::domain::{Catalog, Entry, Patient};
 
-/// Writes a header row and then every row as CSV (quoted where needed).
+/// The UTF-8 byte-order mark a CSV file starts with.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Whether a spreadsheet would take this cell for a formula.
+fn formula_like(cell: &str) -> bool {
+    let Some(first) = cell.chars().next() else {
+        return false;
+    };
+    if !matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r') {
+        return false;
+    }
+    // A number, negative or not, is a value; a lone "-" says "none".
+    let number = cell.strip_prefix('-').unwrap_or(cell);
+    let plain_number = !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && number.chars().any(|c| c.is_ascii_digit());
+    !(cell == "-" || plain_number)
+}
+
+/// A cell as written: formula-like text gets a leading `'`.
+pub fn safe_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if formula_like(cell) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// A cell as read back: the `'` that [`safe_cell`] added comes off.
+pub fn unsafe_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// Writes a header row and then every row as CSV (quoted where needed,
+/// formula-like text neutralised).
 pub fn write_table<W: Write>(
     out: W,
     header: &[&str],
@@ -22,7 +67,7 @@ pub fn write_table<W: Write>(
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(header)?;
     for row in rows {
-        w.write_record(&row)?;
+        w.write_record(row.iter().map(|c| safe_cell(c).into_owned()))?;
     }
     w.flush()?;
     Ok(())
@@ -136,6 +181,26 @@ pub fn write_observations<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralised_and_values_are_not() {
+        let text = table_text(
+            &["name", "value", "note"],
+            [
+                vec!["=HYPERLINK(\"x\")".to_owned(), "-5".to_owned(), "-".to_owned()],
+                vec!["@SUM(A1)".to_owned(), "12.30".to_owned(), "+1 call".to_owned()],
+                vec!["-2+3".to_owned(), "<0.1".to_owned(), "ok".to_owned()],
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            text,
+            "name,value,note\n\"'=HYPERLINK(\"\"x\"\")\",-5,-\n'@SUM(A1),12.30,'+1 call\n'-2+3,<0.1,ok\n"
+        );
+        for cell in ["=HYPERLINK(\"x\")", "@SUM(A1)", "-2+3", "-5", "12.30", "'quoted"] {
+            assert_eq!(unsafe_cell(&safe_cell(cell)), cell);
+        }
+    }
 
     #[test]
     fn a_cell_with_a_comma_or_quote_is_quoted_and_reads_back_whole() {

@@ -369,7 +369,7 @@ impl ClinilogApp {
             Action::ExportCsv(csv) => {
                 let name = self.export_name("csv");
                 match self.choose_export_path(&name, "CSV", "csv") {
-                    Some(path) => match std::fs::write(&path, csv) {
+                    Some(path) => match std::fs::write(&path, [crate::interop::csv::BOM, csv.as_bytes()].concat()) {
                         Ok(()) => self.info(format!("Saved the data of this view: {}", path.display())),
                         Err(e) => self.not_exported(format!("could not write the CSV file: {e}: {}", path.display())),
                     },

@@ -788,7 +788,8 @@ impl<W: std::io::Write> Report<W> {
         "line", "status", "reason", "mrn", "date", "test", "measure", "value", "unit", "interval",
     ];
 
-    pub fn new(out: W) -> Result<Self, ::csv::Error> {
+    pub fn new(mut out: W) -> Result<Self, ::csv::Error> {
+        out.write_all(crate::interop::csv::BOM)?;
         let mut writer = ::csv::Writer::from_writer(out);
         writer.write_record(Self::HEADER)?;
         Ok(Self { writer, error: None })
@@ -811,7 +812,10 @@ impl<W: std::io::Write> Report<W> {
             l.unit.clone(),
             l.interval.clone(),
         ];
-        if let Err(e) = self.writer.write_record(&row) {
+        if let Err(e) = self
+            .writer
+            .write_record(row.iter().map(|c| crate::interop::csv::safe_cell(c).into_owned()))
+        {
             self.error = Some(e);
         }
     }
