@@ -108,6 +108,20 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         db: PathBuf,
     },
+    /// Export a patient's record (or every patient's) as a FHIR R4 Bundle
+    /// (type collection): Patient, laboratory and survey Observations,
+    /// Procedures. Values keep their printed digits; voided entries are left out.
+    Fhir {
+        /// The database file (must exist).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Only this patient (by MRN).
+        #[arg(long, value_name = "MRN")]
+        patient: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Import lab results from a CSV (long or wide) or HL7 v2 ORU^R01 file.
     ///
     /// Every line is listed with what it became (new, already present,
@@ -164,6 +178,7 @@ fn run() -> Result<u8> {
         Some(Command::Backups { db, dir }) => cli::backup::backups(&db, dir),
         Some(Command::Restore { db, backup, user }) => cli::backup::restore_from(&db, &backup, &user),
         Some(Command::Check { db }) => cli::backup::check(&db, &catalog),
+        Some(Command::Fhir { db, patient, out }) => cli::fhir::run(&db, patient.as_deref(), out.as_deref(), &catalog),
         Some(Command::Export { db, patient, out }) => export::run(&db, patient.as_deref(), out.as_deref(), &catalog),
         None if cli.demo => {
             // The folder, and the demo file in it, go when the window closes.

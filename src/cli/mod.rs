@@ -1,5 +1,5 @@
 //! Command-line jobs: one file per subcommand (`demo.rs`, `export.rs`,
-//! `score.rs` for `score` and `scores`, `import.rs`, `backup.rs` for `backup`, `backups`,
+//! `score.rs` for `score` and `scores`, `import.rs`, `fhir.rs`, `backup.rs` for `backup`, `backups`,
 //! `restore` and `check`). `main.rs` parses the command line
 //! and dispatches here or to the window. Every failure is one `anyhow`
 //! error that `main` prints as one line before exiting non-zero.
@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod demo;
 pub mod export;
+pub mod fhir;
 pub mod import;
 pub mod score;
 

@@ -3,4 +3,5 @@
 //! through one store transaction (`store::import::ImportTx`).
 
 pub mod csv;
+pub mod fhir;
 pub mod import;

@@ -1,0 +1,217 @@
+//! `clinilog fhir`, checked by two independent validators that `.ci/setup`
+//! installs into `.ci/validators/`: FHIR.js (npm `fhir`, R4 structure
+//! definitions and value sets) with `@lhncbc/ucum-lhc` for UCUM codes, and
+//! `fhir.resources` 6.4.0 (pydantic R4 models). Each catches mistakes the
+//! other misses; a broken Bundle shows that each can fail.
+
+// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn clinilog(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clinilog"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn validators() -> (PathBuf, PathBuf) {
+    let v = root().join(".ci/validators");
+    let (node_modules, python) = (v.join("node_modules"), v.join("venv/bin/python"));
+    assert!(
+        node_modules.join("fhir").is_dir() && python.is_file(),
+        "the FHIR validators are not installed: run .ci/setup (it installs them into .ci/validators/)"
+    );
+    (node_modules, python)
+}
+
+/// Both validators on `file`: (FHIR.js + UCUM says valid, its output), (fhir.resources says valid, its output).
+fn validate(file: &Path) -> ((bool, String), (bool, String)) {
+    let (node_modules, python) = validators();
+    let js = Command::new("node")
+        .arg(root().join("tests/validators/fhir_js.js"))
+        .arg(file)
+        .env("NODE_PATH", &node_modules)
+        .output()
+        .unwrap();
+    let py = Command::new(python)
+        .arg(root().join("tests/validators/fhir_resources.py"))
+        .arg(file)
+        .output()
+        .unwrap();
+    let text = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    ((js.status.success(), text(&js)), (py.status.success(), text(&py)))
+}
+
+fn export(db: &Path, patient: Option<&str>, out: &Path) -> Value {
+    let mut args = vec!["fhir", "--db", db.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    if let Some(p) = patient {
+        args.extend(["--patient", p]);
+    }
+    let o = clinilog(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+}
+
+fn resources<'a>(bundle: &'a Value, kind: &str) -> Vec<&'a Value> {
+    bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| r["resourceType"] == kind)
+        .collect()
+}
+
+#[test]
+fn the_demo_and_a_busy_patient_pass_both_validators() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    assert!(
+        clinilog(&["demo", "--db", db.to_str().unwrap(), "--busy"])
+            .status
+            .success()
+    );
+    let demo = dir.path().join("demo.json");
+    let bundle = export(&db, Some("DEMO-001"), &demo);
+    let all = dir.path().join("all.json");
+    let every = export(&db, None, &all);
+    assert!(
+        resources(&every, "Observation").len() > 3000,
+        "the busy patient is in it"
+    );
+    for file in [&demo, &all] {
+        let ((js, js_out), (py, py_out)) = validate(file);
+        assert!(js, "FHIR.js/UCUM: {js_out}");
+        assert!(py, "fhir.resources: {py_out}");
+    }
+
+    // What the Bundle says, as the case report printed it.
+    assert_eq!(bundle["type"], "collection");
+    let text = std::fs::read_to_string(&demo).unwrap();
+    assert!(text.contains("\"value\": 12.30,"), "12.30 keeps its digits");
+    let labs: Vec<_> = resources(&bundle, "Observation")
+        .into_iter()
+        .filter(|o| o["category"][0]["coding"][0]["code"] == "laboratory")
+        .collect();
+    let bili: Vec<String> = labs
+        .iter()
+        .filter(|o| o["code"]["coding"][0]["code"] == "1975-2")
+        .map(|o| {
+            format!(
+                "{} {} {} {}",
+                o["effectiveDateTime"].as_str().unwrap(),
+                o["valueQuantity"]["value"],
+                o["valueQuantity"]["code"].as_str().unwrap(),
+                o["interpretation"][0]["coding"][0]["code"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        bili,
+        vec![
+            "2025-07-19 12.3 mg/dL H",
+            "2025-08-04 6.5 mg/dL H",
+            "2025-08-19 4.6 mg/dL H"
+        ]
+    );
+    let first = labs
+        .iter()
+        .find(|o| o["code"]["coding"][0]["code"] == "1975-2")
+        .unwrap();
+    assert_eq!(first["referenceRange"][0]["text"], "0.0 - 1.0 mg/dL");
+    assert_eq!(first["valueQuantity"]["system"], "http://unitsofmeasure.org");
+    let surveys = resources(&bundle, "Observation")
+        .into_iter()
+        .filter(|o| o["category"][0]["coding"][0]["code"] == "survey")
+        .count();
+    assert!(surveys > 0);
+    let procedures = resources(&bundle, "Procedure");
+    assert_eq!(procedures.len(), 3, "the three cycles");
+    assert!(
+        procedures
+            .iter()
+            .all(|p| p["status"] == "completed" && p["performedDateTime"].is_string())
+    );
+}
+
+#[test]
+fn a_broken_bundle_fails_each_validator() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    assert!(clinilog(&["demo", "--db", db.to_str().unwrap()]).status.success());
+    let file = dir.path().join("demo.json");
+    let mut bundle = export(&db, Some("DEMO-001"), &file);
+    let entries = bundle["entry"].as_array_mut().unwrap();
+    entries[0]["resource"]["gender"] = "M".into();
+    let obs = &mut entries[1]["resource"];
+    obs.as_object_mut().unwrap().remove("status");
+    obs["valueQuantity"]["comparator"] = "<<".into();
+    obs["valueQuantity"]["code"] = "mg/dLL".into();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, serde_json::to_string(&bundle).unwrap()).unwrap();
+    let ((js, js_out), (py, py_out)) = validate(&broken);
+    assert!(!js, "{js_out}");
+    for expect in [
+        "Patient.gender: Code \"M\" not found",
+        "Observation.status: Missing property",
+        "Code \"<<\" not found",
+        "UCUM: \"mg/dLL\" is invalid",
+    ] {
+        assert!(js_out.contains(expect), "{expect:?} not in {js_out}");
+    }
+    assert!(!py, "{py_out}");
+    assert!(
+        py_out.contains("status") && py_out.contains("field required"),
+        "{py_out}"
+    );
+}
+
+#[test]
+fn voided_entries_are_left_out_edited_ones_are_amended_and_an_empty_file_says_so() {
+    use clinilog::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    Store::open(&db).unwrap();
+    let empty = clinilog(&["fhir", "--db", db.to_str().unwrap()]);
+    assert!(!empty.status.success());
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("nothing to export: the file has no patients yet"));
+
+    assert!(clinilog(&["demo", "--db", db.to_str().unwrap()]).status.success());
+    {
+        let mut store = Store::open(&db).unwrap();
+        let p = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+        let entries = store.entries(p.id).unwrap();
+        let newest = entries[0].clone();
+        store.void_entry(&newest, "entered twice", "Dr Test").unwrap();
+        let oldest = entries.last().unwrap().clone();
+        let mut data = oldest.data.clone();
+        data.note = "checked against the report".into();
+        store.edit_entry(&oldest, &data, "note added", "Dr Test").unwrap();
+    }
+    let bundle = export(&db, None, &dir.path().join("b.json"));
+    let dates: std::collections::BTreeSet<&str> = resources(&bundle, "Observation")
+        .iter()
+        .map(|o| o["effectiveDateTime"].as_str().unwrap())
+        .collect();
+    assert!(!dates.contains("2025-08-19"), "the voided entry is left out: {dates:?}");
+    let amended = resources(&bundle, "Observation")
+        .into_iter()
+        .filter(|o| o["effectiveDateTime"] == "2025-07-19")
+        .all(|o| o["status"] == "amended");
+    assert!(amended);
+}
