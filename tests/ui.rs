@@ -1421,3 +1421,17 @@ fn results_are_previewed_then_imported_from_the_window() {
     assert_eq!(store.entries(p.id).unwrap().len(), 2);
     assert_eq!(store.entries(p.id).unwrap()[0].data.recorded_by, "Dr Rao");
 }
+
+/// *Export FHIR* on a patient writes the record as a FHIR R4 Bundle.
+#[test]
+fn a_patient_is_exported_as_fhir_from_the_window() {
+    let (dir, _path, mut h) = on_demo_patient();
+    h.state_mut().export_dir = Some(dir.path().to_owned());
+    click(&mut h, "Export FHIR");
+    h.get_by_label_contains("Saved the FHIR Bundle");
+    let text = std::fs::read_to_string(dir.path().join("fhir-DEMO-001-2025-09-01.json")).unwrap();
+    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(bundle["type"], "collection");
+    assert_eq!(bundle["entry"][0]["resource"]["identifier"][0]["value"], "DEMO-001");
+    assert!(text.contains("\"value\": 12.30,"));
+}

@@ -6,26 +6,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use crate::domain::Catalog;
-use crate::interop::fhir::{self, PatientRecord};
+use crate::interop::fhir;
 use crate::store::Store;
-
-/// What an export holds: each patient with current entries (oldest first,
-/// doubtful intervals marked) and treatment events.
-pub fn records(
-    store: &Store,
-    patient: Option<&str>,
-    catalog: &Catalog,
-) -> Result<Vec<PatientRecord>> {
-    let mut out = Vec::new();
-    for (p, mut entries) in store.patients_with_entries(patient)? {
-        for e in &mut entries {
-            e.data.mark_interval_doubts(catalog, p.data.sex);
-        }
-        let treatments = store.treatments(p.id)?;
-        out.push((p, entries, treatments));
-    }
-    Ok(out)
-}
 
 /// Writes the Bundle to `out`, or to standard output.
 pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catalog) -> Result<()> {
@@ -33,7 +15,7 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
         bail!("no database file to export from: {}", db.display());
     }
     let store = Store::open_read_only(db)?;
-    let records = records(&store, patient, catalog)?;
+    let records = fhir::records(&store, patient, catalog)?;
     if records.is_empty() {
         bail!("nothing to export: the file has no patients yet: {}", db.display());
     }

@@ -161,6 +161,25 @@ struct Bundle {
     entry: Vec<BundleEntry>,
 }
 
+/// What an export holds: each patient (one, by MRN, or every one) with
+/// the current entries (oldest first, doubtful intervals marked) and
+/// treatment events.
+pub fn records(
+    store: &crate::store::Store,
+    mrn: Option<&str>,
+    catalog: &Catalog,
+) -> Result<Vec<PatientRecord>, crate::store::StoreError> {
+    let mut out = Vec::new();
+    for (p, mut entries) in store.patients_with_entries(mrn)? {
+        for e in &mut entries {
+            e.data.mark_interval_doubts(catalog, p.data.sex);
+        }
+        let treatments = store.treatments(p.id)?;
+        out.push((p, entries, treatments));
+    }
+    Ok(out)
+}
+
 /// A stable UUID-shaped id for a record (the same export gives the same ids).
 fn uuid_for(what: &str) -> String {
     let h = Sha256::digest(what.as_bytes());
@@ -297,11 +316,7 @@ fn lab_observation(
 pub type PatientRecord = (Patient, Vec<Entry>, Vec<TreatmentEvent>);
 
 /// Patients' records as a FHIR R4 Bundle (`collection`), pretty JSON.
-pub fn bundle(
-    catalog: &Catalog,
-    records: &[PatientRecord],
-    timestamp: &str,
-) -> Result<String, serde_json::Error> {
+pub fn bundle(catalog: &Catalog, records: &[PatientRecord], timestamp: &str) -> Result<String, serde_json::Error> {
     let mut entry = Vec::new();
     for (patient, entries, treatments) in records {
         let mrn = &patient.data.mrn;

@@ -78,6 +78,8 @@ pub enum Action {
     ExportCsv(String),
     /// Save a picture of this part of the window through a file dialog.
     ExportPng(egui::Rect),
+    /// Save the patient's record as a FHIR R4 Bundle through a file dialog.
+    ExportFhir(i64),
 }
 
 /// A write to the file, as a screen asks for it.
@@ -376,6 +378,7 @@ impl ClinilogApp {
                     None => self.info(NO_FILE_CHOSEN.to_owned()),
                 }
             }
+            Action::ExportFhir(id) => self.export_fhir(id),
             Action::ExportPng(rect) => {
                 self.pending_png = Some(rect);
                 self.info("Taking a picture of the view...".to_owned());
@@ -715,6 +718,29 @@ impl ClinilogApp {
             Screen::Patients(_) => "clinilog".to_owned(),
         };
         format!("trends-{mrn}-{}.{ext}", self.today())
+    }
+
+    /// The patient's record as a FHIR R4 Bundle, written where the user says.
+    fn export_fhir(&mut self, patient_id: i64) {
+        let json = self.store.patient(patient_id).map_err(|e| e.to_string()).and_then(|p| {
+            let records = crate::interop::fhir::records(&self.store, Some(&p.data.mrn), &self.catalog)
+                .map_err(|e| e.to_string())?;
+            crate::interop::fhir::bundle(&self.catalog, &records, &jiff::Timestamp::now().to_string())
+                .map(|j| (p.data.mrn.clone(), j))
+                .map_err(|e| e.to_string())
+        });
+        let (mrn, json) = match json {
+            Ok(x) => x,
+            Err(e) => return self.not_exported(format!("could not build the FHIR Bundle: {e}")),
+        };
+        let name = format!("fhir-{mrn}-{}.json", self.today());
+        match self.choose_export_path(&name, "FHIR JSON", "json") {
+            Some(path) => match std::fs::write(&path, json + "\n") {
+                Ok(()) => self.info(format!("Saved the FHIR Bundle: {}", path.display())),
+                Err(e) => self.not_exported(format!("could not write the FHIR file: {e}: {}", path.display())),
+            },
+            None => self.info(NO_FILE_CHOSEN.to_owned()),
+        }
     }
 
     /// Where to write an export: the folder set for tests, else a native

@@ -241,6 +241,13 @@ impl PatientScreen {
             {
                 self.details_form = Some(edit_patient_form(&self.patient));
             }
+            if ui
+                .button("Export FHIR")
+                .on_hover_text("Save this patient's record as a FHIR R4 Bundle (JSON) for another system")
+                .clicked()
+            {
+                action = Some(Action::ExportFhir(self.patient.id));
+            }
         });
         ui.horizontal_wrapped(|ui| {
             muted(ui, "MRN");
