@@ -122,6 +122,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Print a patient's report as PDF: treatment cycles, serial values as
+    /// printed (dates as columns), scores with the change from baseline, the
+    /// symptom course and trend figures.
+    Report(cli::report::ReportArgs),
     /// Import lab results from a CSV (long or wide) or HL7 v2 ORU^R01 file.
     ///
     /// Every line is listed with what it became (new, already present,
@@ -178,6 +182,7 @@ fn run() -> Result<u8> {
         Some(Command::Backups { db, dir }) => cli::backup::backups(&db, dir),
         Some(Command::Restore { db, backup, user }) => cli::backup::restore_from(&db, &backup, &user),
         Some(Command::Check { db }) => cli::backup::check(&db, &catalog),
+        Some(Command::Report(args)) => cli::report::run(&args, &catalog),
         Some(Command::Fhir { db, patient, out }) => cli::fhir::run(&db, patient.as_deref(), out.as_deref(), &catalog),
         Some(Command::Export { db, patient, out }) => export::run(&db, patient.as_deref(), out.as_deref(), &catalog),
         None if cli.demo => {

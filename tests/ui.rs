@@ -1435,3 +1435,14 @@ fn a_patient_is_exported_as_fhir_from_the_window() {
     assert_eq!(bundle["entry"][0]["resource"]["identifier"][0]["value"], "DEMO-001");
     assert!(text.contains("\"value\": 12.30,"));
 }
+
+/// *Print report* lays the PDF out on a thread and saves it.
+#[test]
+fn a_patient_report_is_printed_from_the_window() {
+    let (dir, _path, mut h) = on_demo_patient();
+    h.state_mut().export_dir = Some(dir.path().to_owned());
+    click(&mut h, "Print report");
+    wait_for(&mut h, "Saved the report");
+    let pdf = std::fs::read(dir.path().join("report-DEMO-001-2025-09-01.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+}

@@ -1,5 +1,5 @@
 //! Command-line jobs: one file per subcommand (`demo.rs`, `export.rs`,
-//! `score.rs` for `score` and `scores`, `import.rs`, `fhir.rs`, `backup.rs` for `backup`, `backups`,
+//! `score.rs` for `score` and `scores`, `import.rs`, `fhir.rs`, `report.rs`, `backup.rs` for `backup`, `backups`,
 //! `restore` and `check`). `main.rs` parses the command line
 //! and dispatches here or to the window. Every failure is one `anyhow`
 //! error that `main` prints as one line before exiting non-zero.
@@ -9,6 +9,7 @@ pub mod demo;
 pub mod export;
 pub mod fhir;
 pub mod import;
+pub mod report;
 pub mod score;
 
 use std::path::PathBuf;

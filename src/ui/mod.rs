@@ -46,6 +46,8 @@ pub struct Prefs {
     pub backup_interval_minutes: u32,
     /// Backups also go to this folder (a USB stick, a network share).
     pub second_backup_dir: Option<std::path::PathBuf>,
+    /// The clinic's name, in the printed report's page header.
+    pub clinic_name: String,
 }
 
 impl Default for Prefs {
@@ -57,6 +59,7 @@ impl Default for Prefs {
             hidden_groups: Vec::new(),
             backup_interval_minutes: 60,
             second_backup_dir: None,
+            clinic_name: String::new(),
         }
     }
 }
@@ -80,6 +83,8 @@ pub enum Action {
     ExportPng(egui::Rect),
     /// Save the patient's record as a FHIR R4 Bundle through a file dialog.
     ExportFhir(i64),
+    /// Print the patient's report (PDF) through a file dialog.
+    PrintReport(i64),
 }
 
 /// A write to the file, as a screen asks for it.
@@ -150,6 +155,9 @@ pub enum Screen {
     Patient(Box<PatientScreen>),
 }
 
+/// Where a report being laid out arrives: the PDF, or why not.
+type ReportReceiver = std::sync::mpsc::Receiver<Result<Vec<u8>, String>>;
+
 /// A patient with entries, treatment events and audit trail.
 type LoadedPatient = (Patient, Vec<Entry>, Vec<TreatmentEvent>, Vec<crate::store::AuditRecord>);
 
@@ -182,6 +190,8 @@ pub struct ClinilogApp {
     today: Option<Date>,
     pub backups: backups::BackupsWindow,
     pub import: import::ImportWindow,
+    /// A report being laid out on its own thread: where it goes, and the PDF.
+    report_job: Option<(std::path::PathBuf, ReportReceiver)>,
     /// A backup running on its own thread: its result arrives here.
     backup_job: Option<std::sync::mpsc::Receiver<Result<Vec<crate::store::BackupInfo>, String>>>,
     /// Something was written since the last backup.
@@ -216,6 +226,7 @@ impl ClinilogApp {
             today: None,
             backups: backups::BackupsWindow::default(),
             import: import::ImportWindow::default(),
+            report_job: None,
             backup_job: None,
             dirty: false,
             newest_backup: None,
@@ -379,6 +390,7 @@ impl ClinilogApp {
                 }
             }
             Action::ExportFhir(id) => self.export_fhir(id),
+            Action::PrintReport(id) => self.print_report(id),
             Action::ExportPng(rect) => {
                 self.pending_png = Some(rect);
                 self.info("Taking a picture of the view...".to_owned());
@@ -743,6 +755,67 @@ impl ClinilogApp {
         }
     }
 
+    /// The patient's printed report: its data is read here, the PDF is laid
+    /// out on a thread (typst takes a moment for a busy patient) and written
+    /// where the user said.
+    fn print_report(&mut self, patient_id: i64) {
+        if self.report_job.is_some() {
+            return self.info("A report is being laid out; wait for it to be saved".to_owned());
+        }
+        let (patient, entries, treatments, _) = match self.load_patient(patient_id) {
+            Ok(x) => x,
+            Err(e) => return self.error(&e),
+        };
+        let opts = crate::interop::report::ReportOptions {
+            clinic: self.prefs.clinic_name.clone(),
+            from: None,
+            to: None,
+            groups: vec!["aminotransferases".to_owned(), "albumin".to_owned(), "inr".to_owned()],
+            printed_by: self.prefs.clinician.clone(),
+            printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
+            file: self.store.path().display().to_string(),
+            today: self.today(),
+        };
+        let data = crate::interop::report::report_data(&self.catalog, &patient, &entries, &treatments, &opts);
+        if data.dates() == 0 && treatments.is_empty() {
+            return self.info(format!(
+                "Nothing to print: {} has no entries or treatments yet",
+                patient.data.name
+            ));
+        }
+        let name = format!("report-{}-{}.pdf", patient.data.mrn, self.today());
+        let Some(path) = self.choose_export_path(&name, "PDF", "pdf") else {
+            return self.info(NO_FILE_CHOSEN.to_owned());
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(crate::interop::report::render_pdf(&data));
+        });
+        self.report_job = Some((path, rx));
+        self.info("Laying out the report...".to_owned());
+    }
+
+    /// Writes a finished report.
+    fn poll_report(&mut self, ctx: &egui::Context) {
+        let Some((path, rx)) = &self.report_job else {
+            return;
+        };
+        let result = match rx.try_recv() {
+            Ok(r) => r,
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+                return;
+            }
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the layout stopped unexpectedly".to_owned()),
+        };
+        let path = path.clone();
+        self.report_job = None;
+        match result.and_then(|pdf| std::fs::write(&path, pdf).map_err(|e| format!("could not write it: {e}"))) {
+            Ok(()) => self.info(format!("Saved the report: {}", path.display())),
+            Err(e) => self.not_exported(format!("the report was not saved: {e}: {}", path.display())),
+        }
+    }
+
     /// Where to write an export: the folder set for tests, else a native
     /// "Save as" dialog (`None` when cancelled or when no dialog can open).
     fn choose_export_path(&self, name: &str, kind: &str, ext: &str) -> Option<std::path::PathBuf> {
@@ -856,6 +929,10 @@ impl ClinilogApp {
                     if ui.button("Import results...").clicked() {
                         self.import.open = true;
                     }
+                    ui.separator();
+                    let label = ui.label("Clinic name (on printed reports)");
+                    ui.add(egui::TextEdit::singleline(&mut self.prefs.clinic_name).desired_width(220.0))
+                        .labelled_by(label.id);
                 });
                 let label = ui.label("Units");
                 let before = self.prefs.units;
@@ -975,6 +1052,7 @@ impl ClinilogApp {
                 self.imported(text);
             }
         }
+        self.poll_report(ui.ctx());
         self.poll_backup(ui.ctx());
         self.poll_integrity();
         if self.integrity_job.is_some() {

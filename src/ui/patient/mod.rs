@@ -248,6 +248,13 @@ impl PatientScreen {
             {
                 action = Some(Action::ExportFhir(self.patient.id));
             }
+            if ui
+                .button("Print report")
+                .on_hover_text("Save this patient's report as PDF: cycles, serial values, scores, symptoms, figures")
+                .clicked()
+            {
+                action = Some(Action::PrintReport(self.patient.id));
+            }
         });
         ui.horizontal_wrapped(|ui| {
             muted(ui, "MRN");

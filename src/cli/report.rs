@@ -1,0 +1,88 @@
+//! `clinilog report`: a patient's printable report as PDF
+//! (`interop::report`).
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use jiff::civil::Date;
+
+use crate::domain::Catalog;
+use crate::interop::report::{ReportOptions, render_pdf, report_data};
+use crate::store::Store;
+
+/// What `clinilog report` was asked.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The database file (must exist).
+    #[arg(long, value_name = "PATH")]
+    pub db: std::path::PathBuf,
+    /// The patient, by MRN.
+    #[arg(long, value_name = "MRN")]
+    pub patient: String,
+    /// The PDF file to write.
+    #[arg(long, value_name = "FILE.pdf")]
+    pub out: std::path::PathBuf,
+    /// Only entries and treatments on or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<Date>,
+    /// Only entries and treatments on or before this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<Date>,
+    /// The clinic's name, in the page header.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub clinic: String,
+    /// Plot groups to draw besides bilirubin (catalog group codes, such as
+    /// aminotransferases,albumin,inr).
+    #[arg(long, value_name = "GROUPS", value_delimiter = ',')]
+    pub plots: Vec<String>,
+    /// Who prints (named in the footer; default: the login name).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+}
+
+pub fn run(args: &ReportArgs, catalog: &Catalog) -> Result<()> {
+    if !args.db.is_file() {
+        bail!("no database file to report from: {}", args.db.display());
+    }
+    let store = Store::open_read_only(&args.db)?;
+    let patient = store
+        .patient_by_mrn(&args.patient)?
+        .with_context(|| format!("no patient with MRN \"{}\" in {}", args.patient, args.db.display()))?;
+    let mut entries = store.entries(patient.id)?;
+    for e in &mut entries {
+        e.data.mark_interval_doubts(catalog, patient.data.sex);
+    }
+    let treatments = store.treatments(patient.id)?;
+    let opts = ReportOptions {
+        clinic: args.clinic.clone(),
+        from: args.from,
+        to: args.to,
+        groups: args.plots.clone(),
+        printed_by: args
+            .user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".to_owned()),
+        printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
+        file: args.db.display().to_string(),
+        today: jiff::Zoned::now().date(),
+    };
+    let data = report_data(catalog, &patient, &entries, &treatments, &opts);
+    if data.dates() == 0 && treatments.is_empty() {
+        bail!(
+            "nothing to report: {} has no entries or treatments{}",
+            patient.data.mrn,
+            if args.from.is_some() || args.to.is_some() {
+                " in that period"
+            } else {
+                ""
+            }
+        );
+    }
+    let pdf = render_pdf(&data).map_err(anyhow::Error::msg)?;
+    write(&args.out, &pdf)
+}
+
+fn write(path: &Path, pdf: &[u8]) -> Result<()> {
+    std::fs::write(path, pdf).with_context(|| format!("cannot write the report: {}", path.display()))
+}
