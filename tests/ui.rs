@@ -1446,3 +1446,25 @@ fn a_patient_report_is_printed_from_the_window() {
     let pdf = std::fs::read(dir.path().join("report-DEMO-001-2025-09-01.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
 }
+
+/// With no file from a dialog (none could open, or it was cancelled), an
+/// export asks for a path in *Save as*: a folder that does not exist is
+/// refused and the field stays; a good path saves.
+#[test]
+fn an_export_without_a_file_dialog_is_saved_to_a_typed_path() {
+    let (dir, _path, mut h) = on_demo_patient();
+    h.state_mut().no_file_dialog = true;
+    click(&mut h, "Print report");
+    h.run_steps(4);
+    h.get_by_label_contains("No file was chosen in a dialog");
+    let bad = dir.path().join("no-such-folder/report.pdf");
+    replace_text(&mut h, "Save to", bad.to_str().unwrap());
+    click(&mut h, "Save");
+    h.get_by_label_contains("the folder does not exist");
+    let good = dir.path().join("typed.pdf");
+    replace_text(&mut h, "Save to", good.to_str().unwrap());
+    click(&mut h, "Save");
+    wait_for(&mut h, "Saved the report");
+    assert!(std::fs::read(&good).unwrap().starts_with(b"%PDF-"));
+    assert!(h.query_by_label("Save to").is_none(), "Save as closes");
+}

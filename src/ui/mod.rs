@@ -190,6 +190,10 @@ pub struct ClinilogApp {
     today: Option<Date>,
     pub backups: backups::BackupsWindow,
     pub import: import::ImportWindow,
+    /// An export waiting for a path typed by hand (no file from the dialog).
+    save_as: Option<SaveAs>,
+    /// Exports ask for a typed path instead of a file dialog (tests).
+    pub no_file_dialog: bool,
     /// A report being laid out on its own thread: where it goes, and the PDF.
     report_job: Option<(std::path::PathBuf, ReportReceiver)>,
     /// A backup running on its own thread: its result arrives here.
@@ -227,6 +231,8 @@ impl ClinilogApp {
             backups: backups::BackupsWindow::default(),
             import: import::ImportWindow::default(),
             report_job: None,
+            save_as: None,
+            no_file_dialog: false,
             backup_job: None,
             dirty: false,
             newest_backup: None,
@@ -381,13 +387,8 @@ impl ClinilogApp {
             Action::DiscardDraft(key) => self.discard_draft(key),
             Action::ExportCsv(csv) => {
                 let name = self.export_name("csv");
-                match self.choose_export_path(&name, "CSV", "csv") {
-                    Some(path) => match std::fs::write(&path, [crate::interop::csv::BOM, csv.as_bytes()].concat()) {
-                        Ok(()) => self.info(format!("Saved the data of this view: {}", path.display())),
-                        Err(e) => self.not_exported(format!("could not write the CSV file: {e}: {}", path.display())),
-                    },
-                    None => self.info(NO_FILE_CHOSEN.to_owned()),
-                }
+                let bytes = [crate::interop::csv::BOM, csv.as_bytes()].concat();
+                self.save_file(&name, "CSV", SaveWhat::File(bytes, "the data of this view"));
             }
             Action::ExportFhir(id) => self.export_fhir(id),
             Action::PrintReport(id) => self.print_report(id),
@@ -746,12 +747,97 @@ impl ClinilogApp {
             Err(e) => return self.not_exported(format!("could not build the FHIR Bundle: {e}")),
         };
         let name = format!("fhir-{mrn}-{}.json", self.today());
-        match self.choose_export_path(&name, "FHIR JSON", "json") {
-            Some(path) => match std::fs::write(&path, json + "\n") {
-                Ok(()) => self.info(format!("Saved the FHIR Bundle: {}", path.display())),
-                Err(e) => self.not_exported(format!("could not write the FHIR file: {e}: {}", path.display())),
+        self.save_file(
+            &name,
+            "FHIR JSON",
+            SaveWhat::File((json + "\n").into_bytes(), "the FHIR Bundle"),
+        );
+    }
+
+    /// Saves an export where the user says: the file dialog, or, when it
+    /// gives no file (cancelled, or this desktop has no dialog service), a
+    /// path typed into *Save as*.
+    fn save_file(&mut self, name: &str, kind: &str, what: SaveWhat) {
+        let ext = name.rsplit('.').next().unwrap_or("").to_owned();
+        match self.choose_export_path(name, kind, &ext) {
+            Some(path) => self.save_to(&path, what),
+            None => {
+                let dir = directories::UserDirs::new()
+                    .and_then(|u| {
+                        u.document_dir()
+                            .map(std::path::Path::to_owned)
+                            .or(Some(u.home_dir().to_owned()))
+                    })
+                    .unwrap_or_default();
+                self.save_as = Some(SaveAs {
+                    path: dir.join(name).display().to_string(),
+                    what,
+                    focus: true,
+                });
+                self.info(NO_FILE_CHOSEN.to_owned());
+            }
+        }
+    }
+
+    fn save_to(&mut self, path: &std::path::Path, what: SaveWhat) {
+        match what {
+            SaveWhat::File(bytes, noun) => match std::fs::write(path, bytes) {
+                Ok(()) => self.info(format!("Saved {noun}: {}", path.display())),
+                Err(e) => self.not_exported(format!("could not write {noun}: {e}: {}", path.display())),
             },
-            None => self.info(NO_FILE_CHOSEN.to_owned()),
+            SaveWhat::Report(data) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let _ = tx.send(crate::interop::report::render_pdf(&data));
+                });
+                self.report_job = Some((path.to_owned(), rx));
+                self.info("Laying out the report...".to_owned());
+            }
+        }
+    }
+
+    /// *Save as*: the path of an export typed by hand.
+    fn save_as_ui(&mut self, ctx: &egui::Context) {
+        let Some(s) = &mut self.save_as else {
+            return;
+        };
+        let mut done = None;
+        egui::Window::new("Save as").collapsible(false).show(ctx, |ui| {
+            widgets::muted(ui, "No file was chosen in a dialog. Type where to save it:");
+            let label = ui.label("Save to");
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut s.path).desired_width(theme::WIDE_FIELD_WIDTH + 120.0))
+                .labelled_by(label.id);
+            if std::mem::take(&mut s.focus) {
+                r.request_focus();
+            }
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.horizontal(|ui| {
+                if ui.button("Save").clicked() || enter {
+                    done = Some(true);
+                }
+                if ui.button("Cancel").clicked() {
+                    done = Some(false);
+                }
+            });
+        });
+        match done {
+            Some(true) => {
+                if let Some(s) = self.save_as.take() {
+                    let path = std::path::PathBuf::from(s.path.trim());
+                    if path.parent().is_some_and(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+                        self.not_exported(format!("the folder does not exist: {}", path.display()));
+                        self.save_as = Some(s);
+                    } else {
+                        self.save_to(&path, s.what);
+                    }
+                }
+            }
+            Some(false) => {
+                self.save_as = None;
+                self.info("Not exported.".to_owned());
+            }
+            None => {}
         }
     }
 
@@ -784,15 +870,7 @@ impl ClinilogApp {
             ));
         }
         let name = format!("report-{}-{}.pdf", patient.data.mrn, self.today());
-        let Some(path) = self.choose_export_path(&name, "PDF", "pdf") else {
-            return self.info(NO_FILE_CHOSEN.to_owned());
-        };
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(crate::interop::report::render_pdf(&data));
-        });
-        self.report_job = Some((path, rx));
-        self.info("Laying out the report...".to_owned());
+        self.save_file(&name, "PDF", SaveWhat::Report(Box::new(data)));
     }
 
     /// Writes a finished report.
@@ -821,6 +899,9 @@ impl ClinilogApp {
     fn choose_export_path(&self, name: &str, kind: &str, ext: &str) -> Option<std::path::PathBuf> {
         if let Some(dir) = &self.export_dir {
             return Some(dir.join(name));
+        }
+        if self.no_file_dialog {
+            return None;
         }
         rfd::FileDialog::new()
             .set_file_name(name)
@@ -853,12 +934,14 @@ impl ClinilogApp {
             }
         }
         let name = self.export_name("png");
-        match self.choose_export_path(&name, "PNG image", "png") {
-            Some(path) => match out.save_with_format(&path, image::ImageFormat::Png) {
-                Ok(()) => self.info(format!("Saved a picture of this view: {}", path.display())),
-                Err(e) => self.not_exported(format!("could not write the PNG file: {e}: {}", path.display())),
-            },
-            None => self.info(NO_FILE_CHOSEN.to_owned()),
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        match out.write_to(&mut bytes, image::ImageFormat::Png) {
+            Ok(()) => self.save_file(
+                &name,
+                "PNG image",
+                SaveWhat::File(bytes.into_inner(), "a picture of this view"),
+            ),
+            Err(e) => self.not_exported(format!("could not make the PNG picture: {e}")),
         }
     }
 
@@ -1052,6 +1135,7 @@ impl ClinilogApp {
                 self.imported(text);
             }
         }
+        self.save_as_ui(ui.ctx());
         self.poll_report(ui.ctx());
         self.poll_backup(ui.ctx());
         self.poll_integrity();
@@ -1162,8 +1246,23 @@ fn refusal(e: StoreError) -> (String, bool) {
 }
 
 /// Shown when the save dialog returns no file: cancelled, or no dialog could open.
-const NO_FILE_CHOSEN: &str = "Not exported: no file was chosen. If no dialog appeared, this desktop has no file \
-    dialog service (install xdg-desktop-portal with a backend such as xdg-desktop-portal-gtk).";
+const NO_FILE_CHOSEN: &str = "No file was chosen: type where to save it in Save as, or Cancel. (If no dialog \
+    appeared, this desktop has no file dialog service, such as xdg-desktop-portal.)";
+
+/// What an export saves once it has a path.
+enum SaveWhat {
+    /// Bytes ready to write, and what they are ("the FHIR Bundle").
+    File(Vec<u8>, &'static str),
+    /// A report to lay out first.
+    Report(Box<crate::interop::report::ReportData>),
+}
+
+/// An export waiting for a path typed by hand.
+struct SaveAs {
+    path: String,
+    what: SaveWhat,
+    focus: bool,
+}
 
 fn units_label(u: UnitSystem) -> &'static str {
     match u {
