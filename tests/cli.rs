@@ -556,3 +556,57 @@ fn import_previews_imports_and_tells_by_its_exit_code() {
     assert_eq!(out.status.code(), Some(1));
     assert_fails_cleanly(&out, "the file is refused: the file is empty");
 }
+
+/// An export with nothing in it says so and writes no file; a FHIR export
+/// of a patient without entries holds the Patient and says so.
+#[test]
+fn exports_of_an_empty_record_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    clinilog::store::Store::open(&db).unwrap();
+    let out = dir.path().join("obs.csv");
+    let o = clinilog(&["export", "--db", path_arg(&db), "--out", path_arg(&out)]);
+    assert_fails_cleanly(&o, "nothing to export: the file has no observations yet");
+    assert!(!out.exists());
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let mut store = clinilog::store::Store::open(&db).unwrap();
+    store
+        .create_patient(
+            &clinilog::domain::PatientData {
+                mrn: "EMPTY-1".into(),
+                name: "No Entries".into(),
+                birth_date: jiff::civil::date(1970, 1, 1),
+                sex: clinilog::domain::Sex::Female,
+                diagnosis: String::new(),
+                enrolled: jiff::civil::date(2025, 1, 1),
+                notes: String::new(),
+            },
+            "Dr Test",
+        )
+        .unwrap();
+    drop(store);
+    let o = clinilog(&[
+        "export",
+        "--db",
+        path_arg(&db),
+        "--patient",
+        "EMPTY-1",
+        "--out",
+        path_arg(&out),
+    ]);
+    assert_fails_cleanly(&o, "nothing to export: EMPTY-1 has no observations yet");
+    let fhir = dir.path().join("empty.json");
+    let o = clinilog(&[
+        "fhir",
+        "--db",
+        path_arg(&db),
+        "--patient",
+        "EMPTY-1",
+        "--out",
+        path_arg(&fhir),
+    ]);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("EMPTY-1 has no entries or treatments yet: the Bundle holds the Patient only"));
+    let bundle: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fhir).unwrap()).unwrap();
+    assert_eq!(bundle["entry"].as_array().unwrap().len(), 1);
+}

@@ -24,6 +24,20 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
             e.data.mark_interval_doubts(catalog, p.data.sex);
         }
     }
+    let observations: usize = rows
+        .iter()
+        .flat_map(|(_, entries)| entries)
+        .map(|e| e.data.labs.len() + e.data.symptoms.len())
+        .sum();
+    if observations == 0 {
+        bail!(
+            "nothing to export: {} no observations yet (no file was written)",
+            match patient {
+                Some(mrn) => format!("{mrn} has"),
+                None => "the file has".to_owned(),
+            }
+        );
+    }
     match out {
         Some(path) => {
             let mut file =

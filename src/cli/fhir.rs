@@ -19,6 +19,14 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
     if records.is_empty() {
         bail!("nothing to export: the file has no patients yet: {}", db.display());
     }
+    for (p, entries, treatments) in &records {
+        if entries.is_empty() && treatments.is_empty() {
+            eprintln!(
+                "clinilog: note: {} has no entries or treatments yet: the Bundle holds the Patient only",
+                p.data.mrn
+            );
+        }
+    }
     let json = fhir::bundle(catalog, &records, &jiff::Timestamp::now().to_string())?;
     match out {
         Some(path) => std::fs::write(path, json + "\n")

@@ -738,20 +738,22 @@ impl ClinilogApp {
         let json = self.store.patient(patient_id).map_err(|e| e.to_string()).and_then(|p| {
             let records = crate::interop::fhir::records(&self.store, Some(&p.data.mrn), &self.catalog)
                 .map_err(|e| e.to_string())?;
+            let only_patient = records.iter().all(|(_, e, t)| e.is_empty() && t.is_empty());
             crate::interop::fhir::bundle(&self.catalog, &records, &jiff::Timestamp::now().to_string())
-                .map(|j| (p.data.mrn.clone(), j))
+                .map(|j| (p.data.mrn.clone(), j, only_patient))
                 .map_err(|e| e.to_string())
         });
-        let (mrn, json) = match json {
+        let (mrn, json, only_patient) = match json {
             Ok(x) => x,
             Err(e) => return self.not_exported(format!("could not build the FHIR Bundle: {e}")),
         };
         let name = format!("fhir-{mrn}-{}.json", self.today());
-        self.save_file(
-            &name,
-            "FHIR JSON",
-            SaveWhat::File((json + "\n").into_bytes(), "the FHIR Bundle"),
-        );
+        let noun = if only_patient {
+            "the FHIR Bundle (the patient only: no entries or treatments yet)"
+        } else {
+            "the FHIR Bundle"
+        };
+        self.save_file(&name, "FHIR JSON", SaveWhat::File((json + "\n").into_bytes(), noun));
     }
 
     /// Saves an export where the user says: the file dialog, or, when it
