@@ -858,7 +858,14 @@ impl ClinilogApp {
             clinic: self.prefs.clinic_name.clone(),
             from: None,
             to: None,
-            groups: vec!["aminotransferases".to_owned(), "albumin".to_owned(), "inr".to_owned()],
+            // The groups shown in Trends (the bilirubin group always).
+            groups: self
+                .catalog
+                .groups
+                .iter()
+                .map(|g| g.code.clone())
+                .filter(|c| !self.prefs.hidden_groups.contains(c))
+                .collect(),
             printed_by: self.prefs.clinician.clone(),
             printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
             file: self.store.path().display().to_string(),
