@@ -1468,3 +1468,15 @@ fn an_export_without_a_file_dialog_is_saved_to_a_typed_path() {
     assert!(std::fs::read(&good).unwrap().starts_with(b"%PDF-"));
     assert!(h.query_by_label("Save to").is_none(), "Save as closes");
 }
+
+/// The clinic's name for printed reports is set in Tools > Report settings.
+#[test]
+fn the_clinic_name_is_set_in_report_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(Store::open(dir.path().join("c.sqlite")).unwrap(), "Dr Rao");
+    click(&mut h, "Tools");
+    click(&mut h, "Report settings...");
+    h.run_steps(4);
+    type_into(&mut h, "Clinic name (on printed reports)", "Hepatology Unit");
+    assert_eq!(h.state().prefs.clinic_name, "Hepatology Unit");
+}

@@ -190,6 +190,8 @@ pub struct ClinilogApp {
     today: Option<Date>,
     pub backups: backups::BackupsWindow,
     pub import: import::ImportWindow,
+    /// *Tools > Report settings* is open.
+    pub report_settings: bool,
     /// An export waiting for a path typed by hand (no file from the dialog).
     save_as: Option<SaveAs>,
     /// Exports ask for a typed path instead of a file dialog (tests).
@@ -233,6 +235,7 @@ impl ClinilogApp {
             report_job: None,
             save_as: None,
             no_file_dialog: false,
+            report_settings: false,
             backup_job: None,
             dirty: false,
             newest_backup: None,
@@ -1021,10 +1024,9 @@ impl ClinilogApp {
                     if ui.button("Import results...").clicked() {
                         self.import.open = true;
                     }
-                    ui.separator();
-                    let label = ui.label("Clinic name (on printed reports)");
-                    ui.add(egui::TextEdit::singleline(&mut self.prefs.clinic_name).desired_width(220.0))
-                        .labelled_by(label.id);
+                    if ui.button("Report settings...").clicked() {
+                        self.report_settings = true;
+                    }
                 });
                 let label = ui.label("Units");
                 let before = self.prefs.units;
@@ -1143,6 +1145,22 @@ impl ClinilogApp {
             if let Some(import::ImportAction::Imported(text)) = import::import_window(ui.ctx(), &mut self.import, &cx) {
                 self.imported(text);
             }
+        }
+        if self.report_settings {
+            let mut open = true;
+            egui::Window::new("Report settings")
+                .open(&mut open)
+                .collapsible(false)
+                .show(ui.ctx(), |ui| {
+                    let label = ui.label("Clinic name (on printed reports)");
+                    ui.add(egui::TextEdit::singleline(&mut self.prefs.clinic_name).desired_width(260.0))
+                        .labelled_by(label.id);
+                    widgets::muted(
+                        ui,
+                        "Printed in the header of every page of a report. Kept on this workstation.",
+                    );
+                });
+            self.report_settings = open;
         }
         self.save_as_ui(ui.ctx());
         self.poll_report(ui.ctx());
