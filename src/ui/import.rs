@@ -366,7 +366,12 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
                 "Reading the file..."
             });
             ui.add(egui::ProgressBar::new(share).desired_width(320.0).show_percentage());
-            if ui.button("Cancel").on_hover_text("Stops; nothing is written").clicked() {
+            let stop = if job.write {
+                "Cancel the import"
+            } else {
+                "Cancel the preview"
+            };
+            if ui.button(stop).on_hover_text("Stops; nothing is written").clicked() {
                 job.cancel.store(true, Ordering::Relaxed);
             }
         });
@@ -402,7 +407,7 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
     };
     let label = format!(
         "Import {} value{}",
-        summary.new,
+        crate::interop::import::grouped(summary.new),
         if summary.new == 1 { "" } else { "s" }
     );
     let button = ui.add_enabled(why_not.is_none(), egui::Button::new(label));
@@ -459,8 +464,8 @@ fn preview_ui(ui: &mut Ui, only_problems: bool, s: &ImportSummary, db: &Path) {
             ui,
             format!(
                 "The first {} of {} lines are listed; the counts above are of every line.",
-                s.lines.len(),
-                s.lines_total()
+                crate::interop::import::grouped(s.lines.len() as u64),
+                crate::interop::import::grouped(s.lines_total())
             ),
         );
     }

@@ -118,6 +118,19 @@ pub struct ImportSummary {
     pub written: bool,
 }
 
+/// `1,000,000`: a count with its thousands grouped, for reading.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl ImportSummary {
     pub fn lines_total(&self) -> u64 {
         self.new + self.present + self.conflicts + self.rejected + self.skipped
@@ -127,9 +140,9 @@ impl ImportSummary {
     pub fn counts_text(&self) -> String {
         let mut parts = vec![format!(
             "{} new value{} in {} entr{}",
-            self.new,
+            grouped(self.new),
             if self.new == 1 { "" } else { "s" },
-            self.entries,
+            grouped(self.entries),
             if self.entries == 1 { "y" } else { "ies" }
         )];
         for (n, what) in [
@@ -139,7 +152,7 @@ impl ImportSummary {
             (self.skipped, "skipped"),
         ] {
             if n > 0 {
-                parts.push(format!("{n} {what}"));
+                parts.push(format!("{} {what}", grouped(n)));
             }
         }
         if !self.patients_created.is_empty() {
@@ -826,5 +839,19 @@ impl<W: std::io::Write> Report<W> {
         }
         self.writer.flush()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn counts_read_with_their_thousands_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+        assert_eq!(grouped(12_345_678), "12,345,678");
     }
 }
