@@ -1153,9 +1153,11 @@ fn a_typed_interval_in_another_unit_than_the_value_is_asked_about() {
     h.get_by_label("reads as 12.3 umol/L: within the interval");
 }
 
-/// Runs frames until `label` shows (a backup runs on a thread of its own).
+/// Runs frames until `label` shows (a backup, an import or a report runs on
+/// a thread of its own): up to 30 s, for a loaded CI machine; it returns as
+/// soon as the label shows.
 fn wait_for(h: &mut App<'_>, label: &str) {
-    for _ in 0..100 {
+    for _ in 0..600 {
         h.run_steps(2);
         if h.query_by_label_contains(label).is_some() {
             return;
