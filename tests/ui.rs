@@ -275,7 +275,14 @@ fn ctrl_s_saves_the_entry_from_inside_a_field() {
 #[test]
 fn the_log_shows_scores_and_a_date_opens_their_breakdown() {
     let (_dir, _path, mut h) = on_demo_patient();
-    h.get_by_label("MELD");
+    // The demo has no INR or albumin: those scores are one note, not columns of "-".
+    assert!(h.query_by_label("MELD").is_none());
+    h.get_by_label_contains("Not computed for this patient yet: MELD needs INR");
+    h.get_by_label_contains("ALBI needs albumin (g/dL)");
+    assert!(
+        h.query_by_label_contains("AST/ALT needs").is_none(),
+        "AST/ALT is computed: it keeps its column"
+    );
     h.get_by_label("AST/ALT");
     // Baseline AST 160 / ALT 60; the week after carries both.
     assert_eq!(h.get_all_by_label("2.67").count(), 2);

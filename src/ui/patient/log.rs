@@ -31,12 +31,51 @@ pub struct LogRow {
     pub recorded_by: String,
 }
 
-/// The Log tab's table: one column per measure ever recorded for this
-/// patient (catalog order, unit in the header), entries newest first.
+/// The Log tab's table: a column per score this patient has at least once,
+/// then one per measure ever recorded for this patient (catalog order, unit
+/// in the header), entries newest first. Scores never computed for this
+/// patient collapse into one note that says what they lack, instead of
+/// columns of `-` before the first value.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LogModel {
     pub headers: Vec<String>,
+    /// The scores with a column (the first `score_kinds.len()` headers).
+    pub score_kinds: Vec<ScoreKind>,
+    /// `MELD, MELD-Na: need INR, creatinine (mg/dL)`, one line per set of
+    /// missing inputs, for the scores without a column.
+    pub missing_scores: Vec<String>,
     pub rows: Vec<LogRow>,
+}
+
+/// The scores computed for at least one entry, and a line per group of
+/// the others saying what they need (from the newest entry).
+fn score_columns(scores: &[EntryScores]) -> (Vec<ScoreKind>, Vec<String>) {
+    let shown: Vec<ScoreKind> = ScoreKind::ALL
+        .into_iter()
+        .filter(|k| scores.iter().any(|s| matches!(s.result(*k), Some(Ok(_)))))
+        .collect();
+    let mut needs: Vec<(String, Vec<&'static str>)> = Vec::new();
+    for kind in ScoreKind::ALL.into_iter().filter(|k| !shown.contains(k)) {
+        let need = match scores.first().and_then(|s| s.result(kind)) {
+            Some(Err(crate::domain::scores::ScoreError::Missing { missing, .. })) => {
+                missing.iter().map(|m| m.label()).collect::<Vec<_>>().join(", ")
+            }
+            Some(Err(e)) => e.to_string(),
+            _ => "no entry yet".to_owned(),
+        };
+        match needs.iter_mut().find(|(n, _)| *n == need) {
+            Some((_, kinds)) => kinds.push(kind.label()),
+            None => needs.push((need, vec![kind.label()])),
+        }
+    }
+    let lines = needs
+        .into_iter()
+        .map(|(need, kinds)| {
+            let verb = if kinds.len() == 1 { "needs" } else { "need" };
+            format!("{} {verb} {need}", kinds.join(", "))
+        })
+        .collect();
+    (shown, lines)
 }
 
 impl LogModel {
@@ -80,8 +119,9 @@ impl LogModel {
         }
         codes.sort_by_key(|c| catalog.order_of(c));
         // Scores first: they are what a decision looks at.
-        let headers = ScoreKind::ALL
-            .into_iter()
+        let (score_kinds, missing_scores) = score_columns(scores);
+        let headers = score_kinds
+            .iter()
             .map(|k| k.label().to_owned())
             .chain(codes.iter().map(|c| {
                 catalog.measure(c).map_or_else(
@@ -100,9 +140,9 @@ impl LogModel {
             .map(|(i, (e, values))| LogRow {
                 entry_id: e.id,
                 date: e.data.collected_on,
-                cells: ScoreKind::ALL
-                    .into_iter()
-                    .map(|kind| score_cell(scores.get(i), kind))
+                cells: score_kinds
+                    .iter()
+                    .map(|kind| score_cell(scores.get(i), *kind))
                     .chain(codes.iter().map(|code| {
                         if let Some((lab, origin)) = values.iter().find(|(l, _)| l.code == *code) {
                             let calculated = *origin == Origin::Calculated;
@@ -131,7 +171,12 @@ impl LogModel {
                 recorded_by: e.data.recorded_by.clone(),
             })
             .collect();
-        Self { headers, rows }
+        Self {
+            headers,
+            score_kinds,
+            missing_scores,
+            rows,
+        }
     }
 }
 

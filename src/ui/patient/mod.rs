@@ -23,7 +23,6 @@ use super::widgets::{empty_state, field_message, flag_color, muted, new_shortcut
 use super::{Action, Write, WriteOrigin, theme};
 use crate::domain::catalog::UnitSystem;
 use crate::domain::score_inputs::{EntryScores, all_entry_scores};
-use crate::domain::scores::ScoreKind;
 use crate::domain::{Catalog, Entry, Flag, Patient, TreatmentEvent};
 use crate::store::{AuditRecord, DraftKey, local_time};
 pub use log::{HistoryRow, LogCell, LogModel, LogRow};
@@ -404,6 +403,16 @@ impl PatientScreen {
                 self.rebuild(catalog);
             }
         });
+        // Scores never computed for this patient: one note, not columns of "-".
+        if !self.log.missing_scores.is_empty() {
+            muted(
+                ui,
+                format!(
+                    "Not computed for this patient yet: {}.",
+                    self.log.missing_scores.join("; ")
+                ),
+            );
+        }
         let mut action = None;
         if let Some(id) = self.breakdown {
             let mut open = true;
@@ -506,7 +515,7 @@ fn history_ui(ui: &mut Ui, rows: &[HistoryRow]) {
 /// Draws the log; returns the entry whose date was clicked.
 fn log_table_ui(ui: &mut Ui, log: &LogModel) -> Option<i64> {
     let mut clicked = None;
-    let score_columns = ScoreKind::ALL.len();
+    let score_columns = log.score_kinds.len();
     let measure_columns = log.headers.len().saturating_sub(score_columns);
     let mut table = TableBuilder::new(ui)
         .id_salt("log_table")
