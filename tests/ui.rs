@@ -1489,3 +1489,56 @@ fn the_clinic_name_is_set_in_report_settings() {
     type_into(&mut h, "Clinic name (on printed reports)", "Hepatology Unit");
     assert_eq!(h.state().prefs.clinic_name, "Hepatology Unit");
 }
+
+/// The patient list: search by name, MRN or diagnosis in any case and with
+/// or without accents; a click on a column title sorts by it, again the
+/// other way.
+#[test]
+fn the_patient_list_searches_without_accents_and_sorts_by_a_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    for (mrn, name, diagnosis) in [
+        ("H-1", "José Álvarez", "Cirrhosis, alcohol-related"),
+        ("H-2", "Ana Núñez", "NASH"),
+    ] {
+        store
+            .create_patient(
+                &clinilog::domain::PatientData {
+                    mrn: mrn.into(),
+                    name: name.into(),
+                    birth_date: date(1970, 1, 1),
+                    sex: clinilog::domain::Sex::Female,
+                    diagnosis: diagnosis.into(),
+                    enrolled: date(2025, 1, 1),
+                    notes: String::new(),
+                },
+                "Dr Rao",
+            )
+            .unwrap();
+    }
+    let mut h = harness(store, "Dr Rao");
+    type_into(&mut h, "Search", "jose alcohol");
+    h.get_by_label("José Álvarez");
+    assert!(h.query_by_label("Ana Núñez").is_none());
+    // Clear the search: select it all and delete.
+    h.get_by_role_and_label(Role::TextInput, "Search").click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.key_press(egui::Key::Backspace);
+    h.run();
+    let order = |h: &App<'_>| {
+        let a = h
+            .get_by_label("José Álvarez")
+            .accesskit_node()
+            .raw_bounds()
+            .map(|r| r.y0);
+        let b = h.get_by_label("Ana Núñez").accesskit_node().raw_bounds().map(|r| r.y0);
+        a < b
+    };
+    assert!(!order(&h), "by name: Ana first");
+    click(&mut h, "MRN");
+    assert!(order(&h), "by MRN: H-1 (José) first");
+    click(&mut h, "MRN ^");
+    assert!(!order(&h), "by MRN, descending");
+    h.get_by_label("MRN v");
+}

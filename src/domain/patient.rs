@@ -50,6 +50,17 @@ impl Sex {
     }
 }
 
+/// Text as search compares it: lower case, accents and other combining
+/// marks dropped (`José` and `jose` are one name), other scripts kept.
+pub fn search_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// What is known about a patient, without the database identity.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PatientData {

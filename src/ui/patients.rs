@@ -9,14 +9,61 @@ use super::form::{Form, FormOutcome, FormText, show_form};
 use super::widgets::{empty_state, muted, new_shortcut, write_button};
 use super::{Action, Write, theme};
 use crate::domain::patient::field;
+use crate::domain::patient::search_key;
 use crate::domain::{Patient, PatientData, PatientDraft, Sex};
 use crate::store::{DraftKey, PatientSummary};
+
+/// A column the list can be sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortBy {
+    Mrn,
+    #[default]
+    Name,
+    Age,
+    Sex,
+    Diagnosis,
+    LastEntry,
+    Entries,
+}
+
+impl SortBy {
+    pub const ALL: [SortBy; 7] = [
+        SortBy::Mrn,
+        SortBy::Name,
+        SortBy::Age,
+        SortBy::Sex,
+        SortBy::Diagnosis,
+        SortBy::LastEntry,
+        SortBy::Entries,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SortBy::Mrn => "MRN",
+            SortBy::Name => "Name",
+            SortBy::Age => "Age",
+            SortBy::Sex => "Sex",
+            SortBy::Diagnosis => "Diagnosis",
+            SortBy::LastEntry => "Last entry",
+            SortBy::Entries => "Entries",
+        }
+    }
+}
 
 /// The view model of the patients screen, loaded on navigation and after a save.
 #[derive(Default)]
 pub struct PatientsScreen {
     pub rows: Vec<PatientSummary>,
+    /// Per row, what search compares (name, MRN, diagnosis; see `search_key`),
+    /// computed once when the list loads.
+    keys: Vec<String>,
     pub search: String,
+    /// Sorted by this column; descending when true.
+    pub sort: (SortBy, bool),
+    /// The rows shown, in order: recomputed only when search or sort change.
+    visible: Vec<usize>,
+    /// The search and sort `visible` was computed for.
+    computed_for: Option<(String, (SortBy, bool))>,
     pub form: Option<PatientForm>,
     /// The file is open read-only: nothing that writes is offered.
     pub read_only: bool,
@@ -43,20 +90,60 @@ pub fn edit_patient_form(patient: &Patient) -> PatientForm {
 
 impl PatientsScreen {
     pub fn new(rows: Vec<PatientSummary>) -> Self {
+        let keys = rows
+            .iter()
+            .map(|r| {
+                let d = &r.patient.data;
+                search_key(&format!("{}\u{1f}{}\u{1f}{}", d.name, d.mrn, d.diagnosis))
+            })
+            .collect();
         Self {
             rows,
+            keys,
             ..Self::default()
         }
     }
 
-    /// Rows matching the search (name or MRN, any case).
-    pub fn visible_rows(&self) -> impl Iterator<Item = &PatientSummary> {
-        let needle = self.search.trim().to_lowercase();
-        self.rows.iter().filter(move |r| {
-            needle.is_empty()
-                || r.patient.data.name.to_lowercase().contains(&needle)
-                || r.patient.data.mrn.to_lowercase().contains(&needle)
-        })
+    /// Recomputes the rows shown when the search or the sort changed.
+    fn refresh(&mut self) {
+        let wanted = (self.search.clone(), self.sort);
+        if self.computed_for.as_ref() == Some(&wanted) {
+            return;
+        }
+        // Every word of the search must appear, in any order, any case, any accents.
+        let words: Vec<String> = search_key(&self.search).split_whitespace().map(str::to_owned).collect();
+        let mut visible: Vec<usize> = (0..self.rows.len())
+            .filter(|&i| words.iter().all(|w| self.keys[i].contains(w.as_str())))
+            .collect();
+        let (rows, keys) = (&self.rows, &self.keys);
+        // The folded name and diagnosis are parts of the search key.
+        let part = |i: usize, n: usize| keys[i].split('\u{1f}').nth(n).unwrap_or("");
+        let (by, descending) = self.sort;
+        visible.sort_by(|&ia, &ib| {
+            let (a, b) = (&rows[ia], &rows[ib]);
+            let (pa, pb) = (&a.patient.data, &b.patient.data);
+            let order = match by {
+                SortBy::Mrn => pa.mrn.cmp(&pb.mrn),
+                SortBy::Name => part(ia, 0).cmp(part(ib, 0)),
+                // By age: the birth date the other way round (youngest first).
+                SortBy::Age => pb.birth_date.cmp(&pa.birth_date),
+                SortBy::Sex => pa.sex.as_str().cmp(pb.sex.as_str()),
+                SortBy::Diagnosis => part(ia, 2).cmp(part(ib, 2)),
+                SortBy::LastEntry => a.last_entry.cmp(&b.last_entry),
+                SortBy::Entries => a.entry_count.cmp(&b.entry_count),
+            }
+            .then_with(|| pa.mrn.cmp(&pb.mrn));
+            if descending { order.reverse() } else { order }
+        });
+        self.visible = visible;
+        self.computed_for = Some(wanted);
+    }
+
+    /// Rows matching the search (every word in the name, MRN or diagnosis,
+    /// any case, any accents), in the chosen order.
+    pub fn visible_rows(&mut self) -> impl Iterator<Item = &PatientSummary> {
+        self.refresh();
+        self.visible.iter().map(|&i| &self.rows[i])
     }
 
     pub fn ui(&mut self, ui: &mut Ui, today: Date, clinician: &str) -> Option<Action> {
@@ -103,17 +190,19 @@ impl PatientsScreen {
             let label = ui.label("Search");
             ui.add(
                 egui::TextEdit::singleline(&mut self.search)
-                    .hint_text("name or MRN")
+                    .hint_text("name, MRN or diagnosis")
                     .desired_width(theme::WIDE_FIELD_WIDTH),
             )
             .labelled_by(label.id);
         });
         ui.add_space(4.0);
+        let sort = self.sort;
         let visible: Vec<&PatientSummary> = self.visible_rows().collect();
         if visible.is_empty() {
             muted(ui, format!("No patient matches \"{}\".", self.search.trim()));
             return action;
         }
+        let mut new_sort = None;
         TableBuilder::new(ui)
             .id_salt("patients_table")
             .striped(true)
@@ -126,9 +215,22 @@ impl PatientsScreen {
             .column(Column::auto().at_least(90.0))
             .column(Column::remainder())
             .header(22.0, |mut h| {
-                for title in ["MRN", "Name", "Age", "Sex", "Diagnosis", "Last entry", "Entries"] {
+                for by in SortBy::ALL {
                     h.col(|ui| {
-                        ui.strong(title);
+                        let title = match sort {
+                            (s, false) if s == by => format!("{} ^", by.title()),
+                            (s, true) if s == by => format!("{} v", by.title()),
+                            _ => by.title().to_owned(),
+                        };
+                        let b = ui
+                            .add(egui::Button::new(RichText::new(title).strong()).frame(false))
+                            .on_hover_text(format!("Sort by {}", by.title().to_lowercase()));
+                        if b.clicked() {
+                            new_sort = Some(match sort {
+                                (s, d) if s == by => (by, !d),
+                                _ => (by, false),
+                            });
+                        }
                     });
                 }
             })
@@ -161,6 +263,9 @@ impl PatientsScreen {
                     });
                 });
             });
+        if let Some(s) = new_sort {
+            self.sort = s;
+        }
         action
     }
 }
@@ -223,4 +328,99 @@ pub fn patient_form_ui(ui: &mut Ui, form: &mut PatientForm, today: Date) -> Form
                 });
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn row(mrn: &str, name: &str, diagnosis: &str, birth: Date, last: Option<Date>, n: i64) -> PatientSummary {
+        PatientSummary {
+            patient: Patient {
+                id: 0,
+                version: 1,
+                archived: false,
+                data: PatientData {
+                    mrn: mrn.into(),
+                    name: name.into(),
+                    birth_date: birth,
+                    sex: Sex::Female,
+                    diagnosis: diagnosis.into(),
+                    enrolled: date(2025, 1, 1),
+                    notes: String::new(),
+                },
+            },
+            last_entry: last,
+            entry_count: n,
+        }
+    }
+
+    fn screen() -> PatientsScreen {
+        PatientsScreen::new(vec![
+            row(
+                "H-3",
+                "Zoë Brandt",
+                "Hepatitis C",
+                date(1980, 1, 1),
+                Some(date(2025, 8, 1)),
+                4,
+            ),
+            row(
+                "H-1",
+                "José Álvarez",
+                "Cirrhosis, alcohol-related",
+                date(1960, 1, 1),
+                None,
+                0,
+            ),
+            row(
+                "H-2",
+                "Ana Núñez",
+                "NASH cirrhosis",
+                date(1970, 1, 1),
+                Some(date(2025, 9, 1)),
+                12,
+            ),
+        ])
+    }
+
+    fn mrns(s: &mut PatientsScreen) -> Vec<String> {
+        s.visible_rows().map(|r| r.patient.data.mrn.clone()).collect()
+    }
+
+    #[test]
+    fn search_ignores_case_and_accents_and_reads_every_word() {
+        let mut s = screen();
+        s.search = "jose".into();
+        assert_eq!(mrns(&mut s), vec!["H-1"]);
+        s.search = "NUNEZ".into();
+        assert_eq!(mrns(&mut s), vec!["H-2"]);
+        s.search = "cirrhosis".into();
+        assert_eq!(
+            mrns(&mut s),
+            vec!["H-2", "H-1"],
+            "by diagnosis, in name order (Ana, José)"
+        );
+        s.search = "cirrhosis alcohol".into();
+        assert_eq!(mrns(&mut s), vec!["H-1"]);
+        s.search = "h-3".into();
+        assert_eq!(mrns(&mut s), vec!["H-3"]);
+        s.search = "nobody".into();
+        assert!(mrns(&mut s).is_empty());
+    }
+
+    #[test]
+    fn every_column_sorts_both_ways() {
+        let mut s = screen();
+        assert_eq!(mrns(&mut s), vec!["H-2", "H-1", "H-3"], "by name: Ana, José, Zoë");
+        s.sort = (SortBy::LastEntry, true);
+        assert_eq!(mrns(&mut s), vec!["H-2", "H-3", "H-1"], "newest entry first, none last");
+        s.sort = (SortBy::Age, false);
+        assert_eq!(mrns(&mut s), vec!["H-3", "H-2", "H-1"], "youngest first");
+        s.sort = (SortBy::Entries, true);
+        assert_eq!(mrns(&mut s), vec!["H-2", "H-3", "H-1"]);
+        s.sort = (SortBy::Mrn, false);
+        assert_eq!(mrns(&mut s), vec!["H-1", "H-2", "H-3"]);
+    }
 }
