@@ -56,7 +56,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             // Another search each time, as a keystroke gives.
             n += 1;
-            screen.search = if n % 2 == 0 {
+            screen.search = if n.is_multiple_of(2) {
                 "numero 12".to_owned()
             } else {
                 "numero 123".to_owned()
