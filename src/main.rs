@@ -48,6 +48,18 @@ enum Command {
         /// (260 entries, 15 lab measures): to try a busy record. Not clinical data.
         #[arg(long)]
         busy: bool,
+        /// Also write a generated clinic of N patients (MRNs C-000001...),
+        /// followed weekly with the liver panel, symptoms and three cycles,
+        /// values drifting plausibly, a few voids and edits: the fixture of
+        /// the benchmarks. Not clinical data.
+        #[arg(long, value_name = "N")]
+        clinic: Option<usize>,
+        /// Weeks of follow-up per generated patient.
+        #[arg(long, value_name = "W", default_value_t = 26, requires = "clinic")]
+        weeks: usize,
+        /// The generator's seed: the same seed writes the same clinic.
+        #[arg(long, value_name = "S", default_value_t = 1, requires = "clinic")]
+        seed: u64,
     },
     /// Compute one liver score from values given as options (see --help).
     ///
@@ -170,7 +182,29 @@ fn run() -> Result<u8> {
     let window = |store, catalog| clinilog::ui::run_window(store, catalog).map_err(anyhow::Error::msg);
     let done = match cli.command {
         Some(Command::Import(_)) => Ok(()),
-        Some(Command::Demo { db, busy }) => demo::run(&db, busy, &catalog),
+        Some(Command::Demo {
+            db,
+            busy,
+            clinic,
+            weeks,
+            seed,
+        }) => {
+            if let Some(n) = clinic {
+                let mut store = clinilog::store::Store::open(&db)?;
+                let started = std::time::Instant::now();
+                let done = cli::clinic::write_clinic(&mut store, &catalog, n, weeks, seed, jiff::Zoned::now().date())?;
+                println!(
+                    "wrote a generated clinic: {} patients, {} entries, {} treatment events, {} voided, {} edited, in {:.1} s",
+                    done.patients,
+                    done.entries,
+                    done.treatments,
+                    done.voided,
+                    done.edited,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            demo::run(&db, busy, &catalog)
+        }
         Some(Command::Score(args)) => score::run_score(&args, &catalog, &mut io::stdout().lock()),
         Some(Command::Scores {
             db,

@@ -5,6 +5,7 @@
 //! error that `main` prints as one line before exiting non-zero.
 
 pub mod backup;
+pub mod clinic;
 pub mod demo;
 pub mod export;
 pub mod fhir;

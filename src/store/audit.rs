@@ -123,11 +123,6 @@ impl Change<'_> {
         )
     }
 
-    /// The record was created as `after`.
-    pub(super) fn created<T: Serialize>(&self, tx: &Transaction<'_>, after: &T) -> Result<(), StoreError> {
-        self.created_because(tx, after, None)
-    }
-
     /// The record was created as `after`, with a note of where it came
     /// from (an imported file and its SHA-256).
     pub(super) fn created_because<T: Serialize>(

@@ -1,6 +1,7 @@
-//! Importing a file of results: everything in one transaction, all or
-//! nothing. The importer (`interop/import`) decides line by line; this is
-//! what it reads and writes through.
+//! Writing many records at once: everything in one transaction, all or
+//! nothing, each record with its audit row naming where it came from. The
+//! importer (`interop/import`) and the clinic generator (`cli/demo.rs`)
+//! write through it.
 
 use std::collections::HashMap;
 
@@ -9,9 +10,10 @@ use rusqlite::Transaction;
 
 use super::entries::{insert_entry, read_entries};
 use super::patients::{insert_patient, patient_by_mrn};
+use super::treatments::insert_treatment;
 use super::{Store, StoreError};
 use crate::domain::import::ReadValue;
-use crate::domain::{EntryData, Patient, PatientData};
+use crate::domain::{EntryData, Patient, PatientData, TreatmentData};
 
 /// The current values of one patient, by collection date and measure code.
 pub type StoredValues = HashMap<(Date, String), ReadValue>;
@@ -73,6 +75,12 @@ impl ImportTx<'_> {
     pub fn add_entry(&mut self, patient_id: i64, data: &EntryData) -> Result<i64, StoreError> {
         self.writable()?;
         Ok(insert_entry(&self.tx, patient_id, data, &self.user, Some(&self.reason))?.0)
+    }
+
+    /// Writes one treatment event and its audit row (a generated clinic).
+    pub fn add_treatment(&mut self, patient_id: i64, data: &TreatmentData) -> Result<i64, StoreError> {
+        self.writable()?;
+        insert_treatment(&self.tx, patient_id, data, &self.user, Some(&self.reason))
     }
 
     /// Makes the whole import permanent (a preview is left, never committed).

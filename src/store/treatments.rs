@@ -25,6 +25,35 @@ fn data_values(d: &TreatmentData) -> [Value; 9] {
     ]
 }
 
+/// Writes a new treatment event and the audit row of its creation (with
+/// `reason` when it came from elsewhere); gives its id.
+pub(super) fn insert_treatment(
+    tx: &rusqlite::Transaction<'_>,
+    patient_id: i64,
+    data: &TreatmentData,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<i64, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO treatment_events (patient_id, date, kind, product, dose, dose_unit, route, cycle, note,
+             recorded_by, recorded_at, changed_by, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
+    )?
+    .execute(params_from_iter(
+        std::iter::once(patient_id.into())
+            .chain(data_values(data))
+            .chain([now_utc().into(), user.to_owned().into()]),
+    ))?;
+    let id = tx.last_insert_rowid();
+    Change {
+        user,
+        kind: RecordKind::Treatment,
+        row_id: id,
+    }
+    .created_because(tx, data, reason)?;
+    Ok(id)
+}
+
 impl Store {
     pub fn add_treatment(
         &mut self,
@@ -35,23 +64,7 @@ impl Store {
         self.may_write(user)?;
         self.patient(patient_id)?;
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO treatment_events (patient_id, date, kind, product, dose, dose_unit, route, cycle, note,
-                 recorded_by, recorded_at, changed_by, changed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
-            params_from_iter(
-                std::iter::once(patient_id.into())
-                    .chain(data_values(data))
-                    .chain([now_utc().into(), user.to_owned().into()]),
-            ),
-        )?;
-        let id = tx.last_insert_rowid();
-        Change {
-            user,
-            kind: RecordKind::Treatment,
-            row_id: id,
-        }
-        .created(&tx, data)?;
+        let id = insert_treatment(&tx, patient_id, data, user, None)?;
         tx.commit()?;
         Ok(TreatmentEvent {
             id,
