@@ -46,9 +46,20 @@ fn demo_file() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn run(db: &Path, file: &Path, opts: &ImportOptions, write: bool) -> Result<ImportSummary, ImportError> {
+    run_with(db, file, opts, write, &AtomicBool::new(false), &mut |_| {})
+}
+
+/// An import that `on_line` follows line by line; setting `cancel` stops it.
+fn run_with(
+    db: &Path,
+    file: &Path,
+    opts: &ImportOptions,
+    write: bool,
+    cancel: &AtomicBool,
+    on_line: &mut dyn FnMut(&PreviewLine),
+) -> Result<ImportSummary, ImportError> {
     let catalog = Catalog::builtin().unwrap();
     let mut store = Store::open(db).unwrap();
-    let cancel = AtomicBool::new(false);
     import_file(
         &mut store,
         &catalog,
@@ -57,9 +68,9 @@ fn run(db: &Path, file: &Path, opts: &ImportOptions, write: bool) -> Result<Impo
         write,
         &Watch {
             progress: &|_| {},
-            cancel: &cancel,
+            cancel,
         },
-        &mut |_| {},
+        on_line,
     )
 }
 
@@ -364,25 +375,12 @@ fn cancelled_on_the_last_line(
     opts: &ImportOptions,
     last: u64,
 ) -> Result<ImportSummary, ImportError> {
-    let catalog = Catalog::builtin().unwrap();
-    let mut store = Store::open(db).unwrap();
     let cancel = AtomicBool::new(false);
-    import_file(
-        &mut store,
-        &catalog,
-        file,
-        opts,
-        true,
-        &Watch {
-            progress: &|_| {},
-            cancel: &cancel,
-        },
-        &mut |l| {
-            if l.line == last {
-                cancel.store(true, Ordering::Relaxed);
-            }
-        },
-    )
+    run_with(db, file, opts, true, &cancel, &mut |l| {
+        if l.line == last {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    })
 }
 
 #[test]
