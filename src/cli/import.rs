@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use crate::domain::Catalog;
 use crate::domain::import::DateOrder;
 use crate::interop::import::{
-    Format, ImportOptions, ImportSummary, PreviewLine, Report, Watch, import_file, local_codes_for,
+    Format, ImportOptions, ImportSummary, PreviewLine, RejectedLines, Watch, import_file, local_codes_for,
 };
 use crate::store::Store;
 
@@ -98,7 +98,7 @@ pub fn run(args: &ImportArgs, catalog: &Catalog, out: &mut dyn Write) -> Result<
         Store::open(&args.db)?
     };
     let mut report = match &args.report {
-        Some(p) => Some(Report::new(
+        Some(p) => Some(RejectedLines::new(
             File::create(p).with_context(|| format!("cannot write the report: {}", p.display()))?,
         )?),
         None => None,

@@ -791,12 +791,12 @@ pub fn local_codes_for(db: &Path, explicit: Option<&Path>, catalog: &Catalog) ->
 
 /// Writes the lines that were not imported (rejected, conflicting,
 /// skipped), with the reason, as CSV (for `--report`).
-pub struct Report<W: std::io::Write> {
+pub struct RejectedLines<W: std::io::Write> {
     writer: ::csv::Writer<W>,
     error: Option<::csv::Error>,
 }
 
-impl<W: std::io::Write> Report<W> {
+impl<W: std::io::Write> RejectedLines<W> {
     pub const HEADER: [&str; 10] = [
         "line", "status", "reason", "mrn", "date", "test", "measure", "value", "unit", "interval",
     ];
