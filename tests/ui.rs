@@ -66,6 +66,14 @@ fn click(h: &mut App<'_>, label: &str) {
     h.run();
 }
 
+/// Clicks a button that starts work on a thread: the window keeps changing
+/// (a progress bar, then the result) for as many frames as the work takes,
+/// so frames are run one by one; `wait_for` then waits for the result.
+fn click_to_start(h: &mut App<'_>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(3);
+}
+
 #[test]
 fn create_a_patient_record_an_entry_and_find_it_in_the_log_and_the_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -1213,7 +1221,7 @@ fn backups_are_taken_looked_at_and_restored_from_the_window() {
     click(&mut h, "Tools");
     click(&mut h, "Backups");
     h.get_by_label("No backups yet.");
-    click(&mut h, "Back up now");
+    click_to_start(&mut h, "Back up now");
     wait_for(&mut h, "Open read-only");
     assert_eq!(h.get_all_by_label("Open read-only").count(), 1);
 
@@ -1242,7 +1250,7 @@ fn backups_are_taken_looked_at_and_restored_from_the_window() {
     h.get_all_by_label("Restore").last().unwrap().click();
     h.run();
     h.get_by_label_contains("Restore this backup?");
-    click(&mut h, "Restore this backup");
+    click_to_start(&mut h, "Restore this backup");
     wait_for(&mut h, "Restored the backup");
     assert!(h.query_by_label("Later Patient").is_none());
     h.get_by_label("Demo: cirrhosis case report");
@@ -1416,7 +1424,7 @@ fn results_are_previewed_then_imported_from_the_window() {
     let preview_wrote = Store::open_read_only(&path).unwrap().patient_by_mrn("A-100").unwrap();
     assert!(preview_wrote.is_none(), "a preview writes nothing");
 
-    click(&mut h, "Import 6 values");
+    click_to_start(&mut h, "Import 6 values");
     wait_for(&mut h, "Anna Weber");
     // Said in the window and in the status bar.
     assert_eq!(
@@ -1450,7 +1458,7 @@ fn a_patient_is_exported_as_fhir_from_the_window() {
 fn a_patient_report_is_printed_from_the_window() {
     let (dir, _path, mut h) = on_demo_patient();
     h.state_mut().export_dir = Some(dir.path().to_owned());
-    click(&mut h, "Print report");
+    click_to_start(&mut h, "Print report");
     wait_for(&mut h, "Saved the report");
     let pdf = std::fs::read(dir.path().join("report-DEMO-001-2025-09-01.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
@@ -1472,7 +1480,7 @@ fn an_export_without_a_file_dialog_is_saved_to_a_typed_path() {
     h.get_by_label_contains("the folder does not exist");
     let good = dir.path().join("typed.pdf");
     replace_text(&mut h, "Save to", good.to_str().unwrap());
-    click(&mut h, "Save");
+    click_to_start(&mut h, "Save");
     wait_for(&mut h, "Saved the report");
     assert!(std::fs::read(&good).unwrap().starts_with(b"%PDF-"));
     assert!(h.query_by_label("Save to").is_none(), "Save as closes");
