@@ -123,17 +123,7 @@ enum Command {
     /// Export a patient's record (or every patient's) as a FHIR R4 Bundle
     /// (type collection): Patient, laboratory and survey Observations,
     /// Procedures. Values keep their printed digits; voided entries are left out.
-    Fhir {
-        /// The database file (must exist).
-        #[arg(long, value_name = "PATH")]
-        db: PathBuf,
-        /// Only this patient (by MRN).
-        #[arg(long, value_name = "MRN")]
-        patient: Option<String>,
-        /// Write to this file instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
+    Fhir(ExportArgs),
     /// Print a patient's report as PDF: treatment cycles, serial values as
     /// printed (dates as columns), scores with the change from baseline, the
     /// symptom course and trend figures.
@@ -150,17 +140,21 @@ enum Command {
     ///
     /// Columns: mrn,date,measure_code,measure_name,loinc,value,comparator,
     /// unit,reference_low,reference_high,flag,entry_id.
-    Export {
-        /// The database file (must exist).
-        #[arg(long, value_name = "PATH")]
-        db: PathBuf,
-        /// Only this patient (by MRN).
-        #[arg(long, value_name = "MRN")]
-        patient: Option<String>,
-        /// Write to this file instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
+    Export(ExportArgs),
+}
+
+/// What an export reads and where it writes (`fhir`, `export`).
+#[derive(clap::Args, Debug)]
+struct ExportArgs {
+    /// The database file (must exist).
+    #[arg(long, value_name = "PATH")]
+    db: PathBuf,
+    /// Only this patient (by MRN).
+    #[arg(long, value_name = "MRN")]
+    patient: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -217,8 +211,8 @@ fn run() -> Result<u8> {
         Some(Command::Restore { db, backup, user }) => cli::backup::restore_from(&db, &backup, &user),
         Some(Command::Check { db }) => cli::backup::check(&db, &catalog),
         Some(Command::Report(args)) => cli::report::run(&args, &catalog),
-        Some(Command::Fhir { db, patient, out }) => cli::fhir::run(&db, patient.as_deref(), out.as_deref(), &catalog),
-        Some(Command::Export { db, patient, out }) => export::run(&db, patient.as_deref(), out.as_deref(), &catalog),
+        Some(Command::Fhir(a)) => cli::fhir::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),
+        Some(Command::Export(a)) => export::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),
         None if cli.demo => {
             // The folder, and the demo file in it, go when the window closes.
             let (dir, store) = demo::throwaway_store(&catalog)?;

@@ -238,16 +238,18 @@ mod tests {
     #[test]
     fn generated_values_pass_validation_and_improve_after_treatment() {
         let catalog = Catalog::builtin().unwrap();
-        let mut noise = Noise(7);
-        let birth = jiff::civil::date(1960, 1, 1);
-        let entries = patient_entries(
-            &catalog,
-            Sex::Female,
-            birth,
-            jiff::civil::date(2025, 1, 6),
-            26,
-            &mut noise,
-        );
+        let generate = |seed| {
+            let birth = jiff::civil::date(1960, 1, 1);
+            patient_entries(
+                &catalog,
+                Sex::Female,
+                birth,
+                jiff::civil::date(2025, 1, 6),
+                26,
+                &mut Noise(seed),
+            )
+        };
+        let entries = generate(7);
         assert_eq!(entries.len(), 26, "every week passes the entry validation");
         let bili = |e: &EntryData| e.lab("bili_total").unwrap().value.value();
         assert!(
@@ -257,14 +259,7 @@ mod tests {
         for e in &entries {
             assert!(e.lab("bili_direct").unwrap().value.value() <= bili(e));
         }
-        let again = patient_entries(
-            &catalog,
-            Sex::Female,
-            birth,
-            jiff::civil::date(2025, 1, 6),
-            26,
-            &mut Noise(7),
-        );
+        let again = generate(7);
         assert_eq!(entries, again, "the same seed, the same values");
     }
 }

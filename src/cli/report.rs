@@ -7,6 +7,7 @@ use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
 
 use crate::domain::Catalog;
+use crate::interop::fhir;
 use crate::interop::report::{ReportOptions, render_pdf, report_data};
 use crate::store::Store;
 
@@ -45,14 +46,14 @@ pub fn run(args: &ReportArgs, catalog: &Catalog) -> Result<()> {
         bail!("no database file to report from: {}", args.db.display());
     }
     let store = Store::open_read_only(&args.db)?;
-    let patient = store
-        .patient_by_mrn(&args.patient)?
-        .with_context(|| format!("no patient with MRN \"{}\" in {}", args.patient, args.db.display()))?;
-    let mut entries = store.entries(patient.id)?;
-    for e in &mut entries {
-        e.data.mark_interval_doubts(catalog, patient.data.sex);
-    }
-    let treatments = store.treatments(patient.id)?;
+    // The same record an export reads: current entries, doubtful intervals marked.
+    let (patient, entries, treatments) = match fhir::records(&store, Some(&args.patient), catalog) {
+        Ok(mut records) if records.len() == 1 => records.remove(0),
+        Ok(_) | Err(crate::store::StoreError::NotFound { .. }) => {
+            bail!("no patient with MRN \"{}\" in {}", args.patient, args.db.display())
+        }
+        Err(e) => return Err(e.into()),
+    };
     let opts = ReportOptions {
         clinic: args.clinic.clone(),
         from: args.from,
