@@ -685,6 +685,13 @@ fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
     let alt = entries[0].data.lab("alt").unwrap();
     assert!(alt.unit_checked && !alt.interval_doubt);
     assert_eq!(alt.display(), "60 H", "a line written with its unit keeps its flag");
+    // The list's out-of-range filter reads the flags the same way.
+    let out_of_range = clinilog::ui::patients::OutOfRange::new(
+        store.latest_flagged_labs().unwrap(),
+        &store.patient_summaries().unwrap(),
+        &catalog,
+    );
+    assert_eq!((out_of_range.count("bili_total"), out_of_range.count("alt")), (0, 1));
     // In the plots: no band and no flag for that point.
     let series = lab_series(&entries, &catalog, Sex::Female, UnitSystem::Conventional);
     let point = &series.iter().find(|s| s.code == "bili_total").unwrap().points[0];
@@ -977,4 +984,105 @@ fn a_file_with_a_log_and_a_stale_index_left_by_a_killed_writer_keeps_every_commi
     let store = Store::open(&copy).unwrap();
     assert_eq!(store.entries(patient.id).unwrap().len(), 3);
     assert!(store.check(&catalog).unwrap().is_empty());
+}
+
+/// The out-of-range filter's data: each patient's latest value of a measure,
+/// only when flagged; an edit's current data and not a voided entry count.
+#[test]
+fn latest_flagged_labs_take_the_latest_current_value_of_each_measure() {
+    let (_dir, path, mut store, ana) = file_with_patient();
+    let catalog = Catalog::builtin().unwrap();
+    let ben = store
+        .create_patient(&patient_draft("MRN-2").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let cruz = store
+        .create_patient(&patient_draft("MRN-3").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let record = |store: &mut Store, id: i64, on: &str, values: &[(&str, &str)]| {
+        store
+            .record_entry(id, &validated(&catalog, on, values), "Dr Rao")
+            .unwrap()
+    };
+    // Ana: high bilirubin, then normal: not listed for bilirubin; ALT high last.
+    record(
+        &mut store,
+        ana.id,
+        "2025-07-19",
+        &[("bili_total", "12.30"), ("alt", "20")],
+    );
+    record(
+        &mut store,
+        ana.id,
+        "2025-08-04",
+        &[("bili_total", "0.80"), ("alt", "95")],
+    );
+    // Ben: normal, then high, then that high entry voided: normal again.
+    record(&mut store, ben.id, "2025-07-19", &[("bili_total", "0.70")]);
+    let high = record(&mut store, ben.id, "2025-08-04", &[("bili_total", "3.10")]);
+    store.void_entry(&high, "wrong patient", "Dr Rao").unwrap();
+    // Cruz: normal, edited to high.
+    let e = record(&mut store, cruz.id, "2025-08-04", &[("bili_total", "0.90")]);
+    store
+        .edit_entry(
+            &e,
+            &validated(&catalog, "2025-08-04", &[("bili_total", "9.00")]),
+            "typo",
+            "Dr Rao",
+        )
+        .unwrap();
+    drop(store);
+
+    let store = Store::open(&path).unwrap();
+    let mut got: Vec<(i64, String, String, String)> = store
+        .latest_flagged_labs()
+        .unwrap()
+        .into_iter()
+        .map(|l| {
+            (
+                l.patient_id,
+                l.lab.code.clone(),
+                l.lab.value.as_str().to_owned(),
+                format!("{} {:?}", l.collected_on, l.lab.flag),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (ana.id, "alt".into(), "95".into(), "2025-08-04 High".into()),
+            (cruz.id, "bili_total".into(), "9.00".into(), "2025-08-04 High".into()),
+        ]
+    );
+}
+
+/// A clean check is remembered with the file's size and time: it covers the
+/// file while neither changes and for a week, and not once a write lands.
+#[test]
+fn a_checked_file_is_covered_until_it_changes_or_a_week_passes() {
+    use clinilog::store::CheckedFile;
+    let (_dir, path, mut store, patient) = file_with_patient();
+    drop(store);
+    let now = jiff::Timestamp::now();
+    let checked = CheckedFile::of(&path, now).expect("a closed file has an empty log");
+    let later = |days: i64| CheckedFile::of(&path, now + jiff::SignedDuration::from_hours(24 * days)).unwrap();
+    assert!(checked.covers(&later(0)));
+    assert!(checked.covers(&later(6)));
+    assert!(!checked.covers(&later(7)), "a week later the file is read again");
+
+    store = Store::open(&path).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    store
+        .record_entry(
+            patient.id,
+            &validated(&catalog, "2025-08-04", &[("inr", "1.4")]),
+            "Dr Rao",
+        )
+        .unwrap();
+    assert!(
+        CheckedFile::of(&path, now).is_none_or(|seen| !checked.covers(&seen)),
+        "a write (in the log or in the file) is never covered"
+    );
+    drop(store);
+    assert!(!checked.covers(&CheckedFile::of(&path, now).unwrap()));
 }

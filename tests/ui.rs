@@ -28,8 +28,22 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
     let mut h = Harness::builder()
         .with_size([1500.0, 1900.0])
         .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
-    h.run();
+    h.run_steps(1);
+    settle(&mut h);
     h
+}
+
+/// Runs frames until the patient list, read on its own thread, has arrived.
+fn settle(h: &mut App<'_>) {
+    for _ in 0..2000 {
+        if !h.state().list_loading() {
+            h.run();
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.run_steps(1);
+    }
+    panic!("the patient list never arrived");
 }
 
 fn type_into(h: &mut App<'_>, label: &str, text: &str) {
@@ -63,7 +77,8 @@ fn on_demo_patient() -> (tempfile::TempDir, std::path::PathBuf, App<'static>) {
 
 fn click(h: &mut App<'_>, label: &str) {
     h.get_by_label(label).click();
-    h.run();
+    h.run_steps(1);
+    settle(h);
 }
 
 /// Clicks a button that starts work on a thread: the window keeps changing
@@ -905,7 +920,8 @@ fn snapshot_of_the_demo_trends_tab() {
         .wgpu()
         .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
     clinilog::ui::theme::apply(&h.ctx);
-    h.run();
+    h.run_steps(1);
+    settle(&mut h);
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "Trends");
     h.run();
@@ -1549,4 +1565,61 @@ fn the_patient_list_searches_without_accents_and_sorts_by_a_column() {
     click(&mut h, "MRN ^");
     assert!(!order(&h), "by MRN, descending");
     h.get_by_label("MRN v");
+}
+
+/// "Latest out of range": the lab measures some patient has out of range,
+/// with how many; choosing one lists only those patients, with the value as
+/// printed, its unit, its flag and its date.
+#[test]
+fn the_patient_list_filters_on_a_latest_value_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    let catalog = Catalog::builtin().unwrap();
+    write_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
+    let other = store
+        .create_patient(
+            &clinilog::domain::PatientData {
+                mrn: "H-2".into(),
+                name: "Ana Núñez".into(),
+                birth_date: date(1970, 1, 1),
+                sex: clinilog::domain::Sex::Female,
+                diagnosis: "NASH".into(),
+                enrolled: date(2025, 1, 1),
+                notes: String::new(),
+            },
+            "Dr Rao",
+        )
+        .unwrap();
+    let mut draft =
+        clinilog::domain::EntryDraft::blank(&catalog, clinilog::domain::Sex::Female, date(2025, 8, 1), "Dr Rao");
+    draft.labs.iter_mut().find(|l| l.code == "bili_total").unwrap().value = "0.6".into();
+    let data = draft
+        .validate(
+            &catalog,
+            clinilog::domain::Sex::Female,
+            date(1970, 1, 1),
+            date(2025, 9, 1),
+        )
+        .unwrap();
+    store.record_entry(other.id, &data, "Dr Rao").unwrap();
+
+    let mut h = harness(store, "Dr Rao");
+    h.get_by_label("2 patients");
+    h.get_by_role_and_label(Role::ComboBox, "Latest out of range").click();
+    h.run();
+    click(&mut h, "Total bilirubin (1)");
+    h.get_by_label("1 of 2 patients");
+    h.get_by_label("Demo: cirrhosis case report");
+    assert!(
+        h.query_by_label("Ana Núñez").is_none(),
+        "her latest bilirubin is normal"
+    );
+    h.get_by_label("Latest value");
+    h.get_by_label_contains("mg/dL H on 2025-");
+    // Back to everyone.
+    h.get_by_role_and_label(Role::ComboBox, "Latest out of range").click();
+    h.run();
+    click(&mut h, "any value");
+    h.get_by_label("2 patients");
+    h.get_by_label("Ana Núñez");
 }

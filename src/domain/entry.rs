@@ -153,6 +153,18 @@ impl LabResult {
     /// order of magnitude, to the catalog interval in that unit. Only
     /// measures whose two units differ in number (bilirubin, creatinine,
     /// albumin, enzymes) can be told.
+    /// A value of a file written before one unit per line whose interval
+    /// looks like it is in the other unit: marked, and no flag for it.
+    pub fn mark_interval_doubt(&mut self, catalog: &Catalog, sex: Sex) {
+        if !self.unit_checked
+            && let Some(spec) = catalog.measure(&self.code).and_then(Measure::lab)
+            && self.interval_looks_like_other_unit(spec, sex)
+        {
+            self.interval_doubt = true;
+            self.flag = Flag::Normal;
+        }
+    }
+
     pub fn interval_looks_like_other_unit(&self, spec: &LabSpec, sex: Sex) -> bool {
         let Some(other) = spec.units().into_iter().find(|u| *u != self.unit) else {
             return false;
@@ -277,13 +289,7 @@ impl EntryData {
     /// interval looks like it is in the other unit: no flag for them.
     pub fn mark_interval_doubts(&mut self, catalog: &Catalog, sex: Sex) {
         for lab in &mut self.labs {
-            if !lab.unit_checked
-                && let Some(spec) = catalog.measure(&lab.code).and_then(Measure::lab)
-                && lab.interval_looks_like_other_unit(spec, sex)
-            {
-                lab.interval_doubt = true;
-                lab.flag = Flag::Normal;
-            }
+            lab.mark_interval_doubt(catalog, sex);
         }
     }
 

@@ -259,31 +259,113 @@ pub(super) fn read_entries(conn: &rusqlite::Connection, patient_id: i64) -> Resu
                 })?;
                 data.symptoms.push(SymptomRating { code, value });
             } else {
-                let unit_checked = ref_unit.as_deref() == Some(unit.as_str());
-                let value = decimal_col(Some(value_text), "lab value")?.ok_or_else(|| StoreError::Corrupt {
-                    what: "lab value",
-                    detail: "empty".to_owned(),
-                })?;
-                data.labs.push(LabResult {
+                data.labs.push(lab_from_columns(LabColumns {
                     code,
-                    comparator: comparator.as_deref().and_then(Comparator::from_str_opt),
-                    value,
+                    value_text,
+                    comparator,
                     unit,
-                    reference: ReferenceInterval {
-                        low: decimal_col(low, "reference interval")?,
-                        high: decimal_col(high, "reference interval")?,
-                    },
-                    reference_source: if source.as_deref() == Some("report") {
-                        ReferenceSource::Report
-                    } else {
-                        ReferenceSource::Catalog
-                    },
-                    flag: Flag::from_letter(&flag),
-                    unit_checked,
-                    interval_doubt: false,
-                });
+                    low,
+                    high,
+                    source,
+                    flag,
+                    ref_unit,
+                })?);
             }
         }
         Ok(entries)
+    }
+}
+
+/// The columns of a lab observation, as read.
+struct LabColumns {
+    code: String,
+    value_text: String,
+    comparator: Option<String>,
+    unit: String,
+    low: Option<String>,
+    high: Option<String>,
+    source: Option<String>,
+    flag: String,
+    ref_unit: Option<String>,
+}
+
+fn lab_from_columns(c: LabColumns) -> Result<LabResult, StoreError> {
+    let unit_checked = c.ref_unit.as_deref() == Some(c.unit.as_str());
+    let value = decimal_col(Some(c.value_text), "lab value")?.ok_or_else(|| StoreError::Corrupt {
+        what: "lab value",
+        detail: "empty".to_owned(),
+    })?;
+    Ok(LabResult {
+        code: c.code,
+        comparator: c.comparator.as_deref().and_then(Comparator::from_str_opt),
+        value,
+        unit: c.unit,
+        reference: ReferenceInterval {
+            low: decimal_col(c.low, "reference interval")?,
+            high: decimal_col(c.high, "reference interval")?,
+        },
+        reference_source: if c.source.as_deref() == Some("report") {
+            ReferenceSource::Report
+        } else {
+            ReferenceSource::Catalog
+        },
+        flag: Flag::from_letter(&c.flag),
+        unit_checked,
+        interval_doubt: false,
+    })
+}
+
+/// A patient's latest value of one lab measure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatestLab {
+    pub patient_id: i64,
+    pub collected_on: jiff::civil::Date,
+    pub lab: LabResult,
+}
+
+impl Store {
+    /// Every patient's latest value of each lab measure (entries that are
+    /// not voided, their current data), where that value was flagged low or
+    /// high when it was stored. One grouped pass over the observations.
+    pub fn latest_flagged_labs(&self) -> Result<Vec<LatestLab>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            // SQLite takes the bare columns from the row that holds MAX().
+            "SELECT patient_id, collected_on, measure_code, value_text, comparator, unit, ref_low, ref_high,
+                 ref_source, flag, ref_unit
+             FROM (SELECT o.patient_id, MAX(o.collected_on) AS collected_on, o.measure_code, o.value_text,
+                       o.comparator, o.unit, o.ref_low, o.ref_high, o.ref_source, o.flag, o.ref_unit
+                   FROM observations o
+                   JOIN entries e ON e.id = o.entry_id AND o.entry_version = e.data_version
+                   WHERE e.voided_at IS NULL AND o.kind = 'lab'
+                   GROUP BY o.patient_id, o.measure_code)
+             WHERE flag <> ''",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                LabColumns {
+                    code: r.get(2)?,
+                    value_text: r.get(3)?,
+                    comparator: r.get(4)?,
+                    unit: r.get(5)?,
+                    low: r.get(6)?,
+                    high: r.get(7)?,
+                    source: r.get(8)?,
+                    flag: r.get(9)?,
+                    ref_unit: r.get(10)?,
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (patient_id, date, columns) = row?;
+            out.push(LatestLab {
+                patient_id,
+                collected_on: parse_date_col(&date, "observation")?,
+                lab: lab_from_columns(columns)?,
+            });
+        }
+        Ok(out)
     }
 }

@@ -32,6 +32,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use audit::AuditRecord;
 pub use backup::{BackupInfo, backup_file, default_backup_dir, list_backups, newest_backup, restore, thin_backups};
 pub use drafts::DraftKey;
+pub use entries::LatestLab;
 pub use patients::PatientSummary;
 use schema::{APPLICATION_ID, MIGRATIONS, latest_version};
 
@@ -367,6 +368,13 @@ impl Store {
         }
     }
 
+    /// What a clean check of this file sees now, to be remembered: `None`
+    /// when the file has a write-ahead log with frames (changes not yet in
+    /// the file itself) or cannot be looked at.
+    pub fn checked_now(&self) -> Option<CheckedFile> {
+        CheckedFile::of(&self.path, jiff::Timestamp::now())
+    }
+
     /// Whether this file is open read-only.
     pub fn is_read_only(&self) -> bool {
         self.read_only
@@ -445,5 +453,50 @@ mod tests {
             judge(path, Some(0), None, read(7, 1)),
             Err(StoreError::NotClinilog(_))
         ));
+    }
+}
+
+/// A file that passed `PRAGMA quick_check`, as it was then: its size and
+/// modification time. A file that still matches (and was checked in the last
+/// [`CheckedFile::RECHECK_DAYS`] days) need not be read whole again at open:
+/// every write changes the time, and a file checked a week ago is checked
+/// again, for damage that came without a write.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CheckedFile {
+    pub path: PathBuf,
+    pub len: u64,
+    /// Modification time: seconds and nanoseconds since 1970.
+    pub modified: (u64, u32),
+    pub checked_at: jiff::Timestamp,
+}
+
+impl CheckedFile {
+    pub const RECHECK_DAYS: i64 = 7;
+
+    /// The file at `path` as it is now; `None` when its write-ahead log holds
+    /// frames, or its size or time cannot be read.
+    pub fn of(path: &Path, now: jiff::Timestamp) -> Option<Self> {
+        if fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0) {
+            return None;
+        }
+        let meta = fs::metadata(path).ok()?;
+        let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(Self {
+            path: path.to_owned(),
+            len: meta.len(),
+            modified: (since.as_secs(), since.subsec_nanos()),
+            checked_at: now,
+        })
+    }
+
+    /// Whether `now_seen` (the file as it is now) is the file this check
+    /// covered, unchanged, and the check is recent enough to stand.
+    pub fn covers(&self, now_seen: &CheckedFile) -> bool {
+        let age = now_seen.checked_at.duration_since(self.checked_at);
+        self.path == now_seen.path
+            && self.len == now_seen.len
+            && self.modified == now_seen.modified
+            && age >= jiff::SignedDuration::ZERO
+            && age < jiff::SignedDuration::from_hours(24 * Self::RECHECK_DAYS)
     }
 }

@@ -48,6 +48,9 @@ pub struct Prefs {
     pub second_backup_dir: Option<std::path::PathBuf>,
     /// The clinic's name, in the printed report's page header.
     pub clinic_name: String,
+    /// Files that passed SQLite's check on this workstation, as they were
+    /// then: one that has not changed since is not read whole again at open.
+    pub checked_files: Vec<crate::store::CheckedFile>,
 }
 
 impl Default for Prefs {
@@ -60,9 +63,13 @@ impl Default for Prefs {
             backup_interval_minutes: 60,
             second_backup_dir: None,
             clinic_name: String::new(),
+            checked_files: Vec::new(),
         }
     }
 }
+
+/// How many checked files `Prefs` remembers (the most recent ones).
+const CHECKED_FILES_KEPT: usize = 20;
 
 const PREFS_KEY: &str = "clinilog_prefs";
 
@@ -155,6 +162,12 @@ pub enum Screen {
     Patient(Box<PatientScreen>),
 }
 
+impl Default for Screen {
+    fn default() -> Self {
+        Screen::Patients(Box::default())
+    }
+}
+
 /// Where a report being laid out arrives: the PDF, or why not.
 type ReportReceiver = std::sync::mpsc::Receiver<Result<Vec<u8>, String>>;
 
@@ -208,8 +221,18 @@ pub struct ClinilogApp {
     viewing_backup: Option<std::path::PathBuf>,
     /// The file failed its integrity check (what the check said).
     damaged: Option<String>,
-    /// SQLite's check of the file, run on a thread after it opened.
-    integrity_job: Option<std::sync::mpsc::Receiver<Option<String>>>,
+    /// SQLite's check of the file, run on a thread after it opened: what
+    /// it found, and the file as it was when a clean check began.
+    integrity_job: Option<std::sync::mpsc::Receiver<(Option<String>, Option<crate::store::CheckedFile>)>>,
+    /// The first frame has started the work that needs the window's context.
+    started: bool,
+    /// The patient list is to be read again (on a thread, at the next frame).
+    want_list: bool,
+    /// The patient list being read on its thread.
+    list_job: Option<std::sync::mpsc::Receiver<patients::ListLoad>>,
+    /// The patients screen while a patient is open: shown again at once on
+    /// the way back, while the list is read afresh.
+    kept_list: Option<Box<PatientsScreen>>,
 }
 
 impl ClinilogApp {
@@ -242,8 +265,11 @@ impl ClinilogApp {
             viewing_backup: None,
             damaged: None,
             integrity_job: None,
+            started: false,
+            want_list: false,
+            list_job: None,
+            kept_list: None,
         };
-        app.start_integrity_check();
         app.newest_backup = crate::store::newest_backup(&app.backup_dirs());
         app.show_patients();
         app
@@ -257,6 +283,11 @@ impl ClinilogApp {
 
     pub fn today(&self) -> Date {
         self.today.unwrap_or_else(|| jiff::Zoned::now().date())
+    }
+
+    /// The patient list (or its latest values) is still being read.
+    pub fn list_loading(&self) -> bool {
+        self.want_list || self.list_job.is_some()
     }
 
     pub fn store(&self) -> &Store {
@@ -274,16 +305,75 @@ impl ClinilogApp {
         self.status = Some(Status { text, is_error: false });
     }
 
+    /// Shows the patient list and reads it again, off the window's thread:
+    /// the list as last read (search, sort, filter, an open form) stays on
+    /// screen meanwhile.
     fn show_patients(&mut self) {
-        match self.store.patient_summaries() {
-            Ok(rows) => {
-                let mut screen = PatientsScreen::new(rows);
-                screen.read_only = self.store.is_read_only();
-                self.screen = Screen::Patients(Box::new(screen));
+        let mut screen = match std::mem::take(&mut self.screen) {
+            Screen::Patients(s) => s,
+            Screen::Patient(_) => self.kept_list.take().unwrap_or_default(),
+        };
+        screen.loading = true;
+        screen.read_only = self.store.is_read_only();
+        self.screen = Screen::Patients(screen);
+        self.want_list = true;
+        self.list_job = None;
+    }
+
+    /// Another file (or a backup) is now open: nothing of the list of the
+    /// previous one stays on screen.
+    fn show_patients_of_new_file(&mut self) {
+        self.kept_list = None;
+        self.screen = Screen::Patients(Box::default());
+        self.show_patients();
+    }
+
+    /// Starts reading the list when asked, and takes what arrived.
+    fn poll_list(&mut self, ctx: &egui::Context) {
+        if std::mem::take(&mut self.want_list) {
+            self.list_job = Some(patients::load_list(
+                self.store.path().to_owned(),
+                self.catalog.clone(),
+                ctx.clone(),
+            ));
+        }
+        let Some(rx) = &self.list_job else { return };
+        let mut arrived = Vec::new();
+        loop {
+            match rx.try_recv() {
+                Ok(m) => arrived.push(m),
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.list_job = None;
+                    break;
+                }
             }
-            Err(e) => {
-                self.screen = Screen::Patients(Box::default());
-                self.error(&e);
+        }
+        for m in arrived {
+            let screen = match (&mut self.screen, &mut self.kept_list) {
+                (Screen::Patients(s), _) | (Screen::Patient(_), Some(s)) => s,
+                (Screen::Patient(_), None) => continue,
+            };
+            match m {
+                patients::ListLoad::List(list) => screen.take_list(*list),
+                patients::ListLoad::OutOfRange(o) => screen.out_of_range = Some(o),
+                // The list came, the latest values did not: the filter offers nothing.
+                patients::ListLoad::Failed(e) if !screen.loading => {
+                    screen.out_of_range = Some(patients::OutOfRange::default());
+                    self.status = Some(Status {
+                        text: format!("The out-of-range filter is not available: {e}"),
+                        is_error: true,
+                    });
+                }
+                // The thread's own connection failed (a file in memory, a
+                // folder that refuses it): read here, once.
+                patients::ListLoad::Failed(_) => match self.store.patient_summaries() {
+                    Ok(rows) => screen.take_list(PatientsScreen::new(rows)),
+                    Err(e) => {
+                        screen.loading = false;
+                        self.error(&e);
+                    }
+                },
             }
         }
     }
@@ -292,6 +382,11 @@ impl ClinilogApp {
         let loaded = self.load_patient(id);
         match loaded {
             Ok((patient, entries, treatments, audit)) => {
+                if let Screen::Patients(_) = &self.screen
+                    && let Screen::Patients(list) = std::mem::take(&mut self.screen)
+                {
+                    self.kept_list = Some(list);
+                }
                 let mut screen = Box::new(PatientScreen::new(
                     patient,
                     entries,
@@ -494,17 +589,28 @@ impl ClinilogApp {
 
     /// Checks the open file's integrity on a thread of its own (a large file
     /// takes seconds), so the window opens at once.
-    fn start_integrity_check(&mut self) {
+    /// Runs SQLite's check of the open file on a thread, unless this
+    /// workstation checked the file as it is now within the last days (a
+    /// large file takes seconds of reading). `ctx` gets a frame when done.
+    fn start_integrity_check(&mut self, ctx: &egui::Context) {
         if self.store.is_read_only() || !self.store.path().is_file() {
+            return;
+        }
+        let seen = self.store.checked_now();
+        if let Some(seen) = &seen
+            && self.prefs.checked_files.iter().any(|c| c.covers(seen))
+        {
             return;
         }
         let (tx, rx) = std::sync::mpsc::channel();
         let path = self.store.path().to_owned();
+        let ctx = ctx.clone();
         std::thread::spawn(move || {
             let found = Store::open_read_only(&path)
                 .and_then(|s| s.quick_check())
                 .unwrap_or(None);
-            let _ = tx.send(found);
+            let _ = tx.send((found, seen));
+            ctx.request_repaint();
         });
         self.integrity_job = Some(rx);
     }
@@ -514,13 +620,23 @@ impl ClinilogApp {
     /// the banner says so; *Tools > Backups > Restore* puts a backup back.
     fn poll_integrity(&mut self) {
         let Some(rx) = &self.integrity_job else { return };
-        let problem = match rx.try_recv() {
+        let (problem, seen) = match rx.try_recv() {
             Ok(found) => found,
             Err(std::sync::mpsc::TryRecvError::Empty) => return,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => (None, None),
         };
         self.integrity_job = None;
-        let Some(problem) = problem else { return };
+        let Some(problem) = problem else {
+            // Clean: remembered as the file was when the check began.
+            if let Some(seen) = seen {
+                let checked = &mut self.prefs.checked_files;
+                checked.retain(|c| c.path != seen.path);
+                checked.push(seen);
+                let extra = checked.len().saturating_sub(CHECKED_FILES_KEPT);
+                checked.drain(..extra);
+            }
+            return;
+        };
         let file = self.store.path().to_owned();
         let latest = crate::store::list_backups(&crate::store::default_backup_dir(&file))
             .ok()
@@ -537,7 +653,7 @@ impl ClinilogApp {
                 }
                 self.damaged = Some(problem);
                 self.dirty = false;
-                self.show_patients();
+                self.show_patients_of_new_file();
             }
             Err(e) => self.error(&e),
         }
@@ -659,7 +775,7 @@ impl ClinilogApp {
                     self.viewing_backup.get_or_insert_with(|| file.path().to_owned());
                     drop(file);
                     self.backups.open = false;
-                    self.show_patients();
+                    self.show_patients_of_new_file();
                 }
                 Err(e) => self.backups.error = Some(e.to_string()),
             },
@@ -675,7 +791,7 @@ impl ClinilogApp {
         match Store::open(&db) {
             Ok(store) => {
                 self.store = store;
-                self.show_patients();
+                self.show_patients_of_new_file();
             }
             Err(e) => {
                 self.viewing_backup = Some(db);
@@ -724,7 +840,7 @@ impl ClinilogApp {
         }
         self.dirty = false;
         self.refresh_backups();
-        self.show_patients();
+        self.show_patients_of_new_file();
     }
 
     /// `trends-MRN-2025-08-19.csv`
@@ -1010,6 +1126,10 @@ impl ClinilogApp {
     /// Draws the whole window into `ui` (eframe's root, or a test harness).
     pub fn show(&mut self, ui: &mut Ui) {
         let today = self.today();
+        if !std::mem::replace(&mut self.started, true) {
+            self.start_integrity_check(ui.ctx());
+        }
+        self.poll_list(ui.ctx());
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
@@ -1166,9 +1286,6 @@ impl ClinilogApp {
         self.poll_report(ui.ctx());
         self.poll_backup(ui.ctx());
         self.poll_integrity();
-        if self.integrity_job.is_some() {
-            ui.ctx().request_repaint_after(std::time::Duration::from_millis(200));
-        }
         if let Screen::Patient(p) = &self.screen {
             self.prefs.carry_days = p.carry_days;
             self.prefs.hidden_groups = p.trends_state.hidden.iter().cloned().collect();

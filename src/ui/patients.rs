@@ -1,6 +1,10 @@
 //! The patients screen: the list, search as you type, and the "New
 //! patient" form with its messages beside the fields.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
 use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
@@ -10,8 +14,8 @@ use super::widgets::{empty_state, muted, new_shortcut, write_button};
 use super::{Action, Write, theme};
 use crate::domain::patient::field;
 use crate::domain::patient::search_key;
-use crate::domain::{Patient, PatientData, PatientDraft, Sex};
-use crate::store::{DraftKey, PatientSummary};
+use crate::domain::{Catalog, Patient, PatientData, PatientDraft, Sex};
+use crate::store::{DraftKey, LatestLab, PatientSummary, Store};
 
 /// A column the list can be sorted by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,6 +54,96 @@ impl SortBy {
     }
 }
 
+/// The patients whose latest value of a lab measure is out of range, per
+/// measure: what the "Latest out of range" filter needs, computed off the
+/// window's thread once the list has loaded.
+#[derive(Clone, Debug, Default)]
+pub struct OutOfRange {
+    /// The lab measures at least one patient has out of range, in catalog
+    /// order: code and name.
+    pub measures: Vec<(String, String)>,
+    /// Measure code -> patient id -> that patient's latest value.
+    by_measure: HashMap<String, HashMap<i64, LatestLab>>,
+}
+
+impl OutOfRange {
+    /// From every patient's latest flagged values (`Store::latest_flagged_labs`):
+    /// values of listed patients whose flag stands once an interval that
+    /// looks like the other unit's is discounted, as the Log shows them.
+    pub fn new(latest: Vec<LatestLab>, rows: &[PatientSummary], catalog: &Catalog) -> Self {
+        let sex: HashMap<i64, Sex> = rows.iter().map(|r| (r.patient.id, r.patient.data.sex)).collect();
+        let mut by_measure: HashMap<String, HashMap<i64, LatestLab>> = HashMap::new();
+        for mut l in latest {
+            let Some(&sex) = sex.get(&l.patient_id) else {
+                continue;
+            };
+            l.lab.mark_interval_doubt(catalog, sex);
+            if l.lab.flag != crate::domain::Flag::Normal {
+                by_measure
+                    .entry(l.lab.code.clone())
+                    .or_default()
+                    .insert(l.patient_id, l);
+            }
+        }
+        let measures = catalog
+            .labs()
+            .filter(|(m, _)| by_measure.contains_key(&m.code))
+            .map(|(m, _)| (m.code.clone(), m.name.clone()))
+            .collect();
+        Self { measures, by_measure }
+    }
+
+    /// The patient's latest value of `code`, when it is out of range.
+    pub fn latest(&self, code: &str, patient_id: i64) -> Option<&LatestLab> {
+        self.by_measure.get(code)?.get(&patient_id)
+    }
+
+    /// How many patients have `code` out of range.
+    pub fn count(&self, code: &str) -> usize {
+        self.by_measure.get(code).map_or(0, HashMap::len)
+    }
+}
+
+/// What the list's loading thread sends, in this order.
+pub enum ListLoad {
+    /// The summaries with their search keys, sorted by name.
+    List(Box<PatientsScreen>),
+    /// Then what the out-of-range filter needs.
+    OutOfRange(OutOfRange),
+    /// The list could not be read from a connection of the thread's own.
+    Failed(String),
+}
+
+/// Reads the patient list of the file at `path` on a thread with its own
+/// read-only connection, so the window draws meanwhile; `ctx` is asked for a
+/// frame when each part arrives (nothing polls).
+pub fn load_list(path: PathBuf, catalog: Catalog, ctx: egui::Context) -> mpsc::Receiver<ListLoad> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let send = |m: ListLoad| {
+            let _ = tx.send(m);
+            ctx.request_repaint();
+        };
+        let store = match Store::open_read_only(&path) {
+            Ok(s) => s,
+            Err(e) => return send(ListLoad::Failed(e.to_string())),
+        };
+        let rows = match store.patient_summaries() {
+            Ok(rows) => rows,
+            Err(e) => return send(ListLoad::Failed(e.to_string())),
+        };
+        let sex_of = rows.clone();
+        let mut list = PatientsScreen::new(rows);
+        list.refresh();
+        send(ListLoad::List(Box::new(list)));
+        match store.latest_flagged_labs() {
+            Ok(latest) => send(ListLoad::OutOfRange(OutOfRange::new(latest, &sex_of, &catalog))),
+            Err(e) => send(ListLoad::Failed(e.to_string())),
+        }
+    });
+    rx
+}
+
 /// The view model of the patients screen, loaded on navigation and after a save.
 #[derive(Default)]
 pub struct PatientsScreen {
@@ -62,8 +156,14 @@ pub struct PatientsScreen {
     pub sort: (SortBy, bool),
     /// The rows shown, in order: recomputed only when search or sort change.
     visible: Vec<usize>,
-    /// The search and sort `visible` was computed for.
-    computed_for: Option<(String, (SortBy, bool))>,
+    /// The search, sort and filter `visible` was computed for.
+    computed_for: Option<(String, (SortBy, bool), Option<String>)>,
+    /// The list is being read (on a thread): `rows` are the previous ones.
+    pub loading: bool,
+    /// What the out-of-range filter needs; `None` until it is computed.
+    pub out_of_range: Option<OutOfRange>,
+    /// Only patients whose latest value of this lab measure is out of range.
+    pub out_of_range_filter: Option<String>,
     pub form: Option<PatientForm>,
     /// The file is open read-only: nothing that writes is offered.
     pub read_only: bool,
@@ -104,16 +204,29 @@ impl PatientsScreen {
         }
     }
 
-    /// Recomputes the rows shown when the search or the sort changed.
+    /// Takes the rows of a list read afresh; the search, sort, filter and
+    /// an open form stay as they are.
+    pub fn take_list(&mut self, loaded: PatientsScreen) {
+        self.rows = loaded.rows;
+        self.keys = loaded.keys;
+        self.visible = loaded.visible;
+        self.computed_for = loaded.computed_for;
+        self.loading = false;
+    }
+
+    /// Recomputes the rows shown when the search, the sort or the filter changed.
     fn refresh(&mut self) {
-        let wanted = (self.search.clone(), self.sort);
+        let filter = self.out_of_range_filter.clone().filter(|_| self.out_of_range.is_some());
+        let wanted = (self.search.clone(), self.sort, filter);
         if self.computed_for.as_ref() == Some(&wanted) {
             return;
         }
         // Every word of the search must appear, in any order, any case, any accents.
         let words: Vec<String> = search_key(&self.search).split_whitespace().map(str::to_owned).collect();
+        let out_of_range = wanted.2.as_deref().zip(self.out_of_range.as_ref());
         let mut visible: Vec<usize> = (0..self.rows.len())
             .filter(|&i| words.iter().all(|w| self.keys[i].contains(w.as_str())))
+            .filter(|&i| out_of_range.is_none_or(|(code, o)| o.latest(code, self.rows[i].patient.id).is_some()))
             .collect();
         let (rows, keys) = (&self.rows, &self.keys);
         // The folded name and diagnosis are parts of the search key.
@@ -144,6 +257,39 @@ impl PatientsScreen {
     pub fn visible_rows(&mut self) -> impl Iterator<Item = &PatientSummary> {
         self.refresh();
         self.visible.iter().map(|&i| &self.rows[i])
+    }
+
+    /// "Latest out of range": a list of the lab measures some patient has
+    /// out of range, with how many; "any value" shows everyone.
+    fn out_of_range_ui(&mut self, ui: &mut Ui) {
+        let label = ui.label("Latest out of range");
+        let Some(o) = &self.out_of_range else {
+            ui.add_enabled(false, egui::Button::new("reading latest values...").frame(false))
+                .labelled_by(label.id);
+            return;
+        };
+        let name_of = |code: &str| {
+            o.measures
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or(code.to_owned(), |(_, n)| format!("{n} ({})", o.count(code)))
+        };
+        let selected = self
+            .out_of_range_filter
+            .as_deref()
+            .map_or("any value".to_owned(), name_of);
+        egui::ComboBox::from_id_salt("out_of_range_filter")
+            .selected_text(selected)
+            .width(260.0)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut self.out_of_range_filter, None, "any value");
+                for (code, _) in &o.measures {
+                    ui.selectable_value(&mut self.out_of_range_filter, Some(code.clone()), name_of(code));
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("Only patients whose latest value of this measure is flagged low or high");
     }
 
     pub fn ui(&mut self, ui: &mut Ui, today: Date, clinician: &str) -> Option<Action> {
@@ -178,6 +324,13 @@ impl PatientsScreen {
             }
             ui.separator();
         }
+        if self.loading && self.rows.is_empty() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Reading the patient list...");
+            });
+            return action;
+        }
         if self.rows.is_empty() {
             empty_state(
                 ui,
@@ -194,16 +347,31 @@ impl PatientsScreen {
                     .desired_width(theme::WIDE_FIELD_WIDTH),
             )
             .labelled_by(label.id);
+            ui.add_space(theme::SECTION_GAP);
+            self.out_of_range_ui(ui);
         });
         ui.add_space(4.0);
         let sort = self.sort;
-        let visible: Vec<&PatientSummary> = self.visible_rows().collect();
-        if visible.is_empty() {
-            muted(ui, format!("No patient matches \"{}\".", self.search.trim()));
+        let total = self.rows.len();
+        self.refresh();
+        let filter = self.out_of_range_filter.clone().filter(|_| self.out_of_range.is_some());
+        let shown = self.visible.len();
+        if shown == 0 {
+            let why = match (&filter, self.search.trim()) {
+                (Some(_), "") => "No patient has this latest value out of range.".to_owned(),
+                (Some(_), s) => format!("No patient matches \"{s}\" with this latest value out of range."),
+                (None, s) => format!("No patient matches \"{s}\"."),
+            };
+            muted(ui, why);
             return action;
         }
+        if shown < total {
+            muted(ui, format!("{shown} of {total} patients"));
+        } else {
+            muted(ui, format!("{total} patients"));
+        }
         let mut new_sort = None;
-        TableBuilder::new(ui)
+        let mut table = TableBuilder::new(ui)
             .id_salt("patients_table")
             .striped(true)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
@@ -212,8 +380,19 @@ impl PatientsScreen {
             .column(Column::auto().at_least(40.0))
             .column(Column::auto().at_least(40.0))
             .column(Column::auto().at_least(220.0).clip(true))
-            .column(Column::auto().at_least(90.0))
-            .column(Column::remainder())
+            .column(Column::auto().at_least(90.0));
+        table = match filter {
+            Some(_) => table.column(Column::auto().at_least(60.0)).column(Column::remainder()),
+            None => table.column(Column::remainder()),
+        };
+        let (rows, visible, out_of_range) = (&self.rows, &self.visible, &self.out_of_range);
+        let latest_of = |id: i64| {
+            filter
+                .as_deref()
+                .zip(out_of_range.as_ref())
+                .and_then(|(c, o)| o.latest(c, id))
+        };
+        table
             .header(22.0, |mut h| {
                 for by in SortBy::ALL {
                     h.col(|ui| {
@@ -233,10 +412,15 @@ impl PatientsScreen {
                         }
                     });
                 }
+                if filter.is_some() {
+                    h.col(|ui| {
+                        ui.label(RichText::new("Latest value").strong());
+                    });
+                }
             })
             .body(|body| {
                 body.rows(24.0, visible.len(), |mut row| {
-                    let r = visible[row.index()];
+                    let r = &rows[visible[row.index()]];
                     let p = &r.patient;
                     row.col(|ui| {
                         ui.label(&p.data.mrn);
@@ -261,6 +445,11 @@ impl PatientsScreen {
                     row.col(|ui| {
                         ui.label(r.entry_count.to_string());
                     });
+                    if let Some(l) = latest_of(p.id) {
+                        row.col(|ui| {
+                            ui.label(latest_text(l)).on_hover_text(latest_hover(l));
+                        });
+                    }
                 });
             });
         if let Some(s) = new_sort {
@@ -268,6 +457,28 @@ impl PatientsScreen {
         }
         action
     }
+}
+
+/// "12.30 mg/dL H on 2025-08-04": the value as printed, its flag in letters.
+fn latest_text(l: &LatestLab) -> String {
+    let comparator = l.lab.comparator.map_or("", |c| c.as_str());
+    format!(
+        "{comparator}{} {} {} on {}",
+        l.lab.value,
+        l.lab.unit,
+        l.lab.flag.letter(),
+        l.collected_on
+    )
+}
+
+fn latest_hover(l: &LatestLab) -> String {
+    let interval = match (&l.lab.reference.low, &l.lab.reference.high) {
+        (Some(lo), Some(hi)) => format!("{lo}-{hi}"),
+        (Some(lo), None) => format!("at least {lo}"),
+        (None, Some(hi)) => format!("up to {hi}"),
+        (None, None) => "none".to_owned(),
+    };
+    format!("Reference interval: {interval} {}", l.lab.unit)
 }
 
 /// Draws the patient form: its field grid inside the shared form frame.
