@@ -30,6 +30,7 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
         .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
     h.run_steps(1);
     settle(&mut h);
+    h.run();
     h
 }
 
@@ -37,7 +38,6 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
 fn settle(h: &mut App<'_>) {
     for _ in 0..2000 {
         if !h.state().list_loading() {
-            h.run();
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
@@ -79,6 +79,7 @@ fn click(h: &mut App<'_>, label: &str) {
     h.get_by_label(label).click();
     h.run_steps(1);
     settle(h);
+    h.run();
 }
 
 /// Clicks a button that starts work on a thread: the window keeps changing
@@ -922,6 +923,7 @@ fn snapshot_of_the_demo_trends_tab() {
     clinilog::ui::theme::apply(&h.ctx);
     h.run_steps(1);
     settle(&mut h);
+    h.run();
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "Trends");
     h.run();
@@ -1191,6 +1193,8 @@ fn wait_for(h: &mut App<'_>, label: &str) {
     for _ in 0..600 {
         h.run_steps(2);
         if h.query_by_label_contains(label).is_some() {
+            // A patient list read again on its thread arrives too.
+            settle(h);
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
