@@ -1,6 +1,7 @@
 //! The patient list with 50,000 patients: one keystroke of search (the
-//! filter over keys computed when the list loads, then the order), and
-//! building the list's view model when it loads.
+//! filter over keys computed when the list loads, then the order), the same
+//! with the headless frame that shows it, one frame of the list alone, and
+//! building the list's view model when it loads (on its thread).
 //!
 //! Run: `cargo bench --bench patients`.
 
@@ -11,6 +12,7 @@ use clinilog::domain::{Patient, PatientData, Sex};
 use clinilog::store::PatientSummary;
 use clinilog::ui::patients::PatientsScreen;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use egui_kittest::Harness;
 use jiff::civil::date;
 
 const PATIENTS: usize = 50_000;
@@ -66,5 +68,30 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// The list drawn headless (layout and tessellation, no GPU).
+fn frames(c: &mut Criterion) {
+    let today = date(2025, 9, 1);
+    let mut h = Harness::builder().with_size([1400.0, 1000.0]).build_ui_state(
+        |ui, s: &mut PatientsScreen| {
+            s.ui(ui, today, "bench");
+        },
+        PatientsScreen::new(rows()),
+    );
+    h.run();
+    c.bench_function("patient_list_frame_50k_headless", |b| b.iter(|| h.step()));
+    let mut n = 0u64;
+    c.bench_function("patient_search_keystroke_50k_with_frame", |b| {
+        b.iter(|| {
+            n += 1;
+            h.state_mut().search = if n.is_multiple_of(2) {
+                "numero 12".to_owned()
+            } else {
+                "numero 123".to_owned()
+            };
+            h.step();
+        });
+    });
+}
+
+criterion_group!(benches, bench, frames);
 criterion_main!(benches);

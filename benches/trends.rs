@@ -6,6 +6,9 @@
 //!   when the patient is opened or the units change.
 //! - `trends_frame`: one frame of the Trends tab drawn headless through
 //!   egui_kittest (layout and tessellation, no GPU).
+//! - `open_patient_260_to_first_log_frame` and `..._trends_frame`: opening
+//!   the patient from the list: the store read (entries, treatments, audit
+//!   trail), the view models, and the first headless frame of that tab.
 //!
 //! Run: `cargo bench --bench trends`.
 
@@ -18,8 +21,9 @@ use clinilog::cli::demo::{BUSY_MRN, busy_entries, write_busy_demo};
 use clinilog::domain::score_inputs::all_entry_scores;
 use clinilog::domain::{Catalog, Entry, Patient, PatientData, Sex};
 use clinilog::store::Store;
+use clinilog::ui::patient::Tab;
 use clinilog::ui::trends::TrendsModel;
-use clinilog::ui::{ClinilogApp, Prefs};
+use clinilog::ui::{Action, ClinilogApp, Prefs, Screen};
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -72,11 +76,12 @@ fn view_model(c: &mut Criterion) {
     });
 }
 
-fn frame(c: &mut Criterion) {
+/// The window on a file with the busy patient, its patient list read.
+fn busy_window(dir: &tempfile::TempDir) -> (Harness<'static, ClinilogApp>, i64) {
     let catalog = Catalog::builtin().unwrap();
-    let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path().join("busy.sqlite")).unwrap();
     write_busy_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
+    let id = store.patient_by_mrn(BUSY_MRN).unwrap().unwrap().id;
     let app = ClinilogApp::new(
         store,
         catalog,
@@ -89,7 +94,19 @@ fn frame(c: &mut Criterion) {
     let mut h = Harness::builder()
         .with_size([1400.0, 1000.0])
         .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
+    h.step();
+    // The list is read on a thread.
+    while h.state().list_loading() {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
     h.run();
+    (h, id)
+}
+
+fn frame(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _) = busy_window(&dir);
     h.get_by_label("Generated: five-year weekly follow-up").click();
     h.run();
     h.get_by_label("Trends").click();
@@ -97,9 +114,31 @@ fn frame(c: &mut Criterion) {
     c.bench_function("trends_frame_260x15_headless", |b| b.iter(|| h.step()));
 }
 
+fn open(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, id) = busy_window(&dir);
+    for (name, tab) in [
+        ("open_patient_260_to_first_log_frame", Tab::Log),
+        ("open_patient_260_to_first_trends_frame", Tab::Trends),
+    ] {
+        h.state_mut().apply(Action::OpenPatient(id));
+        assert!(matches!(h.state().screen, Screen::Patient(_)), "the patient opens");
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                // What a click on the name in the list does, then one frame.
+                h.state_mut().apply(Action::OpenPatient(id));
+                if let Screen::Patient(p) = &mut h.state_mut().screen {
+                    p.show_tab(tab);
+                }
+                h.step();
+            })
+        });
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = view_model, frame
+    targets = view_model, frame, open
 }
 criterion_main!(benches);

@@ -25,10 +25,12 @@ command -v xdotool >/dev/null || { echo "needs xdotool (apt-get install xdotool)
 
 if [ -z "${DISPLAY:-}" ]; then
     export DISPLAY=:97
-    Xvfb "$DISPLAY" -screen 0 1600x1000x24 >/dev/null 2>&1 &
+    # -noreset: the server must not reset when the last client leaves (a
+    # window closing), or the next one cannot connect for a moment.
+    Xvfb "$DISPLAY" -screen 0 1600x1000x24 -noreset >/dev/null 2>&1 &
     xvfb=$!
     trap 'kill $xvfb 2>/dev/null || true' EXIT
-    sleep 1
+    until xdotool getdisplaygeometry >/dev/null 2>&1; do sleep 0.1; done
 fi
 
 data="$root/target/window-bench"

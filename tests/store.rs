@@ -686,11 +686,8 @@ fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
     assert!(alt.unit_checked && !alt.interval_doubt);
     assert_eq!(alt.display(), "60 H", "a line written with its unit keeps its flag");
     // The list's out-of-range filter reads the flags the same way.
-    let out_of_range = clinilog::ui::patients::OutOfRange::new(
-        store.latest_flagged_labs().unwrap(),
-        &store.patient_summaries().unwrap(),
-        &catalog,
-    );
+    let out_of_range =
+        clinilog::ui::patients::OutOfRange::read(&store, &store.patient_summaries().unwrap(), &catalog).unwrap();
     assert_eq!((out_of_range.count("bili_total"), out_of_range.count("alt")), (0, 1));
     // In the plots: no band and no flag for that point.
     let series = lab_series(&entries, &catalog, Sex::Female, UnitSystem::Conventional);
@@ -1033,19 +1030,17 @@ fn latest_flagged_labs_take_the_latest_current_value_of_each_measure() {
     drop(store);
 
     let store = Store::open(&path).unwrap();
-    let mut got: Vec<(i64, String, String, String)> = store
-        .latest_flagged_labs()
-        .unwrap()
-        .into_iter()
-        .map(|l| {
-            (
+    let mut got: Vec<(i64, String, String, String)> = Vec::new();
+    store
+        .each_latest_flagged_lab(|l| {
+            got.push((
                 l.patient_id,
                 l.lab.code.clone(),
                 l.lab.value.as_str().to_owned(),
                 format!("{} {:?}", l.collected_on, l.lab.flag),
-            )
+            ))
         })
-        .collect();
+        .unwrap();
     got.sort();
     assert_eq!(
         got,

@@ -1609,8 +1609,10 @@ fn the_patient_list_filters_on_a_latest_value_out_of_range() {
 
     let mut h = harness(store, "Dr Rao");
     h.get_by_label("2 patients");
+    // The latest values are read (on a thread) when the list first opens.
     h.get_by_role_and_label(Role::ComboBox, "Latest out of range").click();
-    h.run();
+    h.run_steps(1);
+    wait_for(&mut h, "Total bilirubin (1)");
     click(&mut h, "Total bilirubin (1)");
     h.get_by_label("1 of 2 patients");
     h.get_by_label("Demo: cirrhosis case report");

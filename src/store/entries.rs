@@ -326,8 +326,9 @@ pub struct LatestLab {
 impl Store {
     /// Every patient's latest value of each lab measure (entries that are
     /// not voided, their current data), where that value was flagged low or
-    /// high when it was stored. One grouped pass over the observations.
-    pub fn latest_flagged_labs(&self) -> Result<Vec<LatestLab>, StoreError> {
+    /// high when it was stored, handed to `each` one by one (a large clinic
+    /// has hundreds of thousands). One grouped pass over the observations.
+    pub fn each_latest_flagged_lab(&self, mut each: impl FnMut(LatestLab)) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(
             // SQLite takes the bare columns from the row that holds MAX().
             "SELECT patient_id, collected_on, measure_code, value_text, comparator, unit, ref_low, ref_high,
@@ -357,15 +358,14 @@ impl Store {
                 },
             ))
         })?;
-        let mut out = Vec::new();
         for row in rows {
             let (patient_id, date, columns) = row?;
-            out.push(LatestLab {
+            each(LatestLab {
                 patient_id,
                 collected_on: parse_date_col(&date, "observation")?,
                 lab: lab_from_columns(columns)?,
             });
         }
-        Ok(out)
+        Ok(())
     }
 }

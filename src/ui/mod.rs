@@ -229,7 +229,9 @@ pub struct ClinilogApp {
     /// The patient list is to be read again (on a thread, at the next frame).
     want_list: bool,
     /// The patient list being read on its thread.
-    list_job: Option<std::sync::mpsc::Receiver<patients::ListLoad>>,
+    list_job: Option<std::sync::mpsc::Receiver<Result<Box<PatientsScreen>, String>>>,
+    /// What the out-of-range filter needs, being read on its thread.
+    range_job: Option<std::sync::mpsc::Receiver<Result<patients::OutOfRange, String>>>,
     /// The patients screen while a patient is open: shown again at once on
     /// the way back, while the list is read afresh.
     kept_list: Option<Box<PatientsScreen>>,
@@ -268,6 +270,7 @@ impl ClinilogApp {
             started: false,
             want_list: false,
             list_job: None,
+            range_job: None,
             kept_list: None,
         };
         app.newest_backup = crate::store::newest_backup(&app.backup_dirs());
@@ -328,52 +331,87 @@ impl ClinilogApp {
         self.show_patients();
     }
 
-    /// Starts reading the list when asked, and takes what arrived.
+    /// The patients screen, shown or kept while a patient is open.
+    fn patients_screen(&mut self) -> Option<&mut PatientsScreen> {
+        match (&mut self.screen, &mut self.kept_list) {
+            (Screen::Patients(s), _) | (Screen::Patient(_), Some(s)) => Some(s),
+            (Screen::Patient(_), None) => None,
+        }
+    }
+
+    /// Starts reading the list (and the out-of-range filter's values) when
+    /// asked, and takes what arrived.
     fn poll_list(&mut self, ctx: &egui::Context) {
         if std::mem::take(&mut self.want_list) {
-            self.list_job = Some(patients::load_list(
-                self.store.path().to_owned(),
-                self.catalog.clone(),
-                ctx.clone(),
-            ));
+            self.list_job = Some(patients::load_list(self.store.path().to_owned(), ctx.clone()));
         }
-        let Some(rx) = &self.list_job else { return };
-        let mut arrived = Vec::new();
-        loop {
+        if let Some(rx) = &self.list_job {
             match rx.try_recv() {
-                Ok(m) => arrived.push(m),
-                Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err(std::sync::mpsc::TryRecvError::Empty) => {}
+                Ok(Ok(list)) => {
                     self.list_job = None;
-                    break;
-                }
-            }
-        }
-        for m in arrived {
-            let screen = match (&mut self.screen, &mut self.kept_list) {
-                (Screen::Patients(s), _) | (Screen::Patient(_), Some(s)) => s,
-                (Screen::Patient(_), None) => continue,
-            };
-            match m {
-                patients::ListLoad::List(list) => screen.take_list(*list),
-                patients::ListLoad::OutOfRange(o) => screen.out_of_range = Some(o),
-                // The list came, the latest values did not: the filter offers nothing.
-                patients::ListLoad::Failed(e) if !screen.loading => {
-                    screen.out_of_range = Some(patients::OutOfRange::default());
-                    self.status = Some(Status {
-                        text: format!("The out-of-range filter is not available: {e}"),
-                        is_error: true,
-                    });
+                    if let Some(screen) = self.patients_screen() {
+                        screen.take_list(*list);
+                        // A filter in use is read again for the new list.
+                        if screen.out_of_range_filter.is_some() {
+                            screen.wants_out_of_range = true;
+                        } else {
+                            screen.out_of_range = None;
+                        }
+                    }
                 }
                 // The thread's own connection failed (a file in memory, a
                 // folder that refuses it): read here, once.
-                patients::ListLoad::Failed(_) => match self.store.patient_summaries() {
-                    Ok(rows) => screen.take_list(PatientsScreen::new(rows)),
-                    Err(e) => {
-                        screen.loading = false;
+                Ok(Err(_)) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.list_job = None;
+                    let read = self.store.patient_summaries();
+                    let Some(screen) = self.patients_screen() else { return };
+                    let failed = match read {
+                        Ok(rows) => {
+                            screen.take_list(PatientsScreen::new(rows));
+                            None
+                        }
+                        Err(e) => {
+                            screen.loading = false;
+                            Some(e)
+                        }
+                    };
+                    if let Some(e) = failed {
                         self.error(&e);
                     }
-                },
+                }
+            }
+        }
+        self.poll_out_of_range(ctx);
+    }
+
+    fn poll_out_of_range(&mut self, ctx: &egui::Context) {
+        let path = self.store.path().to_owned();
+        let catalog = &self.catalog;
+        let running = self.range_job.is_some() || self.list_job.is_some();
+        if let Screen::Patients(s) = &mut self.screen
+            && !running
+            && std::mem::take(&mut s.wants_out_of_range)
+        {
+            self.range_job = Some(patients::load_out_of_range(path, &s.rows, catalog.clone(), ctx.clone()));
+        }
+        let Some(rx) = &self.range_job else { return };
+        let read = match rx.try_recv() {
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Ok(read) => read,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the reading stopped".to_owned()),
+        };
+        self.range_job = None;
+        let Some(screen) = self.patients_screen() else { return };
+        match read {
+            Ok(o) => screen.out_of_range = Some(o),
+            Err(e) => {
+                // The filter offers nothing rather than a spinner for ever.
+                screen.out_of_range = Some(patients::OutOfRange::default());
+                self.status = Some(Status {
+                    text: format!("The out-of-range filter is not available: {e}"),
+                    is_error: true,
+                });
             }
         }
     }

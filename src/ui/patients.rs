@@ -15,7 +15,7 @@ use super::{Action, Write, theme};
 use crate::domain::patient::field;
 use crate::domain::patient::search_key;
 use crate::domain::{Catalog, Patient, PatientData, PatientDraft, Sex};
-use crate::store::{DraftKey, LatestLab, PatientSummary, Store};
+use crate::store::{DraftKey, PatientSummary, Store};
 
 /// A column the list can be sorted by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,91 +55,154 @@ impl SortBy {
 }
 
 /// The patients whose latest value of a lab measure is out of range, per
-/// measure: what the "Latest out of range" filter needs, computed off the
-/// window's thread once the list has loaded.
+/// measure: what the "Latest out of range" filter needs, read on a thread the
+/// first time the filter is opened (a large clinic has hundreds of thousands
+/// of such values: each is kept in a few dozen bytes).
 #[derive(Clone, Debug, Default)]
 pub struct OutOfRange {
     /// The lab measures at least one patient has out of range, in catalog
     /// order: code and name.
     pub measures: Vec<(String, String)>,
-    /// Measure code -> patient id -> that patient's latest value.
-    by_measure: HashMap<String, HashMap<i64, LatestLab>>,
+    /// Measure code -> the latest values, sorted by patient id.
+    by_measure: HashMap<String, Vec<Latest>>,
+    /// The units the values are in (each value keeps an index).
+    units: Vec<String>,
+}
+
+/// One patient's latest value of a measure, out of range.
+#[derive(Clone, Debug)]
+struct Latest {
+    patient_id: i64,
+    date: Date,
+    flag: crate::domain::Flag,
+    unit: u16,
+    /// As printed, with its comparator (`<0.5`).
+    value: Box<str>,
 }
 
 impl OutOfRange {
-    /// From every patient's latest flagged values (`Store::latest_flagged_labs`):
-    /// values of listed patients whose flag stands once an interval that
-    /// looks like the other unit's is discounted, as the Log shows them.
-    pub fn new(latest: Vec<LatestLab>, rows: &[PatientSummary], catalog: &Catalog) -> Self {
-        let sex: HashMap<i64, Sex> = rows.iter().map(|r| (r.patient.id, r.patient.data.sex)).collect();
-        let mut by_measure: HashMap<String, HashMap<i64, LatestLab>> = HashMap::new();
-        for mut l in latest {
+    /// Reads every listed patient's latest flagged values from `store`:
+    /// those whose flag stands once an interval that looks like the other
+    /// unit's is discounted, as the Log shows them.
+    pub fn read(store: &Store, rows: &[PatientSummary], catalog: &Catalog) -> Result<Self, crate::store::StoreError> {
+        Self::read_for(store, &sexes(rows), catalog)
+    }
+
+    /// As [`OutOfRange::read`], for the patients in `sex` (id -> sex).
+    fn read_for(store: &Store, sex: &HashMap<i64, Sex>, catalog: &Catalog) -> Result<Self, crate::store::StoreError> {
+        let mut by_measure: HashMap<String, Vec<Latest>> = HashMap::new();
+        let mut units: Vec<String> = Vec::new();
+        store.each_latest_flagged_lab(|mut l| {
             let Some(&sex) = sex.get(&l.patient_id) else {
-                continue;
+                return;
             };
             l.lab.mark_interval_doubt(catalog, sex);
-            if l.lab.flag != crate::domain::Flag::Normal {
-                by_measure
-                    .entry(l.lab.code.clone())
-                    .or_default()
-                    .insert(l.patient_id, l);
+            if l.lab.flag == crate::domain::Flag::Normal {
+                return;
             }
+            let unit = match units.iter().position(|u| *u == l.lab.unit) {
+                Some(i) => i,
+                None => {
+                    units.push(l.lab.unit.clone());
+                    units.len() - 1
+                }
+            };
+            let comparator = l.lab.comparator.map_or("", |c| c.as_str());
+            let latest = Latest {
+                patient_id: l.patient_id,
+                date: l.collected_on,
+                flag: l.lab.flag,
+                unit: u16::try_from(unit).unwrap_or(u16::MAX),
+                value: format!("{comparator}{}", l.lab.value).into_boxed_str(),
+            };
+            match by_measure.get_mut(&l.lab.code) {
+                Some(v) => v.push(latest),
+                None => {
+                    by_measure.insert(l.lab.code, vec![latest]);
+                }
+            }
+        })?;
+        for v in by_measure.values_mut() {
+            v.sort_by_key(|l| l.patient_id);
+            v.shrink_to_fit();
         }
         let measures = catalog
             .labs()
             .filter(|(m, _)| by_measure.contains_key(&m.code))
             .map(|(m, _)| (m.code.clone(), m.name.clone()))
             .collect();
-        Self { measures, by_measure }
+        Ok(Self {
+            measures,
+            by_measure,
+            units,
+        })
     }
 
-    /// The patient's latest value of `code`, when it is out of range.
-    pub fn latest(&self, code: &str, patient_id: i64) -> Option<&LatestLab> {
-        self.by_measure.get(code)?.get(&patient_id)
+    fn latest(&self, code: &str, patient_id: i64) -> Option<&Latest> {
+        let v = self.by_measure.get(code)?;
+        v.binary_search_by_key(&patient_id, |l| l.patient_id)
+            .ok()
+            .map(|i| &v[i])
+    }
+
+    /// Whether the patient's latest value of `code` is out of range.
+    pub fn has(&self, code: &str, patient_id: i64) -> bool {
+        self.latest(code, patient_id).is_some()
+    }
+
+    /// "12.30 mg/dL H on 2025-08-04": the patient's latest value of `code`
+    /// as printed, its unit, its flag, its date; when out of range.
+    pub fn latest_text(&self, code: &str, patient_id: i64) -> Option<String> {
+        let l = self.latest(code, patient_id)?;
+        let unit = self.units.get(usize::from(l.unit)).map_or("", String::as_str);
+        Some(format!("{} {unit} {} on {}", l.value, l.flag.letter(), l.date))
     }
 
     /// How many patients have `code` out of range.
     pub fn count(&self, code: &str) -> usize {
-        self.by_measure.get(code).map_or(0, HashMap::len)
+        self.by_measure.get(code).map_or(0, Vec::len)
     }
 }
 
-/// What the list's loading thread sends, in this order.
-pub enum ListLoad {
-    /// The summaries with their search keys, sorted by name.
-    List(Box<PatientsScreen>),
-    /// Then what the out-of-range filter needs.
-    OutOfRange(OutOfRange),
-    /// The list could not be read from a connection of the thread's own.
-    Failed(String),
+fn sexes(rows: &[PatientSummary]) -> HashMap<i64, Sex> {
+    rows.iter().map(|r| (r.patient.id, r.patient.data.sex)).collect()
 }
 
 /// Reads the patient list of the file at `path` on a thread with its own
-/// read-only connection, so the window draws meanwhile; `ctx` is asked for a
-/// frame when each part arrives (nothing polls).
-pub fn load_list(path: PathBuf, catalog: Catalog, ctx: egui::Context) -> mpsc::Receiver<ListLoad> {
+/// read-only connection, so the window draws meanwhile: the summaries with
+/// their search keys, sorted by name. `ctx` is asked for a frame when it is
+/// done (nothing polls).
+pub fn load_list(path: PathBuf, ctx: egui::Context) -> mpsc::Receiver<Result<Box<PatientsScreen>, String>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let send = |m: ListLoad| {
-            let _ = tx.send(m);
-            ctx.request_repaint();
-        };
-        let store = match Store::open_read_only(&path) {
-            Ok(s) => s,
-            Err(e) => return send(ListLoad::Failed(e.to_string())),
-        };
-        let rows = match store.patient_summaries() {
-            Ok(rows) => rows,
-            Err(e) => return send(ListLoad::Failed(e.to_string())),
-        };
-        let sex_of = rows.clone();
-        let mut list = PatientsScreen::new(rows);
-        list.refresh();
-        send(ListLoad::List(Box::new(list)));
-        match store.latest_flagged_labs() {
-            Ok(latest) => send(ListLoad::OutOfRange(OutOfRange::new(latest, &sex_of, &catalog))),
-            Err(e) => send(ListLoad::Failed(e.to_string())),
-        }
+        let list = Store::open_read_only(&path)
+            .and_then(|store| store.patient_summaries())
+            .map(|rows| {
+                let mut list = PatientsScreen::new(rows);
+                list.refresh();
+                Box::new(list)
+            });
+        let _ = tx.send(list.map_err(|e| e.to_string()));
+        ctx.request_repaint();
+    });
+    rx
+}
+
+/// Reads what the out-of-range filter needs for the patients in `rows`, on
+/// a thread with its own read-only connection; `ctx` gets a frame when done.
+pub fn load_out_of_range(
+    path: PathBuf,
+    rows: &[PatientSummary],
+    catalog: Catalog,
+    ctx: egui::Context,
+) -> mpsc::Receiver<Result<OutOfRange, String>> {
+    let (tx, rx) = mpsc::channel();
+    // What the flags need of the patients: their sex.
+    let sex = sexes(rows);
+    std::thread::spawn(move || {
+        let read = Store::open_read_only(&path).and_then(|store| OutOfRange::read_for(&store, &sex, &catalog));
+        let _ = tx.send(read.map_err(|e| e.to_string()));
+        ctx.request_repaint();
     });
     rx
 }
@@ -160,8 +223,11 @@ pub struct PatientsScreen {
     computed_for: Option<(String, (SortBy, bool), Option<String>)>,
     /// The list is being read (on a thread): `rows` are the previous ones.
     pub loading: bool,
-    /// What the out-of-range filter needs; `None` until it is computed.
+    /// What the out-of-range filter needs; `None` until it is read.
     pub out_of_range: Option<OutOfRange>,
+    /// The filter was opened before `out_of_range` was read: the shell
+    /// starts reading it.
+    pub wants_out_of_range: bool,
     /// Only patients whose latest value of this lab measure is out of range.
     pub out_of_range_filter: Option<String>,
     pub form: Option<PatientForm>,
@@ -226,7 +292,7 @@ impl PatientsScreen {
         let out_of_range = wanted.2.as_deref().zip(self.out_of_range.as_ref());
         let mut visible: Vec<usize> = (0..self.rows.len())
             .filter(|&i| words.iter().all(|w| self.keys[i].contains(w.as_str())))
-            .filter(|&i| out_of_range.is_none_or(|(code, o)| o.latest(code, self.rows[i].patient.id).is_some()))
+            .filter(|&i| out_of_range.is_none_or(|(code, o)| o.has(code, self.rows[i].patient.id)))
             .collect();
         let (rows, keys) = (&self.rows, &self.keys);
         // The folded name and diagnosis are parts of the search key.
@@ -260,36 +326,51 @@ impl PatientsScreen {
     }
 
     /// "Latest out of range": a list of the lab measures some patient has
-    /// out of range, with how many; "any value" shows everyone.
+    /// out of range, with how many; "any value" shows everyone. The values
+    /// are read the first time the list opens (a spinner in it meanwhile).
     fn out_of_range_ui(&mut self, ui: &mut Ui) {
         let label = ui.label("Latest out of range");
-        let Some(o) = &self.out_of_range else {
-            ui.add_enabled(false, egui::Button::new("reading latest values...").frame(false))
-                .labelled_by(label.id);
-            return;
-        };
-        let name_of = |code: &str| {
-            o.measures
+        let o = self.out_of_range.as_ref();
+        let name_of = |code: &str| match o {
+            Some(o) => o
+                .measures
                 .iter()
                 .find(|(c, _)| c == code)
-                .map_or(code.to_owned(), |(_, n)| format!("{n} ({})", o.count(code)))
+                .map_or(code.to_owned(), |(_, n)| format!("{n} ({})", o.count(code))),
+            None => code.to_owned(),
         };
         let selected = self
             .out_of_range_filter
             .as_deref()
             .map_or("any value".to_owned(), name_of);
+        let mut wants = false;
         egui::ComboBox::from_id_salt("out_of_range_filter")
             .selected_text(selected)
             .width(260.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut self.out_of_range_filter, None, "any value");
-                for (code, _) in &o.measures {
-                    ui.selectable_value(&mut self.out_of_range_filter, Some(code.clone()), name_of(code));
+                match o {
+                    None => {
+                        wants = true;
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            muted(ui, "reading every patient's latest values...");
+                        });
+                    }
+                    Some(o) if o.measures.is_empty() => {
+                        muted(ui, "no patient has a latest value out of range");
+                    }
+                    Some(o) => {
+                        for (code, _) in &o.measures {
+                            ui.selectable_value(&mut self.out_of_range_filter, Some(code.clone()), name_of(code));
+                        }
+                    }
                 }
             })
             .response
             .labelled_by(label.id)
             .on_hover_text("Only patients whose latest value of this measure is flagged low or high");
+        self.wants_out_of_range |= wants;
     }
 
     pub fn ui(&mut self, ui: &mut Ui, today: Date, clinician: &str) -> Option<Action> {
@@ -390,7 +471,7 @@ impl PatientsScreen {
             filter
                 .as_deref()
                 .zip(out_of_range.as_ref())
-                .and_then(|(c, o)| o.latest(c, id))
+                .and_then(|(c, o)| o.latest_text(c, id))
         };
         table
             .header(22.0, |mut h| {
@@ -445,9 +526,9 @@ impl PatientsScreen {
                     row.col(|ui| {
                         ui.label(r.entry_count.to_string());
                     });
-                    if let Some(l) = latest_of(p.id) {
+                    if let Some(text) = latest_of(p.id) {
                         row.col(|ui| {
-                            ui.label(latest_text(l)).on_hover_text(latest_hover(l));
+                            ui.label(text);
                         });
                     }
                 });
@@ -457,28 +538,6 @@ impl PatientsScreen {
         }
         action
     }
-}
-
-/// "12.30 mg/dL H on 2025-08-04": the value as printed, its flag in letters.
-fn latest_text(l: &LatestLab) -> String {
-    let comparator = l.lab.comparator.map_or("", |c| c.as_str());
-    format!(
-        "{comparator}{} {} {} on {}",
-        l.lab.value,
-        l.lab.unit,
-        l.lab.flag.letter(),
-        l.collected_on
-    )
-}
-
-fn latest_hover(l: &LatestLab) -> String {
-    let interval = match (&l.lab.reference.low, &l.lab.reference.high) {
-        (Some(lo), Some(hi)) => format!("{lo}-{hi}"),
-        (Some(lo), None) => format!("at least {lo}"),
-        (None, Some(hi)) => format!("up to {hi}"),
-        (None, None) => "none".to_owned(),
-    };
-    format!("Reference interval: {interval} {}", l.lab.unit)
 }
 
 /// Draws the patient form: its field grid inside the shared form frame.

@@ -66,6 +66,11 @@ pub struct PatientScreen {
 }
 
 impl PatientScreen {
+    /// Shows `tab` from the next frame on.
+    pub fn show_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+    }
+
     pub fn new(
         patient: Patient,
         entries: Vec<Entry>,
