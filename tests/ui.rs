@@ -1629,3 +1629,69 @@ fn the_patient_list_filters_on_a_latest_value_out_of_range() {
     h.get_by_label("2 patients");
     h.get_by_label("Ana Núñez");
 }
+
+/// The file is checked (on a thread) the first time it opens; the clean
+/// check is remembered, and the unchanged file is not read whole again at
+/// the next open. Once an entry is written, it is checked again.
+#[test]
+fn a_clean_check_is_remembered_until_the_file_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    // Closed: its write-ahead log is emptied into the file.
+    drop(store);
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    for _ in 0..600 {
+        if !h.state().checking_file() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.run_steps(1);
+    }
+    assert!(!h.state().checking_file(), "the check ends");
+    let checked = h.state().prefs.checked_files.clone();
+    assert_eq!(checked.len(), 1);
+    assert_eq!(checked[0].path, path);
+    drop(h);
+
+    // Opens the file with those preferences; what they hold once any check ended.
+    let open_again = || {
+        let app = ClinilogApp::new(
+            Store::open(&path).unwrap(),
+            Catalog::builtin().unwrap(),
+            Prefs {
+                clinician: "Dr Rao".into(),
+                checked_files: checked.clone(),
+                ..Prefs::default()
+            },
+        );
+        let mut h = Harness::builder()
+            .with_size([1500.0, 1900.0])
+            .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
+        h.run_steps(1);
+        for _ in 0..600 {
+            if !h.state().checking_file() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            h.run_steps(1);
+        }
+        h.state().prefs.checked_files.clone()
+    };
+    assert_eq!(open_again(), checked, "unchanged: not read again");
+    let mut store = Store::open(&path).unwrap();
+    let patient = store.patient_summaries().unwrap()[0].patient.clone();
+    let catalog = Catalog::builtin().unwrap();
+    let mut draft = clinilog::domain::EntryDraft::blank(&catalog, patient.data.sex, date(2025, 8, 30), "Dr Rao");
+    draft.labs.iter_mut().find(|l| l.code == "inr").unwrap().value = "1.3".into();
+    let data = draft
+        .validate(&catalog, patient.data.sex, patient.data.birth_date, date(2025, 9, 1))
+        .unwrap();
+    store.record_entry(patient.id, &data, "Dr Rao").unwrap();
+    drop(store);
+    let again = open_again();
+    assert_eq!(again.len(), 1);
+    assert!(again[0].checked_at > checked[0].checked_at, "changed: checked again");
+    assert_ne!(again[0].modified, checked[0].modified);
+}

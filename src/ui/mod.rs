@@ -226,6 +226,8 @@ pub struct ClinilogApp {
     integrity_job: Option<std::sync::mpsc::Receiver<(Option<String>, Option<crate::store::CheckedFile>)>>,
     /// The first frame has started the work that needs the window's context.
     started: bool,
+    /// The preferences changed in a way worth writing now (a clean check).
+    save_prefs_now: bool,
     /// The patient list is to be read again (on a thread, at the next frame).
     want_list: bool,
     /// The patient list being read on its thread.
@@ -268,6 +270,7 @@ impl ClinilogApp {
             damaged: None,
             integrity_job: None,
             started: false,
+            save_prefs_now: false,
             want_list: false,
             list_job: None,
             range_job: None,
@@ -286,6 +289,11 @@ impl ClinilogApp {
 
     pub fn today(&self) -> Date {
         self.today.unwrap_or_else(|| jiff::Zoned::now().date())
+    }
+
+    /// SQLite's check of the open file is running.
+    pub fn checking_file(&self) -> bool {
+        self.integrity_job.is_some()
     }
 
     /// The patient list (or its latest values) is still being read.
@@ -672,6 +680,7 @@ impl ClinilogApp {
                 checked.push(seen);
                 let extra = checked.len().saturating_sub(CHECKED_FILES_KEPT);
                 checked.drain(..extra);
+                self.save_prefs_now = true;
             }
             return;
         };
@@ -1413,8 +1422,15 @@ impl Drop for ClinilogApp {
 }
 
 impl eframe::App for ClinilogApp {
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
         self.show(ui);
+        // A clean check is kept at once, not only when the window closes.
+        if std::mem::take(&mut self.save_prefs_now)
+            && let Some(storage) = frame.storage_mut()
+        {
+            eframe::set_value(storage, PREFS_KEY, &self.prefs);
+            storage.flush();
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
