@@ -34,16 +34,18 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
     h
 }
 
-/// Runs frames until the patient list, read on its own thread, has arrived.
+/// Runs frames until the patient list, read on its own thread, has arrived
+/// and the file's check (on another) has ended: a repaint asked from a
+/// thread in the middle of `Harness::run` would make it run more frames.
 fn settle(h: &mut App<'_>) {
     for _ in 0..2000 {
-        if !h.state().list_loading() {
+        if !h.state().list_loading() && !h.state().checking_file() {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
         h.run_steps(1);
     }
-    panic!("the patient list never arrived");
+    panic!("the patient list never arrived, or the file check never ended");
 }
 
 fn type_into(h: &mut App<'_>, label: &str, text: &str) {

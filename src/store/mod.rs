@@ -375,6 +375,14 @@ impl Store {
         CheckedFile::of(&self.path, jiff::Timestamp::now())
     }
 
+    /// Keeps this connection's page cache small (256 KiB): for a connection
+    /// that reads through a table once (the patient list's thread), where a
+    /// larger cache only stays in memory afterwards.
+    pub fn small_cache(&self) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "cache_size", -256)?;
+        Ok(())
+    }
+
     /// Whether this file is open read-only.
     pub fn is_read_only(&self) -> bool {
         self.read_only

@@ -192,33 +192,63 @@ impl Store {
         patient_by_mrn(&self.conn, mrn)
     }
 
-    /// Every patient not archived, by name, with the date of the last entry.
-    pub fn patient_summaries(&self) -> Result<Vec<PatientSummary>, StoreError> {
+    /// How many patients are not archived.
+    pub fn patient_count(&self) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM patients WHERE archived = 0", [], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// Every patient not archived, handed to `each` in the order they were
+    /// registered (by id), streamed from the table.
+    pub fn each_patient(&self, mut each: impl FnMut(Patient)) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare(&format!(
-            // One grouped pass over the entries, not two subqueries per patient.
-            "SELECT {PATIENT_COLUMNS}, s.last, COALESCE(s.n, 0)
-             FROM patients p
-             LEFT JOIN (SELECT patient_id, MAX(collected_on) AS last, COUNT(*) AS n
-                        FROM entries WHERE voided_at IS NULL GROUP BY patient_id) s
-                 ON s.patient_id = p.id
-             WHERE archived = 0 ORDER BY name COLLATE NOCASE, mrn"
+            "SELECT {PATIENT_COLUMNS} FROM patients WHERE archived = 0 ORDER BY id"
         ))?;
-        let rows = stmt.query_map([], |row| {
-            Ok((
-                patient_from_row(row)?,
-                row.get::<_, Option<String>>(10)?,
-                row.get::<_, i64>(11)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (p, last, count) = row?;
-            out.push(PatientSummary {
-                patient: build_patient(p)?,
-                last_entry: last.map(|s| parse_date_col(&s, "entry")).transpose()?,
-                entry_count: count,
-            });
+        for p in stmt.query_map([], patient_from_row)? {
+            each(build_patient(p?)?);
         }
+        Ok(())
+    }
+
+    /// For each patient with entries (not voided): the patient's id, the
+    /// date of the last entry and the count, by patient id. One grouped
+    /// pass that SQLite streams from the entries' index (no temporary
+    /// index or sort), not two subqueries per patient.
+    pub fn each_entry_summary(&self, mut each: impl FnMut(i64, Date, i64)) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT patient_id, MAX(collected_on), COUNT(*) FROM entries WHERE voided_at IS NULL
+             GROUP BY patient_id ORDER BY patient_id",
+        )?;
+        let groups = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+        })?;
+        for g in groups {
+            let (id, last, count) = g?;
+            each(id, parse_date_col(&last, "entry")?, count);
+        }
+        Ok(())
+    }
+
+    /// Every patient not archived, by id, with the date of the last entry
+    /// and the number of entries.
+    pub fn patient_summaries(&self) -> Result<Vec<PatientSummary>, StoreError> {
+        let mut out = Vec::with_capacity(self.patient_count()?);
+        self.each_patient(|patient| {
+            out.push(PatientSummary {
+                patient,
+                last_entry: None,
+                entry_count: 0,
+            })
+        })?;
+        self.each_entry_summary(|id, last, count| {
+            // Archived patients are not in the list.
+            if let Ok(i) = out.binary_search_by_key(&id, |s| s.patient.id) {
+                out[i].last_entry = Some(last);
+                out[i].entry_count = count;
+            }
+        })?;
         Ok(out)
     }
 

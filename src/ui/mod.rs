@@ -1493,3 +1493,43 @@ pub fn run_window(store: Store, catalog: Catalog) -> Result<(), String> {
     )
     .map_err(|e| format!("cannot open the window: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// eframe's storage as a map (what it writes to app.ron).
+    #[derive(Default)]
+    struct Map(std::collections::HashMap<String, String>);
+
+    impl eframe::Storage for Map {
+        fn get_string(&self, key: &str) -> Option<String> {
+            self.0.get(key).cloned()
+        }
+        fn set_string(&mut self, key: &str, value: String) {
+            self.0.insert(key.to_owned(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
+        }
+        fn flush(&mut self) {}
+    }
+
+    /// The preferences read back as written, checked files included (a
+    /// value that does not read back would silently reset every preference).
+    #[test]
+    fn preferences_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.sqlite");
+        std::fs::write(&path, b"x").unwrap();
+        let prefs = Prefs {
+            clinician: "Dr Rao".into(),
+            checked_files: vec![crate::store::CheckedFile::of(&path, jiff::Timestamp::now()).unwrap()],
+            ..Prefs::default()
+        };
+        let mut storage = Map::default();
+        eframe::set_value(&mut storage, PREFS_KEY, &prefs);
+        let back: Option<Prefs> = eframe::get_value(&storage, PREFS_KEY);
+        assert_eq!(back, Some(prefs));
+    }
+}

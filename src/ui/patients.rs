@@ -85,7 +85,11 @@ impl OutOfRange {
     /// those whose flag stands once an interval that looks like the other
     /// unit's is discounted, as the Log shows them.
     pub fn read(store: &Store, rows: &[PatientSummary], catalog: &Catalog) -> Result<Self, crate::store::StoreError> {
-        Self::read_for(store, &sexes(rows), catalog)
+        Self::read_for(
+            store,
+            &sexes(rows.iter().map(|r| (r.patient.id, r.patient.data.sex))),
+            catalog,
+        )
     }
 
     /// As [`OutOfRange::read`], for the patients in `sex` (id -> sex).
@@ -164,8 +168,8 @@ impl OutOfRange {
     }
 }
 
-fn sexes(rows: &[PatientSummary]) -> HashMap<i64, Sex> {
-    rows.iter().map(|r| (r.patient.id, r.patient.data.sex)).collect()
+fn sexes(rows: impl IntoIterator<Item = (i64, Sex)>) -> HashMap<i64, Sex> {
+    rows.into_iter().collect()
 }
 
 /// Reads the patient list of the file at `path` on a thread with its own
@@ -176,9 +180,11 @@ pub fn load_list(path: PathBuf, ctx: egui::Context) -> mpsc::Receiver<Result<Box
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let list = Store::open_read_only(&path)
-            .and_then(|store| store.patient_summaries())
-            .map(|rows| {
-                let mut list = PatientsScreen::new(rows);
+            .and_then(|store| {
+                store.small_cache()?;
+                PatientsScreen::read(&store)
+            })
+            .map(|mut list| {
                 list.refresh();
                 Box::new(list)
             });
@@ -192,13 +198,13 @@ pub fn load_list(path: PathBuf, ctx: egui::Context) -> mpsc::Receiver<Result<Box
 /// a thread with its own read-only connection; `ctx` gets a frame when done.
 pub fn load_out_of_range(
     path: PathBuf,
-    rows: &[PatientSummary],
+    rows: &[ListRow],
     catalog: Catalog,
     ctx: egui::Context,
 ) -> mpsc::Receiver<Result<OutOfRange, String>> {
     let (tx, rx) = mpsc::channel();
     // What the flags need of the patients: their sex.
-    let sex = sexes(rows);
+    let sex = sexes(rows.iter().map(|r| (r.id, r.sex)));
     std::thread::spawn(move || {
         let read = Store::open_read_only(&path).and_then(|store| OutOfRange::read_for(&store, &sex, &catalog));
         let _ = tx.send(read.map_err(|e| e.to_string()));
@@ -207,13 +213,58 @@ pub fn load_out_of_range(
     rx
 }
 
+/// One line of the patient list: what it shows and sorts by, kept compact
+/// (a clinic has 50,000 patients, held while the window is open).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListRow {
+    pub id: i64,
+    pub mrn: Box<str>,
+    pub name: Box<str>,
+    pub birth_date: Date,
+    pub sex: Sex,
+    /// Shared by the rows with the same diagnosis.
+    pub diagnosis: std::sync::Arc<str>,
+    pub last_entry: Option<Date>,
+    pub entry_count: u32,
+}
+
+/// Builds list rows, sharing each diagnosis text between its patients.
+#[derive(Default)]
+struct RowBuilder {
+    diagnoses: HashMap<String, std::sync::Arc<str>>,
+}
+
+impl RowBuilder {
+    fn row(&mut self, p: Patient, last_entry: Option<Date>, entry_count: i64) -> ListRow {
+        let d = p.data;
+        let diagnosis = match self.diagnoses.get(&d.diagnosis) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: std::sync::Arc<str> = d.diagnosis.as_str().into();
+                self.diagnoses.insert(d.diagnosis, shared.clone());
+                shared
+            }
+        };
+        ListRow {
+            id: p.id,
+            mrn: d.mrn.into_boxed_str(),
+            name: d.name.into_boxed_str(),
+            birth_date: d.birth_date,
+            sex: d.sex,
+            diagnosis,
+            last_entry,
+            entry_count: u32::try_from(entry_count).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 /// The view model of the patients screen, loaded on navigation and after a save.
 #[derive(Default)]
 pub struct PatientsScreen {
-    pub rows: Vec<PatientSummary>,
+    pub rows: Vec<ListRow>,
     /// Per row, what search compares (name, MRN, diagnosis; see `search_key`),
     /// computed once when the list loads.
-    keys: Vec<String>,
+    keys: Vec<Box<str>>,
     pub search: String,
     /// Sorted by this column; descending when true.
     pub sort: (SortBy, bool),
@@ -255,13 +306,35 @@ pub fn edit_patient_form(patient: &Patient) -> PatientForm {
 }
 
 impl PatientsScreen {
-    pub fn new(rows: Vec<PatientSummary>) -> Self {
+    pub fn new(summaries: Vec<PatientSummary>) -> Self {
+        let mut builder = RowBuilder::default();
+        let rows = summaries
+            .into_iter()
+            .map(|s| builder.row(s.patient, s.last_entry, s.entry_count))
+            .collect();
+        Self::from_rows(rows)
+    }
+
+    /// Reads the list from `store`, each patient straight into its compact
+    /// row (no list of whole patient records on the way).
+    pub fn read(store: &Store) -> Result<Self, crate::store::StoreError> {
+        let mut builder = RowBuilder::default();
+        let mut rows: Vec<ListRow> = Vec::with_capacity(store.patient_count()?);
+        store.each_patient(|p| rows.push(builder.row(p, None, 0)))?;
+        store.each_entry_summary(|id, last, count| {
+            // Rows are by id; archived patients are not in the list.
+            if let Ok(i) = rows.binary_search_by_key(&id, |r| r.id) {
+                rows[i].last_entry = Some(last);
+                rows[i].entry_count = u32::try_from(count).unwrap_or(u32::MAX);
+            }
+        })?;
+        Ok(Self::from_rows(rows))
+    }
+
+    fn from_rows(rows: Vec<ListRow>) -> Self {
         let keys = rows
             .iter()
-            .map(|r| {
-                let d = &r.patient.data;
-                search_key(&format!("{}\u{1f}{}\u{1f}{}", d.name, d.mrn, d.diagnosis))
-            })
+            .map(|r| search_key(&format!("{}\u{1f}{}\u{1f}{}", r.name, r.mrn, r.diagnosis)).into_boxed_str())
             .collect();
         Self {
             rows,
@@ -292,7 +365,7 @@ impl PatientsScreen {
         let out_of_range = wanted.2.as_deref().zip(self.out_of_range.as_ref());
         let mut visible: Vec<usize> = (0..self.rows.len())
             .filter(|&i| words.iter().all(|w| self.keys[i].contains(w.as_str())))
-            .filter(|&i| out_of_range.is_none_or(|(code, o)| o.has(code, self.rows[i].patient.id)))
+            .filter(|&i| out_of_range.is_none_or(|(code, o)| o.has(code, self.rows[i].id)))
             .collect();
         let (rows, keys) = (&self.rows, &self.keys);
         // The folded name and diagnosis are parts of the search key.
@@ -300,7 +373,7 @@ impl PatientsScreen {
         let (by, descending) = self.sort;
         visible.sort_by(|&ia, &ib| {
             let (a, b) = (&rows[ia], &rows[ib]);
-            let (pa, pb) = (&a.patient.data, &b.patient.data);
+            let (pa, pb) = (a, b);
             let order = match by {
                 SortBy::Mrn => pa.mrn.cmp(&pb.mrn),
                 SortBy::Name => part(ia, 0).cmp(part(ib, 0)),
@@ -320,7 +393,7 @@ impl PatientsScreen {
 
     /// Rows matching the search (every word in the name, MRN or diagnosis,
     /// any case, any accents), in the chosen order.
-    pub fn visible_rows(&mut self) -> impl Iterator<Item = &PatientSummary> {
+    pub fn visible_rows(&mut self) -> impl Iterator<Item = &ListRow> {
         self.refresh();
         self.visible.iter().map(|&i| &self.rows[i])
     }
@@ -502,23 +575,22 @@ impl PatientsScreen {
             .body(|body| {
                 body.rows(24.0, visible.len(), |mut row| {
                     let r = &rows[visible[row.index()]];
-                    let p = &r.patient;
                     row.col(|ui| {
-                        ui.label(&p.data.mrn);
+                        ui.label(&*r.mrn);
                     });
                     row.col(|ui| {
-                        if ui.button(&p.data.name).on_hover_text("Open this patient").clicked() {
-                            action = Some(Action::OpenPatient(p.id));
+                        if ui.button(&*r.name).on_hover_text("Open this patient").clicked() {
+                            action = Some(Action::OpenPatient(r.id));
                         }
                     });
                     row.col(|ui| {
-                        ui.label(p.age_on(today).to_string());
+                        ui.label(crate::domain::patient::age_on(r.birth_date, today).to_string());
                     });
                     row.col(|ui| {
-                        ui.label(p.data.sex.short());
+                        ui.label(r.sex.short());
                     });
                     row.col(|ui| {
-                        ui.label(&p.data.diagnosis);
+                        ui.label(&*r.diagnosis);
                     });
                     row.col(|ui| {
                         ui.label(r.last_entry.map_or("none".to_owned(), |d| d.to_string()));
@@ -526,7 +598,7 @@ impl PatientsScreen {
                     row.col(|ui| {
                         ui.label(r.entry_count.to_string());
                     });
-                    if let Some(text) = latest_of(p.id) {
+                    if let Some(text) = latest_of(r.id) {
                         row.col(|ui| {
                             ui.label(text);
                         });
@@ -656,7 +728,7 @@ mod tests {
     }
 
     fn mrns(s: &mut PatientsScreen) -> Vec<String> {
-        s.visible_rows().map(|r| r.patient.data.mrn.clone()).collect()
+        s.visible_rows().map(|r| r.mrn.to_string()).collect()
     }
 
     #[test]
