@@ -11,6 +11,9 @@
 use clinilog::domain::{Patient, PatientData, Sex};
 use clinilog::store::PatientSummary;
 use clinilog::ui::patients::PatientsScreen;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
 use jiff::civil::date;
@@ -52,20 +55,26 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(|| rows.clone(), PatientsScreen::new, BatchSize::LargeInput);
     });
     let mut screen = PatientsScreen::new(rows.clone());
-    let _ = screen.visible_rows().count();
-    let mut n = 0u64;
-    c.bench_function("patient_search_keystroke_50k", |b| {
-        b.iter(|| {
-            // Another search each time, as a keystroke gives.
-            n += 1;
-            screen.search = if n.is_multiple_of(2) {
-                "numero 12".to_owned()
-            } else {
-                "numero 123".to_owned()
-            };
-            screen.visible_rows().count()
+    // One keystroke from `from` to `to`; the state before it is not timed.
+    let mut keystroke = |name: &str, from: &str, to: &str| {
+        c.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    screen.search = from.to_owned();
+                    let _ = screen.visible_rows().count();
+                    let t = Instant::now();
+                    screen.search = to.to_owned();
+                    black_box(screen.visible_rows().count());
+                    total += t.elapsed();
+                }
+                total
+            })
         });
-    });
+    };
+    // Typing on narrows the rows shown; a Backspace widens them (all rows again).
+    keystroke("patient_search_keystroke_50k_typing", "numero 12", "numero 123");
+    keystroke("patient_search_keystroke_50k_backspace", "numero 123", "numero 12");
 }
 
 /// The list drawn headless (layout and tessellation, no GPU).
@@ -79,18 +88,32 @@ fn frames(c: &mut Criterion) {
     );
     h.run();
     c.bench_function("patient_list_frame_50k_headless", |b| b.iter(|| h.step()));
-    let mut n = 0u64;
-    c.bench_function("patient_search_keystroke_50k_with_frame", |b| {
-        b.iter(|| {
-            n += 1;
-            h.state_mut().search = if n.is_multiple_of(2) {
-                "numero 12".to_owned()
-            } else {
-                "numero 123".to_owned()
-            };
-            h.step();
+    let mut keystroke = |name: &str, from: &str, to: &str| {
+        c.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    h.state_mut().search = from.to_owned();
+                    h.step();
+                    let t = Instant::now();
+                    h.state_mut().search = to.to_owned();
+                    h.step();
+                    total += t.elapsed();
+                }
+                total
+            })
         });
-    });
+    };
+    keystroke(
+        "patient_search_keystroke_50k_typing_with_frame",
+        "numero 12",
+        "numero 123",
+    );
+    keystroke(
+        "patient_search_keystroke_50k_backspace_with_frame",
+        "numero 123",
+        "numero 12",
+    );
 }
 
 criterion_group!(benches, bench, frames);

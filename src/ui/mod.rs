@@ -412,10 +412,10 @@ impl ClinilogApp {
         self.range_job = None;
         let Some(screen) = self.patients_screen() else { return };
         match read {
-            Ok(o) => screen.out_of_range = Some(o),
+            Ok(o) => screen.set_out_of_range(o),
             Err(e) => {
                 // The filter offers nothing rather than a spinner for ever.
-                screen.out_of_range = Some(patients::OutOfRange::default());
+                screen.set_out_of_range(patients::OutOfRange::default());
                 self.status = Some(Status {
                     text: format!("The out-of-range filter is not available: {e}"),
                     is_error: true,

@@ -213,6 +213,12 @@ pub fn load_out_of_range(
     rx
 }
 
+/// What a list of shown rows was computed for: search, sort, filter.
+type Shown = (String, (SortBy, bool), Option<String>);
+
+/// How many states before narrowing keystrokes are kept.
+const NARROWED_KEPT: usize = 32;
+
 /// One line of the patient list: what it shows and sorts by, kept compact
 /// (a clinic has 50,000 patients, held while the window is open).
 #[derive(Clone, Debug, PartialEq)]
@@ -271,7 +277,10 @@ pub struct PatientsScreen {
     /// The rows shown, in order: recomputed only when search or sort change.
     visible: Vec<usize>,
     /// The search, sort and filter `visible` was computed for.
-    computed_for: Option<(String, (SortBy, bool), Option<String>)>,
+    computed_for: Option<Shown>,
+    /// What was shown before each narrowing keystroke, newest last: a
+    /// Backspace gives it back instead of looking at every row again.
+    narrowed_from: Vec<(Shown, Vec<usize>)>,
     /// The list is being read (on a thread): `rows` are the previous ones.
     pub loading: bool,
     /// What the out-of-range filter needs; `None` until it is read.
@@ -350,7 +359,16 @@ impl PatientsScreen {
         self.keys = loaded.keys;
         self.visible = loaded.visible;
         self.computed_for = loaded.computed_for;
+        self.narrowed_from.clear();
         self.loading = false;
+    }
+
+    /// Takes what the out-of-range filter needs (read afresh): the rows
+    /// shown are computed again.
+    pub fn set_out_of_range(&mut self, o: OutOfRange) {
+        self.out_of_range = Some(o);
+        self.computed_for = None;
+        self.narrowed_from.clear();
     }
 
     /// Recomputes the rows shown when the search, the sort or the filter changed.
@@ -362,6 +380,35 @@ impl PatientsScreen {
         }
         // Every word of the search must appear, in any order, any case, any accents.
         let words: Vec<String> = search_key(&self.search).split_whitespace().map(str::to_owned).collect();
+        // A keystroke that narrows the search (each word before is part of
+        // a word now, same sort and filter): only the rows shown are
+        // looked at, and they keep their order.
+        if let Some(before) = self.computed_for.take_if(|(before, sort, filter)| {
+            (*sort, &*filter) == (wanted.1, &wanted.2)
+                && search_key(before)
+                    .split_whitespace()
+                    .all(|old| words.iter().any(|w| w.contains(old)))
+        }) {
+            if self.narrowed_from.len() == NARROWED_KEPT {
+                self.narrowed_from.remove(0);
+            }
+            self.narrowed_from.push((before, self.visible.clone()));
+            let keys = &self.keys;
+            self.visible
+                .retain(|&i| words.iter().all(|w| keys[i].contains(w.as_str())));
+            self.computed_for = Some(wanted);
+            return;
+        }
+        // Back to a search shown before a narrowing keystroke (Backspace).
+        if let Some(at) = self.narrowed_from.iter().rposition(|(shown, _)| *shown == wanted) {
+            self.narrowed_from.truncate(at + 1);
+            if let Some((shown, visible)) = self.narrowed_from.pop() {
+                self.visible = visible;
+                self.computed_for = Some(shown);
+                return;
+            }
+        }
+        self.narrowed_from.clear();
         let out_of_range = wanted.2.as_deref().zip(self.out_of_range.as_ref());
         let mut visible: Vec<usize> = (0..self.rows.len())
             .filter(|&i| words.iter().all(|w| self.keys[i].contains(w.as_str())))
@@ -729,6 +776,37 @@ mod tests {
 
     fn mrns(s: &mut PatientsScreen) -> Vec<String> {
         s.visible_rows().map(|r| r.mrn.to_string()).collect()
+    }
+
+    /// Typing on narrows what is shown (only those rows are looked at);
+    /// deleting widens it again: each gives what a search from scratch gives.
+    #[test]
+    fn narrowing_and_widening_the_search_give_what_a_fresh_search_gives() {
+        let mut s = screen();
+        for search in [
+            "c",
+            "ci",
+            "cir",
+            "cirrhosis",
+            "cirrhosis a",
+            "cirrhosis al",
+            "cirrhosis",
+            "h",
+            "h-",
+            "h-2",
+            "na",
+            "ana nu",
+            "ana",
+        ] {
+            s.search = search.into();
+            let mut fresh = screen();
+            fresh.search = search.into();
+            assert_eq!(mrns(&mut s), mrns(&mut fresh), "{search:?}");
+        }
+        s.search = "a".into();
+        assert_eq!(mrns(&mut s), vec!["H-2", "H-1", "H-3"]);
+        s.search = "an".into();
+        assert_eq!(mrns(&mut s), vec!["H-2", "H-3"], "Ana and Zoë Brandt, in name order");
     }
 
     #[test]
