@@ -227,8 +227,8 @@ pub(super) fn read_entries(conn: &rusqlite::Connection, patient_id: i64) -> Resu
         let mut stmt = conn.prepare(
             "SELECT o.entry_id, o.measure_code, o.kind, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
                  o.ref_source, o.flag, o.ref_unit
-             FROM observations o JOIN entries e ON e.id = o.entry_id AND o.entry_version = e.data_version
-             WHERE o.patient_id = ?1 ORDER BY o.id",
+             FROM entries e JOIN observations o ON o.entry_id = e.id AND o.entry_version = e.data_version
+             WHERE e.patient_id = ?1 AND e.voided_at IS NULL ORDER BY o.entry_id, o.id",
         )?;
         let rows = stmt.query_map([patient_id], |r| {
             Ok((

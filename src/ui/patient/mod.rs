@@ -51,6 +51,13 @@ pub struct PatientScreen {
     /// The entry whose score breakdown is open.
     pub(crate) breakdown: Option<i64>,
     pub(crate) history: Vec<HistoryRow>,
+    /// The audit trail as read; `history` is built from it when the
+    /// History tab is first shown.
+    audit: Vec<AuditRecord>,
+    /// Which of `log`, `trends`, `history` must be built again before they
+    /// are drawn: each is built when its tab is shown, not on every load
+    /// (opening a patient on the Log does not lay out the Trends).
+    stale: Stale,
     pub(crate) tab: Tab,
     pub(crate) entry_form: Option<EntryForm>,
     pub(crate) treatment_form: Option<TreatmentForm>,
@@ -63,6 +70,14 @@ pub struct PatientScreen {
     /// The file is open read-only: nothing that writes is offered.
     pub(crate) read_only: bool,
     pub(crate) trends_state: TrendsState,
+}
+
+/// View models to build again before their tab is drawn.
+#[derive(Clone, Copy, Debug, Default)]
+struct Stale {
+    log: bool,
+    trends: bool,
+    history: bool,
 }
 
 impl PatientScreen {
@@ -91,6 +106,8 @@ impl PatientScreen {
             units,
             breakdown: None,
             history: Vec::new(),
+            audit: Vec::new(),
+            stale: Stale::default(),
             tab: Tab::Log,
             entry_form: None,
             treatment_form: None,
@@ -114,7 +131,8 @@ impl PatientScreen {
     ) {
         self.entries = entries;
         self.treatments = treatments;
-        self.history = HistoryRow::build(audit, catalog);
+        self.audit = audit.to_vec();
+        self.stale.history = true;
         self.rebuild(catalog);
     }
 
@@ -217,15 +235,34 @@ impl PatientScreen {
     /// Rebuilds the view models from the loaded data (no query).
     pub fn rebuild(&mut self, catalog: &Catalog) {
         self.scores = all_entry_scores(&self.entries, &self.patient, catalog, self.carry_days);
-        self.log = LogModel::build(&self.entries, catalog, &self.patient, &self.scores, self.units);
-        self.trends = TrendsModel::build(
-            &self.entries,
-            &self.treatments,
-            catalog,
-            &self.patient,
-            &self.scores,
-            self.units,
-        );
+        self.stale.log = true;
+        self.stale.trends = true;
+    }
+
+    /// Builds the view model of the tab shown, when it is stale.
+    fn build_tab_model(&mut self, catalog: &Catalog) {
+        match self.tab {
+            Tab::Log if self.stale.log => {
+                self.log = LogModel::build(&self.entries, catalog, &self.patient, &self.scores, self.units);
+                self.stale.log = false;
+            }
+            Tab::Trends if self.stale.trends => {
+                self.trends = TrendsModel::build(
+                    &self.entries,
+                    &self.treatments,
+                    catalog,
+                    &self.patient,
+                    &self.scores,
+                    self.units,
+                );
+                self.stale.trends = false;
+            }
+            Tab::History if self.stale.history => {
+                self.history = HistoryRow::build(&self.audit, catalog);
+                self.stale.history = false;
+            }
+            _ => {}
+        }
     }
 
     pub fn ui(&mut self, ui: &mut Ui, catalog: &Catalog, today: Date, clinician: &str) -> Option<Action> {
@@ -304,9 +341,10 @@ impl PatientScreen {
                 format!("Treatments ({})", self.treatments.len()),
             );
             ui.selectable_value(&mut self.tab, Tab::Trends, "Trends");
-            ui.selectable_value(&mut self.tab, Tab::History, format!("History ({})", self.history.len()));
+            ui.selectable_value(&mut self.tab, Tab::History, format!("History ({})", self.audit.len()));
         });
         ui.separator();
+        self.build_tab_model(catalog);
         let tab_action = match self.tab {
             Tab::Log => self.log_ui(ui, catalog, today, clinician),
             Tab::Treatments => treatments_ui(
