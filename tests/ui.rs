@@ -1622,8 +1622,8 @@ fn the_patient_list_filters_on_a_latest_value_out_of_range() {
         h.query_by_label("Ana Núñez").is_none(),
         "her latest bilirubin is normal"
     );
-    h.get_by_label("Latest value");
-    h.get_by_label_contains("mg/dL H on 2025-");
+    h.get_by_label("Latest Total bilirubin");
+    h.get_by_label_contains("mg/dL, high, on 2025-");
     // Back to everyone.
     h.get_by_role_and_label(Role::ComboBox, "Latest out of range").click();
     h.run();

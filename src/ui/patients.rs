@@ -154,12 +154,26 @@ impl OutOfRange {
         self.latest(code, patient_id).is_some()
     }
 
-    /// "12.30 mg/dL H on 2025-08-04": the patient's latest value of `code`
-    /// as printed, its unit, its flag, its date; when out of range.
+    /// "12.30 mg/dL, high, on 2025-08-04": the patient's latest value of
+    /// `code` as printed, its unit, its flag in words (a letter after
+    /// "g/dL" would read as part of the unit), its date; when out of range.
     pub fn latest_text(&self, code: &str, patient_id: i64) -> Option<String> {
         let l = self.latest(code, patient_id)?;
-        let unit = self.units.get(usize::from(l.unit)).map_or("", String::as_str);
-        Some(format!("{} {unit} {} on {}", l.value, l.flag.letter(), l.date))
+        let unit = self
+            .units
+            .get(usize::from(l.unit))
+            .map_or(String::new(), |u| crate::domain::catalog::display_unit(u));
+        let flag = match l.flag {
+            crate::domain::Flag::Low => "low",
+            crate::domain::Flag::High => "high",
+            crate::domain::Flag::Normal => "in range",
+        };
+        Some(format!("{} {unit}, {flag}, on {}", l.value, l.date))
+    }
+
+    /// The measure's name, as listed.
+    pub fn name(&self, code: &str) -> Option<&str> {
+        self.measures.iter().find(|(c, _)| c == code).map(|(_, n)| n.as_str())
     }
 
     /// How many patients have `code` out of range.
@@ -456,7 +470,9 @@ impl PatientsScreen {
                 .measures
                 .iter()
                 .find(|(c, _)| c == code)
-                .map_or(code.to_owned(), |(_, n)| format!("{n} ({})", o.count(code))),
+                .map_or(code.to_owned(), |(_, n)| {
+                    format!("{n} ({})", crate::interop::import::grouped(o.count(code) as u64))
+                }),
             None => code.to_owned(),
         };
         let selected = self
@@ -467,11 +483,15 @@ impl PatientsScreen {
         egui::ComboBox::from_id_salt("out_of_range_filter")
             .selected_text(selected)
             .width(260.0)
+            // Tall enough for the measures once read (the list opens while they are).
+            .height(480.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut self.out_of_range_filter, None, "any value");
                 match o {
                     None => {
                         wants = true;
+                        // The list opens at the size it has now: room for the measures to come.
+                        ui.set_min_height(360.0);
                         ui.horizontal(|ui| {
                             ui.spinner();
                             muted(ui, "reading every patient's latest values...");
@@ -566,10 +586,11 @@ impl PatientsScreen {
             muted(ui, why);
             return action;
         }
+        let count = |n: usize| crate::interop::import::grouped(n as u64);
         if shown < total {
-            muted(ui, format!("{shown} of {total} patients"));
+            muted(ui, format!("{} of {} patients", count(shown), count(total)));
         } else {
-            muted(ui, format!("{total} patients"));
+            muted(ui, format!("{} patients", count(total)));
         }
         let mut new_sort = None;
         let mut table = TableBuilder::new(ui)
@@ -613,9 +634,10 @@ impl PatientsScreen {
                         }
                     });
                 }
-                if filter.is_some() {
+                if let Some(code) = &filter {
+                    let name = out_of_range.as_ref().and_then(|o| o.name(code)).unwrap_or(code);
                     h.col(|ui| {
-                        ui.label(RichText::new("Latest value").strong());
+                        ui.label(RichText::new(format!("Latest {name}")).strong());
                     });
                 }
             })
