@@ -6,6 +6,8 @@
 //! exactly on a limit are in range. Indirect bilirubin that the lab did not
 //! print is derived (total minus direct) for display, never stored.
 
+use std::borrow::Cow;
+
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
@@ -200,15 +202,21 @@ impl LabResult {
     /// matching precision; comparator and flag kept. Stored values never
     /// change; this is only how they are shown.
     pub fn in_unit(&self, spec: &LabSpec, unit: &str) -> LabResult {
+        self.in_unit_cow(spec, unit).into_owned()
+    }
+
+    /// As [`LabResult::in_unit`], borrowing this value when it needs no
+    /// conversion (the common case: no copy for each value shown).
+    pub fn in_unit_cow(&self, spec: &LabSpec, unit: &str) -> Cow<'_, LabResult> {
         let (Some(from), Some(to)) = (spec.factor_to(&self.unit), spec.factor_to(unit)) else {
-            return self.clone();
+            return Cow::Borrowed(self);
         };
         if self.unit == unit || from == to {
-            return self.clone();
+            return Cow::Borrowed(self);
         }
         let d = spec.decimals_in(unit);
         let convert = |x: &Decimal| Decimal::from_f64(x.value() / from * to, d);
-        LabResult {
+        Cow::Owned(LabResult {
             code: self.code.clone(),
             comparator: self.comparator,
             value: convert(&self.value),
@@ -221,7 +229,7 @@ impl LabResult {
             flag: self.flag,
             unit_checked: self.unit_checked,
             interval_doubt: self.interval_doubt,
-        }
+        })
     }
 
     /// `12.30 H`: the value with its flag letter, for tables; `12.3 ?`
@@ -334,12 +342,12 @@ impl EntryData {
 
     /// Every lab value to show for this entry: the printed ones, plus a
     /// calculated indirect bilirubin when the report lacks it.
-    pub fn lab_values(&self, catalog: &Catalog, sex: Sex) -> Vec<(LabResult, Origin)> {
-        let mut out: Vec<_> = self.labs.iter().map(|l| (l.clone(), Origin::Printed)).collect();
+    pub fn lab_values(&self, catalog: &Catalog, sex: Sex) -> Vec<(Cow<'_, LabResult>, Origin)> {
+        let mut out: Vec<_> = self.labs.iter().map(|l| (Cow::Borrowed(l), Origin::Printed)).collect();
         if self.lab(INDIRECT).is_none()
-            && let Some(derived) = self.indirect_bilirubin(catalog, sex)
+            && let Some((derived, origin)) = self.indirect_bilirubin(catalog, sex)
         {
-            out.push(derived);
+            out.push((Cow::Owned(derived), origin));
         }
         out.sort_by_key(|(l, _)| catalog.order_of(&l.code));
         out

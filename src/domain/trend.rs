@@ -86,7 +86,7 @@ pub fn lab_series(entries: &[Entry], catalog: &Catalog, sex: Sex, system: UnitSy
             if spec.factor_to(&printed.unit).is_none() {
                 continue;
             }
-            let shown = printed.in_unit(spec, unit);
+            let shown = printed.in_unit_cow(spec, unit);
             let f = spec.factor_to(unit).unwrap_or(1.0) / spec.factor_to(&printed.unit).unwrap_or(1.0);
             points.push(TrendPoint {
                 entry_id: entry.id,

@@ -197,7 +197,7 @@ pub fn report_data(
             match vals.iter().find(|(l, _)| l.code == m.code) {
                 Some((l, origin)) => {
                     units.push(l.unit.as_str());
-                    cells.push(Some((l.clone(), *origin)));
+                    cells.push(Some((l.clone().into_owned(), *origin)));
                 }
                 None => cells.push(None),
             }

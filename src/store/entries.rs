@@ -4,7 +4,7 @@
 use rusqlite::{Transaction, params};
 
 use super::audit::Change;
-use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason};
+use super::rows::{check_version, now_utc, parse_date_col, require_reason};
 use super::{Store, StoreError};
 use crate::domain::catalog::SYMPTOM_UNIT;
 use crate::domain::history::RecordKind;
@@ -225,92 +225,87 @@ pub(super) fn read_entries(conn: &rusqlite::Connection, patient_id: i64) -> Resu
             });
         }
         let mut stmt = conn.prepare(
-            "SELECT o.entry_id, o.measure_code, o.kind, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
+            "SELECT o.entry_id, o.kind, o.measure_code, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
                  o.ref_source, o.flag, o.ref_unit
              FROM entries e JOIN observations o ON o.entry_id = e.id AND o.entry_version = e.data_version
              WHERE e.patient_id = ?1 AND e.voided_at IS NULL ORDER BY o.entry_id, o.id",
         )?;
-        let rows = stmt.query_map([patient_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, Option<String>>(8)?,
-                r.get::<_, String>(9)?,
-                r.get::<_, Option<String>>(10)?,
-            ))
-        })?;
-        for row in rows {
-            let (entry_id, code, kind, value_text, comparator, unit, low, high, source, flag, ref_unit) = row?;
+        let mut rows = stmt.query([patient_id])?;
+        while let Some(r) = rows.next()? {
+            let entry_id: i64 = r.get(0)?;
             // Observations of voided entries have no entry here.
             let Some(&i) = index.get(&entry_id) else {
                 continue;
             };
             let data = &mut entries[i].data;
-            if kind == "symptom" {
+            if text(r, 1)? == "symptom" {
+                let value_text = text(r, 3)?;
                 let value = value_text.parse::<u8>().map_err(|e| StoreError::Corrupt {
                     what: "symptom rating",
                     detail: format!("\"{value_text}\": {e}"),
                 })?;
-                data.symptoms.push(SymptomRating { code, value });
+                data.symptoms.push(SymptomRating {
+                    code: text(r, 2)?.to_owned(),
+                    value,
+                });
             } else {
-                data.labs.push(lab_from_columns(LabColumns {
-                    code,
-                    value_text,
-                    comparator,
-                    unit,
-                    low,
-                    high,
-                    source,
-                    flag,
-                    ref_unit,
-                })?);
+                data.labs.push(lab_from_row(r, 2)?);
             }
         }
         Ok(entries)
     }
 }
 
-/// The columns of a lab observation, as read.
-struct LabColumns {
-    code: String,
-    value_text: String,
-    comparator: Option<String>,
-    unit: String,
-    low: Option<String>,
-    high: Option<String>,
-    source: Option<String>,
-    flag: String,
-    ref_unit: Option<String>,
+/// A text column, borrowed from the row.
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, StoreError> {
+    r.get_ref(i)?.as_str().map_err(|e| not_text(i, e))
 }
 
-fn lab_from_columns(c: LabColumns) -> Result<LabResult, StoreError> {
-    let unit_checked = c.ref_unit.as_deref() == Some(c.unit.as_str());
-    let value = decimal_col(Some(c.value_text), "lab value")?.ok_or_else(|| StoreError::Corrupt {
+/// A text column that may be NULL, borrowed from the row.
+fn text_opt<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>, StoreError> {
+    r.get_ref(i)?.as_str_or_null().map_err(|e| not_text(i, e))
+}
+
+fn not_text(i: usize, e: rusqlite::types::FromSqlError) -> StoreError {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)).into()
+}
+
+fn decimal(s: Option<&str>, what: &'static str) -> Result<Option<Decimal>, StoreError> {
+    s.map(|t| {
+        Decimal::parse(t).map_err(|e| StoreError::Corrupt {
+            what,
+            detail: e.to_string(),
+        })
+    })
+    .transpose()
+}
+
+/// A lab observation from the row's columns `first..`: measure code, value
+/// as printed, comparator, unit, interval low and high, interval source,
+/// flag, interval unit. Only what the result keeps is copied out of the row.
+fn lab_from_row(r: &rusqlite::Row<'_>, first: usize) -> Result<LabResult, StoreError> {
+    let c = |k: usize| first + k;
+    let unit = text(r, c(3))?;
+    let value = decimal(Some(text(r, c(1))?), "lab value")?.ok_or_else(|| StoreError::Corrupt {
         what: "lab value",
         detail: "empty".to_owned(),
     })?;
     Ok(LabResult {
-        code: c.code,
-        comparator: c.comparator.as_deref().and_then(Comparator::from_str_opt),
+        code: text(r, c(0))?.to_owned(),
+        comparator: text_opt(r, c(2))?.and_then(Comparator::from_str_opt),
         value,
-        unit: c.unit,
+        unit: unit.to_owned(),
         reference: ReferenceInterval {
-            low: decimal_col(c.low, "reference interval")?,
-            high: decimal_col(c.high, "reference interval")?,
+            low: decimal(text_opt(r, c(4))?, "reference interval")?,
+            high: decimal(text_opt(r, c(5))?, "reference interval")?,
         },
-        reference_source: if c.source.as_deref() == Some("report") {
+        reference_source: if text_opt(r, c(6))? == Some("report") {
             ReferenceSource::Report
         } else {
             ReferenceSource::Catalog
         },
-        flag: Flag::from_letter(&c.flag),
-        unit_checked,
+        flag: Flag::from_letter(text(r, c(7))?),
+        unit_checked: text_opt(r, c(8))? == Some(unit),
         interval_doubt: false,
     })
 }
@@ -341,29 +336,12 @@ impl Store {
                    GROUP BY o.patient_id, o.measure_code)
              WHERE flag <> ''",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                LabColumns {
-                    code: r.get(2)?,
-                    value_text: r.get(3)?,
-                    comparator: r.get(4)?,
-                    unit: r.get(5)?,
-                    low: r.get(6)?,
-                    high: r.get(7)?,
-                    source: r.get(8)?,
-                    flag: r.get(9)?,
-                    ref_unit: r.get(10)?,
-                },
-            ))
-        })?;
-        for row in rows {
-            let (patient_id, date, columns) = row?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
             each(LatestLab {
-                patient_id,
-                collected_on: parse_date_col(&date, "observation")?,
-                lab: lab_from_columns(columns)?,
+                patient_id: r.get(0)?,
+                collected_on: parse_date_col(text(r, 1)?, "observation")?,
+                lab: lab_from_row(r, 2)?,
             });
         }
         Ok(())

@@ -97,7 +97,7 @@ impl LogModel {
                     .into_iter()
                     .map(|(lab, origin)| match catalog.measure(&lab.code).and_then(|m| m.lab()) {
                         Some(spec) => (lab.in_unit(spec, spec.unit_for(units)), origin),
-                        None => (lab, origin),
+                        None => (lab.into_owned(), origin),
                     })
                     .collect()
             })
