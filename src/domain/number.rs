@@ -40,10 +40,34 @@ pub enum NumberError {
     ForeignDigit(String, char, String),
 }
 
+/// Digits with at most one point inside them, and no leading zero before
+/// another digit: the text `Decimal::parse` would store for it unchanged.
+fn is_stored_form(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    !b.is_empty()
+        && b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+        && b.iter().filter(|c| **c == b'.').count() <= 1
+        && b[0] != b'.'
+        && b[b.len() - 1] != b'.'
+        && (b[0] != b'0' || b.len() == 1 || b[1] == b'.')
+}
+
 impl Decimal {
     /// Parses a typed number: digits with at most one `.` or `,`, surrounding
     /// spaces allowed. The stored text uses `.` and drops leading zeros.
     pub fn parse(raw: &str) -> Result<Self, NumberError> {
+        // Already as it would be stored (`12.30`, `0.5`, `135`): the text as
+        // it is, without the copies the checks below make (every stored
+        // value is read this way).
+        if is_stored_form(raw)
+            && let Ok(value) = raw.parse::<f64>()
+            && value.is_finite()
+        {
+            return Ok(Self {
+                text: raw.to_owned(),
+                value,
+            });
+        }
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(NumberError::Empty);
@@ -160,6 +184,24 @@ mod tests {
     fn ok(raw: &str) -> (String, f64) {
         let d = Decimal::parse(raw).unwrap_or_else(|e| panic!("{raw:?} refused: {e}"));
         (d.as_str().to_owned(), d.value())
+    }
+
+    /// The shortcut for text already in stored form gives what the full
+    /// reading gives, and leaves every other text to it.
+    #[test]
+    fn the_stored_form_reads_the_same_by_the_shortcut() {
+        for t in ["0", "0.5", "12.30", "135", "0.001", "1234567.89"] {
+            assert!(is_stored_form(t), "{t}");
+            let d = Decimal::parse(t).unwrap();
+            assert_eq!(Decimal::parse(&format!(" {t} ")).unwrap(), d, "{t}");
+        }
+        for t in [
+            "", ".5", "5.", "007", "00.5", "1.2.3", "12,3", " 1", "+5", "-1", "1e3", "\u{0661}",
+        ] {
+            assert!(!is_stored_form(t), "{t:?}");
+        }
+        assert_eq!(ok("007"), ("7".to_owned(), 7.0));
+        assert!(Decimal::parse("1.2.3").is_err());
     }
 
     #[test]
