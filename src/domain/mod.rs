@@ -13,6 +13,7 @@ pub mod history;
 pub mod import;
 pub mod number;
 pub mod patient;
+pub mod protocol;
 pub mod score_inputs;
 pub mod scores;
 #[cfg(test)]

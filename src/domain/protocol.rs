@@ -1,0 +1,585 @@
+//! Treatment protocols: what should happen to a patient, laid out in dates.
+//!
+//! A [`Protocol`] is a named plan read from `assets/protocols/*.toml`: the
+//! treatment cycles and the days between them, and the visits (days counted
+//! from day 0, the first cycle) with the measures expected at each.
+//! [`lay_out`] turns it into dated [`PlanItem`]s from a start date;
+//! [`shift`] moves a delayed item and everything planned after it;
+//! [`follow`] says of each item whether it was done (by the nearest entry or
+//! treatment within the window), is due, upcoming or overdue and by how
+//! much, and which expected measures a done visit lacks.
+
+use jiff::civil::Date;
+use jiff::{Span, ToSpan};
+use serde::Deserialize;
+
+use super::catalog::Catalog;
+use super::entry::Entry;
+use super::treatment::{TreatmentEvent, TreatmentKind};
+
+/// The seed case's protocol, built in.
+pub const SEED_PROTOCOL_TOML: &str = include_str!("../../assets/protocols/msc_exosomes_3_cycles.toml");
+pub const SEED_PROTOCOL_FILE: &str = "assets/protocols/msc_exosomes_3_cycles.toml";
+
+/// A protocol file that cannot be used: which file, and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("protocol is invalid: {problem} (in {file})")]
+pub struct ProtocolError {
+    pub file: String,
+    pub problem: String,
+}
+
+/// A named plan of treatment cycles and visits.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// A planned date still counts this many days either side.
+    #[serde(default = "default_window")]
+    pub window_days: i64,
+    pub treatment: TreatmentPlan,
+    #[serde(default)]
+    pub visits: Vec<VisitSpec>,
+}
+
+fn default_window() -> i64 {
+    3
+}
+
+/// The cycles, and what a recorded treatment is prefilled with.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreatmentPlan {
+    pub kind: TreatmentKind,
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub dose: String,
+    #[serde(default)]
+    pub dose_unit: String,
+    #[serde(default)]
+    pub route: String,
+    pub cycles: u32,
+    /// From the start of one cycle to the next.
+    #[serde(default)]
+    pub days_between_cycles: i64,
+}
+
+/// A visit on one day (`day`), or one every `every_days` from `from_day`
+/// to `until_day` (both included), with the measures expected at it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitSpec {
+    pub name: String,
+    #[serde(default)]
+    pub day: Option<i64>,
+    #[serde(default)]
+    pub every_days: Option<i64>,
+    #[serde(default)]
+    pub from_day: Option<i64>,
+    #[serde(default)]
+    pub until_day: Option<i64>,
+    #[serde(default)]
+    pub measures: Vec<String>,
+}
+
+impl Protocol {
+    /// The seed case's protocol (three cycles 15 days apart).
+    pub fn seed() -> Result<Self, ProtocolError> {
+        Self::parse(
+            SEED_PROTOCOL_TOML,
+            SEED_PROTOCOL_FILE,
+            &Catalog::builtin().map_err(|e| ProtocolError {
+                file: SEED_PROTOCOL_FILE.to_owned(),
+                problem: e.to_string(),
+            })?,
+        )
+    }
+
+    /// Reads and checks a protocol; `file` names it in errors, and every
+    /// expected measure must be in `catalog`.
+    pub fn parse(text: &str, file: &str, catalog: &Catalog) -> Result<Self, ProtocolError> {
+        let fail = |problem: String| ProtocolError {
+            file: file.to_owned(),
+            problem,
+        };
+        let p: Protocol = toml::from_str(text).map_err(|e| fail(e.to_string().trim().replace('\n', " ")))?;
+        if p.name.trim().is_empty() {
+            return Err(fail("name is empty: give the protocol a name".to_owned()));
+        }
+        if !(0..=30).contains(&p.window_days) {
+            return Err(fail(format!("window_days is {}: use 0 to 30 days", p.window_days)));
+        }
+        let t = &p.treatment;
+        if t.cycles == 0 || t.cycles > 50 {
+            return Err(fail(format!("treatment.cycles is {}: use 1 to 50", t.cycles)));
+        }
+        if t.cycles > 1 && !(1..=365).contains(&t.days_between_cycles) {
+            return Err(fail(format!(
+                "treatment.days_between_cycles is {}: with {} cycles, use 1 to 365 days",
+                t.days_between_cycles, t.cycles
+            )));
+        }
+        for v in &p.visits {
+            let at = format!("visit \"{}\"", v.name);
+            if v.name.trim().is_empty() {
+                return Err(fail("a visit has no name".to_owned()));
+            }
+            match (v.day, v.every_days, v.from_day, v.until_day) {
+                (Some(day), None, None, None) if (0..=3650).contains(&day) => {}
+                (Some(day), None, None, None) => return Err(fail(format!("{at}: day {day} is not 0 to 3650"))),
+                (None, Some(every), Some(from), Some(until))
+                    if every >= 1 && 0 <= from && from <= until && until <= 3650 => {}
+                (None, Some(_), Some(_), Some(_)) => {
+                    return Err(fail(format!(
+                        "{at}: every_days must be at least 1 and 0 <= from_day <= until_day <= 3650"
+                    )));
+                }
+                _ => {
+                    return Err(fail(format!(
+                        "{at}: give either day, or every_days with from_day and until_day"
+                    )));
+                }
+            }
+            if let Some(m) = v.measures.iter().find(|m| catalog.measure(m).is_none()) {
+                return Err(fail(format!("{at}: \"{m}\" is not a measure of the catalog")));
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// What a plan item is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Planned {
+    /// Treatment cycle n (from 1).
+    Cycle(u32),
+    /// A visit, by name ("Day 30", "Week 2").
+    Visit(String),
+}
+
+impl Planned {
+    /// `C2`, `Day 30`.
+    pub fn label(&self) -> String {
+        match self {
+            Planned::Cycle(n) => format!("C{n}"),
+            Planned::Visit(name) => name.clone(),
+        }
+    }
+}
+
+/// One dated item of a patient's plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanItem {
+    pub what: Planned,
+    pub date: Date,
+    /// Measures expected at a visit (none for a cycle).
+    pub measures: Vec<String>,
+}
+
+fn days(n: i64) -> Span {
+    n.days()
+}
+
+/// Days from `a` to `b` (negative when `b` is earlier).
+pub fn day_count(a: Date, b: Date) -> i64 {
+    a.until(b).map_or(0, |s| i64::from(s.get_days()))
+}
+
+/// The protocol's cycles and visits from `start` (day 0, the first cycle),
+/// in date order (a cycle before a visit on the same day). A repeating
+/// visit is named with its week ("Week 2") when it repeats every 7 days,
+/// else with its day ("Week on day 10").
+pub fn lay_out(p: &Protocol, start: Date) -> Vec<PlanItem> {
+    let at = |day: i64| start.saturating_add(days(day));
+    let mut items: Vec<PlanItem> = (0..p.treatment.cycles)
+        .map(|i| PlanItem {
+            what: Planned::Cycle(i + 1),
+            date: at(i64::from(i) * p.treatment.days_between_cycles),
+            measures: Vec::new(),
+        })
+        .collect();
+    for v in &p.visits {
+        let visit = |day: i64, name: String| PlanItem {
+            what: Planned::Visit(name),
+            date: at(day),
+            measures: v.measures.clone(),
+        };
+        match (v.day, v.every_days, v.from_day, v.until_day) {
+            (Some(day), ..) => items.push(visit(day, v.name.clone())),
+            (None, Some(every), Some(from), Some(until)) => {
+                let mut day = from;
+                while day <= until {
+                    let name = if every == 7 && day % 7 == 0 {
+                        format!("{} {}", v.name, day / 7)
+                    } else {
+                        format!("{} on day {day}", v.name)
+                    };
+                    items.push(visit(day, name));
+                    day += every;
+                }
+            }
+            _ => {}
+        }
+    }
+    items.sort_by_key(|i| (i.date, matches!(i.what, Planned::Visit(_))));
+    items
+}
+
+/// Moves item `index` by `by` days, and with it every item planned on or
+/// after its old date (a cycle delayed a week moves the later cycles and
+/// visits). Earlier items stay. The caller records why, in the audit log.
+pub fn shift(items: &mut [PlanItem], index: usize, by: i64) {
+    let Some(from) = items.get(index).map(|i| i.date) else {
+        return;
+    };
+    for item in items.iter_mut().filter(|i| i.date >= from) {
+        item.date = item.date.saturating_add(days(by));
+    }
+    items.sort_by_key(|i| (i.date, matches!(i.what, Planned::Visit(_))));
+}
+
+/// Where a plan item stands on a day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Done on that date (an entry for a visit, a treatment for a cycle).
+    Done(Date),
+    /// Its window has not opened yet.
+    Upcoming,
+    /// Within its window today.
+    Due,
+    /// Its window closed without it: days since the planned date.
+    Overdue(i64),
+}
+
+/// A plan item as followed: its status, and for a done visit the expected
+/// measures its entry lacks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Followed {
+    pub item: PlanItem,
+    pub status: Status,
+    pub missing: Vec<String>,
+}
+
+/// Each plan item's status on `today`. A visit is done by the entry nearest
+/// its date within the window, a cycle by the treatment event of that cycle
+/// number (else the nearest one within the window); each entry or event
+/// fulfils one item at most, the nearest first.
+pub fn follow(
+    p: &Protocol,
+    items: &[PlanItem],
+    entries: &[Entry],
+    treatments: &[TreatmentEvent],
+    today: Date,
+) -> Vec<Followed> {
+    let w = p.window_days;
+    let gap = |a: Date, b: Date| day_count(b, a).abs();
+    // What did each item: index of the entry (visits) or treatment (cycles).
+    let mut done_by: Vec<Option<usize>> = vec![None; items.len()];
+    let mut used_treatments = vec![false; treatments.len()];
+    // A cycle by its number first.
+    for (i, item) in items.iter().enumerate() {
+        if let Planned::Cycle(n) = item.what
+            && let Some(j) = (0..treatments.len()).find(|&j| !used_treatments[j] && treatments[j].data.cycle == Some(n))
+        {
+            used_treatments[j] = true;
+            done_by[i] = Some(j);
+        }
+    }
+    // Then the nearest pairs within the window, nearest first, each used once.
+    let mut pairs: Vec<(i64, usize, usize)> = Vec::new();
+    for (i, item) in items.iter().enumerate().filter(|(i, _)| done_by[*i].is_none()) {
+        match item.what {
+            Planned::Cycle(_) => pairs.extend(
+                treatments
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, t)| !used_treatments[*j] && t.data.cycle.is_none())
+                    .map(|(j, t)| (gap(t.data.date, item.date), i, j))
+                    .filter(|(g, ..)| *g <= w),
+            ),
+            Planned::Visit(_) => pairs.extend(
+                entries
+                    .iter()
+                    .enumerate()
+                    .map(|(j, e)| (gap(e.data.collected_on, item.date), i, j))
+                    .filter(|(g, ..)| *g <= w),
+            ),
+        }
+    }
+    pairs.sort_by_key(|&(g, i, _)| (g, items[i].date));
+    let mut used_entries = vec![false; entries.len()];
+    for (_, i, j) in pairs {
+        if done_by[i].is_some() {
+            continue;
+        }
+        let used = match items[i].what {
+            Planned::Cycle(_) => &mut used_treatments[j],
+            Planned::Visit(_) => &mut used_entries[j],
+        };
+        if !*used {
+            *used = true;
+            done_by[i] = Some(j);
+        }
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (item, by) in items.iter().zip(done_by) {
+        let done = by.map(|j| match item.what {
+            Planned::Cycle(_) => (treatments[j].data.date, None),
+            Planned::Visit(_) => (entries[j].data.collected_on, Some(&entries[j])),
+        });
+        let (status, missing) = match done {
+            Some((date, entry)) => {
+                let missing = entry.map_or_else(Vec::new, |e| {
+                    item.measures
+                        .iter()
+                        .filter(|m| e.data.lab(m).is_none() && e.data.symptom(m).is_none())
+                        .cloned()
+                        .collect()
+                });
+                (Status::Done(date), missing)
+            }
+            None => {
+                let from_planned = day_count(item.date, today);
+                let status = if from_planned < -w {
+                    Status::Upcoming
+                } else if from_planned <= w {
+                    Status::Due
+                } else {
+                    Status::Overdue(from_planned)
+                };
+                (status, Vec::new())
+            }
+        };
+        out.push(Followed {
+            item: item.clone(),
+            status,
+            missing,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TreatmentData;
+
+    fn catalog() -> Catalog {
+        Catalog::builtin().unwrap()
+    }
+    use jiff::civil::date;
+
+    fn seed() -> Protocol {
+        Protocol::seed().unwrap()
+    }
+
+    /// An entry with a value for each of `codes` (labs 1.0, symptoms 1).
+    fn entry(id: i64, on: Date, codes: &[&str]) -> Entry {
+        let lines: Vec<(&str, &str)> = codes.iter().map(|c| (*c, "1")).collect();
+        crate::domain::test_support::entry(id, on, &lines)
+    }
+
+    fn treatment(id: i64, on: Date, cycle: Option<u32>) -> TreatmentEvent {
+        TreatmentEvent {
+            id,
+            patient_id: 1,
+            version: 1,
+            data: TreatmentData {
+                date: on,
+                kind: TreatmentKind::CellInfusion,
+                product: "MSC".into(),
+                dose: None,
+                dose_unit: String::new(),
+                route: "IV".into(),
+                cycle,
+                note: String::new(),
+                recorded_by: "Dr Rao".into(),
+            },
+        }
+    }
+
+    fn labels(items: &[PlanItem]) -> Vec<String> {
+        items.iter().map(|i| format!("{} {}", i.what.label(), i.date)).collect()
+    }
+
+    #[test]
+    fn the_seed_protocol_lays_out_three_cycles_weekly_visits_and_follow_ups() {
+        let items = lay_out(&seed(), date(2025, 7, 19));
+        assert_eq!(
+            labels(&items),
+            [
+                "C1 2025-07-19",
+                "Baseline 2025-07-19",
+                "Week 1 2025-07-26",
+                "Week 2 2025-08-02",
+                "C2 2025-08-03",
+                "Week 3 2025-08-09",
+                "Week 4 2025-08-16",
+                "C3 2025-08-18",
+                "Day 30 2025-08-18",
+                "Day 90 2025-10-17",
+                "Day 180 2026-01-15",
+            ]
+        );
+        assert!(
+            items
+                .iter()
+                .all(|i| matches!(i.what, Planned::Cycle(_)) == i.measures.is_empty())
+        );
+    }
+
+    #[test]
+    fn a_delayed_cycle_moves_what_comes_after_it_only() {
+        let mut items = lay_out(&seed(), date(2025, 7, 19));
+        let c2 = items.iter().position(|i| i.what == Planned::Cycle(2)).unwrap();
+        shift(&mut items, c2, 7);
+        let at = |label: &str| items.iter().find(|i| i.what.label() == label).unwrap().date;
+        assert_eq!(at("C1"), date(2025, 7, 19));
+        assert_eq!(at("Week 2"), date(2025, 8, 2), "before C2: stays");
+        assert_eq!(at("C2"), date(2025, 8, 10));
+        assert_eq!(at("C3"), date(2025, 8, 25));
+        assert_eq!(at("Day 180"), date(2026, 1, 22));
+        assert!(items.windows(2).all(|w| w[0].date <= w[1].date), "still in date order");
+    }
+
+    /// The seed case's dates (entries on 19 Jul, 26 Jul, 4 Aug, 11 Aug,
+    /// 19 Aug; cycles on 21 Jul, 30 Jul, 12 Aug numbered 1-3) followed on
+    /// 2025-08-11: done, due and overdue items, and what a done visit lacks.
+    #[test]
+    fn the_seed_case_followed_on_2025_08_11() {
+        let p = seed();
+        let items = lay_out(&p, date(2025, 7, 19));
+        let entries = [
+            entry(1, date(2025, 7, 19), &["bili_total", "inr", "fatigue"]),
+            entry(2, date(2025, 7, 26), &["fatigue"]),
+            entry(
+                3,
+                date(2025, 8, 4),
+                &[
+                    "bili_total",
+                    "alt",
+                    "ast",
+                    "albumin",
+                    "inr",
+                    "creatinine",
+                    "fatigue",
+                    "appetite_loss",
+                    "jaundice",
+                ],
+            ),
+            entry(4, date(2025, 8, 11), &["fatigue"]),
+        ];
+        let treatments = [
+            treatment(1, date(2025, 7, 21), Some(1)),
+            treatment(2, date(2025, 7, 30), Some(2)),
+        ];
+        let followed = follow(&p, &items, &entries, &treatments, date(2025, 8, 11));
+        let status = |label: &str| followed.iter().find(|f| f.item.what.label() == label).unwrap();
+        assert_eq!(
+            status("C1").status,
+            Status::Done(date(2025, 7, 21)),
+            "by its cycle number, outside the window"
+        );
+        assert_eq!(status("C2").status, Status::Done(date(2025, 7, 30)));
+        assert_eq!(status("C3").status, Status::Upcoming);
+        assert_eq!(status("Baseline").status, Status::Done(date(2025, 7, 19)));
+        assert!(status("Baseline").missing.contains(&"albumin".to_owned()));
+        assert!(!status("Baseline").missing.contains(&"inr".to_owned()));
+        assert_eq!(status("Week 1").status, Status::Done(date(2025, 7, 26)));
+        assert_eq!(
+            status("Week 2").status,
+            Status::Done(date(2025, 8, 4)),
+            "2 days after, in the window"
+        );
+        assert!(status("Week 2").missing.is_empty(), "the week's measures are all there");
+        assert_eq!(status("Week 3").status, Status::Done(date(2025, 8, 11)));
+        assert_eq!(status("Week 3").missing.len(), 8, "only fatigue was recorded");
+        assert_eq!(status("Week 4").status, Status::Upcoming);
+        assert_eq!(status("Day 30").status, Status::Upcoming);
+        // A week later, nothing more recorded: the cycle and week 4 are late.
+        let later = follow(&p, &items, &entries, &treatments, date(2025, 8, 25));
+        let status = |label: &str| {
+            later
+                .iter()
+                .find(|f| f.item.what.label() == label)
+                .unwrap()
+                .status
+                .clone()
+        };
+        assert_eq!(status("Week 4"), Status::Overdue(9));
+        assert_eq!(status("C3"), Status::Overdue(7));
+        assert_eq!(status("Day 30"), Status::Overdue(7));
+    }
+
+    /// The three report dates (19 Jul, 4 Aug, 19 Aug) do the baseline, week
+    /// 2 and day 30: 19 Aug is nearer day 30 (18 Aug) than week 4 (16 Aug).
+    #[test]
+    fn each_entry_does_the_visit_it_is_nearest() {
+        let p = seed();
+        let items = lay_out(&p, date(2025, 7, 19));
+        let entries = [
+            entry(1, date(2025, 7, 19), &["bili_total"]),
+            entry(2, date(2025, 8, 4), &["bili_total"]),
+            entry(3, date(2025, 8, 19), &["bili_total"]),
+        ];
+        let followed = follow(&p, &items, &entries, &[], date(2025, 8, 20));
+        let done: Vec<String> = followed
+            .iter()
+            .filter_map(|f| match f.status {
+                Status::Done(d) => Some(format!("{} {d}", f.item.what.label())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(done, ["Baseline 2025-07-19", "Week 2 2025-08-04", "Day 30 2025-08-19"]);
+        let week4 = followed.iter().find(|f| f.item.what.label() == "Week 4").unwrap();
+        assert_eq!(week4.status, Status::Overdue(4));
+    }
+
+    #[test]
+    fn due_and_overdue_count_days_across_a_year_end() {
+        let p = seed();
+        let items = vec![PlanItem {
+            what: Planned::Visit("Day 30".into()),
+            date: date(2025, 12, 30),
+            measures: vec!["inr".into()],
+        }];
+        let on = |today: Date| follow(&p, &items, &[], &[], today)[0].status.clone();
+        assert_eq!(on(date(2025, 12, 26)), Status::Upcoming);
+        assert_eq!(on(date(2025, 12, 27)), Status::Due, "3 days before: the window opens");
+        assert_eq!(on(date(2026, 1, 2)), Status::Due, "3 days after, across the new year");
+        assert_eq!(on(date(2026, 1, 3)), Status::Overdue(4));
+        // An entry within the window does it; its missing measures are named.
+        let done = follow(
+            &p,
+            &items,
+            &[entry(1, date(2026, 1, 2), &["bili_total"])],
+            &[],
+            date(2026, 1, 5),
+        );
+        assert_eq!(done[0].status, Status::Done(date(2026, 1, 2)));
+        assert_eq!(done[0].missing, ["inr"]);
+    }
+
+    #[test]
+    fn a_protocol_file_with_a_mistake_names_it() {
+        let catalog = catalog();
+        let bad = |text: &str| Protocol::parse(text, "p.toml", &catalog).unwrap_err().problem;
+        let base = "name = \"P\"\n[treatment]\nkind = \"cell_infusion\"\ncycles = 2\ndays_between_cycles = 15\n";
+        assert!(Protocol::parse(base, "p.toml", &catalog).is_ok());
+        assert!(
+            bad("name = \"P\"\n[treatment]\nkind = \"cell_infusion\"\ncycles = 2\n")
+                .contains("days_between_cycles is 0")
+        );
+        assert!(
+            bad(&format!(
+                "{base}[[visits]]\nname = \"V\"\nday = 7\nmeasures = [\"bilirubin\"]\n"
+            ))
+            .contains("\"bilirubin\" is not a measure")
+        );
+        assert!(bad(&format!("{base}[[visits]]\nname = \"V\"\nevery_days = 7\n")).contains("give either day"));
+        assert!(bad(&format!("{base}colour = 1\n")).contains("unknown field"));
+    }
+}
