@@ -10,16 +10,9 @@ fn main() -> eframe::Result {
         eprintln!("empty_window: the baseline of benches/window.sh; start it with --window");
         return Ok(());
     }
-    let options = eframe::NativeOptions {
-        viewport: eframe::egui::ViewportBuilder::default()
-            .with_title("Clinilog baseline - empty window")
-            .with_inner_size([1280.0, 820.0])
-            .with_min_inner_size([760.0, 480.0]),
-        ..Default::default()
-    };
     eframe::run_native(
         "clinilog-empty-baseline",
-        options,
+        clinilog::ui::native_options("Clinilog baseline - empty window"),
         Box::new(|cc| {
             clinilog::ui::theme::apply(&cc.egui_ctx);
             Ok(Box::new(Empty))

@@ -1469,16 +1469,21 @@ fn units_label(u: UnitSystem) -> &'static str {
     }
 }
 
-/// Opens the window on an open store; returns when the window closes.
-pub fn run_window(store: Store, catalog: Catalog) -> Result<(), String> {
-    let title = format!("Clinilog - {}", store.path().display());
-    let options = eframe::NativeOptions {
+/// The window's options: its title, size and smallest size (also those of
+/// the empty window `benches/window.sh` compares startup with).
+pub fn native_options(title: &str) -> eframe::NativeOptions {
+    eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title)
             .with_inner_size([1280.0, 820.0])
             .with_min_inner_size([760.0, 480.0]),
         ..Default::default()
-    };
+    }
+}
+
+/// Opens the window on an open store; returns when the window closes.
+pub fn run_window(store: Store, catalog: Catalog) -> Result<(), String> {
+    let options = native_options(&format!("Clinilog - {}", store.path().display()));
     eframe::run_native(
         "clinilog",
         options,
