@@ -9,6 +9,8 @@
 //! treatment within the window), is due, upcoming or overdue and by how
 //! much, and which expected measures a done visit lacks.
 
+use std::sync::Arc;
+
 use jiff::civil::Date;
 use jiff::{Span, ToSpan};
 use serde::Deserialize;
@@ -156,8 +158,8 @@ impl Protocol {
 pub enum Planned {
     /// Treatment cycle n (from 1).
     Cycle(u32),
-    /// A visit, by name ("Day 30", "Week 2").
-    Visit(String),
+    /// A visit, by name ("Day 30", "Week 2"), shared by every plan laid out.
+    Visit(Arc<str>),
 }
 
 impl Planned {
@@ -165,7 +167,7 @@ impl Planned {
     pub fn label(&self) -> String {
         match self {
             Planned::Cycle(n) => format!("C{n}"),
-            Planned::Visit(name) => name.clone(),
+            Planned::Visit(name) => name.to_string(),
         }
     }
 }
@@ -175,57 +177,95 @@ impl Planned {
 pub struct PlanItem {
     pub what: Planned,
     pub date: Date,
-    /// Measures expected at a visit (none for a cycle).
-    pub measures: Vec<String>,
+    /// Measures expected at a visit (none for a cycle), shared by every
+    /// plan laid out.
+    pub measures: Arc<[String]>,
 }
 
 fn days(n: i64) -> Span {
     n.days()
 }
 
+/// Days since 1970-01-01 (days-from-civil, proleptic Gregorian): the
+/// plan's arithmetic runs for every item of every patient on the due list.
+fn day_number(d: Date) -> i64 {
+    let (m, dd) = (i64::from(d.month()), i64::from(d.day()));
+    let y = i64::from(d.year()) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + dd - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days from `a` to `b` (negative when `b` is earlier).
 pub fn day_count(a: Date, b: Date) -> i64 {
-    a.until(b).map_or(0, |s| i64::from(s.get_days()))
+    day_number(b) - day_number(a)
+}
+
+/// A protocol's items as days from the start, computed once and laid out
+/// for each patient with [`Schedule::from`].
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    items: Vec<(Planned, i64, Arc<[String]>)>,
+}
+
+impl Schedule {
+    /// The protocol's cycles and visits as days from day 0. A repeating
+    /// visit is named with its week ("Week 2") when it repeats every 7
+    /// days, else with its day ("Week on day 10").
+    pub fn of(p: &Protocol) -> Self {
+        let none: Arc<[String]> = Arc::new([]);
+        let mut items: Vec<(Planned, i64, Arc<[String]>)> = (0..p.treatment.cycles)
+            .map(|i| {
+                (
+                    Planned::Cycle(i + 1),
+                    i64::from(i) * p.treatment.days_between_cycles,
+                    none.clone(),
+                )
+            })
+            .collect();
+        for v in &p.visits {
+            let measures: Arc<[String]> = v.measures.clone().into();
+            match (v.day, v.every_days, v.from_day, v.until_day) {
+                (Some(day), ..) => items.push((Planned::Visit(v.name.as_str().into()), day, measures)),
+                (None, Some(every), Some(from), Some(until)) => {
+                    let mut day = from;
+                    while day <= until {
+                        let name = if every == 7 && day % 7 == 0 {
+                            format!("{} {}", v.name, day / 7)
+                        } else {
+                            format!("{} on day {day}", v.name)
+                        };
+                        items.push((Planned::Visit(name.into()), day, measures.clone()));
+                        day += every;
+                    }
+                }
+                _ => {}
+            }
+        }
+        items.sort_by_key(|(what, day, _)| (*day, matches!(what, Planned::Visit(_))));
+        Self { items }
+    }
+
+    /// The dated plan from `start` (day 0), in date order (a cycle before a
+    /// visit on the same day).
+    pub fn from(&self, start: Date) -> Vec<PlanItem> {
+        self.items
+            .iter()
+            .map(|(what, day, measures)| PlanItem {
+                what: what.clone(),
+                date: start.saturating_add(days(*day)),
+                measures: measures.clone(),
+            })
+            .collect()
+    }
 }
 
 /// The protocol's cycles and visits from `start` (day 0, the first cycle),
-/// in date order (a cycle before a visit on the same day). A repeating
-/// visit is named with its week ("Week 2") when it repeats every 7 days,
-/// else with its day ("Week on day 10").
+/// in date order; see [`Schedule`].
 pub fn lay_out(p: &Protocol, start: Date) -> Vec<PlanItem> {
-    let at = |day: i64| start.saturating_add(days(day));
-    let mut items: Vec<PlanItem> = (0..p.treatment.cycles)
-        .map(|i| PlanItem {
-            what: Planned::Cycle(i + 1),
-            date: at(i64::from(i) * p.treatment.days_between_cycles),
-            measures: Vec::new(),
-        })
-        .collect();
-    for v in &p.visits {
-        let visit = |day: i64, name: String| PlanItem {
-            what: Planned::Visit(name),
-            date: at(day),
-            measures: v.measures.clone(),
-        };
-        match (v.day, v.every_days, v.from_day, v.until_day) {
-            (Some(day), ..) => items.push(visit(day, v.name.clone())),
-            (None, Some(every), Some(from), Some(until)) => {
-                let mut day = from;
-                while day <= until {
-                    let name = if every == 7 && day % 7 == 0 {
-                        format!("{} {}", v.name, day / 7)
-                    } else {
-                        format!("{} on day {day}", v.name)
-                    };
-                    items.push(visit(day, name));
-                    day += every;
-                }
-            }
-            _ => {}
-        }
-    }
-    items.sort_by_key(|i| (i.date, matches!(i.what, Planned::Visit(_))));
-    items
+    Schedule::of(p).from(start)
 }
 
 /// Moves item `index` by `by` days, and with it every item planned on or
@@ -254,28 +294,46 @@ pub enum Status {
     Overdue(i64),
 }
 
-/// A plan item as followed: its status, and for a done visit the expected
-/// measures its entry lacks.
+/// A plan item as followed: its status, and for a done visit the entry
+/// that did it (an index into the entries given to [`follow`]).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Followed {
-    pub item: PlanItem,
+pub struct Followed<'a> {
+    pub item: &'a PlanItem,
     pub status: Status,
-    pub missing: Vec<String>,
+    pub entry: Option<usize>,
+}
+
+impl Followed<'_> {
+    /// The measures expected at this visit that its entry lacks (none for a
+    /// cycle or a visit not done); `entries` as given to [`follow`].
+    pub fn missing<'e>(&'e self, entries: &'e [Entry]) -> Vec<&'e str> {
+        let Some(e) = self.entry.and_then(|i| entries.get(i)) else {
+            return Vec::new();
+        };
+        self.item
+            .measures
+            .iter()
+            .filter(|m| e.data.lab(m).is_none() && e.data.symptom(m).is_none())
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 /// Each plan item's status on `today`. A visit is done by the entry nearest
 /// its date within the window, a cycle by the treatment event of that cycle
 /// number (else the nearest one within the window); each entry or event
 /// fulfils one item at most, the nearest first.
-pub fn follow(
+pub fn follow<'a>(
     p: &Protocol,
-    items: &[PlanItem],
+    items: &'a [PlanItem],
     entries: &[Entry],
     treatments: &[TreatmentEvent],
     today: Date,
-) -> Vec<Followed> {
+) -> Vec<Followed<'a>> {
     let w = p.window_days;
-    let gap = |a: Date, b: Date| day_count(b, a).abs();
+    // Day numbers once: every item is compared with every entry.
+    let item_days: Vec<i64> = items.iter().map(|i| day_number(i.date)).collect();
+    let entry_days: Vec<i64> = entries.iter().map(|e| day_number(e.data.collected_on)).collect();
     // What did each item: index of the entry (visits) or treatment (cycles).
     let mut done_by: Vec<Option<usize>> = vec![None; items.len()];
     let mut used_treatments = vec![false; treatments.len()];
@@ -297,19 +355,19 @@ pub fn follow(
                     .iter()
                     .enumerate()
                     .filter(|(j, t)| !used_treatments[*j] && t.data.cycle.is_none())
-                    .map(|(j, t)| (gap(t.data.date, item.date), i, j))
+                    .map(|(j, t)| ((day_number(t.data.date) - item_days[i]).abs(), i, j))
                     .filter(|(g, ..)| *g <= w),
             ),
             Planned::Visit(_) => pairs.extend(
-                entries
+                entry_days
                     .iter()
                     .enumerate()
-                    .map(|(j, e)| (gap(e.data.collected_on, item.date), i, j))
+                    .map(|(j, d)| ((d - item_days[i]).abs(), i, j))
                     .filter(|(g, ..)| *g <= w),
             ),
         }
     }
-    pairs.sort_by_key(|&(g, i, _)| (g, items[i].date));
+    pairs.sort_by_key(|&(g, i, _)| (g, item_days[i]));
     let mut used_entries = vec![false; entries.len()];
     for (_, i, j) in pairs {
         if done_by[i].is_some() {
@@ -324,25 +382,17 @@ pub fn follow(
             done_by[i] = Some(j);
         }
     }
+    let today_day = day_number(today);
     let mut out = Vec::with_capacity(items.len());
-    for (item, by) in items.iter().zip(done_by) {
+    for (i, (item, by)) in items.iter().zip(done_by).enumerate() {
         let done = by.map(|j| match item.what {
             Planned::Cycle(_) => (treatments[j].data.date, None),
-            Planned::Visit(_) => (entries[j].data.collected_on, Some(&entries[j])),
+            Planned::Visit(_) => (entries[j].data.collected_on, Some(j)),
         });
-        let (status, missing) = match done {
-            Some((date, entry)) => {
-                let missing = entry.map_or_else(Vec::new, |e| {
-                    item.measures
-                        .iter()
-                        .filter(|m| e.data.lab(m).is_none() && e.data.symptom(m).is_none())
-                        .cloned()
-                        .collect()
-                });
-                (Status::Done(date), missing)
-            }
+        let (status, entry) = match done {
+            Some((date, entry)) => (Status::Done(date), entry),
             None => {
-                let from_planned = day_count(item.date, today);
+                let from_planned = today_day - item_days[i];
                 let status = if from_planned < -w {
                     Status::Upcoming
                 } else if from_planned <= w {
@@ -350,15 +400,104 @@ pub fn follow(
                 } else {
                     Status::Overdue(from_planned)
                 };
-                (status, Vec::new())
+                (status, None)
             }
         };
-        out.push(Followed {
-            item: item.clone(),
-            status,
-            missing,
-        });
+        out.push(Followed { item, status, entry });
     }
+    out
+}
+
+/// The Monday of the week `day` falls in.
+pub fn week_start(day: Date) -> Date {
+    let back = i64::from(day.weekday().to_monday_zero_offset());
+    day.saturating_sub(days(back))
+}
+
+/// One line of a patient's due list for a week.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DueLine {
+    /// Not done, and its date falls in the week, or fell before it with its
+    /// window still open on the Monday.
+    Due { what: Planned, date: Date },
+    /// Not done, and its window closed before the week: days late on its Monday.
+    Overdue { what: Planned, date: Date, days_late: i64 },
+    /// The latest visit done by the week's end lacks this expected measure.
+    Missing {
+        what: Planned,
+        measure: String,
+        done_on: Date,
+    },
+}
+
+impl DueLine {
+    /// The date the line is about (planned, or the visit's).
+    pub fn date(&self) -> Date {
+        match self {
+            DueLine::Due { date, .. } | DueLine::Overdue { date, .. } => *date,
+            DueLine::Missing { done_on, .. } => *done_on,
+        }
+    }
+}
+
+/// What a patient's plan asks for in the week containing `day` (from its
+/// Monday to its Sunday): items due that week, items overdue on its Monday
+/// with how late, and the expected measures the latest visit done by the
+/// Sunday lacks. Overdue first (the latest first), then by date.
+pub fn due_in_week(
+    p: &Protocol,
+    items: &[PlanItem],
+    entries: &[Entry],
+    treatments: &[TreatmentEvent],
+    day: Date,
+) -> Vec<DueLine> {
+    let monday = week_start(day);
+    let sunday = monday.saturating_add(days(6));
+    // As of the Sunday: what is done by then counts; what is late is
+    // counted from the Monday.
+    let followed = follow(p, items, entries, treatments, sunday);
+    let mut out = Vec::new();
+    let mut latest_visit: Option<&Followed> = None;
+    for f in &followed {
+        match f.status {
+            Status::Done(on)
+                if on <= sunday
+                    && matches!(f.item.what, Planned::Visit(_))
+                    && latest_visit.is_none_or(|l| matches!(l.status, Status::Done(d) if d <= on)) =>
+            {
+                latest_visit = Some(f);
+            }
+            Status::Done(_) => {}
+            _ if (monday..=sunday).contains(&f.item.date)
+                || (f.item.date < monday && day_count(f.item.date, monday) <= p.window_days) =>
+            {
+                out.push(DueLine::Due {
+                    what: f.item.what.clone(),
+                    date: f.item.date,
+                })
+            }
+            _ if f.item.date < monday && day_count(f.item.date, monday) > p.window_days => out.push(DueLine::Overdue {
+                what: f.item.what.clone(),
+                date: f.item.date,
+                days_late: day_count(f.item.date, monday),
+            }),
+            _ => {}
+        }
+    }
+    if let Some(f) = latest_visit
+        && let Status::Done(on) = f.status
+    {
+        out.extend(f.missing(entries).into_iter().map(|m| DueLine::Missing {
+            what: f.item.what.clone(),
+            measure: m.to_owned(),
+            done_on: on,
+        }));
+    }
+    out.sort_by_key(|l| match l {
+        DueLine::Overdue { days_late, date, .. } => (0, -days_late, *date),
+        DueLine::Due { date, .. } => (1, 0, *date),
+        DueLine::Missing { done_on, .. } => (2, 0, *done_on),
+    });
     out
 }
 
@@ -486,17 +625,20 @@ mod tests {
         assert_eq!(status("C2").status, Status::Done(date(2025, 7, 30)));
         assert_eq!(status("C3").status, Status::Upcoming);
         assert_eq!(status("Baseline").status, Status::Done(date(2025, 7, 19)));
-        assert!(status("Baseline").missing.contains(&"albumin".to_owned()));
-        assert!(!status("Baseline").missing.contains(&"inr".to_owned()));
+        assert!(status("Baseline").missing(&entries).contains(&"albumin"));
+        assert!(!status("Baseline").missing(&entries).contains(&"inr"));
         assert_eq!(status("Week 1").status, Status::Done(date(2025, 7, 26)));
         assert_eq!(
             status("Week 2").status,
             Status::Done(date(2025, 8, 4)),
             "2 days after, in the window"
         );
-        assert!(status("Week 2").missing.is_empty(), "the week's measures are all there");
+        assert!(
+            status("Week 2").missing(&entries).is_empty(),
+            "the week's measures are all there"
+        );
         assert_eq!(status("Week 3").status, Status::Done(date(2025, 8, 11)));
-        assert_eq!(status("Week 3").missing.len(), 8, "only fatigue was recorded");
+        assert_eq!(status("Week 3").missing(&entries).len(), 8, "only fatigue was recorded");
         assert_eq!(status("Week 4").status, Status::Upcoming);
         assert_eq!(status("Day 30").status, Status::Upcoming);
         // A week later, nothing more recorded: the cycle and week 4 are late.
@@ -544,7 +686,7 @@ mod tests {
         let items = vec![PlanItem {
             what: Planned::Visit("Day 30".into()),
             date: date(2025, 12, 30),
-            measures: vec!["inr".into()],
+            measures: vec!["inr".to_owned()].into(),
         }];
         let on = |today: Date| follow(&p, &items, &[], &[], today)[0].status.clone();
         assert_eq!(on(date(2025, 12, 26)), Status::Upcoming);
@@ -552,15 +694,120 @@ mod tests {
         assert_eq!(on(date(2026, 1, 2)), Status::Due, "3 days after, across the new year");
         assert_eq!(on(date(2026, 1, 3)), Status::Overdue(4));
         // An entry within the window does it; its missing measures are named.
-        let done = follow(
-            &p,
-            &items,
-            &[entry(1, date(2026, 1, 2), &["bili_total"])],
-            &[],
-            date(2026, 1, 5),
-        );
+        let entries_done = [entry(1, date(2026, 1, 2), &["bili_total"])];
+        let done = follow(&p, &items, &entries_done, &[], date(2026, 1, 5));
         assert_eq!(done[0].status, Status::Done(date(2026, 1, 2)));
-        assert_eq!(done[0].missing, ["inr"]);
+        assert_eq!(done[0].missing(&entries_done), ["inr"]);
+    }
+
+    /// The seed case on protocol from 19 Jul. In the week of Monday
+    /// 2025-08-11, week 3 (9 Aug) is done by the 11 Aug entry, which lacks
+    /// the INR; week 4 (16 Aug) is due; nothing is late.
+    #[test]
+    fn the_seed_case_due_in_the_week_of_2025_08_11() {
+        let p = seed();
+        let items = lay_out(&p, date(2025, 7, 19));
+        let mut entries = vec![
+            entry(1, date(2025, 7, 19), &["bili_total", "inr"]),
+            entry(2, date(2025, 7, 26), &["fatigue"]),
+            entry(
+                3,
+                date(2025, 8, 4),
+                &[
+                    "bili_total",
+                    "alt",
+                    "ast",
+                    "albumin",
+                    "inr",
+                    "creatinine",
+                    "fatigue",
+                    "appetite_loss",
+                    "jaundice",
+                ],
+            ),
+            entry(
+                4,
+                date(2025, 8, 11),
+                &[
+                    "bili_total",
+                    "alt",
+                    "ast",
+                    "albumin",
+                    "creatinine",
+                    "fatigue",
+                    "appetite_loss",
+                    "jaundice",
+                ],
+            ),
+        ];
+        let treatments = [
+            treatment(1, date(2025, 7, 21), Some(1)),
+            treatment(2, date(2025, 8, 4), Some(2)),
+        ];
+        let lines = due_in_week(&p, &items, &entries, &treatments, date(2025, 8, 13));
+        assert_eq!(
+            lines,
+            [
+                DueLine::Due {
+                    what: Planned::Visit("Week 4".into()),
+                    date: date(2025, 8, 16)
+                },
+                DueLine::Missing {
+                    what: Planned::Visit("Week 3".into()),
+                    measure: "inr".into(),
+                    done_on: date(2025, 8, 11)
+                },
+            ]
+        );
+        // Without the 11 Aug entry, in the week of 18 Aug: week 3 is 9 days
+        // late; week 4 (16 Aug) is still in its window on the Monday, so
+        // due; cycle 3 and day 30 (18 Aug) are due; the latest visit done
+        // (week 2, 4 Aug) has every measure it expects.
+        entries.pop();
+        let lines = due_in_week(&p, &items, &entries, &treatments, date(2025, 8, 18));
+        assert_eq!(
+            lines,
+            [
+                DueLine::Overdue {
+                    what: Planned::Visit("Week 3".into()),
+                    date: date(2025, 8, 9),
+                    days_late: 9
+                },
+                DueLine::Due {
+                    what: Planned::Visit("Week 4".into()),
+                    date: date(2025, 8, 16)
+                },
+                DueLine::Due {
+                    what: Planned::Cycle(3),
+                    date: date(2025, 8, 18)
+                },
+                DueLine::Due {
+                    what: Planned::Visit("Day 30".into()),
+                    date: date(2025, 8, 18)
+                },
+            ]
+        );
+    }
+
+    /// The day arithmetic agrees with jiff's over leap years and year ends.
+    #[test]
+    fn day_counts_agree_with_the_calendar() {
+        let base = date(1999, 12, 25);
+        let mut d = base;
+        for _ in 0..4000 {
+            assert_eq!(day_count(base, d), i64::from(base.until(d).unwrap().get_days()), "{d}");
+            assert_eq!(day_count(d, base), -day_count(base, d));
+            d = d.tomorrow().unwrap();
+        }
+        assert_eq!(day_count(date(2024, 2, 28), date(2024, 3, 1)), 2, "a leap year");
+        assert_eq!(day_count(date(2025, 12, 30), date(2026, 1, 3)), 4);
+    }
+
+    #[test]
+    fn a_week_starts_on_monday_across_a_year_end() {
+        assert_eq!(week_start(date(2026, 1, 1)), date(2025, 12, 29));
+        assert_eq!(week_start(date(2025, 12, 29)), date(2025, 12, 29));
+        assert_eq!(week_start(date(2026, 1, 4)), date(2025, 12, 29), "a Sunday");
     }
 
     #[test]

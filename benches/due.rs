@@ -1,0 +1,108 @@
+//! The due list of a clinic: 10,000 patients on the seed protocol (started
+//! on staggered days), each with five weekly entries and two cycles
+//! recorded; one week's list for all of them (lay out each plan, follow it,
+//! list what is due, late and missing). Issue 14's target: within a frame.
+//!
+//! Run: `cargo bench --bench due`.
+
+// Bench code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use clinilog::domain::protocol::{Protocol, Schedule, due_in_week};
+use clinilog::domain::{Entry, EntryData, SymptomRating, TreatmentData, TreatmentEvent, TreatmentKind};
+use criterion::{Criterion, criterion_group, criterion_main};
+use jiff::ToSpan;
+use jiff::civil::{Date, date};
+
+const PATIENTS: i64 = 10_000;
+
+struct Record {
+    start: Date,
+    entries: Vec<Entry>,
+    treatments: Vec<TreatmentEvent>,
+}
+
+fn clinic() -> Vec<Record> {
+    (0..PATIENTS)
+        .map(|i| {
+            let start = date(2025, 6, 1).checked_add((i % 90).days()).unwrap();
+            let entries = (0..5)
+                .map(|k| Entry {
+                    id: i * 10 + k,
+                    patient_id: i,
+                    version: 1,
+                    recorded_at: String::new(),
+                    data: EntryData {
+                        collected_on: start.checked_add((7 * k + (i + k) % 3).days()).unwrap(),
+                        labs: Vec::new(),
+                        symptoms: ["fatigue", "appetite_loss", "jaundice"]
+                            .iter()
+                            .map(|c| SymptomRating {
+                                code: (*c).into(),
+                                value: 2,
+                            })
+                            .collect(),
+                        note: String::new(),
+                        recorded_by: "bench".into(),
+                    },
+                })
+                .collect();
+            let treatments = (0..2u32)
+                .map(|c| TreatmentEvent {
+                    id: i * 10 + i64::from(c),
+                    patient_id: i,
+                    version: 1,
+                    data: TreatmentData {
+                        date: start.checked_add((15 * i64::from(c)).days()).unwrap(),
+                        kind: TreatmentKind::CellInfusion,
+                        product: "MSC".into(),
+                        dose: None,
+                        dose_unit: String::new(),
+                        route: "IV".into(),
+                        cycle: Some(c + 1),
+                        note: String::new(),
+                        recorded_by: "bench".into(),
+                    },
+                })
+                .collect();
+            Record {
+                start,
+                entries,
+                treatments,
+            }
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let protocol = Protocol::seed().unwrap();
+    // The protocol's days, computed once for the whole list.
+    let schedule = Schedule::of(&protocol);
+    let records = clinic();
+    let week = date(2025, 8, 11);
+    let lines: usize = records
+        .iter()
+        .map(|r| due_in_week(&protocol, &schedule.from(r.start), &r.entries, &r.treatments, week).len())
+        .sum();
+    assert!(lines > PATIENTS as usize, "the list has lines ({lines})");
+    c.bench_function("due_list_week_10000_patients", |b| {
+        b.iter(|| {
+            records
+                .iter()
+                .map(|r| {
+                    let items = schedule.from(r.start);
+                    black_box(due_in_week(&protocol, &items, &r.entries, &r.treatments, week)).len()
+                })
+                .sum::<usize>()
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = bench
+}
+criterion_main!(benches);
