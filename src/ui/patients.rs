@@ -87,7 +87,7 @@ impl OutOfRange {
     pub fn read(store: &Store, rows: &[PatientSummary], catalog: &Catalog) -> Result<Self, crate::store::StoreError> {
         Self::read_for(
             store,
-            &sexes(rows.iter().map(|r| (r.patient.id, r.patient.data.sex))),
+            &rows.iter().map(|r| (r.patient.id, r.patient.data.sex)).collect(),
             catalog,
         )
     }
@@ -182,10 +182,6 @@ impl OutOfRange {
     }
 }
 
-fn sexes(rows: impl IntoIterator<Item = (i64, Sex)>) -> HashMap<i64, Sex> {
-    rows.into_iter().collect()
-}
-
 /// Reads the patient list of the file at `path` on a thread with its own
 /// read-only connection, so the window draws meanwhile: the summaries with
 /// their search keys, sorted by name. `ctx` is asked for a frame when it is
@@ -218,7 +214,7 @@ pub fn load_out_of_range(
 ) -> mpsc::Receiver<Result<OutOfRange, String>> {
     let (tx, rx) = mpsc::channel();
     // What the flags need of the patients: their sex.
-    let sex = sexes(rows.iter().map(|r| (r.id, r.sex)));
+    let sex: HashMap<i64, Sex> = rows.iter().map(|r| (r.id, r.sex)).collect();
     std::thread::spawn(move || {
         let read = Store::open_read_only(&path).and_then(|store| OutOfRange::read_for(&store, &sex, &catalog));
         let _ = tx.send(read.map_err(|e| e.to_string()));
@@ -465,14 +461,9 @@ impl PatientsScreen {
     fn out_of_range_ui(&mut self, ui: &mut Ui) {
         let label = ui.label("Latest out of range");
         let o = self.out_of_range.as_ref();
-        let name_of = |code: &str| match o {
-            Some(o) => o
-                .measures
-                .iter()
-                .find(|(c, _)| c == code)
-                .map_or(code.to_owned(), |(_, n)| {
-                    format!("{n} ({})", crate::interop::import::grouped(o.count(code) as u64))
-                }),
+        // "Albumin (39,878)": the measure and how many patients.
+        let name_of = |code: &str| match o.and_then(|o| o.name(code).map(|n| (o, n))) {
+            Some((o, n)) => format!("{n} ({})", crate::interop::import::grouped(o.count(code) as u64)),
             None => code.to_owned(),
         };
         let selected = self
