@@ -624,7 +624,7 @@ fn an_edit_with_a_reason_and_a_void_both_show_in_history() {
 
     click(&mut h, "History (11)");
     h.get_by_label("Entry of 2025-08-04 edited");
-    h.get_by_label_contains("Total bilirubin: 6.50 mg/dL H (interval 0.0 - 1.0) -> 6.05 mg/dL H");
+    h.get_by_label_contains("Total bilirubin: 6.50 mg/dL, high (interval 0.0 - 1.0) -> 6.05 mg/dL, high");
     h.get_by_label("transcription error: 6.05 on the report");
     h.get_by_label("Entry of 2025-07-26 voided");
     h.get_by_label("entered for the wrong patient");

@@ -76,9 +76,11 @@ fn entry_values(d: &EntryData, catalog: &Catalog) -> Vec<(String, String)> {
                 "{} {}{} (interval {})",
                 lab.value_text(),
                 display_unit(&lab.unit),
-                match lab.flag.letter() {
-                    "" => String::new(),
-                    letter => format!(" {letter}"),
+                // In words: a letter after a unit ending in L ("10^3/uL L") reads as part of it.
+                match lab.flag {
+                    super::entry::Flag::Normal => "",
+                    super::entry::Flag::High => ", high",
+                    super::entry::Flag::Low => ", low",
                 },
                 lab.reference.describe()
             ),
@@ -252,8 +254,8 @@ mod tests {
         assert_eq!(
             line.changes,
             [
-                "Total bilirubin: 12.30 mg/dL H (interval 0.1 - 1.2) -> 12.03 mg/dL H (interval 0.1 - 1.2)",
-                "ALT (SGPT): (none) -> 60 U/L H (interval 7 - 55)",
+                "Total bilirubin: 12.30 mg/dL, high (interval 0.1 - 1.2) -> 12.03 mg/dL, high (interval 0.1 - 1.2)",
+                "ALT (SGPT): (none) -> 60 U/L, high (interval 7 - 55)",
                 "Note: (none) -> typo",
             ]
         );
