@@ -1556,7 +1556,9 @@ fn the_patient_list_searches_without_accents_and_sorts_by_a_column() {
         register(&mut store, mrn, name, diagnosis);
     }
     let mut h = harness(store, "Dr Rao");
+    h.get_by_label("2 patients");
     type_into(&mut h, "Search", "jose alcohol");
+    h.get_by_label("1 of 2 patients");
     h.get_by_label("José Álvarez");
     assert!(h.query_by_label("Ana Núñez").is_none());
     // Clear the search: select it all and delete.
@@ -1680,4 +1682,15 @@ fn a_clean_check_is_remembered_until_the_file_changes() {
     assert_eq!(again.len(), 1);
     assert!(again[0].checked_at > checked[0].checked_at, "changed: checked again");
     assert_ne!(again[0].modified, checked[0].modified);
+}
+
+/// The count above the list: one patient, or how many, with separators.
+#[test]
+fn the_list_counts_its_patients_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let h = harness(store, "Dr Rao");
+    h.get_by_label("1 patient");
+    assert!(h.query_by_label("1 patients").is_none());
 }

@@ -578,10 +578,11 @@ impl PatientsScreen {
             return action;
         }
         let count = |n: usize| crate::interop::import::grouped(n as u64);
+        let noun = if total == 1 { "patient" } else { "patients" };
         if shown < total {
-            muted(ui, format!("{} of {} patients", count(shown), count(total)));
+            muted(ui, format!("{} of {} {noun}", count(shown), count(total)));
         } else {
-            muted(ui, format!("{} patients", count(total)));
+            muted(ui, format!("{} {noun}", count(total)));
         }
         let mut new_sort = None;
         let mut table = TableBuilder::new(ui)
