@@ -1081,3 +1081,39 @@ fn a_checked_file_is_covered_until_it_changes_or_a_week_passes() {
     drop(store);
     assert!(!checked.covers(&CheckedFile::of(&path, now).unwrap()));
 }
+
+/// Issue 15's check on the real demo file: the demo patient alone, aligned
+/// at the first cycle, gives the case report's numbers (baseline 12.30,
+/// day 14 6.50, one month 4.60, -62.6 %).
+#[test]
+fn the_demo_patient_reproduces_the_case_report_in_a_cohort() {
+    use clinilog::domain::cohort::{Align, CohortOptions, PatientValues, cohort};
+    let (_dir, _path, store) = demo_file(false);
+    let catalog = Catalog::builtin().unwrap();
+    let patient = store.patient_summaries().unwrap()[0].patient.clone();
+    let entries = store.entries(patient.id).unwrap();
+    let treatments = store.treatments(patient.id).unwrap();
+    let values = PatientValues::of_lab(
+        &patient,
+        &entries,
+        &treatments,
+        "bili_total",
+        &catalog,
+        UnitSystem::Conventional,
+        Align::FirstCycle,
+    );
+    assert_eq!(values.day0, Some(date(2025, 7, 21)), "cycle 1");
+    let c = cohort(
+        &[values],
+        &CohortOptions {
+            baseline_days: 14,
+            at_days: vec![14, 30],
+            window_days: 7,
+        },
+    );
+    let row = &c.rows[0];
+    assert_eq!(row.baseline.as_ref().unwrap().text, "12.30");
+    assert_eq!(row.at[0].as_ref().unwrap().text, "6.50");
+    assert_eq!(row.at[1].as_ref().unwrap().text, "4.60");
+    assert_eq!(format!("{:.1}", row.change_percent[1].unwrap()), "-62.6");
+}

@@ -7,6 +7,7 @@
 
 pub mod backup;
 pub mod catalog;
+pub mod cohort;
 pub mod entry;
 pub mod entry_context;
 pub mod history;
