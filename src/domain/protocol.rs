@@ -511,6 +511,19 @@ mod tests {
     }
     use jiff::civil::date;
 
+    /// Every measure the seed protocol expects at a weekly visit.
+    const WEEK: &[&str] = &[
+        "bili_total",
+        "alt",
+        "ast",
+        "albumin",
+        "inr",
+        "creatinine",
+        "fatigue",
+        "appetite_loss",
+        "jaundice",
+    ];
+
     fn seed() -> Protocol {
         Protocol::seed().unwrap()
     }
@@ -594,21 +607,7 @@ mod tests {
         let entries = [
             entry(1, date(2025, 7, 19), &["bili_total", "inr", "fatigue"]),
             entry(2, date(2025, 7, 26), &["fatigue"]),
-            entry(
-                3,
-                date(2025, 8, 4),
-                &[
-                    "bili_total",
-                    "alt",
-                    "ast",
-                    "albumin",
-                    "inr",
-                    "creatinine",
-                    "fatigue",
-                    "appetite_loss",
-                    "jaundice",
-                ],
-            ),
+            entry(3, date(2025, 8, 4), WEEK),
             entry(4, date(2025, 8, 11), &["fatigue"]),
         ];
         let treatments = [
@@ -710,21 +709,7 @@ mod tests {
         let mut entries = vec![
             entry(1, date(2025, 7, 19), &["bili_total", "inr"]),
             entry(2, date(2025, 7, 26), &["fatigue"]),
-            entry(
-                3,
-                date(2025, 8, 4),
-                &[
-                    "bili_total",
-                    "alt",
-                    "ast",
-                    "albumin",
-                    "inr",
-                    "creatinine",
-                    "fatigue",
-                    "appetite_loss",
-                    "jaundice",
-                ],
-            ),
+            entry(3, date(2025, 8, 4), WEEK),
             entry(
                 4,
                 date(2025, 8, 11),

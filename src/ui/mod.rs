@@ -296,7 +296,8 @@ impl ClinilogApp {
         self.integrity_job.is_some()
     }
 
-    /// The patient list (or its latest values) is still being read.
+    /// The patient list is still being read (the out-of-range filter's
+    /// values, read on their own thread, are not counted).
     pub fn list_loading(&self) -> bool {
         self.want_list || self.list_job.is_some()
     }
