@@ -10,7 +10,7 @@
 
 use std::hint::black_box;
 
-use clinilog::domain::protocol::{Protocol, Schedule, due_in_week};
+use clinilog::domain::protocol::{Protocol, Schedule, due_in_week_of};
 use clinilog::domain::{Entry, EntryData, SymptomRating, TreatmentData, TreatmentEvent, TreatmentKind};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::ToSpan;
@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
     let week = date(2025, 8, 11);
     let lines: usize = records
         .iter()
-        .map(|r| due_in_week(&protocol, &schedule.from(r.start), &r.entries, &r.treatments, week).len())
+        .map(|r| due_in_week_of(&protocol, &schedule.from(r.start), &r.entries, &r.treatments, week).len())
         .sum();
     assert!(lines > PATIENTS as usize, "the list has lines ({lines})");
     c.bench_function("due_list_week_10000_patients", |b| {
@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .map(|r| {
                     let items = schedule.from(r.start);
-                    black_box(due_in_week(&protocol, &items, &r.entries, &r.treatments, week)).len()
+                    black_box(due_in_week_of(&protocol, &items, &r.entries, &r.treatments, week)).len()
                 })
                 .sum::<usize>()
         })

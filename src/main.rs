@@ -136,6 +136,24 @@ enum Command {
     /// nothing. Exit codes: 0 imported, 3 nothing to import, 1 refused
     /// (nothing written).
     Import(import::ImportArgs),
+    /// The due list of a week: for every patient on a protocol, the cycles
+    /// and visits due that week, those late (with how late), and the
+    /// measures the latest visit lacks.
+    Due {
+        /// The database file (must exist).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Any day of the week to list (Monday to Sunday); default: this week.
+        #[arg(long, value_name = "DATE")]
+        week: Option<jiff::civil::Date>,
+        /// Only patients on this protocol (by name).
+        #[arg(long, value_name = "NAME")]
+        protocol: Option<String>,
+        /// CSV instead of a readable list (columns: mrn, name, protocol,
+        /// item, status, date, days_late, measure_code, text).
+        #[arg(long)]
+        csv: bool,
+    },
     /// Export observations as CSV: one row per observation, values as printed.
     ///
     /// Columns: mrn,date,measure_code,measure_name,loinc,value,comparator,
@@ -212,6 +230,12 @@ fn run() -> Result<u8> {
         Some(Command::Check { db }) => cli::backup::check(&db, &catalog),
         Some(Command::Report(args)) => cli::report::run(&args, &catalog),
         Some(Command::Fhir(a)) => cli::fhir::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),
+        Some(Command::Due {
+            db,
+            week,
+            protocol,
+            csv,
+        }) => cli::due::run(&db, week, protocol.as_deref(), csv, &catalog, &mut io::stdout().lock()),
         Some(Command::Export(a)) => export::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),
         None if cli.demo => {
             // The folder, and the demo file in it, go when the window closes.

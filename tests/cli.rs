@@ -186,7 +186,8 @@ fn help_documents_every_command_and_option() {
     for word in ["demo", "export", "score", "scores", "--db", "--demo"] {
         assert!(help.contains(word), "--help lacks {word}:\n{help}");
     }
-    let options: [(&str, &[&str]); 4] = [
+    let options: [(&str, &[&str]); 5] = [
+        ("due", &["--db", "--week", "--protocol", "--csv"]),
         ("demo", &["--db", "--busy"]),
         ("export", &["--db", "--patient", "--out", "mrn,date,measure_code"]),
         (
@@ -647,4 +648,61 @@ fn a_generated_clinic_is_checked_and_repeatable() {
         (480 - 2) * 14,
         "10 labs and 4 symptoms an entry, voided left out"
     );
+}
+
+/// The seed case on its protocol (from 2025-07-19): in the week of
+/// 2025-08-11 the week-4 visit (16 Aug) is due, and the 11 Aug visit (week
+/// 3, symptoms only) lacks the labs the protocol expects. The CSV says the
+/// same, one row per line.
+#[test]
+fn due_lists_the_demo_patients_week_as_text_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let out = clinilog(&["due", "--db", path_arg(&db), "--week", "2025-08-13"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("Due in the week of Monday 2025-08-11 to Sunday 2025-08-17: 1 patient\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("DEMO-001  Demo: cirrhosis case report  (MSC + exosomes, 3 cycles)"),
+        "{text}"
+    );
+    assert!(text.contains("  Week 4: due (planned 2025-08-16)"), "{text}");
+    assert!(text.contains("  INR not recorded on 2025-08-11 (Week 3)"), "{text}");
+    assert!(!text.contains("late"), "nothing is late: {text}");
+    let out = clinilog(&["due", "--db", path_arg(&db), "--week", "2025-08-13", "--csv"]);
+    assert!(out.status.success());
+    let csv = stdout(&out);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("mrn,name,protocol,item,status,date,days_late,measure_code,text")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(
+        rows.contains(&"DEMO-001,Demo: cirrhosis case report,\"MSC + exosomes, 3 cycles\",Week 4,due,2025-08-16,0,,Week 4: due (planned 2025-08-16)"),
+        "{csv}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(",Week 3,missing,2025-08-11,0,inr,INR not recorded on 2025-08-11 (Week 3)")),
+        "{csv}"
+    );
+    // A month later nothing was recorded after 19 Aug: the day-90 visit is
+    // not yet due, so nothing is listed... until its week.
+    let out = clinilog(&["due", "--db", path_arg(&db), "--week", "2025-10-15"]);
+    assert!(
+        stdout(&out).contains("Day 90: due (planned 2025-10-17)"),
+        "{}",
+        stdout(&out)
+    );
+    // A protocol nobody is on is named with those that are.
+    let out = clinilog(&["due", "--db", path_arg(&db), "--protocol", "Other"]);
+    assert_fails_cleanly(&out, "protocols in this file: MSC + exosomes, 3 cycles");
+    let out = clinilog(&["due", "--db", path_arg(&db), "--week", "13/08/2025"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--week"), "{}", stderr(&out));
 }

@@ -121,11 +121,15 @@ fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
         assert_eq!(
             tables,
             [
+                "adverse_events",
                 "audit_log",
                 "drafts",
                 "entries",
+                "no_adverse_events",
                 "observations",
                 "patients",
+                "plan_shifts",
+                "protocol_assignments",
                 "treatment_events"
             ]
         );
@@ -839,10 +843,15 @@ fn the_check_finds_what_breaks_the_files_rules() {
 fn a_migration_is_preceded_by_a_backup() {
     let (dir, path, store) = demo_file(false);
     drop(store);
-    // The file as the build before schema 3 left it.
+    // The file as the build before schema 3 left it (its audit trail
+    // aside: the demo's protocol rows are in it).
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("ALTER TABLE observations DROP COLUMN ref_unit; PRAGMA user_version = 2;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE no_adverse_events; DROP TABLE adverse_events; DROP TABLE plan_shifts;
+         DROP TABLE protocol_assignments;
+         ALTER TABLE observations DROP COLUMN ref_unit; PRAGMA user_version = 2;",
+    )
+    .unwrap();
     drop(conn);
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::latest_version());
@@ -918,7 +927,9 @@ fn a_damaged_file_is_found_and_restored_from_its_latest_good_backup() {
     // Damage pages in the middle of the file, as a failing disk would.
     let mut bytes = std::fs::read(&path).unwrap();
     assert!(bytes.len() > 40 * 4096, "test premise: a file of many pages");
-    for b in &mut bytes[20 * 4096..24 * 4096] {
+    // Far from the schema's pages, which the open itself reads.
+    let middle = bytes.len() / 4096 / 2;
+    for b in &mut bytes[middle * 4096..(middle + 4) * 4096] {
         *b = 0xA5;
     }
     std::fs::write(&path, &bytes).unwrap();
@@ -1116,4 +1127,235 @@ fn the_demo_patient_reproduces_the_case_report_in_a_cohort() {
     assert_eq!(row.at[0].as_ref().unwrap().text, "6.50");
     assert_eq!(row.at[1].as_ref().unwrap().text, "4.60");
     assert_eq!(format!("{:.1}", row.change_percent[1].unwrap()), "-62.6");
+}
+
+fn seed_assignment(start: jiff::civil::Date) -> clinilog::domain::protocol::AssignmentData {
+    use clinilog::domain::protocol::{AssignmentData, SEED_PROTOCOL_TOML};
+    AssignmentData {
+        protocol: "MSC + exosomes, 3 cycles".into(),
+        protocol_text: SEED_PROTOCOL_TOML.into(),
+        start,
+        note: "enrolled in the cell-therapy programme".into(),
+        recorded_by: "Dr Rao".into(),
+    }
+}
+
+/// A protocol assigned and shifted reads back after reopening with the
+/// shift applied; the shift's reason is in the audit trail and History; a
+/// shift based on a plan shifted meanwhile is refused; shifts cannot be
+/// changed or deleted; a void keeps the row.
+#[test]
+fn a_protocol_assigned_and_shifted_reads_back_with_its_reasons() {
+    use clinilog::domain::protocol::{Schedule, ShiftData, check_shift};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = Store::open(&path).unwrap();
+    let p = store
+        .create_patient(&patient_draft("P1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let a = store
+        .assign_protocol(p.id, &seed_assignment(date(2025, 7, 19)), "Dr Rao")
+        .unwrap();
+    let protocol = a.protocol(&catalog).unwrap();
+    let schedule = Schedule::of(&protocol);
+    let (planned_on, days) = check_shift(&a.plan(&schedule), "C2", "7", "infection: cycle delayed a week").unwrap();
+    assert_eq!(planned_on, date(2025, 8, 3));
+    let shift = ShiftData {
+        item: "C2".into(),
+        planned_on,
+        days,
+        reason: "infection: cycle delayed a week".into(),
+        recorded_by: "Dr Rao".into(),
+    };
+    let shifted = store.shift_plan(&a, &shift, "Dr Rao").unwrap();
+    // The old version is stale now: a second workstation's shift is refused.
+    let err = store.shift_plan(&a, &shift, "Nurse Lee").unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    let mut no_reason = shift.clone();
+    no_reason.reason = "  ".into();
+    assert!(matches!(
+        store.shift_plan(&shifted, &no_reason, "Dr Rao"),
+        Err(StoreError::ReasonRequired(_))
+    ));
+    drop(store);
+
+    let store = Store::open(&path).unwrap();
+    let read = store.assignments(p.id).unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0], shifted);
+    let items = read[0].plan(&schedule);
+    let at = |label: &str| items.iter().find(|i| i.what.label() == label).unwrap().date;
+    assert_eq!(at("C2"), date(2025, 8, 10));
+    assert_eq!(at("C3"), date(2025, 8, 25));
+    assert_eq!(at("Week 2"), date(2025, 8, 2), "before the shifted cycle: stays");
+    let history: Vec<_> = store
+        .history(p.id)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let line = clinilog::domain::history::describe(
+                r.kind,
+                r.action,
+                r.before_json.as_deref(),
+                r.after_json.as_deref(),
+                &catalog,
+            );
+            (line.what, r.reason)
+        })
+        .collect();
+    assert_eq!(
+        history[1..],
+        [
+            (
+                "Protocol \"MSC + exosomes, 3 cycles\" assigned from 2025-07-19".to_owned(),
+                None
+            ),
+            (
+                "Plan shifted: C2 delayed 7 days, 2025-08-03 -> 2025-08-10, with what follows it".to_owned(),
+                Some("infection: cycle delayed a week".to_owned())
+            ),
+        ]
+    );
+    assert!(store.check(&catalog).unwrap().is_empty());
+    drop(store);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert!(conn.execute("DELETE FROM plan_shifts", []).is_err());
+    assert!(conn.execute("UPDATE plan_shifts SET days = 1", []).is_err());
+    assert!(conn.execute("DELETE FROM protocol_assignments", []).is_err());
+    drop(conn);
+    let mut store = Store::open(&path).unwrap();
+    store
+        .void_assignment(&read[0], "assigned to the wrong patient", "Dr Rao")
+        .unwrap();
+    assert!(store.assignments(p.id).unwrap().is_empty());
+    assert!(store.due_list(date(2025, 8, 11), &catalog).unwrap().is_empty());
+}
+
+/// An adverse event recorded, edited (resolved) and another voided reads
+/// back after reopening; "no adverse events" is its own record; the file's
+/// check is clean; rows cannot be deleted; History tells each step.
+#[test]
+fn adverse_events_and_records_of_none_read_back_with_their_history() {
+    use clinilog::domain::adverse::{AdverseEventDraft, NoEventsData, Outcome, Relation};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = Store::open(&path).unwrap();
+    let p = store
+        .create_patient(&patient_draft("P1").validate(today()).unwrap(), "Dr Rao")
+        .unwrap();
+    let mut draft = AdverseEventDraft::blank(date(2025, 7, 22), Some(1), "Dr Rao");
+    draft.term = "fever".into();
+    draft.grade = "2".into();
+    draft.relation = Some(Relation::Possible);
+    let fever = draft.validate(date(1974, 1, 15), today()).unwrap();
+    let e = store.add_adverse_event(p.id, &fever, "Dr Rao").unwrap();
+    draft.resolved_on = "2025-07-24".into();
+    draft.outcome = Outcome::Resolved;
+    let resolved = draft.validate(date(1974, 1, 15), today()).unwrap();
+    let e2 = store
+        .edit_adverse_event(&e, &resolved, "resolved after two days", "Dr Rao")
+        .unwrap();
+    assert!(matches!(
+        store.edit_adverse_event(&e, &resolved, "again", "Nurse Lee"),
+        Err(StoreError::Conflict { .. })
+    ));
+    let mut typo = AdverseEventDraft::blank(date(2025, 7, 23), None, "Dr Rao");
+    typo.term = "Nausea".into();
+    typo.grade = "1".into();
+    typo.relation = Some(Relation::Unlikely);
+    let typo = store
+        .add_adverse_event(p.id, &typo.validate(date(1974, 1, 15), today()).unwrap(), "Dr Rao")
+        .unwrap();
+    store.void_adverse_event(&typo, "wrong patient", "Dr Rao").unwrap();
+    let none = NoEventsData {
+        on: date(2025, 8, 4),
+        note: "asked at the week-2 visit".into(),
+        recorded_by: "Nurse Lee".into(),
+    };
+    store.record_no_adverse_events(p.id, &none, "Nurse Lee").unwrap();
+    drop(store);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.adverse_events(p.id).unwrap(), [e2]);
+    let nones = store.no_adverse_events(p.id).unwrap();
+    assert_eq!(nones.len(), 1);
+    assert_eq!(nones[0].data, none);
+    assert!(store.check(&catalog).unwrap().is_empty(), "{:?}", store.check(&catalog));
+    let lines: Vec<String> = store
+        .history(p.id)
+        .unwrap()
+        .into_iter()
+        .skip(1)
+        .map(|r| {
+            clinilog::domain::history::describe(
+                r.kind,
+                r.action,
+                r.before_json.as_deref(),
+                r.after_json.as_deref(),
+                &catalog,
+            )
+            .what
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Adverse event Fever, grade 2 (moderate) of 2025-07-22 recorded",
+            "Adverse event Fever, grade 2 (moderate) of 2025-07-22 edited",
+            "Adverse event Nausea, grade 1 (mild) of 2025-07-23 recorded",
+            "Adverse event Nausea, grade 1 (mild) of 2025-07-23 voided",
+            "No adverse events since the last visit on 2025-08-04: recorded",
+        ]
+    );
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert!(conn.execute("DELETE FROM adverse_events", []).is_err());
+    assert!(conn.execute("DELETE FROM no_adverse_events", []).is_err());
+    // The schema refuses what the form refuses, whoever writes.
+    assert!(
+        conn.execute("UPDATE adverse_events SET grade = 6", []).is_err(),
+        "grade 6"
+    );
+    assert!(
+        conn.execute("UPDATE adverse_events SET resolved_on = '2025-07-01'", [])
+            .is_err(),
+        "resolved before onset"
+    );
+}
+
+/// The clinic's due list read from the file (dates in one pass, the last
+/// visit's measures per patient) says what the domain says from the whole
+/// record, for the demo patient, week by week through the protocol.
+#[test]
+fn the_due_list_from_the_file_matches_the_plan_followed_in_full() {
+    use clinilog::domain::protocol::{Schedule, due_in_week_of};
+    let (_dir, _path, store) = demo_file(false);
+    let catalog = Catalog::builtin().unwrap();
+    let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let assignments = store.assignments(demo.id).unwrap();
+    assert_eq!(assignments.len(), 1, "the demo is on the seed protocol");
+    let protocol = assignments[0].protocol(&catalog).unwrap();
+    let items = assignments[0].plan(&Schedule::of(&protocol));
+    let entries = store.entries(demo.id).unwrap();
+    let treatments = store.treatments(demo.id).unwrap();
+    let mut day = date(2025, 7, 14);
+    let mut weeks_with_lines = 0;
+    while day < date(2026, 2, 1) {
+        let full = due_in_week_of(&protocol, &items, &entries, &treatments, day);
+        let list = store.due_list(day, &catalog).unwrap();
+        match list.as_slice() {
+            [] => assert!(full.is_empty(), "{day}: {full:?}"),
+            [one] => {
+                assert_eq!(one.mrn, "DEMO-001");
+                assert_eq!(one.lines, full, "{day}");
+                weeks_with_lines += 1;
+            }
+            more => panic!("{day}: {more:?}"),
+        }
+        day = day.saturating_add(jiff::Span::new().days(7));
+    }
+    assert!(weeks_with_lines >= 4, "{weeks_with_lines}");
 }

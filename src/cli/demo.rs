@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use serde::Deserialize;
 
+use crate::domain::adverse::NoEventsData;
+use crate::domain::protocol::{AssignmentData, builtin_protocols};
 use crate::domain::{Catalog, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentKind};
 use crate::store::{Store, StoreError};
 
@@ -66,6 +68,20 @@ struct DemoFile {
     patient: DemoPatient,
     entry: Vec<DemoEntry>,
     treatment: Vec<DemoTreatment>,
+    protocol: Option<DemoProtocol>,
+    no_adverse_events: Option<DemoNoEvents>,
+}
+
+#[derive(Deserialize)]
+struct DemoProtocol {
+    name: String,
+    start: Date,
+}
+
+#[derive(Deserialize)]
+struct DemoNoEvents {
+    date: Date,
+    note: String,
 }
 
 #[derive(Deserialize)]
@@ -192,12 +208,40 @@ pub fn write_demo(store: &mut Store, catalog: &Catalog, today: Date) -> Result<D
                 .map_err(|err| invalid(&t.date, err))?,
         );
     }
+    let assignment = match &demo.protocol {
+        Some(dp) => {
+            let (_, text) = builtin_protocols(catalog)
+                .map_err(|e| DemoError::Data(e.to_string()))?
+                .into_iter()
+                .find(|(p, _)| p.name == dp.name)
+                .ok_or_else(|| DemoError::Data(format!("no built-in protocol \"{}\"", dp.name)))?;
+            Some(AssignmentData {
+                protocol: dp.name.clone(),
+                protocol_text: text.to_owned(),
+                start: dp.start,
+                note: String::new(),
+                recorded_by: DEMO_USER.to_owned(),
+            })
+        }
+        None => None,
+    };
     let patient = store.create_patient(&patient_data, DEMO_USER)?;
     for e in &entries {
         store.record_entry(patient.id, e, DEMO_USER)?;
     }
     for t in &treatments {
         store.add_treatment(patient.id, t, DEMO_USER)?;
+    }
+    if let Some(a) = &assignment {
+        store.assign_protocol(patient.id, a, DEMO_USER)?;
+    }
+    if let Some(n) = &demo.no_adverse_events {
+        let data = NoEventsData {
+            on: n.date,
+            note: n.note.clone(),
+            recorded_by: DEMO_USER.to_owned(),
+        };
+        store.record_no_adverse_events(patient.id, &data, DEMO_USER)?;
     }
     Ok(DemoOutcome::Written {
         mrn: p.mrn,

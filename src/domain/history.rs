@@ -6,9 +6,11 @@
 
 use serde::de::DeserializeOwned;
 
+use super::adverse::{AdverseEventData, NoEventsData, grade_meaning};
 use super::catalog::{Catalog, display_unit};
 use super::entry::EntryData;
 use super::patient::PatientData;
+use super::protocol::{AssignmentData, ShiftData};
 use super::treatment::TreatmentData;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +53,13 @@ pub enum RecordKind {
     Treatment,
     /// The file as a whole (a restore).
     Database,
+    /// A protocol assigned to a patient.
+    Assignment,
+    /// A shift of a patient's plan.
+    PlanShift,
+    AdverseEvent,
+    /// "No adverse events since the last visit".
+    NoAdverseEvents,
 }
 
 impl RecordKind {
@@ -61,6 +70,10 @@ impl RecordKind {
             RecordKind::Entry => "entry",
             RecordKind::Treatment => "treatment event",
             RecordKind::Database => "file",
+            RecordKind::Assignment => "protocol assignment",
+            RecordKind::PlanShift => "plan shift",
+            RecordKind::AdverseEvent => "adverse event",
+            RecordKind::NoAdverseEvents => "record of no adverse events",
         }
     }
 }
@@ -145,6 +158,33 @@ fn treatment_values(t: &TreatmentData) -> Vec<(String, String)> {
     ]
 }
 
+fn adverse_values(e: &AdverseEventData) -> Vec<(String, String)> {
+    vec![
+        ("Term".into(), e.term.clone()),
+        ("Grade".into(), format!("{} ({})", e.grade, grade_meaning(e.grade))),
+        ("Onset".into(), e.onset.to_string()),
+        (
+            "Resolved on".into(),
+            e.resolved_on.map_or(String::new(), |d| d.to_string()),
+        ),
+        ("Serious".into(), if e.serious { "yes" } else { "no" }.into()),
+        ("Relation".into(), e.relation.label().into()),
+        ("Cycle".into(), e.cycle.map_or(String::new(), |c| format!("C{c}"))),
+        ("Action".into(), e.action.label().into()),
+        ("Outcome".into(), e.outcome.label().into()),
+        ("Note".into(), e.note.clone()),
+    ]
+}
+
+/// `name: value` for each non-empty value of a created record.
+fn listed(values: Vec<(String, String)>) -> Vec<String> {
+    values
+        .into_iter()
+        .filter(|(_, x)| !x.is_empty())
+        .map(|(n, x)| format!("{n}: {x}"))
+        .collect()
+}
+
 /// Describes one audit row.
 pub fn describe(
     kind: RecordKind,
@@ -193,6 +233,67 @@ pub fn describe(
             what: format!("File {v} from a backup"),
             changes: Vec::new(),
         },
+        RecordKind::Assignment => {
+            let a: Option<AssignmentData> = parse(after).or(parse(before));
+            let what = a.as_ref().map_or(format!("Protocol {v}"), |a| {
+                if action == AuditAction::Create {
+                    format!("Protocol \"{}\" assigned from {}", a.protocol, a.start)
+                } else {
+                    format!("Protocol \"{}\" from {} {v}", a.protocol, a.start)
+                }
+            });
+            let changes = match (&a, action) {
+                (Some(a), AuditAction::Create) if !a.note.is_empty() => vec![format!("Note: {}", a.note)],
+                _ => Vec::new(),
+            };
+            HistoryLine { what, changes }
+        }
+        RecordKind::PlanShift => {
+            let s: Option<ShiftData> = parse(after);
+            let what = s.map_or("Plan shifted".to_owned(), |s| {
+                let to = s.planned_on.saturating_add(jiff::Span::new().days(s.days));
+                let by = match s.days {
+                    d if d > 0 => format!("delayed {d} day{}", if d == 1 { "" } else { "s" }),
+                    d => format!("brought forward {} day{}", -d, if d == -1 { "" } else { "s" }),
+                };
+                format!(
+                    "Plan shifted: {} {by}, {} -> {to}, with what follows it",
+                    s.item, s.planned_on
+                )
+            });
+            HistoryLine {
+                what,
+                changes: Vec::new(),
+            }
+        }
+        RecordKind::AdverseEvent => {
+            let b: Option<AdverseEventData> = parse(before);
+            let a: Option<AdverseEventData> = parse(after);
+            let label = a
+                .as_ref()
+                .or(b.as_ref())
+                .map_or(String::new(), |e| format!(" {} of {}", e.headline(), e.onset));
+            let changes = match (&b, &a) {
+                (Some(b), Some(a)) => diff(&adverse_values(b), &adverse_values(a)),
+                (None, Some(a)) => listed(adverse_values(a)),
+                _ => Vec::new(),
+            };
+            HistoryLine {
+                what: format!("Adverse event{label} {v}"),
+                changes,
+            }
+        }
+        RecordKind::NoAdverseEvents => {
+            let a: Option<NoEventsData> = parse(after).or(parse(before));
+            let on = a.as_ref().map_or(String::new(), |n| format!(" on {}", n.on));
+            HistoryLine {
+                what: format!("No adverse events since the last visit{on}: {v}"),
+                changes: a
+                    .filter(|n| !n.note.is_empty())
+                    .map(|n| vec![format!("Note: {}", n.note)])
+                    .unwrap_or_default(),
+            }
+        }
         RecordKind::Treatment => {
             let b: Option<TreatmentData> = parse(before);
             let a: Option<TreatmentData> = parse(after);

@@ -5,6 +5,7 @@
 //! Nothing here touches the window, the database or the file system; every
 //! rule is a function of its inputs and is unit-tested beside its code.
 
+pub mod adverse;
 pub mod backup;
 pub mod catalog;
 pub mod cohort;

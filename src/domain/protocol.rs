@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 use jiff::{Span, ToSpan};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::entry::Entry;
@@ -151,6 +151,117 @@ impl Protocol {
         }
         Ok(p)
     }
+}
+
+/// The protocols this build offers (the files of `assets/protocols/`,
+/// built in), by name.
+pub fn builtin_protocols(catalog: &Catalog) -> Result<Vec<(Protocol, &'static str)>, ProtocolError> {
+    [(SEED_PROTOCOL_TOML, SEED_PROTOCOL_FILE)]
+        .into_iter()
+        .map(|(text, file)| Protocol::parse(text, file, catalog).map(|p| (p, text)))
+        .collect()
+}
+
+/// A protocol assigned to a patient from a start date (day 0, the first
+/// cycle), as stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentData {
+    pub protocol: String,
+    /// The protocol file's text when it was assigned: a later edit of the
+    /// file does not move a patient's plan.
+    pub protocol_text: String,
+    pub start: Date,
+    pub note: String,
+    pub recorded_by: String,
+}
+
+/// An item of a plan moved by some days, and why (kept for the audit
+/// trail and applied, in order, every time the plan is laid out).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShiftData {
+    /// The item's label (`C2`, `Day 30`).
+    pub item: String,
+    /// Its date before the shift.
+    pub planned_on: Date,
+    pub days: i64,
+    pub reason: String,
+    pub recorded_by: String,
+}
+
+/// A stored assignment with its shifts, oldest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    pub id: i64,
+    pub patient_id: i64,
+    pub version: i64,
+    pub data: AssignmentData,
+    pub shifts: Vec<ShiftData>,
+}
+
+impl Assignment {
+    /// The protocol as it was assigned.
+    pub fn protocol(&self, catalog: &Catalog) -> Result<Protocol, ProtocolError> {
+        Protocol::parse(
+            &self.data.protocol_text,
+            &format!("the protocol \"{}\" as assigned", self.data.protocol),
+            catalog,
+        )
+    }
+
+    /// The plan laid out from the start date, with every shift applied.
+    pub fn plan(&self, schedule: &Schedule) -> Vec<PlanItem> {
+        let mut items = schedule.from(self.data.start);
+        for s in &self.shifts {
+            apply_shift(&mut items, s);
+        }
+        items
+    }
+
+    /// The shifts whose item is not in the plan (the file's check names them).
+    pub fn shifts_not_found(&self, schedule: &Schedule) -> Vec<&ShiftData> {
+        let mut items = schedule.from(self.data.start);
+        self.shifts.iter().filter(|s| !apply_shift(&mut items, s)).collect()
+    }
+}
+
+/// Applies a stored shift: the item of that label (the one planned on its
+/// recorded date when the label repeats), moved with what follows it.
+fn apply_shift(items: &mut [PlanItem], s: &ShiftData) -> bool {
+    let at = items
+        .iter()
+        .position(|i| i.what.label() == s.item && i.date == s.planned_on)
+        .or_else(|| items.iter().position(|i| i.what.label() == s.item));
+    match at {
+        Some(i) => {
+            shift(items, i, s.days);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Checks a shift before it is stored: the item exists in the plan, the
+/// days are a whole number from -365 to 365 other than 0, a reason is given.
+pub fn check_shift(items: &[PlanItem], item: &str, days: &str, reason: &str) -> Result<(Date, i64), String> {
+    let planned = items
+        .iter()
+        .find(|i| i.what.label() == item)
+        .ok_or_else(|| format!("\"{item}\" is not an item of this plan"))?;
+    let days = match days.trim().parse::<i64>() {
+        Ok(d) if d != 0 && (-365..=365).contains(&d) => d,
+        _ => {
+            return Err(format!(
+                "Days \"{}\" is not a shift: enter a whole number of days from -365 to 365, not 0 (7 delays a week)",
+                days.trim()
+            ));
+        }
+    };
+    if reason.trim().is_empty() {
+        return Err(
+            "A reason is required for shifting a plan (for example: infection, cycle delayed a week)".to_owned(),
+        );
+    }
+    Ok((planned.date, days))
 }
 
 /// What a plan item is.
@@ -305,18 +416,31 @@ pub struct Followed<'a> {
 
 impl Followed<'_> {
     /// The measures expected at this visit that its entry lacks (none for a
-    /// cycle or a visit not done); `entries` as given to [`follow`].
+    /// cycle or a visit not done); `entries` as their dates were given to
+    /// [`follow`].
     pub fn missing<'e>(&'e self, entries: &'e [Entry]) -> Vec<&'e str> {
         let Some(e) = self.entry.and_then(|i| entries.get(i)) else {
             return Vec::new();
         };
-        self.item
-            .measures
-            .iter()
-            .filter(|m| e.data.lab(m).is_none() && e.data.symptom(m).is_none())
-            .map(String::as_str)
-            .collect()
+        self.item.missing(|m| has_measure(e, m))
     }
+}
+
+impl PlanItem {
+    /// The measures this visit expects that `has` says are not there.
+    pub fn missing(&self, has: impl Fn(&str) -> bool) -> Vec<&str> {
+        self.measures.iter().map(String::as_str).filter(|m| !has(m)).collect()
+    }
+}
+
+/// Whether the entry holds a value of measure `code`.
+fn has_measure(e: &Entry, code: &str) -> bool {
+    e.data.lab(code).is_some() || e.data.symptom(code).is_some()
+}
+
+/// The dates of `entries`, as [`follow`] and [`due_in_week`] take them.
+pub fn entry_dates(entries: &[Entry]) -> Vec<Date> {
+    entries.iter().map(|e| e.data.collected_on).collect()
 }
 
 /// Each plan item's status on `today`. A visit is done by the entry nearest
@@ -326,14 +450,14 @@ impl Followed<'_> {
 pub fn follow<'a>(
     p: &Protocol,
     items: &'a [PlanItem],
-    entries: &[Entry],
+    entries: &[Date],
     treatments: &[TreatmentEvent],
     today: Date,
 ) -> Vec<Followed<'a>> {
     let w = p.window_days;
     // Day numbers once: every item is compared with every entry.
     let item_days: Vec<i64> = items.iter().map(|i| day_number(i.date)).collect();
-    let entry_days: Vec<i64> = entries.iter().map(|e| day_number(e.data.collected_on)).collect();
+    let entry_days: Vec<i64> = entries.iter().map(|d| day_number(*d)).collect();
     // What did each item: index of the entry (visits) or treatment (cycles).
     let mut done_by: Vec<Option<usize>> = vec![None; items.len()];
     let mut used_treatments = vec![false; treatments.len()];
@@ -387,7 +511,7 @@ pub fn follow<'a>(
     for (i, (item, by)) in items.iter().zip(done_by).enumerate() {
         let done = by.map(|j| match item.what {
             Planned::Cycle(_) => (treatments[j].data.date, None),
-            Planned::Visit(_) => (entries[j].data.collected_on, Some(j)),
+            Planned::Visit(_) => (entries[j], Some(j)),
         });
         let (status, entry) = match done {
             Some((date, entry)) => (Status::Done(date), entry),
@@ -441,22 +565,23 @@ impl DueLine {
 }
 
 /// What a patient's plan asks for in the week containing `day` (from its
-/// Monday to its Sunday): items due that week, items overdue on its Monday
-/// with how late, and the expected measures the latest visit done by the
-/// Sunday lacks. Overdue first (the latest first), then by date.
+/// Monday to its Sunday): items due that week and items overdue on its
+/// Monday with how late ([`WeekDue::lines`]), and the latest visit done by
+/// the Sunday, whose missing measures [`WeekDue::with_missing`] adds.
+/// `entries` are the dates of the patient's entries.
 pub fn due_in_week(
     p: &Protocol,
     items: &[PlanItem],
-    entries: &[Entry],
+    entries: &[Date],
     treatments: &[TreatmentEvent],
     day: Date,
-) -> Vec<DueLine> {
+) -> WeekDue {
     let monday = week_start(day);
     let sunday = monday.saturating_add(days(6));
     // As of the Sunday: what is done by then counts; what is late is
     // counted from the Monday.
     let followed = follow(p, items, entries, treatments, sunday);
-    let mut out = Vec::new();
+    let mut lines = Vec::new();
     let mut latest_visit: Option<&Followed> = None;
     for f in &followed {
         match f.status {
@@ -471,34 +596,143 @@ pub fn due_in_week(
             _ if (monday..=sunday).contains(&f.item.date)
                 || (f.item.date < monday && day_count(f.item.date, monday) <= p.window_days) =>
             {
-                out.push(DueLine::Due {
+                lines.push(DueLine::Due {
                     what: f.item.what.clone(),
                     date: f.item.date,
                 })
             }
-            _ if f.item.date < monday && day_count(f.item.date, monday) > p.window_days => out.push(DueLine::Overdue {
-                what: f.item.what.clone(),
-                date: f.item.date,
-                days_late: day_count(f.item.date, monday),
-            }),
+            _ if f.item.date < monday && day_count(f.item.date, monday) > p.window_days => {
+                lines.push(DueLine::Overdue {
+                    what: f.item.what.clone(),
+                    date: f.item.date,
+                    days_late: day_count(f.item.date, monday),
+                })
+            }
             _ => {}
         }
     }
-    if let Some(f) = latest_visit
-        && let Status::Done(on) = f.status
-    {
-        out.extend(f.missing(entries).into_iter().map(|m| DueLine::Missing {
-            what: f.item.what.clone(),
-            measure: m.to_owned(),
+    let last_visit = latest_visit.and_then(|f| match (f.status.clone(), f.entry) {
+        (Status::Done(on), Some(entry)) => Some(LastVisit {
+            entry,
+            item: f.item.clone(),
             done_on: on,
-        }));
-    }
-    out.sort_by_key(|l| match l {
-        DueLine::Overdue { days_late, date, .. } => (0, -days_late, *date),
-        DueLine::Due { date, .. } => (1, 0, *date),
-        DueLine::Missing { done_on, .. } => (2, 0, *done_on),
+        }),
+        _ => None,
     });
-    out
+    WeekDue { lines, last_visit }
+}
+
+/// A patient's week before its missing measures are looked up: what is due
+/// and late, and the latest visit done (whose entry's measures a clinic's
+/// due list reads for that one entry only).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeekDue {
+    pub lines: Vec<DueLine>,
+    pub last_visit: Option<LastVisit>,
+}
+
+/// The latest visit done by the week's end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LastVisit {
+    /// Index of its entry in the dates given to [`due_in_week`].
+    pub entry: usize,
+    pub item: PlanItem,
+    pub done_on: Date,
+}
+
+impl WeekDue {
+    /// The week's lines with the measures the last visit's entry lacks
+    /// (`has` tells whether that entry holds a measure): late first (the
+    /// latest first), then due by date, then missing.
+    pub fn with_missing(self, has: impl Fn(&str) -> bool) -> Vec<DueLine> {
+        let mut out = self.lines;
+        if let Some(v) = &self.last_visit {
+            out.extend(v.item.missing(has).into_iter().map(|m| DueLine::Missing {
+                what: v.item.what.clone(),
+                measure: m.to_owned(),
+                done_on: v.done_on,
+            }));
+        }
+        out.sort_by_key(|l| match l {
+            DueLine::Overdue { days_late, date, .. } => (0, -days_late, *date),
+            DueLine::Due { date, .. } => (1, 0, *date),
+            DueLine::Missing { done_on, .. } => (2, 0, *done_on),
+        });
+        out
+    }
+}
+
+impl DueLine {
+    /// The line as the due list says it, measures by their catalog names:
+    /// `Week 3: 9 days late (planned 2025-08-09)`, `Week 4: due (planned
+    /// 2025-08-16)`, `INR not recorded on 2025-08-11 (Week 3)`.
+    pub fn describe(&self, catalog: &Catalog) -> String {
+        match self {
+            DueLine::Due { what, date } => format!("{}: due (planned {date})", what.label()),
+            DueLine::Overdue {
+                what, date, days_late, ..
+            } => format!(
+                "{}: {days_late} day{} late (planned {date})",
+                what.label(),
+                if *days_late == 1 { "" } else { "s" }
+            ),
+            DueLine::Missing { what, measure, done_on } => format!(
+                "{} not recorded on {done_on} ({})",
+                catalog.measure(measure).map_or(measure.as_str(), |m| m.name.as_str()),
+                what.label()
+            ),
+        }
+    }
+
+    /// What the line is about, for sorting and filtering: `C2`, `Week 3`.
+    pub fn what(&self) -> &Planned {
+        match self {
+            DueLine::Due { what, .. } | DueLine::Overdue { what, .. } | DueLine::Missing { what, .. } => what,
+        }
+    }
+
+    /// Days late (0 unless overdue).
+    pub fn days_late(&self) -> i64 {
+        match self {
+            DueLine::Overdue { days_late, .. } => *days_late,
+            _ => 0,
+        }
+    }
+
+    /// `late`, `due`, `missing`: the line's kind in a word (the CSV's column).
+    pub fn kind_word(&self) -> &'static str {
+        match self {
+            DueLine::Overdue { .. } => "late",
+            DueLine::Due { .. } => "due",
+            DueLine::Missing { .. } => "missing",
+        }
+    }
+}
+
+/// One patient's lines on a clinic's due list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PatientDue {
+    pub patient_id: i64,
+    pub mrn: String,
+    pub name: String,
+    pub protocol: String,
+    pub lines: Vec<DueLine>,
+    /// The protocol as assigned no longer reads (named, instead of lines).
+    pub problem: Option<String>,
+}
+
+/// [`due_in_week`] with its missing measures, for a patient whose entries
+/// are all read.
+pub fn due_in_week_of(
+    p: &Protocol,
+    items: &[PlanItem],
+    entries: &[Entry],
+    treatments: &[TreatmentEvent],
+    day: Date,
+) -> Vec<DueLine> {
+    let week = due_in_week(p, items, &entry_dates(entries), treatments, day);
+    let entry = week.last_visit.as_ref().map(|v| &entries[v.entry]);
+    week.with_missing(|m| entry.is_some_and(|e| has_measure(e, m)))
 }
 
 #[cfg(test)]
@@ -614,7 +848,7 @@ mod tests {
             treatment(1, date(2025, 7, 21), Some(1)),
             treatment(2, date(2025, 7, 30), Some(2)),
         ];
-        let followed = follow(&p, &items, &entries, &treatments, date(2025, 8, 11));
+        let followed = follow(&p, &items, &entry_dates(&entries), &treatments, date(2025, 8, 11));
         let status = |label: &str| followed.iter().find(|f| f.item.what.label() == label).unwrap();
         assert_eq!(
             status("C1").status,
@@ -641,7 +875,7 @@ mod tests {
         assert_eq!(status("Week 4").status, Status::Upcoming);
         assert_eq!(status("Day 30").status, Status::Upcoming);
         // A week later, nothing more recorded: the cycle and week 4 are late.
-        let later = follow(&p, &items, &entries, &treatments, date(2025, 8, 25));
+        let later = follow(&p, &items, &entry_dates(&entries), &treatments, date(2025, 8, 25));
         let status = |label: &str| {
             later
                 .iter()
@@ -666,7 +900,7 @@ mod tests {
             entry(2, date(2025, 8, 4), &["bili_total"]),
             entry(3, date(2025, 8, 19), &["bili_total"]),
         ];
-        let followed = follow(&p, &items, &entries, &[], date(2025, 8, 20));
+        let followed = follow(&p, &items, &entry_dates(&entries), &[], date(2025, 8, 20));
         let done: Vec<String> = followed
             .iter()
             .filter_map(|f| match f.status {
@@ -694,7 +928,7 @@ mod tests {
         assert_eq!(on(date(2026, 1, 3)), Status::Overdue(4));
         // An entry within the window does it; its missing measures are named.
         let entries_done = [entry(1, date(2026, 1, 2), &["bili_total"])];
-        let done = follow(&p, &items, &entries_done, &[], date(2026, 1, 5));
+        let done = follow(&p, &items, &entry_dates(&entries_done), &[], date(2026, 1, 5));
         assert_eq!(done[0].status, Status::Done(date(2026, 1, 2)));
         assert_eq!(done[0].missing(&entries_done), ["inr"]);
     }
@@ -729,7 +963,7 @@ mod tests {
             treatment(1, date(2025, 7, 21), Some(1)),
             treatment(2, date(2025, 8, 4), Some(2)),
         ];
-        let lines = due_in_week(&p, &items, &entries, &treatments, date(2025, 8, 13));
+        let lines = due_in_week_of(&p, &items, &entries, &treatments, date(2025, 8, 13));
         assert_eq!(
             lines,
             [
@@ -749,7 +983,7 @@ mod tests {
         // due; cycle 3 and day 30 (18 Aug) are due; the latest visit done
         // (week 2, 4 Aug) has every measure it expects.
         entries.pop();
-        let lines = due_in_week(&p, &items, &entries, &treatments, date(2025, 8, 18));
+        let lines = due_in_week_of(&p, &items, &entries, &treatments, date(2025, 8, 18));
         assert_eq!(
             lines,
             [

@@ -30,18 +30,27 @@ pub(super) fn table_of(kind: RecordKind) -> &'static str {
         RecordKind::Entry => "entries",
         RecordKind::Treatment => "treatment_events",
         RecordKind::Database => "database",
+        RecordKind::Assignment => "protocol_assignments",
+        RecordKind::PlanShift => "plan_shifts",
+        RecordKind::AdverseEvent => "adverse_events",
+        RecordKind::NoAdverseEvents => "no_adverse_events",
     }
 }
 
+/// Every kind of record, for reading the trail's table names back.
+const KINDS: [RecordKind; 8] = [
+    RecordKind::Patient,
+    RecordKind::Entry,
+    RecordKind::Treatment,
+    RecordKind::Database,
+    RecordKind::Assignment,
+    RecordKind::PlanShift,
+    RecordKind::AdverseEvent,
+    RecordKind::NoAdverseEvents,
+];
+
 fn kind_of(table: &str) -> Option<RecordKind> {
-    [
-        RecordKind::Patient,
-        RecordKind::Entry,
-        RecordKind::Treatment,
-        RecordKind::Database,
-    ]
-    .into_iter()
-    .find(|k| table_of(*k) == table)
+    KINDS.into_iter().find(|k| table_of(*k) == table)
 }
 
 fn action_text(action: AuditAction) -> &'static str {
@@ -231,8 +240,9 @@ impl Store {
         }
     }
 
-    /// The audit trail of one patient: the patient's own row, its entries
-    /// and its treatment events, oldest first.
+    /// The audit trail of one patient: the patient's own row, its entries,
+    /// treatment events, protocols and their shifts, adverse events and
+    /// records of none, oldest first.
     pub fn history(&self, patient_id: i64) -> Result<Vec<AuditRecord>, StoreError> {
         self.audit_rows(
             &format!(
@@ -241,6 +251,15 @@ impl Store {
                     OR (a.table_name = 'entries' AND a.row_id IN (SELECT id FROM entries WHERE patient_id = ?1))
                     OR (a.table_name = 'treatment_events'
                         AND a.row_id IN (SELECT id FROM treatment_events WHERE patient_id = ?1))
+                    OR (a.table_name = 'protocol_assignments'
+                        AND a.row_id IN (SELECT id FROM protocol_assignments WHERE patient_id = ?1))
+                    OR (a.table_name = 'plan_shifts'
+                        AND a.row_id IN (SELECT s.id FROM plan_shifts s
+                            JOIN protocol_assignments p ON p.id = s.assignment_id WHERE p.patient_id = ?1))
+                    OR (a.table_name = 'adverse_events'
+                        AND a.row_id IN (SELECT id FROM adverse_events WHERE patient_id = ?1))
+                    OR (a.table_name = 'no_adverse_events'
+                        AND a.row_id IN (SELECT id FROM no_adverse_events WHERE patient_id = ?1))
                  ORDER BY a.id"
             ),
             [patient_id],
@@ -262,12 +281,7 @@ mod tests {
         ] {
             assert_eq!(action_of(action_text(a)), Some(a));
         }
-        for k in [
-            RecordKind::Patient,
-            RecordKind::Entry,
-            RecordKind::Treatment,
-            RecordKind::Database,
-        ] {
+        for k in KINDS {
             assert_eq!(kind_of(table_of(k)), Some(k));
         }
         assert_eq!(action_of("delete"), None);

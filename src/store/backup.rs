@@ -235,6 +235,10 @@ impl Store {
             ("patients", "patient"),
             ("entries", "entry"),
             ("treatment_events", "treatment event"),
+            ("protocol_assignments", "protocol assignment"),
+            ("plan_shifts", "plan shift"),
+            ("adverse_events", "adverse event"),
+            ("no_adverse_events", "record of no adverse events"),
         ] {
             for id in ids(&format!(
                 "SELECT t.id FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM audit_log a
@@ -273,6 +277,20 @@ impl Store {
                 problems.push(format!(
                     "entry {id} (version {version}) has {observations} observations; its audit row has {expected} values"
                 ));
+            }
+        }
+        for a in self.read_assignments("WHERE a.voided_at IS NULL", [])? {
+            let at = format!(
+                "protocol assignment {} (\"{}\", patient {})",
+                a.id, a.data.protocol, a.patient_id
+            );
+            match a.protocol(catalog) {
+                Err(e) => problems.push(format!("{at}: {e}")),
+                Ok(p) => {
+                    for s in a.shifts_not_found(&crate::domain::protocol::Schedule::of(&p)) {
+                        problems.push(format!("{at}: the shift of \"{}\" names no item of the plan", s.item));
+                    }
+                }
             }
         }
         let mut stmt = self.conn.prepare("SELECT key, json FROM drafts")?;

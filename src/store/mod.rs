@@ -7,17 +7,21 @@
 //! and its migrations. Every write is one transaction together with its
 //! `audit_log` row; nothing clinical is ever deleted.
 //!
-//! One file per aggregate: `patients.rs`, `entries.rs`, `treatments.rs`
-//! (creating and editing a kind of record side by side), `audit.rs` (the
+//! One file per aggregate: `patients.rs`, `entries.rs`, `treatments.rs`,
+//! `protocols.rs` (assignments, plan shifts, the due list), `adverse.rs`
+//! (adverse events and records of none), each creating and editing a kind
+//! of record side by side; `audit.rs` (the
 //! trail, and the only place audit actions and record kinds are spelled as
 //! text), `drafts.rs`, and `rows.rs` for what they share.
 
+mod adverse;
 mod audit;
 pub mod backup;
 mod drafts;
 mod entries;
 pub mod import;
 mod patients;
+mod protocols;
 mod rows;
 pub mod schema;
 mod treatments;

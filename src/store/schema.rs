@@ -161,6 +161,91 @@ CREATE TABLE drafts (
     r#"
 ALTER TABLE observations ADD COLUMN ref_unit TEXT;
 "#,
+    // v4: treatment protocols assigned to patients (with the protocol's
+    // text as assigned) and the shifts of their plans (append-only, each
+    // with its reason); adverse events (CTCAE term and grade) and the
+    // explicit record that there were none since the last visit.
+    r#"
+CREATE TABLE protocol_assignments (
+    id            INTEGER PRIMARY KEY,
+    patient_id    INTEGER NOT NULL REFERENCES patients(id),
+    protocol      TEXT NOT NULL,
+    protocol_text TEXT NOT NULL,
+    start_date    TEXT NOT NULL,
+    note          TEXT NOT NULL DEFAULT '',
+    recorded_by   TEXT NOT NULL,
+    recorded_at   TEXT NOT NULL,
+    voided_at     TEXT,
+    void_reason   TEXT,
+    version       INTEGER NOT NULL DEFAULT 1,
+    changed_by    TEXT,
+    changed_at    TEXT
+);
+CREATE INDEX protocol_assignments_by_patient ON protocol_assignments (patient_id);
+
+CREATE TABLE plan_shifts (
+    id            INTEGER PRIMARY KEY,
+    assignment_id INTEGER NOT NULL REFERENCES protocol_assignments(id),
+    item          TEXT NOT NULL,
+    planned_on    TEXT NOT NULL,
+    days          INTEGER NOT NULL CHECK (days <> 0),
+    reason        TEXT NOT NULL CHECK (trim(reason) <> ''),
+    recorded_by   TEXT NOT NULL,
+    recorded_at   TEXT NOT NULL
+);
+CREATE INDEX plan_shifts_by_assignment ON plan_shifts (assignment_id);
+
+CREATE TABLE adverse_events (
+    id          INTEGER PRIMARY KEY,
+    patient_id  INTEGER NOT NULL REFERENCES patients(id),
+    term        TEXT NOT NULL CHECK (trim(term) <> ''),
+    grade       INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 5),
+    onset       TEXT NOT NULL,
+    resolved_on TEXT CHECK (resolved_on IS NULL OR resolved_on >= onset),
+    serious     INTEGER NOT NULL CHECK (serious IN (0, 1)),
+    relation    TEXT NOT NULL CHECK (relation IN ('unrelated', 'unlikely', 'possible', 'probable', 'definite')),
+    cycle       INTEGER CHECK (cycle IS NULL OR cycle >= 1),
+    action      TEXT NOT NULL CHECK (action IN ('not_changed', 'reduced', 'interrupted', 'withdrawn',
+                                                'not_applicable', 'unknown')),
+    outcome     TEXT NOT NULL CHECK (outcome IN ('ongoing', 'recovering', 'resolved', 'resolved_with_sequelae',
+                                                 'fatal', 'unknown')),
+    note        TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    voided_at   TEXT,
+    void_reason TEXT,
+    version     INTEGER NOT NULL DEFAULT 1,
+    changed_by  TEXT,
+    changed_at  TEXT
+);
+CREATE INDEX adverse_events_by_patient_onset ON adverse_events (patient_id, onset);
+
+CREATE TABLE no_adverse_events (
+    id          INTEGER PRIMARY KEY,
+    patient_id  INTEGER NOT NULL REFERENCES patients(id),
+    on_date     TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    voided_at   TEXT,
+    void_reason TEXT,
+    version     INTEGER NOT NULL DEFAULT 1,
+    changed_by  TEXT,
+    changed_at  TEXT
+);
+CREATE INDEX no_adverse_events_by_patient ON no_adverse_events (patient_id, on_date);
+
+CREATE TRIGGER protocol_assignments_no_delete BEFORE DELETE ON protocol_assignments
+    BEGIN SELECT RAISE(ABORT, 'protocol assignments are never deleted: void with a reason'); END;
+CREATE TRIGGER plan_shifts_no_delete BEFORE DELETE ON plan_shifts
+    BEGIN SELECT RAISE(ABORT, 'plan shifts are never deleted: shift back with a reason'); END;
+CREATE TRIGGER plan_shifts_no_update BEFORE UPDATE ON plan_shifts
+    BEGIN SELECT RAISE(ABORT, 'plan shifts are never changed: shift again with a reason'); END;
+CREATE TRIGGER adverse_events_no_delete BEFORE DELETE ON adverse_events
+    BEGIN SELECT RAISE(ABORT, 'adverse events are never deleted: void with a reason'); END;
+CREATE TRIGGER no_adverse_events_no_delete BEFORE DELETE ON no_adverse_events
+    BEGIN SELECT RAISE(ABORT, 'records of no adverse events are never deleted: void with a reason'); END;
+"#,
 ];
 
 /// The schema version this build writes.

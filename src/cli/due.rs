@@ -1,0 +1,98 @@
+//! `clinilog due`: the clinic's due list for a week, as text or CSV.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use jiff::ToSpan;
+use jiff::civil::Date;
+
+use crate::domain::Catalog;
+use crate::domain::protocol::{DueLine, PatientDue, week_start};
+use crate::interop::csv;
+use crate::store::Store;
+
+/// The CSV's columns.
+pub const CSV_HEADER: [&str; 9] = [
+    "mrn",
+    "name",
+    "protocol",
+    "item",
+    "status",
+    "date",
+    "days_late",
+    "measure_code",
+    "text",
+];
+
+/// The due list of the week containing `week` (today when not given),
+/// only patients on `protocol` when given.
+pub fn run(
+    db: &Path,
+    week: Option<Date>,
+    protocol: Option<&str>,
+    as_csv: bool,
+    catalog: &Catalog,
+    out: &mut impl Write,
+) -> Result<()> {
+    if !db.is_file() {
+        bail!("no database file: {}", db.display());
+    }
+    let store = Store::open(db)?;
+    let day = week.unwrap_or_else(|| jiff::Zoned::now().date());
+    let mut list = store.due_list(day, catalog)?;
+    if let Some(name) = protocol {
+        if !list.iter().any(|p| p.protocol == name) && !store.protocol_names()?.iter().any(|n| n == name) {
+            bail!(
+                "no patient is on a protocol named \"{name}\"; protocols in this file: {}",
+                store.protocol_names()?.join(", ")
+            );
+        }
+        list.retain(|p| p.protocol == name);
+    }
+    if as_csv {
+        csv::write_table(out, &CSV_HEADER, csv_rows(&list, catalog))?;
+        return Ok(());
+    }
+    let monday = week_start(day);
+    let sunday = monday.saturating_add(6.days());
+    let n = list.len();
+    writeln!(
+        out,
+        "Due in the week of Monday {monday} to Sunday {sunday}: {n} patient{}",
+        if n == 1 { "" } else { "s" }
+    )?;
+    for p in &list {
+        writeln!(out, "\n{}  {}  ({})", p.mrn, p.name, p.protocol)?;
+        if let Some(problem) = &p.problem {
+            writeln!(out, "  cannot lay out the plan: {problem}")?;
+        }
+        for line in &p.lines {
+            writeln!(out, "  {}", line.describe(catalog))?;
+        }
+    }
+    Ok(())
+}
+
+/// One CSV row per line of the list.
+pub fn csv_rows<'a>(list: &'a [PatientDue], catalog: &'a Catalog) -> impl Iterator<Item = Vec<String>> + 'a {
+    list.iter().flat_map(move |p| {
+        p.lines.iter().map(move |l| {
+            let measure = match l {
+                DueLine::Missing { measure, .. } => measure.clone(),
+                _ => String::new(),
+            };
+            vec![
+                p.mrn.clone(),
+                p.name.clone(),
+                p.protocol.clone(),
+                l.what().label(),
+                l.kind_word().to_owned(),
+                l.date().to_string(),
+                l.days_late().to_string(),
+                measure,
+                l.describe(catalog),
+            ]
+        })
+    })
+}

@@ -1,0 +1,257 @@
+//! Adverse events and records of "no adverse events since the last
+//! visit": add, edit with a reason (events), void with a reason, read.
+
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
+
+use super::audit::Change;
+use super::rows::{check_version, now_utc, parse_date_col, require_reason};
+use super::{Store, StoreError};
+use crate::domain::adverse::{ActionTaken, AdverseEvent, AdverseEventData, NoEvents, NoEventsData, Outcome, Relation};
+use crate::domain::history::RecordKind;
+
+/// The event's data in the column order of `term, grade, onset,
+/// resolved_on, serious, relation, cycle, action, outcome, note,
+/// recorded_by` (both the insert and the update).
+fn data_values(d: &AdverseEventData) -> [Value; 11] {
+    [
+        d.term.clone().into(),
+        i64::from(d.grade).into(),
+        d.onset.to_string().into(),
+        d.resolved_on.map(|x| x.to_string()).into(),
+        i64::from(d.serious).into(),
+        d.relation.as_str().to_owned().into(),
+        d.cycle.map(i64::from).into(),
+        d.action.as_str().to_owned().into(),
+        d.outcome.as_str().to_owned().into(),
+        d.note.clone().into(),
+        d.recorded_by.clone().into(),
+    ]
+}
+
+fn corrupt(detail: String) -> StoreError {
+    StoreError::Corrupt {
+        what: "adverse event",
+        detail,
+    }
+}
+
+impl Store {
+    /// Records an adverse event: one transaction with its audit row.
+    pub fn add_adverse_event(
+        &mut self,
+        patient_id: i64,
+        data: &AdverseEventData,
+        user: &str,
+    ) -> Result<AdverseEvent, StoreError> {
+        self.may_write(user)?;
+        self.patient(patient_id)?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO adverse_events (patient_id, term, grade, onset, resolved_on, serious, relation, cycle,
+                 action, outcome, note, recorded_by, recorded_at, changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13)",
+            params_from_iter(
+                std::iter::once(patient_id.into())
+                    .chain(data_values(data))
+                    .chain([now_utc().into(), user.to_owned().into()]),
+            ),
+        )?;
+        let id = tx.last_insert_rowid();
+        Change {
+            user,
+            kind: RecordKind::AdverseEvent,
+            row_id: id,
+        }
+        .created_because(&tx, data, None)?;
+        tx.commit()?;
+        Ok(AdverseEvent {
+            id,
+            patient_id,
+            version: 1,
+            data: data.clone(),
+        })
+    }
+
+    /// Changes an adverse event (a resolution date, a new grade); the
+    /// previous version stays in the audit trail.
+    pub fn edit_adverse_event(
+        &mut self,
+        event: &AdverseEvent,
+        data: &AdverseEventData,
+        reason: &str,
+        user: &str,
+    ) -> Result<AdverseEvent, StoreError> {
+        self.may_write(user)?;
+        let reason = require_reason(reason, "an edit")?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, RecordKind::AdverseEvent, event.id, event.version)?;
+        tx.execute(
+            "UPDATE adverse_events SET term = ?1, grade = ?2, onset = ?3, resolved_on = ?4, serious = ?5,
+                 relation = ?6, cycle = ?7, action = ?8, outcome = ?9, note = ?10, recorded_by = ?11,
+                 version = version + 1, changed_by = ?12, changed_at = ?13
+             WHERE id = ?14",
+            params_from_iter(data_values(data).into_iter().chain([
+                user.to_owned().into(),
+                now_utc().into(),
+                event.id.into(),
+            ])),
+        )?;
+        Change {
+            user,
+            kind: RecordKind::AdverseEvent,
+            row_id: event.id,
+        }
+        .edited(&tx, &event.data, data, &reason)?;
+        tx.commit()?;
+        Ok(AdverseEvent {
+            id: event.id,
+            patient_id: event.patient_id,
+            version: event.version + 1,
+            data: data.clone(),
+        })
+    }
+
+    /// Voids an adverse event (entered in error); it stays in the file.
+    pub fn void_adverse_event(&mut self, event: &AdverseEvent, reason: &str, user: &str) -> Result<(), StoreError> {
+        let change = Change {
+            user,
+            kind: RecordKind::AdverseEvent,
+            row_id: event.id,
+        };
+        self.void_record(change, event.version, &event.data, reason, "voiding an adverse event")
+    }
+
+    /// The patient's adverse events that are not voided, by onset.
+    pub fn adverse_events(&self, patient_id: i64) -> Result<Vec<AdverseEvent>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, version, term, grade, onset, resolved_on, serious, relation, cycle, action, outcome, note,
+                 recorded_by
+             FROM adverse_events WHERE patient_id = ?1 AND voided_at IS NULL ORDER BY onset, id",
+        )?;
+        let mut rows = stmt.query([patient_id])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let text = |i: usize| r.get::<_, String>(i);
+            let (relation, action, outcome) = (text(7)?, text(9)?, text(10)?);
+            let grade: i64 = r.get(3)?;
+            out.push(AdverseEvent {
+                id: r.get(0)?,
+                patient_id,
+                version: r.get(1)?,
+                data: AdverseEventData {
+                    term: text(2)?,
+                    grade: u8::try_from(grade)
+                        .ok()
+                        .filter(|g| (1..=5).contains(g))
+                        .ok_or_else(|| corrupt(format!("grade {grade}")))?,
+                    onset: parse_date_col(&text(4)?, "adverse event")?,
+                    resolved_on: r
+                        .get::<_, Option<String>>(5)?
+                        .map(|d| parse_date_col(&d, "adverse event"))
+                        .transpose()?,
+                    serious: r.get::<_, i64>(6)? != 0,
+                    // A code this build does not know is reported, never read as another.
+                    relation: Relation::from_str_opt(&relation)
+                        .ok_or_else(|| corrupt(format!("relation \"{relation}\"")))?,
+                    cycle: r.get(8)?,
+                    action: ActionTaken::from_str_opt(&action)
+                        .ok_or_else(|| corrupt(format!("action \"{action}\"")))?,
+                    outcome: Outcome::from_str_opt(&outcome)
+                        .ok_or_else(|| corrupt(format!("outcome \"{outcome}\"")))?,
+                    note: text(11)?,
+                    recorded_by: text(12)?,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records that the patient had no adverse events since the last visit.
+    pub fn record_no_adverse_events(
+        &mut self,
+        patient_id: i64,
+        data: &NoEventsData,
+        user: &str,
+    ) -> Result<NoEvents, StoreError> {
+        self.may_write(user)?;
+        self.patient(patient_id)?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO no_adverse_events (patient_id, on_date, note, recorded_by, recorded_at, changed_by,
+                 changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+            rusqlite::params![
+                patient_id,
+                data.on.to_string(),
+                data.note,
+                data.recorded_by,
+                now_utc(),
+                user
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        Change {
+            user,
+            kind: RecordKind::NoAdverseEvents,
+            row_id: id,
+        }
+        .created_because(&tx, data, None)?;
+        tx.commit()?;
+        Ok(NoEvents {
+            id,
+            patient_id,
+            version: 1,
+            data: data.clone(),
+        })
+    }
+
+    /// Voids a record of no adverse events (recorded in error).
+    pub fn void_no_adverse_events(&mut self, record: &NoEvents, reason: &str, user: &str) -> Result<(), StoreError> {
+        let change = Change {
+            user,
+            kind: RecordKind::NoAdverseEvents,
+            row_id: record.id,
+        };
+        self.void_record(
+            change,
+            record.version,
+            &record.data,
+            reason,
+            "voiding a record of no adverse events",
+        )
+    }
+
+    /// The patient's records of no adverse events that are not voided, by date.
+    pub fn no_adverse_events(&self, patient_id: i64) -> Result<Vec<NoEvents>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, version, on_date, note, recorded_by FROM no_adverse_events
+             WHERE patient_id = ?1 AND voided_at IS NULL ORDER BY on_date, id",
+        )?;
+        let rows = stmt
+            .query_map([patient_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(id, version, on, note, recorded_by)| {
+                Ok(NoEvents {
+                    id,
+                    patient_id,
+                    version,
+                    data: NoEventsData {
+                        on: parse_date_col(&on, "record of no adverse events")?,
+                        note,
+                        recorded_by,
+                    },
+                })
+            })
+            .collect()
+    }
+}
