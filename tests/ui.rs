@@ -39,7 +39,7 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
 /// thread in the middle of `Harness::run` would make it run more frames.
 fn settle(h: &mut App<'_>) {
     for _ in 0..2000 {
-        if !h.state().list_loading() && !h.state().checking_file() {
+        if !h.state().list_loading() && !h.state().checking_file() && !h.state().due_loading() {
             // The thread asks for a frame just after it sends: take it here,
             // not in the middle of the caller's next `Harness::run`.
             std::thread::sleep(std::time::Duration::from_millis(10));
@@ -1699,4 +1699,68 @@ fn the_list_counts_its_patients_in_words() {
     let h = harness(store, "Dr Rao");
     h.get_by_label("1 patient");
     assert!(h.query_by_label("1 patients").is_none());
+}
+
+/// The Due screen beside Patients: the demo patient's plan (the seed
+/// protocol from 2025-07-19) on 2025-09-01 has week 4 late; another week
+/// typed shows that week; sorting and the protocol filter work; *Record*
+/// opens the patient's entry form dated as the line.
+#[test]
+fn the_due_screen_lists_the_week_and_opens_the_entry_form_on_its_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Due");
+    h.get_by_label("Due in the week of 2025-09-01 to 2025-09-07");
+    h.get_by_label("16 days late");
+    h.get_by_label("Week 4: 16 days late (planned 2025-08-16)");
+    h.get_by_label_contains("; 1 late");
+    // Another week, typed.
+    replace_text(&mut h, "Week of", "2025-08-13");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(1);
+    settle(&mut h);
+    h.run();
+    h.get_by_label("Due in the week of 2025-08-11 to 2025-08-17");
+    h.get_by_label("Week 4: due (planned 2025-08-16)");
+    h.get_by_label("INR not recorded on 2025-08-11 (Week 3)");
+    assert!(h.query_by_label("16 days late").is_none());
+    // Sorted by date, latest first: the week-4 line (16 Aug) comes before
+    // the missing measures of 11 Aug.
+    click(&mut h, "Date");
+    click(&mut h, "Date ^");
+    h.get_by_label("Date v");
+    // The protocol filter lists the protocol on the list.
+    h.get_by_role_and_label(Role::ComboBox, "Protocol").click();
+    h.run();
+    click(&mut h, "MSC + exosomes, 3 cycles (1)");
+    h.get_by_label("Week 4: due (planned 2025-08-16)");
+    // Record: the entry form, dated as the line (the first line: 16 Aug).
+    h.get_all_by_label("Record").next().unwrap().click();
+    h.run_steps(1);
+    settle(&mut h);
+    h.run();
+    h.get_by_label("New entry");
+    assert_eq!(
+        h.get_by_role_and_label(Role::TextInput, "Collection date")
+            .value()
+            .as_deref(),
+        Some("2025-08-16")
+    );
+    // Back to Due: the week and filter as left.
+    click(&mut h, "Due");
+    h.get_by_label("Due in the week of 2025-08-11 to 2025-08-17");
+}
+
+/// A file with nobody on a protocol says how patients get on the list.
+#[test]
+fn the_due_screen_of_a_file_without_protocols_says_how_to_fill_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("empty.sqlite")).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Due");
+    h.get_by_label("Nothing is due this week.");
+    h.get_by_label_contains("once a protocol is assigned");
 }

@@ -8,6 +8,7 @@
 
 pub mod backups;
 pub mod calculator;
+pub mod due;
 pub mod entry_form;
 pub mod form;
 pub mod import;
@@ -77,7 +78,14 @@ const PREFS_KEY: &str = "clinilog_prefs";
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     ShowPatients,
+    /// The *Due* screen (the week of today, or as last shown).
+    ShowDue,
     OpenPatient(i64),
+    /// Open the patient with a new entry dated `date` (from the due list).
+    RecordEntryOn {
+        patient_id: i64,
+        date: Date,
+    },
     /// A write to the file; its result goes back to where it came from.
     Write(Write),
     /// Forget the kept draft of a form (saved, cancelled or discarded).
@@ -160,6 +168,8 @@ impl Write {
 pub enum Screen {
     Patients(Box<PatientsScreen>),
     Patient(Box<PatientScreen>),
+    /// What the protocols ask for this week.
+    Due(Box<due::DueScreen>),
 }
 
 impl Default for Screen {
@@ -237,6 +247,10 @@ pub struct ClinilogApp {
     /// The patients screen while a patient is open: shown again at once on
     /// the way back, while the list is read afresh.
     kept_list: Option<Box<PatientsScreen>>,
+    /// The Due screen while another is shown (its week, filter and sort).
+    kept_due: Option<Box<due::DueScreen>>,
+    /// The due list being read on its thread.
+    due_job: Option<std::sync::mpsc::Receiver<Result<Vec<crate::domain::protocol::PatientDue>, String>>>,
 }
 
 impl ClinilogApp {
@@ -275,6 +289,8 @@ impl ClinilogApp {
             list_job: None,
             range_job: None,
             kept_list: None,
+            kept_due: None,
+            due_job: None,
         };
         app.newest_backup = crate::store::newest_backup(&app.backup_dirs());
         app.show_patients();
@@ -302,6 +318,11 @@ impl ClinilogApp {
         self.want_list || self.list_job.is_some()
     }
 
+    /// Whether the due list is being read (or about to be).
+    pub fn due_loading(&self) -> bool {
+        self.due_job.is_some() || matches!(&self.screen, Screen::Due(s) if s.wants_read)
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -323,6 +344,10 @@ impl ClinilogApp {
     fn show_patients(&mut self) {
         let mut screen = match std::mem::take(&mut self.screen) {
             Screen::Patients(s) => s,
+            Screen::Due(d) => {
+                self.kept_due = Some(d);
+                self.kept_list.take().unwrap_or_default()
+            }
             Screen::Patient(_) => self.kept_list.take().unwrap_or_default(),
         };
         screen.loading = true;
@@ -336,6 +361,8 @@ impl ClinilogApp {
     /// previous one stays on screen.
     fn show_patients_of_new_file(&mut self) {
         self.kept_list = None;
+        self.kept_due = None;
+        self.due_job = None;
         self.screen = Screen::Patients(Box::default());
         self.show_patients();
     }
@@ -343,8 +370,8 @@ impl ClinilogApp {
     /// The patients screen, shown or kept while a patient is open.
     fn patients_screen(&mut self) -> Option<&mut PatientsScreen> {
         match (&mut self.screen, &mut self.kept_list) {
-            (Screen::Patients(s), _) | (Screen::Patient(_), Some(s)) => Some(s),
-            (Screen::Patient(_), None) => None,
+            (Screen::Patients(s), _) | (Screen::Patient(_) | Screen::Due(_), Some(s)) => Some(s),
+            (Screen::Patient(_) | Screen::Due(_), None) => None,
         }
     }
 
@@ -425,14 +452,61 @@ impl ClinilogApp {
         }
     }
 
+    /// Shows the Due screen as last left (or this week's), and reads its
+    /// list again on a thread: a save since may have changed it.
+    fn show_due(&mut self) {
+        match std::mem::take(&mut self.screen) {
+            Screen::Patients(list) => self.kept_list = Some(list),
+            Screen::Due(d) => self.kept_due = Some(d),
+            Screen::Patient(_) => {}
+        }
+        let today = self.today();
+        let mut screen = self
+            .kept_due
+            .take()
+            .unwrap_or_else(|| Box::new(due::DueScreen::new(today)));
+        screen.wants_read = true;
+        self.screen = Screen::Due(screen);
+    }
+
+    /// Starts reading the due list when its week changed, and takes what arrived.
+    fn poll_due(&mut self, ctx: &egui::Context) {
+        if let Screen::Due(s) = &mut self.screen
+            && std::mem::take(&mut s.wants_read)
+        {
+            s.loading = true;
+            self.due_job = Some(due::load_due(
+                self.store.path().to_owned(),
+                s.monday,
+                self.catalog.clone(),
+                ctx.clone(),
+            ));
+        }
+        let Some(rx) = &self.due_job else { return };
+        let read = match rx.try_recv() {
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Ok(read) => read,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the reading stopped".to_owned()),
+        };
+        self.due_job = None;
+        let screen = match (&mut self.screen, &mut self.kept_due) {
+            (Screen::Due(s), _) | (_, Some(s)) => s,
+            _ => return,
+        };
+        // A reading for a week no longer shown is dropped (another follows).
+        if !screen.wants_read {
+            screen.set_list(read);
+        }
+    }
+
     fn open_patient(&mut self, id: i64) {
         let loaded = self.load_patient(id);
         match loaded {
             Ok((patient, entries, treatments, audit)) => {
-                if let Screen::Patients(_) = &self.screen
-                    && let Screen::Patients(list) = std::mem::take(&mut self.screen)
-                {
-                    self.kept_list = Some(list);
+                match std::mem::take(&mut self.screen) {
+                    Screen::Patients(list) => self.kept_list = Some(list),
+                    Screen::Due(d) => self.kept_due = Some(d),
+                    Screen::Patient(_) => {}
                 }
                 let mut screen = Box::new(PatientScreen::new(
                     patient,
@@ -485,6 +559,7 @@ impl ClinilogApp {
         self.dirty = true;
         match &self.screen {
             Screen::Patients(_) => self.show_patients(),
+            Screen::Due(_) => self.show_due(),
             Screen::Patient(_) => self.reload_patient(),
         }
         self.status = Some(Status { text, is_error: false });
@@ -521,7 +596,17 @@ impl ClinilogApp {
     pub fn apply(&mut self, action: Action) {
         match action {
             Action::ShowPatients => self.show_patients(),
+            Action::ShowDue => self.show_due(),
             Action::OpenPatient(id) => self.open_patient(id),
+            Action::RecordEntryOn { patient_id, date } => {
+                self.open_patient(patient_id);
+                let clinician = self.prefs.clinician.clone();
+                if let Screen::Patient(s) = &mut self.screen
+                    && s.patient.id == patient_id
+                {
+                    s.new_entry_on(date, &self.catalog, &clinician);
+                }
+            }
             Action::ReloadPatient => {
                 self.reload_patient();
                 if let Screen::Patient(s) = &mut self.screen {
@@ -584,6 +669,7 @@ impl ClinilogApp {
                         }
                     }
                     Screen::Patient(s) => s.write_refused(origin, &msg, conflict),
+                    Screen::Due(_) => {}
                 }
                 self.status = Some(Status {
                     text: format!("Not saved: {msg}"),
@@ -895,7 +981,7 @@ impl ClinilogApp {
     fn export_name(&self, ext: &str) -> String {
         let mrn = match &self.screen {
             Screen::Patient(s) => s.patient.data.mrn.clone(),
-            Screen::Patients(_) => "clinilog".to_owned(),
+            Screen::Patients(_) | Screen::Due(_) => "clinilog".to_owned(),
         };
         format!("trends-{mrn}-{}.{ext}", self.today())
     }
@@ -1130,6 +1216,7 @@ impl ClinilogApp {
         let forms: Vec<&mut dyn KeptDraft> = match &mut self.screen {
             Screen::Patients(s) => s.form.iter_mut().map(|f| f as &mut dyn KeptDraft).collect(),
             Screen::Patient(s) => s.kept_drafts(),
+            Screen::Due(_) => Vec::new(),
         };
         let mut failure = None;
         let mut wrote = false;
@@ -1178,10 +1265,32 @@ impl ClinilogApp {
             self.start_integrity_check(ui.ctx());
         }
         self.poll_list(ui.ctx());
+        self.poll_due(ui.ctx());
+        let mut go = None;
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
                 ui.label(RichText::new("Clinilog").strong().size(18.0));
+                ui.separator();
+                let on_patients = !matches!(self.screen, Screen::Due(_));
+                if ui
+                    .selectable_label(on_patients, "Patients")
+                    .on_hover_text("The patient list")
+                    .clicked()
+                    && !matches!(self.screen, Screen::Patients(_))
+                {
+                    go = Some(Action::ShowPatients);
+                }
+                if ui
+                    .selectable_label(!on_patients, "Due")
+                    .on_hover_text(
+                        "What the protocols ask for this week: visits and cycles due or late, measures missing",
+                    )
+                    .clicked()
+                {
+                    go = Some(Action::ShowDue);
+                }
+                ui.separator();
                 ui.menu_button("Tools", |ui| {
                     if ui.button("Score calculator").clicked() {
                         self.calculator.open = true;
@@ -1285,6 +1394,7 @@ impl ClinilogApp {
             .show(ui, |ui| match &mut self.screen {
                 Screen::Patients(s) => s.ui(ui, today, &clinician),
                 Screen::Patient(s) => s.ui(ui, &self.catalog, today, &clinician),
+                Screen::Due(s) => s.ui(ui, &self.catalog, today, self.store.is_read_only()),
             })
             .inner;
         if self.calculator.open {
@@ -1338,7 +1448,7 @@ impl ClinilogApp {
             self.prefs.carry_days = p.carry_days;
             self.prefs.hidden_groups = p.trends_state.hidden.iter().cloned().collect();
         }
-        if let Some(action) = action {
+        if let Some(action) = action.or(go) {
             self.apply(action);
         }
         let now = ui.input(|i| i.time);

@@ -82,6 +82,23 @@ struct Stale {
 
 impl PatientScreen {
     /// Shows `tab` from the next frame on.
+    /// Opens a new entry dated `date` on the Log (from the due list); an
+    /// entry form already open keeps its typing.
+    pub fn new_entry_on(&mut self, date: Date, catalog: &Catalog, clinician: &str) {
+        self.show_tab(Tab::Log);
+        if self.read_only || self.entry_form.is_some() {
+            return;
+        }
+        self.entry_form = Some(new_entry_form(
+            catalog,
+            &self.patient,
+            date,
+            clinician,
+            &self.entries,
+            self.units,
+        ));
+    }
+
     pub fn show_tab(&mut self, tab: Tab) {
         self.tab = tab;
     }
