@@ -997,10 +997,20 @@ fn every_form_opens_in_its_first_field_and_esc_asks_before_discarding_typing() {
         ("Edit details", "MRN", "Notes", "Edit patient details"),
         ("New entry", "Collection date", "Total bilirubin", "New entry"),
         ("Add treatment", "Date", "Product", "Add treatment"),
+        ("Assign protocol", "Start (day 0)", "Note", "Assign a protocol"),
+        (
+            "Record adverse event",
+            "Term (CTCAE v5)",
+            "Note",
+            "Record an adverse event",
+        ),
     ];
     for (open, first, field, title) in forms {
-        if open == "Add treatment" {
-            click(&mut h, "Treatments (3)");
+        match open {
+            "Add treatment" => click(&mut h, "Treatments (3)"),
+            "Assign protocol" => click(&mut h, "Plan (1)"),
+            "Record adverse event" => click(&mut h, "Adverse events (0)"),
+            _ => {}
         }
         click(&mut h, open);
         h.run();
@@ -1763,4 +1773,115 @@ fn the_due_screen_of_a_file_without_protocols_says_how_to_fill_it() {
     click(&mut h, "Due");
     h.get_by_label("Nothing is due this week.");
     h.get_by_label_contains("once a protocol is assigned");
+}
+
+fn save_with_ctrl_s(h: &mut App<'_>) {
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    settle(h);
+    h.run();
+}
+
+/// The adverse-event form: a CTCAE term picked from what was typed; a grade
+/// 6, a resolution before the onset and an ongoing outcome with a
+/// resolution date are refused beside their fields; an onset before the
+/// first cycle is a warning, not a refusal. Saved, the event shows in its
+/// tab, in the Log's line (grade in text) and in History; its typing
+/// survives a closed window.
+#[test]
+fn an_adverse_event_is_checked_beside_its_fields_and_shows_everywhere() {
+    let (_dir, path, mut h) = on_demo_patient();
+    click(&mut h, "Adverse events (0)");
+    h.get_by_label("No adverse events recorded.");
+    h.get_by_label_contains("2025-08-19 (recorded by ");
+    click(&mut h, "Record adverse event");
+    type_into(&mut h, "Term (CTCAE v5)", "fev");
+    click(&mut h, "Fever");
+    assert_eq!(value(&h, "Term (CTCAE v5)").as_deref(), Some("Fever"));
+    type_into(&mut h, "Grade", "6");
+    h.get_by_label("Grade \"6\" is not a CTCAE grade: enter a whole number from 1 to 5");
+    replace_text(&mut h, "Grade", "2");
+    h.get_by_label("2 = moderate");
+    replace_text(&mut h, "Onset", "2025-07-20");
+    type_into(&mut h, "Resolved on", "2025-07-19");
+    h.get_by_label_contains("Resolved on 2025-07-19 is before the onset 2025-07-20");
+    replace_text(&mut h, "Resolved on", "2025-07-23");
+    save_with_ctrl_s(&mut h);
+    h.get_by_label_contains("Outcome \"Ongoing\" with a resolution date");
+    h.get_by_label_contains("Relation to treatment is required");
+    choose(&mut h, "Outcome", "Resolved");
+    choose(&mut h, "Relation to treatment", "Possible");
+    h.get_by_label_contains("Onset 2025-07-20 is before the first treatment (2025-07-21)");
+    // Closed and opened again: the typing comes back.
+    drop(h);
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "Adverse events (0)");
+    click(&mut h, "Record adverse event");
+    h.get_by_label_contains("Restored what was typed on");
+    assert_eq!(value(&h, "Resolved on").as_deref(), Some("2025-07-23"));
+    click(&mut h, "Save adverse event");
+    h.get_by_label("Adverse event Fever, grade 2 (moderate) saved.");
+    h.get_by_label("Adverse events (1)");
+    h.get_by_label("2 (moderate)");
+    h.get_by_label("Resolved on 2025-07-23");
+    click(&mut h, "Log (5)");
+    h.get_by_label("Adverse events: Fever G2 (2025-07-20, resolved)");
+    click(&mut h, "History (12)");
+    h.get_by_label("Adverse event Fever, grade 2 (moderate) of 2025-07-20 recorded");
+}
+
+/// The Plan tab of the demo patient: planned and done side by side (cycles
+/// done on their own dates, a missed visit, what a visit lacked); a shift
+/// needs a whole number of days and a reason, moves what follows, and is
+/// told in History.
+#[test]
+fn the_plan_tab_shows_planned_and_done_and_a_shift_moves_what_follows() {
+    let (_dir, _path, mut h) = on_demo_patient();
+    click(&mut h, "Plan (1)");
+    h.get_by_label("MSC + exosomes, 3 cycles, from 2025-07-19");
+    h.get_by_label("2025-08-03"); // C2 planned
+    h.get_by_label("done 2025-07-30"); // C2 done
+    h.get_by_label("missed: 16 days late"); // week 4, on 2025-09-01
+    assert!(h.get_all_by_label("upcoming").count() >= 2, "day 90 and day 180");
+    // Weeks 1 and 3 (26 Jul, 11 Aug) had symptoms only.
+    assert!(h.get_all_by_label_contains("Albumin, INR, Creatinine").count() >= 2);
+    click(&mut h, "Shift the plan...");
+    choose(&mut h, "Cycle or visit", "Day 90 (2025-10-17)");
+    type_into(&mut h, "Days", "0");
+    h.get_by_label_contains("Days \"0\" is not a shift");
+    replace_text(&mut h, "Days", "7");
+    click(&mut h, "Shift");
+    h.get_by_label(clinilog::ui::form::REASON_REQUIRED);
+    type_into(&mut h, "Reason for the change", "patient travelling");
+    click(&mut h, "Shift");
+    h.get_by_label("Day 90 shifted by 7 days, with what follows it.");
+    h.get_by_label("2025-10-24");
+    h.get_by_label("2026-01-22"); // day 180 moved too
+    h.get_by_label("Day 90 moved +7 days from 2025-10-17 (Dr Rao): patient travelling");
+    click(&mut h, "History (12)");
+    h.get_by_label("Plan shifted: Day 90 delayed 7 days, 2025-10-17 -> 2025-10-24, with what follows it");
+    h.get_by_label("patient travelling");
+}
+
+/// A patient without a protocol: the Plan tab says so; assigning one lays
+/// out its cycles and visits from the start date.
+#[test]
+fn a_protocol_is_assigned_from_the_plan_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    register(&mut store, "P-7", "Ana Berg", "Cirrhosis (MASH)");
+    let mut h = harness(store, "Dr Rao");
+    click(&mut h, "Ana Berg");
+    click(&mut h, "Plan (0)");
+    h.get_by_label("Not on a protocol.");
+    click(&mut h, "Assign protocol");
+    replace_text(&mut h, "Start (day 0)", "2025-08-25");
+    click(&mut h, "Assign protocol");
+    h.get_by_label("Protocol \"MSC + exosomes, 3 cycles\" assigned from 2025-08-25.");
+    h.get_by_label("MSC + exosomes, 3 cycles, from 2025-08-25");
+    h.get_by_label("Plan (1)");
+    // On 2025-09-01 the baseline and C1 (25 Aug) are late, week 1 is due.
+    assert_eq!(h.get_all_by_label("missed: 7 days late").count(), 2);
+    h.get_by_label("due now");
 }

@@ -224,6 +224,130 @@ impl Assignment {
     }
 }
 
+pub mod field {
+    pub const PROTOCOL: &str = "protocol";
+    pub const START: &str = "start";
+    pub const NOTE: &str = "note";
+    pub const RECORDED_BY: &str = "recorded_by";
+    pub const ITEM: &str = "item";
+    pub const DAYS: &str = "days";
+}
+
+/// The "Assign protocol" form as typed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssignDraft {
+    pub protocol: String,
+    pub start: String,
+    pub note: String,
+    pub recorded_by: String,
+}
+
+impl AssignDraft {
+    pub fn blank(protocol: &str, start: Date, recorded_by: &str) -> Self {
+        Self {
+            protocol: protocol.to_owned(),
+            start: start.to_string(),
+            note: String::new(),
+            recorded_by: recorded_by.to_owned(),
+        }
+    }
+
+    /// The assignment, with the chosen protocol's text as it is now; a
+    /// start before the patient's birth, or more than a year ahead, is
+    /// refused (a plan may start in the coming weeks).
+    pub fn validate(
+        &self,
+        protocols: &[(Protocol, &str)],
+        birth_date: Date,
+        today: Date,
+    ) -> Result<AssignmentData, Vec<super::FieldError>> {
+        use super::validate::{FieldError, parse_date, required};
+        let mut errors = Vec::new();
+        let text = protocols.iter().find(|(p, _)| p.name == self.protocol).map(|(_, t)| *t);
+        if text.is_none() {
+            errors.push(FieldError::new(
+                field::PROTOCOL,
+                format!(
+                    "Protocol: choose one of {}",
+                    protocols
+                        .iter()
+                        .map(|(p, _)| format!("\"{}\"", p.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let start = parse_date(field::START, "Start (day 0)", &self.start, &mut errors);
+        if let Some(d) = start {
+            if d < birth_date {
+                errors.push(FieldError::new(
+                    field::START,
+                    format!("Start (day 0) {d} is before the patient's birth date {birth_date}"),
+                ));
+            }
+            if day_count(today, d) > 365 {
+                errors.push(FieldError::new(
+                    field::START,
+                    format!("Start (day 0) {d} is more than a year ahead: check the year"),
+                ));
+            }
+        }
+        let recorded_by = required(field::RECORDED_BY, "Recorded by", &self.recorded_by, &mut errors);
+        match (text, start, recorded_by) {
+            (Some(text), Some(start), Some(recorded_by)) if errors.is_empty() => Ok(AssignmentData {
+                protocol: self.protocol.clone(),
+                protocol_text: text.to_owned(),
+                start,
+                note: self.note.trim().to_owned(),
+                recorded_by,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The "Shift the plan" form as typed (its reason is the form's own).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShiftDraft {
+    pub item: String,
+    pub days: String,
+}
+
+impl ShiftDraft {
+    /// The shift of `items` (the plan as shifted so far), signed by `recorded_by`.
+    pub fn validate(
+        &self,
+        items: &[PlanItem],
+        reason: &str,
+        recorded_by: &str,
+    ) -> Result<ShiftData, Vec<super::FieldError>> {
+        use super::validate::FieldError;
+        if self.item.trim().is_empty() {
+            return Err(vec![FieldError::new(
+                field::ITEM,
+                "Item: choose the cycle or visit to move",
+            )]);
+        }
+        // The reason is checked by the form itself; a placeholder lets the rest be checked.
+        match check_shift(
+            items,
+            &self.item,
+            &self.days,
+            if reason.trim().is_empty() { "-" } else { reason },
+        ) {
+            Ok((planned_on, days)) => Ok(ShiftData {
+                item: self.item.clone(),
+                planned_on,
+                days,
+                reason: reason.trim().to_owned(),
+                recorded_by: recorded_by.to_owned(),
+            }),
+            Err(e) if e.starts_with("Days") => Err(vec![FieldError::new(field::DAYS, e)]),
+            Err(e) => Err(vec![FieldError::new(field::ITEM, e)]),
+        }
+    }
+}
+
 /// Applies a stored shift: the item of that label (the one planned on its
 /// recorded date when the label repeats), moved with what follows it.
 fn apply_shift(items: &mut [PlanItem], s: &ShiftData) -> bool {

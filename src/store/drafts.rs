@@ -21,6 +21,15 @@ pub enum DraftKey {
         patient: i64,
     },
     EditTreatment(i64),
+    NewAssignment {
+        patient: i64,
+    },
+    /// A shift of the plan of this assignment.
+    ShiftPlan(i64),
+    NewAdverseEvent {
+        patient: i64,
+    },
+    EditAdverseEvent(i64),
     /// Tools > Import results (not kept: it names a file, not clinical typing).
     Import,
 }
@@ -35,6 +44,10 @@ impl DraftKey {
             DraftKey::EditEntry(id) => format!("entry:edit:{id}"),
             DraftKey::NewTreatment { patient } => format!("treatment:new:{patient}"),
             DraftKey::EditTreatment(id) => format!("treatment:edit:{id}"),
+            DraftKey::NewAssignment { patient } => format!("assignment:new:{patient}"),
+            DraftKey::ShiftPlan(id) => format!("assignment:shift:{id}"),
+            DraftKey::NewAdverseEvent { patient } => format!("adverse:new:{patient}"),
+            DraftKey::EditAdverseEvent(id) => format!("adverse:edit:{id}"),
             DraftKey::Import => "import".to_owned(),
         }
     }

@@ -10,6 +10,7 @@ pub mod backups;
 pub mod calculator;
 pub mod due;
 pub mod entry_form;
+pub mod follow_up;
 pub mod form;
 pub mod import;
 pub mod patient;
@@ -137,6 +138,35 @@ pub enum Write {
         event: Box<TreatmentEvent>,
         reason: String,
     },
+    AssignProtocol {
+        patient_id: i64,
+        data: crate::domain::protocol::AssignmentData,
+    },
+    ShiftPlan {
+        assignment: Box<crate::domain::protocol::Assignment>,
+        shift: crate::domain::protocol::ShiftData,
+    },
+    VoidAssignment {
+        assignment: Box<crate::domain::protocol::Assignment>,
+        reason: String,
+    },
+    AddAdverseEvent {
+        patient_id: i64,
+        data: crate::domain::adverse::AdverseEventData,
+    },
+    EditAdverseEvent {
+        event: Box<crate::domain::adverse::AdverseEvent>,
+        data: crate::domain::adverse::AdverseEventData,
+        reason: String,
+    },
+    VoidAdverseEvent {
+        event: Box<crate::domain::adverse::AdverseEvent>,
+        reason: String,
+    },
+    RecordNoAdverseEvents {
+        patient_id: i64,
+        data: crate::domain::adverse::NoEventsData,
+    },
 }
 
 /// Who asked for a write: the form (by its draft key) or the void.
@@ -145,6 +175,10 @@ pub enum WriteOrigin {
     Form(DraftKey),
     VoidEntry(i64),
     VoidTreatment(i64),
+    VoidAssignment(i64),
+    VoidAdverseEvent(i64),
+    /// "No adverse events since the last visit" of this patient.
+    NoAdverseEvents(i64),
 }
 
 impl Write {
@@ -161,6 +195,17 @@ impl Write {
             }
             Write::EditTreatment { event, .. } => WriteOrigin::Form(DraftKey::EditTreatment(event.id)),
             Write::VoidTreatment { event, .. } => WriteOrigin::VoidTreatment(event.id),
+            Write::AssignProtocol { patient_id, .. } => {
+                WriteOrigin::Form(DraftKey::NewAssignment { patient: *patient_id })
+            }
+            Write::ShiftPlan { assignment, .. } => WriteOrigin::Form(DraftKey::ShiftPlan(assignment.id)),
+            Write::VoidAssignment { assignment, .. } => WriteOrigin::VoidAssignment(assignment.id),
+            Write::AddAdverseEvent { patient_id, .. } => {
+                WriteOrigin::Form(DraftKey::NewAdverseEvent { patient: *patient_id })
+            }
+            Write::EditAdverseEvent { event, .. } => WriteOrigin::Form(DraftKey::EditAdverseEvent(event.id)),
+            Write::VoidAdverseEvent { event, .. } => WriteOrigin::VoidAdverseEvent(event.id),
+            Write::RecordNoAdverseEvents { patient_id, .. } => WriteOrigin::NoAdverseEvents(*patient_id),
         }
     }
 }
@@ -182,7 +227,13 @@ impl Default for Screen {
 type ReportReceiver = std::sync::mpsc::Receiver<Result<Vec<u8>, String>>;
 
 /// A patient with entries, treatment events and audit trail.
-type LoadedPatient = (Patient, Vec<Entry>, Vec<TreatmentEvent>, Vec<crate::store::AuditRecord>);
+type LoadedPatient = (
+    Patient,
+    Vec<Entry>,
+    Vec<TreatmentEvent>,
+    Vec<crate::store::AuditRecord>,
+    follow_up::FollowUp,
+);
 
 /// A line for the status bar.
 #[derive(Clone, Debug, PartialEq)]
@@ -502,7 +553,7 @@ impl ClinilogApp {
     fn open_patient(&mut self, id: i64) {
         let loaded = self.load_patient(id);
         match loaded {
-            Ok((patient, entries, treatments, audit)) => {
+            Ok((patient, entries, treatments, audit, follow)) => {
                 match std::mem::take(&mut self.screen) {
                     Screen::Patients(list) => self.kept_list = Some(list),
                     Screen::Due(d) => self.kept_due = Some(d),
@@ -519,6 +570,7 @@ impl ClinilogApp {
                 ));
                 screen.trends_state.hidden = self.prefs.hidden_groups.iter().cloned().collect();
                 screen.read_only = self.store.is_read_only();
+                screen.follow.data = follow;
                 self.screen = Screen::Patient(screen);
             }
             Err(e) => self.error(&e),
@@ -532,7 +584,19 @@ impl ClinilogApp {
         for e in &mut entries {
             e.data.mark_interval_doubts(&self.catalog, patient.data.sex);
         }
-        Ok((patient, entries, self.store.treatments(id)?, self.store.history(id)?))
+        let follow = follow_up::FollowUp::new(
+            self.store.assignments(id)?,
+            self.store.adverse_events(id)?,
+            self.store.no_adverse_events(id)?,
+            &self.catalog,
+        );
+        Ok((
+            patient,
+            entries,
+            self.store.treatments(id)?,
+            self.store.history(id)?,
+            follow,
+        ))
     }
 
     /// Loads the open patient again; open forms keep what was typed.
@@ -545,9 +609,10 @@ impl ClinilogApp {
             return;
         };
         match loaded {
-            Ok((patient, entries, treatments, audit)) => {
+            Ok((patient, entries, treatments, audit, follow)) => {
                 screen.patient = patient;
                 screen.reload(entries, treatments, &audit, &self.catalog);
+                screen.follow.data = follow;
             }
             Err(e) => self.error(&e),
         }
@@ -716,6 +781,27 @@ impl ClinilogApp {
             Write::VoidTreatment { event, reason } => store
                 .void_treatment(&event, &reason, user)
                 .map(|()| format!("Treatment of {} voided.", event.data.date)),
+            Write::AssignProtocol { patient_id, data } => store
+                .assign_protocol(patient_id, &data, user)
+                .map(|_| format!("Protocol \"{}\" assigned from {}.", data.protocol, data.start)),
+            Write::ShiftPlan { assignment, shift } => store
+                .shift_plan(&assignment, &shift, user)
+                .map(|_| format!("{} shifted by {} days, with what follows it.", shift.item, shift.days)),
+            Write::VoidAssignment { assignment, reason } => store
+                .void_assignment(&assignment, &reason, user)
+                .map(|()| format!("Protocol \"{}\" stopped.", assignment.data.protocol)),
+            Write::AddAdverseEvent { patient_id, data } => store
+                .add_adverse_event(patient_id, &data, user)
+                .map(|_| format!("Adverse event {} saved.", data.headline())),
+            Write::EditAdverseEvent { event, data, reason } => store
+                .edit_adverse_event(&event, &data, &reason, user)
+                .map(|_| format!("Adverse event {} changed.", data.headline())),
+            Write::VoidAdverseEvent { event, reason } => store
+                .void_adverse_event(&event, &reason, user)
+                .map(|()| format!("Adverse event {} voided.", event.data.headline())),
+            Write::RecordNoAdverseEvents { patient_id, data } => store
+                .record_no_adverse_events(patient_id, &data, user)
+                .map(|_| format!("No adverse events since the last visit, as of {}: recorded.", data.on)),
         };
         result.map(|text| (text, None)).map_err(refusal)
     }
@@ -1103,7 +1189,7 @@ impl ClinilogApp {
         if self.report_job.is_some() {
             return self.info("A report is being laid out; wait for it to be saved".to_owned());
         }
-        let (patient, entries, treatments, _) = match self.load_patient(patient_id) {
+        let (patient, entries, treatments, _, _) = match self.load_patient(patient_id) {
             Ok(x) => x,
             Err(e) => return self.error(&e),
         };

@@ -15,6 +15,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
 use super::entry_form::{EntryForm, edit_entry_form, entry_form_ui, new_entry_form};
+use super::follow_up::{FollowCx, FollowUpState, adverse_ui, plan_ui};
 use super::form::{FormOutcome, KeptDraft};
 use super::patients::{PatientForm, edit_patient_form, patient_form_ui};
 use super::treatments::{TabContext, TreatmentForm, Void, treatments_ui};
@@ -31,6 +32,8 @@ pub use log::{HistoryRow, LogCell, LogModel, LogRow};
 pub enum Tab {
     Log,
     Treatments,
+    Plan,
+    AdverseEvents,
     Trends,
     History,
 }
@@ -70,6 +73,8 @@ pub struct PatientScreen {
     /// The file is open read-only: nothing that writes is offered.
     pub(crate) read_only: bool,
     pub(crate) trends_state: TrendsState,
+    /// The protocol plan and the adverse events, with their forms.
+    pub(crate) follow: FollowUpState,
 }
 
 /// View models to build again before their tab is drawn.
@@ -81,7 +86,6 @@ struct Stale {
 }
 
 impl PatientScreen {
-    /// Shows `tab` from the next frame on.
     /// Opens a new entry dated `date` on the Log (from the due list); an
     /// entry form already open keeps its typing.
     pub fn new_entry_on(&mut self, date: Date, catalog: &Catalog, clinician: &str) {
@@ -99,6 +103,7 @@ impl PatientScreen {
         ));
     }
 
+    /// Shows `tab` from the next frame on.
     pub fn show_tab(&mut self, tab: Tab) {
         self.tab = tab;
     }
@@ -133,6 +138,7 @@ impl PatientScreen {
             entry_void: Void::default(),
             read_only: false,
             trends_state: TrendsState::default(),
+            follow: FollowUpState::default(),
         };
         screen.reload(entries, treatments, audit, catalog);
         screen
@@ -170,6 +176,15 @@ impl PatientScreen {
         if let Some(f) = &mut self.details_form {
             out.push(f);
         }
+        if let Some(f) = &mut self.follow.assign_form {
+            out.push(f);
+        }
+        if let Some(f) = &mut self.follow.shift_form {
+            out.push(f);
+        }
+        if let Some(f) = &mut self.follow.adverse_form {
+            out.push(f);
+        }
         out
     }
 
@@ -194,6 +209,22 @@ impl PatientScreen {
         if let Some(f) = &mut self.details_form {
             f.rebase(Some(self.patient.clone()));
         }
+        if let Some(f) = &mut self.follow.shift_form {
+            let newest = f
+                .editing
+                .as_ref()
+                .and_then(|a| self.follow.data.plans.iter().find(|v| v.assignment.id == a.id))
+                .map(|v| v.assignment.clone());
+            f.rebase(newest);
+        }
+        if let Some(f) = &mut self.follow.adverse_form {
+            let newest = f
+                .editing
+                .as_ref()
+                .and_then(|e| self.follow.data.adverse.iter().find(|n| n.id == e.id))
+                .cloned();
+            f.rebase(newest);
+        }
     }
 
     /// A write from here was saved: close the form (or void) it came from
@@ -209,7 +240,24 @@ impl PatientScreen {
         if is(self.details_form.as_ref().map(|f| f.key)) {
             self.details_form = None;
         }
+        let follow = &mut self.follow;
+        if is(follow.assign_form.as_ref().map(|f| f.key)) {
+            follow.assign_form = None;
+        }
+        if is(follow.shift_form.as_ref().map(|f| f.key)) {
+            follow.shift_form = None;
+        }
+        if is(follow.adverse_form.as_ref().map(|f| f.key)) {
+            follow.adverse_form = None;
+        }
         match origin {
+            WriteOrigin::VoidAssignment(id) if follow.assignment_void.as_ref().is_some_and(|v| v.id == id) => {
+                follow.assignment_void = None;
+            }
+            WriteOrigin::VoidAdverseEvent(id) if follow.adverse_void.as_ref().is_some_and(|v| v.id == id) => {
+                follow.adverse_void = None;
+            }
+            WriteOrigin::NoAdverseEvents(_) => follow.none_error = None,
             WriteOrigin::VoidEntry(id) if self.breakdown == Some(id) => {
                 self.breakdown = None;
                 self.entry_void = Void::default();
@@ -235,7 +283,28 @@ impl PatientScreen {
                 if let Some(f) = self.details_form.as_mut().filter(|f| f.key == key) {
                     f.refused(message.to_owned(), conflict);
                 }
+                let follow = &mut self.follow;
+                if let Some(f) = follow.assign_form.as_mut().filter(|f| f.key == key) {
+                    f.refused(message.to_owned(), conflict);
+                }
+                if let Some(f) = follow.shift_form.as_mut().filter(|f| f.key == key) {
+                    f.refused(message.to_owned(), conflict);
+                }
+                if let Some(f) = follow.adverse_form.as_mut().filter(|f| f.key == key) {
+                    f.refused(message.to_owned(), conflict);
+                }
             }
+            WriteOrigin::VoidAssignment(id) => {
+                if let Some(v) = self.follow.assignment_void.as_mut().filter(|v| v.id == id) {
+                    v.error = Some(message.to_owned());
+                }
+            }
+            WriteOrigin::VoidAdverseEvent(id) => {
+                if let Some(v) = self.follow.adverse_void.as_mut().filter(|v| v.id == id) {
+                    v.error = Some(message.to_owned());
+                }
+            }
+            WriteOrigin::NoAdverseEvents(_) => self.follow.none_error = Some(format!("Not recorded: {message}")),
             WriteOrigin::VoidEntry(id) => {
                 if self.breakdown == Some(id) {
                     self.entry_void.error = Some(message.to_owned());
@@ -357,6 +426,16 @@ impl PatientScreen {
                 Tab::Treatments,
                 format!("Treatments ({})", self.treatments.len()),
             );
+            ui.selectable_value(
+                &mut self.tab,
+                Tab::Plan,
+                format!("Plan ({})", self.follow.data.plans.len()),
+            );
+            ui.selectable_value(
+                &mut self.tab,
+                Tab::AdverseEvents,
+                format!("Adverse events ({})", self.follow.data.adverse.len()),
+            );
             ui.selectable_value(&mut self.tab, Tab::Trends, "Trends");
             ui.selectable_value(&mut self.tab, Tab::History, format!("History ({})", self.audit.len()));
         });
@@ -376,6 +455,22 @@ impl PatientScreen {
                     read_only: self.read_only,
                 },
             ),
+            Tab::Plan | Tab::AdverseEvents => {
+                let cx = FollowCx {
+                    patient: &self.patient,
+                    entries: &self.entries,
+                    treatments: &self.treatments,
+                    catalog,
+                    today,
+                    clinician,
+                    read_only: self.read_only,
+                };
+                if self.tab == Tab::Plan {
+                    plan_ui(ui, &mut self.follow, &cx)
+                } else {
+                    adverse_ui(ui, &mut self.follow, &cx)
+                }
+            }
             Tab::Trends => match trends_ui(ui, &self.trends, &mut self.trends_state, today) {
                 Some(TrendsAction::OpenEntry(id)) => {
                     self.tab = Tab::Log;
@@ -436,6 +531,22 @@ impl PatientScreen {
                 self.units,
             ));
             return None;
+        }
+        if let Some(line) = super::follow_up::log_line(&self.follow.data) {
+            let grave = self
+                .follow
+                .data
+                .adverse
+                .iter()
+                .any(|e| e.data.grade >= 3 || e.data.serious);
+            let color = if grave { theme::ERROR } else { theme::MUTED };
+            if ui
+                .add(egui::Label::new(RichText::new(line).color(color)).sense(egui::Sense::click()))
+                .on_hover_text("Open the Adverse events tab")
+                .clicked()
+            {
+                self.tab = Tab::AdverseEvents;
+            }
         }
         if self.log.rows.is_empty() {
             empty_state(
