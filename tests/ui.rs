@@ -1885,3 +1885,27 @@ fn a_protocol_is_assigned_from_the_plan_tab() {
     assert_eq!(h.get_all_by_label("missed: 7 days late").count(), 2);
     h.get_by_label("due now");
 }
+
+/// An adverse event shows on every trend plot as a dashed line labelled
+/// with its grade in text, listed under the plots with its details.
+#[test]
+fn an_adverse_event_is_marked_on_the_trends_with_its_grade() {
+    let (_dir, path, mut h) = on_demo_patient();
+    let mut store = Store::open(&path).unwrap();
+    let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let mut d = clinilog::domain::adverse::AdverseEventDraft::blank(date(2025, 7, 23), Some(1), "Dr Rao");
+    d.term = "Fever".into();
+    d.grade = "3".into();
+    d.relation = Some(clinilog::domain::adverse::Relation::Probable);
+    let data = d.validate(date(1974, 1, 15), date(2025, 9, 1)).unwrap();
+    store.add_adverse_event(demo.id, &data, "Dr Rao").unwrap();
+    drop(store);
+    click(&mut h, "< Patients");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "Trends");
+    h.get_by_label("Adverse events (dashed lines, CTCAE grade):");
+    h.get_by_label("AE G3");
+    h.get_by_label("2025-07-23");
+    click(&mut h, "Log (5)");
+    h.get_by_label("Adverse events: Fever G3 (2025-07-23, ongoing)");
+}

@@ -27,6 +27,8 @@ pub const BAND: Color32 = Color32::from_rgba_premultiplied(0x0C, 0x23, 0x16, 0x4
 pub const GRID: Color32 = Color32::from_gray(190);
 /// H/L and cycle labels inside plots.
 pub const PLOT_LABEL_SIZE: f32 = 13.0;
+/// Adverse-event lines on trend plots (dashed; the grade is written).
+pub const ADVERSE: Color32 = Color32::from_rgb(0xA0, 0x30, 0x30);
 /// Treatment event lines.
 pub const TREATMENT: Color32 = Color32::from_rgb(0x7B, 0x3F, 0xA0);
 /// Series colors, in catalog order within a plot group.

@@ -340,7 +340,8 @@ impl PatientScreen {
                     &self.patient,
                     &self.scores,
                     self.units,
-                );
+                )
+                .with_adverse(&self.follow.data.adverse);
                 self.stale.trends = false;
             }
             Tab::History if self.stale.history => {

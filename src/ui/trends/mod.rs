@@ -207,11 +207,21 @@ fn toolbar_ui(
             }
         });
     }
+    if !model.adverse.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            muted(ui, "Adverse events (dashed lines, CTCAE grade):");
+            for t in &model.adverse {
+                ui.label(RichText::new(&t.label).color(theme::ADVERSE).strong())
+                    .on_hover_text(&t.detail);
+                muted(ui, t.date.to_string());
+            }
+        });
+    }
     muted(
         ui,
         "Shaded: reference interval as printed. Triangles with H or L: out of range. Open markers: values printed \
-         with < or >. Purple lines: treatments. Drag to pan, scroll with Ctrl to zoom, double-click to reset; \
-         click a point to open its entry.",
+         with < or >. Purple lines: treatments. Dashed lines marked AE G1 to G5: adverse events by grade. Drag to \
+         pan, scroll with Ctrl to zoom, double-click to reset; click a point to open its entry.",
     );
 }
 
@@ -248,6 +258,27 @@ fn treatment_lines(plot_ui: &mut PlotUi<'_>, model: &TrendsModel, label_y: f64) 
                     .color(theme::TREATMENT),
             )
             .anchor(egui::Align2::LEFT_TOP),
+        );
+    }
+    // Adverse events: dashed, labelled to the left of the line with the
+    // grade in text (a treatment's label is to the right).
+    for t in &model.adverse {
+        plot_ui.vline(
+            VLine::new("", t.x)
+                .color(theme::ADVERSE)
+                .width(1.5)
+                .style(egui_plot::LineStyle::dashed_loose()),
+        );
+        plot_ui.text(
+            Text::new(
+                "",
+                PlotPoint::new(t.x, label_y),
+                RichText::new(&t.label)
+                    .strong()
+                    .size(theme::PLOT_LABEL_SIZE)
+                    .color(theme::ADVERSE),
+            )
+            .anchor(egui::Align2::RIGHT_TOP),
         );
     }
 }
@@ -340,7 +371,12 @@ fn hover_text(
         Some(a) => format!("{date} ({})", week_label(x, a)),
         None => date.to_string(),
     };
-    for t in model.treatments.iter().filter(|t| (t.x - x).abs() <= 1.0) {
+    for t in model
+        .treatments
+        .iter()
+        .chain(&model.adverse)
+        .filter(|t| (t.x - x).abs() <= 1.0)
+    {
         text.push('\n');
         text.push_str(&t.detail);
     }

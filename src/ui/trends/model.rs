@@ -58,6 +58,8 @@ pub struct TrendsModel {
     pub normalised: Vec<SeriesView>,
     pub strips: Vec<SymptomStrip>,
     pub treatments: Vec<TreatmentMark>,
+    /// Adverse events at their onset: `AE G2`, the grade in text.
+    pub adverse: Vec<TreatmentMark>,
     /// All points and treatments, in days.
     pub data_range: (f64, f64),
     pub enrolled: Option<Date>,
@@ -130,9 +132,31 @@ impl TrendsModel {
             strips,
             first_treatment: treatments.iter().map(|t| t.date).min(),
             treatments,
+            adverse: Vec::new(),
             data_range,
             enrolled: Some(patient.data.enrolled),
         }
+    }
+
+    /// Adds the adverse events as marks at their onset (`AE G2`), widening
+    /// the data range to hold them.
+    pub fn with_adverse(mut self, events: &[crate::domain::adverse::AdverseEvent]) -> Self {
+        self.adverse = events
+            .iter()
+            .map(|e| {
+                let d = &e.data;
+                TreatmentMark {
+                    x: day_number(d.onset),
+                    date: d.onset,
+                    label: format!("AE {}", d.marker()),
+                    detail: format!("Adverse event {}: {}; {}", d.onset, d.headline(), d.details()),
+                }
+            })
+            .collect();
+        for m in &self.adverse {
+            self.data_range = (self.data_range.0.min(m.x), self.data_range.1.max(m.x));
+        }
+        self
     }
 
     /// The series of the visible groups (for the table and the CSV).
