@@ -86,6 +86,29 @@ fn the_demo_and_a_busy_patient_pass_both_validators() {
             .status
             .success()
     );
+    // Two adverse events on the busy patient: one related to its first
+    // cycle, one unrelated and resolved.
+    {
+        use clinilog::domain::adverse::{AdverseEventDraft, Outcome, Relation};
+        let mut store = clinilog::store::Store::open(&db).unwrap();
+        let busy = store.patient_by_mrn("BUSY-260").unwrap().unwrap();
+        let cycle = store.treatments(busy.id).unwrap()[0].data.clone();
+        let mut d = AdverseEventDraft::blank(cycle.date, cycle.cycle, "Dr Rao");
+        d.term = "Infusion related reaction".into();
+        d.grade = "3".into();
+        d.serious = true;
+        d.relation = Some(Relation::Probable);
+        let related = d.validate(busy.data.birth_date, jiff::civil::date(2100, 1, 1)).unwrap();
+        store.add_adverse_event(busy.id, &related, "Dr Rao").unwrap();
+        d.term = "Headache".into();
+        d.grade = "1".into();
+        d.serious = false;
+        d.relation = Some(Relation::Unrelated);
+        d.outcome = Outcome::Resolved;
+        d.resolved_on = cycle.date.to_string();
+        let unrelated = d.validate(busy.data.birth_date, jiff::civil::date(2100, 1, 1)).unwrap();
+        store.add_adverse_event(busy.id, &unrelated, "Dr Rao").unwrap();
+    }
     let demo = dir.path().join("demo.json");
     let bundle = export(&db, Some("DEMO-001"), &demo);
     let all = dir.path().join("all.json");
@@ -94,6 +117,33 @@ fn the_demo_and_a_busy_patient_pass_both_validators() {
         resources(&every, "Observation").len() > 3000,
         "the busy patient is in it"
     );
+    let events = resources(&every, "AdverseEvent");
+    assert_eq!(events.len(), 2);
+    let reaction = &events[0];
+    assert_eq!(reaction["event"]["text"], "Infusion related reaction");
+    assert_eq!(reaction["severity"]["coding"][0]["code"], "severe");
+    assert_eq!(reaction["severity"]["text"], "CTCAE grade 3 (severe)");
+    assert_eq!(reaction["seriousness"]["coding"][0]["code"], "serious");
+    assert_eq!(reaction["outcome"]["coding"][0]["code"], "ongoing");
+    assert_eq!(
+        reaction["suspectEntity"][0]["causality"][0]["assessment"]["coding"][0]["code"],
+        "Probably-Likely"
+    );
+    let procedure = reaction["suspectEntity"][0]["instance"]["reference"].as_str().unwrap();
+    assert!(
+        every["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["fullUrl"] == procedure && e["resource"]["resourceType"] == "Procedure"),
+        "the suspect is the cycle's Procedure in the Bundle"
+    );
+    assert_eq!(
+        events[1]["suspectEntity"][0]["causality"][0]["assessment"]["text"],
+        "Unrelated to treatment"
+    );
+    assert_eq!(events[1]["outcome"]["coding"][0]["code"], "resolved");
+    assert!(resources(&bundle, "AdverseEvent").is_empty(), "the demo had none");
     for file in [&demo, &all] {
         let ((js, js_out), (py, py_out)) = validate(file);
         assert!(js, "FHIR.js/UCUM: {js_out}");

@@ -94,6 +94,8 @@ fn the_demo_report_prints_the_values_as_printed_the_cycles_and_its_pages() {
         "6.50 H",
         "4.60 H",
         "Treatment cycles",
+        "Adverse events",
+        "No adverse event recorded in this period; \"no adverse events since the last visit\" recorded on",
         "Serial values",
         "Scores",
         "MELD",
@@ -222,4 +224,44 @@ fn names_in_any_script_print_as_typed_and_an_empty_record_says_so() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to report: EMPTY-1 has no entries or treatments"));
     assert!(!empty.exists(), "no empty file is left");
+}
+
+/// An adverse event prints in its section with its grade in words, its
+/// relation, cycle and outcome.
+#[test]
+fn an_adverse_event_prints_with_its_grade_relation_and_outcome() {
+    use clinilog::domain::adverse::{AdverseEventDraft, Outcome, Relation};
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path(), false);
+    {
+        let mut store = clinilog::store::Store::open(&db).unwrap();
+        let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+        let mut d = AdverseEventDraft::blank(jiff::civil::date(2025, 7, 22), Some(1), "Dr Rao");
+        d.term = "Fever".into();
+        d.grade = "2".into();
+        d.relation = Some(Relation::Possible);
+        d.resolved_on = "2025-07-24".into();
+        d.outcome = Outcome::Resolved;
+        let data = d.validate(demo.data.birth_date, jiff::civil::date(2025, 9, 1)).unwrap();
+        store.add_adverse_event(demo.id, &data, "Dr Rao").unwrap();
+    }
+    let pdf = dir.path().join("ae.pdf");
+    let o = report(&db, "DEMO-001", &pdf, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = poppler("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Fever"))
+        .unwrap_or_else(|| panic!("no Fever line:\n{text}"));
+    for expect in [
+        "2025-07-22",
+        "2 (moderate)",
+        "no",
+        "Possible",
+        "C1",
+        "Resolved 2025-07-24",
+    ] {
+        assert!(line.contains(expect), "{expect:?} not in {line:?}");
+    }
+    assert!(text.contains("Graded by CTCAE v5"), "{text}");
 }

@@ -19,11 +19,11 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
     if records.is_empty() {
         bail!("nothing to export: the file has no patients yet: {}", db.display());
     }
-    for (p, entries, treatments) in &records {
-        if entries.is_empty() && treatments.is_empty() {
+    for r in &records {
+        if r.is_only_patient() {
             eprintln!(
                 "clinilog: note: {} has no entries or treatments yet: the Bundle holds the Patient only",
-                p.data.mrn
+                r.patient.data.mrn
             );
         }
     }

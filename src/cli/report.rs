@@ -47,7 +47,12 @@ pub fn run(args: &ReportArgs, catalog: &Catalog) -> Result<()> {
     }
     let store = Store::open_read_only(&args.db)?;
     // The same record an export reads: current entries, doubtful intervals marked.
-    let (patient, entries, treatments) = match fhir::records(&store, Some(&args.patient), catalog) {
+    let fhir::PatientRecord {
+        patient,
+        entries,
+        treatments,
+        adverse,
+    } = match fhir::records(&store, Some(&args.patient), catalog) {
         Ok(mut records) if records.len() == 1 => records.remove(0),
         Ok(_) | Err(crate::store::StoreError::NotFound { .. }) => {
             bail!("no patient with MRN \"{}\" in {}", args.patient, args.db.display())
@@ -68,7 +73,8 @@ pub fn run(args: &ReportArgs, catalog: &Catalog) -> Result<()> {
         file: args.db.display().to_string(),
         today: jiff::Zoned::now().date(),
     };
-    let data = report_data(catalog, &patient, &entries, &treatments, &opts);
+    let none = store.no_adverse_events(patient.id)?;
+    let data = report_data(catalog, &patient, &entries, &treatments, &opts).with_adverse(&adverse, &none, &opts);
     if data.dates() == 0 && treatments.is_empty() {
         bail!(
             "nothing to report: {} has no entries or treatments{}",

@@ -11,6 +11,13 @@
 //!   may be in another unit has no interpretation and says why in a note.
 //! - A `survey` `Observation` with `valueInteger` per symptom rating.
 //! - A `Procedure` per treatment event (product, dose and route in the text).
+//! - An `AdverseEvent` per adverse event: the term as `event.text`, the
+//!   onset as `date`, `seriousness`, `severity` (CTCAE grade 1 mild, 2
+//!   moderate, 3-5 severe, with "CTCAE grade N" in its text), `outcome`,
+//!   and the relation to the treatment of its cycle as a `suspectEntity`
+//!   causality (WHO-UMC codes; "unrelated" has none and is given as text).
+//!   R4 has no element for the resolution date or the action taken: they
+//!   are left out.
 //!
 //! Voided entries and events are left out (the caller reads only current
 //! ones); edited ones appear as their current version (`amended`).
@@ -21,6 +28,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use crate::domain::adverse::{AdverseEvent, Relation};
 use crate::domain::catalog::display_unit;
 use crate::domain::{Catalog, Entry, Flag, LabResult, Patient, Sex, TreatmentEvent};
 
@@ -32,6 +40,10 @@ const INTERPRETATION: &str = "http://terminology.hl7.org/CodeSystem/v3-Observati
 const MEASURE_SYSTEM: &str = "urn:clinilog:measure";
 /// Where the MRN comes from: this clinic's Clinilog file.
 const MRN_SYSTEM: &str = "urn:clinilog:mrn";
+const SERIOUSNESS: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness";
+const SEVERITY: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-severity";
+const OUTCOME: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome";
+const CAUSALITY: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-causality-assess";
 
 #[derive(Serialize)]
 struct Coding {
@@ -136,11 +148,39 @@ struct Procedure {
 }
 
 #[derive(Serialize)]
+struct Causality {
+    assessment: Concept,
+}
+
+#[derive(Serialize)]
+struct SuspectEntity {
+    instance: Reference,
+    causality: Vec<Causality>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FhirAdverseEvent {
+    resource_type: &'static str,
+    id: String,
+    actuality: &'static str,
+    event: Concept,
+    subject: Reference,
+    date: String,
+    seriousness: Concept,
+    severity: Concept,
+    outcome: Concept,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suspect_entity: Vec<SuspectEntity>,
+}
+
+#[derive(Serialize)]
 #[serde(untagged)]
 enum Resource {
     Patient(FhirPatient),
     Observation(Box<Observation>),
     Procedure(Procedure),
+    AdverseEvent(Box<FhirAdverseEvent>),
 }
 
 #[derive(Serialize)]
@@ -175,7 +215,13 @@ pub fn records(
             e.data.mark_interval_doubts(catalog, p.data.sex);
         }
         let treatments = store.treatments(p.id)?;
-        out.push((p, entries, treatments));
+        let adverse = store.adverse_events(p.id)?;
+        out.push(PatientRecord {
+            patient: p,
+            entries,
+            treatments,
+            adverse,
+        });
     }
     Ok(out)
 }
@@ -312,13 +358,115 @@ fn lab_observation(
     })
 }
 
-/// A patient with the current (not voided) entries and treatment events.
-pub type PatientRecord = (Patient, Vec<Entry>, Vec<TreatmentEvent>);
+/// A patient with the current (not voided) entries, treatment events and
+/// adverse events.
+pub struct PatientRecord {
+    pub patient: Patient,
+    pub entries: Vec<Entry>,
+    pub treatments: Vec<TreatmentEvent>,
+    pub adverse: Vec<AdverseEvent>,
+}
+
+impl PatientRecord {
+    /// Nothing but the patient: no entries, treatments or adverse events.
+    pub fn is_only_patient(&self) -> bool {
+        self.entries.is_empty() && self.treatments.is_empty() && self.adverse.is_empty()
+    }
+}
+
+fn coded(system: &'static str, code: &str, display: &str, text: Option<String>) -> Concept {
+    Concept {
+        coding: vec![Coding {
+            system,
+            code: code.to_owned(),
+            display: Some(display.to_owned()),
+        }],
+        text,
+    }
+}
+
+/// An adverse event as FHIR R4 `AdverseEvent`; `procedure_of_cycle` gives
+/// the Procedure's URL of a treatment cycle, the suspect of a related event.
+fn adverse_event(
+    e: &AdverseEvent,
+    patient_url: &str,
+    mrn: &str,
+    procedure_of_cycle: impl Fn(u32) -> Option<String>,
+) -> FhirAdverseEvent {
+    let d = &e.data;
+    let (severity, severity_display) = match d.grade {
+        1 => ("mild", "Mild"),
+        2 => ("moderate", "Moderate"),
+        _ => ("severe", "Severe"),
+    };
+    let (serious, serious_display) = if d.serious {
+        ("serious", "Serious")
+    } else {
+        ("non-serious", "Non-serious")
+    };
+    let causality = match d.relation {
+        Relation::Definite => Some(("Certain", "Certain")),
+        Relation::Probable => Some(("Probably-Likely", "Probably/Likely")),
+        Relation::Possible => Some(("Possible", "Possible")),
+        Relation::Unlikely => Some(("Unlikely", "Unlikely")),
+        Relation::Unrelated => None,
+    };
+    let relation_text = Some(format!("{} to treatment", d.relation.label()));
+    let suspect_entity = d
+        .cycle
+        .and_then(&procedure_of_cycle)
+        .map(|url| SuspectEntity {
+            instance: Reference { reference: url },
+            causality: vec![Causality {
+                assessment: match causality {
+                    Some((code, display)) => coded(CAUSALITY, code, display, relation_text.clone()),
+                    None => Concept {
+                        coding: Vec::new(),
+                        text: relation_text.clone(),
+                    },
+                },
+            }],
+        })
+        .into_iter()
+        .collect();
+    FhirAdverseEvent {
+        resource_type: "AdverseEvent",
+        id: uuid_for(&format!("{mrn}/adverse/{}", e.id)),
+        actuality: "actual",
+        event: Concept {
+            coding: Vec::new(),
+            text: Some(d.term.clone()),
+        },
+        subject: Reference {
+            reference: patient_url.to_owned(),
+        },
+        date: d.onset.to_string(),
+        seriousness: coded(SERIOUSNESS, serious, serious_display, None),
+        severity: coded(
+            SEVERITY,
+            severity,
+            severity_display,
+            Some(format!(
+                "CTCAE grade {} ({})",
+                d.grade,
+                crate::domain::adverse::grade_meaning(d.grade)
+            )),
+        ),
+        outcome: coded(OUTCOME, d.outcome.fhir_code(), d.outcome.label(), None),
+        suspect_entity,
+    }
+}
 
 /// Patients' records as a FHIR R4 Bundle (`collection`), pretty JSON.
 pub fn bundle(catalog: &Catalog, records: &[PatientRecord], timestamp: &str) -> Result<String, serde_json::Error> {
     let mut entry = Vec::new();
-    for (patient, entries, treatments) in records {
+    for PatientRecord {
+        patient,
+        entries,
+        treatments,
+        adverse,
+    } in records
+    {
         let mrn = &patient.data.mrn;
         let patient_url = format!("urn:uuid:{}", uuid_for(&format!("{mrn}/patient")));
         entry.push(BundleEntry {
@@ -427,12 +575,25 @@ pub fn bundle(catalog: &Catalog, records: &[PatientRecord], timestamp: &str) -> 
                 }),
             });
         }
+        let procedure_of_cycle = |c: u32| {
+            treatments
+                .iter()
+                .find(|t| t.data.cycle == Some(c))
+                .map(|t| format!("urn:uuid:{}", uuid_for(&format!("{mrn}/treatment/{}", t.id))))
+        };
+        for e in adverse {
+            let ae = adverse_event(e, &patient_url, mrn, procedure_of_cycle);
+            entry.push(BundleEntry {
+                full_url: format!("urn:uuid:{}", ae.id),
+                resource: Resource::AdverseEvent(Box::new(ae)),
+            });
+        }
     }
     let id = uuid_for(&format!(
         "bundle/{timestamp}/{}",
         records
             .iter()
-            .map(|r| r.0.data.mrn.as_str())
+            .map(|r| r.patient.data.mrn.as_str())
             .collect::<Vec<_>>()
             .join(",")
     ));

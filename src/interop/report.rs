@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 use jiff::civil::Date;
 use serde::Serialize;
 
+use crate::domain::adverse::{AdverseEvent, NoEvents, grade_meaning};
 use crate::domain::catalog::{UnitSystem, display_unit};
 use crate::domain::score_inputs::{DEFAULT_CARRY_DAYS, all_entry_scores};
 use crate::domain::scores::ScoreKind;
@@ -77,6 +78,19 @@ struct Cycle {
     route: String,
 }
 
+/// An adverse event as printed: the grade in words too.
+#[derive(Serialize)]
+struct AdverseRow {
+    onset: String,
+    term: String,
+    grade: String,
+    serious: String,
+    relation: String,
+    cycle: String,
+    action: String,
+    outcome: String,
+}
+
 #[derive(Serialize, Default, Clone)]
 struct Cell {
     text: String,
@@ -120,6 +134,10 @@ pub struct ReportData {
     period: String,
     patient: PatientPart,
     cycles: Vec<Cycle>,
+    /// Adverse events with their onset in the period.
+    adverse: Vec<AdverseRow>,
+    /// What the Adverse events section says when it lists none.
+    adverse_none: String,
     values: Vec<Block>,
     scores: Vec<Block>,
     /// Why a score is never computed in this period (`MELD not computed: missing INR`).
@@ -130,6 +148,39 @@ pub struct ReportData {
 }
 
 impl ReportData {
+    /// Adds the adverse events with their onset in the period, and the
+    /// latest record of none (in the period) for when there are none.
+    pub fn with_adverse(mut self, events: &[AdverseEvent], none: &[NoEvents], o: &ReportOptions) -> Self {
+        self.adverse = events
+            .iter()
+            .filter(|e| in_period(e.data.onset, o))
+            .map(|e| {
+                let d = &e.data;
+                AdverseRow {
+                    onset: d.onset.to_string(),
+                    term: d.term.clone(),
+                    grade: format!("{} ({})", d.grade, grade_meaning(d.grade)),
+                    serious: if d.serious { "yes" } else { "no" }.to_owned(),
+                    relation: d.relation.label().to_owned(),
+                    cycle: d.cycle.map(|c| format!("C{c}")).unwrap_or_default(),
+                    action: d.action.label().to_owned(),
+                    outcome: match d.resolved_on {
+                        Some(r) => format!("{} {r}", d.outcome.label()),
+                        None => d.outcome.label().to_owned(),
+                    },
+                }
+            })
+            .collect();
+        let last_none = none.iter().filter(|n| in_period(n.data.on, o)).map(|n| n.data.on).max();
+        self.adverse_none = match last_none {
+            Some(d) => format!(
+                "No adverse event recorded in this period; \"no adverse events since the last visit\" recorded on {d}."
+            ),
+            None => "No adverse event recorded in this period.".to_owned(),
+        };
+        self
+    }
+
     /// How many dates the report covers (0: nothing to print).
     pub fn dates(&self) -> usize {
         self.values
@@ -332,6 +383,8 @@ pub fn report_data(
             diagnosis: p.diagnosis.clone(),
             enrolled: p.enrolled.to_string(),
         },
+        adverse: Vec::new(),
+        adverse_none: "No adverse event recorded in this period.".to_owned(),
         cycles: treatments
             .iter()
             .map(|t| {

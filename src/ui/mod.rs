@@ -1077,7 +1077,7 @@ impl ClinilogApp {
         let json = self.store.patient(patient_id).map_err(|e| e.to_string()).and_then(|p| {
             let records = crate::interop::fhir::records(&self.store, Some(&p.data.mrn), &self.catalog)
                 .map_err(|e| e.to_string())?;
-            let only_patient = records.iter().all(|(_, e, t)| e.is_empty() && t.is_empty());
+            let only_patient = records.iter().all(|r| r.is_only_patient());
             crate::interop::fhir::bundle(&self.catalog, &records, &jiff::Timestamp::now().to_string())
                 .map(|j| (p.data.mrn.clone(), j, only_patient))
                 .map_err(|e| e.to_string())
@@ -1189,7 +1189,7 @@ impl ClinilogApp {
         if self.report_job.is_some() {
             return self.info("A report is being laid out; wait for it to be saved".to_owned());
         }
-        let (patient, entries, treatments, _, _) = match self.load_patient(patient_id) {
+        let (patient, entries, treatments, _, follow) = match self.load_patient(patient_id) {
             Ok(x) => x,
             Err(e) => return self.error(&e),
         };
@@ -1210,7 +1210,8 @@ impl ClinilogApp {
             file: self.store.path().display().to_string(),
             today: self.today(),
         };
-        let data = crate::interop::report::report_data(&self.catalog, &patient, &entries, &treatments, &opts);
+        let data = crate::interop::report::report_data(&self.catalog, &patient, &entries, &treatments, &opts)
+            .with_adverse(&follow.adverse, &follow.none, &opts);
         if data.dates() == 0 && treatments.is_empty() {
             return self.info(format!(
                 "Nothing to print: {} has no entries or treatments yet",
