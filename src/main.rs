@@ -157,8 +157,17 @@ enum Command {
     /// Export observations as CSV: one row per observation, values as printed.
     ///
     /// Columns: mrn,date,measure_code,measure_name,loinc,value,comparator,
-    /// unit,reference_low,reference_high,flag,entry_id.
-    Export(ExportArgs),
+    /// unit,reference_low,reference_high,flag,entry_id. With
+    /// --adverse-events, the adverse events instead: mrn,onset,term,grade,
+    /// grade_meaning,serious,relation,cycle,action,outcome,resolved_on,note,
+    /// recorded_by,event_id.
+    Export {
+        #[command(flatten)]
+        args: ExportArgs,
+        /// Export the adverse events (not voided) instead of the observations.
+        #[arg(long)]
+        adverse_events: bool,
+    },
 }
 
 /// What an export reads and where it writes (`fhir`, `export`).
@@ -236,7 +245,11 @@ fn run() -> Result<u8> {
             protocol,
             csv,
         }) => cli::due::run(&db, week, protocol.as_deref(), csv, &catalog, &mut io::stdout().lock()),
-        Some(Command::Export(a)) => export::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),
+        Some(Command::Export {
+            args: a,
+            adverse_events: true,
+        }) => export::adverse_events(&a.db, a.patient.as_deref(), a.out.as_deref()),
+        Some(Command::Export { args: a, .. }) => export::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),
         None if cli.demo => {
             // The folder, and the demo file in it, go when the window closes.
             let (dir, store) = demo::throwaway_store(&catalog)?;

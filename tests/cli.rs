@@ -706,3 +706,40 @@ fn due_lists_the_demo_patients_week_as_text_and_csv() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--week"), "{}", stderr(&out));
 }
+
+/// `export --adverse-events`: one row per event, codes as stored; an
+/// empty record says so without writing a file.
+#[test]
+fn adverse_events_export_as_csv() {
+    use clinilog::domain::adverse::{AdverseEventDraft, Relation};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let out = clinilog(&["export", "--db", path_arg(&db), "--adverse-events"]);
+    assert_fails_cleanly(&out, "nothing to export: the file has no adverse events recorded");
+    {
+        let mut store = clinilog::store::Store::open(&db).unwrap();
+        let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+        let mut d = AdverseEventDraft::blank(jiff::civil::date(2025, 7, 22), Some(1), "Dr Rao");
+        d.term = "Fever, with chills".into();
+        d.grade = "2".into();
+        d.relation = Some(Relation::Possible);
+        let data = d.validate(demo.data.birth_date, jiff::civil::date(2025, 9, 1)).unwrap();
+        store.add_adverse_event(demo.id, &data, "Dr Rao").unwrap();
+    }
+    let out = clinilog(&["export", "--db", path_arg(&db), "--adverse-events"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "mrn,onset,term,grade,grade_meaning,serious,relation,cycle,action,outcome,resolved_on,note,recorded_by,event_id"
+        )
+    );
+    assert_eq!(
+        lines.next(),
+        Some("DEMO-001,2025-07-22,\"Fever, with chills\",2,moderate,no,possible,1,not_changed,ongoing,,,Dr Rao,1")
+    );
+    assert_eq!(lines.next(), None);
+}

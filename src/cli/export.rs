@@ -1,5 +1,6 @@
 //! `clinilog export`: observations as CSV, one row per observation, values
-//! as printed (the format is `interop::csv`).
+//! as printed (the format is `interop::csv`); or the adverse events, one
+//! row per event.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -49,6 +50,78 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
             let stdout = io::stdout();
             let mut lock = stdout.lock();
             csv::write_observations(&mut lock, &rows, catalog)?;
+            lock.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// The adverse-event CSV's columns.
+pub const ADVERSE_HEADER: [&str; 14] = [
+    "mrn",
+    "onset",
+    "term",
+    "grade",
+    "grade_meaning",
+    "serious",
+    "relation",
+    "cycle",
+    "action",
+    "outcome",
+    "resolved_on",
+    "note",
+    "recorded_by",
+    "event_id",
+];
+
+/// Writes the adverse events (not voided) of every patient (or one) as CSV.
+pub fn adverse_events(db: &Path, patient: Option<&str>, out: Option<&Path>) -> Result<()> {
+    if !db.is_file() {
+        bail!("no database file to export from: {}", db.display());
+    }
+    let store = Store::open(db)?;
+    let mut rows = Vec::new();
+    for (p, _) in store.patients_with_entries(patient)? {
+        for e in store.adverse_events(p.id)? {
+            let d = e.data;
+            rows.push(vec![
+                p.data.mrn.clone(),
+                d.onset.to_string(),
+                d.term,
+                d.grade.to_string(),
+                crate::domain::adverse::grade_meaning(d.grade).to_owned(),
+                if d.serious { "yes" } else { "no" }.to_owned(),
+                d.relation.as_str().to_owned(),
+                d.cycle.map(|c| c.to_string()).unwrap_or_default(),
+                d.action.as_str().to_owned(),
+                d.outcome.as_str().to_owned(),
+                d.resolved_on.map(|r| r.to_string()).unwrap_or_default(),
+                d.note,
+                d.recorded_by,
+                e.id.to_string(),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        bail!(
+            "nothing to export: {} no adverse events recorded (no file was written)",
+            match patient {
+                Some(mrn) => format!("{mrn} has"),
+                None => "the file has".to_owned(),
+            }
+        );
+    }
+    match out {
+        Some(path) => {
+            let mut file =
+                File::create(path).with_context(|| format!("cannot write the CSV file: {}", path.display()))?;
+            file.write_all(csv::BOM)?;
+            csv::write_table(file, &ADVERSE_HEADER, rows)?;
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut lock = stdout.lock();
+            csv::write_table(&mut lock, &ADVERSE_HEADER, rows)?;
             lock.flush()?;
         }
     }
