@@ -3,6 +3,9 @@
 //! recorded; one week's list for all of them (lay out each plan, follow it,
 //! list what is due, late and missing). Issue 14's target: within a frame.
 //!
+//! Also the same list read from a generated clinic file (the store's
+//! part: entry dates in one pass, the last visit's measures per patient).
+//!
 //! Run: `cargo bench --bench due`.
 
 // Bench code: a failed unwrap is a failed run.
@@ -100,9 +103,35 @@ fn bench(c: &mut Criterion) {
     });
 }
 
+/// The due list read from a generated clinic file of 10,000 patients with
+/// 26 weekly entries each, all on the seed protocol (1.2 GB, written once
+/// into `target/due-bench/`): what the Due screen's thread does.
+fn from_file(c: &mut Criterion) {
+    let catalog = clinilog::domain::Catalog::builtin().unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/due-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("clinic-10000x26.sqlite");
+    let today = date(2026, 11, 23);
+    if !path.exists() {
+        let mut store = clinilog::store::Store::open(&path).unwrap();
+        clinilog::cli::clinic::write_clinic(&mut store, &catalog, 10_000, 26, 1, today).unwrap();
+    }
+    let store = clinilog::store::Store::open_read_only(&path).unwrap();
+    let lines: usize = store
+        .due_list(today, &catalog)
+        .unwrap()
+        .iter()
+        .map(|p| p.lines.len())
+        .sum();
+    assert!(lines >= 10_000, "every patient has a line ({lines})");
+    c.bench_function("due_list_store_read_10000_patients", |b| {
+        b.iter(|| black_box(store.due_list(today, &catalog).unwrap()).len())
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
-    targets = bench
+    targets = bench, from_file
 }
 criterion_main!(benches);

@@ -215,10 +215,12 @@ fn run() -> Result<u8> {
                 let started = std::time::Instant::now();
                 let done = cli::clinic::write_clinic(&mut store, &catalog, n, weeks, seed, jiff::Zoned::now().date())?;
                 println!(
-                    "wrote a generated clinic: {} patients, {} entries, {} treatment events, {} voided, {} edited, in {:.1} s",
+                    "wrote a generated clinic: {} patients, {} entries, {} treatment events, {} on a protocol, {} voided, \
+                     {} edited, in {:.1} s",
                     done.patients,
                     done.entries,
                     done.treatments,
+                    done.assignments,
                     done.voided,
                     done.edited,
                     started.elapsed().as_secs_f64()

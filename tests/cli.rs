@@ -632,7 +632,7 @@ fn a_generated_clinic_is_checked_and_repeatable() {
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(
-            stdout(&o).contains("60 patients, 480 entries, 180 treatment events, 2 voided, 2 edited"),
+            stdout(&o).contains("60 patients, 480 entries, 180 treatment events, 60 on a protocol, 2 voided, 2 edited"),
             "{}",
             stdout(&o)
         );
@@ -641,6 +641,19 @@ fn a_generated_clinic_is_checked_and_repeatable() {
         stdout(&clinilog(&["export", "--db", path_arg(&db)]))
     };
     let a = export("a.sqlite", "5");
+    // Each generated patient is on the seed protocol from the first cycle
+    // (8 weekly entries to today, the first cycle 6 weeks ago). Day 30 fell
+    // 12 days ago, between two weekly entries 7 days apart and more than 3
+    // days from the later one (the earlier one does week 4): it is late for
+    // every patient, whatever the day of the week.
+    let due = clinilog(&["due", "--db", path_arg(&dir.path().join("a.sqlite")), "--csv"]);
+    assert!(due.status.success(), "{}", stderr(&due));
+    let late_day30: std::collections::BTreeSet<String> = stdout(&due)
+        .lines()
+        .filter(|l| l.contains(",Day 30,late,"))
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(late_day30.len(), 60, "{}", stdout(&due));
     assert_eq!(a, export("b.sqlite", "5"), "the same seed writes the same values");
     assert_ne!(a, export("c.sqlite", "6"));
     assert_eq!(

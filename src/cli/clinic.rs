@@ -1,6 +1,7 @@
 //! `clinilog demo --clinic N`: a synthetic clinic, the fixture of the
 //! benchmarks. N patients followed weekly for W weeks with the liver panel
-//! and symptom ratings, three treatment cycles 15 days apart, and values
+//! and symptom ratings, three treatment cycles 15 days apart (each patient
+//! on the seed protocol from the first), and values
 //! that drift plausibly: each patient has a severity; bilirubin, enzymes and
 //! INR fall towards a better level after the first cycle, with day-to-day
 //! noise that returns to the trend, and every entry passes the entry form's
@@ -11,6 +12,7 @@
 use jiff::ToSpan;
 use jiff::civil::Date;
 
+use crate::domain::protocol::{AssignmentData, builtin_protocols};
 use crate::domain::{Catalog, Decimal, EntryData, EntryDraft, PatientDraft, Sex, TreatmentData, TreatmentKind};
 use crate::store::{Store, StoreError};
 
@@ -133,6 +135,8 @@ pub struct ClinicOutcome {
     pub patients: usize,
     pub entries: usize,
     pub treatments: usize,
+    /// Patients put on the seed protocol (from their first cycle).
+    pub assignments: usize,
     pub voided: usize,
     pub edited: usize,
 }
@@ -156,10 +160,23 @@ pub fn write_clinic(
         patients: 0,
         entries: 0,
         treatments: 0,
+        assignments: 0,
         voided: 0,
         edited: 0,
     };
     let mut ids = Vec::new();
+    // Every patient on the seed protocol from the first cycle.
+    let (seed_protocol, seed_text) = builtin_protocols(catalog)
+        .map_err(|e| StoreError::Corrupt {
+            what: "built-in protocol",
+            detail: e.to_string(),
+        })?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Corrupt {
+            what: "built-in protocol",
+            detail: "none".to_owned(),
+        })?;
     {
         let reason = format!("generated clinic (seed {seed}): not clinical data");
         let mut tx = store.begin_import(GENERATOR, &reason, true)?;
@@ -208,6 +225,19 @@ pub fn write_clinic(
                     },
                 )?;
                 done.treatments += 1;
+            }
+            if let Ok(start) = first.checked_add(14.days()) {
+                tx.assign_protocol(
+                    id,
+                    &AssignmentData {
+                        protocol: seed_protocol.name.clone(),
+                        protocol_text: seed_text.to_owned(),
+                        start,
+                        note: String::new(),
+                        recorded_by: GENERATOR.to_owned(),
+                    },
+                )?;
+                done.assignments += 1;
             }
             ids.push(id);
         }

@@ -83,6 +83,16 @@ impl ImportTx<'_> {
         insert_treatment(&self.tx, patient_id, data, &self.user, Some(&self.reason))
     }
 
+    /// Assigns a protocol and writes its audit row (a generated clinic).
+    pub fn assign_protocol(
+        &mut self,
+        patient_id: i64,
+        data: &crate::domain::protocol::AssignmentData,
+    ) -> Result<i64, StoreError> {
+        self.writable()?;
+        super::protocols::insert_assignment(&self.tx, patient_id, data, &self.user, Some(&self.reason))
+    }
+
     /// Makes the whole import permanent (a preview is left, never committed).
     pub fn commit(self) -> Result<(), StoreError> {
         if self.write {

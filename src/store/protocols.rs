@@ -51,6 +51,40 @@ fn build_assignment(row: AssignmentRow) -> Result<Assignment, StoreError> {
     })
 }
 
+/// Writes an assignment and the audit row of its creation (with `reason`
+/// when it came from elsewhere); gives its id.
+pub(super) fn insert_assignment(
+    tx: &rusqlite::Transaction<'_>,
+    patient_id: i64,
+    data: &AssignmentData,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<i64, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO protocol_assignments (patient_id, protocol, protocol_text, start_date, note, recorded_by,
+             recorded_at, changed_by, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7)",
+    )?
+    .execute(params![
+        patient_id,
+        data.protocol,
+        data.protocol_text,
+        data.start.to_string(),
+        data.note,
+        data.recorded_by,
+        now_utc(),
+        user
+    ])?;
+    let id = tx.last_insert_rowid();
+    Change {
+        user,
+        kind: RecordKind::Assignment,
+        row_id: id,
+    }
+    .created_because(tx, data, reason)?;
+    Ok(id)
+}
+
 impl Store {
     /// Assigns a protocol to a patient from a start date: one transaction
     /// with its audit row.
@@ -63,28 +97,7 @@ impl Store {
         self.may_write(user)?;
         self.patient(patient_id)?;
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO protocol_assignments (patient_id, protocol, protocol_text, start_date, note, recorded_by,
-                 recorded_at, changed_by, changed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7)",
-            params![
-                patient_id,
-                data.protocol,
-                data.protocol_text,
-                data.start.to_string(),
-                data.note,
-                data.recorded_by,
-                now_utc(),
-                user
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        Change {
-            user,
-            kind: RecordKind::Assignment,
-            row_id: id,
-        }
-        .created_because(&tx, data, None)?;
+        let id = insert_assignment(&tx, patient_id, data, user, None)?;
         tx.commit()?;
         Ok(Assignment {
             id,

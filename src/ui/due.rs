@@ -66,6 +66,12 @@ pub struct DueScreen {
     list: Vec<PatientDue>,
     /// The lines shown, in order (after filter and sort).
     rows: Vec<Row>,
+    /// The protocols on the list with how many patients each (the filter's choices).
+    protocols: Vec<(String, usize)>,
+    /// Patients and late lines among the lines shown.
+    counts: (usize, usize),
+    /// The patients whose plan cannot be laid out.
+    unreadable: Vec<usize>,
     pub protocol: Option<String>,
     pub sort: (DueSort, bool),
     /// Being read (a spinner shows).
@@ -84,6 +90,9 @@ impl DueScreen {
             week_error: None,
             list: Vec::new(),
             rows: Vec::new(),
+            protocols: Vec::new(),
+            counts: (0, 0),
+            unreadable: Vec::new(),
             protocol: None,
             sort: (DueSort::Status, false),
             loading: false,
@@ -105,10 +114,14 @@ impl DueScreen {
                 self.error = Some(e);
             }
         }
+        self.protocols = self.count_protocols();
+        self.unreadable = (0..self.list.len())
+            .filter(|&i| self.list[i].problem.is_some())
+            .collect();
         if self
             .protocol
             .as_ref()
-            .is_some_and(|p| !self.list.iter().any(|d| &d.protocol == p))
+            .is_some_and(|p| !self.protocols.iter().any(|(n, _)| n == p))
         {
             self.protocol = None;
         }
@@ -154,11 +167,20 @@ impl DueScreen {
                 .then(la.date().cmp(&lb.date()))
                 .then(pa.name.cmp(&pb.name))
         });
+        let mut patients: Vec<usize> = rows.iter().map(|r| r.patient).collect();
+        patients.dedup();
+        patients.sort_unstable();
+        patients.dedup();
+        let late = rows
+            .iter()
+            .filter(|r| matches!(list[r.patient].lines[r.line], DueLine::Overdue { .. }))
+            .count();
+        self.counts = (patients.len(), late);
         self.rows = rows;
     }
 
     /// The protocols on the list with how many patients each, for the filter.
-    fn protocols(&self) -> Vec<(String, usize)> {
+    fn count_protocols(&self) -> Vec<(String, usize)> {
         let mut names: Vec<&str> = self.list.iter().map(|p| p.protocol.as_str()).collect();
         names.sort_unstable();
         let mut out: Vec<(String, usize)> = Vec::new();
@@ -210,14 +232,14 @@ impl DueScreen {
             ui.separator();
             let label = ui.label("Protocol");
             let before = self.protocol.clone();
-            let names = self.protocols();
+            let names = &self.protocols;
+            let chosen = &mut self.protocol;
             egui::ComboBox::from_id_salt("due_protocol")
-                .selected_text(self.protocol.as_deref().unwrap_or("All protocols"))
+                .selected_text(chosen.as_deref().unwrap_or("All protocols"))
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.protocol, None, "All protocols");
+                    ui.selectable_value(chosen, None, "All protocols");
                     for (n, count) in names {
-                        let text = format!("{n} ({count})");
-                        ui.selectable_value(&mut self.protocol, Some(n), text);
+                        ui.selectable_value(chosen, Some(n.clone()), format!("{n} ({count})"));
                     }
                 })
                 .response
@@ -238,17 +260,7 @@ impl DueScreen {
             });
             return None;
         }
-        let patients = {
-            let mut ids: Vec<i64> = self.rows.iter().map(|r| self.list[r.patient].patient_id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids.len()
-        };
-        let late = self
-            .rows
-            .iter()
-            .filter(|r| matches!(self.list[r.patient].lines[r.line], DueLine::Overdue { .. }))
-            .count();
+        let (patients, late) = self.counts;
         ui.horizontal(|ui| {
             muted(
                 ui,
@@ -263,8 +275,7 @@ impl DueScreen {
                 ui.spinner();
             }
         });
-        let problems: Vec<&PatientDue> = self.list.iter().filter(|p| p.problem.is_some()).collect();
-        for p in problems {
+        for p in self.unreadable.iter().map(|&i| &self.list[i]) {
             field_message(
                 ui,
                 Some(&format!(
