@@ -700,10 +700,12 @@ fn adverse_fields(ui: &mut Ui, f: &mut super::form::Fields<'_>, d: &mut AdverseE
             let typed = d.term.trim().to_owned();
             let exact = adverse::ctcae_terms().any(|t| t.eq_ignore_ascii_case(&typed));
             if (r.has_focus() || r.lost_focus()) && !typed.is_empty() && !exact {
-                let found = matching_terms(&typed, 6);
+                let found = matching_terms(&typed, 5);
                 if !found.is_empty() {
-                    ui.label("");
-                    ui.horizontal_wrapped(|ui| {
+                    muted(ui, "CTCAE terms");
+                    // One under the other: a wrapped row in a grid cell
+                    // would overlap the next row.
+                    ui.vertical(|ui| {
                         for t in found {
                             if ui.small_button(t).on_hover_text("Use this CTCAE term").clicked() {
                                 d.term = t.to_owned();
@@ -828,7 +830,7 @@ pub fn log_line(data: &FollowUp) -> Option<String> {
     match (events.is_empty(), data.none.last()) {
         (false, _) => Some(format!("Adverse events: {}", events.join("; "))),
         (true, Some(n)) => Some(format!(
-            "No adverse events recorded; none since the last visit as of {}",
+            "No adverse events recorded (\"no adverse events since the last visit\" recorded on {})",
             n.data.on
         )),
         (true, None) => None,
