@@ -136,6 +136,40 @@ enum Command {
     /// nothing. Exit codes: 0 imported, 3 nothing to import, 1 refused
     /// (nothing written).
     Import(import::ImportArgs),
+    /// Cohort outcomes: one measure (a lab or a score) for every patient,
+    /// aligned at the first cycle (or enrolment): the baseline, the value
+    /// nearest each day, the change and percentage change, and the median
+    /// and IQR of the changes.
+    Cohort {
+        /// The database file (must exist).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// A lab measure's code (bili_total, alt, albumin, inr...) or a
+        /// score (meld, meld-na, meld3, child-pugh, albi, apri, fib4, ast-alt).
+        #[arg(long, value_name = "CODE")]
+        measure: String,
+        /// Day 0: first-cycle or enrolment.
+        #[arg(long, value_name = "ALIGN", default_value = "first-cycle", value_parser = ["first-cycle", "enrolment"])]
+        align: String,
+        /// The days after day 0 to report, comma-separated.
+        #[arg(long, value_name = "DAYS", value_delimiter = ',', default_value = "14,30,90,180")]
+        at: Vec<i64>,
+        /// Only patients on this protocol (by name).
+        #[arg(long, value_name = "NAME")]
+        protocol: Option<String>,
+        /// The baseline is the last value up to this many days before day 0.
+        #[arg(long, value_name = "DAYS", default_value_t = 14)]
+        baseline_days: i64,
+        /// A value counts for a day when at most this many days away.
+        #[arg(long, value_name = "DAYS", default_value_t = 7)]
+        window_days: i64,
+        /// Values in SI units (umol/L, g/L) instead of conventional ones.
+        #[arg(long)]
+        si: bool,
+        /// CSV instead of a readable table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// The due list of a week: for every patient on a protocol, the cycles
     /// and visits due that week, those late (with how late), and the
     /// measures the latest visit lacks.
@@ -241,6 +275,35 @@ fn run() -> Result<u8> {
         Some(Command::Check { db }) => cli::backup::check(&db, &catalog),
         Some(Command::Report(args)) => cli::report::run(&args, &catalog),
         Some(Command::Fhir(a)) => cli::fhir::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),
+        Some(Command::Cohort {
+            db,
+            measure,
+            align,
+            at,
+            protocol,
+            baseline_days,
+            window_days,
+            si,
+            csv,
+        }) => cli::cohort::run(
+            &cli::cohort::CohortArgs {
+                db: &db,
+                measure: &measure,
+                align: if align == "enrolment" {
+                    clinilog::domain::cohort::Align::Enrolment
+                } else {
+                    clinilog::domain::cohort::Align::FirstCycle
+                },
+                at,
+                protocol,
+                baseline_days,
+                window_days,
+                si,
+                csv,
+            },
+            &catalog,
+            &mut io::stdout().lock(),
+        ),
         Some(Command::Due {
             db,
             week,

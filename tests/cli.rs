@@ -756,3 +756,77 @@ fn adverse_events_export_as_csv() {
     );
     assert_eq!(lines.next(), None);
 }
+
+/// `clinilog cohort` on the demo: the case report's numbers (baseline
+/// 12.30 before the first cycle, 6.50 at day 14, 4.60 at one month,
+/// -62.6 %), as text and CSV; SI units convert every value; a wrong measure
+/// names the accepted ones.
+#[test]
+fn cohort_reproduces_the_case_report_as_text_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let out = clinilog(&[
+        "cohort",
+        "--db",
+        path_arg(&db),
+        "--measure",
+        "bili_total",
+        "--at",
+        "14,30,90",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expect in [
+        "Total bilirubin (mg/dL), day 0 at the first cycle",
+        "1 patient; 0 without a day 0 left out",
+        "day 0 2025-07-21  baseline 12.30 on 2025-07-19",
+        "day 14: 6.50 on 2025-08-04 (-5.80, -47.2%)",
+        "day 30: 4.60 on 2025-08-19 (-7.70, -62.6%)",
+        "day 90: no value in the window",
+        "day 30: n=1, median -7.70 (IQR -7.70 to -7.70); n=1, median -62.6%",
+    ] {
+        assert!(text.contains(expect), "{expect:?} not in:\n{text}");
+    }
+    let out = clinilog(&[
+        "cohort",
+        "--db",
+        path_arg(&db),
+        "--measure",
+        "bili_total",
+        "--at",
+        "30",
+        "--csv",
+        "--protocol",
+        "MSC + exosomes, 3 cycles",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "patient_id,name,day0,baseline_date,baseline,day30_date,day30,day30_change,day30_change_percent,values,notes\n\
+         1,Demo: cirrhosis case report,2025-07-21,2025-07-19,12.30,2025-08-19,4.60,-7.70,-62.6,3,\n"
+    );
+    let out = clinilog(&[
+        "cohort",
+        "--db",
+        path_arg(&db),
+        "--measure",
+        "bili_total",
+        "--at",
+        "30",
+        "--si",
+    ]);
+    assert!(stdout(&out).contains("Total bilirubin (umol/L)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("baseline 210.3 on 2025-07-19"),
+        "{}",
+        stdout(&out)
+    );
+    let out = clinilog(&["cohort", "--db", path_arg(&db), "--measure", "bilirubin"]);
+    assert_fails_cleanly(
+        &out,
+        "--measure \"bilirubin\" is not a lab measure or a score; use one of: bili_total",
+    );
+    let out = clinilog(&["cohort", "--db", path_arg(&db), "--measure", "alt", "--enrolment"]);
+    assert!(!out.status.success());
+}

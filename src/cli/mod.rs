@@ -1,4 +1,4 @@
-//! Command-line jobs: one file per subcommand (`demo.rs`, `due.rs`, `export.rs`,
+//! Command-line jobs: one file per subcommand (`cohort.rs`, `demo.rs`, `due.rs`, `export.rs`,
 //! `score.rs` for `score` and `scores`, `import.rs`, `fhir.rs`, `report.rs`, `backup.rs` for `backup`, `backups`,
 //! `restore` and `check`). `main.rs` parses the command line
 //! and dispatches here or to the window. Every failure is one `anyhow`
@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod clinic;
+pub mod cohort;
 pub mod demo;
 pub mod due;
 pub mod export;

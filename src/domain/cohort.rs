@@ -14,6 +14,8 @@ use super::catalog::{Catalog, UnitSystem};
 use super::entry::Entry;
 use super::patient::Patient;
 use super::protocol::day_count;
+use super::score_inputs::EntryScores;
+use super::scores::ScoreKind;
 use super::treatment::TreatmentEvent;
 
 /// What day 0 is for a patient.
@@ -21,6 +23,139 @@ use super::treatment::TreatmentEvent;
 pub enum Align {
     FirstCycle,
     Enrolment,
+}
+
+/// What the cohort follows: a lab measure of the catalog, or a score.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CohortMeasure {
+    Lab(String),
+    Score(ScoreKind),
+}
+
+impl CohortMeasure {
+    /// Every measure a cohort can follow: the catalog's labs, then the scores.
+    pub fn all(catalog: &Catalog) -> Vec<CohortMeasure> {
+        catalog
+            .measures()
+            .iter()
+            .filter(|m| m.lab().is_some())
+            .map(|m| CohortMeasure::Lab(m.code.clone()))
+            .chain(ScoreKind::ALL.into_iter().map(CohortMeasure::Score))
+            .collect()
+    }
+
+    /// From the command line's code: a lab code (`bili_total`) or a
+    /// score's (`meld`, `meld-na`, `meld3`, `child-pugh`, `albi`...).
+    pub fn parse(code: &str, catalog: &Catalog) -> Option<Self> {
+        if catalog.measure(code).and_then(|m| m.lab()).is_some() {
+            return Some(CohortMeasure::Lab(code.to_owned()));
+        }
+        ScoreKind::ALL
+            .into_iter()
+            .find(|k| k.cli_name() == code)
+            .map(CohortMeasure::Score)
+    }
+
+    /// The code `parse` reads back.
+    pub fn code(&self) -> String {
+        match self {
+            CohortMeasure::Lab(c) => c.clone(),
+            CohortMeasure::Score(k) => k.cli_name().to_owned(),
+        }
+    }
+
+    /// `Total bilirubin`, `MELD`.
+    pub fn name(&self, catalog: &Catalog) -> String {
+        match self {
+            CohortMeasure::Lab(c) => catalog.measure(c).map_or(c.clone(), |m| m.name.clone()),
+            CohortMeasure::Score(k) => k.label().to_owned(),
+        }
+    }
+
+    /// The unit every value is shown in (`mg/dL`; `points` for a score).
+    pub fn unit(&self, catalog: &Catalog, system: UnitSystem) -> String {
+        match self {
+            CohortMeasure::Lab(c) => catalog
+                .measure(c)
+                .and_then(|m| m.lab())
+                .map_or(String::new(), |spec| spec.unit_for(system).to_owned()),
+            CohortMeasure::Score(_) => "points".to_owned(),
+        }
+    }
+}
+
+/// Day 0 of a patient: the first cycle (the treatment of cycle 1, else the
+/// earliest treatment), or the enrolment date. `treatments` as (date, cycle).
+pub fn day0_of(
+    align: Align,
+    enrolled: Date,
+    treatments: impl IntoIterator<Item = (Date, Option<u32>)>,
+) -> Option<Date> {
+    match align {
+        Align::Enrolment => Some(enrolled),
+        Align::FirstCycle => {
+            let (mut first_cycle, mut earliest) = (None::<Date>, None::<Date>);
+            for (d, c) in treatments {
+                if c == Some(1) {
+                    first_cycle = Some(first_cycle.map_or(d, |f| f.min(d)));
+                }
+                earliest = Some(earliest.map_or(d, |e| e.min(d)));
+            }
+            first_cycle.or(earliest)
+        }
+    }
+}
+
+/// A score's points for a patient, one per entry that has the score.
+pub fn score_points(scores: &[EntryScores], kind: ScoreKind) -> Vec<Point> {
+    scores
+        .iter()
+        .filter_map(|s| match s.result(kind) {
+            Some(Ok(r)) => Some(Point {
+                date: s.date,
+                value: r.value,
+                text: r.display(),
+                censored: false,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The spread across patients in one week after day 0.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WeekBand {
+    /// Weeks since day 0 (0: days 0-6; -1: the week before).
+    pub week: i64,
+    pub spread: Spread,
+}
+
+/// Median and interquartile range across patients, week by week from day
+/// 0 (each patient's last usable value in the week), only for weeks where
+/// at least `min_n` patients have one.
+pub fn weekly_bands(patients: &[PatientValues], min_n: usize) -> Vec<WeekBand> {
+    let mut by_week: std::collections::BTreeMap<i64, Vec<f64>> = std::collections::BTreeMap::new();
+    for p in patients {
+        let Some(day0) = p.day0 else { continue };
+        let mut last: Option<(i64, f64)> = None;
+        for pt in p.points.iter().filter(|pt| !pt.censored) {
+            let week = day_count(day0, pt.date).div_euclid(7);
+            if let Some((w, v)) = last
+                && w != week
+            {
+                by_week.entry(w).or_default().push(v);
+            }
+            last = Some((week, pt.value));
+        }
+        if let Some((w, v)) = last {
+            by_week.entry(w).or_default().push(v);
+        }
+    }
+    by_week
+        .into_iter()
+        .filter(|(_, v)| v.len() >= min_n.max(1))
+        .filter_map(|(week, v)| spread(&v).map(|spread| WeekBand { week, spread }))
+        .collect()
 }
 
 /// One value of the measure, as printed.

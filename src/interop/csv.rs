@@ -80,6 +80,49 @@ pub fn table_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) 
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// A cohort's table: its header and one row per patient; values as
+/// printed, changes with two decimals, percentages with one.
+pub fn cohort_table(cohort: &crate::domain::cohort::Cohort, at_days: &[i64]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header: Vec<String> = ["patient_id", "name", "day0", "baseline_date", "baseline"]
+        .map(str::to_owned)
+        .to_vec();
+    for d in at_days {
+        header.extend([
+            format!("day{d}_date"),
+            format!("day{d}"),
+            format!("day{d}_change"),
+            format!("day{d}_change_percent"),
+        ]);
+    }
+    header.extend(["values".to_owned(), "notes".to_owned()]);
+    let num = |x: Option<f64>, decimals: usize| x.map_or(String::new(), |v| format!("{v:.decimals$}"));
+    let rows = cohort
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.patient_id.to_string(),
+                r.name.clone(),
+                r.day0.to_string(),
+                r.baseline.as_ref().map_or(String::new(), |b| b.date.to_string()),
+                r.baseline.as_ref().map_or(String::new(), |b| b.text.clone()),
+            ];
+            for i in 0..at_days.len() {
+                let at = r.at.get(i).cloned().flatten();
+                row.extend([
+                    at.as_ref().map_or(String::new(), |p| p.date.to_string()),
+                    at.as_ref().map_or(String::new(), |p| p.text.clone()),
+                    num(r.change.get(i).copied().flatten(), 2),
+                    num(r.change_percent.get(i).copied().flatten(), 1),
+                ]);
+            }
+            row.extend([r.count.to_string(), r.notes.join("; ")]);
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
 /// The Trends table as CSV: `date`, then one column per series.
 pub fn trend_table(table: &TrendTable) -> Result<String, ::csv::Error> {
     let header: Vec<&str> = std::iter::once("date")

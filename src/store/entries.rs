@@ -283,7 +283,7 @@ fn decimal(s: Option<&str>, what: &'static str) -> Result<Option<Decimal>, Store
 /// A lab observation from the row's columns `first..`: measure code, value
 /// as printed, comparator, unit, interval low and high, interval source,
 /// flag, interval unit. Only what the result keeps is copied out of the row.
-fn lab_from_row(r: &rusqlite::Row<'_>, first: usize) -> Result<LabResult, StoreError> {
+pub(super) fn lab_from_row(r: &rusqlite::Row<'_>, first: usize) -> Result<LabResult, StoreError> {
     let c = |k: usize| first + k;
     let unit = text(r, c(3))?;
     let value = decimal(Some(text(r, c(1))?), "lab value")?.ok_or_else(|| StoreError::Corrupt {

@@ -17,6 +17,7 @@
 mod adverse;
 mod audit;
 pub mod backup;
+mod cohort;
 mod drafts;
 mod entries;
 pub mod import;
@@ -35,6 +36,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditRecord;
 pub use backup::{BackupInfo, backup_file, default_backup_dir, list_backups, newest_backup, restore, thin_backups};
+pub use cohort::CohortFilter;
 pub use drafts::DraftKey;
 pub use entries::LatestLab;
 pub use patients::PatientSummary;
