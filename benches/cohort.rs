@@ -33,6 +33,7 @@ fn patients() -> Vec<PatientValues> {
                 })
                 .collect();
             PatientValues {
+                cycles: Vec::new(),
                 patient_id: i,
                 name: format!("Patient {i}"),
                 day0: Some(day0),

@@ -39,7 +39,11 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
 /// thread in the middle of `Harness::run` would make it run more frames.
 fn settle(h: &mut App<'_>) {
     for _ in 0..2000 {
-        if !h.state().list_loading() && !h.state().checking_file() && !h.state().due_loading() {
+        if !h.state().list_loading()
+            && !h.state().checking_file()
+            && !h.state().due_loading()
+            && !h.state().cohort_loading()
+        {
             // The thread asks for a frame just after it sends: take it here,
             // not in the middle of the caller's next `Harness::run`.
             std::thread::sleep(std::time::Duration::from_millis(10));
@@ -1908,4 +1912,45 @@ fn an_adverse_event_is_marked_on_the_trends_with_its_grade() {
     h.get_by_label("2025-07-23");
     click(&mut h, "Log (5)");
     h.get_by_label("Adverse events: Fever G3 (2025-07-23, ongoing)");
+}
+
+/// The Cohort screen on the demo file: total bilirubin aligned at the
+/// first cycle gives the case report's numbers in the table and summary;
+/// the responder rule (a fall of 30 % at day 30) counts the patient; other
+/// days recompute the table; the table exports as CSV; a patient's name
+/// opens the patient.
+#[test]
+fn the_cohort_screen_shows_the_case_report_and_its_responder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let mut h = harness(store, "Dr Rao");
+    h.state_mut().export_dir = Some(dir.path().to_owned());
+    click(&mut h, "Cohort");
+    h.get_by_label("Total bilirubin (mg/dL)");
+    h.get_by_label("1 patient with a day 0; 0 without one left out");
+    h.get_by_label("12.30");
+    h.get_by_label("6.50 (-5.80, -47.2%)");
+    h.get_by_label("4.60 (-7.70, -62.6%)");
+    h.get_by_label("n=1, median -7.70 (IQR -7.70 to -7.70)");
+    h.get_by_label("n=1, median -62.6% (IQR -62.6 to -62.6%)");
+    h.get_by_label("1 of 1 patients with a baseline and a value at that day responded (0 cannot be told)");
+    // A 70 % fall is too much to ask.
+    replace_text(&mut h, "a fall of at least", "70");
+    h.get_by_label("0 of 1 patients with a baseline and a value at that day responded (0 cannot be told)");
+    replace_text(&mut h, "Days", "30");
+    assert!(h.query_by_label("6.50 (-5.80, -47.2%)").is_none(), "day 14 is gone");
+    h.get_by_label("4.60 (-7.70, -62.6%)");
+    replace_text(&mut h, "Days", "30, x");
+    h.get_by_label_contains("Days: \"30, x\" is not a list of days");
+    replace_text(&mut h, "Days", "14, 30");
+    click(&mut h, "Export CSV");
+    let csv = std::fs::read_to_string(dir.path().join("cohort-2025-09-01.csv")).unwrap();
+    assert!(
+        csv.contains("Demo: cirrhosis case report,2025-07-21,2025-07-19,12.30,2025-08-04,6.50,-5.80,-47.2,2025-08-19,4.60,-7.70,-62.6,3,"),
+        "{csv}"
+    );
+    click(&mut h, "Demo: cirrhosis case report");
+    h.get_by_label("Log (5)");
 }

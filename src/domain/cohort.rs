@@ -122,6 +122,23 @@ pub fn score_points(scores: &[EntryScores], kind: ScoreKind) -> Vec<Point> {
         .collect()
 }
 
+/// Where each treatment cycle falls, in days from day 0: the median over
+/// the patients that had it, and how many did. Cycle 1 of a patient aligned
+/// at the first cycle is day 0.
+pub fn cycle_markers(patients: &[PatientValues]) -> Vec<(u32, f64, usize)> {
+    let mut by_cycle: std::collections::BTreeMap<u32, Vec<f64>> = std::collections::BTreeMap::new();
+    for p in patients {
+        let Some(day0) = p.day0 else { continue };
+        for (c, d) in &p.cycles {
+            by_cycle.entry(*c).or_default().push(day_count(day0, *d) as f64);
+        }
+    }
+    by_cycle
+        .into_iter()
+        .filter_map(|(c, days)| spread(&days).map(|s| (c, s.median, s.n)))
+        .collect()
+}
+
 /// The spread across patients in one week after day 0.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WeekBand {
@@ -177,6 +194,8 @@ pub struct PatientValues {
     pub name: String,
     pub day0: Option<Date>,
     pub points: Vec<Point>,
+    /// The patient's numbered treatment cycles, for the plot's markers.
+    pub cycles: Vec<(u32, Date)>,
 }
 
 impl PatientValues {
@@ -225,6 +244,10 @@ impl PatientValues {
             name: patient.data.name.clone(),
             day0,
             points,
+            cycles: treatments
+                .iter()
+                .filter_map(|t| t.data.cycle.map(|c| (c, t.data.date)))
+                .collect(),
         }
     }
 }
@@ -435,6 +458,7 @@ mod tests {
     #[test]
     fn the_demo_patient_gives_the_case_report_numbers() {
         let demo = PatientValues {
+            cycles: Vec::new(),
             patient_id: 1,
             name: "Demo".into(),
             day0: Some(date(2025, 7, 21)),
@@ -482,6 +506,7 @@ mod tests {
         let day0 = date(2025, 3, 1);
         let patients = [
             PatientValues {
+                cycles: Vec::new(),
                 patient_id: 1,
                 name: "A".into(),
                 day0: Some(day0),
@@ -494,12 +519,14 @@ mod tests {
                 ],
             },
             PatientValues {
+                cycles: Vec::new(),
                 patient_id: 2,
                 name: "B".into(),
                 day0: Some(day0),
                 points: vec![point(date(2025, 3, 1), "<0.5"), point(date(2025, 3, 15), "0.9")],
             },
             PatientValues {
+                cycles: Vec::new(),
                 patient_id: 3,
                 name: "C".into(),
                 day0: None,
@@ -531,5 +558,75 @@ mod tests {
         let s = c.change_spread[0].unwrap();
         assert_eq!((s.n, s.median), (1, -2.0), "only A's change counts");
         assert!(c.change_spread[1].is_none());
+    }
+
+    #[test]
+    fn weekly_bands_take_each_patients_last_value_in_a_week_and_need_enough_patients() {
+        let day0 = date(2025, 3, 3);
+        let mut patients: Vec<PatientValues> = (0..4)
+            .map(|i| PatientValues {
+                cycles: vec![(1, day0), (2, date(2025, 3, 18 + i as i8))],
+                patient_id: i,
+                name: format!("P{i}"),
+                day0: Some(day0),
+                points: vec![
+                    point(date(2025, 3, 3), &format!("{}", 10 + i)), // week 0, replaced
+                    point(date(2025, 3, 5), &format!("{}", 20 + i)), // week 0, the last
+                    point(date(2025, 3, 12), "<1"),                  // week 1, censored
+                ],
+            })
+            .collect();
+        patients[0].points.push(point(date(2025, 3, 20), "5")); // week 2: one patient only
+        let bands = weekly_bands(&patients, 3);
+        assert_eq!(bands.len(), 1, "week 1 is censored, week 2 has one patient: {bands:?}");
+        assert_eq!(bands[0].week, 0);
+        assert_eq!(bands[0].spread.n, 4);
+        assert_eq!(bands[0].spread.median, 21.5);
+        assert_eq!(bands[0].spread.q1, 20.75);
+        assert_eq!(weekly_bands(&patients, 1).len(), 2);
+        // C2 on days 15 to 18: median 16.5, four patients.
+        assert_eq!(cycle_markers(&patients), [(1, 0.0, 4), (2, 16.5, 4)]);
+    }
+
+    #[test]
+    fn day_0_is_cycle_1_else_the_earliest_treatment_or_enrolment() {
+        let enrolled = date(2025, 1, 1);
+        let t = [
+            (date(2025, 2, 10), None),
+            (date(2025, 2, 20), Some(1)),
+            (date(2025, 3, 1), Some(2)),
+        ];
+        assert_eq!(day0_of(Align::FirstCycle, enrolled, t), Some(date(2025, 2, 20)));
+        assert_eq!(
+            day0_of(Align::FirstCycle, enrolled, [(date(2025, 2, 10), None)]),
+            Some(date(2025, 2, 10))
+        );
+        assert_eq!(day0_of(Align::FirstCycle, enrolled, []), None);
+        assert_eq!(day0_of(Align::Enrolment, enrolled, t), Some(enrolled));
+    }
+
+    #[test]
+    fn a_measure_is_a_lab_code_or_a_score_name() {
+        let catalog = Catalog::builtin().unwrap();
+        assert_eq!(
+            CohortMeasure::parse("bili_total", &catalog),
+            Some(CohortMeasure::Lab("bili_total".into()))
+        );
+        assert_eq!(
+            CohortMeasure::parse("meld-na", &catalog),
+            Some(CohortMeasure::Score(ScoreKind::MeldNa))
+        );
+        assert_eq!(
+            CohortMeasure::parse("fatigue", &catalog),
+            None,
+            "a symptom is not a lab"
+        );
+        for m in CohortMeasure::all(&catalog) {
+            assert_eq!(CohortMeasure::parse(&m.code(), &catalog), Some(m.clone()));
+        }
+        assert_eq!(
+            CohortMeasure::Lab("albumin".into()).unit(&catalog, UnitSystem::Si),
+            "g/L"
+        );
     }
 }

@@ -126,6 +126,12 @@ impl Store {
                 name: p.data.name.clone(),
                 day0,
                 points,
+                cycles: cycles
+                    .get(&p.id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(d, c)| c.map(|c| (c, *d)))
+                    .collect(),
             });
         }
         Ok(out)

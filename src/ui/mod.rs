@@ -8,6 +8,7 @@
 
 pub mod backups;
 pub mod calculator;
+pub mod cohort;
 pub mod due;
 pub mod entry_form;
 pub mod follow_up;
@@ -81,6 +82,8 @@ pub enum Action {
     ShowPatients,
     /// The *Due* screen (the week of today, or as last shown).
     ShowDue,
+    /// The *Cohort* screen (as last shown).
+    ShowCohort,
     OpenPatient(i64),
     /// Open the patient with a new entry dated `date` (from the due list).
     RecordEntryOn {
@@ -215,6 +218,8 @@ pub enum Screen {
     Patient(Box<PatientScreen>),
     /// What the protocols ask for this week.
     Due(Box<due::DueScreen>),
+    /// One measure across patients, aligned at day 0.
+    Cohort(Box<cohort::CohortScreen>),
 }
 
 impl Default for Screen {
@@ -300,6 +305,10 @@ pub struct ClinilogApp {
     kept_list: Option<Box<PatientsScreen>>,
     /// The Due screen while another is shown (its week, filter and sort).
     kept_due: Option<Box<due::DueScreen>>,
+    /// The Cohort screen while another is shown.
+    kept_cohort: Option<Box<cohort::CohortScreen>>,
+    /// The cohort's values being read on their thread.
+    cohort_job: Option<std::sync::mpsc::Receiver<cohort::CohortRead>>,
     /// The due list being read on its thread.
     due_job: Option<std::sync::mpsc::Receiver<Result<Vec<crate::domain::protocol::PatientDue>, String>>>,
 }
@@ -342,6 +351,8 @@ impl ClinilogApp {
             kept_list: None,
             kept_due: None,
             due_job: None,
+            kept_cohort: None,
+            cohort_job: None,
         };
         app.newest_backup = crate::store::newest_backup(&app.backup_dirs());
         app.show_patients();
@@ -395,11 +406,10 @@ impl ClinilogApp {
     fn show_patients(&mut self) {
         let mut screen = match std::mem::take(&mut self.screen) {
             Screen::Patients(s) => s,
-            Screen::Due(d) => {
-                self.kept_due = Some(d);
+            other => {
+                self.keep(other);
                 self.kept_list.take().unwrap_or_default()
             }
-            Screen::Patient(_) => self.kept_list.take().unwrap_or_default(),
         };
         screen.loading = true;
         screen.read_only = self.store.is_read_only();
@@ -414,6 +424,8 @@ impl ClinilogApp {
         self.kept_list = None;
         self.kept_due = None;
         self.due_job = None;
+        self.kept_cohort = None;
+        self.cohort_job = None;
         self.screen = Screen::Patients(Box::default());
         self.show_patients();
     }
@@ -421,8 +433,8 @@ impl ClinilogApp {
     /// The patients screen, shown or kept while a patient is open.
     fn patients_screen(&mut self) -> Option<&mut PatientsScreen> {
         match (&mut self.screen, &mut self.kept_list) {
-            (Screen::Patients(s), _) | (Screen::Patient(_) | Screen::Due(_), Some(s)) => Some(s),
-            (Screen::Patient(_) | Screen::Due(_), None) => None,
+            (Screen::Patients(s), _) | (_, Some(s)) => Some(s),
+            (_, None) => None,
         }
     }
 
@@ -505,12 +517,70 @@ impl ClinilogApp {
 
     /// Shows the Due screen as last left (or this week's), and reads its
     /// list again on a thread: a save since may have changed it.
-    fn show_due(&mut self) {
-        match std::mem::take(&mut self.screen) {
+    /// Keeps a screen being left, to show again as it was (a patient is
+    /// not kept: it is read again when opened).
+    fn keep(&mut self, screen: Screen) {
+        match screen {
             Screen::Patients(list) => self.kept_list = Some(list),
             Screen::Due(d) => self.kept_due = Some(d),
+            Screen::Cohort(c) => self.kept_cohort = Some(c),
             Screen::Patient(_) => {}
         }
+    }
+
+    /// Shows the Cohort screen as last left (reading it the first time).
+    fn show_cohort(&mut self) {
+        let leaving = std::mem::take(&mut self.screen);
+        self.keep(leaving);
+        let screen = match self.kept_cohort.take() {
+            Some(c) => c,
+            None => Box::new(cohort::CohortScreen::new(&self.catalog)),
+        };
+        self.screen = Screen::Cohort(screen);
+    }
+
+    /// Starts reading the cohort when asked, and takes what arrived.
+    fn poll_cohort(&mut self, ctx: &egui::Context) {
+        if let Screen::Cohort(s) = &mut self.screen
+            && s.wants_read
+            && self.cohort_job.is_none()
+        {
+            s.wants_read = false;
+            if let Ok(request) = s.request() {
+                s.loading = true;
+                self.cohort_job = Some(cohort::load_cohort(
+                    self.store.path().to_owned(),
+                    request,
+                    self.prefs.units,
+                    self.catalog.clone(),
+                    ctx.clone(),
+                ));
+            }
+        }
+        let Some(rx) = &self.cohort_job else { return };
+        let read = match rx.try_recv() {
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Ok(read) => read,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the reading stopped".to_owned()),
+        };
+        self.cohort_job = None;
+        let units = self.prefs.units;
+        if let Some(s) = match (&mut self.screen, &mut self.kept_cohort) {
+            (Screen::Cohort(s), _) | (_, Some(s)) => Some(s),
+            _ => None,
+        } {
+            s.set_values(read, units);
+        }
+    }
+
+    /// Whether the cohort is being read (or about to be).
+    pub fn cohort_loading(&self) -> bool {
+        self.cohort_job.is_some() || matches!(&self.screen, Screen::Cohort(s) if s.wants_read)
+    }
+
+    fn show_due(&mut self) {
+        let leaving = std::mem::take(&mut self.screen);
+        self.keep(leaving);
         let today = self.today();
         let mut screen = self
             .kept_due
@@ -554,11 +624,8 @@ impl ClinilogApp {
         let loaded = self.load_patient(id);
         match loaded {
             Ok((patient, entries, treatments, audit, follow)) => {
-                match std::mem::take(&mut self.screen) {
-                    Screen::Patients(list) => self.kept_list = Some(list),
-                    Screen::Due(d) => self.kept_due = Some(d),
-                    Screen::Patient(_) => {}
-                }
+                let leaving = std::mem::take(&mut self.screen);
+                self.keep(leaving);
                 let mut screen = Box::new(PatientScreen::new(
                     patient,
                     entries,
@@ -622,9 +689,10 @@ impl ClinilogApp {
     /// file counts as changed for the next backup.
     fn imported(&mut self, text: String) {
         self.dirty = true;
-        match &self.screen {
+        match &mut self.screen {
             Screen::Patients(_) => self.show_patients(),
             Screen::Due(_) => self.show_due(),
+            Screen::Cohort(s) => s.wants_read = true,
             Screen::Patient(_) => self.reload_patient(),
         }
         self.status = Some(Status { text, is_error: false });
@@ -662,6 +730,7 @@ impl ClinilogApp {
         match action {
             Action::ShowPatients => self.show_patients(),
             Action::ShowDue => self.show_due(),
+            Action::ShowCohort => self.show_cohort(),
             Action::OpenPatient(id) => self.open_patient(id),
             Action::RecordEntryOn { patient_id, date } => {
                 self.open_patient(patient_id);
@@ -734,7 +803,7 @@ impl ClinilogApp {
                         }
                     }
                     Screen::Patient(s) => s.write_refused(origin, &msg, conflict),
-                    Screen::Due(_) => {}
+                    Screen::Due(_) | Screen::Cohort(_) => {}
                 }
                 self.status = Some(Status {
                     text: format!("Not saved: {msg}"),
@@ -1068,6 +1137,7 @@ impl ClinilogApp {
         let mrn = match &self.screen {
             Screen::Patient(s) => s.patient.data.mrn.clone(),
             Screen::Patients(_) | Screen::Due(_) => "clinilog".to_owned(),
+            Screen::Cohort(_) => return format!("cohort-{}.{ext}", self.today()),
         };
         format!("trends-{mrn}-{}.{ext}", self.today())
     }
@@ -1303,7 +1373,7 @@ impl ClinilogApp {
         let forms: Vec<&mut dyn KeptDraft> = match &mut self.screen {
             Screen::Patients(s) => s.form.iter_mut().map(|f| f as &mut dyn KeptDraft).collect(),
             Screen::Patient(s) => s.kept_drafts(),
-            Screen::Due(_) => Vec::new(),
+            Screen::Due(_) | Screen::Cohort(_) => Vec::new(),
         };
         let mut failure = None;
         let mut wrote = false;
@@ -1353,13 +1423,14 @@ impl ClinilogApp {
         }
         self.poll_list(ui.ctx());
         self.poll_due(ui.ctx());
+        self.poll_cohort(ui.ctx());
         let mut go = None;
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(4.0);
             ui.horizontal(|ui| {
                 ui.label(RichText::new("Clinilog").strong().size(18.0));
                 ui.separator();
-                let on_patients = !matches!(self.screen, Screen::Due(_));
+                let on_patients = matches!(self.screen, Screen::Patients(_) | Screen::Patient(_));
                 if ui
                     .selectable_label(on_patients, "Patients")
                     .on_hover_text("The patient list")
@@ -1369,13 +1440,21 @@ impl ClinilogApp {
                     go = Some(Action::ShowPatients);
                 }
                 if ui
-                    .selectable_label(!on_patients, "Due")
+                    .selectable_label(matches!(self.screen, Screen::Due(_)), "Due")
                     .on_hover_text(
                         "What the protocols ask for this week: visits and cycles due or late, measures missing",
                     )
                     .clicked()
                 {
                     go = Some(Action::ShowDue);
+                }
+                if ui
+                    .selectable_label(matches!(self.screen, Screen::Cohort(_)), "Cohort")
+                    .on_hover_text("One measure across patients, aligned at the first cycle: plot, table, responders")
+                    .clicked()
+                    && !matches!(self.screen, Screen::Cohort(_))
+                {
+                    go = Some(Action::ShowCohort);
                 }
                 ui.separator();
                 ui.menu_button("Tools", |ui| {
@@ -1482,6 +1561,7 @@ impl ClinilogApp {
                 Screen::Patients(s) => s.ui(ui, today, &clinician),
                 Screen::Patient(s) => s.ui(ui, &self.catalog, today, &clinician),
                 Screen::Due(s) => s.ui(ui, &self.catalog, today, self.store.is_read_only()),
+                Screen::Cohort(s) => s.ui(ui, &self.catalog, self.prefs.units),
             })
             .inner;
         if self.calculator.open {
