@@ -58,9 +58,59 @@ fn bench(c: &mut Criterion) {
     });
 }
 
+/// The same from a generated clinic file of 10,000 patients with 26 weekly
+/// entries (1.2 GB, shared with the due bench in `target/due-bench/`):
+/// reading total bilirubin for every patient (the Cohort screen's thread),
+/// then the model, then the weekly bands the plot draws.
+fn from_file(c: &mut Criterion) {
+    use clinilog::domain::Catalog;
+    use clinilog::domain::catalog::UnitSystem;
+    use clinilog::domain::cohort::{Align, CohortMeasure, weekly_bands};
+    use clinilog::store::{CohortFilter, Store};
+    let catalog = Catalog::builtin().unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/due-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("clinic-10000x26.sqlite");
+    if !path.exists() {
+        let mut store = Store::open(&path).unwrap();
+        clinilog::cli::clinic::write_clinic(&mut store, &catalog, 10_000, 26, 1, jiff::civil::date(2026, 11, 23))
+            .unwrap();
+    }
+    let store = Store::open_read_only(&path).unwrap();
+    let bili = CohortMeasure::Lab("bili_total".into());
+    let read = || {
+        store
+            .cohort_values(
+                &bili,
+                Align::FirstCycle,
+                UnitSystem::Conventional,
+                &catalog,
+                &CohortFilter::default(),
+            )
+            .unwrap()
+    };
+    let values = read();
+    assert!(values.len() > 10_000 - 10, "{}", values.len());
+    let options = CohortOptions {
+        baseline_days: 14,
+        at_days: vec![14, 30, 90, 180],
+        window_days: 7,
+    };
+    assert!(cohort(&values, &options).rows.len() > 9_000);
+    c.bench_function("cohort_read_bili_10000_patients_from_file", |b| {
+        b.iter(|| black_box(read()).len())
+    });
+    c.bench_function("cohort_read_and_model_10000_patients_from_file", |b| {
+        b.iter(|| {
+            let values = read();
+            black_box((cohort(&values, &options), weekly_bands(&values, 3)))
+        })
+    });
+}
+
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(20);
-    targets = bench
+    config = Criterion::default().sample_size(10);
+    targets = bench, from_file
 }
 criterion_main!(benches);
