@@ -1833,6 +1833,18 @@ fn an_adverse_event_is_checked_beside_its_fields_and_shows_everywhere() {
     h.get_by_label("Adverse events: Fever G2 (2025-07-20, resolved)");
     click(&mut h, "History (12)");
     h.get_by_label("Adverse event Fever, grade 2 (moderate) of 2025-07-20 recorded");
+    // Voided with a reason: gone from the tab, told in History.
+    click(&mut h, "Adverse events (1)");
+    click(&mut h, "Void");
+    assert!(
+        h.get_by_label("Void adverse event").accesskit_node().is_disabled(),
+        "no reason yet"
+    );
+    type_into(&mut h, "Reason for voiding", "recorded for the wrong patient");
+    click(&mut h, "Void adverse event");
+    h.get_by_label("Adverse events (0)");
+    click(&mut h, "History (13)");
+    h.get_by_label("Adverse event Fever, grade 2 (moderate) of 2025-07-20 voided");
 }
 
 /// The Plan tab of the demo patient: planned and done side by side (cycles

@@ -39,17 +39,23 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
             }
         );
     }
+    write_to(out, |w| csv::write_observations(w, &rows, catalog))
+}
+
+/// Writes CSV to a file (with the byte-order mark spreadsheets need) or to
+/// standard output.
+fn write_to(out: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> Result<(), ::csv::Error>) -> Result<()> {
     match out {
         Some(path) => {
             let mut file =
                 File::create(path).with_context(|| format!("cannot write the CSV file: {}", path.display()))?;
             file.write_all(csv::BOM)?;
-            csv::write_observations(file, &rows, catalog)?;
+            write(&mut file)?;
         }
         None => {
             let stdout = io::stdout();
             let mut lock = stdout.lock();
-            csv::write_observations(&mut lock, &rows, catalog)?;
+            write(&mut lock)?;
             lock.flush()?;
         }
     }
@@ -111,19 +117,5 @@ pub fn adverse_events(db: &Path, patient: Option<&str>, out: Option<&Path>) -> R
             }
         );
     }
-    match out {
-        Some(path) => {
-            let mut file =
-                File::create(path).with_context(|| format!("cannot write the CSV file: {}", path.display()))?;
-            file.write_all(csv::BOM)?;
-            csv::write_table(file, &ADVERSE_HEADER, rows)?;
-        }
-        None => {
-            let stdout = io::stdout();
-            let mut lock = stdout.lock();
-            csv::write_table(&mut lock, &ADVERSE_HEADER, rows)?;
-            lock.flush()?;
-        }
-    }
-    Ok(())
+    write_to(out, |w| csv::write_table(w, &ADVERSE_HEADER, rows))
 }

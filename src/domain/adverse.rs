@@ -12,7 +12,7 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::validate::{FieldError, parse_date, required};
+use super::validate::{FieldError, parse_cycle, parse_date, required};
 
 /// Common CTCAE v5.0 terms, one per line, offered as the user types.
 pub const CTCAE_TERMS_TXT: &str = include_str!("../../assets/ctcae_terms.txt");
@@ -335,19 +335,7 @@ impl AdverseEventDraft {
                 "Relation to treatment is required: unrelated, unlikely, possible, probable or definite",
             ));
         }
-        let cycle = match self.cycle.trim() {
-            "" => None,
-            t => match t.parse::<u32>() {
-                Ok(c) if c >= 1 => Some(c),
-                _ => {
-                    errors.push(FieldError::new(
-                        field::CYCLE,
-                        format!("Cycle \"{t}\" is not a cycle number: enter a whole number from 1, or leave it empty"),
-                    ));
-                    None
-                }
-            },
-        };
+        let cycle = parse_cycle(field::CYCLE, &self.cycle, &mut errors);
         let recorded_by = required(field::RECORDED_BY, "Recorded by", &self.recorded_by, &mut errors);
         match (term, grade, onset, self.relation, recorded_by) {
             (Some(term), Some(grade), Some(onset), Some(relation), Some(recorded_by)) if errors.is_empty() => {

@@ -4,7 +4,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::number::Decimal;
-use super::validate::{FieldError, parse_date, required};
+use super::validate::{FieldError, parse_cycle, parse_date, required};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -181,19 +181,7 @@ impl TreatmentDraft {
                 "Dose unit is required with a dose (for example: million cells, mg, mL)",
             ));
         }
-        let cycle = match self.cycle.trim() {
-            "" => None,
-            t => match t.parse::<u32>() {
-                Ok(c) if c >= 1 => Some(c),
-                _ => {
-                    errors.push(FieldError::new(
-                        field::CYCLE,
-                        format!("Cycle \"{t}\" is not a cycle number: enter a whole number from 1, or leave it empty"),
-                    ));
-                    None
-                }
-            },
-        };
+        let cycle = parse_cycle(field::CYCLE, &self.cycle, &mut errors);
         let recorded_by = required(field::RECORDED_BY, "Recorded by", &self.recorded_by, &mut errors);
         match (date, product, recorded_by) {
             (Some(date), Some(product), Some(recorded_by)) if errors.is_empty() => Ok(TreatmentData {

@@ -63,6 +63,24 @@ pub fn parse_date(field: &str, label: &str, raw: &str, errors: &mut Vec<FieldErr
     }
 }
 
+/// An optional cycle number (a whole number from 1; empty for none), or an
+/// error on `field`.
+pub fn parse_cycle(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<u32> {
+    match raw.trim() {
+        "" => None,
+        t => match t.parse::<u32>() {
+            Ok(c) if c >= 1 => Some(c),
+            _ => {
+                errors.push(FieldError::new(
+                    field,
+                    format!("Cycle \"{t}\" is not a cycle number: enter a whole number from 1, or leave it empty"),
+                ));
+                None
+            }
+        },
+    }
+}
+
 /// Strict `YYYY-MM-DD` (jiff alone also accepts forms a clinician never types).
 pub fn parse_iso_date(s: &str) -> Option<Date> {
     let b = s.as_bytes();

@@ -337,24 +337,20 @@ pub fn plan_ui(ui: &mut Ui, st: &mut FollowUpState, cx: &FollowCx<'_>) -> Option
         }
         if let Some(v) = st.assignment_void.as_mut().filter(|v| v.id == a.id) {
             let mut close = false;
-            ui.horizontal(|ui| {
-                ui.label(format!("Take the patient off \"{}\"?", a.data.protocol));
-                let label = ui.label("Reason for stopping");
-                ui.add(egui::TextEdit::singleline(&mut v.reason).desired_width(240.0))
-                    .labelled_by(label.id);
-                if ui
-                    .add_enabled(!v.reason.trim().is_empty(), egui::Button::new("Stop the protocol"))
-                    .on_disabled_hover_text("Give a reason first")
-                    .clicked()
-                {
-                    action = Some(Action::Write(Write::VoidAssignment {
-                        assignment: Box::new(a.clone()),
-                        reason: v.reason.trim().to_owned(),
-                    }));
-                }
-                close = ui.button("Keep it").clicked();
-            });
-            field_message(ui, v.error.as_deref().map(|e| format!("Not stopped: {e}")).as_deref());
+            let question = format!("Take the patient off \"{}\"?", a.data.protocol);
+            if let Some(reason) = v.ask(
+                ui,
+                &question,
+                "Reason for stopping",
+                "Stop the protocol",
+                "Not stopped",
+                &mut close,
+            ) {
+                action = Some(Action::Write(Write::VoidAssignment {
+                    assignment: Box::new(a.clone()),
+                    reason,
+                }));
+            }
             if close {
                 st.assignment_void = None;
             }
@@ -553,24 +549,20 @@ pub fn adverse_ui(ui: &mut Ui, st: &mut FollowUpState, cx: &FollowCx<'_>) -> Opt
         && let Some(event) = st.data.adverse.iter().find(|e| e.id == v.id)
     {
         let mut close = false;
-        ui.horizontal(|ui| {
-            ui.label(format!("Void {} of {}?", event.data.headline(), event.data.onset));
-            let label = ui.label("Reason for voiding");
-            ui.add(egui::TextEdit::singleline(&mut v.reason).desired_width(240.0))
-                .labelled_by(label.id);
-            if ui
-                .add_enabled(!v.reason.trim().is_empty(), egui::Button::new("Void adverse event"))
-                .on_disabled_hover_text("Give a reason first")
-                .clicked()
-            {
-                action = Some(Action::Write(Write::VoidAdverseEvent {
-                    event: Box::new(event.clone()),
-                    reason: v.reason.trim().to_owned(),
-                }));
-            }
-            close = ui.button("Keep it").clicked();
-        });
-        field_message(ui, v.error.as_deref().map(|e| format!("Not voided: {e}")).as_deref());
+        let question = format!("Void {} of {}?", event.data.headline(), event.data.onset);
+        if let Some(reason) = v.ask(
+            ui,
+            &question,
+            "Reason for voiding",
+            "Void adverse event",
+            "Not voided",
+            &mut close,
+        ) {
+            action = Some(Action::Write(Write::VoidAdverseEvent {
+                event: Box::new(event.clone()),
+                reason,
+            }));
+        }
         if close {
             st.adverse_void = None;
         }

@@ -49,6 +49,40 @@ impl Void {
     pub fn new(id: i64) -> Self {
         Self { id, ..Self::default() }
     }
+
+    /// Asks for the void: `question`, *`reason_label`* with its field, the
+    /// `confirm` button (enabled once a reason is typed) and *Keep it*, then
+    /// the store's refusal prefixed with `refused` ("Not voided"). Gives the
+    /// reason when confirmed; `close` is set by *Keep it*.
+    pub fn ask(
+        &mut self,
+        ui: &mut Ui,
+        question: &str,
+        reason_label: &str,
+        confirm: &str,
+        refused: &str,
+        close: &mut bool,
+    ) -> Option<String> {
+        let mut confirmed = None;
+        ui.horizontal(|ui| {
+            ui.label(question);
+            let label = ui.label(reason_label);
+            ui.add(egui::TextEdit::singleline(&mut self.reason).desired_width(240.0))
+                .labelled_by(label.id);
+            if ui
+                .add_enabled(!self.reason.trim().is_empty(), egui::Button::new(confirm))
+                .on_disabled_hover_text("Give a reason first")
+                .clicked()
+            {
+                confirmed = Some(self.reason.trim().to_owned());
+            }
+            if ui.button("Keep it").clicked() {
+                *close = true;
+            }
+        });
+        field_message(ui, self.error.as_deref().map(|e| format!("{refused}: {e}")).as_deref());
+        confirmed
+    }
 }
 
 /// What the Treatments tab needs from its screen besides its rows and forms.
@@ -104,34 +138,24 @@ pub fn treatments_ui(
             *form = Some(new_treatment_form(patient.id, today, clinician));
         }
     }
-    if let Some(Void { id, reason, error }) = voiding
-        && let Some(event) = treatments.iter().find(|t| t.id == *id)
+    if let Some(v) = voiding
+        && let Some(event) = treatments.iter().find(|t| t.id == v.id)
     {
         let mut close = false;
-        ui.horizontal(|ui| {
-            ui.label(format!(
-                "Void treatment {} of {}?",
-                event.data.short_label(),
-                event.data.date
-            ));
-            let label = ui.label("Reason for voiding");
-            ui.add(egui::TextEdit::singleline(reason).desired_width(240.0))
-                .labelled_by(label.id);
-            if ui
-                .add_enabled(!reason.trim().is_empty(), egui::Button::new("Void treatment"))
-                .on_disabled_hover_text("Give a reason first")
-                .clicked()
-            {
-                action = Some(Action::Write(Write::VoidTreatment {
-                    event: Box::new(event.clone()),
-                    reason: reason.trim().to_owned(),
-                }));
-            }
-            if ui.button("Keep it").clicked() {
-                close = true;
-            }
-        });
-        field_message(ui, error.as_deref().map(|e| format!("Not voided: {e}")).as_deref());
+        let question = format!("Void treatment {} of {}?", event.data.short_label(), event.data.date);
+        if let Some(reason) = v.ask(
+            ui,
+            &question,
+            "Reason for voiding",
+            "Void treatment",
+            "Not voided",
+            &mut close,
+        ) {
+            action = Some(Action::Write(Write::VoidTreatment {
+                event: Box::new(event.clone()),
+                reason,
+            }));
+        }
         if close {
             *voiding = None;
         }
