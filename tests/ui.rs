@@ -1942,15 +1942,18 @@ fn the_cohort_screen_shows_the_case_report_and_its_responder() {
     click(&mut h, "Cohort");
     h.get_by_label("Total bilirubin (mg/dL)");
     h.get_by_label("1 patient with a day 0; 0 without one left out");
+    h.get_by_label("n=1, median -7.70 (IQR -7.70 to -7.70)");
+    click(&mut h, "Table");
     h.get_by_label("12.30");
     h.get_by_label("6.50 (-5.80, -47.2%)");
     h.get_by_label("4.60 (-7.70, -62.6%)");
-    h.get_by_label("n=1, median -7.70 (IQR -7.70 to -7.70)");
+    click(&mut h, "Plot");
     h.get_by_label("n=1, median -62.6% (IQR -62.6 to -62.6%)");
     h.get_by_label("1 of 1 patients with a baseline and a value at that day responded (0 cannot be told)");
     // A 70 % fall is too much to ask.
     replace_text(&mut h, "a fall of at least", "70");
     h.get_by_label("0 of 1 patients with a baseline and a value at that day responded (0 cannot be told)");
+    click(&mut h, "Table");
     replace_text(&mut h, "Days", "30");
     assert!(h.query_by_label("6.50 (-5.80, -47.2%)").is_none(), "day 14 is gone");
     h.get_by_label("4.60 (-7.70, -62.6%)");

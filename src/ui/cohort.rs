@@ -23,6 +23,7 @@ use crate::domain::cohort::{
 };
 use crate::domain::protocol::day_count;
 use crate::domain::validate::parse_iso_date;
+use crate::interop::import::grouped;
 use crate::store::{CohortFilter, Store};
 
 /// How many patients' lines the plot draws (the band and table use all).
@@ -54,6 +55,8 @@ pub struct CohortScreen {
     pub rule: RuleKind,
     pub rule_amount: String,
     pub rule_day: usize,
+    /// The plot (with the summaries and responders), or the table.
+    pub show_table: bool,
     pub problem: Option<String>,
     /// What was read, and for which measure and units.
     values: Vec<PatientValues>,
@@ -89,6 +92,7 @@ impl CohortScreen {
             rule: RuleKind::FallPercent,
             rule_amount: "30".to_owned(),
             rule_day: 1,
+            show_table: false,
             problem: None,
             values: Vec::new(),
             read_for: None,
@@ -335,14 +339,18 @@ impl CohortScreen {
             .read_for
             .as_ref()
             .is_some_and(|(m, a, u)| *m != measure || *a != self.align || *u != units);
+        let mut show_table = self.show_table;
         ui.horizontal(|ui| {
+            ui.selectable_value(&mut show_table, false, "Plot");
+            ui.selectable_value(&mut show_table, true, "Table");
+            ui.separator();
             muted(
                 ui,
                 format!(
                     "{} patient{} with a day 0; {} without one left out{}",
-                    table.rows.len(),
+                    grouped(table.rows.len() as u64),
                     if table.rows.len() == 1 { "" } else { "s" },
-                    table.without_day0,
+                    grouped(table.without_day0 as u64),
                     if stale { " (reading the new choice...)" } else { "" }
                 ),
             );
@@ -363,18 +371,25 @@ impl CohortScreen {
             );
             return action;
         }
+        self.show_table = show_table;
         let name = self
             .read_for
             .as_ref()
             .map_or(measure.name(catalog), |(m, ..)| m.name(catalog));
-        if let Some(a) = self.plot(ui, &name, &unit) {
-            action = Some(a);
+        if self.show_table {
+            self.summary_ui(ui, table_days(&self.options));
+            if let Some(a) = self.table_ui(ui) {
+                action = Some(a);
+            }
+            return action;
         }
-        self.summary_ui(ui, table_days(&self.options));
-        self.responder_ui(ui, &unit);
-        if let Some(a) = self.table_ui(ui) {
-            action = Some(a);
-        }
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            if let Some(a) = self.plot(ui, &name, &unit) {
+                action = Some(a);
+            }
+            self.summary_ui(ui, table_days(&self.options));
+            self.responder_ui(ui, &unit);
+        });
         action
     }
 
@@ -383,21 +398,26 @@ impl CohortScreen {
     /// patient, a click opens it.
     fn plot(&self, ui: &mut Ui, name: &str, unit: &str) -> Option<Action> {
         let mut action = None;
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(format!("{name} ({unit})")).strong());
-            muted(
-                ui,
-                format!(
-                    "thin lines: each patient{}; dark line and band: weekly median and interquartile range where at \
-                     least {MIN_BAND_N} patients have a value (n under the axis on hover); purple: cycles (median day)",
+        ui.label(RichText::new(format!("{name} ({unit})")).strong());
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!(
+                    "Grey lines: each patient{}. Blue line and shaded band: the weekly median and interquartile \
+                     range, in weeks where at least {MIN_BAND_N} patients have a value. Purple: the cycles, at their \
+                     median day (n: patients who had it).",
                     if self.values.len() > MAX_LINES {
-                        format!(" (the first {MAX_LINES} of {} by name)", self.values.len())
+                        format!(
+                            " (the first {MAX_LINES} of {} by name)",
+                            grouped(self.values.len() as u64)
+                        )
                     } else {
                         String::new()
                     }
-                ),
-            );
-        });
+                ))
+                .color(theme::MUTED),
+            )
+            .wrap(),
+        );
         let lines: Vec<(i64, String, Vec<[f64; 2]>)> = self
             .values
             .iter()
@@ -439,13 +459,23 @@ impl CohortScreen {
                 }
                 if !self.bands.is_empty() {
                     let x = |b: &WeekBand| b.week as f64 * 7.0 + 3.5;
-                    let mut ring: Vec<[f64; 2]> = self.bands.iter().map(|b| [x(b), b.spread.q3]).collect();
-                    ring.extend(self.bands.iter().rev().map(|b| [x(b), b.spread.q1]));
-                    plot_ui.polygon(
-                        Polygon::new("", PlotPoints::new(ring))
+                    // One quadrilateral per pair of weeks: egui fills convex shapes only.
+                    for w in self.bands.windows(2).filter(|w| w[1].week == w[0].week + 1) {
+                        let (a, b) = (&w[0], &w[1]);
+                        plot_ui.polygon(
+                            Polygon::new(
+                                "",
+                                PlotPoints::new(vec![
+                                    [x(a), a.spread.q1],
+                                    [x(b), b.spread.q1],
+                                    [x(b), b.spread.q3],
+                                    [x(a), a.spread.q3],
+                                ]),
+                            )
                             .fill_color(theme::BAND)
                             .stroke(egui::Stroke::NONE),
-                    );
+                        );
+                    }
                     plot_ui.line(
                         Line::new(
                             "median",
@@ -467,7 +497,7 @@ impl CohortScreen {
                         Text::new(
                             "",
                             PlotPoint::new(*day, top),
-                            RichText::new(format!("C{c} (n={n})"))
+                            RichText::new(format!("C{c} (n={})", grouped(*n as u64)))
                                 .size(theme::PLOT_LABEL_SIZE)
                                 .color(theme::TREATMENT),
                         )
@@ -512,7 +542,10 @@ impl CohortScreen {
         let text = |s: &Option<Spread>, d: usize, suffix: &str| match s {
             Some(s) => format!(
                 "n={}, median {:+.d$}{suffix} (IQR {:+.d$} to {:+.d$}{suffix})",
-                s.n, s.median, s.q1, s.q3
+                grouped(s.n as u64),
+                s.median,
+                s.q1,
+                s.q3
             ),
             None => "n=0".to_owned(),
         };
@@ -571,9 +604,9 @@ impl CohortScreen {
         let yes: Vec<&str> = told.iter().filter(|(_, m)| *m).map(|(n, _)| *n).collect();
         ui.label(format!(
             "{} of {} patients with a baseline and a value at that day responded ({} cannot be told)",
-            yes.len(),
-            told.len(),
-            t.rows.len() - told.len()
+            grouped(yes.len() as u64),
+            grouped(told.len() as u64),
+            grouped((t.rows.len() - told.len()) as u64)
         ));
         if !yes.is_empty() {
             egui::CollapsingHeader::new(format!("Responders ({})", yes.len()))
