@@ -1,9 +1,8 @@
-//! Issue 15's cohort model, the domain part: 10,000 patients with 28
-//! weekly values of one measure each, aligned at the first cycle; the
-//! baseline, the values nearest day 14, 30, 90 and 180, the changes and
-//! their medians and IQR. (Reading the values from the file is not in this
-//! figure: the store's read of one measure for every patient comes with the
-//! Cohort tab.)
+//! Issue 15's cohort: the model for 10,000 patients with 28 weekly values
+//! of one measure each, aligned at the first cycle (the baseline, the
+//! values nearest day 14, 30, 90 and 180, the changes and their medians and
+//! IQR); one headless frame of the Cohort screen showing them (plot, bands,
+//! summaries, responders); and the values read from a generated clinic file.
 //!
 //! Run: `cargo bench --bench cohort`.
 
@@ -108,9 +107,29 @@ fn from_file(c: &mut Criterion) {
     });
 }
 
+/// One headless frame of the Cohort screen with 10,000 patients read (the
+/// plot draws 400 lines, the band and the summaries).
+fn frame(c: &mut Criterion) {
+    use clinilog::domain::Catalog;
+    use clinilog::domain::catalog::UnitSystem;
+    use clinilog::ui::cohort::CohortScreen;
+    let catalog = Catalog::builtin().unwrap();
+    let mut screen = CohortScreen::new(&catalog);
+    screen.wants_read = false;
+    screen.set_values(Ok((patients(), Vec::new())), UnitSystem::Conventional);
+    let mut h = egui_kittest::Harness::builder().with_size([1400.0, 1000.0]).build_ui_state(
+        move |ui, s: &mut CohortScreen| {
+            s.ui(ui, &catalog, UnitSystem::Conventional);
+        },
+        screen,
+    );
+    h.run();
+    c.bench_function("cohort_frame_10000_patients_headless", |b| b.iter(|| h.step()));
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = bench, from_file
+    targets = bench, frame, from_file
 }
 criterion_main!(benches);

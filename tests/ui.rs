@@ -1937,10 +1937,18 @@ fn the_cohort_screen_shows_the_case_report_and_its_responder() {
     let path = dir.path().join("clinic.sqlite");
     let mut store = Store::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    register(&mut store, "P-2", "Ana Berg", "Hepatitis C");
     let mut h = harness(store, "Dr Rao");
     h.state_mut().export_dir = Some(dir.path().to_owned());
     click(&mut h, "Cohort");
     h.get_by_label("Total bilirubin (mg/dL)");
+    h.get_by_label("1 patient with a day 0; 1 without one left out");
+    // Hand-picked by MRN.
+    type_into(&mut h, "Only MRNs", "demo-001");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(1);
+    settle(&mut h);
+    h.run();
     h.get_by_label("1 patient with a day 0; 0 without one left out");
     h.get_by_label("n=1, median -7.70 (IQR -7.70 to -7.70)");
     click(&mut h, "Table");

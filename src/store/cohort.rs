@@ -23,8 +23,8 @@ pub struct CohortFilter {
     pub diagnosis: Option<String>,
     pub enrolled_from: Option<Date>,
     pub enrolled_to: Option<Date>,
-    /// Only these patients (hand-picked).
-    pub patients: Option<Vec<i64>>,
+    /// Only these patients (hand-picked, by MRN).
+    pub mrns: Option<Vec<String>>,
 }
 
 impl CohortFilter {
@@ -38,7 +38,10 @@ impl CohortFilter {
                 .is_none_or(|t| d.diagnosis.to_lowercase().contains(&t.trim().to_lowercase()))
             && self.enrolled_from.is_none_or(|f| d.enrolled >= f)
             && self.enrolled_to.is_none_or(|t| d.enrolled <= t)
-            && self.patients.as_ref().is_none_or(|ids| ids.contains(&p.id))
+            && self
+                .mrns
+                .as_ref()
+                .is_none_or(|mrns| mrns.iter().any(|m| m.eq_ignore_ascii_case(&d.mrn)))
     }
 }
 

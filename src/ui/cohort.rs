@@ -28,6 +28,8 @@ use crate::store::{CohortFilter, Store};
 
 /// How many patients' lines the plot draws (the band and table use all).
 pub const MAX_LINES: usize = 400;
+/// The median line's name (its hover tells the week's n).
+const MEDIAN: &str = "weekly median (all patients)";
 /// A week's band is drawn when at least this many patients have a value.
 pub const MIN_BAND_N: usize = 3;
 
@@ -49,6 +51,8 @@ pub struct CohortScreen {
     pub diagnosis: String,
     pub enrolled_from: String,
     pub enrolled_to: String,
+    /// Hand-picked patients: MRNs separated by commas or spaces (empty: all).
+    pub mrns: String,
     pub at_text: String,
     pub baseline_text: String,
     pub window_text: String,
@@ -86,6 +90,7 @@ impl CohortScreen {
             diagnosis: String::new(),
             enrolled_from: String::new(),
             enrolled_to: String::new(),
+            mrns: String::new(),
             at_text: "14, 30, 90, 180".to_owned(),
             baseline_text: "14".to_owned(),
             window_text: "7".to_owned(),
@@ -125,7 +130,16 @@ impl CohortScreen {
             diagnosis: Some(self.diagnosis.trim().to_owned()).filter(|d| !d.is_empty()),
             enrolled_from: date(&self.enrolled_from, "Enrolled from")?,
             enrolled_to: date(&self.enrolled_to, "Enrolled to")?,
-            patients: None,
+            mrns: {
+                let mrns: Vec<String> = self
+                    .mrns
+                    .split([',', ' ', ';'])
+                    .map(str::trim)
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                (!mrns.is_empty()).then_some(mrns)
+            },
         };
         Ok((self.measures[self.measure].clone(), self.align, filter))
     }
@@ -291,6 +305,7 @@ impl CohortScreen {
                 "YYYY-MM-DD",
             );
             changed_read |= field(ui, "to", &mut self.enrolled_to, theme::DATE_FIELD_WIDTH, "YYYY-MM-DD");
+            changed_read |= field(ui, "Only MRNs", &mut self.mrns, 160.0, "all");
             if ui
                 .button("Show")
                 .on_hover_text("Read the values again with these choices")
@@ -443,6 +458,23 @@ impl CohortScreen {
             .allow_scroll(false)
             .label_formatter(|pos| match pos {
                 HoverPosition::NearDataPoint {
+                    plot_name: MEDIAN,
+                    position,
+                    ..
+                } => {
+                    let week = ((position.x - 3.5) / 7.0).round() as i64;
+                    let band = self.bands.iter().find(|b| b.week == week)?;
+                    Some(format!(
+                        "week {week} (days {} to {}): median {:.2}, IQR {:.2} to {:.2}, n={}",
+                        week * 7,
+                        week * 7 + 6,
+                        band.spread.median,
+                        band.spread.q1,
+                        band.spread.q3,
+                        grouped(band.spread.n as u64)
+                    ))
+                }
+                HoverPosition::NearDataPoint {
                     plot_name, position, ..
                 } if !plot_name.is_empty() => Some(format!("{plot_name}\nday {:.0}: {:.2}", position.x, position.y)),
                 HoverPosition::NearDataPoint { position, .. } | HoverPosition::Elsewhere { position } => {
@@ -478,7 +510,7 @@ impl CohortScreen {
                     }
                     plot_ui.line(
                         Line::new(
-                            "median",
+                            MEDIAN,
                             PlotPoints::new(self.bands.iter().map(|b| [x(b), b.spread.median]).collect()),
                         )
                         .color(theme::SERIES[0])
