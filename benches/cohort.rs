@@ -117,12 +117,14 @@ fn frame(c: &mut Criterion) {
     let mut screen = CohortScreen::new(&catalog);
     screen.wants_read = false;
     screen.set_values(Ok((patients(), Vec::new())), UnitSystem::Conventional);
-    let mut h = egui_kittest::Harness::builder().with_size([1400.0, 1000.0]).build_ui_state(
-        move |ui, s: &mut CohortScreen| {
-            s.ui(ui, &catalog, UnitSystem::Conventional);
-        },
-        screen,
-    );
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1400.0, 1000.0])
+        .build_ui_state(
+            move |ui, s: &mut CohortScreen| {
+                s.ui(ui, &catalog, UnitSystem::Conventional);
+            },
+            screen,
+        );
     h.run();
     c.bench_function("cohort_frame_10000_patients_headless", |b| b.iter(|| h.step()));
 }

@@ -169,6 +169,10 @@ enum Command {
         /// CSV instead of a readable table.
         #[arg(long)]
         csv: bool,
+        /// Also print the cohort as a PDF report (the plot in the printed
+        /// report's style, the summaries and the table) to this file.
+        #[arg(long, value_name = "FILE.pdf")]
+        pdf: Option<PathBuf>,
     },
     /// The due list of a week: for every patient on a protocol, the cycles
     /// and visits due that week, those late (with how late), and the
@@ -285,6 +289,7 @@ fn run() -> Result<u8> {
             window_days,
             si,
             csv,
+            pdf,
         }) => cli::cohort::run(
             &cli::cohort::CohortArgs {
                 db: &db,
@@ -300,6 +305,7 @@ fn run() -> Result<u8> {
                 window_days,
                 si,
                 csv,
+                pdf: pdf.as_deref(),
             },
             &catalog,
             &mut io::stdout().lock(),

@@ -265,3 +265,41 @@ fn an_adverse_event_prints_with_its_grade_relation_and_outcome() {
     }
     assert!(text.contains("Graded by CTCAE v5"), "{text}");
 }
+
+/// `clinilog cohort --pdf`: the cohort printed in the report's style, read
+/// back with poppler: the choices, the summary and the case report's row,
+/// the fonts embedded.
+#[test]
+fn the_cohort_prints_as_a_pdf_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path(), false);
+    let pdf = dir.path().join("cohort.pdf");
+    let o = clinilog(&[
+        "cohort",
+        "--db",
+        db.to_str().unwrap(),
+        "--measure",
+        "bili_total",
+        "--at",
+        "14,30",
+        "--pdf",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = poppler("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+    for expect in [
+        "Cohort outcomes",
+        "Total bilirubin (mg/dL), day 0 at the first cycle",
+        "Patients: all; 1 with a day 0, 0 without one left out",
+        "days since day 0",
+        "Change from baseline",
+        "n=1, median -7.70 (IQR -7.70 to -7.70)",
+        "12.30 (2025-07-19)",
+        "6.50 (-5.80, -47.2%)",
+        "4.60 (-7.70, -62.6%)",
+        "page 1 of ",
+    ] {
+        assert!(text.contains(expect), "{expect:?} not in the cohort report:\n{text}");
+    }
+    assert_fonts_embedded(&pdf);
+}

@@ -1974,6 +1974,23 @@ fn the_cohort_screen_shows_the_case_report_and_its_responder() {
         csv.contains("Demo: cirrhosis case report,2025-07-21,2025-07-19,12.30,2025-08-04,6.50,-5.80,-47.2,2025-08-19,4.60,-7.70,-62.6,3,"),
         "{csv}"
     );
+    // The printed report, laid out on its thread.
+    click_to_start(&mut h, "Print report");
+    wait_for(&mut h, "Saved the report");
+    let pdf = dir.path().join("cohort-2025-09-01.pdf");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext runs (installed by .ci/setup)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Patients: all patients, MRNs demo-001; 1 with a day 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Responders (a fall of at least 70 % at day 30): 0 of 1 patients"),
+        "{text}"
+    );
     click(&mut h, "Demo: cirrhosis case report");
     h.get_by_label("Log (5)");
 }

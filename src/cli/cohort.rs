@@ -8,7 +8,8 @@ use anyhow::{Result, bail};
 
 use crate::domain::Catalog;
 use crate::domain::catalog::UnitSystem;
-use crate::domain::cohort::{Align, CohortMeasure, CohortOptions, Spread, cohort};
+use crate::domain::cohort::{Align, CohortMeasure, CohortOptions, Spread, cohort, cycle_markers, weekly_bands};
+use crate::interop::cohort_report::{CohortReportText, cohort_report, render_cohort_pdf};
 use crate::interop::csv;
 use crate::store::{CohortFilter, Store};
 
@@ -23,6 +24,8 @@ pub struct CohortArgs<'a> {
     pub window_days: i64,
     pub si: bool,
     pub csv: bool,
+    /// Also print the cohort as a PDF report here.
+    pub pdf: Option<&'a Path>,
 }
 
 fn spread_text(s: &Option<Spread>, decimals: usize, suffix: &str) -> String {
@@ -71,22 +74,55 @@ pub fn run(a: &CohortArgs<'_>, catalog: &Catalog, out: &mut impl Write) -> Resul
         window_days: a.window_days,
     };
     let c = cohort(&values, &options);
+    let unit = measure.unit(catalog, system);
+    let align_text = match a.align {
+        Align::FirstCycle => "the first cycle",
+        Align::Enrolment => "enrolment",
+    };
+    if let Some(path) = a.pdf {
+        let choices = vec![
+            format!("{} ({unit}), day 0 at {align_text}", measure.name(catalog)),
+            format!(
+                "Patients: {}; {} with a day 0, {} without one left out",
+                a.protocol.as_ref().map_or("all".to_owned(), |p| format!("on \"{p}\"")),
+                c.rows.len(),
+                c.without_day0
+            ),
+            format!(
+                "Baseline: the last value up to {} days before day 0; each day: the value nearest within {} days",
+                a.baseline_days, a.window_days
+            ),
+        ];
+        let report = cohort_report(
+            &values,
+            &c,
+            &options,
+            &weekly_bands(&values, 3),
+            &cycle_markers(&values),
+            &unit,
+            CohortReportText {
+                clinic: String::new(),
+                choices,
+                responders: String::new(),
+                printed_by: std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()),
+                printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
+                file: a.db.display().to_string(),
+            },
+        );
+        let pdf = render_cohort_pdf(&report).map_err(anyhow::Error::msg)?;
+        std::fs::write(path, pdf).map_err(|e| anyhow::anyhow!("cannot write the report: {e}: {}", path.display()))?;
+    }
     let (header, rows) = csv::cohort_table(&c, &a.at);
     if a.csv {
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         csv::write_table(out, &header, rows)?;
         return Ok(());
     }
-    let unit = measure.unit(catalog, system);
     writeln!(
         out,
-        "{} ({unit}), day 0 at {}; baseline: the last value up to {} days before day 0; each day: the value nearest \
-         within {} days",
+        "{} ({unit}), day 0 at {align_text}; baseline: the last value up to {} days before day 0; each day: the value \
+         nearest within {} days",
         measure.name(catalog),
-        match a.align {
-            Align::FirstCycle => "the first cycle",
-            Align::Enrolment => "enrolment",
-        },
         a.baseline_days,
         a.window_days
     )?;

@@ -418,7 +418,7 @@ pub fn report_data(
 }
 
 /// XML text: `<`, `>`, `&` and quotes escaped.
-fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -426,7 +426,7 @@ fn xml(s: &str) -> String {
 }
 
 /// Round steps for an axis: 1, 2 or 5 times a power of ten.
-fn nice_step(span: f64, ticks: f64) -> f64 {
+pub(crate) fn nice_step(span: f64, ticks: f64) -> f64 {
     let raw = (span / ticks).max(f64::MIN_POSITIVE);
     let p = 10f64.powf(raw.log10().floor());
     [1.0, 2.0, 5.0, 10.0]
@@ -608,17 +608,25 @@ fn draw_series(s: &mut String, series: &Series, color: &str, px: &dyn Fn(f64) ->
 }
 
 /// `2`, `0.5`, `12.5`: an axis number without trailing zeros.
-fn trim(y: f64) -> String {
+pub(crate) fn trim(y: f64) -> String {
+    // Never "-0" (a tick computed as -0.0).
+    let y = if y == 0.0 { 0.0 } else { y };
     let t = format!("{y:.3}");
     t.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// Lays out the report and writes it as PDF (fonts embedded).
 pub fn render_pdf(data: &ReportData) -> Result<Vec<u8>, String> {
+    render_template(TEMPLATE, data)
+}
+
+/// Lays out `template` (typst, reading `sys.inputs.data`) with `data` as
+/// JSON, and writes it as PDF with the report's fonts embedded.
+pub(crate) fn render_template(template: &'static str, data: &impl Serialize) -> Result<Vec<u8>, String> {
     use typst::foundations::{Dict, IntoValue};
     let json = serde_json::to_string(data).map_err(|e| e.to_string())?;
     let engine = typst_as_lib::TypstEngine::builder()
-        .main_file(TEMPLATE)
+        .main_file(template)
         .fonts(FONTS.iter().copied())
         .build();
     let mut inputs = Dict::new();
@@ -643,6 +651,7 @@ mod tests {
         assert_eq!(nice_step(180.0, 4.0), 50.0);
         assert_eq!(trim(2.5), "2.5");
         assert_eq!(trim(10.0), "10");
+        assert_eq!(trim(-0.0), "0");
     }
 
     #[test]

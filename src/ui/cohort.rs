@@ -58,7 +58,8 @@ pub struct CohortScreen {
     pub window_text: String,
     pub rule: RuleKind,
     pub rule_amount: String,
-    pub rule_day: usize,
+    /// The day the responder rule looks at (one of the days listed).
+    pub rule_day: i64,
     /// The plot (with the summaries and responders), or the table.
     pub show_table: bool,
     pub problem: Option<String>,
@@ -96,7 +97,7 @@ impl CohortScreen {
             window_text: "7".to_owned(),
             rule: RuleKind::FallPercent,
             rule_amount: "30".to_owned(),
-            rule_day: 1,
+            rule_day: 30,
             show_table: false,
             problem: None,
             values: Vec::new(),
@@ -200,7 +201,10 @@ impl CohortScreen {
         match self.typed_options() {
             Ok(o) => {
                 self.problem = None;
-                self.rule_day = self.rule_day.min(o.at_days.len().saturating_sub(1));
+                // The rule keeps its day while it is listed, else takes the first.
+                if !o.at_days.contains(&self.rule_day) {
+                    self.rule_day = o.at_days[0];
+                }
                 self.table = Some(cohort(&self.values, &o));
                 self.options = o;
             }
@@ -212,14 +216,96 @@ impl CohortScreen {
         let amount: f64 = self.rule_amount.trim().replace(',', ".").parse().ok()?;
         Some(match self.rule {
             RuleKind::FallPercent => Responder::FallPercent {
-                index: self.rule_day,
+                index: self.options.at_days.iter().position(|d| *d == self.rule_day)?,
                 percent: amount,
             },
             RuleKind::FallBy => Responder::FallBy {
-                index: self.rule_day,
+                index: self.options.at_days.iter().position(|d| *d == self.rule_day)?,
                 points: amount,
             },
         })
+    }
+
+    /// The cohort as a printed report: what was chosen, the plot, the
+    /// summaries, the responders and the table.
+    pub fn report(
+        &self,
+        catalog: &Catalog,
+        text: crate::interop::cohort_report::CohortReportText,
+    ) -> Option<crate::interop::cohort_report::CohortReport> {
+        let table = self.table.as_ref()?;
+        let (measure, align, unit_system) = self.read_for.as_ref()?;
+        let unit = measure.unit(catalog, *unit_system);
+        let mut choices = vec![format!(
+            "{} ({unit}), day 0 at {}",
+            measure.name(catalog),
+            match align {
+                Align::FirstCycle => "the first cycle",
+                Align::Enrolment => "enrolment",
+            }
+        )];
+        let mut who = vec![
+            self.protocol
+                .as_ref()
+                .map_or("all patients".to_owned(), |p| format!("on \"{p}\"")),
+        ];
+        if !self.diagnosis.trim().is_empty() {
+            who.push(format!("diagnosis contains \"{}\"", self.diagnosis.trim()));
+        }
+        if !self.enrolled_from.trim().is_empty() || !self.enrolled_to.trim().is_empty() {
+            who.push(format!(
+                "enrolled {} to {}",
+                self.enrolled_from.trim(),
+                self.enrolled_to.trim()
+            ));
+        }
+        if !self.mrns.trim().is_empty() {
+            who.push(format!("MRNs {}", self.mrns.trim()));
+        }
+        choices.push(format!(
+            "Patients: {}; {} with a day 0, {} without one left out",
+            who.join(", "),
+            grouped(table.rows.len() as u64),
+            grouped(table.without_day0 as u64)
+        ));
+        choices.push(format!(
+            "Baseline: the last value up to {} days before day 0; each day: the value nearest within {} days",
+            self.options.baseline_days, self.options.window_days
+        ));
+        let responders = self.responder_line(&unit).unwrap_or_default();
+        Some(crate::interop::cohort_report::cohort_report(
+            &self.values,
+            table,
+            &self.options,
+            &self.bands,
+            &self.markers,
+            &unit,
+            crate::interop::cohort_report::CohortReportText {
+                choices,
+                responders,
+                ..text
+            },
+        ))
+    }
+
+    /// "Responders (a fall of at least 30 % at day 30): 894 of 10,000 ...".
+    fn responder_line(&self, unit: &str) -> Option<String> {
+        let (rule, t) = (self.responder()?, self.table.as_ref()?);
+        let told: Vec<bool> = t.rows.iter().filter_map(|r| rule.meets(r)).collect();
+        let yes = told.iter().filter(|m| **m).count();
+        Some(format!(
+            "Responders (a fall of at least {} {} at day {}): {} of {} patients with a baseline and a value at that \
+             day ({} cannot be told).",
+            self.rule_amount.trim(),
+            match self.rule {
+                RuleKind::FallPercent => "%",
+                RuleKind::FallBy => unit,
+            },
+            self.rule_day,
+            grouped(yes as u64),
+            grouped(told.len() as u64),
+            grouped((t.rows.len() - told.len()) as u64)
+        ))
     }
 
     /// The table as CSV.
@@ -376,6 +462,15 @@ impl CohortScreen {
                 && let Some(csv) = self.csv()
             {
                 action = Some(Action::ExportCsv(csv));
+            }
+            if ui
+                .button("Print report")
+                .on_hover_text(
+                    "Save the cohort as PDF: the choices, the plot, the summaries, the responders, the table",
+                )
+                .clicked()
+            {
+                action = Some(Action::PrintCohort);
             }
         });
         if table.rows.is_empty() {
@@ -615,10 +710,10 @@ impl CohortScreen {
             let l = ui.label("at day");
             let days = self.options.at_days.clone();
             egui::ComboBox::from_id_salt("cohort_rule_day")
-                .selected_text(days.get(self.rule_day).map_or(String::new(), |d| d.to_string()))
+                .selected_text(self.rule_day.to_string())
                 .show_ui(ui, |ui| {
-                    for (i, d) in days.iter().enumerate() {
-                        ui.selectable_value(&mut self.rule_day, i, d.to_string());
+                    for d in &days {
+                        ui.selectable_value(&mut self.rule_day, *d, d.to_string());
                     }
                 })
                 .response

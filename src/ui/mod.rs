@@ -84,6 +84,8 @@ pub enum Action {
     ShowDue,
     /// The *Cohort* screen (as last shown).
     ShowCohort,
+    /// Print the cohort shown as PDF through a file dialog.
+    PrintCohort,
     OpenPatient(i64),
     /// Open the patient with a new entry dated `date` (from the due list).
     RecordEntryOn {
@@ -731,6 +733,7 @@ impl ClinilogApp {
             Action::ShowPatients => self.show_patients(),
             Action::ShowDue => self.show_due(),
             Action::ShowCohort => self.show_cohort(),
+            Action::PrintCohort => self.print_cohort(),
             Action::OpenPatient(id) => self.open_patient(id),
             Action::RecordEntryOn { patient_id, date } => {
                 self.open_patient(patient_id);
@@ -1204,6 +1207,14 @@ impl ClinilogApp {
                 self.report_job = Some((path.to_owned(), rx));
                 self.info("Laying out the report...".to_owned());
             }
+            SaveWhat::CohortReport(data) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let _ = tx.send(crate::interop::cohort_report::render_cohort_pdf(&data));
+                });
+                self.report_job = Some((path.to_owned(), rx));
+                self.info("Laying out the report...".to_owned());
+            }
         }
     }
 
@@ -1290,6 +1301,29 @@ impl ClinilogApp {
         }
         let name = format!("report-{}-{}.pdf", patient.data.mrn, self.today());
         self.save_file(&name, "PDF", SaveWhat::Report(Box::new(data)));
+    }
+
+    /// The Cohort screen's report, saved where the user says.
+    fn print_cohort(&mut self) {
+        if self.report_job.is_some() {
+            return self.info("A report is being laid out; wait for it to be saved".to_owned());
+        }
+        let Screen::Cohort(s) = &self.screen else { return };
+        let text = crate::interop::cohort_report::CohortReportText {
+            clinic: self.prefs.clinic_name.clone(),
+            choices: Vec::new(),
+            responders: String::new(),
+            printed_by: self.prefs.clinician.clone(),
+            printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
+            file: self.store.path().display().to_string(),
+        };
+        match s.report(&self.catalog, text) {
+            Some(report) => {
+                let name = format!("cohort-{}.pdf", self.today());
+                self.save_file(&name, "PDF", SaveWhat::CohortReport(Box::new(report)));
+            }
+            None => self.info("Nothing to print yet: the cohort is being read".to_owned()),
+        }
     }
 
     /// Writes a finished report.
@@ -1731,6 +1765,8 @@ enum SaveWhat {
     File(Vec<u8>, &'static str),
     /// A report to lay out first.
     Report(Box<crate::interop::report::ReportData>),
+    /// A cohort report to lay out first.
+    CohortReport(Box<crate::interop::cohort_report::CohortReport>),
 }
 
 /// An export waiting for a path typed by hand.
