@@ -1766,6 +1766,12 @@ fn the_due_screen_lists_the_week_and_opens_the_entry_form_on_its_date() {
     // Back to Due: the week and filter as left.
     click(&mut h, "Due");
     h.get_by_label("Due in the week of 2025-08-11 to 2025-08-17");
+    // A missing measure opens that visit's entry for an edit, not a second entry.
+    h.get_all_by_label("Record").last().unwrap().click();
+    h.run_steps(1);
+    settle(&mut h);
+    h.run();
+    h.get_by_label("Edit entry of 2025-08-11");
 }
 
 /// A file with nobody on a protocol says how patients get on the list.

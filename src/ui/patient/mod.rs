@@ -86,11 +86,16 @@ struct Stale {
 }
 
 impl PatientScreen {
-    /// Opens a new entry dated `date` on the Log (from the due list); an
-    /// entry form already open keeps its typing.
+    /// Opens the entry of `date` for an edit when the patient has one (a
+    /// visit that lacked measures, from the due list), else a new entry
+    /// dated `date`; an entry form already open keeps its typing.
     pub fn new_entry_on(&mut self, date: Date, catalog: &Catalog, clinician: &str) {
         self.show_tab(Tab::Log);
         if self.read_only || self.entry_form.is_some() {
+            return;
+        }
+        if let Some(entry) = self.entries.iter().find(|e| e.data.collected_on == date) {
+            self.entry_form = Some(edit_entry_form(entry, catalog, &self.patient, &self.entries));
             return;
         }
         self.entry_form = Some(new_entry_form(
