@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::report::{nice_step, render_template, trim, xml};
+use super::report::{nice_step, render_template, trim, xml, y_grid};
 use crate::domain::cohort::{Cohort, CohortOptions, PatientValues, Spread, WeekBand};
 use crate::domain::protocol::day_count;
 
@@ -176,20 +176,7 @@ pub fn cohort_svg(values: &[PatientValues], bands: &[WeekBand], markers: &[(u32,
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="Noto Sans" font-size="8">"#
     );
-    let mut y = 0.0;
-    while y <= ymax + step * 0.01 {
-        let _ = write!(
-            s,
-            r##"<line x1="{left}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#d0d0d0" stroke-width="0.5"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-            w - right,
-            py(y),
-            py(y),
-            left - 4.0,
-            py(y) + 3.0,
-            trim(y)
-        );
-        y += step;
-    }
+    y_grid(&mut s, (left, w - right), ymax, step, &py);
     let xstep = nice_step(x1 - x0, 6.0);
     let mut x = (x0 / xstep).ceil() * xstep;
     while x <= x1 {

@@ -425,6 +425,25 @@ pub(crate) fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Horizontal grid lines from 0 to `ymax` every `step`, labelled at the
+/// left, between `x` (left, right) in an SVG figure.
+pub(crate) fn y_grid(s: &mut String, x: (f64, f64), ymax: f64, step: f64, py: &dyn Fn(f64) -> f64) {
+    let (left, right) = x;
+    let mut y = 0.0;
+    while y <= ymax + step * 0.01 {
+        let _ = write!(
+            s,
+            r##"<line x1="{left}" x2="{right:.1}" y1="{:.1}" y2="{:.1}" stroke="#d0d0d0" stroke-width="0.5"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+            py(y),
+            py(y),
+            left - 4.0,
+            py(y) + 3.0,
+            trim(y)
+        );
+        y += step;
+    }
+}
+
 /// Round steps for an axis: 1, 2 or 5 times a power of ten.
 pub(crate) fn nice_step(span: f64, ticks: f64) -> f64 {
     let raw = (span / ticks).max(f64::MIN_POSITIVE);
@@ -482,20 +501,7 @@ fn figure_svg(group: &PlotGroup, cycles: &[(Date, String)]) -> String {
         );
     }
     // Axes and ticks.
-    let mut y = 0.0;
-    while y <= ymax + step * 0.01 {
-        let _ = write!(
-            s,
-            r##"<line x1="{left}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#d0d0d0" stroke-width="0.5"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-            w - right,
-            py(y),
-            py(y),
-            left - 4.0,
-            py(y) + 3.0,
-            trim(y)
-        );
-        y += step;
-    }
+    y_grid(&mut s, (left, w - right), ymax, step, &py);
     let _ = write!(
         s,
         r##"<text x="10" y="{:.1}" transform="rotate(-90 10 {:.1})" text-anchor="middle">{}</text>"##,

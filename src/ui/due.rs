@@ -13,7 +13,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
-use super::widgets::{empty_state, field_message, muted};
+use super::widgets::{empty_state, field_message, muted, sort_header};
 use super::{Action, theme};
 use crate::domain::Catalog;
 use crate::domain::protocol::{DueLine, PatientDue, week_start};
@@ -313,19 +313,8 @@ impl DueScreen {
                 });
                 for by in DueSort::ALL {
                     h.col(|ui| {
-                        let title = match sort {
-                            (s, false) if s == by => format!("{} ^", by.title()),
-                            (s, true) if s == by => format!("{} v", by.title()),
-                            _ => by.title().to_owned(),
-                        };
-                        let b = ui
-                            .add(egui::Button::new(RichText::new(title).strong()).frame(false))
-                            .on_hover_text(format!("Sort by {}", by.title().to_lowercase()));
-                        if b.clicked() {
-                            new_sort = Some(match sort {
-                                (s, d) if s == by => (by, !d),
-                                _ => (by, false),
-                            });
+                        if let Some(s) = sort_header(ui, by, by.title(), sort) {
+                            new_sort = Some(s);
                         }
                     });
                 }

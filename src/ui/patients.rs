@@ -10,7 +10,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
 use super::form::{Form, FormOutcome, FormText, show_form};
-use super::widgets::{empty_state, muted, new_shortcut, write_button};
+use super::widgets::{empty_state, muted, new_shortcut, sort_header, write_button};
 use super::{Action, Write, theme};
 use crate::domain::patient::field;
 use crate::domain::patient::search_key;
@@ -610,19 +610,8 @@ impl PatientsScreen {
             .header(22.0, |mut h| {
                 for by in SortBy::ALL {
                     h.col(|ui| {
-                        let title = match sort {
-                            (s, false) if s == by => format!("{} ^", by.title()),
-                            (s, true) if s == by => format!("{} v", by.title()),
-                            _ => by.title().to_owned(),
-                        };
-                        let b = ui
-                            .add(egui::Button::new(RichText::new(title).strong()).frame(false))
-                            .on_hover_text(format!("Sort by {}", by.title().to_lowercase()));
-                        if b.clicked() {
-                            new_sort = Some(match sort {
-                                (s, d) if s == by => (by, !d),
-                                _ => (by, false),
-                            });
+                        if let Some(s) = sort_header(ui, by, by.title(), sort) {
+                            new_sort = Some(s);
                         }
                     });
                 }

@@ -106,3 +106,21 @@ pub fn score_terms_ui(
         }
     });
 }
+
+/// A column title that sorts: `Name ^` or `Name v` when the list is
+/// sorted by it; a click gives the new sort (this column ascending, or the
+/// other way when it already sorts by it).
+pub fn sort_header<T: Copy + PartialEq>(ui: &mut Ui, by: T, title: &str, sort: (T, bool)) -> Option<(T, bool)> {
+    let shown = match sort {
+        (s, false) if s == by => format!("{title} ^"),
+        (s, true) if s == by => format!("{title} v"),
+        _ => title.to_owned(),
+    };
+    let b = ui
+        .add(egui::Button::new(RichText::new(shown).strong()).frame(false))
+        .on_hover_text(format!("Sort by {}", title.to_lowercase()));
+    b.clicked().then(|| match sort {
+        (s, d) if s == by => (by, !d),
+        _ => (by, false),
+    })
+}
