@@ -1812,7 +1812,13 @@ fn an_adverse_event_is_checked_beside_its_fields_and_shows_everywhere() {
     h.get_by_label("Grade \"6\" is not a CTCAE grade: enter a whole number from 1 to 5");
     replace_text(&mut h, "Grade", "2");
     h.get_by_label("2 = moderate");
+    // The cycle follows the onset: C3 (12 Aug) for today, C1 (21 Jul) for
+    // 23 Jul, none before the first cycle.
+    assert_eq!(value(&h, "After cycle").as_deref(), Some("3"));
+    replace_text(&mut h, "Onset", "2025-07-23");
+    assert_eq!(value(&h, "After cycle").as_deref(), Some("1"));
     replace_text(&mut h, "Onset", "2025-07-20");
+    assert_eq!(value(&h, "After cycle").as_deref(), Some(""));
     type_into(&mut h, "Resolved on", "2025-07-19");
     h.get_by_label_contains("Resolved on 2025-07-19 is before the onset 2025-07-20");
     replace_text(&mut h, "Resolved on", "2025-07-23");

@@ -73,6 +73,11 @@ pub type ShiftForm = Form<ShiftDraft, Assignment, Vec<PlanItem>>;
 #[derive(Default)]
 pub struct AdverseExtra {
     pub warnings: Vec<(&'static str, String)>,
+    /// The patient's treatments as (date, cycle): the cycle an onset followed.
+    pub cycles: Vec<(Date, Option<u32>)>,
+    /// The cycle the form last filled in itself: while the field still
+    /// holds it, a changed onset fills in the cycle that onset followed.
+    pub cycle_filled: Option<String>,
 }
 pub type AdverseForm = Form<AdverseEventDraft, AdverseEvent, AdverseExtra>;
 
@@ -415,12 +420,19 @@ pub fn plan_ui(ui: &mut Ui, st: &mut FollowUpState, cx: &FollowCx<'_>) -> Option
 
 /// A blank adverse-event form, the cycle prefilled with the latest before today.
 fn new_adverse_form(cx: &FollowCx<'_>) -> AdverseForm {
-    let cycle = adverse::cycle_before(cx.today, cx.treatments.iter().map(|t| (t.data.date, t.data.cycle)));
+    let cycles: Vec<(Date, Option<u32>)> = cx.treatments.iter().map(|t| (t.data.date, t.data.cycle)).collect();
+    let cycle = adverse::cycle_before(cx.today, cycles.iter().copied());
+    let draft = AdverseEventDraft::blank(cx.today, cycle, cx.clinician);
+    let extra = AdverseExtra {
+        warnings: Vec::new(),
+        cycle_filled: Some(draft.cycle.clone()),
+        cycles,
+    };
     Form::new(
         DraftKey::NewAdverseEvent { patient: cx.patient.id },
-        AdverseEventDraft::blank(cx.today, cycle, cx.clinician),
+        draft,
         None,
-        AdverseExtra::default(),
+        extra,
         adverse::field::TERM,
     )
 }
@@ -678,6 +690,17 @@ fn adverse_fields(ui: &mut Ui, f: &mut super::form::Fields<'_>, d: &mut AdverseE
             ui.label(RichText::new(w).color(theme::WARN));
         }
     };
+    // The cycle follows the onset until the user types a cycle of their own.
+    if extra.cycle_filled.as_deref() == Some(d.cycle.as_str())
+        && let Some(onset) = parse_iso_date(d.onset.trim())
+    {
+        let follows =
+            adverse::cycle_before(onset, extra.cycles.iter().copied()).map_or(String::new(), |c| c.to_string());
+        if follows != d.cycle {
+            d.cycle = follows.clone();
+            extra.cycle_filled = Some(follows);
+        }
+    }
     egui::Grid::new("adverse_form")
         .num_columns(3)
         .spacing([8.0, 6.0])
