@@ -544,7 +544,11 @@ impl CohortScreen {
             .take(MAX_LINES)
             .collect();
         let unit_label = unit.to_owned();
+        let width = ui.available_width();
         let response = Plot::new("cohort_plot")
+            // Weeks from day 0, labelled in days.
+            .x_grid_spacer(move |input| super::trends::axis::week_marks(input, width, 0.0))
+            .x_axis_formatter(|mark, _| format!("{}", mark.value.round() as i64))
             .height(260.0)
             .y_axis_min_width(theme::PLOT_Y_AXIS_WIDTH)
             .x_axis_label("days since day 0")

@@ -60,6 +60,12 @@ pub fn date_grid(input: GridInput, width_px: f32) -> Vec<GridMark> {
 
 /// Week ticks from `anchor`: every 1, 2, 4, 8, 13, 26 or 52 weeks.
 pub fn week_grid(input: GridInput, width_px: f32, anchor: Date) -> Vec<GridMark> {
+    week_marks(input, width_px, day_number(anchor))
+}
+
+/// Week ticks from the day `a` (x in days): every 1, 2, 4, 8, 13, 26 or
+/// 52 weeks, at most one per 90 px.
+pub fn week_marks(input: GridInput, width_px: f32, a: f64) -> Vec<GridMark> {
     let (min, max) = input.bounds;
     let span = (max - min).max(1.0);
     let max_ticks = (f64::from(width_px) / 90.0).max(2.0);
@@ -68,7 +74,6 @@ pub fn week_grid(input: GridInput, width_px: f32, anchor: Date) -> Vec<GridMark>
         .find(|w| span / (7.0 * w) <= max_ticks)
         .unwrap_or(260.0);
     let step = 7.0 * weeks;
-    let a = day_number(anchor);
     let mut x = a + ((min - a) / step).ceil() * step;
     let mut marks = Vec::new();
     while x <= max && marks.len() < 200 {
@@ -156,5 +161,26 @@ mod tests {
         };
         let range = 0.0..=1.0;
         assert_eq!(axis.label(day_number(date(2025, 8, 2)), &range), "W2");
+    }
+
+    /// The cohort's axis: days since day 0, ticks on whole weeks from 0,
+    /// widening as the span grows (at most one per 90 px).
+    #[test]
+    fn week_marks_from_day_0_keep_90_px_apart() {
+        let input = |lo: f64, hi: f64| GridInput {
+            bounds: (lo, hi),
+            base_step_size: 1.0,
+        };
+        let marks: Vec<f64> = week_marks(input(-10.0, 40.0), 900.0, 0.0)
+            .iter()
+            .map(|m| m.value)
+            .collect();
+        assert_eq!(marks, [-7.0, 0.0, 7.0, 14.0, 21.0, 28.0, 35.0]);
+        let wide = week_marks(input(-14.0, 200.0), 600.0, 0.0);
+        assert!(wide.len() <= 6, "{}", wide.len());
+        assert!(
+            wide.iter().all(|m| m.value.rem_euclid(28.0) == 0.0),
+            "4-weekly from day 0"
+        );
     }
 }
