@@ -2006,3 +2006,41 @@ fn the_cohort_screen_shows_the_case_report_and_its_responder() {
     click(&mut h, "Demo: cirrhosis case report");
     h.get_by_label("Log (5)");
 }
+
+/// The adverse-event form is walked with Tab in its order, as a clinician
+/// copying from a note does (seen with AT-SPI: Tab left the form).
+#[test]
+fn the_adverse_event_form_tabs_through_its_fields_in_order() {
+    let (_dir, _path, mut h) = on_demo_patient();
+    click(&mut h, "Adverse events (0)");
+    click(&mut h, "Record adverse event");
+    assert!(focused(&h, "Term (CTCAE v5)"));
+    for next in ["Grade", "Onset", "Resolved on"] {
+        h.key_press(egui::Key::Tab);
+        h.run();
+        assert!(focused(&h, next), "Tab goes to {next}");
+    }
+    // A partly typed term: Tab reaches the matching CTCAE terms, Enter
+    // picks one, and the cursor goes on to Grade.
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Tab);
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Tab);
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Tab);
+    h.run();
+    assert!(focused(&h, "Term (CTCAE v5)"));
+    h.get_by_role_and_label(Role::TextInput, "Term (CTCAE v5)")
+        .type_text("fev");
+    h.run();
+    h.key_press(egui::Key::Tab);
+    h.run();
+    assert!(
+        h.get_by_label("Fever").is_focused(),
+        "the first matching term has the cursor"
+    );
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.run();
+    assert_eq!(value(&h, "Term (CTCAE v5)").as_deref(), Some("Fever"));
+    assert!(focused(&h, "Grade"), "on to Grade");
+}

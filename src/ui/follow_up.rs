@@ -705,16 +705,21 @@ fn adverse_fields(ui: &mut Ui, f: &mut super::form::Fields<'_>, d: &mut AdverseE
         .num_columns(3)
         .spacing([8.0, 6.0])
         .show(ui, |ui| {
-            let r = f.text(ui, field::TERM, "Term (CTCAE v5)", &mut d.term, theme::WIDE_FIELD_WIDTH);
+            f.text(ui, field::TERM, "Term (CTCAE v5)", &mut d.term, theme::WIDE_FIELD_WIDTH);
             ui.horizontal(|ui| {
                 muted(ui, "a common CTCAE term, or your own words");
                 f.message(ui, field::TERM, !d.term.trim().is_empty());
             });
             ui.end_row();
             // Matching terms under the field while it has the cursor.
+            // The matching terms stay listed while the text is not a listed
+            // term, whatever has the cursor: a list that vanished when Term
+            // lost the cursor took the Tab's target with it (the cursor left
+            // the form). Tab reaches them from Term; choosing one puts the
+            // cursor in Grade.
             let typed = d.term.trim().to_owned();
             let exact = adverse::ctcae_terms().any(|t| t.eq_ignore_ascii_case(&typed));
-            if (r.has_focus() || r.lost_focus()) && !typed.is_empty() && !exact {
+            if !typed.is_empty() && !exact {
                 let found = matching_terms(&typed, 5);
                 if !found.is_empty() {
                     muted(ui, "CTCAE terms");
@@ -724,6 +729,7 @@ fn adverse_fields(ui: &mut Ui, f: &mut super::form::Fields<'_>, d: &mut AdverseE
                         for t in found {
                             if ui.small_button(t).on_hover_text("Use this CTCAE term").clicked() {
                                 d.term = t.to_owned();
+                                f.focus(field::GRADE);
                             }
                         }
                     });

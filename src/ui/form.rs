@@ -256,6 +256,9 @@ impl Fields<'_> {
         let r = ui
             .add(
                 egui::TextEdit::singleline(value)
+                    // Its id from its key: a row shown or hidden above it
+                    // (matching terms, a message) never moves the cursor away.
+                    .id_salt(("form_field", key))
                     .desired_width(width)
                     .min_size(egui::vec2(width, 0.0)),
             )
@@ -270,6 +273,7 @@ impl Fields<'_> {
         let r = ui
             .add(
                 egui::TextEdit::singleline(value)
+                    .id_salt(("form_field", key))
                     .hint_text("YYYY-MM-DD")
                     .desired_width(width)
                     .min_size(egui::vec2(width, 0.0)),
@@ -290,6 +294,11 @@ impl Fields<'_> {
             select_all(ui, response.id, text);
         }
         response.clone()
+    }
+
+    /// Puts the cursor in the field `key` when it is drawn next.
+    pub fn focus(&mut self, key: &str) {
+        self.state.focus = Some(key.to_owned());
     }
 
     /// The form's last field: Enter in it saves; its message beside it
