@@ -2005,6 +2005,23 @@ fn the_cohort_screen_shows_the_case_report_and_its_responder() {
     );
     click(&mut h, "Demo: cirrhosis case report");
     h.get_by_label("Log (5)");
+    // A value corrected on the patient shows when the Cohort is shown again.
+    let mut other = Store::open(&path).unwrap();
+    let demo = other.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let entry = other
+        .entries(demo.id)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.data.collected_on == date(2025, 8, 19))
+        .unwrap();
+    let mut data = entry.data.clone();
+    data.labs.iter_mut().find(|l| l.code == "bili_total").unwrap().value =
+        clinilog::domain::Decimal::parse("4.50").unwrap();
+    other
+        .edit_entry(&entry, &data, "transcription error", "Dr Rao")
+        .unwrap();
+    click(&mut h, "Cohort");
+    h.get_by_label_contains("n=1, median -7.80");
 }
 
 /// The adverse-event form is walked with Tab in its order, as a clinician

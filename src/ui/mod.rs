@@ -535,7 +535,12 @@ impl ClinilogApp {
         let leaving = std::mem::take(&mut self.screen);
         self.keep(leaving);
         let screen = match self.kept_cohort.take() {
-            Some(c) => c,
+            // Read again: a save since may have changed it (the table as
+            // last read stays on screen meanwhile).
+            Some(mut c) => {
+                c.wants_read = true;
+                c
+            }
             None => Box::new(cohort::CohortScreen::new(&self.catalog)),
         };
         self.screen = Screen::Cohort(screen);
