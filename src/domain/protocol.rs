@@ -562,6 +562,12 @@ fn has_measure(e: &Entry, code: &str) -> bool {
     e.data.lab(code).is_some() || e.data.symptom(code).is_some()
 }
 
+/// The date and cycle of each treatment, as [`follow`] and [`due_in_week`]
+/// take them (a cycle is done by its number, else by its date).
+pub fn treatment_dates(treatments: &[TreatmentEvent]) -> Vec<(Date, Option<u32>)> {
+    treatments.iter().map(|t| (t.data.date, t.data.cycle)).collect()
+}
+
 /// The dates of `entries`, as [`follow`] and [`due_in_week`] take them.
 pub fn entry_dates(entries: &[Entry]) -> Vec<Date> {
     entries.iter().map(|e| e.data.collected_on).collect()
@@ -575,7 +581,7 @@ pub fn follow<'a>(
     p: &Protocol,
     items: &'a [PlanItem],
     entries: &[Date],
-    treatments: &[TreatmentEvent],
+    treatments: &[(Date, Option<u32>)],
     today: Date,
 ) -> Vec<Followed<'a>> {
     let w = p.window_days;
@@ -588,7 +594,7 @@ pub fn follow<'a>(
     // A cycle by its number first.
     for (i, item) in items.iter().enumerate() {
         if let Planned::Cycle(n) = item.what
-            && let Some(j) = (0..treatments.len()).find(|&j| !used_treatments[j] && treatments[j].data.cycle == Some(n))
+            && let Some(j) = (0..treatments.len()).find(|&j| !used_treatments[j] && treatments[j].1 == Some(n))
         {
             used_treatments[j] = true;
             done_by[i] = Some(j);
@@ -602,8 +608,8 @@ pub fn follow<'a>(
                 treatments
                     .iter()
                     .enumerate()
-                    .filter(|(j, t)| !used_treatments[*j] && t.data.cycle.is_none())
-                    .map(|(j, t)| ((day_number(t.data.date) - item_days[i]).abs(), i, j))
+                    .filter(|(j, t)| !used_treatments[*j] && t.1.is_none())
+                    .map(|(j, t)| ((day_number(t.0) - item_days[i]).abs(), i, j))
                     .filter(|(g, ..)| *g <= w),
             ),
             Planned::Visit(_) => pairs.extend(
@@ -634,7 +640,7 @@ pub fn follow<'a>(
     let mut out = Vec::with_capacity(items.len());
     for (i, (item, by)) in items.iter().zip(done_by).enumerate() {
         let done = by.map(|j| match item.what {
-            Planned::Cycle(_) => (treatments[j].data.date, None),
+            Planned::Cycle(_) => (treatments[j].0, None),
             Planned::Visit(_) => (entries[j], Some(j)),
         });
         let (status, entry) = match done {
@@ -697,7 +703,7 @@ pub fn due_in_week(
     p: &Protocol,
     items: &[PlanItem],
     entries: &[Date],
-    treatments: &[TreatmentEvent],
+    treatments: &[(Date, Option<u32>)],
     day: Date,
 ) -> WeekDue {
     let monday = week_start(day);
@@ -854,7 +860,7 @@ pub fn due_in_week_of(
     treatments: &[TreatmentEvent],
     day: Date,
 ) -> Vec<DueLine> {
-    let week = due_in_week(p, items, &entry_dates(entries), treatments, day);
+    let week = due_in_week(p, items, &entry_dates(entries), &treatment_dates(treatments), day);
     let entry = week.last_visit.as_ref().map(|v| &entries[v.entry]);
     week.with_missing(|m| entry.is_some_and(|e| has_measure(e, m)))
 }
@@ -972,7 +978,13 @@ mod tests {
             treatment(1, date(2025, 7, 21), Some(1)),
             treatment(2, date(2025, 7, 30), Some(2)),
         ];
-        let followed = follow(&p, &items, &entry_dates(&entries), &treatments, date(2025, 8, 11));
+        let followed = follow(
+            &p,
+            &items,
+            &entry_dates(&entries),
+            &treatment_dates(&treatments),
+            date(2025, 8, 11),
+        );
         let status = |label: &str| followed.iter().find(|f| f.item.what.label() == label).unwrap();
         assert_eq!(
             status("C1").status,
@@ -999,7 +1011,13 @@ mod tests {
         assert_eq!(status("Week 4").status, Status::Upcoming);
         assert_eq!(status("Day 30").status, Status::Upcoming);
         // A week later, nothing more recorded: the cycle and week 4 are late.
-        let later = follow(&p, &items, &entry_dates(&entries), &treatments, date(2025, 8, 25));
+        let later = follow(
+            &p,
+            &items,
+            &entry_dates(&entries),
+            &treatment_dates(&treatments),
+            date(2025, 8, 25),
+        );
         let status = |label: &str| {
             later
                 .iter()

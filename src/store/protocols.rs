@@ -13,7 +13,6 @@ use super::{Store, StoreError};
 use crate::domain::Catalog;
 use crate::domain::history::RecordKind;
 use crate::domain::protocol::{Assignment, AssignmentData, PatientDue, Protocol, Schedule, ShiftData, due_in_week};
-use crate::domain::{TreatmentData, TreatmentEvent, TreatmentKind};
 
 /// The columns `assignment_row` reads, in its order.
 const ASSIGNMENT_COLUMNS: &str = "a.id, a.patient_id, a.version, a.protocol, a.protocol_text, a.start_date, a.note, \
@@ -244,30 +243,15 @@ impl Store {
             e.1.push(r.get(1)?);
         }
         // Treatments: only the date and cycle matter to the plan.
-        let mut treatments: HashMap<i64, Vec<TreatmentEvent>> = HashMap::new();
+        let mut treatments: HashMap<i64, Vec<(Date, Option<u32>)>> = HashMap::new();
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT patient_id, id, date, cycle FROM treatment_events
+            "SELECT patient_id, date, cycle FROM treatment_events
              WHERE voided_at IS NULL AND patient_id IN {on_protocol} ORDER BY patient_id, date, id"
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let patient_id: i64 = r.get(0)?;
-            treatments.entry(patient_id).or_default().push(TreatmentEvent {
-                id: r.get(1)?,
-                patient_id,
-                version: 1,
-                data: TreatmentData {
-                    date: parse_date_col(r.get_ref(2)?.as_str().unwrap_or(""), "treatment event")?,
-                    kind: TreatmentKind::Other,
-                    product: String::new(),
-                    dose: None,
-                    dose_unit: String::new(),
-                    route: String::new(),
-                    cycle: r.get(3)?,
-                    note: String::new(),
-                    recorded_by: String::new(),
-                },
-            });
+            let date = parse_date_col(r.get_ref(1)?.as_str().unwrap_or(""), "treatment event")?;
+            treatments.entry(r.get(0)?).or_default().push((date, r.get(2)?));
         }
         let mut names = self
             .conn

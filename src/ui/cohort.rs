@@ -33,6 +33,36 @@ const MEDIAN: &str = "weekly median (all patients)";
 /// A week's band is drawn when at least this many patients have a value.
 pub const MIN_BAND_N: usize = 3;
 
+/// A patient's line on the plot: values (not censored) by days since day 0.
+struct PatientLine {
+    patient_id: i64,
+    name: String,
+    points: Vec<PlotPoint>,
+}
+
+/// The lines the plot draws, the first [`MAX_LINES`] patients with a day 0
+/// and a usable value; built once per reading, drawn borrowed each frame.
+fn patient_lines(values: &[PatientValues]) -> Vec<PatientLine> {
+    values
+        .iter()
+        .filter_map(|p| {
+            let day0 = p.day0?;
+            let points: Vec<PlotPoint> = p
+                .points
+                .iter()
+                .filter(|pt| !pt.censored)
+                .map(|pt| PlotPoint::new(day_count(day0, pt.date) as f64, pt.value))
+                .collect();
+            (!points.is_empty()).then(|| PatientLine {
+                patient_id: p.patient_id,
+                name: p.name.clone(),
+                points,
+            })
+        })
+        .take(MAX_LINES)
+        .collect()
+}
+
 /// What a reading brings: the values, and the protocols in the file.
 pub type CohortRead = Result<(Vec<PatientValues>, Vec<String>), String>;
 
@@ -69,6 +99,7 @@ pub struct CohortScreen {
     pub table: Option<Cohort>,
     options: CohortOptions,
     bands: Vec<WeekBand>,
+    lines: Vec<PatientLine>,
     markers: Vec<(u32, f64, usize)>,
     pub loading: bool,
     pub wants_read: bool,
@@ -109,6 +140,7 @@ impl CohortScreen {
                 window_days: 7,
             },
             bands: Vec::new(),
+            lines: Vec::new(),
             markers: Vec::new(),
             loading: false,
             wants_read: true,
@@ -155,6 +187,7 @@ impl CohortScreen {
                 self.error = None;
                 self.read_for = Some((self.measures[self.measure].clone(), self.align, system));
                 self.bands = weekly_bands(&self.values, MIN_BAND_N);
+                self.lines = patient_lines(&self.values);
                 self.markers = cycle_markers(&self.values);
                 self.recompute();
             }
@@ -528,21 +561,7 @@ impl CohortScreen {
             )
             .wrap(),
         );
-        let lines: Vec<(i64, String, Vec<[f64; 2]>)> = self
-            .values
-            .iter()
-            .filter_map(|p| {
-                let day0 = p.day0?;
-                let pts: Vec<[f64; 2]> = p
-                    .points
-                    .iter()
-                    .filter(|pt| !pt.censored)
-                    .map(|pt| [day_count(day0, pt.date) as f64, pt.value])
-                    .collect();
-                (!pts.is_empty()).then(|| (p.patient_id, p.name.clone(), pts))
-            })
-            .take(MAX_LINES)
-            .collect();
+        let lines = &self.lines;
         let unit_label = unit.to_owned();
         let width = ui.available_width();
         let response = Plot::new("cohort_plot")
@@ -581,9 +600,9 @@ impl CohortScreen {
                 }
             })
             .show(ui, |plot_ui| {
-                for (_, name, pts) in &lines {
+                for l in lines {
                     plot_ui.line(
-                        Line::new(name.as_str(), PlotPoints::new(pts.clone()))
+                        Line::new(l.name.as_str(), PlotPoints::Borrowed(&l.points))
                             .color(theme::MUTED.gamma_multiply(0.5))
                             .width(1.0),
                     );
@@ -620,7 +639,7 @@ impl CohortScreen {
                     .bands
                     .iter()
                     .map(|b| b.spread.q3)
-                    .chain(lines.iter().flat_map(|(_, _, p)| p.iter().map(|x| x[1])))
+                    .chain(lines.iter().flat_map(|l| l.points.iter().map(|p| p.y)))
                     .fold(f64::MIN, f64::max);
                 for (c, day, n) in &self.markers {
                     plot_ui.vline(VLine::new("", *day).color(theme::TREATMENT).width(1.5));
@@ -642,13 +661,10 @@ impl CohortScreen {
                     let ui_ref: &egui_plot::PlotUi<'_> = plot_ui;
                     action = lines
                         .iter()
-                        .flat_map(|(id, _, pts)| {
-                            pts.iter().map(move |p| {
-                                (
-                                    ui_ref.screen_from_plot(PlotPoint::new(p[0], p[1])).distance(pointer),
-                                    *id,
-                                )
-                            })
+                        .flat_map(|l| {
+                            l.points
+                                .iter()
+                                .map(move |p| (ui_ref.screen_from_plot(*p).distance(pointer), l.patient_id))
                         })
                         .filter(|(d, _)| *d <= 8.0)
                         .min_by(|a, b| a.0.total_cmp(&b.0))

@@ -18,7 +18,7 @@ use crate::domain::adverse::{
 };
 use crate::domain::protocol::{
     self, AssignDraft, Assignment, PlanItem, Planned, Protocol, Schedule, ShiftData, ShiftDraft, Status,
-    builtin_protocols, entry_dates, follow,
+    builtin_protocols, entry_dates, follow, treatment_dates,
 };
 use crate::domain::validate::parse_iso_date;
 use crate::domain::{Catalog, Entry, Patient, TreatmentEvent};
@@ -298,6 +298,7 @@ pub fn plan_ui(ui: &mut Ui, st: &mut FollowUpState, cx: &FollowCx<'_>) -> Option
         return action;
     }
     let dates = entry_dates(cx.entries);
+    let treated = treatment_dates(cx.treatments);
     for (k, view) in st.data.plans.iter().enumerate() {
         let a = &view.assignment;
         ui.add_space(theme::SECTION_GAP);
@@ -367,7 +368,7 @@ pub fn plan_ui(ui: &mut Ui, st: &mut FollowUpState, cx: &FollowCx<'_>) -> Option
                 continue;
             }
         };
-        let followed = follow(protocol, items, &dates, cx.treatments, cx.today);
+        let followed = follow(protocol, items, &dates, &treated, cx.today);
         TableBuilder::new(ui)
             .id_salt(("plan_table", k))
             .striped(true)
@@ -420,7 +421,7 @@ pub fn plan_ui(ui: &mut Ui, st: &mut FollowUpState, cx: &FollowCx<'_>) -> Option
 
 /// A blank adverse-event form, the cycle prefilled with the latest before today.
 fn new_adverse_form(cx: &FollowCx<'_>) -> AdverseForm {
-    let cycles: Vec<(Date, Option<u32>)> = cx.treatments.iter().map(|t| (t.data.date, t.data.cycle)).collect();
+    let cycles = treatment_dates(cx.treatments);
     let cycle = adverse::cycle_before(cx.today, cycles.iter().copied());
     let draft = AdverseEventDraft::blank(cx.today, cycle, cx.clinician);
     let extra = AdverseExtra {
