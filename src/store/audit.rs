@@ -53,7 +53,7 @@ fn kind_of(table: &str) -> Option<RecordKind> {
     KINDS.into_iter().find(|k| table_of(*k) == table)
 }
 
-fn action_text(action: AuditAction) -> &'static str {
+pub(super) fn action_text(action: AuditAction) -> &'static str {
     match action {
         AuditAction::Create => "create",
         AuditAction::Edit => "edit",
@@ -86,7 +86,7 @@ struct Audit<'a> {
 
 fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT INTO audit_log (at_utc, user, action, table_name, row_id, before_json, after_json, reason)
+        "INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
@@ -177,9 +177,9 @@ impl Change<'_> {
 }
 
 /// The columns `audit_from_row` reads, in its order.
-const AUDIT_COLUMNS: &str = "at_utc, user, action, table_name, row_id, before_json, after_json, reason";
+pub(super) const AUDIT_COLUMNS: &str = "at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason";
 
-type RawAudit = (
+pub(super) type RawAudit = (
     String,
     String,
     String,
@@ -203,7 +203,7 @@ fn raw_audit(r: &Row<'_>) -> rusqlite::Result<RawAudit> {
     ))
 }
 
-fn build_audit(raw: RawAudit) -> Result<AuditRecord, StoreError> {
+pub(super) fn build_audit(raw: RawAudit) -> Result<AuditRecord, StoreError> {
     let (at_utc, user, action, table, row_id, before_json, after_json, reason) = raw;
     let corrupt = |detail: String| StoreError::Corrupt {
         what: "audit record",
@@ -219,6 +219,28 @@ fn build_audit(raw: RawAudit) -> Result<AuditRecord, StoreError> {
         after_json,
         reason,
     })
+}
+
+/// The audit rows of one patient's records (the patient is parameter `p`,
+/// `?1` in SQLite, `$1` in PostgreSQL): the patient's own row, its entries,
+/// treatment events, protocols and their shifts, adverse events and
+/// records of none.
+pub(super) fn history_filter(p: &str) -> String {
+    format!(
+        "(a.table_name = 'patients' AND a.row_id = {p})
+         OR (a.table_name = 'entries' AND a.row_id IN (SELECT id FROM entries WHERE patient_id = {p}))
+         OR (a.table_name = 'treatment_events'
+         AND a.row_id IN (SELECT id FROM treatment_events WHERE patient_id = {p}))
+         OR (a.table_name = 'protocol_assignments'
+         AND a.row_id IN (SELECT id FROM protocol_assignments WHERE patient_id = {p}))
+         OR (a.table_name = 'plan_shifts'
+         AND a.row_id IN (SELECT s.id FROM plan_shifts s
+         JOIN protocol_assignments p ON p.id = s.assignment_id WHERE p.patient_id = {p}))
+         OR (a.table_name = 'adverse_events'
+         AND a.row_id IN (SELECT id FROM adverse_events WHERE patient_id = {p}))
+         OR (a.table_name = 'no_adverse_events'
+         AND a.row_id IN (SELECT id FROM no_adverse_events WHERE patient_id = {p}))"
+    )
 }
 
 impl Store {
@@ -246,21 +268,8 @@ impl Store {
     pub fn history(&self, patient_id: i64) -> Result<Vec<AuditRecord>, StoreError> {
         self.audit_rows(
             &format!(
-                "SELECT {AUDIT_COLUMNS} FROM audit_log a
-                 WHERE (a.table_name = 'patients' AND a.row_id = ?1)
-                    OR (a.table_name = 'entries' AND a.row_id IN (SELECT id FROM entries WHERE patient_id = ?1))
-                    OR (a.table_name = 'treatment_events'
-                        AND a.row_id IN (SELECT id FROM treatment_events WHERE patient_id = ?1))
-                    OR (a.table_name = 'protocol_assignments'
-                        AND a.row_id IN (SELECT id FROM protocol_assignments WHERE patient_id = ?1))
-                    OR (a.table_name = 'plan_shifts'
-                        AND a.row_id IN (SELECT s.id FROM plan_shifts s
-                            JOIN protocol_assignments p ON p.id = s.assignment_id WHERE p.patient_id = ?1))
-                    OR (a.table_name = 'adverse_events'
-                        AND a.row_id IN (SELECT id FROM adverse_events WHERE patient_id = ?1))
-                    OR (a.table_name = 'no_adverse_events'
-                        AND a.row_id IN (SELECT id FROM no_adverse_events WHERE patient_id = ?1))
-                 ORDER BY a.id"
+                "SELECT {AUDIT_COLUMNS} FROM audit_log a WHERE {} ORDER BY a.id",
+                history_filter("?1")
             ),
             [patient_id],
         )

@@ -36,7 +36,7 @@ pub enum DraftKey {
 
 impl DraftKey {
     /// The key as kept in the `drafts` table (the only place it is text).
-    fn as_text(self) -> String {
+    pub(super) fn as_text(self) -> String {
         match self {
             DraftKey::NewPatient => "patient:new".to_owned(),
             DraftKey::EditPatient(id) => format!("patient:edit:{id}"),

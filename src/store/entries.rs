@@ -12,6 +12,53 @@ use crate::domain::{
     Comparator, Decimal, Entry, EntryData, Flag, LabResult, ReferenceInterval, ReferenceSource, SymptomRating,
 };
 
+/// One observation row of an entry's values, as both backends write it.
+pub(super) struct ObservationRow<'a> {
+    pub(super) code: &'a str,
+    pub(super) kind: &'static str,
+    pub(super) value_text: String,
+    pub(super) value: f64,
+    pub(super) comparator: Option<&'static str>,
+    pub(super) unit: &'a str,
+    pub(super) ref_low: Option<&'a str>,
+    pub(super) ref_high: Option<&'a str>,
+    pub(super) ref_source: Option<&'static str>,
+    pub(super) flag: &'static str,
+    pub(super) ref_unit: Option<&'a str>,
+}
+
+/// The observation rows of an entry's values: labs as printed, with their
+/// interval in the value's unit (one unit per line), then symptom ratings.
+pub(super) fn observation_rows(data: &EntryData) -> Vec<ObservationRow<'_>> {
+    let labs = data.labs.iter().map(|lab| ObservationRow {
+        code: &lab.code,
+        kind: "lab",
+        value_text: lab.value.as_str().to_owned(),
+        value: lab.value.value(),
+        comparator: lab.comparator.map(Comparator::as_str),
+        unit: &lab.unit,
+        ref_low: lab.reference.low.as_ref().map(Decimal::as_str),
+        ref_high: lab.reference.high.as_ref().map(Decimal::as_str),
+        ref_source: Some(lab.reference_source.as_str()),
+        flag: lab.flag.letter(),
+        ref_unit: Some(&lab.unit),
+    });
+    let symptoms = data.symptoms.iter().map(|s| ObservationRow {
+        code: &s.code,
+        kind: "symptom",
+        value_text: s.value.to_string(),
+        value: f64::from(s.value),
+        comparator: None,
+        unit: SYMPTOM_UNIT,
+        ref_low: None,
+        ref_high: None,
+        ref_source: None,
+        flag: "",
+        ref_unit: None,
+    });
+    labs.chain(symptoms).collect()
+}
+
 /// Writes the observations of one data version of an entry.
 fn insert_observations(
     tx: &Transaction<'_>,
@@ -26,43 +73,23 @@ fn insert_observations(
              value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag, ref_unit)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
-    for lab in &data.labs {
+    for o in observation_rows(data) {
         insert.execute(params![
             entry_id,
             data_version,
             patient_id,
             date,
-            lab.code,
-            "lab",
-            lab.value.as_str(),
-            lab.value.value(),
-            lab.comparator.map(Comparator::as_str),
-            lab.unit,
-            lab.reference.low.as_ref().map(Decimal::as_str),
-            lab.reference.high.as_ref().map(Decimal::as_str),
-            lab.reference_source.as_str(),
-            lab.flag.letter(),
-            // One unit per line: the interval is in the value's unit.
-            lab.unit,
-        ])?;
-    }
-    for s in &data.symptoms {
-        insert.execute(params![
-            entry_id,
-            data_version,
-            patient_id,
-            date,
-            s.code,
-            "symptom",
-            s.value.to_string(),
-            f64::from(s.value),
-            None::<&str>,
-            SYMPTOM_UNIT,
-            None::<&str>,
-            None::<&str>,
-            None::<&str>,
-            "",
-            None::<&str>,
+            o.code,
+            o.kind,
+            o.value_text,
+            o.value,
+            o.comparator,
+            o.unit,
+            o.ref_low,
+            o.ref_high,
+            o.ref_source,
+            o.flag,
+            o.ref_unit,
         ])?;
     }
     Ok(())
@@ -187,73 +214,94 @@ impl Store {
     }
 }
 
+/// Builds a patient's entries from their rows (newest first) and their
+/// current observations' rows: what both backends read the same way.
+#[derive(Default)]
+pub(super) struct EntryAssembler {
+    entries: Vec<Entry>,
+    index: std::collections::HashMap<i64, usize>,
+}
+
+impl EntryAssembler {
+    /// An entry's own row: id, version, date, note, recorded by, recorded at.
+    pub(super) fn head(
+        &mut self,
+        patient_id: i64,
+        (id, version, date, note, recorded_by, recorded_at): (i64, i64, &str, String, String, String),
+    ) -> Result<(), StoreError> {
+        self.index.insert(id, self.entries.len());
+        self.entries.push(Entry {
+            id,
+            patient_id,
+            version,
+            recorded_at,
+            data: EntryData {
+                collected_on: parse_date_col(date, "entry")?,
+                labs: Vec::new(),
+                symptoms: Vec::new(),
+                note,
+                recorded_by,
+            },
+        });
+        Ok(())
+    }
+
+    /// One observation of entry `entry_id`: a symptom rating (`kind`
+    /// "symptom", its value in `cols.value_text`) or a lab value.
+    pub(super) fn observation(&mut self, entry_id: i64, kind: &str, cols: LabCols<'_>) -> Result<(), StoreError> {
+        // Observations of voided entries have no entry here.
+        let Some(&i) = self.index.get(&entry_id) else {
+            return Ok(());
+        };
+        let data = &mut self.entries[i].data;
+        if kind == "symptom" {
+            let value = cols.value_text.parse::<u8>().map_err(|e| StoreError::Corrupt {
+                what: "symptom rating",
+                detail: format!("\"{}\": {e}", cols.value_text),
+            })?;
+            data.symptoms.push(SymptomRating {
+                code: cols.code.to_owned(),
+                value,
+            });
+        } else {
+            data.labs.push(cols.build()?);
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(self) -> Vec<Entry> {
+        self.entries
+    }
+}
+
+/// The columns of the entries' rows and of their current observations,
+/// `$1` the patient (SQLite reads `$1` as its first parameter too).
+pub(super) const ENTRY_HEADS_SQL: &str = "SELECT id, version, collected_on, note, recorded_by, recorded_at FROM entries
+     WHERE patient_id = $1 AND voided_at IS NULL ORDER BY collected_on DESC, id DESC";
+pub(super) const ENTRY_OBSERVATIONS_SQL: &str =
+    "SELECT o.entry_id, o.kind, o.measure_code, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
+         o.ref_source, o.flag, o.ref_unit
+     FROM entries e JOIN observations o ON o.entry_id = e.id AND o.entry_version = e.data_version
+     WHERE e.patient_id = $1 AND e.voided_at IS NULL ORDER BY o.entry_id, o.id";
+
 /// The patient's entries that are not voided, newest first (a store's
 /// connection or an open transaction).
 pub(super) fn read_entries(conn: &rusqlite::Connection, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
-    {
-        let mut stmt = conn.prepare(
-            "SELECT id, version, collected_on, note, recorded_by, recorded_at FROM entries
-             WHERE patient_id = ?1 AND voided_at IS NULL ORDER BY collected_on DESC, id DESC",
+    let mut out = EntryAssembler::default();
+    let mut stmt = conn.prepare(ENTRY_HEADS_SQL)?;
+    let mut rows = stmt.query([patient_id])?;
+    while let Some(r) = rows.next()? {
+        out.head(
+            patient_id,
+            (r.get(0)?, r.get(1)?, text(r, 2)?, r.get(3)?, r.get(4)?, r.get(5)?),
         )?;
-        let rows = stmt.query_map([patient_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-            ))
-        })?;
-        let mut entries = Vec::new();
-        let mut index = std::collections::HashMap::new();
-        for row in rows {
-            let (id, version, date, note, recorded_by, recorded_at) = row?;
-            index.insert(id, entries.len());
-            entries.push(Entry {
-                id,
-                patient_id,
-                version,
-                recorded_at,
-                data: EntryData {
-                    collected_on: parse_date_col(&date, "entry")?,
-                    labs: Vec::new(),
-                    symptoms: Vec::new(),
-                    note,
-                    recorded_by,
-                },
-            });
-        }
-        let mut stmt = conn.prepare(
-            "SELECT o.entry_id, o.kind, o.measure_code, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
-                 o.ref_source, o.flag, o.ref_unit
-             FROM entries e JOIN observations o ON o.entry_id = e.id AND o.entry_version = e.data_version
-             WHERE e.patient_id = ?1 AND e.voided_at IS NULL ORDER BY o.entry_id, o.id",
-        )?;
-        let mut rows = stmt.query([patient_id])?;
-        while let Some(r) = rows.next()? {
-            let entry_id: i64 = r.get(0)?;
-            // Observations of voided entries have no entry here.
-            let Some(&i) = index.get(&entry_id) else {
-                continue;
-            };
-            let data = &mut entries[i].data;
-            if text(r, 1)? == "symptom" {
-                let value_text = text(r, 3)?;
-                let value = value_text.parse::<u8>().map_err(|e| StoreError::Corrupt {
-                    what: "symptom rating",
-                    detail: format!("\"{value_text}\": {e}"),
-                })?;
-                data.symptoms.push(SymptomRating {
-                    code: text(r, 2)?.to_owned(),
-                    value,
-                });
-            } else {
-                data.labs.push(lab_from_row(r, 2)?);
-            }
-        }
-        Ok(entries)
     }
+    let mut stmt = conn.prepare(ENTRY_OBSERVATIONS_SQL)?;
+    let mut rows = stmt.query([patient_id])?;
+    while let Some(r) = rows.next()? {
+        out.observation(r.get(0)?, text(r, 1)?, lab_cols(r, 2)?)?;
+    }
+    Ok(out.finish())
 }
 
 /// A text column, borrowed from the row.
@@ -280,34 +328,68 @@ fn decimal(s: Option<&str>, what: &'static str) -> Result<Option<Decimal>, Store
     .transpose()
 }
 
-/// A lab observation from the row's columns `first..`: measure code, value
-/// as printed, comparator, unit, interval low and high, interval source,
-/// flag, interval unit. Only what the result keeps is copied out of the row.
-pub(super) fn lab_from_row(r: &rusqlite::Row<'_>, first: usize) -> Result<LabResult, StoreError> {
+/// A lab observation's columns as stored: measure code, value as printed,
+/// comparator, unit, interval low and high, interval source, flag,
+/// interval unit.
+pub(super) struct LabCols<'a> {
+    pub(super) code: &'a str,
+    pub(super) value_text: &'a str,
+    pub(super) comparator: Option<&'a str>,
+    pub(super) unit: &'a str,
+    pub(super) low: Option<&'a str>,
+    pub(super) high: Option<&'a str>,
+    pub(super) source: Option<&'a str>,
+    pub(super) flag: &'a str,
+    pub(super) ref_unit: Option<&'a str>,
+}
+
+impl LabCols<'_> {
+    /// The lab result these columns hold; only what it keeps is copied.
+    pub(super) fn build(&self) -> Result<LabResult, StoreError> {
+        let value = decimal(Some(self.value_text), "lab value")?.ok_or_else(|| StoreError::Corrupt {
+            what: "lab value",
+            detail: "empty".to_owned(),
+        })?;
+        Ok(LabResult {
+            code: self.code.to_owned(),
+            comparator: self.comparator.and_then(Comparator::from_str_opt),
+            value,
+            unit: self.unit.to_owned(),
+            reference: ReferenceInterval {
+                low: decimal(self.low, "reference interval")?,
+                high: decimal(self.high, "reference interval")?,
+            },
+            reference_source: if self.source == Some("report") {
+                ReferenceSource::Report
+            } else {
+                ReferenceSource::Catalog
+            },
+            flag: Flag::from_letter(self.flag),
+            unit_checked: self.ref_unit == Some(self.unit),
+            interval_doubt: false,
+        })
+    }
+}
+
+/// The columns `first..` of a row, borrowed, in the order of [`LabCols`].
+fn lab_cols<'r>(r: &'r rusqlite::Row<'_>, first: usize) -> Result<LabCols<'r>, StoreError> {
     let c = |k: usize| first + k;
-    let unit = text(r, c(3))?;
-    let value = decimal(Some(text(r, c(1))?), "lab value")?.ok_or_else(|| StoreError::Corrupt {
-        what: "lab value",
-        detail: "empty".to_owned(),
-    })?;
-    Ok(LabResult {
-        code: text(r, c(0))?.to_owned(),
-        comparator: text_opt(r, c(2))?.and_then(Comparator::from_str_opt),
-        value,
-        unit: unit.to_owned(),
-        reference: ReferenceInterval {
-            low: decimal(text_opt(r, c(4))?, "reference interval")?,
-            high: decimal(text_opt(r, c(5))?, "reference interval")?,
-        },
-        reference_source: if text_opt(r, c(6))? == Some("report") {
-            ReferenceSource::Report
-        } else {
-            ReferenceSource::Catalog
-        },
-        flag: Flag::from_letter(text(r, c(7))?),
-        unit_checked: text_opt(r, c(8))? == Some(unit),
-        interval_doubt: false,
+    Ok(LabCols {
+        code: text(r, c(0))?,
+        value_text: text(r, c(1))?,
+        comparator: text_opt(r, c(2))?,
+        unit: text(r, c(3))?,
+        low: text_opt(r, c(4))?,
+        high: text_opt(r, c(5))?,
+        source: text_opt(r, c(6))?,
+        flag: text(r, c(7))?,
+        ref_unit: text_opt(r, c(8))?,
     })
+}
+
+/// A lab observation from the row's columns `first..` (see [`LabCols`]).
+pub(super) fn lab_from_row(r: &rusqlite::Row<'_>, first: usize) -> Result<LabResult, StoreError> {
+    lab_cols(r, first)?.build()
 }
 
 /// A patient's latest value of one lab measure.

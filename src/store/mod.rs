@@ -17,11 +17,13 @@
 mod adverse;
 mod audit;
 pub mod backup;
+pub mod clinic;
 mod cohort;
 mod drafts;
 mod entries;
 pub mod import;
 mod patients;
+pub mod pg;
 mod protocols;
 mod rows;
 pub mod schema;
@@ -36,6 +38,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditRecord;
 pub use backup::{BackupInfo, backup_file, default_backup_dir, list_backups, newest_backup, restore, thin_backups};
+pub use clinic::ClinicStore;
 pub use cohort::CohortFilter;
 pub use drafts::DraftKey;
 pub use entries::LatestLab;
@@ -84,6 +87,26 @@ pub enum StoreError {
     DiskFull,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    #[error("cannot read the server address \"{address}\": {detail}; write it as postgres://user@host:port/database")]
+    BadAddress { address: String, detail: String },
+    #[error(
+        "the password may not be part of the address ({0}): it would be shown and kept; \
+         set PGPASSWORD or put it in a .pgpass file instead"
+    )]
+    PasswordInAddress(String),
+    #[error(
+        "the connection to the server was lost ({server}): {detail}; what you typed is kept, and Clinilog tries again"
+    )]
+    ConnectionLost { server: String, detail: String },
+    #[error("the database server refused: {0}")]
+    Server(String),
+    #[error("not a Clinilog database (left unchanged): {0}")]
+    ServerNotClinilog(String),
+    #[error(
+        "this database was written by a newer Clinilog (schema {found}, this build knows up to {supported}); \
+         update Clinilog to open it (left unchanged): {db}"
+    )]
+    ServerNewerSchema { found: i64, supported: i64, db: String },
 }
 
 impl From<rusqlite::Error> for StoreError {

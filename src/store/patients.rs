@@ -20,9 +20,10 @@ pub struct PatientSummary {
 }
 
 /// The columns `patient_from_row` reads, in its order.
-const PATIENT_COLUMNS: &str = "id, version, archived, mrn, name, birth_date, sex, diagnosis, enrolled, notes";
+pub(super) const PATIENT_COLUMNS: &str =
+    "id, version, archived, mrn, name, birth_date, sex, diagnosis, enrolled, notes";
 
-type RawPatient = (i64, i64, bool, [String; 7]);
+pub(super) type RawPatient = (i64, i64, bool, [String; 7]);
 
 fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<RawPatient> {
     Ok((
@@ -41,7 +42,7 @@ fn patient_from_row(row: &Row<'_>) -> rusqlite::Result<RawPatient> {
     ))
 }
 
-fn build_patient((id, version, archived, cols): RawPatient) -> Result<Patient, StoreError> {
+pub(super) fn build_patient((id, version, archived, cols): RawPatient) -> Result<Patient, StoreError> {
     let [mrn, name, birth, sex, diagnosis, enrolled, notes] = cols;
     Ok(Patient {
         id,
@@ -64,7 +65,7 @@ fn build_patient((id, version, archived, cols): RawPatient) -> Result<Patient, S
 
 /// The patient's details in the column order of `mrn, name, birth_date,
 /// sex, diagnosis, enrolled, notes` (both the insert and the update).
-fn data_values(d: &PatientData) -> [Value; 7] {
+pub(super) fn data_values(d: &PatientData) -> [Value; 7] {
     [
         d.mrn.clone().into(),
         d.name.clone().into(),

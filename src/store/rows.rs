@@ -71,17 +71,22 @@ pub(super) fn require_reason(reason: &str, what: &'static str) -> Result<String,
 }
 
 /// A record's version, who changed it last and when, and when it was voided.
-type VersionRow = (i64, Option<String>, Option<String>, Option<String>);
+pub(super) type VersionRow = (i64, Option<String>, Option<String>, Option<String>);
+
+/// The column that says a record of `kind` is voided (patients are archived, not voided).
+pub(super) fn voided_column(kind: RecordKind) -> &'static str {
+    if kind == RecordKind::Patient {
+        "NULL"
+    } else {
+        "voided_at"
+    }
+}
 
 /// Refuses a change based on an older version than the file holds, and a
 /// change to a voided record.
 pub(super) fn check_version(tx: &Transaction<'_>, kind: RecordKind, id: i64, expected: i64) -> Result<(), StoreError> {
     let table = table_of(kind);
-    let voided_col = if kind == RecordKind::Patient {
-        "NULL"
-    } else {
-        "voided_at"
-    };
+    let voided_col = voided_column(kind);
     let row: Option<VersionRow> = tx
         .query_row(
             &format!("SELECT version, changed_by, changed_at, {voided_col} FROM {table} WHERE id = ?1"),
@@ -89,6 +94,17 @@ pub(super) fn check_version(tx: &Transaction<'_>, kind: RecordKind, id: i64, exp
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
+    judge_version(kind, id, row, expected)
+}
+
+/// Refuses a change to a record that is missing, voided, or at another
+/// version than the one the change started from (who changed it and when).
+pub(super) fn judge_version(
+    kind: RecordKind,
+    id: i64,
+    row: Option<VersionRow>,
+    expected: i64,
+) -> Result<(), StoreError> {
     let Some((version, by, at, voided)) = row else {
         return Err(StoreError::NotFound {
             what: kind.noun(),

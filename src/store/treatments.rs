@@ -11,7 +11,7 @@ use crate::domain::{TreatmentData, TreatmentEvent, TreatmentKind};
 
 /// The event's data in the column order of `date, kind, product, dose,
 /// dose_unit, route, cycle, note, recorded_by` (both the insert and the update).
-fn data_values(d: &TreatmentData) -> [Value; 9] {
+pub(super) fn data_values(d: &TreatmentData) -> [Value; 9] {
     [
         d.date.to_string().into(),
         d.kind.as_str().to_owned().into(),
@@ -125,50 +125,72 @@ impl Store {
 
     /// The patient's treatment events that are not voided, oldest first.
     pub fn treatments(&self, patient_id: i64) -> Result<Vec<TreatmentEvent>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, version, date, kind, product, dose, dose_unit, route, cycle, note, recorded_by
-             FROM treatment_events WHERE patient_id = ?1 AND voided_at IS NULL ORDER BY date, id",
-        )?;
+        let mut stmt = self.conn.prepare(TREATMENTS_SQL)?;
         let rows = stmt.query_map([patient_id], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, Option<u32>>(8)?,
-                r.get::<_, String>(9)?,
-                r.get::<_, String>(10)?,
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get(10)?,
             ))
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, version, date, kind, product, dose, dose_unit, route, cycle, note, recorded_by) = row?;
-            // A kind this build does not know is reported, never read as another kind.
-            let kind = TreatmentKind::from_str_opt(&kind).ok_or_else(|| StoreError::Corrupt {
-                what: "treatment event",
-                detail: format!("kind \"{kind}\""),
-            })?;
-            out.push(TreatmentEvent {
-                id,
-                patient_id,
-                version,
-                data: TreatmentData {
-                    date: parse_date_col(&date, "treatment event")?,
-                    kind,
-                    product,
-                    dose: decimal_col(dose, "treatment dose")?,
-                    dose_unit,
-                    route,
-                    cycle,
-                    note,
-                    recorded_by,
-                },
-            });
-        }
-        Ok(out)
+        rows.map(|row| build_treatment(patient_id, row?)).collect()
     }
+}
+
+/// The patient's treatment events that are not voided, oldest first (`$1`
+/// the patient, in both backends), as [`RawTreatment`]s.
+pub(super) const TREATMENTS_SQL: &str =
+    "SELECT id, version, date, kind, product, dose, dose_unit, route, cycle, note, recorded_by
+     FROM treatment_events WHERE patient_id = $1 AND voided_at IS NULL ORDER BY date, id";
+
+/// A treatment event's row as read by [`TREATMENTS_SQL`].
+pub(super) type RawTreatment = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<i64>,
+    String,
+    String,
+);
+
+pub(super) fn build_treatment(patient_id: i64, row: RawTreatment) -> Result<TreatmentEvent, StoreError> {
+    let (id, version, date, kind, product, dose, dose_unit, route, cycle, note, recorded_by) = row;
+    let corrupt = |detail: String| StoreError::Corrupt {
+        what: "treatment event",
+        detail,
+    };
+    // A kind this build does not know is reported, never read as another kind.
+    let kind = TreatmentKind::from_str_opt(&kind).ok_or_else(|| corrupt(format!("kind \"{kind}\"")))?;
+    let cycle = cycle
+        .map(|c| u32::try_from(c).map_err(|_| corrupt(format!("cycle {c}"))))
+        .transpose()?;
+    Ok(TreatmentEvent {
+        id,
+        patient_id,
+        version,
+        data: TreatmentData {
+            date: parse_date_col(&date, "treatment event")?,
+            kind,
+            product,
+            dose: decimal_col(dose, "treatment dose")?,
+            dose_unit,
+            route,
+            cycle,
+            note,
+            recorded_by,
+        },
+    })
 }

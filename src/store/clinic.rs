@@ -1,0 +1,197 @@
+//! One store interface, two implementations: the clinic's records behind
+//! [`ClinicStore`], kept in a SQLite file ([`super::Store`]) or on a
+//! PostgreSQL server ([`super::pg::PgStore`]). Each backend keeps its own
+//! SQL and migrations; what calls the trait does not know which one it
+//! talks to. Both give the same guarantees: one transaction per save with
+//! its audit row, nothing clinical deleted, a stale save refused with who
+//! changed the record and when, a newer schema refused.
+
+use jiff::civil::Date;
+
+use super::{AuditRecord, DraftKey, LatestLab, PatientSummary, Store, StoreError};
+use crate::domain::history::RecordKind;
+use crate::domain::{Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
+
+/// The records of a clinic, wherever they are kept.
+pub trait ClinicStore: Send {
+    /// Where the records are, for the title bar and messages: a file's
+    /// path, or `postgres: user@host:port/db` (never a password).
+    fn describe(&self) -> String;
+    /// Whether every write is refused (a backup looked at, a read-only share).
+    fn read_only(&self) -> bool;
+    /// The schema version the records are kept in.
+    fn schema(&self) -> Result<i64, StoreError>;
+
+    // Patients.
+    fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError>;
+    fn update_patient(
+        &mut self,
+        patient: &Patient,
+        data: &PatientData,
+        reason: &str,
+        user: &str,
+    ) -> Result<Patient, StoreError>;
+    fn patient(&self, id: i64) -> Result<Patient, StoreError>;
+    fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError>;
+    /// How many patients are not archived.
+    fn patient_count(&self) -> Result<usize, StoreError>;
+    /// Every patient not archived, by id.
+    fn for_each_patient(&self, each: &mut dyn FnMut(Patient)) -> Result<(), StoreError>;
+    /// For each patient with entries not voided: id, last date, count, by id.
+    fn for_each_entry_summary(&self, each: &mut dyn FnMut(i64, Date, i64)) -> Result<(), StoreError>;
+
+    /// Every patient not archived, by id, with the date of the last entry
+    /// and the number of entries.
+    fn patient_summaries(&self) -> Result<Vec<PatientSummary>, StoreError> {
+        let mut out = Vec::with_capacity(self.patient_count()?);
+        self.for_each_patient(&mut |patient| {
+            out.push(PatientSummary {
+                patient,
+                last_entry: None,
+                entry_count: 0,
+            })
+        })?;
+        self.for_each_entry_summary(&mut |id, last, count| {
+            // Archived patients are not in the list.
+            if let Ok(i) = out.binary_search_by_key(&id, |s| s.patient.id) {
+                out[i].last_entry = Some(last);
+                out[i].entry_count = count;
+            }
+        })?;
+        Ok(out)
+    }
+
+    // Entries.
+    fn record_entry(&mut self, patient_id: i64, data: &EntryData, user: &str) -> Result<Entry, StoreError>;
+    fn edit_entry(&mut self, entry: &Entry, data: &EntryData, reason: &str, user: &str) -> Result<Entry, StoreError>;
+    fn void_entry(&mut self, entry: &Entry, reason: &str, user: &str) -> Result<(), StoreError>;
+    /// The patient's entries that are not voided, newest first.
+    fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError>;
+    /// Every patient's latest value of each lab measure where it was flagged.
+    fn for_each_latest_flagged_lab(&self, each: &mut dyn FnMut(LatestLab)) -> Result<(), StoreError>;
+
+    // Treatment events.
+    fn add_treatment(
+        &mut self,
+        patient_id: i64,
+        data: &TreatmentData,
+        user: &str,
+    ) -> Result<TreatmentEvent, StoreError>;
+    fn edit_treatment(
+        &mut self,
+        event: &TreatmentEvent,
+        data: &TreatmentData,
+        reason: &str,
+        user: &str,
+    ) -> Result<TreatmentEvent, StoreError>;
+    fn void_treatment(&mut self, event: &TreatmentEvent, reason: &str, user: &str) -> Result<(), StoreError>;
+    /// The patient's treatment events that are not voided, oldest first.
+    fn treatments(&self, patient_id: i64) -> Result<Vec<TreatmentEvent>, StoreError>;
+
+    // Drafts of unsaved forms (on a server, each workstation's own).
+    fn save_draft(&mut self, key: DraftKey, json: &str) -> Result<(), StoreError>;
+    /// The draft's JSON and when it was saved (UTC).
+    fn load_draft(&self, key: DraftKey) -> Result<Option<(String, String)>, StoreError>;
+    fn discard_draft(&mut self, key: DraftKey) -> Result<(), StoreError>;
+
+    // The audit trail.
+    /// Oldest first; for one record when given.
+    fn audit_log(&self, record: Option<(RecordKind, i64)>) -> Result<Vec<AuditRecord>, StoreError>;
+    /// One patient's trail: the patient, entries, treatments, follow-up records.
+    fn history(&self, patient_id: i64) -> Result<Vec<AuditRecord>, StoreError>;
+}
+
+impl ClinicStore for Store {
+    fn describe(&self) -> String {
+        self.path().display().to_string()
+    }
+    fn read_only(&self) -> bool {
+        self.is_read_only()
+    }
+    fn schema(&self) -> Result<i64, StoreError> {
+        self.schema_version()
+    }
+    fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
+        Store::create_patient(self, data, user)
+    }
+    fn update_patient(
+        &mut self,
+        patient: &Patient,
+        data: &PatientData,
+        reason: &str,
+        user: &str,
+    ) -> Result<Patient, StoreError> {
+        Store::update_patient(self, patient, data, reason, user)
+    }
+    fn patient(&self, id: i64) -> Result<Patient, StoreError> {
+        Store::patient(self, id)
+    }
+    fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError> {
+        Store::patient_by_mrn(self, mrn)
+    }
+    fn patient_count(&self) -> Result<usize, StoreError> {
+        Store::patient_count(self)
+    }
+    fn for_each_patient(&self, each: &mut dyn FnMut(Patient)) -> Result<(), StoreError> {
+        self.each_patient(each)
+    }
+    fn for_each_entry_summary(&self, each: &mut dyn FnMut(i64, Date, i64)) -> Result<(), StoreError> {
+        self.each_entry_summary(each)
+    }
+    fn patient_summaries(&self) -> Result<Vec<PatientSummary>, StoreError> {
+        Store::patient_summaries(self)
+    }
+    fn record_entry(&mut self, patient_id: i64, data: &EntryData, user: &str) -> Result<Entry, StoreError> {
+        Store::record_entry(self, patient_id, data, user)
+    }
+    fn edit_entry(&mut self, entry: &Entry, data: &EntryData, reason: &str, user: &str) -> Result<Entry, StoreError> {
+        Store::edit_entry(self, entry, data, reason, user)
+    }
+    fn void_entry(&mut self, entry: &Entry, reason: &str, user: &str) -> Result<(), StoreError> {
+        Store::void_entry(self, entry, reason, user)
+    }
+    fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
+        Store::entries(self, patient_id)
+    }
+    fn for_each_latest_flagged_lab(&self, each: &mut dyn FnMut(LatestLab)) -> Result<(), StoreError> {
+        self.each_latest_flagged_lab(each)
+    }
+    fn add_treatment(
+        &mut self,
+        patient_id: i64,
+        data: &TreatmentData,
+        user: &str,
+    ) -> Result<TreatmentEvent, StoreError> {
+        Store::add_treatment(self, patient_id, data, user)
+    }
+    fn edit_treatment(
+        &mut self,
+        event: &TreatmentEvent,
+        data: &TreatmentData,
+        reason: &str,
+        user: &str,
+    ) -> Result<TreatmentEvent, StoreError> {
+        Store::edit_treatment(self, event, data, reason, user)
+    }
+    fn void_treatment(&mut self, event: &TreatmentEvent, reason: &str, user: &str) -> Result<(), StoreError> {
+        Store::void_treatment(self, event, reason, user)
+    }
+    fn treatments(&self, patient_id: i64) -> Result<Vec<TreatmentEvent>, StoreError> {
+        Store::treatments(self, patient_id)
+    }
+    fn save_draft(&mut self, key: DraftKey, json: &str) -> Result<(), StoreError> {
+        Store::save_draft(self, key, json)
+    }
+    fn load_draft(&self, key: DraftKey) -> Result<Option<(String, String)>, StoreError> {
+        Store::load_draft(self, key)
+    }
+    fn discard_draft(&mut self, key: DraftKey) -> Result<(), StoreError> {
+        Store::discard_draft(self, key)
+    }
+    fn audit_log(&self, record: Option<(RecordKind, i64)>) -> Result<Vec<AuditRecord>, StoreError> {
+        Store::audit_log(self, record)
+    }
+    fn history(&self, patient_id: i64) -> Result<Vec<AuditRecord>, StoreError> {
+        Store::history(self, patient_id)
+    }
+}

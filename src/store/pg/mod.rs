@@ -1,0 +1,589 @@
+//! The clinic's records on a PostgreSQL server, for several workstations
+//! at once: [`PgStore`] implements [`ClinicStore`] with its own SQL and
+//! migrations (`schema.rs`) on the synchronous `postgres` crate.
+//!
+//! - Opening ([`PgTarget`]): `postgres://user@host:port/db`; the password
+//!   comes from `PGPASSWORD` or a `.pgpass` file, never from the address
+//!   (which is shown, typed on command lines and kept in preferences).
+//! - A database is Clinilog's when it holds the `clinilog_meta` row; an
+//!   empty one is set up, another program's is refused, a newer schema is
+//!   refused, untouched.
+//! - Every save is one transaction with its audit row and a `NOTIFY` on
+//!   the channel `clinilog` naming the patient, so that other workstations
+//!   ([`Listener`]) refresh what they show. A change based on a version
+//!   another workstation replaced is refused with who and when (the row is
+//!   locked while it is checked).
+
+mod records;
+pub mod schema;
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use postgres::config::Host;
+use postgres::{Client, Config, NoTls};
+
+use super::StoreError;
+use super::schema::APPLICATION_ID;
+
+/// The channel every save notifies.
+pub const CHANNEL: &str = "clinilog";
+
+/// Whether `db` names a server rather than a file.
+pub fn is_server_address(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// A database on a PostgreSQL server: where it is and how to log in.
+#[derive(Clone)]
+pub struct PgTarget {
+    config: Config,
+    host: String,
+    port: u16,
+    user: String,
+    dbname: String,
+}
+
+impl std::fmt::Debug for PgTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        f.write_str(&self.describe())
+    }
+}
+
+impl PgTarget {
+    /// Reads `postgres://user@host:port/db`. What the address leaves out
+    /// comes from `PGHOST`, `PGPORT`, `PGUSER` and `PGDATABASE` as for
+    /// `psql`; the password from `PGPASSWORD` or the `.pgpass` file
+    /// (`PGPASSFILE`, else `~/.pgpass`). A password in the address is refused.
+    pub fn parse(address: &str) -> Result<Self, StoreError> {
+        let bad = |detail: String| StoreError::BadAddress {
+            address: redact(address),
+            detail,
+        };
+        let mut config: Config = address.parse().map_err(|e: postgres::Error| bad(e.to_string()))?;
+        if config.get_password().is_some() {
+            return Err(StoreError::PasswordInAddress(redact(address)));
+        }
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let host = match config.get_hosts().first() {
+            Some(Host::Tcp(h)) => h.clone(),
+            Some(Host::Unix(p)) => p.display().to_string(),
+            None => env("PGHOST").unwrap_or_else(|| "localhost".to_owned()),
+        };
+        let port = match config.get_ports().first() {
+            Some(p) => *p,
+            None => match env("PGPORT") {
+                Some(p) => p
+                    .parse()
+                    .map_err(|_| bad(format!("PGPORT \"{p}\" is not a port number")))?,
+                None => 5432,
+            },
+        };
+        let user = match config.get_user() {
+            Some(u) => u.to_owned(),
+            None => env("PGUSER")
+                .or_else(|| whoami::username().ok())
+                .ok_or_else(|| bad("no user name: write it as postgres://user@host/db".to_owned()))?,
+        };
+        let dbname = match config.get_dbname() {
+            Some(d) => d.to_owned(),
+            None => env("PGDATABASE").unwrap_or_else(|| user.clone()),
+        };
+        if config.get_hosts().is_empty() {
+            config.host(&host);
+        }
+        if config.get_ports().is_empty() {
+            config.port(port);
+        }
+        config.user(&user).dbname(&dbname);
+        if let Some(password) = env("PGPASSWORD").or_else(|| pgpass_password(&host, port, &dbname, &user)) {
+            config.password(password);
+        }
+        config
+            .application_name("clinilog")
+            .connect_timeout(Duration::from_secs(5))
+            .keepalives_idle(Duration::from_secs(30));
+        Ok(Self {
+            config,
+            host,
+            port,
+            user,
+            dbname,
+        })
+    }
+
+    /// `postgres: user@host:port/db`, for the title bar and messages.
+    pub fn describe(&self) -> String {
+        format!("postgres: {}@{}:{}/{}", self.user, self.host, self.port, self.dbname)
+    }
+
+    /// The server, `host:port`.
+    pub fn server(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    pub fn dbname(&self) -> &str {
+        &self.dbname
+    }
+
+    /// The same server and login, another database (tests, `copy`).
+    pub fn with_dbname(&self, dbname: &str) -> Self {
+        let mut other = self.clone();
+        other.config.dbname(dbname);
+        other.dbname = dbname.to_owned();
+        other
+    }
+
+    /// A plain connection (the store, its listener, `copy`, tests).
+    pub fn connect(&self) -> Result<Client, StoreError> {
+        self.config.connect(NoTls).map_err(|e| self.lost(e))
+    }
+
+    /// A server error, named with the server when the connection is gone.
+    fn lost(&self, e: postgres::Error) -> StoreError {
+        match StoreError::from(e) {
+            StoreError::ConnectionLost { detail, .. } => StoreError::ConnectionLost {
+                server: self.describe(),
+                detail,
+            },
+            other => other,
+        }
+    }
+}
+
+/// The address with any password replaced, for messages.
+fn redact(address: &str) -> String {
+    match (address.find("://"), address.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &address[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &address[..scheme + 3], &address[at..]),
+                None => address.to_owned(),
+            }
+        }
+        _ => address.to_owned(),
+    }
+}
+
+/// The password of the first line of the `.pgpass` file that matches, as
+/// libpq reads it: `host:port:database:user:password`, `*` matching
+/// anything, `\:` and `\\` escaped; a file that others may read is ignored.
+fn pgpass_password(host: &str, port: u16, dbname: &str, user: &str) -> Option<String> {
+    let path = match std::env::var_os("PGPASSFILE") {
+        Some(p) => PathBuf::from(p),
+        None => directories::BaseDirs::new()?.home_dir().join(".pgpass"),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).ok()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return None;
+        }
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    pgpass_lookup(&text, host, port, dbname, user)
+}
+
+fn pgpass_lookup(text: &str, host: &str, port: u16, dbname: &str, user: &str) -> Option<String> {
+    let port = port.to_string();
+    let wanted = [host, port.as_str(), dbname, user];
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .find_map(|line| {
+            let fields = pgpass_fields(line);
+            if fields.len() != 5 {
+                return None;
+            }
+            let host_ok = |f: &str| f == "*" || f == wanted[0] || (f == "localhost" && wanted[0].starts_with('/'));
+            let matches = host_ok(&fields[0]) && (1..4).all(|i| fields[i] == "*" || fields[i] == wanted[i]);
+            matches.then(|| fields[4].clone())
+        })
+}
+
+fn pgpass_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let (Some(n), Some(f)) = (chars.next(), fields.last_mut()) {
+                    f.push(n);
+                }
+            }
+            ':' if fields.len() < 5 => fields.push(String::new()),
+            c => {
+                if let Some(f) = fields.last_mut() {
+                    f.push(c);
+                }
+            }
+        }
+    }
+    fields
+}
+
+impl From<postgres::Error> for StoreError {
+    /// A connection that closed or never opened is said as such (the window
+    /// shows a banner and retries); a full disk in one sentence; other
+    /// server errors as the server words them.
+    fn from(e: postgres::Error) -> Self {
+        use postgres::error::SqlState;
+        let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+        let text = e.to_string();
+        // Connection exceptions (08) and a server shutting down or restarting (57P).
+        let code = e.code().map(|c| c.code()).unwrap_or_default();
+        let gone = code.starts_with("08") || code.starts_with("57P");
+        if e.is_closed() || io || gone || text.starts_with("error connecting") || text.starts_with("timeout") {
+            let detail = match std::error::Error::source(&e) {
+                Some(s) => format!("{e}: {s}"),
+                None => e.to_string(),
+            };
+            return StoreError::ConnectionLost {
+                server: String::new(),
+                detail,
+            };
+        }
+        if e.code() == Some(&SqlState::DISK_FULL) {
+            return StoreError::DiskFull;
+        }
+        match e.as_db_error() {
+            Some(db) => StoreError::Server(db.message().to_owned()),
+            None => StoreError::Server(e.to_string()),
+        }
+    }
+}
+
+/// A Clinilog database on a PostgreSQL server.
+pub struct PgStore {
+    client: RefCell<Client>,
+    target: PgTarget,
+    read_only: bool,
+    /// This connection's server process: its own notifications are not news.
+    backend_pid: i32,
+    /// Whose drafts these are (the computer's name).
+    workstation: String,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("target", &self.target).finish()
+    }
+}
+
+impl PgStore {
+    /// Opens the database at `target`, setting up an empty one and bringing
+    /// an older schema up to date. Another program's database and a newer
+    /// schema are refused, untouched.
+    pub fn open(target: &PgTarget) -> Result<Self, StoreError> {
+        let mut client = target.connect()?;
+        migrate(&mut client, target)?;
+        Self::with_client(client, target, false)
+    }
+
+    /// Opens the database for reading only: every write is refused, and the
+    /// server refuses them too. It must hold this build's schema.
+    pub fn open_read_only(target: &PgTarget) -> Result<Self, StoreError> {
+        let mut client = target.connect()?;
+        let found = meta(&mut client, target)?;
+        match found {
+            Some(v) if v == schema::latest_version() => {}
+            Some(v) if v > schema::latest_version() => return Err(newer(target, v)),
+            Some(v) => {
+                return Err(StoreError::Server(format!(
+                    "{} holds schema {v}; open it normally once to update it",
+                    target.describe()
+                )));
+            }
+            None => return Err(StoreError::ServerNotClinilog(target.describe())),
+        }
+        client
+            .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            .map_err(|e| target.lost(e))?;
+        Self::with_client(client, target, true)
+    }
+
+    fn with_client(mut client: Client, target: &PgTarget, read_only: bool) -> Result<Self, StoreError> {
+        let backend_pid: i32 = client
+            .query_one("SELECT pg_backend_pid()", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| target.lost(e))?;
+        Ok(Self {
+            client: RefCell::new(client),
+            target: target.clone(),
+            read_only,
+            backend_pid,
+            workstation: whoami::hostname().unwrap_or_else(|_| "workstation".to_owned()),
+        })
+    }
+
+    pub fn target(&self) -> &PgTarget {
+        &self.target
+    }
+
+    /// The server process of this connection (a notification from it is
+    /// this workstation's own save).
+    pub fn backend_pid(&self) -> i32 {
+        self.backend_pid
+    }
+
+    /// Whether the connection is still open (a lost one is reopened by
+    /// [`PgStore::reconnect`]).
+    pub fn is_connected(&self) -> bool {
+        !self.client.borrow().is_closed()
+    }
+
+    /// Opens a new connection in place of a lost one.
+    pub fn reconnect(&mut self) -> Result<(), StoreError> {
+        let fresh = if self.read_only {
+            Self::open_read_only(&self.target)?
+        } else {
+            Self::open(&self.target)?
+        };
+        *self = fresh;
+        Ok(())
+    }
+
+    /// The application's own check of the records (as `clinilog check` of a
+    /// file): every record has the audit row of its creation, every
+    /// observation belongs to an entry, each entry's current values are
+    /// those of its newest audited version. Empty when all is well.
+    pub fn check(&self) -> Result<Vec<String>, StoreError> {
+        records::check(&mut self.client.borrow_mut())
+    }
+
+    fn may_write(&self, user: &str) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::Server(format!(
+                "{} is open read-only: nothing can be saved",
+                self.target.describe()
+            )));
+        }
+        super::rows::require_user(user)
+    }
+
+    /// Runs `f` on the connection, naming the server if the connection is gone.
+    fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut client = self.client.borrow_mut();
+        f(&mut client).map_err(|e| self.named(e))
+    }
+
+    fn named(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::ConnectionLost { detail, .. } => StoreError::ConnectionLost {
+                server: self.target.describe(),
+                detail,
+            },
+            other => other,
+        }
+    }
+}
+
+fn newer(target: &PgTarget, found: i64) -> StoreError {
+    StoreError::ServerNewerSchema {
+        found,
+        supported: schema::latest_version(),
+        db: target.describe(),
+    }
+}
+
+/// The schema version of a Clinilog database, `None` for a database without
+/// the meta row (empty, or another program's).
+fn meta(client: &mut Client, target: &PgTarget) -> Result<Option<i64>, StoreError> {
+    let lost = |e| target.lost(e);
+    let has_meta: bool = client
+        .query_one("SELECT to_regclass('public.clinilog_meta') IS NOT NULL", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(lost)?;
+    if !has_meta {
+        return Ok(None);
+    }
+    let row = client
+        .query_opt("SELECT application_id, schema_version FROM clinilog_meta", &[])
+        .map_err(lost)?;
+    match row {
+        Some(r) if r.try_get::<_, i64>(0)? == i64::from(APPLICATION_ID) => Ok(Some(r.try_get(1)?)),
+        _ => Err(StoreError::ServerNotClinilog(target.describe())),
+    }
+}
+
+/// Sets up an empty database or brings an older one up to date, in one
+/// transaction that holds an advisory lock: two workstations opening a new
+/// database at once set it up once.
+fn migrate(client: &mut Client, target: &PgTarget) -> Result<(), StoreError> {
+    let lost = |e| target.lost(e);
+    let mut tx = client.transaction().map_err(lost)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&i64::from(APPLICATION_ID)])
+        .map_err(lost)?;
+    let has_meta: bool = tx
+        .query_one("SELECT to_regclass('public.clinilog_meta') IS NOT NULL", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(lost)?;
+    let current = if has_meta {
+        let row = tx
+            .query_opt("SELECT application_id, schema_version FROM clinilog_meta", &[])
+            .map_err(lost)?;
+        match row {
+            Some(r) if r.try_get::<_, i64>(0).map_err(lost)? == i64::from(APPLICATION_ID) => {
+                r.try_get::<_, i64>(1).map_err(lost)?
+            }
+            _ => return Err(StoreError::ServerNotClinilog(target.describe())),
+        }
+    } else {
+        // Another program's tables: not ours to set up beside them.
+        let tables: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+                &[],
+            )
+            .and_then(|r| r.try_get(0))
+            .map_err(lost)?;
+        if tables > 0 {
+            return Err(StoreError::ServerNotClinilog(target.describe()));
+        }
+        0
+    };
+    if current > schema::latest_version() {
+        return Err(newer(target, current));
+    }
+    for (version, sql) in schema::MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql).map_err(lost)?;
+        if current == 0 {
+            tx.execute(
+                "INSERT INTO clinilog_meta (application_id, schema_version) VALUES ($1, $2)",
+                &[&i64::from(APPLICATION_ID), version],
+            )
+            .map_err(lost)?;
+            continue;
+        }
+        tx.execute("UPDATE clinilog_meta SET schema_version = $1", &[version])
+            .map_err(lost)?;
+    }
+    tx.commit().map_err(lost)?;
+    Ok(())
+}
+
+/// What a save on another workstation changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeNote {
+    /// The table written (`entries`, `patients`...).
+    pub table: String,
+    /// The patient whose record changed.
+    pub patient_id: i64,
+    /// Who saved it.
+    pub by: String,
+    /// The server process that saved it (see [`PgStore::backend_pid`]).
+    pub from_pid: i32,
+}
+
+impl ChangeNote {
+    /// The payload of the notification: `table patient_id by`.
+    fn payload(table: &str, patient_id: i64, by: &str) -> String {
+        format!("{table} {patient_id} {by}")
+    }
+
+    fn read(payload: &str, from_pid: i32) -> Option<Self> {
+        let mut parts = payload.splitn(3, ' ');
+        Some(Self {
+            table: parts.next()?.to_owned(),
+            patient_id: parts.next()?.parse().ok()?,
+            by: parts.next().unwrap_or_default().to_owned(),
+            from_pid,
+        })
+    }
+}
+
+/// A connection of its own that listens for other workstations' saves.
+pub struct Listener {
+    client: Client,
+}
+
+impl Listener {
+    pub fn start(target: &PgTarget) -> Result<Self, StoreError> {
+        let mut client = target.connect()?;
+        client
+            .batch_execute(&format!("LISTEN {CHANNEL}"))
+            .map_err(|e| target.lost(e))?;
+        Ok(Self { client })
+    }
+
+    /// The next change saved anywhere (this workstation's too: compare
+    /// `from_pid`), waiting at most `timeout`; `None` when none came.
+    pub fn next(&mut self, timeout: Duration) -> Result<Option<ChangeNote>, StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notes = self.client.notifications();
+        let mut iter = notes.timeout_iter(timeout);
+        while let Some(n) = iter.next()? {
+            if n.channel() == CHANNEL
+                && let Some(note) = ChangeNote::read(n.payload(), n.process_id())
+            {
+                return Ok(Some(note));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the listening connection is gone (start another).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_schema_is_numbered_as_the_file_schema() {
+        assert_eq!(schema::latest_version(), super::super::schema::latest_version());
+    }
+
+    #[test]
+    fn a_password_in_the_address_is_refused_and_never_repeated() {
+        let e = PgTarget::parse("postgres://nurse:secret@db.clinic/clinic").unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, StoreError::PasswordInAddress(_)), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("PGPASSWORD") && text.contains(".pgpass"), "{text}");
+    }
+
+    #[test]
+    fn the_address_is_described_without_a_password() {
+        let t = PgTarget::parse("postgres://nurse@db.clinic:5433/clinic").unwrap();
+        assert_eq!(t.describe(), "postgres: nurse@db.clinic:5433/clinic");
+        assert_eq!(t.server(), "db.clinic:5433");
+    }
+
+    #[test]
+    fn pgpass_lines_match_as_libpq_reads_them() {
+        let text = "# comment\n\
+                    other:5432:clinic:nurse:wrong\n\
+                    db.clinic:5432:*:nurse:pa\\:ss\n\
+                    *:*:*:*:fallback\n";
+        assert_eq!(
+            pgpass_lookup(text, "db.clinic", 5432, "clinic", "nurse").as_deref(),
+            Some("pa:ss")
+        );
+        assert_eq!(
+            pgpass_lookup(text, "db.clinic", 5433, "clinic", "nurse").as_deref(),
+            Some("fallback")
+        );
+        assert_eq!(pgpass_lookup("db:5432:x:y:z\n", "db", 5432, "x", "other"), None);
+    }
+
+    #[test]
+    fn a_change_note_reads_back_from_its_payload() {
+        let p = ChangeNote::payload("entries", 42, "Dr. A. Rao");
+        assert_eq!(
+            ChangeNote::read(&p, 7),
+            Some(ChangeNote {
+                table: "entries".to_owned(),
+                patient_id: 42,
+                by: "Dr. A. Rao".to_owned(),
+                from_pid: 7
+            })
+        );
+        assert_eq!(ChangeNote::read("entries x y", 7), None);
+    }
+}

@@ -1,0 +1,766 @@
+//! The store's behaviour, the same on both backends: each test here runs
+//! on a real temporary SQLite file (`…::sqlite`) and on a real throwaway
+//! PostgreSQL database (`…::postgres`), through [`ClinicStore`] only.
+//!
+//! The PostgreSQL half needs a server: the libpq variables (`PGHOST`,
+//! `PGPORT`, `PGUSER`, `PGPASSWORD`, as `pg_virtualenv` sets them), a
+//! database per test. Without them it says it is skipped; with
+//! `CLINILOG_REQUIRE_PG=1` (CI) it fails instead.
+
+// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use clinilog::domain::history::{AuditAction, RecordKind};
+use clinilog::domain::{
+    Catalog, Entry, EntryData, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentEvent, TreatmentKind,
+};
+use clinilog::store::pg::{Listener, PgStore, PgTarget};
+use clinilog::store::{ClinicStore, DraftKey, Store, StoreError};
+use jiff::civil::date;
+
+fn today() -> jiff::civil::Date {
+    date(2025, 9, 1)
+}
+
+fn patient_data(mrn: &str) -> clinilog::domain::PatientData {
+    PatientDraft {
+        mrn: mrn.into(),
+        name: "Ana Diaz".into(),
+        birth_date: "1974-01-15".into(),
+        sex: Some(Sex::Female),
+        diagnosis: "Cirrhosis (MASH)".into(),
+        enrolled: "2025-07-19".into(),
+        notes: String::new(),
+    }
+    .validate(today())
+    .unwrap()
+}
+
+fn validated(catalog: &Catalog, on: &str, values: &[(&str, &str)]) -> EntryData {
+    let mut d = EntryDraft::blank(catalog, Sex::Female, date(2025, 7, 19), "Dr Rao");
+    d.collected_on = on.into();
+    for (code, v) in values {
+        if let Some(l) = d.labs.iter_mut().find(|l| l.code == *code) {
+            l.value = (*v).into();
+        } else {
+            d.symptoms.iter_mut().find(|s| s.code == *code).unwrap().value = (*v).into();
+        }
+    }
+    d.validate(catalog, Sex::Female, date(1974, 1, 15), today()).unwrap()
+}
+
+/// Where a test's records are kept: a temporary file, or a database of its
+/// own on the server (dropped when the test ends).
+enum Backend {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres {
+        target: Box<PgTarget>,
+        admin: Box<PgTarget>,
+    },
+}
+
+/// The server of the libpq variables, if any.
+fn server() -> Option<PgTarget> {
+    if std::env::var_os("PGHOST").is_none() {
+        assert!(
+            std::env::var("CLINILOG_REQUIRE_PG").as_deref() != Ok("1"),
+            "CLINILOG_REQUIRE_PG=1 but no PostgreSQL server: set PGHOST (run under pg_virtualenv)"
+        );
+        eprintln!("skipped: no PostgreSQL server (set PGHOST etc., or run the tests under pg_virtualenv)");
+        return None;
+    }
+    let db = std::env::var("PGDATABASE").unwrap_or_else(|_| "postgres".to_owned());
+    Some(PgTarget::parse(&format!("postgres:///{db}")).unwrap())
+}
+
+/// A new empty database on the server, for one test.
+fn fresh_database() -> Option<(PgTarget, PgTarget)> {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let admin = server()?;
+    let name = format!(
+        "clinilog_test_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        jiff::Timestamp::now().as_millisecond()
+    );
+    let mut client = admin.connect().unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    Some((admin.with_dbname(&name), admin))
+}
+
+impl Backend {
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clinic.sqlite");
+        Backend::Sqlite { _dir: dir, path }
+    }
+
+    fn postgres() -> Option<Self> {
+        let (target, admin) = fresh_database()?;
+        Some(Backend::Postgres {
+            target: Box::new(target),
+            admin: Box::new(admin),
+        })
+    }
+
+    /// A connection to the records, as a workstation opens them.
+    fn open(&self) -> Box<dyn ClinicStore> {
+        match self {
+            Backend::Sqlite { path, .. } => Box::new(Store::open(path).unwrap()),
+            Backend::Postgres { target, .. } => Box::new(PgStore::open(target).unwrap()),
+        }
+    }
+
+    /// Runs SQL outside the store, as another program would: the rows as
+    /// text, or the database's refusal.
+    fn raw(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
+        match self {
+            Backend::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut stmt = conn.prepare(sql).map_err(|e| e.to_string())?;
+                let n = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |r| {
+                        (0..n)
+                            .map(|i| {
+                                Ok(match r.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => None,
+                                    rusqlite::types::ValueRef::Integer(v) => Some(v.to_string()),
+                                    rusqlite::types::ValueRef::Real(v) => Some(v.to_string()),
+                                    v => Some(v.as_str()?.to_owned()),
+                                })
+                            })
+                            .collect::<rusqlite::Result<Vec<_>>>()
+                    })
+                    .map_err(|e| e.to_string())?;
+                rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+            }
+            Backend::Postgres { target, .. } => {
+                let mut client = target.connect().unwrap();
+                let messages = client.simple_query(sql).map_err(|e| {
+                    e.as_db_error()
+                        .map(|d| d.message().to_owned())
+                        .unwrap_or_else(|| e.to_string())
+                })?;
+                Ok(messages
+                    .iter()
+                    .filter_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(r) => {
+                            Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect())
+                        }
+                        _ => None,
+                    })
+                    .collect())
+            }
+        }
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        if let Backend::Postgres { target, admin } = self
+            && let Ok(mut client) = admin.connect()
+        {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", target.dbname()));
+        }
+    }
+}
+
+/// Each behaviour as two tests, `name::sqlite` and `name::postgres`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    super::$name(&super::Backend::sqlite());
+                }
+                #[test]
+                fn postgres() {
+                    if let Some(b) = super::Backend::postgres() {
+                        super::$name(&b);
+                    }
+                }
+            }
+        )*
+    };
+}
+
+on_both_backends!(
+    what_is_written_reads_back_equal_after_reopening,
+    every_write_appends_one_audit_row_with_who_and_what,
+    a_taken_mrn_is_refused_and_nothing_is_lost,
+    clinical_rows_cannot_be_deleted_by_another_program,
+    an_edit_needs_a_reason_and_keeps_the_old_values,
+    two_workstations_a_stale_save_is_refused_with_who_and_when,
+    treatment_events_are_edited_and_voided_with_reasons,
+    drafts_survive_reopening_and_go_on_discard,
+    the_latest_flagged_values_are_each_patients_newest,
+);
+
+fn what_is_written_reads_back_equal_after_reopening(b: &Backend) {
+    let catalog = Catalog::builtin().unwrap();
+    let mut draft = EntryDraft::blank(&catalog, Sex::Female, date(2025, 7, 19), "Dr Rao");
+    for (code, v) in [("bili_total", "12.30"), ("afp", "<0,5")] {
+        draft.labs.iter_mut().find(|l| l.code == code).unwrap().value = v.into();
+    }
+    draft.symptoms.iter_mut().find(|s| s.code == "fatigue").unwrap().value = "8".into();
+    let bili = draft.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
+    bili.ref_low = "0.0".into();
+    bili.ref_high = "1.0".into();
+    let entry_data = draft
+        .validate(&catalog, Sex::Female, date(1974, 1, 15), today())
+        .unwrap();
+    let mut treatment = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
+    treatment.kind = TreatmentKind::ExosomeInfusion;
+    treatment.product = "AF exosomes".into();
+    treatment.dose = "30".into();
+    treatment.dose_unit = "billion exosomes".into();
+    treatment.cycle = "1".into();
+    let treatment_data = treatment.validate(date(1974, 1, 15), today()).unwrap();
+
+    let (patient, entry, event) = {
+        let mut store = b.open();
+        let patient = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+        let entry = store.record_entry(patient.id, &entry_data, "Dr Rao").unwrap();
+        let event = store.add_treatment(patient.id, &treatment_data, "Dr Rao").unwrap();
+        (patient, entry, event)
+    };
+
+    let store = b.open();
+    assert_eq!(store.schema().unwrap(), clinilog::store::schema::latest_version());
+    assert_eq!(store.patient(patient.id).unwrap(), patient);
+    assert_eq!(store.patient_by_mrn("MRN-1").unwrap(), Some(patient.clone()));
+    assert_eq!(store.patient_by_mrn("MRN-2").unwrap(), None);
+    assert!(matches!(
+        store.patient(patient.id + 99),
+        Err(StoreError::NotFound { .. })
+    ));
+    let entries = store.entries(patient.id).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].data, entry.data);
+    assert_eq!(entries[0].data.lab("bili_total").unwrap().value.as_str(), "12.30");
+    assert_eq!(entries[0].data.lab("afp").unwrap().value_text(), "<0.5");
+    assert_eq!(entries[0].data.symptoms, entry.data.symptoms);
+    assert_eq!(store.treatments(patient.id).unwrap(), vec![event]);
+    let summaries = store.patient_summaries().unwrap();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].last_entry, Some(date(2025, 7, 19)));
+    assert_eq!(summaries[0].entry_count, 1);
+    assert_eq!(store.patient_count().unwrap(), 1);
+}
+
+fn every_write_appends_one_audit_row_with_who_and_what(b: &Backend) {
+    let mut store = b.open();
+    let catalog = Catalog::builtin().unwrap();
+    let patient = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    let data = validated(&catalog, "2025-07-19", &[("alt", "60")]);
+    let entry = store.record_entry(patient.id, &data, "Nurse Kim").unwrap();
+    store
+        .void_entry(&entry, "entered for the wrong patient", "Dr Rao")
+        .unwrap();
+
+    let log = store.audit_log(None).unwrap();
+    let actions: Vec<_> = log.iter().map(|a| (a.action, a.kind, a.user.as_str())).collect();
+    assert_eq!(
+        actions,
+        [
+            (AuditAction::Create, RecordKind::Patient, "Dr Rao"),
+            (AuditAction::Create, RecordKind::Entry, "Nurse Kim"),
+            (AuditAction::Void, RecordKind::Entry, "Dr Rao")
+        ]
+    );
+    assert!(log[1].after_json.as_deref().unwrap().contains("\"60\""));
+    assert_eq!(log[2].reason.as_deref(), Some("entered for the wrong patient"));
+    assert!(log[0].at_utc.ends_with('Z'), "{}", log[0].at_utc);
+    assert_eq!(store.audit_log(Some((RecordKind::Entry, entry.id))).unwrap().len(), 2);
+
+    // Voided: gone from the log, still kept.
+    assert!(store.entries(patient.id).unwrap().is_empty());
+    assert_eq!(store.patient_summaries().unwrap()[0].entry_count, 0);
+    assert_eq!(
+        b.raw(&format!("SELECT void_reason FROM entries WHERE id = {}", entry.id))
+            .unwrap(),
+        [[Some("entered for the wrong patient".to_owned())]]
+    );
+    // Voiding again, even from the version the void wrote, is refused as voided.
+    let after_void = Entry {
+        version: entry.version + 1,
+        ..entry.clone()
+    };
+    assert!(
+        matches!(
+            store.void_entry(&after_void, "again", "Dr Rao"),
+            Err(StoreError::Voided { .. })
+        ),
+        "the already-voided guard, not the version check"
+    );
+    assert!(matches!(
+        store.edit_entry(&after_void, &data, "typo", "Dr Rao"),
+        Err(StoreError::Voided { .. })
+    ));
+    assert_eq!(store.audit_log(Some((RecordKind::Entry, entry.id))).unwrap().len(), 2);
+    assert!(matches!(
+        store.void_entry(&entry, " ", "Dr Rao"),
+        Err(StoreError::ReasonRequired(_))
+    ));
+}
+
+fn a_taken_mrn_is_refused_and_nothing_is_lost(b: &Backend) {
+    let mut store = b.open();
+    let first = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    let err = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap_err();
+    assert!(
+        matches!(err, StoreError::DuplicateMrn(ref m) if m == "MRN-1"),
+        "{err:?}"
+    );
+    // An edit to a taken MRN too.
+    let second = store.create_patient(&patient_data("MRN-2"), "Dr Rao").unwrap();
+    let err = store
+        .update_patient(&second, &patient_data("MRN-1"), "typo", "Dr Rao")
+        .unwrap_err();
+    assert!(matches!(err, StoreError::DuplicateMrn(_)), "{err:?}");
+    assert_eq!(store.patient_summaries().unwrap().len(), 2);
+    assert_eq!(store.patient(first.id).unwrap(), first);
+    assert_eq!(store.patient(second.id).unwrap(), second);
+    assert_eq!(
+        store.audit_log(None).unwrap().len(),
+        2,
+        "a refused write leaves no audit row"
+    );
+    assert!(store.create_patient(&patient_data("MRN-3"), " ").is_err());
+}
+
+fn clinical_rows_cannot_be_deleted_by_another_program(b: &Backend) {
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    let p = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    store
+        .record_entry(p.id, &validated(&catalog, "2025-07-19", &[("alt", "60")]), "Dr Rao")
+        .unwrap();
+    drop(store);
+    for sql in [
+        "DELETE FROM observations",
+        "DELETE FROM entries",
+        "DELETE FROM patients",
+        "DELETE FROM audit_log",
+        "UPDATE audit_log SET reason = 'x'",
+        "UPDATE observations SET value_text = '1'",
+    ] {
+        let err = b.raw(sql).unwrap_err();
+        assert!(
+            err.contains("never deleted") || err.contains("append-only") || err.contains("never changed"),
+            "{sql}: {err}"
+        );
+    }
+    if let Backend::Postgres { .. } = b {
+        let err = b.raw("TRUNCATE audit_log").unwrap_err();
+        assert!(err.contains("append-only"), "{err}");
+    }
+    assert_eq!(
+        b.raw("SELECT count(*) FROM audit_log").unwrap(),
+        [[Some("2".to_owned())]]
+    );
+}
+
+fn an_edit_needs_a_reason_and_keeps_the_old_values(b: &Backend) {
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    let patient = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    let entry = store
+        .record_entry(
+            patient.id,
+            &validated(&catalog, "2025-07-19", &[("bili_total", "12.30")]),
+            "Dr Rao",
+        )
+        .unwrap();
+    let corrected = validated(&catalog, "2025-07-19", &[("bili_total", "12.03")]);
+    assert!(matches!(
+        store.edit_entry(&entry, &corrected, "", "Dr Rao"),
+        Err(StoreError::ReasonRequired(_))
+    ));
+    let edited = store
+        .edit_entry(&entry, &corrected, "typo: digits swapped", "Nurse Kim")
+        .unwrap();
+    assert_eq!(edited.version, entry.version + 1);
+    drop(store);
+
+    let store = b.open();
+    let entries = store.entries(patient.id).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].data.lab("bili_total").unwrap().value.as_str(), "12.03");
+    let history = store.history(patient.id).unwrap();
+    let edit = history.iter().find(|a| a.action == AuditAction::Edit).unwrap();
+    assert_eq!(edit.reason.as_deref(), Some("typo: digits swapped"));
+    assert_eq!(edit.user, "Nurse Kim");
+    assert!(edit.before_json.as_deref().unwrap().contains("12.30"));
+    assert!(edit.after_json.as_deref().unwrap().contains("12.03"));
+    // The old observation row is still kept, under its data version.
+    let kept = b
+        .raw("SELECT value_text, entry_version FROM observations WHERE measure_code = 'bili_total' ORDER BY id")
+        .unwrap();
+    let s = |t: &str| Some(t.to_owned());
+    assert_eq!(kept, [[s("12.30"), s("1")], [s("12.03"), s("2")]]);
+    // And the patient's details: an edit needs a reason too.
+    let mut changed = patient.data.clone();
+    changed.notes = "moved to Pune".into();
+    let mut store = b.open();
+    assert!(matches!(
+        store.update_patient(&patient, &changed, " ", "Dr Rao"),
+        Err(StoreError::ReasonRequired(_))
+    ));
+    let updated = store
+        .update_patient(&patient, &changed, "new address", "Dr Rao")
+        .unwrap();
+    assert_eq!(updated.version, patient.version + 1);
+    assert_eq!(b.open().patient(patient.id).unwrap().data.notes, "moved to Pune");
+}
+
+fn two_workstations_a_stale_save_is_refused_with_who_and_when(b: &Backend) {
+    let catalog = Catalog::builtin().unwrap();
+    let mut first = b.open();
+    let mut second = b.open();
+    let patient = first.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    first
+        .record_entry(
+            patient.id,
+            &validated(&catalog, "2025-07-19", &[("alt", "60")]),
+            "Dr Rao",
+        )
+        .unwrap();
+
+    // Both workstations load the same entry.
+    let seen_by_first = first.entries(patient.id).unwrap().remove(0);
+    let seen_by_second = second.entries(patient.id).unwrap().remove(0);
+    first
+        .edit_entry(
+            &seen_by_first,
+            &validated(&catalog, "2025-07-19", &[("alt", "66")]),
+            "lab corrected",
+            "Dr Rao",
+        )
+        .unwrap();
+    let err = second
+        .edit_entry(
+            &seen_by_second,
+            &validated(&catalog, "2025-07-19", &[("alt", "61")]),
+            "my fix",
+            "Nurse Kim",
+        )
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert!(
+        msg.starts_with("changed by Dr Rao at 20") && msg.contains("reload"),
+        "{msg}"
+    );
+    // The first edit stands; the refused one left no trace but its error.
+    let now = second.entries(patient.id).unwrap();
+    assert_eq!(now[0].data.lab("alt").unwrap().value.as_str(), "66");
+    assert_eq!(
+        second
+            .history(patient.id)
+            .unwrap()
+            .iter()
+            .filter(|a| a.action == AuditAction::Edit)
+            .count(),
+        1
+    );
+    // Voiding from the stale copy is refused too; after a reload it works.
+    assert!(matches!(
+        second.void_entry(&seen_by_second, "dup", "Nurse Kim"),
+        Err(StoreError::Conflict { .. })
+    ));
+    second.void_entry(&now[0], "duplicate", "Nurse Kim").unwrap();
+
+    // Patient details: the same rule.
+    let p1 = first.patient(patient.id).unwrap();
+    let p2 = second.patient(patient.id).unwrap();
+    let mut changed = p1.data.clone();
+    changed.diagnosis = "Cirrhosis, hepatitis C".into();
+    first
+        .update_patient(&p1, &changed, "diagnosis confirmed", "Dr Rao")
+        .unwrap();
+    let mut other = p2.data.clone();
+    other.notes = "called".into();
+    assert!(matches!(
+        second.update_patient(&p2, &other, "note", "Nurse Kim"),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        second.patient(patient.id).unwrap().data.diagnosis,
+        "Cirrhosis, hepatitis C"
+    );
+}
+
+fn treatment_events_are_edited_and_voided_with_reasons(b: &Backend) {
+    let mut store = b.open();
+    let patient = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    let mut draft = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
+    draft.product = "AD-MSC".into();
+    draft.cycle = "1".into();
+    let event = store
+        .add_treatment(
+            patient.id,
+            &draft.validate(date(1974, 1, 15), today()).unwrap(),
+            "Dr Rao",
+        )
+        .unwrap();
+    draft.cycle = "2".into();
+    let edited = store
+        .edit_treatment(
+            &event,
+            &draft.validate(date(1974, 1, 15), today()).unwrap(),
+            "wrong cycle",
+            "Dr Rao",
+        )
+        .unwrap();
+    assert_eq!(b.open().treatments(patient.id).unwrap()[0].data.cycle, Some(2));
+    assert!(matches!(
+        store.void_treatment(&event, "stale", "Dr Rao"),
+        Err(StoreError::Conflict { .. })
+    ));
+    store.void_treatment(&edited, "entered twice", "Dr Rao").unwrap();
+    assert!(store.treatments(patient.id).unwrap().is_empty());
+    let after_void = TreatmentEvent {
+        version: edited.version + 1,
+        ..edited.clone()
+    };
+    assert!(matches!(
+        store.void_treatment(&after_void, "again", "Dr Rao"),
+        Err(StoreError::Voided { .. })
+    ));
+    let actions: Vec<_> = store
+        .history(patient.id)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::Create,
+            AuditAction::Create,
+            AuditAction::Edit,
+            AuditAction::Void
+        ]
+    );
+}
+
+fn drafts_survive_reopening_and_go_on_discard(b: &Backend) {
+    let mut store = b.open();
+    let key = DraftKey::NewEntry { patient: 1 };
+    let other = DraftKey::NewEntry { patient: 2 };
+    store.save_draft(key, "{\"a\":1}").unwrap();
+    store.save_draft(key, "{\"a\":2}").unwrap();
+    store.save_draft(other, "{\"b\":1}").unwrap();
+    drop(store);
+    let mut store = b.open();
+    let (json, at) = store.load_draft(key).unwrap().unwrap();
+    assert_eq!(json, "{\"a\":2}");
+    assert!(at.ends_with('Z'));
+    store.discard_draft(key).unwrap();
+    assert!(store.load_draft(key).unwrap().is_none());
+    assert!(store.load_draft(other).unwrap().is_some(), "another form's draft stays");
+}
+
+fn the_latest_flagged_values_are_each_patients_newest(b: &Backend) {
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    let p = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    let q = store.create_patient(&patient_data("MRN-2"), "Dr Rao").unwrap();
+    // P: high, then normal (not listed). Q: normal, then high (listed), and a voided higher one.
+    for (who, on, alt) in [
+        (&p, "2025-07-19", "90"),
+        (&p, "2025-08-02", "20"),
+        (&q, "2025-07-19", "20"),
+        (&q, "2025-08-02", "70"),
+    ] {
+        store
+            .record_entry(who.id, &validated(&catalog, on, &[("alt", alt)]), "Dr Rao")
+            .unwrap();
+    }
+    let late = store
+        .record_entry(q.id, &validated(&catalog, "2025-08-09", &[("alt", "300")]), "Dr Rao")
+        .unwrap();
+    store.void_entry(&late, "wrong patient", "Dr Rao").unwrap();
+    let mut seen = Vec::new();
+    store
+        .for_each_latest_flagged_lab(&mut |l| {
+            seen.push((l.patient_id, l.collected_on, l.lab.value.as_str().to_owned()))
+        })
+        .unwrap();
+    assert_eq!(seen, [(q.id, date(2025, 8, 2), "70".to_owned())]);
+}
+
+// What only a server has.
+
+#[test]
+fn a_save_on_one_workstation_notifies_the_other() {
+    let Some(b) = Backend::postgres() else { return };
+    let Backend::Postgres { target, .. } = &b else {
+        unreachable!()
+    };
+    let mut reception = PgStore::open(target).unwrap();
+    let consultation = PgStore::open(target).unwrap();
+    let mut listener = Listener::start(target).unwrap();
+    let patient = reception.create_patient(&patient_data("MRN-1"), "Nurse Kim").unwrap();
+    let note = listener.next(Duration::from_secs(5)).unwrap().expect("a notification");
+    assert_eq!(
+        (note.table.as_str(), note.patient_id, note.by.as_str()),
+        ("patients", patient.id, "Nurse Kim")
+    );
+    assert_eq!(note.from_pid, reception.backend_pid());
+    assert_ne!(
+        note.from_pid,
+        consultation.backend_pid(),
+        "the other workstation sees it is not its own"
+    );
+    let catalog = Catalog::builtin().unwrap();
+    reception
+        .record_entry(
+            patient.id,
+            &validated(&catalog, "2025-07-19", &[("alt", "60")]),
+            "Nurse Kim",
+        )
+        .unwrap();
+    let note = listener.next(Duration::from_secs(5)).unwrap().expect("a notification");
+    assert_eq!((note.table.as_str(), note.patient_id), ("entries", patient.id));
+    assert_eq!(consultation.entries(patient.id).unwrap().len(), 1);
+    // A refused save notifies nobody.
+    assert!(reception.create_patient(&patient_data("MRN-1"), "Nurse Kim").is_err());
+    assert_eq!(listener.next(Duration::from_millis(300)).unwrap(), None);
+}
+
+#[test]
+fn a_newer_schema_or_another_programs_database_is_refused_and_left_as_it_was() {
+    let Some(b) = Backend::postgres() else { return };
+    let Backend::Postgres { target, admin } = &b else {
+        unreachable!()
+    };
+    drop(PgStore::open(target).unwrap());
+    b.raw("UPDATE clinilog_meta SET schema_version = 99").unwrap();
+    let err = PgStore::open(target).unwrap_err();
+    assert!(
+        matches!(err, StoreError::ServerNewerSchema { found: 99, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("update Clinilog"), "{err}");
+    assert_eq!(
+        b.raw("SELECT schema_version FROM clinilog_meta").unwrap(),
+        [[Some("99".to_owned())]]
+    );
+
+    // Another program's database: refused, nothing created in it.
+    let other = format!("{}_other", target.dbname());
+    admin
+        .connect()
+        .unwrap()
+        .batch_execute(&format!("CREATE DATABASE {other}"))
+        .unwrap();
+    let other_target = admin.with_dbname(&other);
+    other_target
+        .connect()
+        .unwrap()
+        .batch_execute("CREATE TABLE invoices (id int)")
+        .unwrap();
+    let err = PgStore::open(&other_target).unwrap_err();
+    assert!(matches!(err, StoreError::ServerNotClinilog(_)), "{err:?}");
+    let tables: i64 = other_target
+        .connect()
+        .unwrap()
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 1);
+    admin
+        .connect()
+        .unwrap()
+        .batch_execute(&format!("DROP DATABASE {other} WITH (FORCE)"))
+        .unwrap();
+}
+
+#[test]
+fn a_lost_connection_is_said_and_a_new_one_carries_on() {
+    let Some(b) = Backend::postgres() else { return };
+    let Backend::Postgres { target, admin } = &b else {
+        unreachable!()
+    };
+    let mut store = PgStore::open(target).unwrap();
+    let patient = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    admin
+        .connect()
+        .unwrap()
+        .execute("SELECT pg_terminate_backend($1)", &[&store.backend_pid()])
+        .unwrap();
+    let err = store.patient(patient.id).unwrap_err();
+    assert!(matches!(err, StoreError::ConnectionLost { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&target.describe()) && msg.contains("what you typed is kept"),
+        "{msg}"
+    );
+    assert!(!store.is_connected());
+    store.reconnect().unwrap();
+    assert_eq!(store.patient(patient.id).unwrap(), patient);
+}
+
+#[test]
+fn a_read_only_connection_refuses_every_write() {
+    let Some(b) = Backend::postgres() else { return };
+    let Backend::Postgres { target, .. } = &b else {
+        unreachable!()
+    };
+    let patient = PgStore::open(target)
+        .unwrap()
+        .create_patient(&patient_data("MRN-1"), "Dr Rao")
+        .unwrap();
+    let mut viewer = PgStore::open_read_only(target).unwrap();
+    assert!(viewer.read_only());
+    assert_eq!(viewer.patient(patient.id).unwrap(), patient);
+    assert!(viewer.create_patient(&patient_data("MRN-2"), "Dr Rao").is_err());
+    assert_eq!(viewer.patient_count().unwrap(), 1);
+}
+
+#[test]
+fn the_check_finds_a_record_without_its_audit_row() {
+    let Some(b) = Backend::postgres() else { return };
+    let Backend::Postgres { target, .. } = &b else {
+        unreachable!()
+    };
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = PgStore::open(target).unwrap();
+    let p = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    store
+        .record_entry(p.id, &validated(&catalog, "2025-07-19", &[("alt", "60")]), "Dr Rao")
+        .unwrap();
+    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    // Another program adds a patient and a value behind the application's back.
+    b.raw(
+        "INSERT INTO patients (mrn, name, birth_date, sex, enrolled, created_at)
+         VALUES ('X', 'X', '1970-01-01', 'male', '2025-01-01', '2025-01-01T00:00:00Z')",
+    )
+    .unwrap();
+    b.raw(
+        "INSERT INTO observations (entry_id, patient_id, collected_on, measure_code, kind, value_text, value, unit)
+         SELECT id, patient_id, collected_on, 'ast', 'lab', '40', 40, 'U/L' FROM entries",
+    )
+    .unwrap();
+    let problems = store.check().unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("has no audit row of its creation"), "{problems:?}");
+    assert!(
+        problems[1].contains("has 2 observations; its audit row has 1 values"),
+        "{problems:?}"
+    );
+}
