@@ -65,7 +65,7 @@ fn from_file(c: &mut Criterion) {
     use clinilog::domain::Catalog;
     use clinilog::domain::catalog::UnitSystem;
     use clinilog::domain::cohort::{Align, CohortMeasure, weekly_bands};
-    use clinilog::store::{CohortFilter, Store};
+    use clinilog::store::{ClinicStore, CohortFilter, Store};
     let catalog = Catalog::builtin().unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/due-bench");
     std::fs::create_dir_all(&dir).unwrap();

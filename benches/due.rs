@@ -116,6 +116,7 @@ fn from_file(c: &mut Criterion) {
         let mut store = clinilog::store::Store::open(&path).unwrap();
         clinilog::cli::clinic::write_clinic(&mut store, &catalog, 10_000, 26, 1, today).unwrap();
     }
+    use clinilog::store::ClinicStore;
     let store = clinilog::store::Store::open_read_only(&path).unwrap();
     let lines: usize = store
         .due_list(today, &catalog)

@@ -203,6 +203,10 @@ on_both_backends!(
     treatment_events_are_edited_and_voided_with_reasons,
     drafts_survive_reopening_and_go_on_discard,
     the_latest_flagged_values_are_each_patients_newest,
+    a_protocol_assigned_and_shifted_reads_back_with_its_reasons,
+    adverse_events_and_records_of_none_read_back_with_their_history,
+    the_due_list_read_matches_the_plan_followed_in_full,
+    the_demo_patient_reproduces_the_case_report_in_a_cohort,
 );
 
 fn what_is_written_reads_back_equal_after_reopening(b: &Backend) {
@@ -600,6 +604,269 @@ fn the_latest_flagged_values_are_each_patients_newest(b: &Backend) {
     assert_eq!(seen, [(q.id, date(2025, 8, 2), "70".to_owned())]);
 }
 
+fn seed_assignment(start: jiff::civil::Date) -> clinilog::domain::protocol::AssignmentData {
+    use clinilog::domain::protocol::{AssignmentData, SEED_PROTOCOL_TOML};
+    AssignmentData {
+        protocol: "MSC + exosomes, 3 cycles".into(),
+        protocol_text: SEED_PROTOCOL_TOML.into(),
+        start,
+        note: "enrolled in the cell-therapy programme".into(),
+        recorded_by: "Dr Rao".into(),
+    }
+}
+
+/// A protocol assigned and shifted reads back after reopening with the
+/// shift applied; the shift's reason is in the audit trail and History; a
+/// shift based on a plan shifted meanwhile is refused; shifts cannot be
+/// changed or deleted; a void keeps the row.
+fn a_protocol_assigned_and_shifted_reads_back_with_its_reasons(b: &Backend) {
+    use clinilog::domain::protocol::{Schedule, ShiftData, check_shift};
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    let p = store.create_patient(&patient_data("P1"), "Dr Rao").unwrap();
+    let a = store
+        .assign_protocol(p.id, &seed_assignment(date(2025, 7, 19)), "Dr Rao")
+        .unwrap();
+    let protocol = a.protocol(&catalog).unwrap();
+    let schedule = Schedule::of(&protocol);
+    let (planned_on, days) = check_shift(&a.plan(&schedule), "C2", "7", "infection: cycle delayed a week").unwrap();
+    assert_eq!(planned_on, date(2025, 8, 3));
+    let shift = ShiftData {
+        item: "C2".into(),
+        planned_on,
+        days,
+        reason: "infection: cycle delayed a week".into(),
+        recorded_by: "Dr Rao".into(),
+    };
+    let shifted = store.shift_plan(&a, &shift, "Dr Rao").unwrap();
+    // The old version is stale now: a second workstation's shift is refused.
+    let err = store.shift_plan(&a, &shift, "Nurse Lee").unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    let mut no_reason = shift.clone();
+    no_reason.reason = "  ".into();
+    assert!(matches!(
+        store.shift_plan(&shifted, &no_reason, "Dr Rao"),
+        Err(StoreError::ReasonRequired(_))
+    ));
+    drop(store);
+
+    let store = b.open();
+    let read = store.assignments(p.id).unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0], shifted);
+    let items = read[0].plan(&schedule);
+    let at = |label: &str| items.iter().find(|i| i.what.label() == label).unwrap().date;
+    assert_eq!(at("C2"), date(2025, 8, 10));
+    assert_eq!(at("C3"), date(2025, 8, 25));
+    assert_eq!(at("Week 2"), date(2025, 8, 2), "before the shifted cycle: stays");
+    let history: Vec<_> = store
+        .history(p.id)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let line = clinilog::domain::history::describe(
+                r.kind,
+                r.action,
+                r.before_json.as_deref(),
+                r.after_json.as_deref(),
+                &catalog,
+            );
+            (line.what, r.reason)
+        })
+        .collect();
+    assert_eq!(
+        history[1..],
+        [
+            (
+                "Protocol \"MSC + exosomes, 3 cycles\" assigned from 2025-07-19".to_owned(),
+                None
+            ),
+            (
+                "Plan shifted: C2 delayed 7 days, 2025-08-03 -> 2025-08-10, with what follows it".to_owned(),
+                Some("infection: cycle delayed a week".to_owned())
+            ),
+        ]
+    );
+    assert!(store.check(&catalog).unwrap().is_empty());
+    drop(store);
+
+    assert!(b.raw("DELETE FROM plan_shifts").is_err());
+    assert!(b.raw("UPDATE plan_shifts SET days = 1").is_err());
+    assert!(b.raw("DELETE FROM protocol_assignments").is_err());
+    let mut store = b.open();
+    store
+        .void_assignment(&read[0], "assigned to the wrong patient", "Dr Rao")
+        .unwrap();
+    assert!(store.assignments(p.id).unwrap().is_empty());
+    assert!(store.due_list(date(2025, 8, 11), &catalog).unwrap().is_empty());
+}
+
+/// An adverse event recorded, edited (resolved) and another voided reads
+/// back after reopening; "no adverse events" is its own record; the file's
+/// check is clean; rows cannot be deleted; History tells each step.
+fn adverse_events_and_records_of_none_read_back_with_their_history(b: &Backend) {
+    use clinilog::domain::adverse::{AdverseEventDraft, NoEventsData, Outcome, Relation};
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    let p = store.create_patient(&patient_data("P1"), "Dr Rao").unwrap();
+    let mut draft = AdverseEventDraft::blank(date(2025, 7, 22), Some(1), "Dr Rao");
+    draft.term = "fever".into();
+    draft.grade = "2".into();
+    draft.relation = Some(Relation::Possible);
+    let fever = draft.validate(date(1974, 1, 15), today()).unwrap();
+    let e = store.add_adverse_event(p.id, &fever, "Dr Rao").unwrap();
+    draft.resolved_on = "2025-07-24".into();
+    draft.outcome = Outcome::Resolved;
+    let resolved = draft.validate(date(1974, 1, 15), today()).unwrap();
+    let e2 = store
+        .edit_adverse_event(&e, &resolved, "resolved after two days", "Dr Rao")
+        .unwrap();
+    assert!(matches!(
+        store.edit_adverse_event(&e, &resolved, "again", "Nurse Lee"),
+        Err(StoreError::Conflict { .. })
+    ));
+    let mut typo = AdverseEventDraft::blank(date(2025, 7, 23), None, "Dr Rao");
+    typo.term = "Nausea".into();
+    typo.grade = "1".into();
+    typo.relation = Some(Relation::Unlikely);
+    let typo = store
+        .add_adverse_event(p.id, &typo.validate(date(1974, 1, 15), today()).unwrap(), "Dr Rao")
+        .unwrap();
+    store.void_adverse_event(&typo, "wrong patient", "Dr Rao").unwrap();
+    let none = NoEventsData {
+        on: date(2025, 8, 4),
+        note: "asked at the week-2 visit".into(),
+        recorded_by: "Nurse Lee".into(),
+    };
+    store.record_no_adverse_events(p.id, &none, "Nurse Lee").unwrap();
+    drop(store);
+
+    let store = b.open();
+    assert_eq!(store.adverse_events(p.id).unwrap(), [e2]);
+    let nones = store.no_adverse_events(p.id).unwrap();
+    assert_eq!(nones.len(), 1);
+    assert_eq!(nones[0].data, none);
+    assert!(store.check(&catalog).unwrap().is_empty(), "{:?}", store.check(&catalog));
+    let lines: Vec<String> = store
+        .history(p.id)
+        .unwrap()
+        .into_iter()
+        .skip(1)
+        .map(|r| {
+            clinilog::domain::history::describe(
+                r.kind,
+                r.action,
+                r.before_json.as_deref(),
+                r.after_json.as_deref(),
+                &catalog,
+            )
+            .what
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Adverse event Fever, grade 2 (moderate) of 2025-07-22 recorded",
+            "Adverse event Fever, grade 2 (moderate) of 2025-07-22 edited",
+            "Adverse event Nausea, grade 1 (mild) of 2025-07-23 recorded",
+            "Adverse event Nausea, grade 1 (mild) of 2025-07-23 voided",
+            "No adverse events since the last visit on 2025-08-04: recorded",
+        ]
+    );
+    drop(store);
+    assert!(b.raw("DELETE FROM adverse_events").is_err());
+    assert!(b.raw("DELETE FROM no_adverse_events").is_err());
+    // The schema refuses what the form refuses, whoever writes.
+    assert!(b.raw("UPDATE adverse_events SET grade = 6").is_err(), "grade 6");
+    assert!(
+        b.raw("UPDATE adverse_events SET resolved_on = '2025-07-01'").is_err(),
+        "resolved before onset"
+    );
+}
+
+/// The clinic's due list read from the file (dates in one pass, the last
+/// visit's measures per patient) says what the domain says from the whole
+/// record, for the demo patient, week by week through the protocol.
+fn the_due_list_read_matches_the_plan_followed_in_full(b: &Backend) {
+    use clinilog::domain::protocol::{Schedule, due_in_week_of};
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    clinilog::cli::demo::write_demo(&mut *store, &catalog, today()).unwrap();
+    let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let assignments = store.assignments(demo.id).unwrap();
+    assert_eq!(assignments.len(), 1, "the demo is on the seed protocol");
+    let protocol = assignments[0].protocol(&catalog).unwrap();
+    let items = assignments[0].plan(&Schedule::of(&protocol));
+    let entries = store.entries(demo.id).unwrap();
+    let treatments = store.treatments(demo.id).unwrap();
+    let mut day = date(2025, 7, 14);
+    let mut weeks_with_lines = 0;
+    while day < date(2026, 2, 1) {
+        let full = due_in_week_of(&protocol, &items, &entries, &treatments, day);
+        let list = store.due_list(day, &catalog).unwrap();
+        match list.as_slice() {
+            [] => assert!(full.is_empty(), "{day}: {full:?}"),
+            [one] => {
+                assert_eq!(one.mrn, "DEMO-001");
+                assert_eq!(one.lines, full, "{day}");
+                weeks_with_lines += 1;
+            }
+            more => panic!("{day}: {more:?}"),
+        }
+        day = day.saturating_add(jiff::Span::new().days(7));
+    }
+    assert!(weeks_with_lines >= 4, "{weeks_with_lines}");
+}
+
+/// The cohort read through the store: the demo patient alone, aligned at
+/// the first cycle, gives the case report's numbers (baseline 12.30, day 14
+/// 6.50, one month 4.60, -62.6 %), in conventional and SI units.
+fn the_demo_patient_reproduces_the_case_report_in_a_cohort(b: &Backend) {
+    use clinilog::domain::catalog::UnitSystem;
+    use clinilog::domain::cohort::{Align, CohortMeasure, CohortOptions, cohort};
+    use clinilog::store::CohortFilter;
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    clinilog::cli::demo::write_demo(&mut *store, &catalog, today()).unwrap();
+    let measure = CohortMeasure::Lab("bili_total".into());
+    let filter = CohortFilter {
+        protocol: Some("MSC + exosomes, 3 cycles".into()),
+        ..CohortFilter::default()
+    };
+    let values = store
+        .cohort_values(&measure, Align::FirstCycle, UnitSystem::Conventional, &catalog, &filter)
+        .unwrap();
+    assert_eq!(values.len(), 1);
+    assert_eq!(values[0].day0, Some(date(2025, 7, 21)), "cycle 1");
+    let c = cohort(
+        &values,
+        &CohortOptions {
+            baseline_days: 14,
+            at_days: vec![14, 30],
+            window_days: 7,
+        },
+    );
+    let row = &c.rows[0];
+    assert_eq!(row.baseline.as_ref().unwrap().text, "12.30");
+    assert_eq!(row.at[0].as_ref().unwrap().text, "6.50");
+    assert_eq!(row.at[1].as_ref().unwrap().text, "4.60");
+    assert_eq!(format!("{:.1}", row.change_percent[1].unwrap()), "-62.6");
+    let si = store
+        .cohort_values(&measure, Align::FirstCycle, UnitSystem::Si, &catalog, &filter)
+        .unwrap();
+    assert_eq!(si[0].points[0].text, "210.3");
+    let none = CohortFilter {
+        protocol: Some("another protocol".into()),
+        ..CohortFilter::default()
+    };
+    let empty = store
+        .cohort_values(&measure, Align::FirstCycle, UnitSystem::Conventional, &catalog, &none)
+        .unwrap();
+    assert!(empty.is_empty());
+    assert_eq!(store.protocol_names().unwrap(), ["MSC + exosomes, 3 cycles"]);
+    assert!(store.check(&catalog).unwrap().is_empty(), "{:?}", store.check(&catalog));
+}
+
 // What only a server has.
 
 #[test]
@@ -744,7 +1011,7 @@ fn the_check_finds_a_record_without_its_audit_row() {
     store
         .record_entry(p.id, &validated(&catalog, "2025-07-19", &[("alt", "60")]), "Dr Rao")
         .unwrap();
-    assert_eq!(store.check().unwrap(), Vec::<String>::new());
+    assert_eq!(store.check(&catalog).unwrap(), Vec::<String>::new());
     // Another program adds a patient and a value behind the application's back.
     b.raw(
         "INSERT INTO patients (mrn, name, birth_date, sex, enrolled, created_at)
@@ -756,7 +1023,7 @@ fn the_check_finds_a_record_without_its_audit_row() {
          SELECT id, patient_id, collected_on, 'ast', 'lab', '40', 40, 'U/L' FROM entries",
     )
     .unwrap();
-    let problems = store.check().unwrap();
+    let problems = store.check(&catalog).unwrap();
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].contains("has no audit row of its creation"), "{problems:?}");
     assert!(

@@ -11,7 +11,7 @@ use crate::domain::catalog::UnitSystem;
 use crate::domain::cohort::{Align, CohortMeasure, CohortOptions, Spread, cohort, cycle_markers, weekly_bands};
 use crate::interop::cohort_report::{CohortReportText, cohort_report, render_cohort_pdf};
 use crate::interop::csv;
-use crate::store::{CohortFilter, Store};
+use crate::store::{ClinicStore, CohortFilter, Store};
 
 /// What `clinilog cohort` was asked.
 pub struct CohortArgs<'a> {

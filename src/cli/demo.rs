@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::domain::adverse::NoEventsData;
 use crate::domain::protocol::{AssignmentData, builtin_protocols};
 use crate::domain::{Catalog, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentKind};
-use crate::store::{Store, StoreError};
+use crate::store::{ClinicStore, Store, StoreError};
 
 const DEMO_TOML: &str = include_str!("../../assets/demo/liver_case.toml");
 
@@ -139,7 +139,7 @@ pub enum DemoOutcome {
 }
 
 /// Writes the demo patient unless a patient with its MRN exists already.
-pub fn write_demo(store: &mut Store, catalog: &Catalog, today: Date) -> Result<DemoOutcome, DemoError> {
+pub fn write_demo(store: &mut dyn ClinicStore, catalog: &Catalog, today: Date) -> Result<DemoOutcome, DemoError> {
     let demo: DemoFile = toml::from_str(DEMO_TOML).map_err(|e| DemoError::Data(e.to_string()))?;
     let p = demo.patient;
     if store.patient_by_mrn(&p.mrn)?.is_some() {
@@ -311,7 +311,7 @@ pub fn busy_entries(catalog: &Catalog, first: Date, weeks: usize) -> Vec<crate::
 }
 
 /// Writes the generated five-year patient (see [`busy_entries`]) unless it exists.
-pub fn write_busy_demo(store: &mut Store, catalog: &Catalog, today: Date) -> Result<DemoOutcome, DemoError> {
+pub fn write_busy_demo(store: &mut dyn ClinicStore, catalog: &Catalog, today: Date) -> Result<DemoOutcome, DemoError> {
     if store.patient_by_mrn(BUSY_MRN)?.is_some() {
         return Ok(DemoOutcome::AlreadyPresent {
             mrn: BUSY_MRN.to_owned(),

@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use crate::domain::Catalog;
 use crate::domain::protocol::{DueLine, PatientDue, week_start};
 use crate::interop::csv;
-use crate::store::Store;
+use crate::store::{ClinicStore, Store};
 
 /// The CSV's columns.
 pub const CSV_HEADER: [&str; 9] = [

@@ -124,47 +124,25 @@ impl Store {
 
     /// The patient's adverse events that are not voided, by onset.
     pub fn adverse_events(&self, patient_id: i64) -> Result<Vec<AdverseEvent>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, version, term, grade, onset, resolved_on, serious, relation, cycle, action, outcome, note,
-                 recorded_by
-             FROM adverse_events WHERE patient_id = ?1 AND voided_at IS NULL ORDER BY onset, id",
-        )?;
-        let mut rows = stmt.query([patient_id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let text = |i: usize| r.get::<_, String>(i);
-            let (relation, action, outcome) = (text(7)?, text(9)?, text(10)?);
-            let grade: i64 = r.get(3)?;
-            out.push(AdverseEvent {
-                id: r.get(0)?,
-                patient_id,
-                version: r.get(1)?,
-                data: AdverseEventData {
-                    term: text(2)?,
-                    grade: u8::try_from(grade)
-                        .ok()
-                        .filter(|g| (1..=5).contains(g))
-                        .ok_or_else(|| corrupt(format!("grade {grade}")))?,
-                    onset: parse_date_col(&text(4)?, "adverse event")?,
-                    resolved_on: r
-                        .get::<_, Option<String>>(5)?
-                        .map(|d| parse_date_col(&d, "adverse event"))
-                        .transpose()?,
-                    serious: r.get::<_, i64>(6)? != 0,
-                    // A code this build does not know is reported, never read as another.
-                    relation: Relation::from_str_opt(&relation)
-                        .ok_or_else(|| corrupt(format!("relation \"{relation}\"")))?,
-                    cycle: r.get(8)?,
-                    action: ActionTaken::from_str_opt(&action)
-                        .ok_or_else(|| corrupt(format!("action \"{action}\"")))?,
-                    outcome: Outcome::from_str_opt(&outcome)
-                        .ok_or_else(|| corrupt(format!("outcome \"{outcome}\"")))?,
-                    note: text(11)?,
-                    recorded_by: text(12)?,
-                },
-            });
-        }
-        Ok(out)
+        let mut stmt = self.conn.prepare(ADVERSE_EVENTS_SQL)?;
+        let rows = stmt.query_map([patient_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get(10)?,
+                r.get(11)?,
+                r.get(12)?,
+            ))
+        })?;
+        rows.map(|row| build_adverse_event(patient_id, row?)).collect()
     }
 
     /// Records that the patient had no adverse events since the last visit.
@@ -224,34 +202,82 @@ impl Store {
 
     /// The patient's records of no adverse events that are not voided, by date.
     pub fn no_adverse_events(&self, patient_id: i64) -> Result<Vec<NoEvents>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, version, on_date, note, recorded_by FROM no_adverse_events
-             WHERE patient_id = ?1 AND voided_at IS NULL ORDER BY on_date, id",
-        )?;
-        let rows = stmt
-            .query_map([patient_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter()
-            .map(|(id, version, on, note, recorded_by)| {
-                Ok(NoEvents {
-                    id,
-                    patient_id,
-                    version,
-                    data: NoEventsData {
-                        on: parse_date_col(&on, "record of no adverse events")?,
-                        note,
-                        recorded_by,
-                    },
-                })
-            })
-            .collect()
+        let mut stmt = self.conn.prepare(NO_EVENTS_SQL)?;
+        let rows = stmt.query_map([patient_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        rows.map(|row| build_no_events(patient_id, row?)).collect()
     }
+}
+
+/// The patient's adverse events not voided, by onset (`$1` the patient).
+pub(super) const ADVERSE_EVENTS_SQL: &str =
+    "SELECT id, version, term, grade, onset, resolved_on, serious, relation, cycle, action, outcome, note,
+         recorded_by
+     FROM adverse_events WHERE patient_id = $1 AND voided_at IS NULL ORDER BY onset, id";
+
+/// An adverse event's row as read by [`ADVERSE_EVENTS_SQL`].
+pub(super) type RawAdverseEvent = (
+    i64,
+    i64,
+    String,
+    i64,
+    String,
+    Option<String>,
+    i64,
+    String,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+);
+
+pub(super) fn build_adverse_event(patient_id: i64, row: RawAdverseEvent) -> Result<AdverseEvent, StoreError> {
+    let (id, version, term, grade, onset, resolved_on, serious, relation, cycle, action, outcome, note, recorded_by) =
+        row;
+    Ok(AdverseEvent {
+        id,
+        patient_id,
+        version,
+        data: AdverseEventData {
+            term,
+            grade: u8::try_from(grade)
+                .ok()
+                .filter(|g| (1..=5).contains(g))
+                .ok_or_else(|| corrupt(format!("grade {grade}")))?,
+            onset: parse_date_col(&onset, "adverse event")?,
+            resolved_on: resolved_on.map(|d| parse_date_col(&d, "adverse event")).transpose()?,
+            serious: serious != 0,
+            // A code this build does not know is reported, never read as another.
+            relation: Relation::from_str_opt(&relation).ok_or_else(|| corrupt(format!("relation \"{relation}\"")))?,
+            cycle: cycle
+                .map(|c| u32::try_from(c).map_err(|_| corrupt(format!("cycle {c}"))))
+                .transpose()?,
+            action: ActionTaken::from_str_opt(&action).ok_or_else(|| corrupt(format!("action \"{action}\"")))?,
+            outcome: Outcome::from_str_opt(&outcome).ok_or_else(|| corrupt(format!("outcome \"{outcome}\"")))?,
+            note,
+            recorded_by,
+        },
+    })
+}
+
+/// The patient's records of no adverse events not voided, by date (`$1` the patient).
+pub(super) const NO_EVENTS_SQL: &str = "SELECT id, version, on_date, note, recorded_by FROM no_adverse_events
+     WHERE patient_id = $1 AND voided_at IS NULL ORDER BY on_date, id";
+
+pub(super) fn build_no_events(
+    patient_id: i64,
+    (id, version, on, note, recorded_by): (i64, i64, String, String, String),
+) -> Result<NoEvents, StoreError> {
+    Ok(NoEvents {
+        id,
+        patient_id,
+        version,
+        data: NoEventsData {
+            on: parse_date_col(&on, "record of no adverse events")?,
+            note,
+            recorded_by,
+        },
+    })
 }

@@ -268,64 +268,83 @@ impl Store {
         })?;
         for row in rows {
             let (id, version, observations, json) = row?;
-            let Some(data) = json.and_then(|j| serde_json::from_str::<EntryData>(&j).ok()) else {
-                problems.push(format!("entry {id}: its audit row does not hold its values"));
-                continue;
-            };
-            let expected = (data.labs.len() + data.symptoms.len()) as i64;
-            if observations != expected {
-                problems.push(format!(
-                    "entry {id} (version {version}) has {observations} observations; its audit row has {expected} values"
-                ));
-            }
+            problems.extend(entry_values_problem(id, version, observations, json));
         }
-        for a in self.read_assignments("WHERE a.voided_at IS NULL", [])? {
-            let at = format!(
-                "protocol assignment {} (\"{}\", patient {})",
-                a.id, a.data.protocol, a.patient_id
-            );
-            match a.protocol(catalog) {
-                Err(e) => problems.push(format!("{at}: {e}")),
-                Ok(p) => {
-                    for s in a.shifts_not_found(&crate::domain::protocol::Schedule::of(&p)) {
-                        problems.push(format!("{at}: the shift of \"{}\" names no item of the plan", s.item));
-                    }
-                }
-            }
-        }
+        let assignments = self.read_assignments("WHERE a.voided_at IS NULL", [])?;
         let mut stmt = self.conn.prepare("SELECT key, json FROM drafts")?;
         let drafts: Vec<(String, String)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        for (key, json) in drafts {
-            if serde_json::from_str::<serde_json::Value>(&json).is_err() {
-                problems.push(format!("the draft \"{key}\" is not readable"));
-            }
-        }
-        // Values stored before one unit per line whose interval looks like another unit.
-        for summary in self.patient_summaries()? {
-            let p = summary.patient;
-            for mut e in self.entries(p.id)? {
-                e.data.mark_interval_doubts(catalog, p.data.sex);
-                for lab in e.data.labs.iter().filter(|l| l.interval_doubt) {
-                    let name = catalog
-                        .measure(&lab.code)
-                        .map_or(lab.code.as_str(), |m| m.name.as_str());
-                    problems.push(format!(
-                        "{} ({}), entry of {}: {name} {} {} is stored with the interval {}, which looks like \
-                         another unit; it is shown without a flag: check the report",
-                        p.data.name,
-                        p.data.mrn,
-                        e.data.collected_on,
-                        lab.value_text(),
-                        crate::domain::catalog::display_unit(&lab.unit),
-                        lab.reference.describe()
-                    ));
+        problems.extend(record_problems(self, catalog, &assignments, &drafts)?);
+        Ok(problems)
+    }
+}
+
+/// An entry whose current observations are not the values of its newest
+/// audited version (`json`, the audit row's record after the write).
+pub(super) fn entry_values_problem(id: i64, version: i64, observations: i64, json: Option<String>) -> Option<String> {
+    let Some(data) = json.and_then(|j| serde_json::from_str::<EntryData>(&j).ok()) else {
+        return Some(format!("entry {id}: its audit row does not hold its values"));
+    };
+    let expected = (data.labs.len() + data.symptoms.len()) as i64;
+    (observations != expected).then(|| {
+        format!("entry {id} (version {version}) has {observations} observations; its audit row has {expected} values")
+    })
+}
+
+/// What the check finds in the records as both backends read them: an
+/// assignment whose protocol no longer reads or whose shift names no item
+/// of its plan, a draft that is not JSON (key and text), and values stored
+/// before one unit per line whose interval looks like another unit.
+pub(super) fn record_problems<S: super::ClinicStore + ?Sized>(
+    store: &S,
+    catalog: &Catalog,
+    assignments: &[crate::domain::protocol::Assignment],
+    drafts: &[(String, String)],
+) -> Result<Vec<String>, StoreError> {
+    let mut problems = Vec::new();
+    for a in assignments {
+        let at = format!(
+            "protocol assignment {} (\"{}\", patient {})",
+            a.id, a.data.protocol, a.patient_id
+        );
+        match a.protocol(catalog) {
+            Err(e) => problems.push(format!("{at}: {e}")),
+            Ok(p) => {
+                for s in a.shifts_not_found(&crate::domain::protocol::Schedule::of(&p)) {
+                    problems.push(format!("{at}: the shift of \"{}\" names no item of the plan", s.item));
                 }
             }
         }
-        Ok(problems)
     }
+    for (key, json) in drafts {
+        if serde_json::from_str::<serde_json::Value>(json).is_err() {
+            problems.push(format!("the draft \"{key}\" is not readable"));
+        }
+    }
+    // Values stored before one unit per line whose interval looks like another unit.
+    for summary in store.patient_summaries()? {
+        let p = summary.patient;
+        for mut e in store.entries(p.id)? {
+            e.data.mark_interval_doubts(catalog, p.data.sex);
+            for lab in e.data.labs.iter().filter(|l| l.interval_doubt) {
+                let name = catalog
+                    .measure(&lab.code)
+                    .map_or(lab.code.as_str(), |m| m.name.as_str());
+                problems.push(format!(
+                    "{} ({}), entry of {}: {name} {} {} is stored with the interval {}, which looks like \
+                     another unit; it is shown without a flag: check the report",
+                    p.data.name,
+                    p.data.mrn,
+                    e.data.collected_on,
+                    lab.value_text(),
+                    crate::domain::catalog::display_unit(&lab.unit),
+                    lab.reference.describe()
+                ));
+            }
+        }
+    }
+    Ok(problems)
 }
 
 /// Takes a backup of the database file `db` into each of `dirs` through a

@@ -6,11 +6,17 @@
 //! its audit row, nothing clinical deleted, a stale save refused with who
 //! changed the record and when, a newer schema refused.
 
+use std::collections::HashSet;
+
 use jiff::civil::Date;
 
-use super::{AuditRecord, DraftKey, LatestLab, PatientSummary, Store, StoreError};
+use super::{AuditRecord, CohortFilter, DraftKey, LatestLab, PatientSummary, Store, StoreError};
+use crate::domain::adverse::{AdverseEvent, AdverseEventData, NoEvents, NoEventsData};
+use crate::domain::catalog::UnitSystem;
+use crate::domain::cohort::{Align, CohortMeasure, PatientValues};
 use crate::domain::history::RecordKind;
-use crate::domain::{Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
+use crate::domain::protocol::{Assignment, AssignmentData, PatientDue, ShiftData};
+use crate::domain::{Catalog, Entry, EntryData, LabResult, Patient, PatientData, TreatmentData, TreatmentEvent};
 
 /// The records of a clinic, wherever they are kept.
 pub trait ClinicStore: Send {
@@ -21,6 +27,9 @@ pub trait ClinicStore: Send {
     fn read_only(&self) -> bool;
     /// The schema version the records are kept in.
     fn schema(&self) -> Result<i64, StoreError>;
+    /// The application's own check of the records (`clinilog check`):
+    /// each problem in a sentence, none when all is well.
+    fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError>;
 
     // Patients.
     fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError>;
@@ -99,6 +108,88 @@ pub trait ClinicStore: Send {
     fn audit_log(&self, record: Option<(RecordKind, i64)>) -> Result<Vec<AuditRecord>, StoreError>;
     /// One patient's trail: the patient, entries, treatments, follow-up records.
     fn history(&self, patient_id: i64) -> Result<Vec<AuditRecord>, StoreError>;
+
+    // Protocols and their plans.
+    fn assign_protocol(&mut self, patient_id: i64, data: &AssignmentData, user: &str)
+    -> Result<Assignment, StoreError>;
+    fn void_assignment(&mut self, a: &Assignment, reason: &str, user: &str) -> Result<(), StoreError>;
+    /// Shifts an item and what follows it; refused on a plan shifted meanwhile.
+    fn shift_plan(&mut self, a: &Assignment, shift: &ShiftData, user: &str) -> Result<Assignment, StoreError>;
+    /// The patient's protocols not voided, with their shifts, oldest first.
+    fn assignments(&self, patient_id: i64) -> Result<Vec<Assignment>, StoreError>;
+    /// Every assignment not voided of a patient not archived, with its shifts, by patient.
+    fn active_assignments(&self) -> Result<Vec<Assignment>, StoreError>;
+    /// The names of the protocols assigned (not voided), sorted.
+    fn protocol_names(&self) -> Result<Vec<String>, StoreError>;
+    /// The patients on this protocol (assigned, not voided).
+    fn patients_on_protocol(&self, protocol: &str) -> Result<HashSet<i64>, StoreError>;
+    /// Each entry not voided as patient, entry id and date (of patients on a
+    /// protocol only, when asked), by patient, date and id.
+    fn for_each_entry_date(
+        &self,
+        on_protocol_only: bool,
+        each: &mut dyn FnMut(i64, i64, Date),
+    ) -> Result<(), StoreError>;
+    /// Each treatment not voided as patient, date and cycle (of patients on
+    /// a protocol only, when asked), by patient, date and id.
+    fn for_each_treatment_cycle(
+        &self,
+        on_protocol_only: bool,
+        each: &mut dyn FnMut(i64, Date, Option<u32>),
+    ) -> Result<(), StoreError>;
+    /// The measure codes of an entry's current values.
+    fn entry_measures(&self, entry_id: i64) -> Result<Vec<String>, StoreError>;
+    /// The patient's current values of one lab measure, by date.
+    fn for_each_lab_value(
+        &self,
+        patient_id: i64,
+        code: &str,
+        each: &mut dyn FnMut(Date, LabResult),
+    ) -> Result<(), StoreError>;
+
+    /// The clinic's due list for the week containing `day` (see `protocols::due_list`).
+    fn due_list(&self, day: Date, catalog: &Catalog) -> Result<Vec<PatientDue>, StoreError> {
+        super::protocols::due_list(self, day, catalog)
+    }
+
+    /// One measure's values of every patient the filter keeps, aligned on day 0.
+    fn cohort_values(
+        &self,
+        measure: &CohortMeasure,
+        align: Align,
+        system: UnitSystem,
+        catalog: &Catalog,
+        filter: &CohortFilter,
+    ) -> Result<Vec<PatientValues>, StoreError> {
+        super::cohort::cohort_values(self, measure, align, system, catalog, filter)
+    }
+
+    // Adverse events and records of none.
+    fn add_adverse_event(
+        &mut self,
+        patient_id: i64,
+        data: &AdverseEventData,
+        user: &str,
+    ) -> Result<AdverseEvent, StoreError>;
+    fn edit_adverse_event(
+        &mut self,
+        event: &AdverseEvent,
+        data: &AdverseEventData,
+        reason: &str,
+        user: &str,
+    ) -> Result<AdverseEvent, StoreError>;
+    fn void_adverse_event(&mut self, event: &AdverseEvent, reason: &str, user: &str) -> Result<(), StoreError>;
+    /// The patient's adverse events not voided, by onset.
+    fn adverse_events(&self, patient_id: i64) -> Result<Vec<AdverseEvent>, StoreError>;
+    fn record_no_adverse_events(
+        &mut self,
+        patient_id: i64,
+        data: &NoEventsData,
+        user: &str,
+    ) -> Result<NoEvents, StoreError>;
+    fn void_no_adverse_events(&mut self, record: &NoEvents, reason: &str, user: &str) -> Result<(), StoreError>;
+    /// The patient's records of no adverse events not voided, by date.
+    fn no_adverse_events(&self, patient_id: i64) -> Result<Vec<NoEvents>, StoreError>;
 }
 
 impl ClinicStore for Store {
@@ -110,6 +201,9 @@ impl ClinicStore for Store {
     }
     fn schema(&self) -> Result<i64, StoreError> {
         self.schema_version()
+    }
+    fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
+        Store::check(self, catalog)
     }
     fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
         Store::create_patient(self, data, user)
@@ -193,5 +287,93 @@ impl ClinicStore for Store {
     }
     fn history(&self, patient_id: i64) -> Result<Vec<AuditRecord>, StoreError> {
         Store::history(self, patient_id)
+    }
+    fn assign_protocol(
+        &mut self,
+        patient_id: i64,
+        data: &AssignmentData,
+        user: &str,
+    ) -> Result<Assignment, StoreError> {
+        Store::assign_protocol(self, patient_id, data, user)
+    }
+    fn void_assignment(&mut self, a: &Assignment, reason: &str, user: &str) -> Result<(), StoreError> {
+        Store::void_assignment(self, a, reason, user)
+    }
+    fn shift_plan(&mut self, a: &Assignment, shift: &ShiftData, user: &str) -> Result<Assignment, StoreError> {
+        Store::shift_plan(self, a, shift, user)
+    }
+    fn assignments(&self, patient_id: i64) -> Result<Vec<Assignment>, StoreError> {
+        Store::assignments(self, patient_id)
+    }
+    fn active_assignments(&self) -> Result<Vec<Assignment>, StoreError> {
+        Store::active_assignments(self)
+    }
+    fn protocol_names(&self) -> Result<Vec<String>, StoreError> {
+        Store::protocol_names(self)
+    }
+    fn patients_on_protocol(&self, protocol: &str) -> Result<HashSet<i64>, StoreError> {
+        Store::patients_on_protocol(self, protocol)
+    }
+    fn for_each_entry_date(
+        &self,
+        on_protocol_only: bool,
+        each: &mut dyn FnMut(i64, i64, Date),
+    ) -> Result<(), StoreError> {
+        self.each_entry_date(on_protocol_only, each)
+    }
+    fn for_each_treatment_cycle(
+        &self,
+        on_protocol_only: bool,
+        each: &mut dyn FnMut(i64, Date, Option<u32>),
+    ) -> Result<(), StoreError> {
+        self.each_treatment_cycle(on_protocol_only, each)
+    }
+    fn entry_measures(&self, entry_id: i64) -> Result<Vec<String>, StoreError> {
+        Store::entry_measures(self, entry_id)
+    }
+    fn for_each_lab_value(
+        &self,
+        patient_id: i64,
+        code: &str,
+        each: &mut dyn FnMut(Date, LabResult),
+    ) -> Result<(), StoreError> {
+        self.lab_values(patient_id, code, each)
+    }
+    fn add_adverse_event(
+        &mut self,
+        patient_id: i64,
+        data: &AdverseEventData,
+        user: &str,
+    ) -> Result<AdverseEvent, StoreError> {
+        Store::add_adverse_event(self, patient_id, data, user)
+    }
+    fn edit_adverse_event(
+        &mut self,
+        event: &AdverseEvent,
+        data: &AdverseEventData,
+        reason: &str,
+        user: &str,
+    ) -> Result<AdverseEvent, StoreError> {
+        Store::edit_adverse_event(self, event, data, reason, user)
+    }
+    fn void_adverse_event(&mut self, event: &AdverseEvent, reason: &str, user: &str) -> Result<(), StoreError> {
+        Store::void_adverse_event(self, event, reason, user)
+    }
+    fn adverse_events(&self, patient_id: i64) -> Result<Vec<AdverseEvent>, StoreError> {
+        Store::adverse_events(self, patient_id)
+    }
+    fn record_no_adverse_events(
+        &mut self,
+        patient_id: i64,
+        data: &NoEventsData,
+        user: &str,
+    ) -> Result<NoEvents, StoreError> {
+        Store::record_no_adverse_events(self, patient_id, data, user)
+    }
+    fn void_no_adverse_events(&mut self, record: &NoEvents, reason: &str, user: &str) -> Result<(), StoreError> {
+        Store::void_no_adverse_events(self, record, reason, user)
+    }
+    fn no_adverse_events(&self, patient_id: i64) -> Result<Vec<NoEvents>, StoreError> {
+        Store::no_adverse_events(self, patient_id)
     }
 }

@@ -24,7 +24,7 @@ use crate::domain::cohort::{
 use crate::domain::protocol::day_count;
 use crate::domain::validate::parse_iso_date;
 use crate::interop::import::grouped;
-use crate::store::{CohortFilter, Store};
+use crate::store::{ClinicStore, CohortFilter, Store};
 
 /// How many patients' lines the plot draws (the band and table use all).
 pub const MAX_LINES: usize = 400;

@@ -18,7 +18,7 @@ use super::{Action, theme};
 use crate::domain::Catalog;
 use crate::domain::protocol::{DueLine, PatientDue, week_start};
 use crate::domain::validate::parse_iso_date;
-use crate::store::Store;
+use crate::store::{ClinicStore, Store};
 
 /// How the list is sorted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

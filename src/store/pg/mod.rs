@@ -345,14 +345,6 @@ impl PgStore {
         Ok(())
     }
 
-    /// The application's own check of the records (as `clinilog check` of a
-    /// file): every record has the audit row of its creation, every
-    /// observation belongs to an entry, each entry's current values are
-    /// those of its newest audited version. Empty when all is well.
-    pub fn check(&self) -> Result<Vec<String>, StoreError> {
-        records::check(&mut self.client.borrow_mut())
-    }
-
     fn may_write(&self, user: &str) -> Result<(), StoreError> {
         if self.read_only {
             return Err(StoreError::Server(format!(

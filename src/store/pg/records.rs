@@ -7,13 +7,24 @@ use postgres::types::ToSql;
 use postgres::{Client, Transaction};
 use serde::Serialize;
 
+use std::collections::HashSet;
+
 use super::{ChangeNote, PgStore};
+use crate::domain::Catalog;
+use crate::domain::adverse::{AdverseEvent, AdverseEventData, NoEvents, NoEventsData};
 use crate::domain::history::{AuditAction, RecordKind};
-use crate::domain::{Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
+use crate::domain::protocol::{Assignment, AssignmentData, ShiftData};
+use crate::domain::{Entry, EntryData, LabResult, Patient, PatientData, TreatmentData, TreatmentEvent};
+use crate::store::adverse::{ADVERSE_EVENTS_SQL, NO_EVENTS_SQL, RawAdverseEvent, build_adverse_event, build_no_events};
 use crate::store::audit::{AUDIT_COLUMNS, RawAudit, action_text, build_audit, history_filter, table_of};
+use crate::store::backup::{entry_values_problem, record_problems};
 use crate::store::clinic::ClinicStore;
+use crate::store::cohort::{LAB_VALUES_SQL, ON_PROTOCOL_SQL};
 use crate::store::entries::{ENTRY_HEADS_SQL, ENTRY_OBSERVATIONS_SQL, EntryAssembler, LabCols, observation_rows};
 use crate::store::patients::{PATIENT_COLUMNS, RawPatient, build_patient};
+use crate::store::protocols::{
+    ASSIGNMENT_COLUMNS, AssignmentRow, ENTRY_MEASURES_SQL, ON_PROTOCOL, SHIFTS_SQL, build_assignment, build_shift,
+};
 use crate::store::rows::{judge_version, now_utc, parse_date_col, require_reason, to_json, voided_column};
 use crate::store::treatments::{TREATMENTS_SQL, build_treatment};
 use crate::store::{AuditRecord, DraftKey, LatestLab, StoreError};
@@ -278,6 +289,26 @@ impl ClinicStore for PgStore {
             Ok(c.query_one("SELECT schema_version FROM clinilog_meta", &[])?
                 .try_get(0)?)
         })
+    }
+
+    /// The check of a file but SQLite's integrity check (the server keeps
+    /// its own pages): every record has the audit row of its creation,
+    /// every observation belongs to an entry, each entry's current values
+    /// are those of its newest audited version, and what `record_problems`
+    /// finds in the records.
+    fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
+        let (mut problems, assignments, drafts) = self.with(|c| {
+            let problems = check_rows(c)?;
+            let assignments = read_assignments(c, "WHERE a.voided_at IS NULL", &[])?;
+            let drafts = c
+                .query("SELECT workstation || ':' || key, json FROM drafts ORDER BY 1", &[])?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            Ok((problems, assignments, drafts))
+        })?;
+        problems.extend(record_problems(self, catalog, &assignments, &drafts)?);
+        Ok(problems)
     }
 
     fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
@@ -691,6 +722,444 @@ impl ClinicStore for PgStore {
             &[&patient_id],
         )
     }
+
+    fn assign_protocol(
+        &mut self,
+        patient_id: i64,
+        data: &AssignmentData,
+        user: &str,
+    ) -> Result<Assignment, StoreError> {
+        self.may_write(user)?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            read_patient(&mut tx, patient_id)?;
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO protocol_assignments (patient_id, protocol, protocol_text, start_date, note,
+                         recorded_by, recorded_at, changed_by, changed_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) RETURNING id",
+                    &[
+                        &patient_id,
+                        &data.protocol,
+                        &data.protocol_text,
+                        &data.start.to_string(),
+                        &data.note,
+                        &data.recorded_by,
+                        &now_utc(),
+                        &user,
+                    ],
+                )?
+                .try_get(0)?;
+            Trail {
+                user,
+                kind: RecordKind::Assignment,
+                row_id: id,
+                patient_id,
+            }
+            .created(&mut tx, data)?;
+            tx.commit()?;
+            Ok(Assignment {
+                id,
+                patient_id,
+                version: 1,
+                data: data.clone(),
+                shifts: Vec::new(),
+            })
+        })
+    }
+
+    fn void_assignment(&mut self, a: &Assignment, reason: &str, user: &str) -> Result<(), StoreError> {
+        let trail = Trail {
+            user,
+            kind: RecordKind::Assignment,
+            row_id: a.id,
+            patient_id: a.patient_id,
+        };
+        self.void_record(trail, a.version, &a.data, reason, "voiding a protocol assignment")
+    }
+
+    fn shift_plan(&mut self, a: &Assignment, shift: &ShiftData, user: &str) -> Result<Assignment, StoreError> {
+        self.may_write(user)?;
+        let reason = require_reason(&shift.reason, "shifting a plan")?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            check_version(&mut tx, RecordKind::Assignment, a.id, a.version)?;
+            let now = now_utc();
+            tx.execute(
+                "UPDATE protocol_assignments SET version = version + 1, changed_by = $1, changed_at = $2 WHERE id = $3",
+                &[&user, &now, &a.id],
+            )?;
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO plan_shifts (assignment_id, item, planned_on, days, reason, recorded_by, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    &[
+                        &a.id,
+                        &shift.item,
+                        &shift.planned_on.to_string(),
+                        &shift.days,
+                        &reason,
+                        &shift.recorded_by,
+                        &now,
+                    ],
+                )?
+                .try_get(0)?;
+            Trail {
+                user,
+                kind: RecordKind::PlanShift,
+                row_id: id,
+                patient_id: a.patient_id,
+            }
+            .append(&mut tx, AuditAction::Create, None, Some(to_json(shift)?), Some(&reason))?;
+            tx.commit()?;
+            let mut out = a.clone();
+            out.version += 1;
+            out.shifts.push(ShiftData {
+                reason: reason.clone(),
+                ..shift.clone()
+            });
+            Ok(out)
+        })
+    }
+
+    fn assignments(&self, patient_id: i64) -> Result<Vec<Assignment>, StoreError> {
+        self.with(|c| read_assignments(c, "WHERE a.patient_id = $1 AND a.voided_at IS NULL", &[&patient_id]))
+    }
+
+    fn active_assignments(&self) -> Result<Vec<Assignment>, StoreError> {
+        self.with(|c| {
+            read_assignments(
+                c,
+                "JOIN patients p ON p.id = a.patient_id WHERE a.voided_at IS NULL AND p.archived = 0",
+                &[],
+            )
+        })
+    }
+
+    fn protocol_names(&self) -> Result<Vec<String>, StoreError> {
+        self.with(|c| {
+            c.query(
+                "SELECT DISTINCT protocol FROM protocol_assignments WHERE voided_at IS NULL ORDER BY protocol",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
+        })
+    }
+
+    fn patients_on_protocol(&self, protocol: &str) -> Result<HashSet<i64>, StoreError> {
+        self.with(|c| {
+            c.query(ON_PROTOCOL_SQL, &[&protocol])?
+                .iter()
+                .map(|r| Ok(r.try_get(0)?))
+                .collect()
+        })
+    }
+
+    fn for_each_entry_date(
+        &self,
+        on_protocol_only: bool,
+        each: &mut dyn FnMut(i64, i64, Date),
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let sql = format!(
+                "SELECT patient_id, id, collected_on FROM entries
+                 WHERE voided_at IS NULL {} ORDER BY patient_id, collected_on, id",
+                if on_protocol_only { ON_PROTOCOL } else { "" }
+            );
+            let mut rows = c.query_raw(sql.as_str(), std::iter::empty::<i64>())?;
+            while let Some(r) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)? {
+                let date: &str = r.try_get(2)?;
+                each(r.try_get(0)?, r.try_get(1)?, parse_date_col(date, "entry")?);
+            }
+            Ok(())
+        })
+    }
+
+    fn for_each_treatment_cycle(
+        &self,
+        on_protocol_only: bool,
+        each: &mut dyn FnMut(i64, Date, Option<u32>),
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let sql = format!(
+                "SELECT patient_id, date, cycle FROM treatment_events
+                 WHERE voided_at IS NULL {} ORDER BY patient_id, date, id",
+                if on_protocol_only { ON_PROTOCOL } else { "" }
+            );
+            let mut rows = c.query_raw(sql.as_str(), std::iter::empty::<i64>())?;
+            while let Some(r) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)? {
+                let date: &str = r.try_get(1)?;
+                let cycle: Option<i64> = r.try_get(2)?;
+                each(
+                    r.try_get(0)?,
+                    parse_date_col(date, "treatment event")?,
+                    cycle.and_then(|c| u32::try_from(c).ok()),
+                );
+            }
+            Ok(())
+        })
+    }
+
+    fn entry_measures(&self, entry_id: i64) -> Result<Vec<String>, StoreError> {
+        self.with(|c| {
+            c.query(ENTRY_MEASURES_SQL, &[&entry_id])?
+                .iter()
+                .map(|r| Ok(r.try_get(0)?))
+                .collect()
+        })
+    }
+
+    fn for_each_lab_value(
+        &self,
+        patient_id: i64,
+        code: &str,
+        each: &mut dyn FnMut(Date, LabResult),
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            for r in c.query(LAB_VALUES_SQL, &[&patient_id, &code])? {
+                let date: &str = r.try_get(0)?;
+                each(parse_date_col(date, "entry")?, lab_cols(&r, 1)?.build()?);
+            }
+            Ok(())
+        })
+    }
+
+    fn add_adverse_event(
+        &mut self,
+        patient_id: i64,
+        data: &AdverseEventData,
+        user: &str,
+    ) -> Result<AdverseEvent, StoreError> {
+        self.may_write(user)?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            read_patient(&mut tx, patient_id)?;
+            let values = adverse_values(data);
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO adverse_events (term, grade, onset, resolved_on, serious, relation, cycle, action,
+                         outcome, note, recorded_by, patient_id, recorded_at, changed_by, changed_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13) RETURNING id",
+                    &params(&values, &[&patient_id, &now_utc(), &user]),
+                )?
+                .try_get(0)?;
+            Trail {
+                user,
+                kind: RecordKind::AdverseEvent,
+                row_id: id,
+                patient_id,
+            }
+            .created(&mut tx, data)?;
+            tx.commit()?;
+            Ok(AdverseEvent {
+                id,
+                patient_id,
+                version: 1,
+                data: data.clone(),
+            })
+        })
+    }
+
+    fn edit_adverse_event(
+        &mut self,
+        event: &AdverseEvent,
+        data: &AdverseEventData,
+        reason: &str,
+        user: &str,
+    ) -> Result<AdverseEvent, StoreError> {
+        self.may_write(user)?;
+        let reason = require_reason(reason, "an edit")?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            check_version(&mut tx, RecordKind::AdverseEvent, event.id, event.version)?;
+            let values = adverse_values(data);
+            tx.execute(
+                "UPDATE adverse_events SET term = $1, grade = $2, onset = $3, resolved_on = $4, serious = $5,
+                     relation = $6, cycle = $7, action = $8, outcome = $9, note = $10, recorded_by = $11,
+                     version = version + 1, changed_by = $12, changed_at = $13
+                 WHERE id = $14",
+                &params(&values, &[&user, &now_utc(), &event.id]),
+            )?;
+            Trail {
+                user,
+                kind: RecordKind::AdverseEvent,
+                row_id: event.id,
+                patient_id: event.patient_id,
+            }
+            .edited(&mut tx, &event.data, data, &reason)?;
+            tx.commit()?;
+            Ok(AdverseEvent {
+                id: event.id,
+                patient_id: event.patient_id,
+                version: event.version + 1,
+                data: data.clone(),
+            })
+        })
+    }
+
+    fn void_adverse_event(&mut self, event: &AdverseEvent, reason: &str, user: &str) -> Result<(), StoreError> {
+        let trail = Trail {
+            user,
+            kind: RecordKind::AdverseEvent,
+            row_id: event.id,
+            patient_id: event.patient_id,
+        };
+        self.void_record(trail, event.version, &event.data, reason, "voiding an adverse event")
+    }
+
+    fn adverse_events(&self, patient_id: i64) -> Result<Vec<AdverseEvent>, StoreError> {
+        self.with(|c| {
+            c.query(ADVERSE_EVENTS_SQL, &[&patient_id])?
+                .iter()
+                .map(|r| {
+                    let raw: RawAdverseEvent = (
+                        r.try_get(0)?,
+                        r.try_get(1)?,
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                        r.try_get(5)?,
+                        r.try_get(6)?,
+                        r.try_get(7)?,
+                        r.try_get(8)?,
+                        r.try_get(9)?,
+                        r.try_get(10)?,
+                        r.try_get(11)?,
+                        r.try_get(12)?,
+                    );
+                    build_adverse_event(patient_id, raw)
+                })
+                .collect()
+        })
+    }
+
+    fn record_no_adverse_events(
+        &mut self,
+        patient_id: i64,
+        data: &NoEventsData,
+        user: &str,
+    ) -> Result<NoEvents, StoreError> {
+        self.may_write(user)?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            read_patient(&mut tx, patient_id)?;
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO no_adverse_events (patient_id, on_date, note, recorded_by, recorded_at, changed_by,
+                         changed_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $5) RETURNING id",
+                    &[
+                        &patient_id,
+                        &data.on.to_string(),
+                        &data.note,
+                        &data.recorded_by,
+                        &now_utc(),
+                        &user,
+                    ],
+                )?
+                .try_get(0)?;
+            Trail {
+                user,
+                kind: RecordKind::NoAdverseEvents,
+                row_id: id,
+                patient_id,
+            }
+            .created(&mut tx, data)?;
+            tx.commit()?;
+            Ok(NoEvents {
+                id,
+                patient_id,
+                version: 1,
+                data: data.clone(),
+            })
+        })
+    }
+
+    fn void_no_adverse_events(&mut self, record: &NoEvents, reason: &str, user: &str) -> Result<(), StoreError> {
+        let trail = Trail {
+            user,
+            kind: RecordKind::NoAdverseEvents,
+            row_id: record.id,
+            patient_id: record.patient_id,
+        };
+        self.void_record(
+            trail,
+            record.version,
+            &record.data,
+            reason,
+            "voiding a record of no adverse events",
+        )
+    }
+
+    fn no_adverse_events(&self, patient_id: i64) -> Result<Vec<NoEvents>, StoreError> {
+        self.with(|c| {
+            c.query(NO_EVENTS_SQL, &[&patient_id])?
+                .iter()
+                .map(|r| {
+                    build_no_events(
+                        patient_id,
+                        (
+                            r.try_get(0)?,
+                            r.try_get(1)?,
+                            r.try_get(2)?,
+                            r.try_get(3)?,
+                            r.try_get(4)?,
+                        ),
+                    )
+                })
+                .collect()
+        })
+    }
+}
+
+fn adverse_values(d: &AdverseEventData) -> [Box<dyn ToSql + Sync + '_>; 11] {
+    [
+        Box::new(&d.term),
+        Box::new(i64::from(d.grade)),
+        Box::new(d.onset.to_string()),
+        Box::new(d.resolved_on.map(|x| x.to_string())),
+        Box::new(i64::from(d.serious)),
+        Box::new(d.relation.as_str()),
+        Box::new(d.cycle.map(i64::from)),
+        Box::new(d.action.as_str()),
+        Box::new(d.outcome.as_str()),
+        Box::new(&d.note),
+        Box::new(&d.recorded_by),
+    ]
+}
+
+/// Assignments with their shifts: `filter` after `FROM protocol_assignments a`.
+fn read_assignments(client: &mut Client, filter: &str, params: &Params<'_>) -> Result<Vec<Assignment>, StoreError> {
+    let sql = format!("SELECT {ASSIGNMENT_COLUMNS} FROM protocol_assignments a {filter} ORDER BY a.patient_id, a.id");
+    let mut out = Vec::new();
+    for r in client.query(&sql, params)? {
+        let raw: AssignmentRow = (
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+            r.try_get(5)?,
+            r.try_get(6)?,
+            r.try_get(7)?,
+        );
+        out.push(build_assignment(raw)?);
+    }
+    let shifts = client.prepare(SHIFTS_SQL)?;
+    for a in &mut out {
+        for r in client.query(&shifts, &[&a.id])? {
+            a.shifts.push(build_shift((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+            ))?);
+        }
+    }
+    Ok(out)
 }
 
 /// The columns `first..` of a row, borrowed, in the order of [`LabCols`].
@@ -709,8 +1178,8 @@ fn lab_cols(r: &postgres::Row, first: usize) -> Result<LabCols<'_>, StoreError> 
     })
 }
 
-/// The application's check of the records on the server (see [`PgStore::check`]).
-pub(super) fn check(client: &mut Client) -> Result<Vec<String>, StoreError> {
+/// The checks of rows that the server answers in SQL (see `check`).
+fn check_rows(client: &mut Client) -> Result<Vec<String>, StoreError> {
     let mut problems = Vec::new();
     for (table, what) in [
         ("patients", "patient"),
@@ -746,18 +1215,12 @@ pub(super) fn check(client: &mut Client) -> Result<Vec<String>, StoreError> {
          FROM entries e ORDER BY e.id",
         &[],
     )? {
-        let (id, version, observations): (i64, i64, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-        let json: Option<String> = r.try_get(3)?;
-        let Some(data) = json.and_then(|j| serde_json::from_str::<EntryData>(&j).ok()) else {
-            problems.push(format!("entry {id}: its audit row does not hold its values"));
-            continue;
-        };
-        let expected = (data.labs.len() + data.symptoms.len()) as i64;
-        if observations != expected {
-            problems.push(format!(
-                "entry {id} (version {version}) has {observations} observations; its audit row has {expected} values"
-            ));
-        }
+        problems.extend(entry_values_problem(
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+        ));
     }
     Ok(problems)
 }
