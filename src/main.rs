@@ -116,9 +116,20 @@ enum Command {
     /// Check a database: SQLite's integrity check and Clinilog's own rules
     /// (audit rows, observations, drafts, units). Exits non-zero on a problem.
     Check {
-        /// The database file (must exist).
+        /// The database file (must exist), or postgres://user@host:port/database.
         #[arg(long, value_name = "PATH")]
         db: PathBuf,
+    },
+    /// Copy a clinic from its file into an empty PostgreSQL database (every
+    /// record and audit row), and check each table's row count and checksum
+    /// on both sides. The password comes from PGPASSWORD or ~/.pgpass.
+    Copy {
+        /// The database file.
+        #[arg(long, value_name = "PATH")]
+        from: PathBuf,
+        /// The server database: postgres://user@host:port/database (no password).
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
     /// Export a patient's record (or every patient's) as a FHIR R4 Bundle
     /// (type collection): Patient, laboratory and survey Observations,
@@ -238,7 +249,8 @@ fn run() -> Result<u8> {
     if let Some(Command::Import(args)) = &cli.command {
         return import::run(args, &catalog, &mut io::stdout().lock());
     }
-    let window = |store, catalog| clinilog::ui::run_window(store, catalog).map_err(anyhow::Error::msg);
+    let window =
+        |(store, location), catalog| clinilog::ui::run_window(store, location, catalog).map_err(anyhow::Error::msg);
     let done = match cli.command {
         Some(Command::Import(_)) => Ok(()),
         Some(Command::Demo {
@@ -277,6 +289,7 @@ fn run() -> Result<u8> {
         Some(Command::Backups { db, dir }) => cli::backup::backups(&db, dir),
         Some(Command::Restore { db, backup, user }) => cli::backup::restore_from(&db, &backup, &user),
         Some(Command::Check { db }) => cli::backup::check(&db, &catalog),
+        Some(Command::Copy { from, to }) => cli::copy::run(&from, &to, &mut io::stdout().lock()),
         Some(Command::Report(args)) => cli::report::run(&args, &catalog),
         Some(Command::Fhir(a)) => cli::fhir::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),
         Some(Command::Cohort {
@@ -324,7 +337,8 @@ fn run() -> Result<u8> {
         None if cli.demo => {
             // The folder, and the demo file in it, go when the window closes.
             let (dir, store) = demo::throwaway_store(&catalog)?;
-            let result = window(store, catalog);
+            let location = clinilog::store::Location::File(store.path().to_owned());
+            let result = window((Box::new(store), location), catalog);
             drop(dir);
             result
         }

@@ -1031,3 +1031,96 @@ fn the_check_finds_a_record_without_its_audit_row() {
         "{problems:?}"
     );
 }
+
+/// `clinilog copy` as a process: the busy demo file moved into an empty
+/// database reads back the same through the store, record for record; new
+/// records go on from the copied ids; a second copy is refused and writes
+/// nothing.
+#[test]
+fn copy_moves_a_clinic_with_counts_and_checksums_and_refuses_a_second_time() {
+    let Some(b) = Backend::postgres() else { return };
+    let Backend::Postgres { target, .. } = &b else {
+        unreachable!()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clinic.sqlite");
+    let exe = env!("CARGO_BIN_EXE_clinilog");
+    let demo = std::process::Command::new(exe)
+        .args(["demo", "--busy", "--db"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let address = format!("postgres://{}/{}", target.server(), target.dbname());
+    let copy = |to: &str| {
+        std::process::Command::new(exe)
+            .args(["copy", "--from"])
+            .arg(&file)
+            .args(["--to", to])
+            .output()
+            .unwrap()
+    };
+    let out = copy(&address);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let line = |table: &str| {
+        text.lines()
+            .find(|l| l.starts_with(table))
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(line("patients"), "2");
+    assert_eq!(line("entries"), "265");
+    assert_eq!(line("audit_log"), "275");
+    assert!(
+        text.contains("every table's count and checksum read back from the server equal the file's"),
+        "{text}"
+    );
+
+    let catalog = Catalog::builtin().unwrap();
+    let file_store = Store::open(&file).unwrap();
+    let mut server = PgStore::open(target).unwrap();
+    assert_eq!(
+        server.patient_summaries().unwrap(),
+        file_store.patient_summaries().unwrap()
+    );
+    for s in file_store.patient_summaries().unwrap() {
+        let id = s.patient.id;
+        assert_eq!(server.entries(id).unwrap(), file_store.entries(id).unwrap());
+        assert_eq!(server.treatments(id).unwrap(), file_store.treatments(id).unwrap());
+        assert_eq!(server.history(id).unwrap(), file_store.history(id).unwrap());
+        assert_eq!(server.assignments(id).unwrap(), file_store.assignments(id).unwrap());
+    }
+    assert_eq!(server.check(&catalog).unwrap(), Vec::<String>::new());
+    assert_eq!(
+        server.due_list(date(2025, 8, 11), &catalog).unwrap(),
+        file_store.due_list(date(2025, 8, 11), &catalog).unwrap()
+    );
+    // New records go on from the copied ids.
+    let p = server.create_patient(&patient_data("NEW-1"), "Dr Rao").unwrap();
+    assert_eq!(p.id, 3);
+
+    // A second copy: refused, nothing written.
+    let again = copy(&address);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("already holds 3 patient(s)") && err.contains("nothing was written"),
+        "{err}"
+    );
+    assert_eq!(server.patient_count().unwrap(), 3);
+    // A password in the address is refused before anything is read.
+    let with_password = copy(&format!(
+        "postgres://nurse:secret@{}/{}",
+        target.server(),
+        target.dbname()
+    ));
+    let err = String::from_utf8_lossy(&with_password.stderr);
+    assert!(
+        !with_password.status.success() && err.contains("PGPASSWORD") && !err.contains("secret"),
+        "{err}"
+    );
+}

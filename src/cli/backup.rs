@@ -63,9 +63,10 @@ pub fn restore_from(db: &Path, backup: &Path, user: &str) -> Result<()> {
     Ok(())
 }
 
-/// `clinilog check --db F`: every problem on a line; non-zero when any.
+/// `clinilog check --db F` (or a server database): every problem on a
+/// line; non-zero when any.
 pub fn check(db: &Path, catalog: &Catalog) -> Result<()> {
-    let store = existing(db)?;
+    let store = super::existing_records(db, false)?;
     let problems = store.check(catalog)?;
     if problems.is_empty() {
         println!("ok: no problem found in {}", db.display());

@@ -11,7 +11,7 @@ use crate::domain::catalog::UnitSystem;
 use crate::domain::cohort::{Align, CohortMeasure, CohortOptions, Spread, cohort, cycle_markers, weekly_bands};
 use crate::interop::cohort_report::{CohortReportText, cohort_report, render_cohort_pdf};
 use crate::interop::csv;
-use crate::store::{ClinicStore, CohortFilter, Store};
+use crate::store::CohortFilter;
 
 /// What `clinilog cohort` was asked.
 pub struct CohortArgs<'a> {
@@ -53,7 +53,7 @@ pub fn run(a: &CohortArgs<'_>, catalog: &Catalog, out: &mut impl Write) -> Resul
     if a.at.is_empty() || a.at.iter().any(|d| *d <= 0) {
         bail!("--at takes days after day 0, such as 14,30,90");
     }
-    let store = Store::open(a.db)?;
+    let store = super::existing_records(a.db, false)?;
     if let Some(name) = &a.protocol
         && !store.protocol_names()?.iter().any(|n| n == name)
     {

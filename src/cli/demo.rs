@@ -19,15 +19,15 @@ const DEMO_TOML: &str = include_str!("../../assets/demo/liver_case.toml");
 /// `clinilog demo --db PATH [--busy]`: writes the demo patient (and the
 /// generated busy one) and says what it wrote.
 pub fn run(db: &std::path::Path, busy: bool, catalog: &Catalog) -> anyhow::Result<()> {
-    let mut store = Store::open(db)?;
+    let mut store = crate::store::Location::parse(db)?.open()?;
     let today = jiff::Zoned::now().date();
     if busy {
-        match write_busy_demo(&mut store, catalog, today)? {
+        match write_busy_demo(&mut *store, catalog, today)? {
             DemoOutcome::Written { mrn, entries, .. } => println!("wrote generated patient {mrn}: {entries} entries"),
             DemoOutcome::AlreadyPresent { mrn } => println!("generated patient {mrn} is already there"),
         }
     }
-    match write_demo(&mut store, catalog, today)? {
+    match write_demo(&mut *store, catalog, today)? {
         DemoOutcome::Written {
             mrn,
             entries,

@@ -10,7 +10,6 @@ use jiff::civil::Date;
 use crate::domain::Catalog;
 use crate::domain::protocol::{DueLine, PatientDue, week_start};
 use crate::interop::csv;
-use crate::store::{ClinicStore, Store};
 
 /// The CSV's columns.
 pub const CSV_HEADER: [&str; 9] = [
@@ -35,10 +34,7 @@ pub fn run(
     catalog: &Catalog,
     out: &mut impl Write,
 ) -> Result<()> {
-    if !db.is_file() {
-        bail!("no database file: {}", db.display());
-    }
-    let store = Store::open(db)?;
+    let store = super::existing_records(db, false)?;
     let day = week.unwrap_or_else(|| jiff::Zoned::now().date());
     let mut list = store.due_list(day, catalog)?;
     if let Some(name) = protocol {

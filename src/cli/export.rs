@@ -10,14 +10,10 @@ use anyhow::{Context, Result, bail};
 
 use crate::domain::Catalog;
 use crate::interop::csv;
-use crate::store::Store;
 
 /// Writes the observations of every patient (or one) as CSV to a file or stdout.
 pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catalog) -> Result<()> {
-    if !db.is_file() {
-        bail!("no database file to export from: {}", db.display());
-    }
-    let store = Store::open(db)?;
+    let store = super::existing_records(db, false)?;
     let mut rows = store.patients_with_entries(patient)?;
     // A value whose interval looks like it is in another unit is exported without a flag.
     for (p, entries) in &mut rows {
@@ -82,10 +78,7 @@ pub const ADVERSE_HEADER: [&str; 14] = [
 
 /// Writes the adverse events (not voided) of every patient (or one) as CSV.
 pub fn adverse_events(db: &Path, patient: Option<&str>, out: Option<&Path>) -> Result<()> {
-    if !db.is_file() {
-        bail!("no database file to export from: {}", db.display());
-    }
-    let store = Store::open(db)?;
+    let store = super::existing_records(db, false)?;
     let mut rows = Vec::new();
     for (p, _) in store.patients_with_entries(patient)? {
         for e in store.adverse_events(p.id)? {

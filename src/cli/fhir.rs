@@ -7,15 +7,11 @@ use anyhow::{Context, Result, bail};
 
 use crate::domain::Catalog;
 use crate::interop::fhir;
-use crate::store::Store;
 
 /// Writes the Bundle to `out`, or to standard output.
 pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catalog) -> Result<()> {
-    if !db.is_file() {
-        bail!("no database file to export from: {}", db.display());
-    }
-    let store = Store::open_read_only(db)?;
-    let records = fhir::records(&store, patient, catalog)?;
+    let store = super::existing_records(db, true)?;
+    let records = fhir::records(&*store, patient, catalog)?;
     if records.is_empty() {
         bail!("nothing to export: the file has no patients yet: {}", db.display());
     }

@@ -1,12 +1,13 @@
 //! Command-line jobs: one file per subcommand (`cohort.rs`, `demo.rs`, `due.rs`, `export.rs`,
 //! `score.rs` for `score` and `scores`, `import.rs`, `fhir.rs`, `report.rs`, `backup.rs` for `backup`, `backups`,
-//! `restore` and `check`). `main.rs` parses the command line
+//! `restore` and `check`, `copy.rs` for moving a file to a server). `main.rs` parses the command line
 //! and dispatches here or to the window. Every failure is one `anyhow`
 //! error that `main` prints as one line before exiting non-zero.
 
 pub mod backup;
 pub mod clinic;
 pub mod cohort;
+pub mod copy;
 pub mod demo;
 pub mod due;
 pub mod export;
@@ -19,16 +20,33 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::store::Store;
+use crate::store::{ClinicStore, Location};
 
-/// The file the window opens: `db`, else the default database. (Its
-/// integrity is checked by the window, on a thread, so opening stays fast.)
-pub fn window_store(db: Option<PathBuf>) -> Result<Store> {
-    let path = match db {
-        Some(p) => p,
-        None => default_db_path()?,
+/// The records the window opens: `db` (a file, or `postgres://…`), else
+/// the default database. (A file's integrity is checked by the window, on a
+/// thread, so opening stays fast.)
+pub fn window_store(db: Option<PathBuf>) -> Result<(Box<dyn ClinicStore>, Location)> {
+    let location = match db {
+        Some(p) => Location::parse(&p)?,
+        None => Location::File(default_db_path()?),
     };
-    Ok(Store::open(&path)?)
+    Ok((location.open()?, location))
+}
+
+/// The records at `db` (a file that must exist, or `postgres://…`) for a
+/// command: opened to write, or read-only.
+pub fn existing_records(db: &std::path::Path, read_only: bool) -> Result<Box<dyn ClinicStore>> {
+    let location = Location::parse(db)?;
+    if let Some(path) = location.file()
+        && !path.is_file()
+    {
+        anyhow::bail!("no database file: {}", path.display());
+    }
+    Ok(if read_only {
+        location.open_read_only()?
+    } else {
+        location.open()?
+    })
 }
 
 /// `clinilog.sqlite` in the per-user data folder, which is created if needed.

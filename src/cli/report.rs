@@ -9,7 +9,6 @@ use jiff::civil::Date;
 use crate::domain::Catalog;
 use crate::interop::fhir;
 use crate::interop::report::{ReportOptions, render_pdf, report_data};
-use crate::store::Store;
 
 /// What `clinilog report` was asked.
 #[derive(Debug, clap::Args)]
@@ -42,17 +41,14 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: &ReportArgs, catalog: &Catalog) -> Result<()> {
-    if !args.db.is_file() {
-        bail!("no database file to report from: {}", args.db.display());
-    }
-    let store = Store::open_read_only(&args.db)?;
+    let store = super::existing_records(&args.db, true)?;
     // The same record an export reads: current entries, doubtful intervals marked.
     let fhir::PatientRecord {
         patient,
         entries,
         treatments,
         adverse,
-    } = match fhir::records(&store, Some(&args.patient), catalog) {
+    } = match fhir::records(&*store, Some(&args.patient), catalog) {
         Ok(mut records) if records.len() == 1 => records.remove(0),
         Ok(_) | Err(crate::store::StoreError::NotFound { .. }) => {
             bail!("no patient with MRN \"{}\" in {}", args.patient, args.db.display())

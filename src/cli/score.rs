@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
@@ -12,7 +12,6 @@ use crate::domain::Catalog;
 use crate::domain::score_inputs::{CalculatorDraft, all_entry_scores};
 use crate::domain::scores::{Ascites, Encephalopathy, ScoreError, ScoreInputs, ScoreKind, ScoreResult, compute};
 use crate::interop::csv::write_table;
-use crate::store::Store;
 
 /// The names `clinilog score` accepts: the domain's own.
 fn score_names() -> clap::builder::PossibleValuesParser {
@@ -194,10 +193,7 @@ pub fn run_scores(
     catalog: &Catalog,
     out: &mut dyn Write,
 ) -> Result<()> {
-    if !db.is_file() {
-        bail!("no database file to read: {}", db.display());
-    }
-    let store = Store::open(db)?;
+    let store = super::existing_records(db, false)?;
     let patient = store
         .patient_by_mrn(mrn)?
         .with_context(|| format!("no patient with MRN \"{mrn}\" in {}", db.display()))?;

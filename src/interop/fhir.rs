@@ -205,7 +205,7 @@ struct Bundle {
 /// the current entries (oldest first, doubtful intervals marked) and
 /// treatment events.
 pub fn records(
-    store: &crate::store::Store,
+    store: &dyn crate::store::ClinicStore,
     mrn: Option<&str>,
     catalog: &Catalog,
 ) -> Result<Vec<PatientRecord>, crate::store::StoreError> {

@@ -7,9 +7,11 @@
 //! changed the record and when, a newer schema refused.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 
+use super::pg::{PgStore, PgTarget, is_server_address};
 use super::{AuditRecord, CohortFilter, DraftKey, LatestLab, PatientSummary, Store, StoreError};
 use crate::domain::adverse::{AdverseEvent, AdverseEventData, NoEvents, NoEventsData};
 use crate::domain::catalog::UnitSystem;
@@ -17,6 +19,58 @@ use crate::domain::cohort::{Align, CohortMeasure, PatientValues};
 use crate::domain::history::RecordKind;
 use crate::domain::protocol::{Assignment, AssignmentData, PatientDue, ShiftData};
 use crate::domain::{Catalog, Entry, EntryData, LabResult, Patient, PatientData, TreatmentData, TreatmentEvent};
+
+/// Where a clinic's records are: a SQLite file, or a database on a
+/// PostgreSQL server (`postgres://user@host:port/db`).
+#[derive(Clone, Debug)]
+pub enum Location {
+    File(PathBuf),
+    Server(Box<PgTarget>),
+}
+
+impl Location {
+    /// `--db`: a server address, else a file's path.
+    pub fn parse(db: &Path) -> Result<Self, StoreError> {
+        match db.to_str() {
+            Some(text) if is_server_address(text) => Ok(Location::Server(Box::new(PgTarget::parse(text)?))),
+            _ => Ok(Location::File(db.to_owned())),
+        }
+    }
+
+    /// Opens the records for reading and writing (a file that may not be
+    /// written opens read-only).
+    pub fn open(&self) -> Result<Box<dyn ClinicStore>, StoreError> {
+        Ok(match self {
+            Location::File(path) => Box::new(Store::open(path)?),
+            Location::Server(target) => Box::new(PgStore::open(target)?),
+        })
+    }
+
+    /// Opens the records on a connection of their own that never writes
+    /// (a thread reading a list).
+    pub fn open_read_only(&self) -> Result<Box<dyn ClinicStore>, StoreError> {
+        Ok(match self {
+            Location::File(path) => Box::new(Store::open_read_only(path)?),
+            Location::Server(target) => Box::new(PgStore::open_read_only(target)?),
+        })
+    }
+
+    /// The file, when the records are one (backups, the file's own check).
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Location::File(path) => Some(path),
+            Location::Server(_) => None,
+        }
+    }
+
+    /// The file's path, or `postgres: user@host:port/db`.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::File(path) => path.display().to_string(),
+            Location::Server(target) => target.describe(),
+        }
+    }
+}
 
 /// The records of a clinic, wherever they are kept.
 pub trait ClinicStore: Send {
@@ -51,6 +105,10 @@ pub trait ClinicStore: Send {
 
     /// Every patient not archived, by id, with the date of the last entry
     /// and the number of entries.
+    /// Patients (archived ones too) with their entries oldest first, for
+    /// export; one patient when `mrn` is given.
+    fn patients_with_entries(&self, mrn: Option<&str>) -> Result<Vec<(Patient, Vec<Entry>)>, StoreError>;
+
     fn patient_summaries(&self) -> Result<Vec<PatientSummary>, StoreError> {
         let mut out = Vec::with_capacity(self.patient_count()?);
         self.for_each_patient(&mut |patient| {
@@ -234,6 +292,9 @@ impl ClinicStore for Store {
     }
     fn patient_summaries(&self) -> Result<Vec<PatientSummary>, StoreError> {
         Store::patient_summaries(self)
+    }
+    fn patients_with_entries(&self, mrn: Option<&str>) -> Result<Vec<(Patient, Vec<Entry>)>, StoreError> {
+        Store::patients_with_entries(self, mrn)
     }
     fn record_entry(&mut self, patient_id: i64, data: &EntryData, user: &str) -> Result<Entry, StoreError> {
         Store::record_entry(self, patient_id, data, user)

@@ -38,7 +38,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditRecord;
 pub use backup::{BackupInfo, backup_file, default_backup_dir, list_backups, newest_backup, restore, thin_backups};
-pub use clinic::ClinicStore;
+pub use clinic::{ClinicStore, Location};
 pub use cohort::CohortFilter;
 pub use drafts::DraftKey;
 pub use entries::LatestLab;

@@ -6,7 +6,6 @@
 //! The values are read on a thread with a read-only connection; the table
 //! is computed again in memory when the days, windows or rule change.
 
-use std::path::PathBuf;
 use std::sync::mpsc;
 
 use eframe::egui::{self, RichText, Ui};
@@ -24,7 +23,7 @@ use crate::domain::cohort::{
 use crate::domain::protocol::day_count;
 use crate::domain::validate::parse_iso_date;
 use crate::interop::import::grouped;
-use crate::store::{ClinicStore, CohortFilter, Store};
+use crate::store::{CohortFilter, Location};
 
 /// How many patients' lines the plot draws (the band and table use all).
 pub const MAX_LINES: usize = 400;
@@ -839,7 +838,7 @@ fn table_days(o: &CohortOptions) -> &[i64] {
 /// Reads the cohort's values on a thread with its own read-only connection;
 /// `ctx` gets a frame when they arrive.
 pub fn load_cohort(
-    path: PathBuf,
+    location: Location,
     request: (CohortMeasure, Align, CohortFilter),
     system: UnitSystem,
     catalog: Catalog,
@@ -848,7 +847,7 @@ pub fn load_cohort(
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let (measure, align, filter) = request;
-        let read = Store::open_read_only(&path).and_then(|store| {
+        let read = location.open_read_only().and_then(|store| {
             let values = store.cohort_values(&measure, align, system, &catalog, &filter)?;
             Ok((values, store.protocol_names()?))
         });

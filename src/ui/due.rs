@@ -5,7 +5,6 @@
 //! own read-only connection (a clinic of 10,000 patients), sorted and
 //! filtered by protocol in memory.
 
-use std::path::PathBuf;
 use std::sync::mpsc;
 
 use eframe::egui::{self, RichText, Ui};
@@ -18,7 +17,7 @@ use super::{Action, theme};
 use crate::domain::Catalog;
 use crate::domain::protocol::{DueLine, PatientDue, week_start};
 use crate::domain::validate::parse_iso_date;
-use crate::store::{ClinicStore, Store};
+use crate::store::Location;
 
 /// How the list is sorted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -385,14 +384,16 @@ impl DueScreen {
 /// Reads the due list of the week of `day` on a thread with its own
 /// read-only connection; `ctx` gets a frame when it arrives.
 pub fn load_due(
-    path: PathBuf,
+    location: Location,
     day: Date,
     catalog: Catalog,
     ctx: egui::Context,
 ) -> mpsc::Receiver<Result<Vec<PatientDue>, String>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let read = Store::open_read_only(&path).and_then(|store| store.due_list(day, &catalog));
+        let read = location
+            .open_read_only()
+            .and_then(|store| store.due_list(day, &catalog));
         let _ = tx.send(read.map_err(|e| e.to_string()));
         ctx.request_repaint();
     });

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::catalog::UnitSystem;
 use crate::domain::score_inputs::DEFAULT_CARRY_DAYS;
 use crate::domain::{Catalog, Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
-use crate::store::{DraftKey, Store, StoreError, local_time};
+use crate::store::{ClinicStore, DraftKey, Location, Store, StoreError, local_time};
 use form::KeptDraft;
 use patient::PatientScreen;
 use patients::PatientsScreen;
@@ -250,7 +250,10 @@ pub struct Status {
 }
 
 pub struct ClinilogApp {
-    store: Store,
+    /// The records, in a file or on a server: the window does not tell them apart.
+    store: Box<dyn ClinicStore>,
+    /// Where the open records are (a backup looked at: that backup's file).
+    location: Location,
     catalog: Catalog,
     pub prefs: Prefs,
     pub screen: Screen,
@@ -316,9 +319,17 @@ pub struct ClinilogApp {
 }
 
 impl ClinilogApp {
+    /// The window on a SQLite file.
     pub fn new(store: Store, catalog: Catalog, prefs: Prefs) -> Self {
+        let location = Location::File(store.path().to_owned());
+        Self::on(Box::new(store), location, catalog, prefs)
+    }
+
+    /// The window on records wherever they are.
+    pub fn on(store: Box<dyn ClinicStore>, location: Location, catalog: Catalog, prefs: Prefs) -> Self {
         let mut app = Self {
             store,
+            location,
             catalog,
             prefs,
             screen: Screen::Patients(Box::default()),
@@ -387,8 +398,20 @@ impl ClinilogApp {
         self.due_job.is_some() || matches!(&self.screen, Screen::Due(s) if s.wants_read)
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn store(&self) -> &dyn ClinicStore {
+        &*self.store
+    }
+
+    /// Where the open records are.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Puts other records in the place of the open ones (a backup looked
+    /// at, the file again); gives the ones that were open.
+    fn replace_store(&mut self, store: Box<dyn ClinicStore>, location: Location) -> Box<dyn ClinicStore> {
+        self.location = location;
+        std::mem::replace(&mut self.store, store)
     }
 
     fn error(&mut self, e: &StoreError) {
@@ -414,7 +437,7 @@ impl ClinilogApp {
             }
         };
         screen.loading = true;
-        screen.read_only = self.store.is_read_only();
+        screen.read_only = self.store.read_only();
         self.screen = Screen::Patients(screen);
         self.want_list = true;
         self.list_job = None;
@@ -444,7 +467,7 @@ impl ClinilogApp {
     /// asked, and takes what arrived.
     fn poll_list(&mut self, ctx: &egui::Context) {
         if std::mem::take(&mut self.want_list) {
-            self.list_job = Some(patients::load_list(self.store.path().to_owned(), ctx.clone()));
+            self.list_job = Some(patients::load_list(self.location.clone(), ctx.clone()));
         }
         if let Some(rx) = &self.list_job {
             match rx.try_recv() {
@@ -487,7 +510,7 @@ impl ClinilogApp {
     }
 
     fn poll_out_of_range(&mut self, ctx: &egui::Context) {
-        let path = self.store.path().to_owned();
+        let path = self.location.clone();
         let catalog = &self.catalog;
         let running = self.range_job.is_some() || self.list_job.is_some();
         if let Screen::Patients(s) = &mut self.screen
@@ -556,7 +579,7 @@ impl ClinilogApp {
             if let Ok(request) = s.request() {
                 s.loading = true;
                 self.cohort_job = Some(cohort::load_cohort(
-                    self.store.path().to_owned(),
+                    self.location.clone(),
                     request,
                     self.prefs.units,
                     self.catalog.clone(),
@@ -604,7 +627,7 @@ impl ClinilogApp {
         {
             s.loading = true;
             self.due_job = Some(due::load_due(
-                self.store.path().to_owned(),
+                self.location.clone(),
                 s.monday,
                 self.catalog.clone(),
                 ctx.clone(),
@@ -643,7 +666,7 @@ impl ClinilogApp {
                     self.prefs.units,
                 ));
                 screen.trends_state.hidden = self.prefs.hidden_groups.iter().cloned().collect();
-                screen.read_only = self.store.is_read_only();
+                screen.read_only = self.store.read_only();
                 screen.follow.data = follow;
                 self.screen = Screen::Patient(screen);
             }
@@ -889,17 +912,20 @@ impl ClinilogApp {
     /// workstation checked the file as it is now within the last days (a
     /// large file takes seconds of reading). `ctx` gets a frame when done.
     fn start_integrity_check(&mut self, ctx: &egui::Context) {
-        if self.store.is_read_only() || !self.store.path().is_file() {
+        let Some(path) = self.location.file().map(std::path::Path::to_owned) else {
+            // A server checks its own pages.
+            return;
+        };
+        if self.store.read_only() || !path.is_file() {
             return;
         }
-        let seen = self.store.checked_now();
+        let seen = crate::store::CheckedFile::of(&path, jiff::Timestamp::now());
         if let Some(seen) = &seen
             && self.prefs.checked_files.iter().any(|c| c.covers(seen))
         {
             return;
         }
         let (tx, rx) = std::sync::mpsc::channel();
-        let path = self.store.path().to_owned();
         let ctx = ctx.clone();
         std::thread::spawn(move || {
             let found = Store::open_read_only(&path)
@@ -934,17 +960,16 @@ impl ClinilogApp {
             }
             return;
         };
-        let file = self.store.path().to_owned();
+        let Some(file) = self.location.file().map(std::path::Path::to_owned) else {
+            return;
+        };
         let latest = crate::store::list_backups(&crate::store::default_backup_dir(&file))
             .ok()
             .and_then(|l| l.into_iter().next());
-        let shown = match &latest {
-            Some(b) => Store::open_read_only(&b.path),
-            None => Store::open_read_only(&file),
-        };
-        match shown {
+        let shown = latest.as_ref().map_or(file.clone(), |b| b.path.clone());
+        match Store::open_read_only(&shown) {
             Ok(store) => {
-                drop(std::mem::replace(&mut self.store, store));
+                drop(self.replace_store(Box::new(store), Location::File(shown)));
                 if latest.is_some() {
                     self.viewing_backup = Some(file);
                 }
@@ -958,7 +983,10 @@ impl ClinilogApp {
 
     /// Where backups go: `backups/` beside the file, and the second folder if set.
     fn backup_dirs(&self) -> Vec<std::path::PathBuf> {
-        let db = self.viewing_backup.as_deref().unwrap_or(self.store.path());
+        // A server's backups are its own (pg_dump), not the window's.
+        let Some(db) = self.viewing_backup.as_deref().or(self.location.file()) else {
+            return Vec::new();
+        };
         let mut dirs = vec![crate::store::default_backup_dir(db)];
         dirs.extend(self.prefs.second_backup_dir.clone());
         dirs
@@ -1001,8 +1029,10 @@ impl ClinilogApp {
         if self.backup_job.is_some() || self.viewing_backup.is_some() {
             return;
         }
+        let Some(db) = self.location.file().map(std::path::Path::to_owned) else {
+            return;
+        };
         let (tx, rx) = std::sync::mpsc::channel();
-        let db = self.store.path().to_owned();
         let dirs = self.backup_dirs();
         let today = self.today();
         std::thread::spawn(move || {
@@ -1052,7 +1082,7 @@ impl ClinilogApp {
             Some(at) => jiff::Timestamp::now().duration_since(at) >= interval,
             None => true,
         };
-        if self.dirty && due && !self.store.is_read_only() {
+        if self.dirty && due && !self.store.read_only() {
             self.start_backup();
         }
     }
@@ -1068,9 +1098,11 @@ impl ClinilogApp {
             }
             BackupsAction::OpenReadOnly(path) => match Store::open_read_only(&path) {
                 Ok(backup) => {
-                    let file = std::mem::replace(&mut self.store, backup);
-                    self.viewing_backup.get_or_insert_with(|| file.path().to_owned());
-                    drop(file);
+                    let was = self.location.clone();
+                    drop(self.replace_store(Box::new(backup), Location::File(path)));
+                    if let Location::File(file) = was {
+                        self.viewing_backup.get_or_insert(file);
+                    }
                     self.backups.open = false;
                     self.show_patients_of_new_file();
                 }
@@ -1087,7 +1119,7 @@ impl ClinilogApp {
         };
         match Store::open(&db) {
             Ok(store) => {
-                self.store = store;
+                drop(self.replace_store(Box::new(store), Location::File(db)));
                 self.show_patients_of_new_file();
             }
             Err(e) => {
@@ -1112,9 +1144,10 @@ impl ClinilogApp {
             self.backups.running = false;
         }
         // The file itself (which may be damaged) is replaced, not reopened first.
-        let db = match self.viewing_backup.take() {
-            Some(file) => file,
-            None => self.store.path().to_owned(),
+        let db = match (self.viewing_backup.take(), self.location.file()) {
+            (Some(file), _) => file,
+            (None, Some(file)) => file.to_owned(),
+            (None, None) => return,
         };
         self.damaged = None;
         // The file must be closed while it is replaced.
@@ -1122,10 +1155,10 @@ impl ClinilogApp {
             Ok(s) => s,
             Err(e) => return self.error(&e),
         };
-        drop(std::mem::replace(&mut self.store, placeholder));
+        drop(self.replace_store(Box::new(placeholder), Location::File(":memory:".into())));
         let restored = crate::store::restore(&db, backup, &user);
         match Store::open(&db) {
-            Ok(store) => self.store = store,
+            Ok(store) => drop(self.replace_store(Box::new(store), Location::File(db))),
             Err(e) => return self.error(&e),
         }
         match restored {
@@ -1153,7 +1186,7 @@ impl ClinilogApp {
     /// The patient's record as a FHIR R4 Bundle, written where the user says.
     fn export_fhir(&mut self, patient_id: i64) {
         let json = self.store.patient(patient_id).map_err(|e| e.to_string()).and_then(|p| {
-            let records = crate::interop::fhir::records(&self.store, Some(&p.data.mrn), &self.catalog)
+            let records = crate::interop::fhir::records(&*self.store, Some(&p.data.mrn), &self.catalog)
                 .map_err(|e| e.to_string())?;
             let only_patient = records.iter().all(|r| r.is_only_patient());
             crate::interop::fhir::bundle(&self.catalog, &records, &jiff::Timestamp::now().to_string())
@@ -1293,7 +1326,7 @@ impl ClinilogApp {
                 .collect(),
             printed_by: self.prefs.clinician.clone(),
             printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
-            file: self.store.path().display().to_string(),
+            file: self.location.describe(),
             today: self.today(),
         };
         let data = crate::interop::report::report_data(&self.catalog, &patient, &entries, &treatments, &opts)
@@ -1320,7 +1353,7 @@ impl ClinilogApp {
             responders: String::new(),
             printed_by: self.prefs.clinician.clone(),
             printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
-            file: self.store.path().display().to_string(),
+            file: self.location.describe(),
         };
         match s.report(&self.catalog, text) {
             Some(report) => {
@@ -1406,7 +1439,7 @@ impl ClinilogApp {
     /// Restores kept drafts into newly opened forms, and writes changed
     /// drafts at most once a second (`force`: now, as when closing).
     pub fn sync_drafts(&mut self, now: f64, force: bool) {
-        if self.store.is_read_only() || self.import.writing() || (!force && now - self.last_draft_write < 1.0) {
+        if self.store.read_only() || self.import.writing() || (!force && now - self.last_draft_write < 1.0) {
             return;
         }
         let forms: Vec<&mut dyn KeptDraft> = match &mut self.screen {
@@ -1500,10 +1533,21 @@ impl ClinilogApp {
                     if ui.button("Score calculator").clicked() {
                         self.calculator.open = true;
                     }
-                    if ui.button("Backups").clicked() {
+                    // A server's backups and imports are the server's (pg_dump; a file, then `clinilog copy`).
+                    let on_file = self.location.file().is_some();
+                    let server_note = "On a server: its backups are the server's (pg_dump)";
+                    if ui
+                        .add_enabled(on_file, egui::Button::new("Backups"))
+                        .on_disabled_hover_text(server_note)
+                        .clicked()
+                    {
                         self.open_backups();
                     }
-                    if ui.button("Import results...").clicked() {
+                    if ui
+                        .add_enabled(on_file, egui::Button::new("Import results..."))
+                        .on_disabled_hover_text("On a server: import into a file, then clinilog copy (not yet here)")
+                        .clicked()
+                    {
                         self.import.open = true;
                     }
                     if ui.button("Report settings...").clicked() {
@@ -1546,7 +1590,15 @@ impl ClinilogApp {
                     self.changing_clinician = true;
                 }
                 ui.separator();
-                widgets::muted(ui, format!("File: {}", self.store.path().display()));
+                widgets::muted(
+                    ui,
+                    match &self.location {
+                        Location::File(path) => format!("File: {}", path.display()),
+                        Location::Server(target) => {
+                            format!("Server: {}, database {}", target.server(), target.dbname())
+                        }
+                    },
+                );
                 if let Some(s) = &self.status {
                     ui.separator();
                     let color = if s.is_error { theme::ERROR } else { theme::OK };
@@ -1554,7 +1606,7 @@ impl ClinilogApp {
                 }
             });
         });
-        if self.store.is_read_only() {
+        if self.store.read_only() {
             let mut leave = false;
             egui::Panel::top("read_only_banner").show(ui, |ui| {
                 ui.horizontal(|ui| {
@@ -1566,7 +1618,7 @@ impl ClinilogApp {
                         ),
                         (Some(_), None) => format!(
                             "This is a backup, open read-only: nothing can be changed in it. {}",
-                            self.store.path().display()
+                            self.location.describe()
                         ),
                         (None, Some(problem)) => format!(
                             "This file failed its integrity check ({problem}) and has no backup: it is open \
@@ -1599,7 +1651,7 @@ impl ClinilogApp {
             .show(ui, |ui| match &mut self.screen {
                 Screen::Patients(s) => s.ui(ui, today, &clinician),
                 Screen::Patient(s) => s.ui(ui, &self.catalog, today, &clinician),
-                Screen::Due(s) => s.ui(ui, &self.catalog, today, self.store.is_read_only()),
+                Screen::Due(s) => s.ui(ui, &self.catalog, today, self.store.read_only()),
                 Screen::Cohort(s) => s.ui(ui, &self.catalog, self.prefs.units),
             })
             .inner;
@@ -1618,10 +1670,10 @@ impl ClinilogApp {
                 self.backups_action(a);
             }
         }
-        if self.import.open || self.import.running() {
+        if let (true, Some(db)) = (self.import.open || self.import.running(), self.location.file()) {
             let cx = import::ImportContext {
-                db: self.store.path(),
-                read_only: self.store.is_read_only(),
+                db,
+                read_only: self.store.read_only(),
                 catalog: &self.catalog,
                 signer: self.signer(),
                 today,
@@ -1727,13 +1779,11 @@ impl Drop for ClinilogApp {
         if let Some(job) = self.backup_job.take() {
             let _ = job.recv();
         }
-        if self.dirty && !self.store.is_read_only() {
-            let today = self.today();
-            for dir in self.backup_dirs() {
-                if self.store.backup_to(&dir).is_ok() {
-                    let _ = crate::store::thin_backups(&dir, today);
-                }
-            }
+        if self.dirty
+            && !self.store.read_only()
+            && let Some(db) = self.location.file()
+        {
+            let _ = crate::store::backup_file(db, &self.backup_dirs(), self.today());
         }
     }
 }
@@ -1800,9 +1850,10 @@ pub fn native_options(title: &str) -> eframe::NativeOptions {
     }
 }
 
-/// Opens the window on an open store; returns when the window closes.
-pub fn run_window(store: Store, catalog: Catalog) -> Result<(), String> {
-    let options = native_options(&format!("Clinilog - {}", store.path().display()));
+/// Opens the window on open records; returns when the window closes. The
+/// title says where they are: the file, or the server and database.
+pub fn run_window(store: Box<dyn ClinicStore>, location: Location, catalog: Catalog) -> Result<(), String> {
+    let options = native_options(&format!("Clinilog - {}", location.describe()));
     eframe::run_native(
         "clinilog",
         options,
@@ -1812,7 +1863,7 @@ pub fn run_window(store: Store, catalog: Catalog) -> Result<(), String> {
                 .storage
                 .and_then(|s| eframe::get_value(s, PREFS_KEY))
                 .unwrap_or_default();
-            Ok(Box::new(ClinilogApp::new(store, catalog, prefs)))
+            Ok(Box::new(ClinilogApp::on(store, location, catalog, prefs)))
         }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))

@@ -2,7 +2,6 @@
 //! patient" form with its messages beside the fields.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::mpsc;
 
 use eframe::egui::{self, RichText, Ui};
@@ -15,7 +14,7 @@ use super::{Action, Write, theme};
 use crate::domain::patient::field;
 use crate::domain::patient::search_key;
 use crate::domain::{Catalog, Patient, PatientData, PatientDraft, Sex};
-use crate::store::{DraftKey, PatientSummary, Store};
+use crate::store::{ClinicStore, DraftKey, Location, PatientSummary, Store};
 
 /// A column the list can be sorted by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -84,7 +83,11 @@ impl OutOfRange {
     /// Reads every listed patient's latest flagged values from `store`:
     /// those whose flag stands once an interval that looks like the other
     /// unit's is discounted, as the Log shows them.
-    pub fn read(store: &Store, rows: &[PatientSummary], catalog: &Catalog) -> Result<Self, crate::store::StoreError> {
+    pub fn read(
+        store: &dyn ClinicStore,
+        rows: &[PatientSummary],
+        catalog: &Catalog,
+    ) -> Result<Self, crate::store::StoreError> {
         Self::read_for(
             store,
             &rows.iter().map(|r| (r.patient.id, r.patient.data.sex)).collect(),
@@ -93,10 +96,14 @@ impl OutOfRange {
     }
 
     /// As [`OutOfRange::read`], for the patients in `sex` (id -> sex).
-    fn read_for(store: &Store, sex: &HashMap<i64, Sex>, catalog: &Catalog) -> Result<Self, crate::store::StoreError> {
+    fn read_for(
+        store: &dyn ClinicStore,
+        sex: &HashMap<i64, Sex>,
+        catalog: &Catalog,
+    ) -> Result<Self, crate::store::StoreError> {
         let mut by_measure: HashMap<String, Vec<Latest>> = HashMap::new();
         let mut units: Vec<String> = Vec::new();
-        store.each_latest_flagged_lab(|mut l| {
+        store.for_each_latest_flagged_lab(&mut |mut l| {
             let Some(&sex) = sex.get(&l.patient_id) else {
                 return;
             };
@@ -182,22 +189,25 @@ impl OutOfRange {
     }
 }
 
-/// Reads the patient list of the file at `path` on a thread with its own
+/// Reads the patient list of the records at `location` on a thread with its own
 /// read-only connection, so the window draws meanwhile: the summaries with
 /// their search keys, sorted by name. `ctx` is asked for a frame when it is
 /// done (nothing polls).
-pub fn load_list(path: PathBuf, ctx: egui::Context) -> mpsc::Receiver<Result<Box<PatientsScreen>, String>> {
+pub fn load_list(location: Location, ctx: egui::Context) -> mpsc::Receiver<Result<Box<PatientsScreen>, String>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let list = Store::open_read_only(&path)
-            .and_then(|store| {
+        let opened = match &location {
+            // A file's connection that reads the table once keeps a small cache.
+            Location::File(path) => Store::open_read_only(path).and_then(|store| {
                 store.small_cache()?;
-                PatientsScreen::read(&store)
-            })
-            .map(|mut list| {
-                list.refresh();
-                Box::new(list)
-            });
+                Ok(Box::new(store) as Box<dyn ClinicStore>)
+            }),
+            Location::Server(_) => location.open_read_only(),
+        };
+        let list = opened.and_then(|store| PatientsScreen::read(&*store)).map(|mut list| {
+            list.refresh();
+            Box::new(list)
+        });
         let _ = tx.send(list.map_err(|e| e.to_string()));
         ctx.request_repaint();
     });
@@ -207,7 +217,7 @@ pub fn load_list(path: PathBuf, ctx: egui::Context) -> mpsc::Receiver<Result<Box
 /// Reads what the out-of-range filter needs for the patients in `rows`, on
 /// a thread with its own read-only connection; `ctx` gets a frame when done.
 pub fn load_out_of_range(
-    path: PathBuf,
+    location: Location,
     rows: &[ListRow],
     catalog: Catalog,
     ctx: egui::Context,
@@ -216,7 +226,9 @@ pub fn load_out_of_range(
     // What the flags need of the patients: their sex.
     let sex: HashMap<i64, Sex> = rows.iter().map(|r| (r.id, r.sex)).collect();
     std::thread::spawn(move || {
-        let read = Store::open_read_only(&path).and_then(|store| OutOfRange::read_for(&store, &sex, &catalog));
+        let read = location
+            .open_read_only()
+            .and_then(|store| OutOfRange::read_for(&*store, &sex, &catalog));
         let _ = tx.send(read.map_err(|e| e.to_string()));
         ctx.request_repaint();
     });
@@ -336,11 +348,11 @@ impl PatientsScreen {
 
     /// Reads the list from `store`, each patient straight into its compact
     /// row (no list of whole patient records on the way).
-    pub fn read(store: &Store) -> Result<Self, crate::store::StoreError> {
+    pub fn read(store: &dyn ClinicStore) -> Result<Self, crate::store::StoreError> {
         let mut builder = RowBuilder::default();
         let mut rows: Vec<ListRow> = Vec::with_capacity(store.patient_count()?);
-        store.each_patient(|p| rows.push(builder.row(p, None, 0)))?;
-        store.each_entry_summary(|id, last, count| {
+        store.for_each_patient(&mut |p| rows.push(builder.row(p, None, 0)))?;
+        store.for_each_entry_summary(&mut |id, last, count| {
             // Rows are by id; archived patients are not in the list.
             if let Ok(i) = rows.binary_search_by_key(&id, |r| r.id) {
                 rows[i].last_entry = Some(last);

@@ -14,6 +14,7 @@
 //!   another workstation replaced is refused with who and when (the row is
 //!   locked while it is checked).
 
+pub mod copy;
 mod records;
 pub mod schema;
 

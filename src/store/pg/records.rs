@@ -421,6 +421,29 @@ impl ClinicStore for PgStore {
         })
     }
 
+    fn patients_with_entries(&self, mrn: Option<&str>) -> Result<Vec<(Patient, Vec<Entry>)>, StoreError> {
+        let patients = match mrn {
+            Some(mrn) => vec![self.patient_by_mrn(mrn)?.ok_or_else(|| StoreError::NotFound {
+                what: "patient with MRN",
+                id: mrn.to_owned(),
+            })?],
+            None => self.with(|c| {
+                c.query(&format!("SELECT {PATIENT_COLUMNS} FROM patients ORDER BY mrn"), &[])?
+                    .iter()
+                    .map(|r| build_patient(raw_patient(r)?))
+                    .collect::<Result<Vec<_>, _>>()
+            })?,
+        };
+        patients
+            .into_iter()
+            .map(|p| {
+                let mut entries = self.entries(p.id)?;
+                entries.reverse();
+                Ok((p, entries))
+            })
+            .collect()
+    }
+
     fn record_entry(&mut self, patient_id: i64, data: &EntryData, user: &str) -> Result<Entry, StoreError> {
         self.may_write(user)?;
         self.with(|c| {
