@@ -10,15 +10,16 @@
 // Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use clinilog::domain::history::{AuditAction, RecordKind};
 use clinilog::domain::{
     Catalog, Entry, EntryData, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentEvent, TreatmentKind,
 };
-use clinilog::store::pg::{Listener, PgStore, PgTarget};
+use clinilog::store::pg::{Listener, PgStore};
 use clinilog::store::{ClinicStore, DraftKey, Store, StoreError};
 use jiff::civil::date;
 
@@ -56,43 +57,8 @@ fn validated(catalog: &Catalog, on: &str, values: &[(&str, &str)]) -> EntryData 
 /// Where a test's records are kept: a temporary file, or a database of its
 /// own on the server (dropped when the test ends).
 enum Backend {
-    Sqlite {
-        _dir: tempfile::TempDir,
-        path: PathBuf,
-    },
-    Postgres {
-        target: Box<PgTarget>,
-        admin: Box<PgTarget>,
-    },
-}
-
-/// The server of the libpq variables, if any.
-fn server() -> Option<PgTarget> {
-    if std::env::var_os("PGHOST").is_none() {
-        assert!(
-            std::env::var("CLINILOG_REQUIRE_PG").as_deref() != Ok("1"),
-            "CLINILOG_REQUIRE_PG=1 but no PostgreSQL server: set PGHOST (run under pg_virtualenv)"
-        );
-        eprintln!("skipped: no PostgreSQL server (set PGHOST etc., or run the tests under pg_virtualenv)");
-        return None;
-    }
-    let db = std::env::var("PGDATABASE").unwrap_or_else(|_| "postgres".to_owned());
-    Some(PgTarget::parse(&format!("postgres:///{db}")).unwrap())
-}
-
-/// A new empty database on the server, for one test.
-fn fresh_database() -> Option<(PgTarget, PgTarget)> {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let admin = server()?;
-    let name = format!(
-        "clinilog_test_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        jiff::Timestamp::now().as_millisecond()
-    );
-    let mut client = admin.connect().unwrap();
-    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    Some((admin.with_dbname(&name), admin))
+    Sqlite { _dir: tempfile::TempDir, path: PathBuf },
+    Postgres(Box<common::PgDatabase>),
 }
 
 impl Backend {
@@ -103,18 +69,14 @@ impl Backend {
     }
 
     fn postgres() -> Option<Self> {
-        let (target, admin) = fresh_database()?;
-        Some(Backend::Postgres {
-            target: Box::new(target),
-            admin: Box::new(admin),
-        })
+        Some(Backend::Postgres(Box::new(common::PgDatabase::fresh()?)))
     }
 
     /// A connection to the records, as a workstation opens them.
     fn open(&self) -> Box<dyn ClinicStore> {
         match self {
             Backend::Sqlite { path, .. } => Box::new(Store::open(path).unwrap()),
-            Backend::Postgres { target, .. } => Box::new(PgStore::open(target).unwrap()),
+            Backend::Postgres(db) => Box::new(PgStore::open(&db.target).unwrap()),
         }
     }
 
@@ -142,8 +104,8 @@ impl Backend {
                     .map_err(|e| e.to_string())?;
                 rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
             }
-            Backend::Postgres { target, .. } => {
-                let mut client = target.connect().unwrap();
+            Backend::Postgres(db) => {
+                let mut client = db.target.connect().unwrap();
                 let messages = client.simple_query(sql).map_err(|e| {
                     e.as_db_error()
                         .map(|d| d.message().to_owned())
@@ -159,16 +121,6 @@ impl Backend {
                     })
                     .collect())
             }
-        }
-    }
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        if let Backend::Postgres { target, admin } = self
-            && let Ok(mut client) = admin.connect()
-        {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", target.dbname()));
         }
     }
 }
@@ -364,7 +316,7 @@ fn clinical_rows_cannot_be_deleted_by_another_program(b: &Backend) {
             "{sql}: {err}"
         );
     }
-    if let Backend::Postgres { .. } = b {
+    if let Backend::Postgres(_) = b {
         let err = b.raw("TRUNCATE audit_log").unwrap_err();
         assert!(err.contains("append-only"), "{err}");
     }
@@ -872,9 +824,8 @@ fn the_demo_patient_reproduces_the_case_report_in_a_cohort(b: &Backend) {
 #[test]
 fn a_save_on_one_workstation_notifies_the_other() {
     let Some(b) = Backend::postgres() else { return };
-    let Backend::Postgres { target, .. } = &b else {
-        unreachable!()
-    };
+    let Backend::Postgres(db) = &b else { unreachable!() };
+    let target = &db.target;
     let mut reception = PgStore::open(target).unwrap();
     let consultation = PgStore::open(target).unwrap();
     let mut listener = Listener::start(target).unwrap();
@@ -909,9 +860,8 @@ fn a_save_on_one_workstation_notifies_the_other() {
 #[test]
 fn a_newer_schema_or_another_programs_database_is_refused_and_left_as_it_was() {
     let Some(b) = Backend::postgres() else { return };
-    let Backend::Postgres { target, admin } = &b else {
-        unreachable!()
-    };
+    let Backend::Postgres(db) = &b else { unreachable!() };
+    let (target, admin) = (&db.target, &db.admin);
     drop(PgStore::open(target).unwrap());
     b.raw("UPDATE clinilog_meta SET schema_version = 99").unwrap();
     let err = PgStore::open(target).unwrap_err();
@@ -960,9 +910,8 @@ fn a_newer_schema_or_another_programs_database_is_refused_and_left_as_it_was() {
 #[test]
 fn a_lost_connection_is_said_and_a_new_one_carries_on() {
     let Some(b) = Backend::postgres() else { return };
-    let Backend::Postgres { target, admin } = &b else {
-        unreachable!()
-    };
+    let Backend::Postgres(db) = &b else { unreachable!() };
+    let (target, admin) = (&db.target, &db.admin);
     let mut store = PgStore::open(target).unwrap();
     let patient = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
     admin
@@ -985,9 +934,8 @@ fn a_lost_connection_is_said_and_a_new_one_carries_on() {
 #[test]
 fn a_read_only_connection_refuses_every_write() {
     let Some(b) = Backend::postgres() else { return };
-    let Backend::Postgres { target, .. } = &b else {
-        unreachable!()
-    };
+    let Backend::Postgres(db) = &b else { unreachable!() };
+    let target = &db.target;
     let patient = PgStore::open(target)
         .unwrap()
         .create_patient(&patient_data("MRN-1"), "Dr Rao")
@@ -1002,9 +950,8 @@ fn a_read_only_connection_refuses_every_write() {
 #[test]
 fn the_check_finds_a_record_without_its_audit_row() {
     let Some(b) = Backend::postgres() else { return };
-    let Backend::Postgres { target, .. } = &b else {
-        unreachable!()
-    };
+    let Backend::Postgres(db) = &b else { unreachable!() };
+    let target = &db.target;
     let catalog = Catalog::builtin().unwrap();
     let mut store = PgStore::open(target).unwrap();
     let p = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
@@ -1039,9 +986,8 @@ fn the_check_finds_a_record_without_its_audit_row() {
 #[test]
 fn copy_moves_a_clinic_with_counts_and_checksums_and_refuses_a_second_time() {
     let Some(b) = Backend::postgres() else { return };
-    let Backend::Postgres { target, .. } = &b else {
-        unreachable!()
-    };
+    let Backend::Postgres(db) = &b else { unreachable!() };
+    let target = &db.target;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("clinic.sqlite");
     let exe = env!("CARGO_BIN_EXE_clinilog");

@@ -3,6 +3,8 @@
 // Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use clinilog::cli::demo::write_demo;
 use clinilog::domain::{Catalog, Flag};
 use clinilog::store::{DraftKey, Store};
@@ -2060,4 +2062,79 @@ fn the_adverse_event_form_tabs_through_its_fields_in_order() {
     h.run();
     assert_eq!(value(&h, "Term (CTCAE v5)").as_deref(), Some("Fever"));
     assert!(focused(&h, "Grade"), "on to Grade");
+}
+
+/// The window on a server database: the status bar names the server; a
+/// save on another workstation shows on the open patient without a click;
+/// a cut connection shows a banner, keeps what was typed, and once the
+/// window has connected again the same save goes through.
+#[test]
+fn on_a_server_another_workstations_save_shows_and_a_lost_connection_keeps_the_typing() {
+    use clinilog::store::pg::PgStore;
+    use clinilog::store::{ClinicStore, Location};
+    let Some(db) = common::PgDatabase::fresh() else { return };
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = PgStore::open(&db.target).unwrap();
+    write_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
+    let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let app = ClinilogApp::on(
+        Box::new(store),
+        Location::Server(Box::new(db.target.clone())),
+        catalog.clone(),
+        Prefs {
+            clinician: "Dr Rao".into(),
+            ..Prefs::default()
+        },
+    )
+    .with_today(date(2025, 9, 1));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 1900.0])
+        .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
+    h.run_steps(1);
+    settle(&mut h);
+    h.get_by_label(&format!(
+        "Server: {}, database {}",
+        db.target.server(),
+        db.target.dbname()
+    ));
+    click(&mut h, "Demo: cirrhosis case report");
+    h.get_by_label("Log (5)");
+
+    // The nurse at reception records the week-5 labs.
+    let mut reception = PgStore::open(&db.target).unwrap();
+    let mut draft =
+        clinilog::domain::EntryDraft::blank(&catalog, clinilog::domain::Sex::Male, date(2025, 8, 25), "Nurse Kim");
+    draft.labs.iter_mut().find(|l| l.code == "bili_total").unwrap().value = "3.90".into();
+    let data = draft
+        .validate(&catalog, demo.data.sex, demo.data.birth_date, date(2025, 9, 1))
+        .unwrap();
+    reception.record_entry(demo.id, &data, "Nurse Kim").unwrap();
+    wait_for(&mut h, "Log (6)");
+    h.get_by_label_contains("Nurse Kim saved a change to this patient on another workstation");
+
+    // The network drops this workstation's connection while a value is typed.
+    db.cut(h.state().store().connection_id().unwrap());
+    click(&mut h, "New entry");
+    type_into(&mut h, "Total bilirubin", "3,40");
+    // While it is lost, the banner's spinner keeps the window drawing.
+    click_to_start(&mut h, "Save entry");
+    // The refusal is said where the typing is, and the banner says why.
+    assert_eq!(
+        h.query_all_by_label_contains("the connection to the server was lost")
+            .count(),
+        3,
+        "beside the form, in the status bar, in the banner"
+    );
+    h.get_by_label_contains("Not connected to the server");
+    assert_eq!(
+        value(&h, "Total bilirubin").as_deref(),
+        Some("3,40"),
+        "the typing is kept"
+    );
+    wait_for(&mut h, "Connected again to postgres:");
+    assert!(h.query_by_label_contains("Not connected to the server").is_none());
+    assert_eq!(value(&h, "Total bilirubin").as_deref(), Some("3,40"));
+    click(&mut h, "Save entry");
+    h.get_by_label("Log (7)");
+    assert_eq!(reception.entries(demo.id).unwrap().len(), 7);
 }

@@ -81,6 +81,11 @@ pub trait ClinicStore: Send {
     fn read_only(&self) -> bool;
     /// The schema version the records are kept in.
     fn schema(&self) -> Result<i64, StoreError>;
+    /// This connection's id on a server (its notifications are its own
+    /// saves); `None` for a file.
+    fn connection_id(&self) -> Option<i32> {
+        None
+    }
     /// The application's own check of the records (`clinilog check`):
     /// each problem in a sentence, none when all is well.
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError>;

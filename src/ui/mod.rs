@@ -316,6 +316,13 @@ pub struct ClinilogApp {
     cohort_job: Option<std::sync::mpsc::Receiver<cohort::CohortRead>>,
     /// The due list being read on its thread.
     due_job: Option<std::sync::mpsc::Receiver<Result<Vec<crate::domain::protocol::PatientDue>, String>>>,
+    /// The connection to the server is lost (what was said): a banner, the
+    /// typing kept, a new connection tried on a thread.
+    offline: Option<String>,
+    /// The new connection, once the server answers again.
+    reconnect_job: Option<std::sync::mpsc::Receiver<Box<dyn ClinicStore>>>,
+    /// Other workstations' saves, heard on a connection of its own (a server only).
+    changes: Option<std::sync::mpsc::Receiver<crate::store::pg::ChangeNote>>,
 }
 
 impl ClinilogApp {
@@ -366,6 +373,9 @@ impl ClinilogApp {
             due_job: None,
             kept_cohort: None,
             cohort_job: None,
+            offline: None,
+            reconnect_job: None,
+            changes: None,
         };
         app.newest_backup = crate::store::newest_backup(&app.backup_dirs());
         app.show_patients();
@@ -415,10 +425,117 @@ impl ClinilogApp {
     }
 
     fn error(&mut self, e: &StoreError) {
+        self.lost_connection(e);
         self.status = Some(Status {
             text: e.to_string(),
             is_error: true,
         });
+    }
+
+    /// A lost connection to the server: the banner says so and a new
+    /// connection is tried (the next frame starts it).
+    fn lost_connection(&mut self, e: &StoreError) {
+        if let StoreError::ConnectionLost { .. } = e {
+            self.offline = Some(e.to_string());
+        }
+    }
+
+    /// The connection to the server is lost (the banner's text).
+    pub fn offline(&self) -> Option<&str> {
+        self.offline.as_deref()
+    }
+
+    /// While the connection is lost, tries a new one every few seconds on a
+    /// thread; once it answers, what is shown is read again (open forms keep
+    /// their typing).
+    fn poll_connection(&mut self, ctx: &egui::Context) {
+        if self.offline.is_some() && self.reconnect_job.is_none() {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let location = self.location.clone();
+            let ctx = ctx.clone();
+            std::thread::spawn(move || {
+                loop {
+                    if let Ok(store) = location.open() {
+                        let _ = tx.send(store);
+                        ctx.request_repaint();
+                        return;
+                    }
+                    std::thread::sleep(RETRY_EVERY);
+                }
+            });
+            self.reconnect_job = Some(rx);
+        }
+        let Some(rx) = &self.reconnect_job else { return };
+        let Ok(store) = rx.try_recv() else { return };
+        self.reconnect_job = None;
+        self.offline = None;
+        self.store = store;
+        self.info(format!("Connected again to {}.", self.location.describe()));
+        self.refresh_shown(None);
+    }
+
+    /// Listens for other workstations' saves (records on a server): a
+    /// connection of its own waits for the server's notifications on a
+    /// thread, which asks for a frame when one arrives; nothing is read
+    /// every frame.
+    fn start_listening(&mut self, ctx: &egui::Context) {
+        let Location::Server(target) = &self.location else {
+            return;
+        };
+        let target = (**target).clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            loop {
+                if let Ok(mut listener) = crate::store::pg::Listener::start(&target) {
+                    while let Ok(heard) = listener.next(std::time::Duration::from_secs(60)) {
+                        if let Some(note) = heard {
+                            if tx.send(note).is_err() {
+                                return;
+                            }
+                            ctx.request_repaint();
+                        }
+                    }
+                }
+                std::thread::sleep(RETRY_EVERY);
+            }
+        });
+        self.changes = Some(rx);
+    }
+
+    /// Takes the saves heard from other workstations: the open patient they
+    /// changed and the lists are read again.
+    fn poll_changes(&mut self) {
+        let Some(rx) = &self.changes else { return };
+        let own = self.store.connection_id();
+        let notes: Vec<_> = rx.try_iter().filter(|n| Some(n.from_pid) != own).collect();
+        if notes.is_empty() || self.offline.is_some() {
+            return;
+        }
+        let open = match &self.screen {
+            Screen::Patient(s) => Some(s.patient.id),
+            _ => None,
+        };
+        let about_open = notes.iter().rev().find(|n| Some(n.patient_id) == open);
+        if let Some(note) = about_open {
+            self.info(format!(
+                "{} saved a change to this patient on another workstation: shown.",
+                note.by
+            ));
+        }
+        self.refresh_shown(open.filter(|_| about_open.is_none()));
+    }
+
+    /// Reads again what is shown: the list, the due list, the cohort, or
+    /// the open patient (but `unless` that patient: nothing of it changed).
+    fn refresh_shown(&mut self, unless: Option<i64>) {
+        match &mut self.screen {
+            Screen::Patients(_) => self.show_patients(),
+            Screen::Due(s) => s.wants_read = true,
+            Screen::Cohort(s) => s.wants_read = true,
+            Screen::Patient(p) if Some(p.patient.id) == unless => {}
+            Screen::Patient(_) => self.reload_patient(),
+        }
     }
 
     fn info(&mut self, text: String) {
@@ -806,7 +923,10 @@ impl ClinilogApp {
                 "an import is being written into this file: save again when it is done".to_owned(),
                 false,
             )),
-            Ok(user) => self.perform(write, &user),
+            Ok(user) => self.perform(write, &user).map_err(|e| {
+                self.lost_connection(&e);
+                refusal(e)
+            }),
             Err(msg) => Err((msg, false)),
         };
         match done {
@@ -846,19 +966,16 @@ impl ClinilogApp {
 
     /// The store call of a write: the status line on success (and the new
     /// patient to open), or the refusal and whether it was a conflict.
-    fn perform(&mut self, write: Write, user: &str) -> Result<(String, Option<i64>), (String, bool)> {
+    fn perform(&mut self, write: Write, user: &str) -> Result<(String, Option<i64>), StoreError> {
         let store = &mut self.store;
         let result = match write {
             Write::CreatePatient(data) => {
-                return store
-                    .create_patient(&data, user)
-                    .map(|p| {
-                        (
-                            format!("Patient {} ({}) registered.", p.data.name, p.data.mrn),
-                            Some(p.id),
-                        )
-                    })
-                    .map_err(refusal);
+                return store.create_patient(&data, user).map(|p| {
+                    (
+                        format!("Patient {} ({}) registered.", p.data.name, p.data.mrn),
+                        Some(p.id),
+                    )
+                });
             }
             Write::UpdatePatient { patient, data, reason } => store
                 .update_patient(&patient, &data, &reason, user)
@@ -903,7 +1020,7 @@ impl ClinilogApp {
                 .record_no_adverse_events(patient_id, &data, user)
                 .map(|_| format!("No adverse events since the last visit, as of {}: recorded.", data.on)),
         };
-        result.map(|text| (text, None)).map_err(refusal)
+        result.map(|text| (text, None))
     }
 
     /// Checks the open file's integrity on a thread of its own (a large file
@@ -1439,7 +1556,12 @@ impl ClinilogApp {
     /// Restores kept drafts into newly opened forms, and writes changed
     /// drafts at most once a second (`force`: now, as when closing).
     pub fn sync_drafts(&mut self, now: f64, force: bool) {
-        if self.store.read_only() || self.import.writing() || (!force && now - self.last_draft_write < 1.0) {
+        // While the server is away, what is typed stays in the open forms.
+        if self.store.read_only()
+            || self.import.writing()
+            || self.offline.is_some()
+            || (!force && now - self.last_draft_write < 1.0)
+        {
             return;
         }
         let forms: Vec<&mut dyn KeptDraft> = match &mut self.screen {
@@ -1492,7 +1614,10 @@ impl ClinilogApp {
         let today = self.today();
         if !std::mem::replace(&mut self.started, true) {
             self.start_integrity_check(ui.ctx());
+            self.start_listening(ui.ctx());
         }
+        self.poll_connection(ui.ctx());
+        self.poll_changes();
         self.poll_list(ui.ctx());
         self.poll_due(ui.ctx());
         self.poll_cohort(ui.ctx());
@@ -1606,6 +1731,20 @@ impl ClinilogApp {
                 }
             });
         });
+        if let Some(lost) = &self.offline {
+            egui::Panel::top("offline_banner").show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.spinner();
+                    ui.label(
+                        RichText::new(format!(
+                            "Not connected to the server: {lost} Saving waits until the connection is back."
+                        ))
+                        .color(theme::WARN)
+                        .strong(),
+                    );
+                });
+            });
+        }
         if self.store.read_only() {
             let mut leave = false;
             egui::Panel::top("read_only_banner").show(ui, |ui| {
@@ -1806,6 +1945,9 @@ impl eframe::App for ClinilogApp {
 }
 
 /// A store refusal as shown beside a form, and whether it was a conflict.
+/// How often a lost server is tried again.
+const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
 fn refusal(e: StoreError) -> (String, bool) {
     (e.to_string(), matches!(e, StoreError::Conflict { .. }))
 }

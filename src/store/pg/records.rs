@@ -284,6 +284,10 @@ impl ClinicStore for PgStore {
         self.read_only
     }
 
+    fn connection_id(&self) -> Option<i32> {
+        Some(self.backend_pid)
+    }
+
     fn schema(&self) -> Result<i64, StoreError> {
         self.with(|c| {
             Ok(c.query_one("SELECT schema_version FROM clinilog_meta", &[])?
