@@ -159,6 +159,7 @@ on_both_backends!(
     adverse_events_and_records_of_none_read_back_with_their_history,
     the_due_list_read_matches_the_plan_followed_in_full,
     the_demo_patient_reproduces_the_case_report_in_a_cohort,
+    an_imported_file_is_one_batch_previewed_written_or_cancelled_whole,
 );
 
 fn what_is_written_reads_back_equal_after_reopening(b: &Backend) {
@@ -817,6 +818,81 @@ fn the_demo_patient_reproduces_the_case_report_in_a_cohort(b: &Backend) {
     assert!(empty.is_empty());
     assert_eq!(store.protocol_names().unwrap(), ["MSC + exosomes, 3 cycles"]);
     assert!(store.check(&catalog).unwrap().is_empty(), "{:?}", store.check(&catalog));
+}
+
+/// A lab's export imported through the store's batch: the preview writes
+/// nothing; a cancel at the last line leaves nothing; the import writes
+/// the patient and both entries with the file named in their audit rows;
+/// the same file again adds nothing.
+fn an_imported_file_is_one_batch_previewed_written_or_cancelled_whole(b: &Backend) {
+    use clinilog::domain::import::{DateOrder, LocalCodes};
+    use clinilog::interop::import::{ImportError, ImportOptions, Watch, import_file};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let catalog = Catalog::builtin().unwrap();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import/european_long.csv");
+    let opts = ImportOptions {
+        format: None,
+        dates: Some(DateOrder::Dmy),
+        create_patients: true,
+        patient: None,
+        local_codes: LocalCodes::default(),
+        user: "Nurse Import".to_owned(),
+        today: date(2026, 11, 22),
+        keep_lines: 10_000,
+    };
+    let mut store = b.open();
+    let run = |store: &mut dyn ClinicStore, write: bool, cancel_at: Option<u64>| {
+        let cancel = AtomicBool::new(false);
+        let watch = Watch {
+            progress: &|_| {},
+            cancel: &cancel,
+        };
+        import_file(store, &catalog, &file, &opts, write, &watch, &mut |l| {
+            if Some(l.line) == cancel_at {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        })
+    };
+    let preview = run(&mut *store, false, None).unwrap();
+    assert_eq!((preview.new, preview.entries, preview.written), (6, 2, false));
+    assert!(
+        store.patient_by_mrn("A-100").unwrap().is_none(),
+        "a preview writes nothing"
+    );
+    let cancelled = run(&mut *store, true, Some(9)).unwrap_err();
+    assert!(matches!(cancelled, ImportError::Cancelled), "{cancelled}");
+    assert!(
+        store.patient_by_mrn("A-100").unwrap().is_none(),
+        "a cancel writes nothing"
+    );
+    assert!(store.audit_log(None).unwrap().is_empty());
+
+    let s = run(&mut *store, true, None).unwrap();
+    assert_eq!((s.new, s.rejected, s.skipped, s.entries, s.written), (6, 1, 1, 2, true));
+    let store = b.open();
+    let p = store
+        .patient_by_mrn("A-100")
+        .unwrap()
+        .expect("registered from the file");
+    let entries = store.entries(p.id).unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].data.lab("bili_total").unwrap().value.as_str(), "12.30");
+    let reasons: Vec<_> = store
+        .history(p.id)
+        .unwrap()
+        .into_iter()
+        .filter_map(|a| a.reason)
+        .collect();
+    assert_eq!(reasons.len(), 3, "the patient and two entries");
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.contains("european_long.csv") && r.contains(&s.sha256))
+    );
+    let mut store = b.open();
+    let again = run(&mut *store, true, None).unwrap();
+    assert_eq!((again.new, again.present, again.written), (0, 6, false));
+    assert_eq!(store.entries(p.id).unwrap().len(), 2);
 }
 
 // What only a server has.

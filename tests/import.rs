@@ -426,14 +426,17 @@ fn a_clinic_mapping_file_beside_the_database_maps_its_own_codes() {
     )
     .unwrap();
     let catalog = Catalog::builtin().unwrap();
-    let codes = clinilog::interop::import::local_codes_for(&db, None, &catalog).unwrap();
+    let codes =
+        clinilog::interop::import::local_codes_for(&clinilog::store::Location::File(db.clone()), None, &catalog)
+            .unwrap();
     assert_eq!(codes.len(), 1);
     std::fs::write(
         dir.path().join("clinilog-mapping.toml"),
         "[tests]\n\"Q\" = \"nothing\"\n",
     )
     .unwrap();
-    let e = clinilog::interop::import::local_codes_for(&db, None, &catalog).unwrap_err();
+    let e = clinilog::interop::import::local_codes_for(&clinilog::store::Location::File(db.clone()), None, &catalog)
+        .unwrap_err();
     assert!(e.contains("clinilog-mapping.toml") && e.contains("nothing"), "{e}");
 }
 

@@ -14,7 +14,7 @@ use jiff::civil::Date;
 
 use crate::domain::protocol::{AssignmentData, builtin_protocols};
 use crate::domain::{Catalog, Decimal, EntryData, EntryDraft, PatientDraft, Sex, TreatmentData, TreatmentKind};
-use crate::store::{Store, StoreError};
+use crate::store::{ClinicStore, StoreError};
 
 /// Who the generated records are signed by.
 pub const GENERATOR: &str = "generator";
@@ -144,7 +144,7 @@ pub struct ClinicOutcome {
 /// Writes `n` generated patients (MRNs `C-000001`...) with `weeks` weekly
 /// entries each, from `seed`. Refused when the file holds them already.
 pub fn write_clinic(
-    store: &mut Store,
+    store: &mut dyn ClinicStore,
     catalog: &Catalog,
     n: usize,
     weeks: usize,
@@ -179,7 +179,7 @@ pub fn write_clinic(
         })?;
     {
         let reason = format!("generated clinic (seed {seed}): not clinical data");
-        let mut tx = store.begin_import(GENERATOR, &reason, true)?;
+        let mut tx = store.begin_batch(GENERATOR, &reason, true)?;
         for i in 1..=n {
             let sex = if noise.next() < 0.5 { Sex::Female } else { Sex::Male };
             let birth = jiff::civil::date(1945 + (noise.next() * 45.0) as i16, 1 + (noise.next() * 12.0) as i8, 1);

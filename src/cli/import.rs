@@ -17,7 +17,6 @@ use crate::domain::import::DateOrder;
 use crate::interop::import::{
     Format, ImportOptions, ImportSummary, PreviewLine, RejectedLines, Watch, import_file, local_codes_for,
 };
-use crate::store::Store;
 
 /// The exit code for "nothing to import".
 pub const NOTHING_TO_IMPORT: u8 = 3;
@@ -87,16 +86,17 @@ pub fn run(args: &ImportArgs, catalog: &Catalog, out: &mut dyn Write) -> Result<
         }),
         create_patients: args.create_patients,
         patient: args.patient.clone(),
-        local_codes: local_codes_for(&args.db, args.mapping.as_deref(), catalog).map_err(anyhow::Error::msg)?,
+        local_codes: local_codes_for(
+            &crate::store::Location::parse(&args.db)?,
+            args.mapping.as_deref(),
+            catalog,
+        )
+        .map_err(anyhow::Error::msg)?,
         user,
         today: jiff::Zoned::now().date(),
         keep_lines: if args.dry_run { 200 } else { 20 },
     };
-    let mut store = if args.dry_run {
-        Store::open_read_only(&args.db)?
-    } else {
-        Store::open(&args.db)?
-    };
+    let mut store = super::existing_records(&args.db, args.dry_run)?;
     let mut report = match &args.report {
         Some(p) => Some(RejectedLines::new(
             File::create(p).with_context(|| format!("cannot write the report: {}", p.display()))?,
@@ -105,7 +105,7 @@ pub fn run(args: &ImportArgs, catalog: &Catalog, out: &mut dyn Write) -> Result<
     };
     let cancel = AtomicBool::new(false);
     let summary = import_file(
-        &mut store,
+        &mut *store,
         catalog,
         &args.file,
         &opts,

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 
+use super::import::Batch;
 use super::pg::{PgStore, PgTarget, is_server_address};
 use super::{AuditRecord, CohortFilter, DraftKey, LatestLab, PatientSummary, Store, StoreError};
 use crate::domain::adverse::{AdverseEvent, AdverseEventData, NoEvents, NoEventsData};
@@ -89,6 +90,11 @@ pub trait ClinicStore: Send {
     /// The application's own check of the records (`clinilog check`):
     /// each problem in a sentence, none when all is well.
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError>;
+
+    /// Starts a batch by `user` (an imported file, a generated clinic);
+    /// `reason` goes on every audit row. With `write` false it is a
+    /// preview: it only reads.
+    fn begin_batch(&mut self, user: &str, reason: &str, write: bool) -> Result<Box<dyn Batch + '_>, StoreError>;
 
     // Patients.
     fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError>;
@@ -267,6 +273,9 @@ impl ClinicStore for Store {
     }
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
         Store::check(self, catalog)
+    }
+    fn begin_batch(&mut self, user: &str, reason: &str, write: bool) -> Result<Box<dyn Batch + '_>, StoreError> {
+        Ok(Box::new(self.begin_import(user, reason, write)?))
     }
     fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
         Store::create_patient(self, data, user)

@@ -44,47 +44,83 @@ impl Store {
     }
 }
 
-impl ImportTx<'_> {
-    pub fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError> {
+/// Many records written at once, in one transaction (all or nothing), each
+/// with its audit row naming where it came from: an imported file, a
+/// generated clinic. Both backends give one ([`super::ClinicStore::begin_batch`]).
+pub trait Batch {
+    fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError>;
+    /// What is stored for the patient now (voided entries and replaced versions left out).
+    fn stored_values(&self, patient_id: i64) -> Result<StoredValues, StoreError>;
+    /// Registers a patient the file describes.
+    fn create_patient(&mut self, data: &PatientData) -> Result<i64, StoreError>;
+    /// Writes one entry with its values and its audit row.
+    fn add_entry(&mut self, patient_id: i64, data: &EntryData) -> Result<i64, StoreError>;
+    /// Writes one treatment event and its audit row.
+    fn add_treatment(&mut self, patient_id: i64, data: &TreatmentData) -> Result<i64, StoreError>;
+    /// Assigns a protocol and writes its audit row.
+    fn assign_protocol(
+        &mut self,
+        patient_id: i64,
+        data: &crate::domain::protocol::AssignmentData,
+    ) -> Result<i64, StoreError>;
+    /// Makes the whole batch permanent (a preview is left, never committed).
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// The current values of entries (newest first) by date and measure.
+pub(super) fn values_of(entries: Vec<crate::domain::Entry>) -> StoredValues {
+    let mut out = HashMap::new();
+    for entry in entries {
+        let d = entry.data.collected_on;
+        for lab in entry.data.labs {
+            out.insert((d, lab.code.clone()), ReadValue::Lab(lab));
+        }
+        for s in entry.data.symptoms {
+            out.insert((d, s.code.clone()), ReadValue::Symptom(s));
+        }
+    }
+    out
+}
+
+/// A preview's refusal of a write.
+pub(super) fn preview_writes_nothing() -> StoreError {
+    StoreError::Corrupt {
+        what: "import",
+        detail: "a preview writes nothing".to_owned(),
+    }
+}
+
+impl Batch for ImportTx<'_> {
+    fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError> {
         patient_by_mrn(&self.tx, mrn)
     }
 
     /// What is stored for the patient now (voided entries and replaced
     /// versions left out).
-    pub fn stored_values(&self, patient_id: i64) -> Result<StoredValues, StoreError> {
-        let mut out = HashMap::new();
-        for entry in read_entries(&self.tx, patient_id)? {
-            let d = entry.data.collected_on;
-            for lab in entry.data.labs {
-                out.insert((d, lab.code.clone()), ReadValue::Lab(lab));
-            }
-            for s in entry.data.symptoms {
-                out.insert((d, s.code.clone()), ReadValue::Symptom(s));
-            }
-        }
-        Ok(out)
+    fn stored_values(&self, patient_id: i64) -> Result<StoredValues, StoreError> {
+        Ok(values_of(read_entries(&self.tx, patient_id)?))
     }
 
     /// Registers a patient the file describes.
-    pub fn create_patient(&mut self, data: &PatientData) -> Result<i64, StoreError> {
+    fn create_patient(&mut self, data: &PatientData) -> Result<i64, StoreError> {
         self.writable()?;
         insert_patient(&self.tx, data, &self.user, Some(&self.reason))
     }
 
     /// Writes one entry with its values and its audit row.
-    pub fn add_entry(&mut self, patient_id: i64, data: &EntryData) -> Result<i64, StoreError> {
+    fn add_entry(&mut self, patient_id: i64, data: &EntryData) -> Result<i64, StoreError> {
         self.writable()?;
         Ok(insert_entry(&self.tx, patient_id, data, &self.user, Some(&self.reason))?.0)
     }
 
     /// Writes one treatment event and its audit row (a generated clinic).
-    pub fn add_treatment(&mut self, patient_id: i64, data: &TreatmentData) -> Result<i64, StoreError> {
+    fn add_treatment(&mut self, patient_id: i64, data: &TreatmentData) -> Result<i64, StoreError> {
         self.writable()?;
         insert_treatment(&self.tx, patient_id, data, &self.user, Some(&self.reason))
     }
 
     /// Assigns a protocol and writes its audit row (a generated clinic).
-    pub fn assign_protocol(
+    fn assign_protocol(
         &mut self,
         patient_id: i64,
         data: &crate::domain::protocol::AssignmentData,
@@ -94,21 +130,20 @@ impl ImportTx<'_> {
     }
 
     /// Makes the whole import permanent (a preview is left, never committed).
-    pub fn commit(self) -> Result<(), StoreError> {
+    fn commit(self: Box<Self>) -> Result<(), StoreError> {
         if self.write {
             self.tx.commit()?;
         }
         Ok(())
     }
+}
 
+impl ImportTx<'_> {
     fn writable(&self) -> Result<(), StoreError> {
         if self.write {
             Ok(())
         } else {
-            Err(StoreError::Corrupt {
-                what: "import",
-                detail: "a preview writes nothing".to_owned(),
-            })
+            Err(preview_writes_nothing())
         }
     }
 }

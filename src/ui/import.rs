@@ -20,8 +20,9 @@ use crate::domain::import::{DateOrder, Format, ImportDraft, ImportRequest, LineS
 use crate::domain::{Catalog, FieldError};
 use crate::interop::import::{
     ImportError, ImportOptions, ImportSummary, MAPPING_FILE, PreviewLine, Watch, import_file, local_codes_for,
+    mapping_folder,
 };
-use crate::store::{DraftKey, Store};
+use crate::store::{DraftKey, Location};
 
 /// How many lines a preview keeps to show (every line is counted).
 const PREVIEW_LINES: usize = 20_000;
@@ -73,7 +74,8 @@ pub enum ImportAction {
 
 /// What the window needs from the shell.
 pub struct ImportContext<'a> {
-    pub db: &'a Path,
+    /// Where the records are (the preview reads them, the import writes them).
+    pub location: &'a Location,
     pub read_only: bool,
     pub catalog: &'a Catalog,
     /// Who signs the import, or why nobody can yet.
@@ -100,7 +102,7 @@ impl ImportWindow {
                 return;
             }
         };
-        let local_codes = match local_codes_for(cx.db, None, cx.catalog) {
+        let local_codes = match local_codes_for(cx.location, None, cx.catalog) {
             Ok(c) => c,
             Err(e) => {
                 self.problem = Some(e);
@@ -120,7 +122,7 @@ impl ImportWindow {
         let (tx, rx) = mpsc::channel();
         let progress = Arc::new(AtomicU32::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
-        let (db, file, catalog) = (cx.db.to_owned(), PathBuf::from(&req.file), cx.catalog.clone());
+        let (db, file, catalog) = (cx.location.clone(), PathBuf::from(&req.file), cx.catalog.clone());
         let (p, c) = (progress.clone(), cancel.clone());
         std::thread::spawn(move || {
             let result = run_job(&db, &file, &catalog, &opts, write, &p, &c);
@@ -180,7 +182,7 @@ impl ImportWindow {
 }
 
 fn run_job(
-    db: &Path,
+    db: &Location,
     file: &Path,
     catalog: &Catalog,
     opts: &ImportOptions,
@@ -188,17 +190,12 @@ fn run_job(
     progress: &AtomicU32,
     cancel: &AtomicBool,
 ) -> Result<ImportSummary, String> {
-    let mut store = if write {
-        Store::open(db)
-    } else {
-        Store::open_read_only(db)
-    }
-    .map_err(|e| e.to_string())?;
+    let mut store = if write { db.open() } else { db.open_read_only() }.map_err(|e| e.to_string())?;
     let watch = Watch {
         progress: &|share| progress.store(share.to_bits(), Ordering::Relaxed),
         cancel,
     };
-    import_file(&mut store, catalog, file, opts, write, &watch, &mut |_| {}).map_err(|e| match e {
+    import_file(&mut *store, catalog, file, opts, write, &watch, &mut |_| {}).map_err(|e| match e {
         ImportError::Cancelled => "Cancelled: nothing was written".to_owned(),
         e => format!("Not imported: {e}"),
     })
@@ -391,7 +388,7 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
         return None;
     };
     let stale = w.form.draft.validate().ok().as_ref() != Some(req);
-    preview_ui(ui, w.only_problems, summary, cx.db);
+    preview_ui(ui, w.only_problems, summary, cx.location);
     ui.checkbox(&mut w.only_problems, "Show only lines that are not imported");
     if summary.written {
         return None;
@@ -434,7 +431,7 @@ fn status_color(s: &LineStatus) -> egui::Color32 {
     }
 }
 
-fn preview_ui(ui: &mut Ui, only_problems: bool, s: &ImportSummary, db: &Path) {
+fn preview_ui(ui: &mut Ui, only_problems: bool, s: &ImportSummary, db: &Location) {
     ui.label(RichText::new(format!("{} ({})", s.file_name, s.shape)).strong());
     muted(ui, format!("SHA-256 {}", s.sha256));
     ui.label(s.counts_text());
@@ -445,7 +442,7 @@ fn preview_ui(ui: &mut Ui, only_problems: bool, s: &ImportSummary, db: &Path) {
             .map(|(t, n)| format!("\"{t}\" ({n})"))
             .collect::<Vec<_>>()
             .join(", ");
-        let mapping = db.parent().map(|d| d.join(MAPPING_FILE)).unwrap_or_default();
+        let mapping = mapping_folder(db).map(|d| d.join(MAPPING_FILE)).unwrap_or_default();
         ui.label(
             RichText::new(format!(
                 "Unknown tests: {names}. Map a lab's own code once in {} ([tests] \"CODE\" = \"alt\").",

@@ -1658,7 +1658,7 @@ impl ClinilogApp {
                     if ui.button("Score calculator").clicked() {
                         self.calculator.open = true;
                     }
-                    // A server's backups and imports are the server's (pg_dump; a file, then `clinilog copy`).
+                    // A server's backups are the server's (pg_dump).
                     let on_file = self.location.file().is_some();
                     let server_note = "On a server: its backups are the server's (pg_dump)";
                     if ui
@@ -1668,11 +1668,7 @@ impl ClinilogApp {
                     {
                         self.open_backups();
                     }
-                    if ui
-                        .add_enabled(on_file, egui::Button::new("Import results..."))
-                        .on_disabled_hover_text("On a server: import into a file, then clinilog copy (not yet here)")
-                        .clicked()
-                    {
+                    if ui.button("Import results...").clicked() {
                         self.import.open = true;
                     }
                     if ui.button("Report settings...").clicked() {
@@ -1809,9 +1805,9 @@ impl ClinilogApp {
                 self.backups_action(a);
             }
         }
-        if let (true, Some(db)) = (self.import.open || self.import.running(), self.location.file()) {
+        if self.import.open || self.import.running() {
             let cx = import::ImportContext {
-                db,
+                location: &self.location,
                 read_only: self.store.read_only(),
                 catalog: &self.catalog,
                 signer: self.signer(),

@@ -34,8 +34,8 @@ use crate::domain::import::{
     read_date, read_sex, read_value, same_value, split_value, unambiguous,
 };
 use crate::domain::{Catalog, EntryData, PatientData, PatientDraft, Sex};
-use crate::store::import::{ImportTx, StoredValues};
-use crate::store::{Store, StoreError};
+use crate::store::import::{Batch, StoredValues};
+use crate::store::{ClinicStore, StoreError};
 
 pub use crate::domain::import::Format;
 
@@ -260,7 +260,7 @@ struct Run {
 }
 
 struct Engine<'a, 't> {
-    tx: ImportTx<'t>,
+    tx: Box<dyn Batch + 't>,
     catalog: &'a Catalog,
     map: TestMap,
     opts: &'a ImportOptions,
@@ -695,7 +695,7 @@ pub struct Watch<'a> {
 /// Imports (or, with `write` false, previews) the results in `path` into
 /// `store`; `on_line` sees every line's outcome.
 pub fn import_file(
-    store: &mut Store,
+    store: &mut dyn ClinicStore,
     catalog: &Catalog,
     path: &Path,
     opts: &ImportOptions,
@@ -720,7 +720,7 @@ pub fn import_file(
         .file_name()
         .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let reason = format!("imported from {file_name} (SHA-256 {sha256})");
-    let tx = store.begin_import(&opts.user, &reason, write)?;
+    let tx = store.begin_batch(&opts.user, &reason, write)?;
     let mut engine = Engine {
         tx,
         catalog,
@@ -772,13 +772,26 @@ pub fn import_file(
     Ok(summary)
 }
 
+/// Where the clinic's mapping file is looked for: beside a database file;
+/// for a server database, in this workstation's Clinilog data folder.
+pub fn mapping_folder(location: &crate::store::Location) -> Option<std::path::PathBuf> {
+    match location.file() {
+        Some(db) => db.parent().map(Path::to_owned),
+        None => directories::ProjectDirs::from("", "", "clinilog").map(|d| d.data_dir().to_owned()),
+    }
+}
+
 /// The name of a clinic's mapping file, looked for beside the database.
 pub const MAPPING_FILE: &str = "clinilog-mapping.toml";
 
 /// The clinic's own test codes: `explicit` when given (it must exist),
 /// else [`MAPPING_FILE`] beside the database when there is one.
-pub fn local_codes_for(db: &Path, explicit: Option<&Path>, catalog: &Catalog) -> Result<LocalCodes, String> {
-    let beside = db.parent().map(|d| d.join(MAPPING_FILE));
+pub fn local_codes_for(
+    location: &crate::store::Location,
+    explicit: Option<&Path>,
+    catalog: &Catalog,
+) -> Result<LocalCodes, String> {
+    let beside = mapping_folder(location).map(|d| d.join(MAPPING_FILE));
     let path = match (explicit, beside) {
         (Some(p), _) => p.to_owned(),
         (None, Some(p)) if p.is_file() => p,

@@ -21,6 +21,7 @@ use crate::store::backup::{entry_values_problem, record_problems};
 use crate::store::clinic::ClinicStore;
 use crate::store::cohort::{LAB_VALUES_SQL, ON_PROTOCOL_SQL};
 use crate::store::entries::{ENTRY_HEADS_SQL, ENTRY_OBSERVATIONS_SQL, EntryAssembler, LabCols, observation_rows};
+use crate::store::import::{Batch, StoredValues, values_of};
 use crate::store::patients::{PATIENT_COLUMNS, RawPatient, build_patient};
 use crate::store::protocols::{
     ASSIGNMENT_COLUMNS, AssignmentRow, ENTRY_MEASURES_SQL, ON_PROTOCOL, SHIFTS_SQL, build_assignment, build_shift,
@@ -72,8 +73,14 @@ impl Trail<'_> {
         Ok(())
     }
 
-    fn created<T: Serialize>(&self, tx: &mut Transaction<'_>, after: &T) -> Result<(), StoreError> {
-        self.append(tx, AuditAction::Create, None, Some(to_json(after)?), None)
+    /// The record was created as `after` (with where it came from, for a batch).
+    fn created<T: Serialize>(
+        &self,
+        tx: &mut Transaction<'_>,
+        after: &T,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.append(tx, AuditAction::Create, None, Some(to_json(after)?), reason)
     }
 
     fn edited<T: Serialize>(
@@ -223,6 +230,213 @@ fn insert_observations(
     Ok(())
 }
 
+/// Registers a patient inside an open transaction, with the audit row of
+/// its creation (`reason`: where it came from, when not typed).
+fn insert_patient(
+    tx: &mut Transaction<'_>,
+    data: &PatientData,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<i64, StoreError> {
+    let values = patient_values(data);
+    let inserted = tx.query_one(
+        "INSERT INTO patients (mrn, name, birth_date, sex, diagnosis, enrolled, notes, created_at,
+             changed_by, changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8) RETURNING id",
+        &params(&values, &[&now_utc(), &user]),
+    );
+    let id: i64 = mrn_taken(inserted, &data.mrn)?.try_get(0)?;
+    Trail {
+        user,
+        kind: RecordKind::Patient,
+        row_id: id,
+        patient_id: id,
+    }
+    .created(tx, data, reason)?;
+    Ok(id)
+}
+
+/// Writes a new entry, its observations and the audit row of its creation;
+/// gives its id and when it was recorded.
+fn insert_entry(
+    tx: &mut Transaction<'_>,
+    patient_id: i64,
+    data: &EntryData,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<(i64, String), StoreError> {
+    let recorded_at = now_utc();
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO entries (patient_id, collected_on, note, recorded_by, recorded_at, changed_by, changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $5) RETURNING id",
+            &[
+                &patient_id,
+                &data.collected_on.to_string(),
+                &data.note,
+                &data.recorded_by,
+                &recorded_at,
+                &user,
+            ],
+        )?
+        .try_get(0)?;
+    insert_observations(tx, id, 1, patient_id, data)?;
+    Trail {
+        user,
+        kind: RecordKind::Entry,
+        row_id: id,
+        patient_id,
+    }
+    .created(tx, data, reason)?;
+    Ok((id, recorded_at))
+}
+
+/// Writes a new treatment event and the audit row of its creation.
+fn insert_treatment(
+    tx: &mut Transaction<'_>,
+    patient_id: i64,
+    data: &TreatmentData,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<i64, StoreError> {
+    let values = treatment_values(data);
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO treatment_events (date, kind, product, dose, dose_unit, route, cycle, note,
+                 recorded_by, patient_id, recorded_at, changed_by, changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11) RETURNING id",
+            &params(&values, &[&patient_id, &now_utc(), &user]),
+        )?
+        .try_get(0)?;
+    Trail {
+        user,
+        kind: RecordKind::Treatment,
+        row_id: id,
+        patient_id,
+    }
+    .created(tx, data, reason)?;
+    Ok(id)
+}
+
+/// Writes a protocol assignment and the audit row of its creation.
+fn insert_assignment(
+    tx: &mut Transaction<'_>,
+    patient_id: i64,
+    data: &AssignmentData,
+    user: &str,
+    reason: Option<&str>,
+) -> Result<i64, StoreError> {
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO protocol_assignments (patient_id, protocol, protocol_text, start_date, note,
+                 recorded_by, recorded_at, changed_by, changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) RETURNING id",
+            &[
+                &patient_id,
+                &data.protocol,
+                &data.protocol_text,
+                &data.start.to_string(),
+                &data.note,
+                &data.recorded_by,
+                &now_utc(),
+                &user,
+            ],
+        )?
+        .try_get(0)?;
+    Trail {
+        user,
+        kind: RecordKind::Assignment,
+        row_id: id,
+        patient_id,
+    }
+    .created(tx, data, reason)?;
+    Ok(id)
+}
+
+/// A batch on the server: one transaction (read-only for a preview).
+struct PgBatch<'a> {
+    tx: std::cell::RefCell<Transaction<'a>>,
+    user: String,
+    reason: String,
+    write: bool,
+}
+
+impl<'a> PgBatch<'a> {
+    fn writable(&mut self) -> Result<&mut Transaction<'a>, StoreError> {
+        if !self.write {
+            return Err(crate::store::import::preview_writes_nothing());
+        }
+        Ok(self.tx.get_mut())
+    }
+}
+
+impl Batch for PgBatch<'_> {
+    fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError> {
+        self.tx
+            .borrow_mut()
+            .query_opt(
+                &format!("SELECT {PATIENT_COLUMNS} FROM patients WHERE mrn = $1"),
+                &[&mrn],
+            )?
+            .map(|r| build_patient(raw_patient(&r)?))
+            .transpose()
+    }
+
+    fn stored_values(&self, patient_id: i64) -> Result<StoredValues, StoreError> {
+        Ok(values_of(read_entries(&mut *self.tx.borrow_mut(), patient_id)?))
+    }
+
+    fn create_patient(&mut self, data: &PatientData) -> Result<i64, StoreError> {
+        let (user, reason) = (self.user.clone(), self.reason.clone());
+        insert_patient(self.writable()?, data, &user, Some(&reason))
+    }
+
+    fn add_entry(&mut self, patient_id: i64, data: &EntryData) -> Result<i64, StoreError> {
+        let (user, reason) = (self.user.clone(), self.reason.clone());
+        Ok(insert_entry(self.writable()?, patient_id, data, &user, Some(&reason))?.0)
+    }
+
+    fn add_treatment(&mut self, patient_id: i64, data: &TreatmentData) -> Result<i64, StoreError> {
+        let (user, reason) = (self.user.clone(), self.reason.clone());
+        insert_treatment(self.writable()?, patient_id, data, &user, Some(&reason))
+    }
+
+    fn assign_protocol(&mut self, patient_id: i64, data: &AssignmentData) -> Result<i64, StoreError> {
+        let (user, reason) = (self.user.clone(), self.reason.clone());
+        insert_assignment(self.writable()?, patient_id, data, &user, Some(&reason))
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        if self.write {
+            self.tx.into_inner().commit()?;
+        }
+        Ok(())
+    }
+}
+
+/// A patient's entries not voided, newest first (a connection or a transaction).
+fn read_entries(c: &mut impl postgres::GenericClient, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
+    let mut out = EntryAssembler::default();
+    for r in c.query(ENTRY_HEADS_SQL, &[&patient_id])? {
+        let date: &str = r.try_get(2)?;
+        out.head(
+            patient_id,
+            (
+                r.try_get(0)?,
+                r.try_get(1)?,
+                date,
+                r.try_get(3)?,
+                r.try_get(4)?,
+                r.try_get(5)?,
+            ),
+        )?;
+    }
+    for r in c.query(ENTRY_OBSERVATIONS_SQL, &[&patient_id])? {
+        out.observation(r.try_get(0)?, r.try_get(1)?, lab_cols(&r, 2)?)?;
+    }
+    Ok(out.finish())
+}
+
 impl PgStore {
     /// Voids a record of `kind` in one transaction (reason, version, audit, notification).
     fn void_record<T: Serialize>(
@@ -315,26 +529,29 @@ impl ClinicStore for PgStore {
         Ok(problems)
     }
 
+    fn begin_batch(&mut self, user: &str, reason: &str, write: bool) -> Result<Box<dyn Batch + '_>, StoreError> {
+        if write {
+            self.may_write(user)?;
+        }
+        let target = self.target.clone();
+        let mut tx = self.client.get_mut().transaction().map_err(|e| target.lost(e))?;
+        if !write {
+            tx.batch_execute("SET TRANSACTION READ ONLY")
+                .map_err(|e| target.lost(e))?;
+        }
+        Ok(Box::new(PgBatch {
+            tx: std::cell::RefCell::new(tx),
+            user: user.to_owned(),
+            reason: reason.to_owned(),
+            write,
+        }))
+    }
+
     fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
         self.may_write(user)?;
         self.with(|c| {
             let mut tx = c.transaction()?;
-            let now = now_utc();
-            let values = patient_values(data);
-            let inserted = tx.query_one(
-                "INSERT INTO patients (mrn, name, birth_date, sex, diagnosis, enrolled, notes, created_at,
-                     changed_by, changed_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8) RETURNING id",
-                &params(&values, &[&now, &user]),
-            );
-            let id: i64 = mrn_taken(inserted, &data.mrn)?.try_get(0)?;
-            Trail {
-                user,
-                kind: RecordKind::Patient,
-                row_id: id,
-                patient_id: id,
-            }
-            .created(&mut tx, data)?;
+            let id = insert_patient(&mut tx, data, user, None)?;
             let patient = read_patient(&mut tx, id)?;
             tx.commit()?;
             Ok(patient)
@@ -453,30 +670,7 @@ impl ClinicStore for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             read_patient(&mut tx, patient_id)?;
-            let recorded_at = now_utc();
-            let id: i64 = tx
-                .query_one(
-                    "INSERT INTO entries (patient_id, collected_on, note, recorded_by, recorded_at, changed_by,
-                         changed_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $5) RETURNING id",
-                    &[
-                        &patient_id,
-                        &data.collected_on.to_string(),
-                        &data.note,
-                        &data.recorded_by,
-                        &recorded_at,
-                        &user,
-                    ],
-                )?
-                .try_get(0)?;
-            insert_observations(&mut tx, id, 1, patient_id, data)?;
-            Trail {
-                user,
-                kind: RecordKind::Entry,
-                row_id: id,
-                patient_id,
-            }
-            .created(&mut tx, data)?;
+            let (id, recorded_at) = insert_entry(&mut tx, patient_id, data, user, None)?;
             tx.commit()?;
             Ok(Entry {
                 id,
@@ -538,27 +732,7 @@ impl ClinicStore for PgStore {
     }
 
     fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
-        self.with(|c| {
-            let mut out = EntryAssembler::default();
-            for r in c.query(ENTRY_HEADS_SQL, &[&patient_id])? {
-                let date: &str = r.try_get(2)?;
-                out.head(
-                    patient_id,
-                    (
-                        r.try_get(0)?,
-                        r.try_get(1)?,
-                        date,
-                        r.try_get(3)?,
-                        r.try_get(4)?,
-                        r.try_get(5)?,
-                    ),
-                )?;
-            }
-            for r in c.query(ENTRY_OBSERVATIONS_SQL, &[&patient_id])? {
-                out.observation(r.try_get(0)?, r.try_get(1)?, lab_cols(&r, 2)?)?;
-            }
-            Ok(out.finish())
-        })
+        self.with(|c| read_entries(c, patient_id))
     }
 
     fn for_each_latest_flagged_lab(&self, each: &mut dyn FnMut(LatestLab)) -> Result<(), StoreError> {
@@ -596,22 +770,7 @@ impl ClinicStore for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             read_patient(&mut tx, patient_id)?;
-            let values = treatment_values(data);
-            let id: i64 = tx
-                .query_one(
-                    "INSERT INTO treatment_events (date, kind, product, dose, dose_unit, route, cycle, note,
-                         recorded_by, patient_id, recorded_at, changed_by, changed_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11) RETURNING id",
-                    &params(&values, &[&patient_id, &now_utc(), &user]),
-                )?
-                .try_get(0)?;
-            Trail {
-                user,
-                kind: RecordKind::Treatment,
-                row_id: id,
-                patient_id,
-            }
-            .created(&mut tx, data)?;
+            let id = insert_treatment(&mut tx, patient_id, data, user, None)?;
             tx.commit()?;
             Ok(TreatmentEvent {
                 id,
@@ -760,30 +919,7 @@ impl ClinicStore for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             read_patient(&mut tx, patient_id)?;
-            let id: i64 = tx
-                .query_one(
-                    "INSERT INTO protocol_assignments (patient_id, protocol, protocol_text, start_date, note,
-                         recorded_by, recorded_at, changed_by, changed_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) RETURNING id",
-                    &[
-                        &patient_id,
-                        &data.protocol,
-                        &data.protocol_text,
-                        &data.start.to_string(),
-                        &data.note,
-                        &data.recorded_by,
-                        &now_utc(),
-                        &user,
-                    ],
-                )?
-                .try_get(0)?;
-            Trail {
-                user,
-                kind: RecordKind::Assignment,
-                row_id: id,
-                patient_id,
-            }
-            .created(&mut tx, data)?;
+            let id = insert_assignment(&mut tx, patient_id, data, user, None)?;
             tx.commit()?;
             Ok(Assignment {
                 id,
@@ -978,7 +1114,7 @@ impl ClinicStore for PgStore {
                 row_id: id,
                 patient_id,
             }
-            .created(&mut tx, data)?;
+            .created(&mut tx, data, None)?;
             tx.commit()?;
             Ok(AdverseEvent {
                 id,
@@ -1093,7 +1229,7 @@ impl ClinicStore for PgStore {
                 row_id: id,
                 patient_id,
             }
-            .created(&mut tx, data)?;
+            .created(&mut tx, data, None)?;
             tx.commit()?;
             Ok(NoEvents {
                 id,

@@ -1,0 +1,89 @@
+//! One workstation's two busiest store calls on each backend, side by
+//! side: opening the busy 260-entry patient (everything the patient screen
+//! reads: the patient, entries, treatments, History, protocols, adverse
+//! events) and saving an entry (one transaction with its observations and
+//! audit row; on the server also its notification). The SQLite file is on
+//! the local disk; the PostgreSQL database on loopback, as the libpq
+//! variables say (`pg_virtualenv cargo bench --bench backends`). Without a
+//! server only the file is measured.
+//!
+//! Run: `pg_virtualenv cargo bench --bench backends`.
+
+// Bench code: a failed unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use clinilog::cli::demo::{BUSY_MRN, write_busy_demo};
+use clinilog::domain::{Catalog, EntryData};
+use clinilog::store::pg::{PgStore, PgTarget};
+use clinilog::store::{ClinicStore, Store};
+use criterion::{Criterion, criterion_group, criterion_main};
+use jiff::civil::date;
+
+/// What opening a patient reads, as the window's `load_patient` does.
+fn open_patient(store: &dyn ClinicStore, id: i64) -> usize {
+    let patient = store.patient(id).unwrap();
+    let entries = store.entries(id).unwrap();
+    let treatments = store.treatments(id).unwrap();
+    let history = store.history(id).unwrap();
+    let assignments = store.assignments(id).unwrap();
+    let adverse = store.adverse_events(id).unwrap();
+    let none = store.no_adverse_events(id).unwrap();
+    black_box(&patient);
+    entries.len() + treatments.len() + history.len() + assignments.len() + adverse.len() + none.len()
+}
+
+/// A new empty database on the server of the libpq variables, if any.
+fn server_database() -> Option<(PgTarget, PgTarget)> {
+    std::env::var_os("PGHOST")?;
+    let db = std::env::var("PGDATABASE").unwrap_or_else(|_| "postgres".to_owned());
+    let admin = PgTarget::parse(&format!("postgres:///{db}")).unwrap();
+    let name = format!("clinilog_bench_{}", std::process::id());
+    admin
+        .connect()
+        .unwrap()
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+        .unwrap();
+    Some((admin.with_dbname(&name), admin))
+}
+
+fn measure(c: &mut Criterion, name: &str, store: &mut dyn ClinicStore, entry: &EntryData) {
+    let catalog = Catalog::builtin().unwrap();
+    write_busy_demo(store, &catalog, date(2026, 11, 1)).unwrap();
+    let id = store.patient_by_mrn(BUSY_MRN).unwrap().unwrap().id;
+    assert!(store.entries(id).unwrap().len() >= 260);
+    c.bench_function(&format!("open_260_entry_patient/{name}"), |b| {
+        b.iter(|| open_patient(&*store, id))
+    });
+    c.bench_function(&format!("save_entry/{name}"), |b| {
+        b.iter(|| store.record_entry(id, entry, "bench").unwrap().id)
+    });
+}
+
+fn bench(c: &mut Criterion) {
+    let catalog = Catalog::builtin().unwrap();
+    let entry = clinilog::cli::demo::busy_entries(&catalog, date(2026, 11, 2), 1).remove(0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = Store::open(dir.path().join("clinic.sqlite")).unwrap();
+    measure(c, "sqlite_file", &mut file, &entry);
+    match server_database() {
+        Some((target, admin)) => {
+            let mut server = PgStore::open(&target).unwrap();
+            measure(c, "postgres_loopback", &mut server, &entry);
+            drop(server);
+            let _ = admin
+                .connect()
+                .unwrap()
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", target.dbname()));
+        }
+        None => eprintln!("no PostgreSQL server (PGHOST unset): only the file was measured"),
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30);
+    targets = bench
+}
+criterion_main!(benches);
