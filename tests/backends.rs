@@ -1005,6 +1005,13 @@ fn a_lost_connection_is_said_and_a_new_one_carries_on() {
     assert!(!store.is_connected());
     store.reconnect().unwrap();
     assert_eq!(store.patient(patient.id).unwrap(), patient);
+    // A server that stays away: refused until it is back.
+    db.away();
+    assert!(store.patient(patient.id).is_err());
+    assert!(store.reconnect().is_err());
+    db.back();
+    store.reconnect().unwrap();
+    assert_eq!(store.patient(patient.id).unwrap(), patient);
 }
 
 #[test]

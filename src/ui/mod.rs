@@ -1598,6 +1598,9 @@ impl ClinilogApp {
         if wrote {
             self.last_draft_write = now;
         }
+        if let Some(e) = &failure {
+            self.lost_connection(e);
+        }
         // A draft that could not be kept says so, without hiding a refused save.
         if let Some(e) = failure
             && !self.status.as_ref().is_some_and(|s| s.is_error)
@@ -1715,9 +1718,12 @@ impl ClinilogApp {
                     ui,
                     match &self.location {
                         Location::File(path) => format!("File: {}", path.display()),
-                        Location::Server(target) => {
-                            format!("Server: {}, database {}", target.server(), target.dbname())
-                        }
+                        Location::Server(target) => format!(
+                            "Server: {}, database {} (as {})",
+                            target.server(),
+                            target.dbname(),
+                            target.user()
+                        ),
                     },
                 );
                 if let Some(s) = &self.status {

@@ -48,12 +48,31 @@ impl PgDatabase {
         })
     }
 
-    /// Ends a workstation's connection, as a network cut or a server restart would.
-    pub fn cut(&self, connection_id: i32) {
+    /// The server goes away for this database, as in a network cut: every
+    /// connection to it ends and new ones are refused until [`Self::back`].
+    pub fn away(&self) {
+        let name = self.target.dbname();
+        let mut admin = self.admin.connect().unwrap();
+        admin
+            .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+            .unwrap();
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                &[&name],
+            )
+            .unwrap();
+    }
+
+    /// The server answers again.
+    pub fn back(&self) {
         self.admin
             .connect()
             .unwrap()
-            .execute("SELECT pg_terminate_backend($1)", &[&connection_id])
+            .batch_execute(&format!(
+                "ALTER DATABASE {} ALLOW_CONNECTIONS true",
+                self.target.dbname()
+            ))
             .unwrap();
     }
 }

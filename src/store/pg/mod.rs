@@ -125,6 +125,11 @@ impl PgTarget {
         format!("{}:{}", self.host, self.port)
     }
 
+    /// Who logs in.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
     pub fn dbname(&self) -> &str {
         &self.dbname
     }
