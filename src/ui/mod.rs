@@ -435,8 +435,11 @@ impl ClinilogApp {
     /// A lost connection to the server: the banner says so and a new
     /// connection is tried (the next frame starts it).
     fn lost_connection(&mut self, e: &StoreError) {
-        if let StoreError::ConnectionLost { .. } = e {
-            self.offline = Some(e.to_string());
+        if let StoreError::ConnectionLost { server, detail } = e {
+            self.offline = Some(format!(
+                "Not connected to the server ({server}: {detail}). What you typed is kept; Clinilog tries again \
+                 every few seconds, and saving waits until the connection is back."
+            ));
         }
     }
 
@@ -1737,13 +1740,7 @@ impl ClinilogApp {
             egui::Panel::top("offline_banner").show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     ui.spinner();
-                    ui.label(
-                        RichText::new(format!(
-                            "Not connected to the server: {lost} Saving waits until the connection is back."
-                        ))
-                        .color(theme::WARN)
-                        .strong(),
-                    );
+                    ui.label(RichText::new(lost).color(theme::WARN).strong());
                 });
             });
         }
