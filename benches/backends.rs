@@ -4,10 +4,10 @@
 //! events) and saving an entry (one transaction with its observations and
 //! audit row; on the server also its notification). The SQLite file is on
 //! the local disk; the PostgreSQL database on loopback, as the libpq
-//! variables say (`pg_virtualenv cargo bench --bench backends`). Without a
+//! variables say (`pg_virtualenv -t cargo bench --bench backends`). Without a
 //! server only the file is measured.
 //!
-//! Run: `pg_virtualenv cargo bench --bench backends`.
+//! Run: `pg_virtualenv -t cargo bench --bench backends`.
 
 // Bench code: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
