@@ -438,6 +438,28 @@ fn read_entries(c: &mut impl postgres::GenericClient, patient_id: i64) -> Result
 }
 
 impl PgStore {
+    /// Edits a record in one transaction: refuses an empty reason, a stale
+    /// version or a voided record, runs `update` (which moves the version
+    /// on), and appends the audit row with the record before and after.
+    fn edit_record<T: Serialize>(
+        &self,
+        trail: Trail<'_>,
+        (version, before, after, reason): (i64, &T, &T, &str),
+        update: &str,
+        params: &Params<'_>,
+    ) -> Result<(), StoreError> {
+        self.may_write(trail.user)?;
+        let reason = require_reason(reason, "an edit")?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            check_version(&mut tx, trail.kind, trail.row_id, version)?;
+            tx.execute(update, params)?;
+            trail.edited(&mut tx, before, after, &reason)?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
     /// Voids a record of `kind` in one transaction (reason, version, audit, notification).
     fn void_record<T: Serialize>(
         &self,
@@ -788,33 +810,28 @@ impl ClinicStore for PgStore {
         reason: &str,
         user: &str,
     ) -> Result<TreatmentEvent, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(reason, "an edit")?;
-        self.with(|c| {
-            let mut tx = c.transaction()?;
-            check_version(&mut tx, RecordKind::Treatment, event.id, event.version)?;
-            let values = treatment_values(data);
-            tx.execute(
-                "UPDATE treatment_events SET date = $1, kind = $2, product = $3, dose = $4, dose_unit = $5,
-                     route = $6, cycle = $7, note = $8, recorded_by = $9, version = version + 1,
-                     changed_by = $10, changed_at = $11
-                 WHERE id = $12",
-                &params(&values, &[&user, &now_utc(), &event.id]),
-            )?;
-            Trail {
-                user,
-                kind: RecordKind::Treatment,
-                row_id: event.id,
-                patient_id: event.patient_id,
-            }
-            .edited(&mut tx, &event.data, data, &reason)?;
-            tx.commit()?;
-            Ok(TreatmentEvent {
-                id: event.id,
-                patient_id: event.patient_id,
-                version: event.version + 1,
-                data: data.clone(),
-            })
+        let trail = Trail {
+            user,
+            kind: RecordKind::Treatment,
+            row_id: event.id,
+            patient_id: event.patient_id,
+        };
+        let values = treatment_values(data);
+        let now = now_utc();
+        self.edit_record(
+            trail,
+            (event.version, &event.data, data, reason),
+            "UPDATE treatment_events SET date = $1, kind = $2, product = $3, dose = $4, dose_unit = $5,
+                 route = $6, cycle = $7, note = $8, recorded_by = $9, version = version + 1,
+                 changed_by = $10, changed_at = $11
+             WHERE id = $12",
+            &params(&values, &[&user, &now, &event.id]),
+        )?;
+        Ok(TreatmentEvent {
+            id: event.id,
+            patient_id: event.patient_id,
+            version: event.version + 1,
+            data: data.clone(),
         })
     }
 
@@ -1132,33 +1149,28 @@ impl ClinicStore for PgStore {
         reason: &str,
         user: &str,
     ) -> Result<AdverseEvent, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(reason, "an edit")?;
-        self.with(|c| {
-            let mut tx = c.transaction()?;
-            check_version(&mut tx, RecordKind::AdverseEvent, event.id, event.version)?;
-            let values = adverse_values(data);
-            tx.execute(
-                "UPDATE adverse_events SET term = $1, grade = $2, onset = $3, resolved_on = $4, serious = $5,
-                     relation = $6, cycle = $7, action = $8, outcome = $9, note = $10, recorded_by = $11,
-                     version = version + 1, changed_by = $12, changed_at = $13
-                 WHERE id = $14",
-                &params(&values, &[&user, &now_utc(), &event.id]),
-            )?;
-            Trail {
-                user,
-                kind: RecordKind::AdverseEvent,
-                row_id: event.id,
-                patient_id: event.patient_id,
-            }
-            .edited(&mut tx, &event.data, data, &reason)?;
-            tx.commit()?;
-            Ok(AdverseEvent {
-                id: event.id,
-                patient_id: event.patient_id,
-                version: event.version + 1,
-                data: data.clone(),
-            })
+        let trail = Trail {
+            user,
+            kind: RecordKind::AdverseEvent,
+            row_id: event.id,
+            patient_id: event.patient_id,
+        };
+        let values = adverse_values(data);
+        let now = now_utc();
+        self.edit_record(
+            trail,
+            (event.version, &event.data, data, reason),
+            "UPDATE adverse_events SET term = $1, grade = $2, onset = $3, resolved_on = $4, serious = $5,
+                 relation = $6, cycle = $7, action = $8, outcome = $9, note = $10, recorded_by = $11,
+                 version = version + 1, changed_by = $12, changed_at = $13
+             WHERE id = $14",
+            &params(&values, &[&user, &now, &event.id]),
+        )?;
+        Ok(AdverseEvent {
+            id: event.id,
+            patient_id: event.patient_id,
+            version: event.version + 1,
+            data: data.clone(),
         })
     }
 
