@@ -999,7 +999,7 @@ fn a_lost_connection_is_said_and_a_new_one_carries_on() {
     assert!(matches!(err, StoreError::ConnectionLost { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(
-        msg.contains(&target.describe()) && msg.contains("what you typed is kept"),
+        msg.starts_with("the database server cannot be reached") && msg.contains(&target.describe()),
         "{msg}"
     );
     assert!(!store.is_connected());
@@ -1152,4 +1152,36 @@ fn copy_moves_a_clinic_with_counts_and_checksums_and_refuses_a_second_time() {
         !with_password.status.success() && err.contains("PGPASSWORD") && !err.contains("secret"),
         "{err}"
     );
+}
+
+/// A command pointed at an empty server database says so and sets nothing
+/// up in it (only the window and `copy` set a clinic up); on a clinic it
+/// checks as on a file.
+#[test]
+fn commands_on_an_empty_server_database_refuse_and_create_nothing() {
+    let Some(b) = Backend::postgres() else { return };
+    let Backend::Postgres(db) = &b else { unreachable!() };
+    let address = format!("postgres://{}/{}", db.target.server(), db.target.dbname());
+    let exe = env!("CARGO_BIN_EXE_clinilog");
+    let run = |args: &[&str]| std::process::Command::new(exe).args(args).output().unwrap();
+    for args in [
+        vec!["check", "--db", &address],
+        vec!["due", "--db", &address],
+        vec!["export", "--db", &address],
+    ] {
+        let out = run(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(err.contains("this database holds no clinic yet"), "{args:?}: {err}");
+    }
+    assert_eq!(
+        b.raw("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+            .unwrap(),
+        [[Some("0".to_owned())]]
+    );
+    let mut store = b.open();
+    store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    let out = run(&["check", "--db", &address]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: no problem found in postgres://"));
 }

@@ -2129,7 +2129,7 @@ fn on_a_server_another_workstations_save_shows_and_a_lost_connection_keeps_the_t
     click_to_start(&mut h, "Save entry");
     // The refusal is said where the typing is, and the banner says why.
     assert_eq!(
-        h.query_all_by_label_contains("Not saved: the connection to the server was lost")
+        h.query_all_by_label_contains("Not saved: the database server cannot be reached")
             .count(),
         2,
         "beside the form and in the status bar"

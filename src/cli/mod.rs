@@ -37,15 +37,12 @@ pub fn window_store(db: Option<PathBuf>) -> Result<(Box<dyn ClinicStore>, Locati
 /// command: opened to write, or read-only.
 pub fn existing_records(db: &std::path::Path, read_only: bool) -> Result<Box<dyn ClinicStore>> {
     let location = Location::parse(db)?;
-    if let Some(path) = location.file()
-        && !path.is_file()
-    {
-        anyhow::bail!("no database file: {}", path.display());
-    }
-    Ok(if read_only {
-        location.open_read_only()?
-    } else {
-        location.open()?
+    Ok(match &location {
+        Location::File(path) if !path.is_file() => anyhow::bail!("no database file: {}", path.display()),
+        _ if read_only => location.open_read_only()?,
+        Location::File(_) => location.open()?,
+        // A command never sets a clinic up in an empty database.
+        Location::Server(target) => Box::new(crate::store::pg::PgStore::open_existing(target)?),
     })
 }
 

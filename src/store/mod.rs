@@ -94,14 +94,17 @@ pub enum StoreError {
          set PGPASSWORD or put it in a .pgpass file instead"
     )]
     PasswordInAddress(String),
-    #[error(
-        "the connection to the server was lost ({server}): {detail}; what you typed is kept, and Clinilog tries again"
-    )]
+    #[error("the database server cannot be reached ({server}): {detail}")]
     ConnectionLost { server: String, detail: String },
     #[error("the database server refused: {0}")]
     Server(String),
     #[error("not a Clinilog database (left unchanged): {0}")]
     ServerNotClinilog(String),
+    #[error(
+        "this database holds no clinic yet: {0}; open it in the window (clinilog --db ...) or copy a clinic \
+         into it (clinilog copy)"
+    )]
+    ServerEmpty(String),
     #[error(
         "this database was written by a newer Clinilog (schema {found}, this build knows up to {supported}); \
          update Clinilog to open it (left unchanged): {db}"

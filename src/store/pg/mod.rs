@@ -288,6 +288,17 @@ impl PgStore {
         Self::with_client(client, target, false)
     }
 
+    /// Opens a database that already holds a clinic (a command's `--db`):
+    /// an empty one is refused rather than set up.
+    pub fn open_existing(target: &PgTarget) -> Result<Self, StoreError> {
+        let mut client = target.connect()?;
+        if meta(&mut client, target)?.is_none() {
+            return Err(StoreError::ServerEmpty(target.describe()));
+        }
+        drop(client);
+        Self::open(target)
+    }
+
     /// Opens the database for reading only: every write is refused, and the
     /// server refuses them too. It must hold this build's schema.
     pub fn open_read_only(target: &PgTarget) -> Result<Self, StoreError> {
@@ -302,7 +313,7 @@ impl PgStore {
                     target.describe()
                 )));
             }
-            None => return Err(StoreError::ServerNotClinilog(target.describe())),
+            None => return Err(StoreError::ServerEmpty(target.describe())),
         }
         client
             .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
