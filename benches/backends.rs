@@ -40,11 +40,12 @@ fn server_database() -> Option<(PgTarget, PgTarget)> {
     let db = std::env::var("PGDATABASE").unwrap_or_else(|_| "postgres".to_owned());
     let admin = PgTarget::parse(&format!("postgres:///{db}")).unwrap();
     let name = format!("clinilog_bench_{}", std::process::id());
-    admin
-        .connect()
-        .unwrap()
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+    let mut client = admin.connect().unwrap();
+    // One statement each: neither may run inside a transaction block.
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
         .unwrap();
+    client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
     Some((admin.with_dbname(&name), admin))
 }
 

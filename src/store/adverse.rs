@@ -5,7 +5,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::audit::Change;
-use super::rows::{check_version, now_utc, parse_date_col, require_reason};
+use super::rows::{now_utc, parse_date_col};
 use super::{Store, StoreError};
 use crate::domain::adverse::{ActionTaken, AdverseEvent, AdverseEventData, NoEvents, NoEventsData, Outcome, Relation};
 use crate::domain::history::RecordKind;
@@ -82,11 +82,14 @@ impl Store {
         reason: &str,
         user: &str,
     ) -> Result<AdverseEvent, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(reason, "an edit")?;
-        let tx = self.conn.transaction()?;
-        check_version(&tx, RecordKind::AdverseEvent, event.id, event.version)?;
-        tx.execute(
+        let change = Change {
+            user,
+            kind: RecordKind::AdverseEvent,
+            row_id: event.id,
+        };
+        self.edit_record(
+            change,
+            (event.version, &event.data, data, reason),
             "UPDATE adverse_events SET term = ?1, grade = ?2, onset = ?3, resolved_on = ?4, serious = ?5,
                  relation = ?6, cycle = ?7, action = ?8, outcome = ?9, note = ?10, recorded_by = ?11,
                  version = version + 1, changed_by = ?12, changed_at = ?13
@@ -97,13 +100,6 @@ impl Store {
                 event.id.into(),
             ])),
         )?;
-        Change {
-            user,
-            kind: RecordKind::AdverseEvent,
-            row_id: event.id,
-        }
-        .edited(&tx, &event.data, data, &reason)?;
-        tx.commit()?;
         Ok(AdverseEvent {
             id: event.id,
             patient_id: event.patient_id,

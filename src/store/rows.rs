@@ -128,6 +128,26 @@ pub(super) fn judge_version(
 }
 
 impl Store {
+    /// Edits a record in one transaction: refuses an empty reason, a stale
+    /// version or a voided record, runs `update` (which moves the version
+    /// on), and appends the audit row with the record before and after.
+    pub(super) fn edit_record<T: Serialize>(
+        &mut self,
+        change: Change<'_>,
+        (version, before, after, reason): (i64, &T, &T, &str),
+        update: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<(), StoreError> {
+        self.may_write(change.user)?;
+        let reason = require_reason(reason, "an edit")?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, change.kind, change.row_id, version)?;
+        tx.execute(update, params)?;
+        change.edited(&tx, before, after, &reason)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Voids a record in one transaction: refuses an empty reason, a stale
     /// version or a record already voided, marks it voided with the
     /// reason, and appends the audit row. `what` names the act for a

@@ -4,7 +4,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::audit::Change;
-use super::rows::{check_version, decimal_col, now_utc, parse_date_col, require_reason};
+use super::rows::{decimal_col, now_utc, parse_date_col};
 use super::{Store, StoreError};
 use crate::domain::history::RecordKind;
 use crate::domain::{TreatmentData, TreatmentEvent, TreatmentKind};
@@ -82,11 +82,14 @@ impl Store {
         reason: &str,
         user: &str,
     ) -> Result<TreatmentEvent, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(reason, "an edit")?;
-        let tx = self.conn.transaction()?;
-        check_version(&tx, RecordKind::Treatment, event.id, event.version)?;
-        tx.execute(
+        let change = Change {
+            user,
+            kind: RecordKind::Treatment,
+            row_id: event.id,
+        };
+        self.edit_record(
+            change,
+            (event.version, &event.data, data, reason),
             "UPDATE treatment_events SET date = ?1, kind = ?2, product = ?3, dose = ?4, dose_unit = ?5,
                  route = ?6, cycle = ?7, note = ?8, recorded_by = ?9, version = version + 1,
                  changed_by = ?10, changed_at = ?11
@@ -97,13 +100,6 @@ impl Store {
                 event.id.into(),
             ])),
         )?;
-        Change {
-            user,
-            kind: RecordKind::Treatment,
-            row_id: event.id,
-        }
-        .edited(&tx, &event.data, data, &reason)?;
-        tx.commit()?;
         Ok(TreatmentEvent {
             id: event.id,
             patient_id: event.patient_id,
