@@ -345,12 +345,6 @@ impl PgStore {
         self.backend_pid
     }
 
-    /// Whether the connection is still open (a lost one is reopened by
-    /// [`PgStore::reconnect`]).
-    pub fn is_connected(&self) -> bool {
-        !self.client.borrow().is_closed()
-    }
-
     /// Opens a new connection in place of a lost one.
     pub fn reconnect(&mut self) -> Result<(), StoreError> {
         let fresh = if self.read_only {
