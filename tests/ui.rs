@@ -107,7 +107,7 @@ fn create_a_patient_record_an_entry_and_find_it_in_the_log_and_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
     let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
-    h.get_by_label_contains("No patients in this file yet");
+    h.get_by_label_contains("No patients registered yet");
 
     click(&mut h, "New patient");
     type_into(&mut h, "MRN", "H-42");

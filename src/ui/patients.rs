@@ -558,7 +558,7 @@ impl PatientsScreen {
         if self.rows.is_empty() {
             empty_state(
                 ui,
-                "No patients in this file yet.",
+                "No patients registered yet.",
                 "Click \"New patient\" to register the first one. To look around first, start Clinilog with --demo.",
             );
             return action;
