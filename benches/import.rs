@@ -55,6 +55,7 @@ fn options() -> ImportOptions {
         user: "bench".to_owned(),
         today: jiff::civil::date(2026, 1, 1),
         keep_lines: 1_000,
+        confirm_unusual: clinilog::interop::import::ConfirmUnusual::None,
     }
 }
 

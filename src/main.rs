@@ -243,9 +243,35 @@ fn main() -> ExitCode {
     }
 }
 
+impl Command {
+    /// The records a command reads or writes (its `--db`).
+    fn db(&self) -> Option<&std::path::Path> {
+        match self {
+            Command::Demo { db, .. }
+            | Command::Scores { db, .. }
+            | Command::Backup { db, .. }
+            | Command::Backups { db, .. }
+            | Command::Restore { db, .. }
+            | Command::Check { db }
+            | Command::Cohort { db, .. }
+            | Command::Due { db, .. } => Some(db),
+            Command::Fhir(a) | Command::Export { args: a, .. } => Some(&a.db),
+            Command::Report(a) => Some(&a.db),
+            Command::Import(a) => Some(&a.db),
+            Command::Copy { from, .. } => Some(from),
+            Command::Score(_) => None,
+        }
+    }
+}
+
 fn run() -> Result<u8> {
     let cli = Cli::parse();
-    let catalog = Catalog::builtin()?;
+    // The clinic's own critical limits (its mapping file) apply everywhere.
+    let catalog = match &cli.command {
+        Some(c) => cli::clinic_catalog(c.db())?,
+        None if cli.demo => Catalog::builtin()?,
+        None => cli::clinic_catalog(cli.db.as_deref())?,
+    };
     if let Some(Command::Import(args)) = &cli.command {
         return import::run(args, &catalog, &mut io::stdout().lock());
     }

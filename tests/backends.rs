@@ -839,6 +839,7 @@ fn an_imported_file_is_one_batch_previewed_written_or_cancelled_whole(b: &Backen
         user: "Nurse Import".to_owned(),
         today: date(2026, 11, 22),
         keep_lines: 10_000,
+        confirm_unusual: clinilog::interop::import::ConfirmUnusual::None,
     };
     let mut store = b.open();
     let run = |store: &mut dyn ClinicStore, write: bool, cancel_at: Option<u64>| {

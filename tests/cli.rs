@@ -830,3 +830,255 @@ fn cohort_reproduces_the_case_report_as_text_and_csv() {
     let out = clinilog(&["cohort", "--db", path_arg(&db), "--measure", "alt", "--enrolment"]);
     assert!(!out.status.success());
 }
+
+/// Rows of `clinilog export` as (measure, date, value, flag).
+fn exported(db: &Path) -> Vec<(String, String, String, String)> {
+    let out = clinilog(&["export", "--db", path_arg(db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[2].to_owned(), r[1].to_owned(), r[5].to_owned(), r[10].to_owned())
+        })
+        .collect()
+}
+
+/// ALP 13,862 U/L is real (biliary obstruction): `import` holds it back,
+/// says why and how to store it; with `--confirm-unusual` it is stored as
+/// printed, shows H, and its confirmation is in the audit row. A negative
+/// ALP is still refused. A sodium of 115 mmol/L exports as LL.
+#[test]
+fn an_unusual_value_is_held_back_until_confirmed_and_an_impossible_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let file = dir.path().join("cholestasis.csv");
+    std::fs::write(
+        &file,
+        "Patient ID,Collection Date,Test Name,Result,Units,Reference Range\n\
+         DEMO-001,2025-09-01,Alk Phos,13862,U/L,40 - 130\n\
+         DEMO-001,2025-09-01,S. Sodium,115,mmol/L,135 - 145\n\
+         DEMO-001,2025-09-08,Alk Phos,-5,U/L,40 - 130\n",
+    )
+    .unwrap();
+    let import = |extra: &[&str]| {
+        let mut a = vec![
+            "import",
+            "--db",
+            path_arg(&db),
+            file.to_str().unwrap(),
+            "--user",
+            "Nurse K",
+        ];
+        a.extend_from_slice(extra);
+        clinilog(&a)
+    };
+    let out = import(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "held back (unusual): unusual for alkaline phosphatase: 13862 U/L is above the 3000 U/L commonly seen; \
+             confirm it is as printed"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("import again with --confirm-unusual"), "{text}");
+    assert!(text.contains("1 held back as unusual"), "{text}");
+    assert!(
+        text.contains("rejected: Alkaline phosphatase: \"-5\" is negative"),
+        "{text}"
+    );
+    let rows = exported(&db);
+    assert!(
+        !rows.iter().any(|r| r.0 == "alp" && r.1 == "2025-09-01"),
+        "held back: {rows:?}"
+    );
+    assert!(
+        rows.contains(&("sodium".into(), "2025-09-01".into(), "115".into(), "LL".into())),
+        "a critical sodium: {rows:?}"
+    );
+
+    let out = import(&["--confirm-unusual"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("imported: 1 new value in 1 entry"),
+        "{}",
+        stdout(&out)
+    );
+    let rows = exported(&db);
+    assert!(
+        rows.contains(&("alp".into(), "2025-09-01".into(), "13862".into(), "H".into())),
+        "stored as printed, flagged H: {rows:?}"
+    );
+    assert!(!rows.iter().any(|r| r.0 == "alp" && r.2 == "-5"), "{rows:?}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let confirmed: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE after_json LIKE '%\"code\":\"alp\"%' \
+             AND after_json LIKE '%\"confirmed_unusual\":true%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(confirmed, 1, "the confirmation is in the audit row of the import");
+}
+
+/// A clinic's own call-back list (its mapping file's `[critical]` table,
+/// beside the database) replaces the catalog's: sodium 115 is LL under the
+/// catalog's 120, only L under a clinic limit of 110.
+#[test]
+fn a_clinic_sets_its_own_critical_limits_in_its_mapping_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    let file = dir.path().join("na.csv");
+    std::fs::write(
+        &file,
+        "Patient ID,Collection Date,Test Name,Result,Units,Reference Range\nDEMO-001,2025-09-01,Na,115,mmol/L,135 - 145\n",
+    )
+    .unwrap();
+    let out = clinilog(&[
+        "import",
+        "--db",
+        path_arg(&db),
+        file.to_str().unwrap(),
+        "--user",
+        "Nurse K",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sodium = |db: &Path| exported(db).into_iter().find(|r| r.0 == "sodium").map(|r| r.3).unwrap();
+    assert_eq!(sodium(&db), "LL");
+    std::fs::write(
+        dir.path().join("clinilog-mapping.toml"),
+        "[tests]\n\"NATR\" = \"sodium\"\n\n[critical]\nsodium = { low = 110, high = 165 }\n",
+    )
+    .unwrap();
+    assert_eq!(sodium(&db), "L", "the clinic's limit is 110");
+    std::fs::write(
+        dir.path().join("clinilog-mapping.toml"),
+        "[critical]\nfatigue = { low = 1 }\n",
+    )
+    .unwrap();
+    let out = clinilog(&["export", "--db", path_arg(&db)]);
+    assert_fails_cleanly(&out, "[critical] \"fatigue\" is no lab of the catalog");
+}
+
+/// `clinilog ARGS` as the unprivileged user `nobody` when the tests run as
+/// root (CI does), so that permission bits really bind; as is otherwise.
+/// The binary is copied into `spare` when `nobody` may not run it where it is.
+fn clinilog_unprivileged(args: &[&str], spare: &Path) -> Output {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    let run = |exe: &Path| {
+        let mut cmd = if root {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(exe);
+            c
+        } else {
+            Command::new(exe)
+        };
+        cmd.args(args).env("HOME", "/tmp").output().unwrap()
+    };
+    let exe = Path::new(env!("CARGO_BIN_EXE_clinilog"));
+    let out = run(exe);
+    if root && (out.status.code() == Some(126) || stderr(&out).contains("Permission denied")) {
+        let copy = spare.join("clinilog");
+        if !copy.exists() {
+            std::fs::copy(exe, &copy).unwrap();
+        }
+        return run(&copy);
+    }
+    out
+}
+
+/// The names in a folder with each file's bytes.
+fn folder_state(folder: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A 0444 file in a 0555 folder (a CD of records, a locked share), read by
+/// a user who really cannot write there: every read command succeeds and
+/// nothing is written beside the file. A file whose write-ahead log still
+/// holds changes is refused in one sentence that says what to do.
+#[test]
+fn every_read_command_works_on_a_read_only_file_in_a_locked_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let folder = dir.path().join("records");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("clinic.sqlite");
+    assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
+    assert_eq!(folder_state(&folder).len(), 1, "the file alone");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let before = folder_state(&folder);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let report = out_dir.join("report.pdf");
+    let commands: [(&[&str], &str); 8] = [
+        (&["export"], "DEMO-001,2025-07-19,bili_total"),
+        (&["check"], "ok: no problem found"),
+        (&["scores", "--patient", "DEMO-001"], "MELD"),
+        (&["due", "--week", "2025-08-18"], "DEMO-001"),
+        (&["fhir", "--patient", "DEMO-001"], "\"resourceType\": \"Bundle\""),
+        (&["cohort", "--measure", "bili_total"], "12.30"),
+        (
+            &["report", "--patient", "DEMO-001", "--out", report.to_str().unwrap()],
+            "",
+        ),
+        (&["backups"], ""),
+    ];
+    for (args, expect) in commands {
+        let mut a = vec![args[0], "--db", path_arg(&db)];
+        a.extend_from_slice(&args[1..]);
+        let out = clinilog_unprivileged(&a, dir.path());
+        let text = stdout(&out);
+        assert!(out.status.success(), "{a:?}: {}{text}", stderr(&out));
+        assert!(!stderr(&out).contains("readonly database"), "{a:?}: {}", stderr(&out));
+        assert!(text.contains(expect), "{a:?}: {expect:?} not in {text}");
+    }
+    assert!(report.is_file(), "the report was written where the user may write");
+    assert_eq!(folder_state(&folder), before, "nothing was written in the folder");
+
+    // Changes still in the log (a writer that stopped without closing): a
+    // locked folder cannot recover them, and the refusal says what to do.
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pending = dir.path().join("pending");
+    std::fs::create_dir(&pending).unwrap();
+    let pending_db = pending.join("clinic.sqlite");
+    std::fs::copy(&db, &pending_db).unwrap();
+    std::fs::set_permissions(&pending_db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let conn = rusqlite::Connection::open(&pending_db).unwrap();
+    conn.execute_batch("PRAGMA wal_autocheckpoint = 0; CREATE TABLE scratch (x); INSERT INTO scratch VALUES (1);")
+        .unwrap();
+    std::mem::forget(conn);
+    let mut wal = pending_db.as_os_str().to_owned();
+    wal.push("-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0, "the log holds the change");
+    let mut shm = pending_db.as_os_str().to_owned();
+    shm.push("-shm");
+    std::fs::remove_file(&shm).unwrap();
+    std::fs::set_permissions(&pending, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = clinilog_unprivileged(&["export", "--db", path_arg(&pending_db)], dir.path());
+    assert_fails_cleanly(&out, "this file has changes in its write-ahead log (");
+    assert!(
+        stderr(&out).contains("copy the file and its -wal beside it into such a folder"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::set_permissions(&pending, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

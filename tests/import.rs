@@ -29,6 +29,7 @@ fn options() -> ImportOptions {
         user: "Nurse Import".to_owned(),
         today: jiff::civil::date(2026, 11, 22),
         keep_lines: 10_000,
+        confirm_unusual: clinilog::interop::import::ConfirmUnusual::None,
     }
 }
 

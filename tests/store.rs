@@ -318,7 +318,7 @@ fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
         (clinilog::domain::Flag::High, false),
         "as stored"
     );
-    entries[0].data.mark_interval_doubts(&catalog, Sex::Female);
+    entries[0].data.mark_flags(&catalog, Sex::Female);
     let bili = entries[0].data.lab("bili_total").unwrap();
     assert!(bili.interval_doubt);
     assert_eq!(bili.flag, clinilog::domain::Flag::Normal);

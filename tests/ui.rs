@@ -2158,3 +2158,249 @@ fn on_a_server_another_workstations_save_shows_and_a_lost_connection_keeps_the_t
     reception.reconnect().unwrap();
     assert_eq!(reception.entries(demo.id).unwrap().len(), 7);
 }
+
+/// ALP 13,862 U/L (biliary obstruction) typed as printed: the line says it
+/// is unusual and waits; Tab reaches its Confirm after the interval, Enter
+/// confirms, Ctrl+S saves; the value is stored exactly so, flagged H, its
+/// confirmation in the audit row. A negative ALP is still refused.
+#[test]
+fn an_unusual_value_is_confirmed_from_the_keyboard_and_stored_as_printed() {
+    let (_dir, path, mut h) = on_demo_patient();
+    click(&mut h, "New entry");
+    type_into(&mut h, "Alkaline phosphatase", "-5");
+    h.get_by_label_contains("Alkaline phosphatase: \"-5\" is negative");
+    replace_text(&mut h, "Alkaline phosphatase", "13862");
+    h.get_by_label_contains(
+        "unusual for alkaline phosphatase: 13862 U/L is above the 3000 U/L commonly seen; confirm it is as printed",
+    );
+    assert!(
+        h.get_by_label("Save entry").accesskit_node().is_disabled(),
+        "the save waits"
+    );
+    let confirm = "Confirm 13862 U/L as printed";
+    let mut k = Keyboard { strokes: 0 };
+    for _ in 0..4 {
+        if h.get_by_label(confirm).is_focused() {
+            break;
+        }
+        k.tab(&mut h, 1);
+    }
+    assert!(h.get_by_label(confirm).is_focused(), "Tab reaches Confirm");
+    k.key(&mut h, egui::Key::Enter);
+    h.run();
+    h.get_by_label("reads as 13862 U/L: H, above the interval");
+    h.get_by_label("confirmed as printed, although unusual for the measure");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    h.get_by_label_contains("Entry of 2025-09-01 saved");
+    h.get_by_label("13862 H");
+    drop(h);
+
+    let store = Store::open(&path).unwrap();
+    let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+    let newest = &store.entries(id).unwrap()[0];
+    let alp = newest.data.lab("alp").unwrap();
+    assert_eq!((alp.value.as_str(), alp.flag), ("13862", Flag::High));
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let after: String = conn
+        .query_row(
+            "SELECT after_json FROM audit_log WHERE table_name = 'entries' AND row_id = ?1",
+            [newest.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(after.contains("\"confirmed_unusual\":true"), "{after}");
+}
+
+/// A sodium of 115 mmol/L is below the call-back limit (120): LL in the
+/// form, in the Log; the list's status bar counts the patient, and
+/// "Critical only" keeps just them.
+#[test]
+fn a_critical_value_shows_ll_and_the_list_keeps_critical_patients_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    register(&mut store, "H-2", "Ana Núñez", "NASH");
+    let mut h = harness(store, "Dr Rao");
+    h.get_by_label("No critical latest values");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "New entry");
+    // Sodium was never measured for her: in the collapsed panel.
+    h.get_by_label_contains("Other lab measures").click();
+    h.run();
+    type_into(&mut h, "Sodium", "115");
+    h.get_by_label("reads as 115 mmol/L: LL, critical: below the call-back limit");
+    save_with_ctrl_s(&mut h);
+    h.get_by_label("115 LL");
+    click(&mut h, "Patients");
+    h.get_by_label("1 patient with a critical latest value (LL/HH)");
+    h.get_by_label("2 patients");
+    click(&mut h, "Critical only (LL/HH: 1)");
+    h.get_by_label("1 of 2 patients");
+    h.get_by_label("Demo: cirrhosis case report");
+    assert!(h.query_by_label("Ana Núñez").is_none());
+    // With a measure: its latest value, critical.
+    h.get_by_role_and_label(Role::ComboBox, "Latest out of range").click();
+    h.run();
+    click(&mut h, "Sodium (1)");
+    h.get_by_label("Latest Sodium");
+    h.get_by_label_contains("115 mmol/L, critically low, on 2025-09-01");
+    click(&mut h, "Critical only (LL/HH: 1)");
+    h.get_by_label("1 of 2 patients");
+}
+
+/// Runs `test` (this test binary's test of that name) again with `env`, as
+/// the unprivileged user `nobody` when the tests run as root (CI does), so
+/// that the file's and folder's permission bits really bind; as is
+/// otherwise. The binary is copied beside the files when `nobody` may not
+/// run it where it is. Gives the child's output once it passed.
+fn rerun_unprivileged(test: &str, env: (&str, &std::path::Path), spare: &std::path::Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    let run = |exe: &std::path::Path| {
+        let mut cmd = if root {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(exe);
+            c
+        } else {
+            std::process::Command::new(exe)
+        };
+        cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .env(env.0, env.1)
+            .env("HOME", "/tmp")
+            .output()
+            .unwrap()
+    };
+    let exe = std::env::current_exe().unwrap();
+    let mut out = run(&exe);
+    if root && (out.status.code() == Some(126) || String::from_utf8_lossy(&out.stderr).contains("Permission denied")) {
+        let copy = spare.join("ui-test");
+        std::fs::copy(&exe, &copy).unwrap();
+        out = run(&copy);
+    }
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && text.contains("1 passed"), "{text}");
+    text
+}
+
+/// The names in a folder, and each file's bytes.
+fn folder_state(folder: &std::path::Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A 0444 file in a 0555 folder (a CD of records, a locked share), opened
+/// by a user who really cannot write there: the window opens it read-only
+/// with the banner, shows the patient, and leaves nothing beside it (no
+/// `-shm`, no `-wal`, no backup).
+#[test]
+fn a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_write() {
+    use std::os::unix::fs::PermissionsExt;
+    const LOCKED: &str = "CLINILOG_TEST_LOCKED_FOLDER";
+    if let Some(folder) = std::env::var_os(LOCKED) {
+        // The child: an unprivileged user.
+        let folder = std::path::PathBuf::from(folder);
+        let path = folder.join("clinic.sqlite");
+        assert!(
+            std::fs::OpenOptions::new().append(true).open(&path).is_err(),
+            "this user can write the file"
+        );
+        let before = folder_state(&folder);
+        let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+        h.get_by_label_contains("Read-only: this file (or its folder) cannot be written");
+        assert!(h.get_by_label("New patient").accesskit_node().is_disabled());
+        click(&mut h, "Demo: cirrhosis case report");
+        h.get_by_label("Log (5)");
+        h.get_by_label("12.30 H");
+        assert!(h.get_by_label("New entry").accesskit_node().is_disabled());
+        drop(h);
+        assert_eq!(folder_state(&folder), before, "nothing was written in the folder");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let folder = dir.path().join("records");
+    std::fs::create_dir(&folder).unwrap();
+    let path = folder.join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    drop(store);
+    assert_eq!(folder_state(&folder).len(), 1, "the file alone, its log checkpointed");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    rerun_unprivileged(
+        "a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_write",
+        (LOCKED, &folder),
+        dir.path(),
+    );
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// An import preview lists a value unusual for its measure apart: held
+/// back until it is confirmed as printed; confirmed, the counts and the
+/// Import button follow, and it is stored exactly as the file prints it.
+#[test]
+fn an_unusual_imported_value_is_held_back_until_confirmed_in_the_preview() {
+    let (dir, path, mut h) = on_demo_patient();
+    let file = dir.path().join("cholestasis.csv");
+    std::fs::write(
+        &file,
+        "Patient ID,Collection Date,Test Name,Result,Units,Reference Range\n\
+         DEMO-001,2025-08-25,Alk Phos,13862,U/L,40 - 130\n\
+         DEMO-001,2025-08-25,GGT,880,U/L,0 - 65\n",
+    )
+    .unwrap();
+    click(&mut h, "< Patients");
+    click(&mut h, "Tools");
+    h.get_by_label("Import results...").click();
+    h.run_steps(8);
+    type_into(&mut h, "File", file.to_str().unwrap());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    wait_for(&mut h, "1 new value in 1 entry, 1 held back as unusual");
+    h.get_by_label_contains("1 value is unusual for the measure: held back until you confirm");
+    let confirm = "Confirm as printed: line 2: DEMO-001 2025-08-25";
+    h.get_by_label_contains(confirm);
+    assert!(h.query_by_label("Import 2 values").is_none());
+    h.get_by_label_contains(confirm).click();
+    h.run_steps(3);
+    wait_for(&mut h, "2 new values in 1 entry");
+    assert!(
+        h.query_by_label_contains(confirm).is_some(),
+        "a confirmed line stays listed, to be unconfirmed"
+    );
+    click_to_start(&mut h, "Import 2 values");
+    // Said in the window and in the status bar.
+    let done = "Imported from cholestasis.csv: 2 new values in 1 entry";
+    for _ in 0..600 {
+        if h.query_all_by_label(done).count() == 2 {
+            break;
+        }
+        h.run_steps(2);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(h.get_all_by_label(done).count(), 2);
+    settle(&mut h);
+    drop(h);
+    let store = Store::open(&path).unwrap();
+    let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
+    let e = store
+        .entries(id)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.data.collected_on == date(2025, 8, 25))
+        .unwrap();
+    assert_eq!(e.data.lab("alp").unwrap().value.as_str(), "13862");
+    assert_eq!(e.data.lab("ggt").unwrap().value.as_str(), "880");
+}

@@ -288,7 +288,13 @@ pub fn busy_entries(catalog: &Catalog, first: Date, weeks: usize) -> Vec<crate::
             let wave = 1.0 + 0.25 * (w as f64 / 20.0).sin();
             for (code, base, decimals) in labs {
                 if let Some(line) = draft.labs.iter_mut().find(|l| l.code == code) {
-                    let v = (base * wave * (1.0 + jitter())).max(0.0);
+                    let mut v = (base * wave * (1.0 + jitter())).max(0.0);
+                    // Sodium moves within a few mmol/L, not by a quarter:
+                    // kept in what a liver clinic sees, as the clinic
+                    // generator keeps it.
+                    if code == "sodium" {
+                        v = v.clamp(120.0, 150.0);
+                    }
                     line.value = format!("{v:.*}", usize::from(decimals));
                 }
             }

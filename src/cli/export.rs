@@ -18,7 +18,7 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
     // A value whose interval looks like it is in another unit is exported without a flag.
     for (p, entries) in &mut rows {
         for e in entries {
-            e.data.mark_interval_doubts(catalog, p.data.sex);
+            e.data.mark_flags(catalog, p.data.sex);
         }
     }
     let observations: usize = rows

@@ -15,7 +15,8 @@ use anyhow::{Context, Result, bail};
 use crate::domain::Catalog;
 use crate::domain::import::DateOrder;
 use crate::interop::import::{
-    Format, ImportOptions, ImportSummary, PreviewLine, RejectedLines, Watch, import_file, local_codes_for,
+    ConfirmUnusual, Format, ImportOptions, ImportSummary, PreviewLine, RejectedLines, Watch, grouped, import_file,
+    local_codes_for,
 };
 
 /// The exit code for "nothing to import".
@@ -50,6 +51,11 @@ pub struct ImportArgs {
     /// Show what would be imported, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Import values unusual for their measure (ALP 13,862 U/L) as printed:
+    /// without it they are held back and listed. Say so only after checking
+    /// them against the report; the confirmation is kept in the audit trail.
+    #[arg(long)]
+    pub confirm_unusual: bool,
     /// Write every line that is not imported, with the reason, to this CSV file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -95,6 +101,11 @@ pub fn run(args: &ImportArgs, catalog: &Catalog, out: &mut dyn Write) -> Result<
         user,
         today: jiff::Zoned::now().date(),
         keep_lines: if args.dry_run { 200 } else { 20 },
+        confirm_unusual: if args.confirm_unusual {
+            ConfirmUnusual::All
+        } else {
+            ConfirmUnusual::None
+        },
     };
     let mut store = super::existing_records(&args.db, args.dry_run)?;
     let mut report = match &args.report {
@@ -155,6 +166,14 @@ fn print_summary(s: &ImportSummary, args: &ImportArgs, out: &mut dyn Write) -> R
             out,
             "unknown test \"{test}\" on {n} line(s): map it in {}",
             mapping_hint(&args.db, args.mapping.as_deref())
+        )?;
+    }
+    if s.unusual > 0 {
+        writeln!(
+            out,
+            "held back: {} value(s) unusual for their measure (listed above); check them against the report, \
+             then import again with --confirm-unusual to store them as printed",
+            grouped(s.unusual)
         )?;
     }
     let verb = match (args.dry_run, s.written) {

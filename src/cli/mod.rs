@@ -46,6 +46,26 @@ pub fn existing_records(db: &std::path::Path, read_only: bool) -> Result<Box<dyn
     })
 }
 
+/// The measure catalog as this clinic uses it: the built-in liver panel,
+/// with the clinic's own critical limits when its mapping file
+/// (`clinilog-mapping.toml` beside the database file; for a server, or the
+/// default database, in this workstation's Clinilog data folder) has a
+/// `[critical]` table.
+pub fn clinic_catalog(db: Option<&std::path::Path>) -> Result<crate::domain::Catalog> {
+    use crate::interop::import::{MAPPING_FILE, mapping_folder};
+    let mut catalog = crate::domain::Catalog::builtin()?;
+    let folder = match db {
+        Some(db) => mapping_folder(&Location::parse(db)?),
+        None => directories::ProjectDirs::from("", "", "clinilog").map(|d| d.data_dir().to_owned()),
+    };
+    if let Some(path) = folder.map(|d| d.join(MAPPING_FILE)).filter(|p| p.is_file()) {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the clinic's mapping file: {}", path.display()))?;
+        catalog.apply_clinic_critical(&text, &path.display().to_string())?;
+    }
+    Ok(catalog)
+}
+
 /// `clinilog.sqlite` in the per-user data folder, which is created if needed.
 fn default_db_path() -> Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "clinilog")

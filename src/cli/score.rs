@@ -200,7 +200,7 @@ pub fn run_scores(
     let mut entries = store.entries(patient.id)?;
     entries.reverse();
     for e in &mut entries {
-        e.data.mark_interval_doubts(catalog, patient.data.sex);
+        e.data.mark_flags(catalog, patient.data.sex);
     }
     let all = all_entry_scores(&entries, &patient, catalog, carry_days);
     if csv_out {

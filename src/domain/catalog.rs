@@ -66,7 +66,19 @@ pub struct LabSpec {
     pub unit: String,
     pub reference: Limits,
     pub reference_female: Option<Limits>,
-    pub plausible: Limits,
+    /// Outside these limits a value is physically impossible (a negative
+    /// count, an INR of 0): refused as a typo.
+    pub possible: Limits,
+    /// Outside these limits (and inside `possible`) a value is unusual but
+    /// real (ALP 13,862 U/L in biliary obstruction): stored as printed once
+    /// the user confirms it.
+    pub usual: Limits,
+    /// Call-back limits: a value below `low` or above `high` is critical
+    /// (`LL`/`HH`), on the limit is not. The clinic's mapping file may
+    /// override them.
+    pub critical: Option<Limits>,
+    /// Where `possible`, `usual` and `critical` come from.
+    pub sources: String,
     pub decimals: u8,
     pub si: Option<SiUnit>,
     /// A change from the previous value larger than this (percent) is
@@ -228,7 +240,46 @@ impl Measure {
     }
 }
 
+/// Where a value stands against what is possible and what is usual for
+/// its measure (limits in the value's unit).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tier {
+    /// Inside what is commonly seen.
+    Usual,
+    /// Possible but outside what is commonly seen: stored as printed once
+    /// confirmed. `below` tells the side; `limit` is the usual limit passed.
+    Unusual { below: bool, limit: f64 },
+    /// Physically impossible: refused. The possible limits.
+    Impossible { low: f64, high: f64 },
+}
+
 impl LabSpec {
+    /// `limits` (in the conventional unit) in `unit`, one of this measure's
+    /// units (the conventional limits when `unit` is none of them).
+    pub fn limits_in(&self, limits: Limits, unit: &str) -> Limits {
+        let factor = self.factor_to(unit).unwrap_or(1.0);
+        Limits {
+            low: limits.low.map(|l| l * factor),
+            high: limits.high.map(|h| h * factor),
+        }
+    }
+
+    /// Whether `value`, in `unit`, is usual, unusual or impossible. A value
+    /// on a limit is inside it.
+    pub fn tier(&self, value: f64, unit: &str) -> Tier {
+        let possible = self.limits_in(self.possible, unit);
+        let (low, high) = (possible.low.unwrap_or(f64::MIN), possible.high.unwrap_or(f64::MAX));
+        if value < low || value > high || !value.is_finite() {
+            return Tier::Impossible { low, high };
+        }
+        let usual = self.limits_in(self.usual, unit);
+        match (usual.low, usual.high) {
+            (Some(l), _) if value < l => Tier::Unusual { below: true, limit: l },
+            (_, Some(h)) if value > h => Tier::Unusual { below: false, limit: h },
+            _ => Tier::Usual,
+        }
+    }
+
     /// The catalog's default interval for a patient of this sex.
     pub fn default_reference(&self, sex: Sex) -> ReferenceInterval {
         let limits = match (sex, self.reference_female) {
@@ -342,7 +393,10 @@ struct RawLab {
     unit: String,
     reference: Limits,
     reference_female: Option<Limits>,
-    plausible: Limits,
+    possible: Limits,
+    usual: Limits,
+    critical: Option<Limits>,
+    sources: String,
     decimals: u8,
     si: Option<SiUnit>,
     change_alert_pct: Option<f64>,
@@ -395,7 +449,9 @@ impl Catalog {
             for (what, limits) in [
                 ("reference", Some(lab.reference)),
                 ("reference_female", lab.reference_female),
-                ("plausible", Some(lab.plausible)),
+                ("possible", Some(lab.possible)),
+                ("usual", Some(lab.usual)),
+                ("critical", lab.critical),
             ] {
                 if let Some(Limits {
                     low: Some(low),
@@ -409,8 +465,23 @@ impl Catalog {
                     )));
                 }
             }
-            if lab.plausible.low.is_none() || lab.plausible.high.is_none() {
-                return Err(fail(format!("lab \"{}\": plausible needs both low and high", lab.code)));
+            if lab.possible.low.is_none() || lab.possible.high.is_none() {
+                return Err(fail(format!("lab \"{}\": possible needs both low and high", lab.code)));
+            }
+            if lab.usual.low.is_none() || lab.usual.high.is_none() {
+                return Err(fail(format!("lab \"{}\": usual needs both low and high", lab.code)));
+            }
+            if !(lab.possible.low <= lab.usual.low && lab.usual.high <= lab.possible.high) {
+                return Err(fail(format!(
+                    "lab \"{}\": usual must lie within possible (what is unusual is still possible)",
+                    lab.code
+                )));
+            }
+            if lab.sources.trim().is_empty() {
+                return Err(fail(format!(
+                    "lab \"{}\": sources must cite where its possible, usual and critical limits come from",
+                    lab.code
+                )));
             }
             if let Some(si) = &lab.si
                 && !(si.factor.is_finite() && si.factor > 0.0)
@@ -433,7 +504,10 @@ impl Catalog {
                     unit: lab.unit,
                     reference: lab.reference,
                     reference_female: lab.reference_female,
-                    plausible: lab.plausible,
+                    possible: lab.possible,
+                    usual: lab.usual,
+                    critical: lab.critical,
+                    sources: lab.sources,
                     decimals: lab.decimals,
                     si: lab.si,
                     change_alert_pct: lab.change_alert_pct,
@@ -470,6 +544,61 @@ impl Catalog {
             measures,
             higher_is_better: better,
         })
+    }
+
+    /// Applies the `[critical]` table of a clinic's mapping file (its own
+    /// call-back list, limits in each lab's conventional unit):
+    ///
+    /// ```toml
+    /// [critical]
+    /// sodium = { low = 125, high = 155 }
+    /// platelets = { low = 50 }
+    /// ```
+    ///
+    /// A lab named with neither limit has none. Gives how many labs were set;
+    /// `file` names the file in errors. The file's other tables (`[tests]`)
+    /// are the importer's.
+    pub fn apply_clinic_critical(&mut self, text: &str, file: &str) -> Result<usize, CatalogError> {
+        #[derive(Deserialize)]
+        struct ClinicLimits {
+            #[serde(default)]
+            critical: std::collections::BTreeMap<String, Limits>,
+        }
+        let fail = |problem: String| CatalogError {
+            file: file.to_owned(),
+            problem,
+        };
+        let raw: ClinicLimits = toml::from_str(text).map_err(|e| fail(e.to_string().trim().replace('\n', " ")))?;
+        for (code, limits) in &raw.critical {
+            self.set_critical(code, *limits)
+                .map_err(|e| fail(format!("[critical] {e}")))?;
+        }
+        Ok(raw.critical.len())
+    }
+
+    /// Sets the critical limits of a lab (the clinic's own call-back list,
+    /// from its mapping file), in the measure's conventional unit.
+    pub fn set_critical(&mut self, code: &str, limits: Limits) -> Result<(), String> {
+        let Some(spec) = self
+            .measures
+            .iter_mut()
+            .find(|m| m.code == code)
+            .and_then(|m| match &mut m.kind {
+                MeasureKind::Lab(spec) => Some(spec),
+                MeasureKind::Symptom(_) => None,
+            })
+        else {
+            return Err(format!(
+                "\"{code}\" is no lab of the catalog (codes such as sodium, inr, platelets)"
+            ));
+        };
+        if let (Some(l), Some(h)) = (limits.low, limits.high)
+            && l > h
+        {
+            return Err(format!("critical limits of \"{code}\": low {l} is above high {h}"));
+        }
+        spec.critical = (limits.low.is_some() || limits.high.is_some()).then_some(limits);
+        Ok(())
     }
 
     /// Whether a higher rating of this symptom is better (energy, quality of life).
@@ -627,6 +756,130 @@ mod tests {
         assert!(Scale::WestHaven.parse("-1").is_err());
     }
 
+    /// Every limit of every lab, on it and just beyond it: on a limit is
+    /// inside; past a possible limit is impossible; past a usual limit (and
+    /// inside possible) is unusual. In each of the measure's units.
+    #[test]
+    fn every_tier_boundary_of_every_lab() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut checked = 0;
+        for (m, spec) in catalog.labs() {
+            assert!(!spec.sources.trim().is_empty(), "{}: no sources", m.code);
+            for unit in spec.units() {
+                let possible = spec.limits_in(spec.possible, unit);
+                let usual = spec.limits_in(spec.usual, unit);
+                let (p_low, p_high) = (possible.low.unwrap(), possible.high.unwrap());
+                let (u_low, u_high) = (usual.low.unwrap(), usual.high.unwrap());
+                let step = |x: f64| (x.abs() * 1e-6).max(1e-6);
+                let tier = |v: f64| spec.tier(v, unit);
+                let code = &m.code;
+                assert_eq!(tier(u_low), Tier::Usual, "{code} {unit} on usual low {u_low}");
+                assert_eq!(tier(u_high), Tier::Usual, "{code} {unit} on usual high {u_high}");
+                if u_low > p_low {
+                    assert_eq!(
+                        tier(u_low - step(u_low)),
+                        Tier::Unusual {
+                            below: true,
+                            limit: u_low
+                        },
+                        "{code} {unit} below usual low"
+                    );
+                    assert!(
+                        matches!(tier(p_low), Tier::Unusual { below: true, .. }),
+                        "{code} {unit} on possible low"
+                    );
+                }
+                assert_eq!(
+                    tier(u_high + step(u_high)),
+                    Tier::Unusual {
+                        below: false,
+                        limit: u_high
+                    },
+                    "{code} {unit} above usual high"
+                );
+                assert!(
+                    matches!(tier(p_high), Tier::Unusual { below: false, .. }),
+                    "{code} {unit} on possible high"
+                );
+                assert!(
+                    matches!(tier(p_low - step(p_low)), Tier::Impossible { .. }),
+                    "{code} {unit} below possible"
+                );
+                assert!(
+                    matches!(tier(p_high + step(p_high)), Tier::Impossible { .. }),
+                    "{code} {unit} above possible"
+                );
+                assert!(matches!(tier(-1.0), Tier::Impossible { .. }), "{code} {unit}: negative");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 18, "{checked} measure-units checked");
+    }
+
+    /// The values a liver clinic really sees are never impossible: the
+    /// cases the issue names, and the extremes of the literature.
+    #[test]
+    fn real_extreme_values_are_possible_and_typos_are_not() {
+        let catalog = Catalog::builtin().unwrap();
+        let tier = |code: &str, v: f64| {
+            let spec = catalog.measure(code).and_then(Measure::lab).unwrap();
+            spec.tier(v, &spec.unit)
+        };
+        for (code, v) in [
+            ("alp", 13_862.0),
+            ("ast", 9_000.0),
+            ("alt", 12_000.0),
+            ("bili_total", 80.0),
+            ("inr", 25.0),
+            ("afp", 2_000_000.0),
+            ("sodium", 99.0),
+            ("creatinine", 35.0),
+            ("albumin", 0.05),
+        ] {
+            assert!(
+                matches!(tier(code, v), Tier::Unusual { .. }),
+                "{code} {v}: {:?}",
+                tier(code, v)
+            );
+        }
+        for (code, v) in [("inr", 0.0), ("alp", -1.0), ("sodium", 1400.0), ("hemoglobin", 130.0)] {
+            assert!(matches!(tier(code, v), Tier::Impossible { .. }), "{code} {v}");
+        }
+    }
+
+    #[test]
+    fn critical_limits_are_cited_and_a_clinic_may_set_its_own() {
+        let mut catalog = Catalog::builtin().unwrap();
+        let critical = |c: &Catalog, code: &str| c.measure(code).and_then(Measure::lab).unwrap().critical;
+        for code in ["sodium", "inr", "platelets", "hemoglobin", "wbc", "creatinine"] {
+            assert!(critical(&catalog, code).is_some(), "{code} has no critical limits");
+        }
+        assert_eq!(
+            critical(&catalog, "sodium"),
+            Some(Limits {
+                low: Some(120.0),
+                high: Some(160.0)
+            })
+        );
+        let own = Limits {
+            low: Some(125.0),
+            high: None,
+        };
+        catalog.set_critical("sodium", own).unwrap();
+        assert_eq!(critical(&catalog, "sodium"), Some(own));
+        assert!(catalog.set_critical("fatigue", own).unwrap_err().contains("no lab"));
+        let swapped = Limits {
+            low: Some(5.0),
+            high: Some(1.0),
+        };
+        assert!(
+            catalog
+                .set_critical("inr", swapped)
+                .unwrap_err()
+                .contains("low 5 is above high 1")
+        );
+    }
+
     #[test]
     fn malformed_catalog_names_file_and_problem() {
         let err = Catalog::parse("name = \"x\"\n[[lab]]\ncode = 3\n", "bad.toml").unwrap_err();
@@ -641,7 +894,8 @@ mod tests {
 
         let swapped = "name = \"x\"\n[[group]]\ncode = \"g\"\nname = \"G\"\n[[lab]]\ncode = \"l\"\nname = \"L\"\n\
                        group = \"g\"\nloinc = \"1-1\"\nunit = \"U/L\"\nreference = { low = 5.0, high = 1.0 }\n\
-                       plausible = { low = 0.0, high = 9.0 }\ndecimals = 0\n";
+                       possible = { low = 0.0, high = 9.0 }\nusual = { low = 0.0, high = 9.0 }\n\
+                       sources = \"s\"\ndecimals = 0\n";
         let msg = Catalog::parse(swapped, "swapped.toml").unwrap_err().to_string();
         assert!(msg.contains("reference low 5 is above high 1"), "{msg}");
     }

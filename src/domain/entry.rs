@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{Catalog, LabSpec, Measure, MeasureKind};
+use super::catalog::{Catalog, LabSpec, Measure, MeasureKind, Tier};
 use super::number::{Decimal, NumberError};
 use super::patient::Sex;
 use super::validate::{FieldError, parse_date};
@@ -41,29 +41,73 @@ impl Comparator {
     }
 }
 
-/// Where a value stands against its reference interval.
+/// Where a value stands against its reference interval, and beyond it
+/// against the critical (call-back) limits.
+///
+/// The stored flag is the interval's (`L`, `H`); critical is judged when
+/// the value is read, against the catalog's (or the clinic's) limits, so a
+/// changed call-back list applies to every value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Flag {
+    CriticalLow,
     Low,
     Normal,
     High,
+    CriticalHigh,
 }
 
 impl Flag {
-    /// `L`, `H` or empty: the letter shown beside the value and exported.
+    /// `LL`, `L`, `H`, `HH` or empty: the letters shown beside the value
+    /// and exported (HL7's abnormal flags and FHIR's interpretation codes).
     pub fn letter(self) -> &'static str {
         match self {
+            Flag::CriticalLow => "LL",
             Flag::Low => "L",
             Flag::Normal => "",
             Flag::High => "H",
+            Flag::CriticalHigh => "HH",
         }
     }
 
     pub fn from_letter(s: &str) -> Self {
         match s {
+            "LL" => Flag::CriticalLow,
             "L" => Flag::Low,
             "H" => Flag::High,
+            "HH" => Flag::CriticalHigh,
             _ => Flag::Normal,
+        }
+    }
+
+    /// The flag against the interval alone, as stored (`LL` is `L`).
+    pub fn interval(self) -> Flag {
+        match self {
+            Flag::CriticalLow => Flag::Low,
+            Flag::CriticalHigh => Flag::High,
+            f => f,
+        }
+    }
+
+    pub fn is_high(self) -> bool {
+        matches!(self, Flag::High | Flag::CriticalHigh)
+    }
+
+    pub fn is_low(self) -> bool {
+        matches!(self, Flag::Low | Flag::CriticalLow)
+    }
+
+    pub fn is_critical(self) -> bool {
+        matches!(self, Flag::CriticalLow | Flag::CriticalHigh)
+    }
+
+    /// `high`, `critically low`: for sentences.
+    pub fn words(self) -> &'static str {
+        match self {
+            Flag::CriticalLow => "critically low",
+            Flag::Low => "low",
+            Flag::Normal => "in range",
+            Flag::High => "high",
+            Flag::CriticalHigh => "critically high",
         }
     }
 }
@@ -147,9 +191,42 @@ pub struct LabResult {
     /// flag is not computed and the value is shown with a note.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interval_doubt: bool,
+    /// The value is outside what is usual for the measure and the user
+    /// confirmed it is as printed (kept in the audit row of the save).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confirmed_unusual: bool,
 }
 
 impl LabResult {
+    /// Judges the value as it is read: a value of a file written before one
+    /// unit per line whose interval looks like it is in the other unit gets
+    /// no flag; a value beyond the measure's critical limits is `LL`/`HH`.
+    pub fn mark_flags(&mut self, catalog: &Catalog, sex: Sex) {
+        self.mark_interval_doubt(catalog, sex);
+        if let Some(spec) = catalog.measure(&self.code).and_then(Measure::lab) {
+            self.mark_critical(spec);
+        }
+    }
+
+    /// `LL`/`HH` when the value is beyond the measure's critical limits in
+    /// its unit (a comparator value only when certainly beyond).
+    pub fn mark_critical(&mut self, spec: &LabSpec) {
+        let Some(critical) = spec.critical else { return };
+        if spec.factor_to(&self.unit).is_none() {
+            return;
+        }
+        let limits = spec.limits_in(critical, &self.unit);
+        let interval = ReferenceInterval {
+            low: limits.low.map(|l| Decimal::from_f64(l, 6)),
+            high: limits.high.map(|h| Decimal::from_f64(h, 6)),
+        };
+        match interval.flag(self.value.value(), self.comparator) {
+            Flag::Low => self.flag = Flag::CriticalLow,
+            Flag::High => self.flag = Flag::CriticalHigh,
+            _ => {}
+        }
+    }
+
     /// Whether the interval reads far better in the measure's other unit
     /// than in the value's: its limits are closer, by more than half an
     /// order of magnitude, to the catalog interval in that unit. Only
@@ -229,13 +306,14 @@ impl LabResult {
             flag: self.flag,
             unit_checked: self.unit_checked,
             interval_doubt: self.interval_doubt,
+            confirmed_unusual: self.confirmed_unusual,
         })
     }
 
     /// `12.30 H`: the value with its flag letter, for tables; `12.3 ?`
-    /// when its interval may be in another unit.
+    /// when its interval may be in another unit (and it is not critical).
     pub fn display(&self) -> String {
-        if self.interval_doubt {
+        if self.interval_doubt && !self.flag.is_critical() {
             return format!("{} ?", self.value_text());
         }
         match self.flag {
@@ -293,11 +371,12 @@ pub enum Origin {
 }
 
 impl EntryData {
-    /// Marks the values of a file written before one unit per line whose
-    /// interval looks like it is in the other unit: no flag for them.
-    pub fn mark_interval_doubts(&mut self, catalog: &Catalog, sex: Sex) {
+    /// Judges every value as it is read ([`LabResult::mark_flags`]): no
+    /// flag where the interval may be in another unit, `LL`/`HH` beyond the
+    /// critical limits.
+    pub fn mark_flags(&mut self, catalog: &Catalog, sex: Sex) {
         for lab in &mut self.labs {
-            lab.mark_interval_doubt(catalog, sex);
+            lab.mark_flags(catalog, sex);
         }
     }
 
@@ -324,20 +403,20 @@ impl EntryData {
         let value = Decimal::from_f64((total.value.value() - direct.value.value()).max(0.0), spec.decimals);
         let reference = spec.default_reference(sex);
         let flag = reference.flag(value.value(), None);
-        Some((
-            LabResult {
-                code: INDIRECT.to_owned(),
-                comparator: None,
-                value,
-                unit: total.unit.clone(),
-                reference,
-                reference_source: ReferenceSource::Catalog,
-                flag,
-                unit_checked: true,
-                interval_doubt: false,
-            },
-            Origin::Calculated,
-        ))
+        let mut derived = LabResult {
+            code: INDIRECT.to_owned(),
+            comparator: None,
+            value,
+            unit: total.unit.clone(),
+            reference,
+            reference_source: ReferenceSource::Catalog,
+            flag,
+            unit_checked: true,
+            interval_doubt: false,
+            confirmed_unusual: false,
+        };
+        derived.mark_critical(spec);
+        Some((derived, Origin::Calculated))
     }
 
     /// Every lab value to show for this entry: the printed ones, plus a
@@ -386,6 +465,10 @@ pub struct LabDraft {
     /// from, so that switching back and forth never drifts.
     #[serde(default)]
     pub prefill: Option<PrefilledInterval>,
+    /// The value (as typed) that the user confirmed is as printed although
+    /// it is unusual for the measure; a changed value asks again.
+    #[serde(default)]
+    pub confirmed: String,
 }
 
 /// An interval prefilled into a line, in the unit it was printed in.
@@ -443,6 +526,10 @@ pub mod field {
     pub fn ref_high(code: &str) -> String {
         format!("lab:{code}:ref_high")
     }
+    /// An unusual value waiting for its confirmation.
+    pub fn unusual(code: &str) -> String {
+        format!("lab:{code}:unusual")
+    }
     pub fn symptom(code: &str) -> String {
         format!("symptom:{code}")
     }
@@ -493,6 +580,7 @@ impl EntryDraft {
                             high,
                             unit: spec.unit.clone(),
                         }),
+                        confirmed: String::new(),
                     }
                 })
                 .collect(),
@@ -617,8 +705,8 @@ impl EntryDraft {
 
 impl LabDraft {
     /// This line on its own: the result it reads as (`None` when empty or
-    /// unreadable); its problems go to `errors`. A value outside the
-    /// plausible range is an error and still reads as a result.
+    /// unreadable); its problems go to `errors`. An impossible value, or an
+    /// unusual one not yet confirmed, is an error and still reads as a result.
     pub fn check(&self, catalog: &Catalog, sex: Sex, errors: &mut Vec<FieldError>) -> Option<LabResult> {
         let Some(measure) = catalog.measure(&self.code) else {
             errors.push(FieldError::new(
@@ -786,13 +874,13 @@ fn validate_lab_line(
         None if line.unit.trim().is_empty() => spec.unit.as_str(),
         None => line.unit.trim(),
     };
-    let Some(factor) = spec.factor_to(unit) else {
+    if spec.factor_to(unit).is_none() {
         errors.push(FieldError::new(
             field::lab(&line.code),
             format!("{name}: unit \"{unit}\" is not one of {}", spec.units().join(", ")),
         ));
         return None;
-    };
+    }
     let shown_unit = super::catalog::display_unit(unit);
     let parsed = match parse_lab_value(raw_value) {
         Ok((comparator, value)) => {
@@ -818,18 +906,32 @@ fn validate_lab_line(
             None
         }
     };
+    let mut confirmed_unusual = false;
     if let Some((_, value)) = &parsed {
-        let lo = spec.plausible.low.unwrap_or(0.0) * factor;
-        let hi = spec.plausible.high.unwrap_or(f64::MAX) * factor;
-        if value.value() < lo || value.value() > hi {
-            let d = usize::from(spec.decimals_in(unit));
-            let (lo, hi) = (trim_number(&format!("{lo:.d$}")), trim_number(&format!("{hi:.d$}")));
-            errors.push(FieldError::new(
+        let d = usize::from(spec.decimals_in(unit));
+        let shown = |x: f64| trim_number(&format!("{x:.d$}"));
+        match spec.tier(value.value(), unit) {
+            Tier::Usual => {}
+            Tier::Impossible { low, high } => errors.push(FieldError::new(
                 field::lab(&line.code),
                 format!(
-                    "{name}: {value} {shown_unit} is outside the plausible range {lo} to {hi} {shown_unit}; check for a typo"
+                    "{name}: {value} {shown_unit} is impossible (possible values are {} to {} {shown_unit}); \
+                     check for a typo",
+                    shown(low),
+                    shown(high)
                 ),
-            ));
+            )),
+            Tier::Unusual { .. } if line.confirmed.trim() == line.value.trim() => confirmed_unusual = true,
+            Tier::Unusual { below, limit } => errors.push(FieldError::new(
+                field::unusual(&line.code),
+                format!(
+                    "unusual for {}: {value} {shown_unit} is {} the {} {shown_unit} commonly seen; \
+                     confirm it is as printed",
+                    in_sentence(name),
+                    if below { "below" } else { "above" },
+                    shown(limit)
+                ),
+            )),
         }
     }
     let mut limit = |raw: &str, key: String, which: &str| -> Option<Option<Decimal>> {
@@ -893,6 +995,7 @@ fn validate_lab_line(
         flag,
         unit_checked: true,
         interval_doubt: false,
+        confirmed_unusual,
     })
 }
 
@@ -913,9 +1016,9 @@ fn thousands_candidate(number: &str) -> Option<String> {
     (digits(int) && int.len() <= 3 && frac.len() == 3 && digits(frac)).then(|| format!("{int}{frac}"))
 }
 
-/// Reads a number that may hold a thousands-like comma, against the
-/// measure's plausible range in `unit`: the one plausible reading, or an
-/// error when both are plausible. `Ok(None)`: no such comma.
+/// Reads a number that may hold a thousands-like comma, against what is
+/// possible for the measure in `unit`: the one possible reading, or an
+/// error when both are possible. `Ok(None)`: no such comma.
 fn read_comma(number: &str, spec: &LabSpec, unit: &str) -> Result<Option<(CommaReading, Decimal)>, (String, String)> {
     let Some(thousands) = thousands_candidate(number) else {
         return Ok(None);
@@ -926,13 +1029,11 @@ fn read_comma(number: &str, spec: &LabSpec, unit: &str) -> Result<Option<(CommaR
     let Ok(as_thousands) = Decimal::parse(&thousands) else {
         return Ok(None);
     };
-    let factor = spec.factor_to(unit).unwrap_or(1.0);
-    let plausible = |d: &Decimal| {
-        let lo = spec.plausible.low.unwrap_or(0.0) * factor;
-        let hi = spec.plausible.high.unwrap_or(f64::MAX) * factor;
-        d.value() >= lo && d.value() <= hi
-    };
-    match (plausible(&as_decimal), plausible(&as_thousands)) {
+    // The one possible reading wins. Two possible readings are asked
+    // about, even when one is unusual: ALT "12,345" may well be 12345 U/L
+    // (ischaemic hepatitis), and reading it as 12.345 would hide it.
+    let possible = |d: &Decimal| !matches!(spec.tier(d.value(), unit), Tier::Impossible { .. });
+    match (possible(&as_decimal), possible(&as_thousands)) {
         (true, true) => Err((as_thousands.to_string(), as_decimal.to_string())),
         (false, true) => Ok(Some((CommaReading::Thousands, as_thousands))),
         _ => Ok(Some((CommaReading::Decimal, as_decimal))),
@@ -964,6 +1065,18 @@ pub fn split_unit_suffix<'a>(raw: &'a str, spec: &'a LabSpec) -> (&'a str, Optio
         }
     }
     (raw, None)
+}
+
+/// A measure's name inside a sentence: `alkaline phosphatase`, but `ALT
+/// (SGPT)` and `INR` as they are.
+fn in_sentence(name: &str) -> Cow<'_, str> {
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            Cow::Owned(first.to_lowercase().chain(name.chars().skip(1)).collect())
+        }
+        _ => Cow::Borrowed(name),
+    }
 }
 
 /// `1.50` -> `1.5`, `60.00` -> `60`: a computed bound written plainly.
@@ -1105,7 +1218,7 @@ mod tests {
             ("bili_total", "12..3"),
             ("alt", "abc"),
             ("ast", "-5"),
-            ("inr", "99"),
+            ("inr", "999"),
         ]))
         .unwrap_err();
         let msg = |f: &str| {
@@ -1116,7 +1229,10 @@ mod tests {
         assert!(msg("lab:bili_total").starts_with("Total bilirubin:"), "{errors:?}");
         assert!(msg("lab:alt").contains("not a number"));
         assert!(msg("lab:ast").contains("negative"));
-        assert!(msg("lab:inr").contains("plausible range 0.5 to 15"));
+        assert!(
+            msg("lab:inr").contains("999 ratio is impossible (possible values are 0.1 to 100 ratio)"),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -1208,6 +1324,87 @@ mod tests {
         assert!(censored.indirect_bilirubin(&catalog(), Sex::Male).is_none());
     }
 
+    /// Every critical limit of every lab, in each of its units: on the
+    /// limit is not critical, just beyond it is (LL below, HH above),
+    /// whatever the interval's flag; a comparator value only when certainly
+    /// beyond.
+    #[test]
+    fn every_critical_boundary_of_every_lab() {
+        let cat = catalog();
+        let mut checked = 0;
+        for (m, spec) in cat.labs() {
+            let Some(critical) = spec.critical else { continue };
+            for unit in spec.units() {
+                let limits = spec.limits_in(critical, unit);
+                let result = |value: f64, comparator: Option<Comparator>| {
+                    let mut r = LabResult {
+                        code: m.code.clone(),
+                        comparator,
+                        value: Decimal::from_f64(value, 4),
+                        unit: unit.to_owned(),
+                        reference: ReferenceInterval::default(),
+                        reference_source: ReferenceSource::Catalog,
+                        flag: Flag::Normal,
+                        unit_checked: true,
+                        interval_doubt: false,
+                        confirmed_unusual: false,
+                    };
+                    r.mark_flags(&cat, Sex::Male);
+                    r.flag
+                };
+                let code = &m.code;
+                if let Some(low) = limits.low {
+                    assert_eq!(result(low, None), Flag::Normal, "{code} {unit} on critical low {low}");
+                    assert_eq!(
+                        result(low - 0.001, None),
+                        Flag::CriticalLow,
+                        "{code} {unit} below {low}"
+                    );
+                    assert_eq!(result(low, Some(Comparator::Less)), Flag::CriticalLow, "{code} <{low}");
+                    assert_eq!(result(low, Some(Comparator::Greater)), Flag::Normal, "{code} >{low}");
+                }
+                if let Some(high) = limits.high {
+                    assert_eq!(
+                        result(high, None),
+                        Flag::Normal,
+                        "{code} {unit} on critical high {high}"
+                    );
+                    assert_eq!(
+                        result(high + 0.001, None),
+                        Flag::CriticalHigh,
+                        "{code} {unit} above {high}"
+                    );
+                    assert_eq!(
+                        result(high, Some(Comparator::Greater)),
+                        Flag::CriticalHigh,
+                        "{code} >{high}"
+                    );
+                    assert_eq!(result(high, Some(Comparator::Less)), Flag::Normal, "{code} <{high}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 6, "{checked} measure-units with critical limits");
+        // The letters, and what is stored: the interval's flag alone.
+        assert_eq!(Flag::CriticalLow.letter(), "LL");
+        assert_eq!(Flag::from_letter("HH"), Flag::CriticalHigh);
+        assert_eq!(Flag::CriticalHigh.interval(), Flag::High);
+    }
+
+    /// A sodium of 115 typed in the form: L against its interval, LL once
+    /// judged as it is read; what is stored keeps L.
+    #[test]
+    fn a_critical_sodium_reads_ll_and_is_stored_with_its_interval_flag() {
+        let data = validate(&draft_with(&[("sodium", "115")])).unwrap();
+        let mut na = data.lab("sodium").unwrap().clone();
+        assert_eq!(na.flag, Flag::Low, "the interval's flag as validated");
+        na.mark_flags(&catalog(), Sex::Male);
+        assert_eq!(na.display(), "115 LL");
+        let mut edge = validate(&draft_with(&[("sodium", "120")])).unwrap().labs[0].clone();
+        edge.mark_flags(&catalog(), Sex::Male);
+        assert_eq!(edge.display(), "120 L", "on the call-back limit is not critical");
+    }
+
     /// Every raw input a clinician might type, and what becomes of it.
     /// `Ok(text)` is the stored value with its comparator; `Err(part)` is a
     /// piece of the message shown beside the field.
@@ -1217,6 +1414,8 @@ mod tests {
         enum Expect {
             Stored(&'static str),
             Refused(&'static str),
+            /// Held for a confirmation (the message), then stored as typed.
+            Unusual(&'static str),
         }
         let cases: &[(&str, &str, &str, Expect)] = &[
             // Accepted as printed
@@ -1226,7 +1425,7 @@ mod tests {
             ("bili_total", "12,30", "", Stored("12.30")),
             ("bili_total", "\t4.60", "", Stored("4.60")),
             ("bili_total", ",5", "", Stored("0.5")),
-            ("bili_total", "60.0", "", Stored("60.0")),
+            ("bili_total", "50.0", "", Stored("50.0")),
             ("bili_total", "<0.1", "", Stored("<0.1")),
             ("bili_total", "< 0.1", "", Stored("<0.1")),
             ("bili_total", "<0,1", "", Stored("<0.1")),
@@ -1249,8 +1448,8 @@ mod tests {
             ("albumin", "3.5", "", Stored("3.5")),
             ("albumin", "29", "g/L", Stored("29")),
             ("inr", "1.2", "", Stored("1.2")),
-            ("inr", "15", "", Stored("15")),
-            ("inr", "0.5", "", Stored("0.5")),
+            ("inr", "10", "", Stored("10")),
+            ("inr", "0.7", "", Stored("0.7")),
             ("platelets", "150", "", Stored("150")),
             ("afp", "<0.5", "", Stored("<0.5")),
             // Not a number
@@ -1277,9 +1476,17 @@ mod tests {
             ),
             // A comma before exactly three digits: a decimal comma or a thousands separator
             ("alt", "1,234", "", Refused("could be 1234 or 1.234")),
+            // Both possible, even if one is unusual: asked
             ("platelets", "1,234", "", Refused("could be 1234 or 1.234")),
+            ("afp", "123,456", "", Refused("could be 123456 or 123.456")),
+            // 1234 g/dL albumin cannot be: the decimal reading
+            ("albumin", "1,234", "", Stored("1.234")),
+            // 12.345 mmol/L sodium cannot be: the thousands reading is not
+            // possible either (12345): read as decimal, then refused
+            ("sodium", "12,345", "", Refused("is impossible")),
             ("bili_total", "1,234", "", Stored("1.234")),
-            ("creatinine", "1,234", "umol/L", Stored("1234")),
+            ("creatinine", "1,234", "umol/L", Refused("could be 1234 or 1.234")),
+            ("creatinine", "1,234", "", Stored("1.234")),
             ("alt", "12,345", "", Refused("could be 12345 or 12.345")),
             ("alt", "1,23", "", Stored("1.23")),
             ("bili_total", "<", "", Refused("enter a number")),
@@ -1302,46 +1509,63 @@ mod tests {
             ("bili_total", "-5", "", Refused("is negative")),
             ("bili_total", "- 5", "", Refused("is negative")),
             ("creatinine", "-0.1", "", Refused("is negative")),
-            // Outside the plausible range
+            // Impossible: refused
+            (
+                "bili_total",
+                "201",
+                "",
+                Refused("201 mg/dL is impossible (possible values are 0 to 200 mg/dL)"),
+            ),
+            (
+                "bili_total",
+                "3500",
+                "umol/L",
+                Refused("possible values are 0 to 3420 umol/L"),
+            ),
+            (
+                "inr",
+                "0",
+                "",
+                Refused("0 ratio is impossible (possible values are 0.1 to 100 ratio)"),
+            ),
+            ("inr", "150", "", Refused("is impossible")),
+            ("alt", "150000", "", Refused("possible values are 0 to 100000 U/L")),
+            ("sodium", "40", "", Refused("possible values are 50 to 300 mmol/L")),
+            ("albumin", "16", "", Refused("possible values are 0 to 15 g/dL")),
+            // Unusual but real: stored as printed once confirmed
+            (
+                "alp",
+                "13862",
+                "",
+                Unusual(
+                    "unusual for alkaline phosphatase: 13862 U/L is above the 3000 U/L commonly seen; \
+                     confirm it is as printed",
+                ),
+            ),
+            (
+                "ast",
+                "9000",
+                "",
+                Unusual("unusual for AST (SGOT): 9000 U/L is above the 5000 U/L"),
+            ),
             (
                 "bili_total",
                 "61",
                 "",
-                Refused("outside the plausible range 0 to 60 mg/dL"),
+                Unusual("unusual for total bilirubin: 61 mg/dL is above the 50 mg/dL"),
             ),
+            ("bili_total", "1100", "umol/L", Unusual("above the 855 umol/L")),
             (
-                "bili_total",
-                "1100",
-                "umol/L",
-                Refused("outside the plausible range 0 to 1026 umol/L"),
-            ),
-            ("inr", "999", "", Refused("outside the plausible range 0.5 to 15 ratio")),
-            ("inr", "0.4", "", Refused("outside the plausible range")),
-            (
-                "alt",
-                "25000",
+                "inr",
+                "0.4",
                 "",
-                Refused("outside the plausible range 0 to 20000 U/L"),
+                Unusual("unusual for INR: 0.4 ratio is below the 0.7 ratio"),
             ),
-            (
-                "sodium",
-                "89",
-                "",
-                Refused("outside the plausible range 90 to 200 mmol/L"),
-            ),
-            ("sodium", "201", "", Refused("outside the plausible range")),
-            (
-                "creatinine",
-                "0.01",
-                "",
-                Refused("outside the plausible range 0.05 to 30 mg/dL"),
-            ),
-            (
-                "albumin",
-                "7.5",
-                "",
-                Refused("outside the plausible range 0.5 to 7 g/dL"),
-            ),
+            ("inr", "15", "", Unusual("above the 10 ratio")),
+            ("sodium", "95", "", Unusual("below the 100 mmol/L")),
+            ("creatinine", "0.05", "", Unusual("below the 0.1 mg/dL")),
+            ("albumin", "0.5", "", Unusual("below the 1 g/dL")),
+            ("alt", "<0.5", "", Stored("<0.5")),
             // A unit the measure does not have
             (
                 "albumin",
@@ -1383,8 +1607,28 @@ mod tests {
                         "{code} {raw:?}: message does not name the field: {msg}"
                     );
                 }
+                (Unusual(part), Err(errors)) => {
+                    let msg = super::super::validate::message_for(&errors, &field::unusual(code))
+                        .unwrap_or_else(|| panic!("{code} {raw:?}: not held as unusual: {errors:?}"));
+                    assert!(msg.contains(part), "{code} {raw:?}: {msg:?} lacks {part:?}");
+                    assert_eq!(errors.len(), 1, "{code} {raw:?}: {errors:?}");
+                    // Confirmed, it is stored exactly as typed, marked so.
+                    let line = d.labs.iter_mut().find(|l| l.code == *code).unwrap();
+                    line.confirmed = line.value.clone();
+                    let data = validate(&d).unwrap_or_else(|e| panic!("{code} {raw:?} confirmed yet refused: {e:?}"));
+                    let lab = data.lab(code).unwrap();
+                    assert_eq!(lab.value.as_str(), raw.trim());
+                    assert!(lab.confirmed_unusual);
+                    // A changed value asks again.
+                    let line = d.labs.iter_mut().find(|l| l.code == *code).unwrap();
+                    line.value.push('0');
+                    assert!(
+                        validate(&d).is_err(),
+                        "{code} {raw:?}: a changed value kept its confirmation"
+                    );
+                }
                 (Stored(text), Err(e)) => panic!("{code} {raw:?} refused, expected {text}: {e:?}"),
-                (Refused(part), Ok(_)) => {
+                (Refused(part) | Unusual(part), Ok(_)) => {
                     panic!("{code} {raw:?} accepted, expected refusal with {part:?}")
                 }
             }
@@ -1494,6 +1738,7 @@ mod tests {
             flag: Flag::High,
             unit_checked: false,
             interval_doubt: false,
+            confirmed_unusual: false,
         };
         let bili = spec(TOTAL);
         assert!(
@@ -1521,7 +1766,7 @@ mod tests {
         data.labs
             .push(result(TOTAL, "12.3", "umol/L", Some("0.0"), Some("1.0")));
         data.labs[0].unit_checked = true;
-        data.mark_interval_doubts(&cat, Sex::Male);
+        data.mark_flags(&cat, Sex::Male);
         assert!(!data.labs[0].interval_doubt);
         assert!(data.labs[1].interval_doubt);
         assert_eq!(data.labs[1].flag, Flag::Normal);

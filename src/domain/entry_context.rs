@@ -123,6 +123,9 @@ impl EntryDraft {
                 line.ref_unit = lab.unit.clone();
                 line.ref_typed = true;
                 line.prefill = None;
+                // A stored value was stored as printed: an edit that keeps it
+                // is not asked again whether it is (a changed value is).
+                line.confirmed = line.value.clone();
             }
         }
         for line in &mut draft.symptoms {
@@ -186,9 +189,10 @@ impl Warning {
     pub fn message(&self) -> String {
         match self {
             Warning::OutOfRange { flag, interval, unit } => {
-                let side = if *flag == Flag::Low { "below" } else { "above" };
+                let side = if flag.is_low() { "below" } else { "above" };
+                let critical = if flag.is_critical() { " critical value," } else { "" };
                 format!(
-                    "{}: {side} the printed interval {} {}",
+                    "{}:{critical} {side} the printed interval {} {}",
                     flag.letter(),
                     interval.describe(),
                     display_unit(unit)
@@ -295,7 +299,9 @@ impl EntryCheck {
         let previous = previous_results(who.history, date.unwrap_or(who.today), who.editing);
         let mut reads = BTreeMap::new();
         let mut warnings = Vec::new();
-        for lab in lines {
+        for mut lab in lines {
+            // What the form shows is judged as a stored value is read: LL/HH.
+            lab.mark_flags(catalog, who.sex);
             warnings.extend(
                 lab_warnings(&lab, catalog, &previous)
                     .into_iter()
@@ -670,12 +676,17 @@ mod tests {
             line("bili_total").comma_reading(&spec("bili_total")),
             Some(CommaReading::Decimal)
         );
-        assert_eq!(
-            line("creatinine").comma_reading(&spec("creatinine")),
-            Some(CommaReading::Thousands)
-        );
+        // 1234 and 1.234 umol/L are both possible: asked, never guessed.
+        assert_eq!(line("creatinine").comma_reading(&spec("creatinine")), None);
         let c = checked(&d, &[]);
         assert_eq!(c.reads["bili_total"].value.as_str(), "1.234");
-        assert_eq!(c.reads["creatinine"].value.as_str(), "1234");
+        assert!(!c.reads.contains_key("creatinine"));
+        let asked = c.result.unwrap_err();
+        assert!(
+            asked
+                .iter()
+                .any(|e| e.message.contains("could be 1234 or 1.234 umol/L")),
+            "{asked:?}"
+        );
     }
 }

@@ -86,16 +86,20 @@ fn entry_values(d: &EntryData, catalog: &Catalog) -> Vec<(String, String)> {
         out.push((
             name,
             format!(
-                "{} {}{} (interval {})",
+                "{} {}{} (interval {}){}",
                 lab.value_text(),
                 display_unit(&lab.unit),
                 // In words: a letter after a unit ending in L ("10^3/uL L") reads as part of it.
                 match lab.flag {
-                    super::entry::Flag::Normal => "",
-                    super::entry::Flag::High => ", high",
-                    super::entry::Flag::Low => ", low",
+                    super::entry::Flag::Normal => String::new(),
+                    f => format!(", {}", f.words()),
                 },
-                lab.reference.describe()
+                lab.reference.describe(),
+                if lab.confirmed_unusual {
+                    ", unusual: confirmed as printed"
+                } else {
+                    ""
+                }
             ),
         ));
     }

@@ -237,6 +237,11 @@ pub struct LocalCodes {
 struct RawLocalCodes {
     #[serde(default)]
     tests: HashMap<String, String>,
+    /// The clinic's critical limits: read into the catalog
+    /// ([`Catalog::apply_clinic_critical`]), not by the importer.
+    #[serde(default)]
+    #[allow(dead_code)]
+    critical: toml::Table,
 }
 
 impl LocalCodes {
@@ -551,11 +556,41 @@ impl ReadValue {
     }
 }
 
+/// Why a line's value is not read.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueProblem {
+    /// Not a value Clinilog can store (not a number, impossible, another unit).
+    Refused(String),
+    /// A value unusual for its measure, held back until confirmed as printed.
+    Unusual(String),
+}
+
+impl From<String> for ValueProblem {
+    fn from(why: String) -> Self {
+        ValueProblem::Refused(why)
+    }
+}
+
+impl ValueProblem {
+    pub fn reason(&self) -> &str {
+        match self {
+            ValueProblem::Refused(r) | ValueProblem::Unusual(r) => r,
+        }
+    }
+}
+
 /// Reads one result's value for `measure`, as the entry form reads a
 /// typed line: the unit must be the measure's (or one with a known
 /// factor), the interval is as printed (the catalog's when none is), the
-/// flag is computed from it.
-pub fn read_value(raw: &RawResult, measure: &Measure, catalog: &Catalog, sex: Sex) -> Result<ReadValue, String> {
+/// flag is computed from it. `confirmed`: an unusual value is confirmed as printed (and stored so,
+/// marked confirmed); otherwise it is held back as [`ValueProblem::Unusual`].
+pub fn read_value(
+    raw: &RawResult,
+    measure: &Measure,
+    catalog: &Catalog,
+    sex: Sex,
+    confirmed: bool,
+) -> Result<ReadValue, ValueProblem> {
     let name = &measure.name;
     let spec = match &measure.kind {
         MeasureKind::Symptom(scale) => {
@@ -574,11 +609,11 @@ pub fn read_value(raw: &RawResult, measure: &Measure, catalog: &Catalog, sex: Se
         (inside, column) => {
             let (a, b) = (match_unit(inside, measure, spec)?, match_unit(column, measure, spec)?);
             if a != b {
-                return Err(format!(
+                return Err(ValueProblem::Refused(format!(
                     "{name}: the value says {} and the unit column says {}",
                     display_unit(a),
                     display_unit(b)
-                ));
+                )));
             }
             a
         }
@@ -601,9 +636,11 @@ pub fn read_value(raw: &RawResult, measure: &Measure, catalog: &Catalog, sex: Se
         let text = |x: Option<Decimal>| x.map(|x| x.as_str().to_owned()).unwrap_or_default();
         (text(d.low), text(d.high))
     };
+    let value = format!("{comparator}{number}");
     let draft = LabDraft {
         code: measure.code.clone(),
-        value: format!("{comparator}{number}"),
+        confirmed: if confirmed { value.clone() } else { String::new() },
+        value,
         unit: unit.to_owned(),
         ref_low: low,
         ref_high: high,
@@ -613,10 +650,16 @@ pub fn read_value(raw: &RawResult, measure: &Measure, catalog: &Catalog, sex: Se
     };
     let mut errors = Vec::new();
     let result = draft.check(catalog, sex, &mut errors);
+    let unusual = field::unusual(&measure.code);
     match (result, errors.is_empty()) {
         (Some(r), true) => Ok(ReadValue::Lab(r)),
-        _ if !errors.is_empty() => Err(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")),
-        _ => Err(format!("{name}: no value")),
+        _ if !errors.is_empty() && errors.iter().all(|e| e.field == unusual) => Err(ValueProblem::Unusual(
+            errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "),
+        )),
+        _ if !errors.is_empty() => Err(ValueProblem::Refused(
+            errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "),
+        )),
+        _ => Err(ValueProblem::Refused(format!("{name}: no value"))),
     }
 }
 
@@ -657,6 +700,9 @@ pub enum LineStatus {
     Conflict(String),
     /// Not imported, with the reason.
     Rejected(String),
+    /// Held back: a value unusual for its measure, imported only once
+    /// confirmed as printed (`--confirm-unusual`, or Confirm in the preview).
+    Unusual(String),
     /// Not a result to import (a placeholder, a preliminary result).
     Skipped(String),
 }
@@ -668,6 +714,7 @@ impl LineStatus {
             LineStatus::Present => "already present",
             LineStatus::Conflict(_) => "conflict",
             LineStatus::Rejected(_) => "rejected",
+            LineStatus::Unusual(_) => "held back (unusual)",
             LineStatus::Skipped(_) => "skipped",
         }
     }
@@ -675,7 +722,7 @@ impl LineStatus {
     pub fn reason(&self) -> &str {
         match self {
             LineStatus::New | LineStatus::Present => "",
-            LineStatus::Conflict(r) | LineStatus::Rejected(r) | LineStatus::Skipped(r) => r,
+            LineStatus::Conflict(r) | LineStatus::Rejected(r) | LineStatus::Skipped(r) | LineStatus::Unusual(r) => r,
         }
     }
 }
@@ -702,7 +749,7 @@ mod tests {
     }
 
     fn lab(c: &Catalog, code: &str, r: &RawResult) -> Result<LabResult, String> {
-        match read_value(r, c.measure(code).unwrap(), c, Sex::Male)? {
+        match read_value(r, c.measure(code).unwrap(), c, Sex::Male, false).map_err(|e| e.reason().to_owned())? {
             ReadValue::Lab(l) => Ok(l),
             other => panic!("{other:?}"),
         }

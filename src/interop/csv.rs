@@ -12,7 +12,7 @@
 //! The observations export: one row per observation, values as printed.
 //! Columns, in this order: `mrn,date,measure_code,measure_name,loinc,value,
 //! comparator,unit,reference_low,reference_high,flag,entry_id`. Dates are
-//! ISO 8601, flags `H`, `L` or empty. Calculated values (indirect bilirubin
+//! ISO 8601, flags `HH`, `H`, `L`, `LL` (critical beyond the call-back limits) or empty. Calculated values (indirect bilirubin
 //! the lab did not print) are not observations and are not exported.
 
 use std::io::Write;

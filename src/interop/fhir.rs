@@ -212,7 +212,7 @@ pub fn records(
     let mut out = Vec::new();
     for (p, mut entries) in store.patients_with_entries(mrn)? {
         for e in &mut entries {
-            e.data.mark_interval_doubts(catalog, p.data.sex);
+            e.data.mark_flags(catalog, p.data.sex);
         }
         let treatments = store.treatments(p.id)?;
         let adverse = store.adverse_events(p.id)?;
@@ -291,12 +291,14 @@ fn lab_observation(
         })
         .into_iter()
         .collect();
-    let interpretation = if lab.interval_doubt {
+    let interpretation = if lab.interval_doubt && !lab.flag.is_critical() {
         Vec::new()
     } else {
         let (code, display) = match lab.flag {
+            Flag::CriticalHigh => ("HH", "Critical high"),
             Flag::High => ("H", "High"),
             Flag::Low => ("L", "Low"),
+            Flag::CriticalLow => ("LL", "Critical low"),
             Flag::Normal => ("N", "Normal"),
         };
         vec![Concept {

@@ -235,6 +235,10 @@ pub fn report_data(
         .cloned()
         .collect();
     entries.sort_by_key(|e| (e.data.collected_on, e.id));
+    // Judged as the window shows them: LL/HH, no flag where the interval is in doubt.
+    for e in &mut entries {
+        e.data.mark_flags(catalog, sex);
+    }
     let treatments: Vec<&TreatmentEvent> = treatments.iter().filter(|t| in_period(t.data.date, o)).collect();
     let dates: Vec<String> = entries.iter().map(|e| e.data.collected_on.to_string()).collect();
 
@@ -270,7 +274,7 @@ pub fn report_data(
                 };
                 Cell {
                     text: format!("{}{unit}", l.value_text()),
-                    mark: if l.interval_doubt {
+                    mark: if l.interval_doubt && !l.flag.is_critical() {
                         "?".to_owned()
                     } else {
                         l.flag.letter().to_owned()
@@ -579,8 +583,8 @@ fn draw_series(s: &mut String, series: &Series, color: &str, px: &dyn Fn(f64) ->
         let (x, y) = (px(day_number(p.date)), py(p.value));
         let fill = if p.comparator.is_some() { "white" } else { color };
         match p.flag {
-            Flag::High | Flag::Low => {
-                let (tip, base, text_y) = if p.flag == Flag::High {
+            Flag::High | Flag::Low | Flag::CriticalHigh | Flag::CriticalLow => {
+                let (tip, base, text_y) = if p.flag.is_high() {
                     (y - 3.5, y + 2.5, y - 5.0)
                 } else {
                     (y + 3.5, y - 2.5, y + 11.0)

@@ -326,7 +326,7 @@ pub(super) fn record_problems<S: super::ClinicStore + ?Sized>(
     for summary in store.patient_summaries()? {
         let p = summary.patient;
         for mut e in store.entries(p.id)? {
-            e.data.mark_interval_doubts(catalog, p.data.sex);
+            e.data.mark_flags(catalog, p.data.sex);
             for lab in e.data.labs.iter().filter(|l| l.interval_doubt) {
                 let name = catalog
                     .measure(&lab.code)

@@ -40,7 +40,7 @@ pub(super) fn observation_rows(data: &EntryData) -> Vec<ObservationRow<'_>> {
         ref_low: lab.reference.low.as_ref().map(Decimal::as_str),
         ref_high: lab.reference.high.as_ref().map(Decimal::as_str),
         ref_source: Some(lab.reference_source.as_str()),
-        flag: lab.flag.letter(),
+        flag: lab.flag.interval().letter(),
         ref_unit: Some(&lab.unit),
     });
     let symptoms = data.symptoms.iter().map(|s| ObservationRow {
@@ -367,6 +367,8 @@ impl LabCols<'_> {
             flag: Flag::from_letter(self.flag),
             unit_checked: self.ref_unit == Some(self.unit),
             interval_doubt: false,
+            // Kept in the audit row of the save, not in the observation.
+            confirmed_unusual: false,
         })
     }
 }

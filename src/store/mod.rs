@@ -72,6 +72,12 @@ pub enum StoreError {
     Voided { what: &'static str, id: String },
     #[error("cannot read the database file yet ({detail}); close other programs using it and try again: {}", .path.display())]
     CannotRead { detail: String, path: PathBuf },
+    #[error(
+        "this file has changes in its write-ahead log ({}) that only a folder you may write can move into it: \
+         copy the file and its -wal beside it into such a folder and open the copy (or ask for write access): {}",
+        .wal.display(), .path.display()
+    )]
+    WalNeedsWritableFolder { wal: PathBuf, path: PathBuf },
     #[error("the file failed its integrity check ({detail}); open the latest good backup instead: {}", .path.display())]
     Damaged { detail: String, path: PathBuf },
     #[error(
@@ -219,6 +225,59 @@ fn writable(path: &Path) -> bool {
         && tempfile::tempfile_in(folder).is_ok()
 }
 
+/// Whether new files can be made in the folder of `path` (SQLite's shared
+/// memory index, `-shm`, and its log): its permission bits allow it (even
+/// for an administrator, who could write anyway) and the system lets us.
+fn folder_writable(path: &Path) -> bool {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::metadata(folder).is_ok_and(|m| !m.permissions().readonly()) && tempfile::tempfile_in(folder).is_ok()
+}
+
+/// A connection that never writes to `path` nor beside it.
+///
+/// In a folder that takes no new file (a read-only share, a CD, a folder an
+/// IT department locked) SQLite cannot make the `-shm` index a log-mode
+/// file needs: such a file is opened `immutable` (no index, no lock), which
+/// is right as nobody can write it there either. A write-ahead log with
+/// changes not yet in the file needs a writable folder to be recovered:
+/// refused, in a sentence, when reading without it fails.
+fn read_only_connection(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if folder_writable(path) {
+        return Ok(Connection::open_with_flags(path, flags)?);
+    }
+    let wal = wal_path(path);
+    let pending = fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+    if pending {
+        let conn = Connection::open_with_flags(path, flags)?;
+        return match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            Ok(_) => Ok(conn),
+            Err(_) => Err(StoreError::WalNeedsWritableFolder {
+                wal,
+                path: path.to_owned(),
+            }),
+        };
+    }
+    let uri = format!("file:{}?immutable=1", uri_path(path));
+    Ok(Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?)
+}
+
+/// A path written for a SQLite `file:` URI: every byte but letters, digits
+/// and `/-._~` percent-encoded (`?`, `#`, `%` and spaces in folder names).
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for b in path.as_os_str().as_encoded_bytes() {
+        match *b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => out.push(char::from(*b)),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// What the read-only probe saw.
 struct Probe {
     application_id: i64,
@@ -226,9 +285,8 @@ struct Probe {
     objects: i64,
 }
 
-fn probe(path: &Path) -> Result<Probe, rusqlite::Error> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
+fn probe(path: &Path) -> Result<Probe, StoreError> {
+    let conn = read_only_connection(path)?;
     let ask = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
     Ok(Probe {
         application_id: ask("PRAGMA application_id")?,
@@ -246,7 +304,7 @@ fn judge(
     path: &Path,
     header: Option<i32>,
     wal: Option<i32>,
-    probed: Result<Probe, rusqlite::Error>,
+    probed: Result<Probe, StoreError>,
 ) -> Result<(), StoreError> {
     let not_ours = || StoreError::NotClinilog(path.to_owned());
     if let Some(app) = header
@@ -259,6 +317,13 @@ fn judge(
         Ok(p) => p,
         Err(_) if header == Some(APPLICATION_ID) || wal == Some(APPLICATION_ID) => return Ok(()),
         Err(_) if wal.is_some_and(|w| w != 0) => return Err(not_ours()),
+        Err(e @ StoreError::WalNeedsWritableFolder { .. }) => return Err(e),
+        Err(StoreError::Sqlite(e)) => {
+            return Err(StoreError::CannotRead {
+                detail: e.to_string(),
+                path: path.to_owned(),
+            });
+        }
         Err(e) => {
             return Err(StoreError::CannotRead {
                 detail: e.to_string(),
@@ -367,8 +432,7 @@ impl Store {
         }
         let header = header_application_id(&path)?;
         judge(&path, header, wal_application_id(&path), probe(&path))?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags)?;
+        let conn = read_only_connection(&path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version != latest_version() {
@@ -456,7 +520,7 @@ mod tests {
     #[test]
     fn a_probe_that_cannot_read_is_never_called_foreign_for_our_file() {
         let path = Path::new("c.sqlite");
-        let failed = || Err(rusqlite::Error::InvalidQuery);
+        let failed = || Err(StoreError::Sqlite(rusqlite::Error::InvalidQuery));
         assert!(
             judge(path, Some(0), Some(APPLICATION_ID), failed()).is_ok(),
             "ours by its log: recover"

@@ -383,6 +383,29 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
         .error(&field::lab(&line.code), typed)
         .or_else(|| f.error(&field::ref_low(&line.code), true))
         .or_else(|| f.error(&field::ref_high(&line.code), true));
+    // An unusual value, otherwise fine: said, with a Confirm that Tab reaches
+    // after the interval; the save waits for it.
+    let unusual = match problem {
+        None => f.error(&field::unusual(&line.code), typed),
+        Some(_) => None,
+    };
+    if let Some(message) = unusual {
+        ui.vertical(|ui| {
+            f.show_message(ui, Some(&message));
+            let r = ui
+                .button(format!(
+                    "Confirm {} {} as printed",
+                    line.value.trim(),
+                    display_unit(&unit)
+                ))
+                .on_hover_text("The report prints this value: store it exactly so (the confirmation is audited)");
+            f.register(ui, &format!("{}:confirm", field::unusual(&line.code)), &r, "");
+            if r.clicked() {
+                line.confirmed = line.value.clone();
+            }
+        });
+        return;
+    }
     if f.show_message(ui, problem.as_deref()) {
         // A typed interval in another unit than the value: which one did the report print?
         if let IntervalReading::Ask { typed_in } = line.interval_reading(spec) {
@@ -406,8 +429,10 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
     ui.vertical(|ui| {
         if let Some(lab) = reads {
             let verdict = match lab.flag {
+                Flag::CriticalHigh => "HH, critical: above the call-back limit",
                 Flag::High => "H, above the interval",
                 Flag::Low => "L, below the interval",
+                Flag::CriticalLow => "LL, critical: below the call-back limit",
                 Flag::Normal => "within the interval",
             };
             muted(
@@ -415,7 +440,10 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
                 format!("reads as {} {}: {verdict}", lab.value_text(), display_unit(&lab.unit)),
             );
         }
-        // `1,234`: which reading the measure's plausible range allowed.
+        if reads.is_some_and(|l| l.confirmed_unusual) {
+            muted(ui, "confirmed as printed, although unusual for the measure");
+        }
+        // `1,234`: which reading is usual for the measure.
         if reads.is_some()
             && line.value.contains(',')
             && let Some(reading) = line.comma_reading(spec)

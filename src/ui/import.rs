@@ -19,8 +19,8 @@ use super::widgets::muted;
 use crate::domain::import::{DateOrder, Format, ImportDraft, ImportRequest, LineStatus, import_field};
 use crate::domain::{Catalog, FieldError};
 use crate::interop::import::{
-    ImportError, ImportOptions, ImportSummary, MAPPING_FILE, PreviewLine, Watch, import_file, local_codes_for,
-    mapping_folder,
+    ConfirmUnusual, ImportError, ImportOptions, ImportSummary, MAPPING_FILE, PreviewLine, Watch, import_file,
+    local_codes_for, mapping_folder,
 };
 use crate::store::{DraftKey, Location};
 
@@ -49,6 +49,12 @@ pub struct ImportWindow {
     pub problem: Option<String>,
     /// Show only the lines that will not be imported.
     pub only_problems: bool,
+    /// The lines of this file whose value is unusual for its measure, as
+    /// the previews found them (line -> what it says and why), kept while
+    /// the request stays the same so a confirmed line stays listed.
+    unusual: std::collections::BTreeMap<u64, String>,
+    /// The unusual lines the user confirmed as printed.
+    confirmed: std::collections::BTreeSet<u64>,
 }
 
 impl Default for ImportWindow {
@@ -61,6 +67,8 @@ impl Default for ImportWindow {
             done: None,
             problem: None,
             only_problems: false,
+            unusual: std::collections::BTreeMap::new(),
+            confirmed: std::collections::BTreeSet::new(),
         }
     }
 }
@@ -118,6 +126,7 @@ impl ImportWindow {
             user,
             today: cx.today,
             keep_lines: PREVIEW_LINES,
+            confirm_unusual: ConfirmUnusual::Lines(self.confirmed.clone()),
         };
         let (tx, rx) = mpsc::channel();
         let progress = Arc::new(AtomicU32::new(0));
@@ -161,6 +170,17 @@ impl ImportWindow {
                     }
                     Ok(summary) if !write => {
                         let req = self.form.draft.validate().ok()?;
+                        if self.preview.as_ref().is_none_or(|(r, _)| *r != req) {
+                            self.unusual.clear();
+                            self.confirmed.clear();
+                        }
+                        for l in &summary.lines {
+                            if let LineStatus::Unusual(why) = &l.status {
+                                let what =
+                                    format!("line {}: {} {} {} {}", l.line, l.mrn, l.date_read(), l.test, l.value);
+                                self.unusual.insert(l.line, format!("{what}: {why}"));
+                            }
+                        }
                         self.preview = Some((req, summary));
                         None
                     }
@@ -393,6 +413,12 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
     if summary.written {
         return None;
     }
+    if !w.unusual.is_empty() && !stale && unusual_ui(ui, &w.unusual, &mut w.confirmed) {
+        // The counts and the Import button follow the confirmations.
+        let req = req.clone();
+        w.start(cx, &req, false);
+        return None;
+    }
     let why_not = if cx.read_only {
         Some("This file is open read-only: nothing can be imported into it".to_owned())
     } else if stale {
@@ -422,11 +448,68 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
     None
 }
 
+/// The values unusual for their measure, listed apart: each confirmed as
+/// printed on its own, or all together. Whether a confirmation changed.
+fn unusual_ui(
+    ui: &mut Ui,
+    unusual: &std::collections::BTreeMap<u64, String>,
+    confirmed: &mut std::collections::BTreeSet<u64>,
+) -> bool {
+    let mut changed = false;
+    ui.separator();
+    ui.label(
+        RichText::new(format!(
+            "{} value{} unusual for the measure: held back until you confirm, against the printed report, \
+             that each is as printed",
+            unusual.len(),
+            if unusual.len() == 1 { " is" } else { "s are" }
+        ))
+        .color(theme::WARN)
+        .strong(),
+    );
+    egui::ScrollArea::vertical()
+        .id_salt("import_unusual")
+        .max_height(120.0)
+        .show(ui, |ui| {
+            for (line, text) in unusual {
+                let mut on = confirmed.contains(line);
+                let r = ui.checkbox(&mut on, format!("Confirm as printed: {text}"));
+                if r.changed() {
+                    changed = true;
+                    if on {
+                        confirmed.insert(*line);
+                    } else {
+                        confirmed.remove(line);
+                    }
+                }
+            }
+        });
+    ui.horizontal(|ui| {
+        let all = unusual.keys().all(|l| confirmed.contains(l));
+        if ui
+            .add_enabled(!all, egui::Button::new("Confirm all as printed"))
+            .on_hover_text("Every unusual value above is stored exactly as the file prints it, marked confirmed")
+            .clicked()
+        {
+            confirmed.extend(unusual.keys().copied());
+            changed = true;
+        }
+        if ui
+            .add_enabled(!confirmed.is_empty(), egui::Button::new("Confirm none"))
+            .clicked()
+        {
+            confirmed.clear();
+            changed = true;
+        }
+    });
+    changed
+}
+
 fn status_color(s: &LineStatus) -> egui::Color32 {
     match s {
         LineStatus::New => theme::OK,
         LineStatus::Present | LineStatus::Skipped(_) => theme::MUTED,
-        LineStatus::Conflict(_) => theme::WARN,
+        LineStatus::Conflict(_) | LineStatus::Unusual(_) => theme::WARN,
         LineStatus::Rejected(_) => theme::ERROR,
     }
 }

@@ -305,6 +305,9 @@ pub struct ClinilogApp {
     list_job: Option<std::sync::mpsc::Receiver<Result<Box<PatientsScreen>, String>>>,
     /// What the out-of-range filter needs, being read on its thread.
     range_job: Option<std::sync::mpsc::Receiver<Result<patients::OutOfRange, String>>>,
+    /// How many patients have a critical (LL/HH) latest value, as last read
+    /// with the out-of-range values (the status bar says it).
+    critical_patients: Option<usize>,
     /// The patients screen while a patient is open: shown again at once on
     /// the way back, while the list is read afresh.
     kept_list: Option<Box<PatientsScreen>>,
@@ -368,6 +371,7 @@ impl ClinilogApp {
             want_list: false,
             list_job: None,
             range_job: None,
+            critical_patients: None,
             kept_list: None,
             kept_due: None,
             due_job: None,
@@ -397,10 +401,14 @@ impl ClinilogApp {
         self.integrity_job.is_some()
     }
 
-    /// The patient list is still being read (the out-of-range filter's
-    /// values, read on their own thread, are not counted).
+    /// The patient list is still being read, or the latest out-of-range
+    /// values that follow it (the filter's, and the status bar's count of
+    /// critical values).
     pub fn list_loading(&self) -> bool {
-        self.want_list || self.list_job.is_some()
+        self.want_list
+            || self.list_job.is_some()
+            || self.range_job.is_some()
+            || matches!(&self.screen, Screen::Patients(s) if s.wants_out_of_range)
     }
 
     /// Whether the due list is being read (or about to be).
@@ -596,12 +604,9 @@ impl ClinilogApp {
                     self.list_job = None;
                     if let Some(screen) = self.patients_screen() {
                         screen.take_list(*list);
-                        // A filter in use is read again for the new list.
-                        if screen.out_of_range_filter.is_some() {
-                            screen.wants_out_of_range = true;
-                        } else {
-                            screen.out_of_range = None;
-                        }
+                        // Read again for the new list: the filter in use and
+                        // the status bar's count of critical latest values.
+                        screen.wants_out_of_range = true;
                     }
                 }
                 // The thread's own connection failed (a file in memory, a
@@ -646,6 +651,9 @@ impl ClinilogApp {
             Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the reading stopped".to_owned()),
         };
         self.range_job = None;
+        if let Ok(o) = &read {
+            self.critical_patients = Some(o.critical_patients());
+        }
         let Some(screen) = self.patients_screen() else { return };
         match read {
             Ok(o) => screen.set_out_of_range(o),
@@ -799,7 +807,7 @@ impl ClinilogApp {
         let patient = self.store.patient(id)?;
         let mut entries = self.store.entries(id)?;
         for e in &mut entries {
-            e.data.mark_interval_doubts(&self.catalog, patient.data.sex);
+            e.data.mark_flags(&self.catalog, patient.data.sex);
         }
         let follow = follow_up::FollowUp::new(
             self.store.assignments(id)?,
@@ -1729,6 +1737,29 @@ impl ClinilogApp {
                         ),
                     },
                 );
+                match self.critical_patients {
+                    Some(0) => {
+                        ui.separator();
+                        widgets::muted(ui, "No critical latest values");
+                    }
+                    Some(n) => {
+                        ui.separator();
+                        ui.label(
+                            RichText::new(format!(
+                                "{} with a critical latest value (LL/HH)",
+                                if n == 1 {
+                                    "1 patient".to_owned()
+                                } else {
+                                    format!("{} patients", crate::interop::import::grouped(n as u64))
+                                }
+                            ))
+                            .color(theme::HIGH)
+                            .strong(),
+                        )
+                        .on_hover_text("Patients > Latest out of range > Critical only lists them");
+                    }
+                    None => {}
+                }
                 if let Some(s) = &self.status {
                     ui.separator();
                     let color = if s.is_error { theme::ERROR } else { theme::OK };

@@ -66,6 +66,16 @@ pub struct OutOfRange {
     by_measure: HashMap<String, Vec<Latest>>,
     /// The units the values are in (each value keeps an index).
     units: Vec<String>,
+    /// The patients with a critical (LL/HH) latest value of any measure.
+    critical: std::collections::HashSet<i64>,
+}
+
+/// What the out-of-range filter keeps: one measure's latest value out of
+/// range (or any measure's), critical (LL/HH) only or any flag.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RangeFilter {
+    pub measure: Option<String>,
+    pub critical_only: bool,
 }
 
 /// One patient's latest value of a measure, out of range.
@@ -103,13 +113,17 @@ impl OutOfRange {
     ) -> Result<Self, crate::store::StoreError> {
         let mut by_measure: HashMap<String, Vec<Latest>> = HashMap::new();
         let mut units: Vec<String> = Vec::new();
+        let mut critical = std::collections::HashSet::new();
         store.for_each_latest_flagged_lab(&mut |mut l| {
             let Some(&sex) = sex.get(&l.patient_id) else {
                 return;
             };
-            l.lab.mark_interval_doubt(catalog, sex);
+            l.lab.mark_flags(catalog, sex);
             if l.lab.flag == crate::domain::Flag::Normal {
                 return;
+            }
+            if l.lab.flag.is_critical() {
+                critical.insert(l.patient_id);
             }
             let unit = match units.iter().position(|u| *u == l.lab.unit) {
                 Some(i) => i,
@@ -146,6 +160,7 @@ impl OutOfRange {
             measures,
             by_measure,
             units,
+            critical,
         })
     }
 
@@ -161,6 +176,21 @@ impl OutOfRange {
         self.latest(code, patient_id).is_some()
     }
 
+    /// Whether the patient is kept by `filter`.
+    pub fn keeps(&self, filter: &RangeFilter, patient_id: i64) -> bool {
+        match (&filter.measure, filter.critical_only) {
+            (Some(code), false) => self.has(code, patient_id),
+            (Some(code), true) => self.latest(code, patient_id).is_some_and(|l| l.flag.is_critical()),
+            (None, true) => self.critical.contains(&patient_id),
+            (None, false) => true,
+        }
+    }
+
+    /// How many patients have a critical (LL/HH) latest value.
+    pub fn critical_patients(&self) -> usize {
+        self.critical.len()
+    }
+
     /// "12.30 mg/dL, high, on 2025-08-04": the patient's latest value of
     /// `code` as printed, its unit, its flag in words (a letter after
     /// "g/dL" would read as part of the unit), its date; when out of range.
@@ -170,11 +200,7 @@ impl OutOfRange {
             .units
             .get(usize::from(l.unit))
             .map_or(String::new(), |u| crate::domain::catalog::display_unit(u));
-        let flag = match l.flag {
-            crate::domain::Flag::Low => "low",
-            crate::domain::Flag::High => "high",
-            crate::domain::Flag::Normal => "in range",
-        };
+        let flag = l.flag.words();
         Some(format!("{} {unit}, {flag}, on {}", l.value, l.date))
     }
 
@@ -236,7 +262,7 @@ pub fn load_out_of_range(
 }
 
 /// What a list of shown rows was computed for: search, sort, filter.
-type Shown = (String, (SortBy, bool), Option<String>);
+type Shown = (String, (SortBy, bool), Option<RangeFilter>);
 
 /// How many states before narrowing keystrokes are kept.
 const NARROWED_KEPT: usize = 32;
@@ -312,6 +338,9 @@ pub struct PatientsScreen {
     pub wants_out_of_range: bool,
     /// Only patients whose latest value of this lab measure is out of range.
     pub out_of_range_filter: Option<String>,
+    /// Only patients whose latest value (of that measure, or of any) is
+    /// critical: LL or HH.
+    pub critical_only: bool,
     pub form: Option<PatientForm>,
     /// The file is open read-only: nothing that writes is offered.
     pub read_only: bool,
@@ -393,9 +422,19 @@ impl PatientsScreen {
         self.narrowed_from.clear();
     }
 
+    /// The out-of-range filter in use, once its values are read.
+    pub fn range_filter(&self) -> Option<RangeFilter> {
+        let filter = RangeFilter {
+            measure: self.out_of_range_filter.clone(),
+            critical_only: self.critical_only,
+        };
+        let in_use = filter.measure.is_some() || filter.critical_only;
+        (in_use && self.out_of_range.is_some()).then_some(filter)
+    }
+
     /// Recomputes the rows shown when the search, the sort or the filter changed.
     fn refresh(&mut self) {
-        let filter = self.out_of_range_filter.clone().filter(|_| self.out_of_range.is_some());
+        let filter = self.range_filter();
         let wanted = (self.search.clone(), self.sort, filter);
         if self.computed_for.as_ref() == Some(&wanted) {
             return;
@@ -431,10 +470,10 @@ impl PatientsScreen {
             }
         }
         self.narrowed_from.clear();
-        let out_of_range = wanted.2.as_deref().zip(self.out_of_range.as_ref());
+        let out_of_range = wanted.2.as_ref().zip(self.out_of_range.as_ref());
         let mut visible: Vec<usize> = (0..self.rows.len())
             .filter(|&i| words.iter().all(|w| self.keys[i].contains(w.as_str())))
-            .filter(|&i| out_of_range.is_none_or(|(code, o)| o.has(code, self.rows[i].id)))
+            .filter(|&i| out_of_range.is_none_or(|(f, o)| o.keeps(f, self.rows[i].id)))
             .collect();
         let (rows, keys) = (&self.rows, &self.keys);
         // The folded name and diagnosis are parts of the search key.
@@ -513,6 +552,17 @@ impl PatientsScreen {
             .response
             .labelled_by(label.id)
             .on_hover_text("Only patients whose latest value of this measure is flagged low or high");
+        let critical = match o {
+            Some(o) => format!(
+                "Critical only (LL/HH: {})",
+                crate::interop::import::grouped(o.critical_patients() as u64)
+            ),
+            None => "Critical only (LL/HH)".to_owned(),
+        };
+        let r = ui
+            .checkbox(&mut self.critical_only, critical)
+            .on_hover_text("Only patients whose latest value is beyond the critical (call-back) limits");
+        wants |= r.changed() && self.critical_only && o.is_none();
         self.wants_out_of_range |= wants;
     }
 
@@ -578,12 +628,17 @@ impl PatientsScreen {
         let sort = self.sort;
         let total = self.rows.len();
         self.refresh();
-        let filter = self.out_of_range_filter.clone().filter(|_| self.out_of_range.is_some());
+        let range = self.range_filter();
+        let filter = range.as_ref().and_then(|f| f.measure.clone());
         let shown = self.visible.len();
         if shown == 0 {
-            let why = match (&filter, self.search.trim()) {
-                (Some(_), "") => "No patient has this latest value out of range.".to_owned(),
-                (Some(_), s) => format!("No patient matches \"{s}\" with this latest value out of range."),
+            let which = match &range {
+                Some(f) if f.critical_only => "critical",
+                _ => "out of range",
+            };
+            let why = match (&range, self.search.trim()) {
+                (Some(_), "") => format!("No patient has this latest value {which}."),
+                (Some(_), s) => format!("No patient matches \"{s}\" with this latest value {which}."),
                 (None, s) => format!("No patient matches \"{s}\"."),
             };
             muted(ui, why);

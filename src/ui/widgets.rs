@@ -30,8 +30,8 @@ pub fn field_message(ui: &mut Ui, message: Option<&str>) {
 /// Color of a value with this flag; the flag letter is always written too.
 pub fn flag_color(flag: Flag) -> egui::Color32 {
     match flag {
-        Flag::High => theme::HIGH,
-        Flag::Low => theme::LOW,
+        Flag::High | Flag::CriticalHigh => theme::HIGH,
+        Flag::Low | Flag::CriticalLow => theme::LOW,
         Flag::Normal => theme::NORMAL,
     }
 }

@@ -30,8 +30,8 @@ use sha2::{Digest, Sha256};
 use crate::domain::catalog::display_unit;
 use crate::domain::entry::TOTAL;
 use crate::domain::import::{
-    DateOrder, LineStatus, LocalCodes, RawPatient, RawResult, ReadValue, TestMap, conflicting_parts, is_placeholder,
-    read_date, read_sex, read_value, same_value, split_value, unambiguous,
+    DateOrder, LineStatus, LocalCodes, RawPatient, RawResult, ReadValue, TestMap, ValueProblem, conflicting_parts,
+    is_placeholder, read_date, read_sex, read_value, same_value, split_value, unambiguous,
 };
 use crate::domain::{Catalog, EntryData, PatientData, PatientDraft, Sex};
 use crate::store::import::{Batch, StoredValues};
@@ -58,6 +58,31 @@ pub struct ImportOptions {
     /// How many lines the summary keeps for a preview (every line still
     /// goes to the `on_line` callback).
     pub keep_lines: usize,
+    /// Which values unusual for their measure are confirmed as printed (and
+    /// imported); the others are held back.
+    pub confirm_unusual: ConfirmUnusual,
+}
+
+/// Which unusual values of a file the user confirmed as printed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ConfirmUnusual {
+    /// None: every unusual value is held back.
+    #[default]
+    None,
+    /// All of them (`--confirm-unusual`, or "Confirm all" in the preview).
+    All,
+    /// Those on these lines of the file, confirmed one by one.
+    Lines(std::collections::BTreeSet<u64>),
+}
+
+impl ConfirmUnusual {
+    pub fn covers(&self, line: u64) -> bool {
+        match self {
+            ConfirmUnusual::None => false,
+            ConfirmUnusual::All => true,
+            ConfirmUnusual::Lines(lines) => lines.contains(&line),
+        }
+    }
 }
 
 /// One line of the file and what it became.
@@ -106,6 +131,8 @@ pub struct ImportSummary {
     pub conflicts: u64,
     pub rejected: u64,
     pub skipped: u64,
+    /// Values held back as unusual for their measure, not confirmed.
+    pub unusual: u64,
     /// Entries written (or to be written).
     pub entries: u64,
     /// MRNs registered from the file (or to be).
@@ -133,7 +160,7 @@ pub fn grouped(n: u64) -> String {
 
 impl ImportSummary {
     pub fn lines_total(&self) -> u64 {
-        self.new + self.present + self.conflicts + self.rejected + self.skipped
+        self.new + self.present + self.conflicts + self.rejected + self.skipped + self.unusual
     }
 
     /// `12 new values in 3 entries, 4 already present, 1 rejected`.
@@ -150,6 +177,10 @@ impl ImportSummary {
             (self.conflicts, "in conflict with a stored value"),
             (self.rejected, "rejected"),
             (self.skipped, "skipped"),
+            (
+                self.unusual,
+                "held back as unusual (confirm them as printed to import them)",
+            ),
         ] {
             if n > 0 {
                 parts.push(format!("{} {what}", grouped(n)));
@@ -360,6 +391,7 @@ impl Engine<'_, '_> {
             LineStatus::Conflict(_) => s.conflicts += 1,
             LineStatus::Rejected(_) => s.rejected += 1,
             LineStatus::Skipped(_) => s.skipped += 1,
+            LineStatus::Unusual(_) => s.unusual += 1,
         }
         (self.on_line)(&line);
         if s.lines.len() < self.opts.keep_lines {
@@ -507,10 +539,21 @@ impl Engine<'_, '_> {
             self.emit(reject(line, why));
             return Ok(());
         }
-        let value = match read_value(&raw, measure, self.catalog, sex) {
+        let value = match read_value(
+            &raw,
+            measure,
+            self.catalog,
+            sex,
+            self.opts.confirm_unusual.covers(raw.line),
+        ) {
             Ok(v) => v,
-            Err(e) => {
-                self.emit(reject(line, e));
+            Err(ValueProblem::Refused(why)) => {
+                self.emit(reject(line, why));
+                return Ok(());
+            }
+            Err(ValueProblem::Unusual(why)) => {
+                line.status = LineStatus::Unusual(why);
+                self.emit(line);
                 return Ok(());
             }
         };

@@ -2,7 +2,8 @@
 //! total/direct/indirect together, ALT and AST, ...; then the scores), all on
 //! one linked date axis (zoom, pan and the hover cursor move together), with
 //! the printed reference interval as a shaded band that steps where the lab
-//! changed it, out-of-range points as triangles labelled H or L, values
+//! changed it, out-of-range points as triangles labelled H or L (larger,
+//! HH or LL, beyond the critical limits), values
 //! printed with `<`/`>` as open markers, and treatment events as labelled
 //! vertical lines through every plot. Under the plots, the symptom
 //! timeline: a strip per symptom, a shaded cell per entry with its rating.
@@ -219,7 +220,8 @@ fn toolbar_ui(
     }
     muted(
         ui,
-        "Shaded: reference interval as printed. Triangles with H or L: out of range. Open markers: values printed \
+        "Shaded: reference interval as printed. Triangles with H or L: out of range; larger, with HH or LL: \
+         critical. Open markers: values printed \
          with < or >. Purple lines: treatments. Dashed lines marked AE G1 to G5: adverse events by grade. Drag to \
          pan, scroll with Ctrl to zoom, double-click to reset; click a point to open its entry.",
     );
@@ -416,7 +418,13 @@ fn draw_series(plot_ui: &mut PlotUi<'_>, s: &SeriesView, color: Color32, own_col
             .allow_band(false),
     );
     // One item per marker style, not per point: a busy patient has hundreds.
-    for flag in [Flag::Normal, Flag::High, Flag::Low] {
+    for flag in [
+        Flag::Normal,
+        Flag::High,
+        Flag::Low,
+        Flag::CriticalHigh,
+        Flag::CriticalLow,
+    ] {
         for open in [false, true] {
             let at: Vec<[f64; 2]> = s
                 .series
@@ -430,9 +438,13 @@ fn draw_series(plot_ui: &mut PlotUi<'_>, s: &SeriesView, color: Color32, own_col
             }
             let busy = s.series.points.len() > MAX_LETTERED_POINTS;
             let flagged = if busy { 4.5 } else { 6.0 };
+            // A critical value: the same triangle, larger, and its letters doubled.
+            let critical = if busy { 6.0 } else { 8.0 };
             let (shape, radius, marker_color) = match flag {
                 Flag::High => (MarkerShape::Up, flagged, if own_color { color } else { theme::HIGH }),
                 Flag::Low => (MarkerShape::Down, flagged, if own_color { color } else { theme::LOW }),
+                Flag::CriticalHigh => (MarkerShape::Up, critical, if own_color { color } else { theme::HIGH }),
+                Flag::CriticalLow => (MarkerShape::Down, critical, if own_color { color } else { theme::LOW }),
                 Flag::Normal => (MarkerShape::Circle, if busy { 3.0 } else { 4.0 }, color),
             };
             // Letters beside every marker help a short series; on a long
