@@ -7,6 +7,8 @@
 // Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -37,9 +39,9 @@ fn validators() -> Option<(PathBuf, PathBuf)> {
         "CLINILOG_REQUIRE_VALIDATORS=1 but the FHIR validators are not installed: run .ci/setup \
          (it installs them into .ci/validators/)"
     );
-    eprintln!(
-        "skipped: the FHIR validators are not installed (run .ci/setup, which installs them into .ci/validators/); \
-         the Bundle's own checks still ran"
+    common::say_skipped(
+        "the FHIR validators' verdicts: they are not installed (run .ci/setup, which installs them into \
+         .ci/validators/); the Bundle's own checks still run",
     );
     None
 }

@@ -10,6 +10,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use clinilog::store::pg::PgTarget;
 
+/// Says on the terminal that (part of) the running test is skipped, and
+/// why: written to the standard error itself, so that `cargo test`, which
+/// keeps `eprintln!` of a passing test to itself, shows it too.
+pub fn say_skipped(why: &str) {
+    use std::io::Write;
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = std::io::stderr().write_all(format!("skipped in {test}: {why}\n").as_bytes());
+}
+
 /// The server's maintenance database, if a server is set.
 pub fn server() -> Option<PgTarget> {
     if std::env::var_os("PGHOST").is_none() {
@@ -17,7 +26,7 @@ pub fn server() -> Option<PgTarget> {
             std::env::var("CLINILOG_REQUIRE_PG").as_deref() != Ok("1"),
             "CLINILOG_REQUIRE_PG=1 but no PostgreSQL server: set PGHOST (run under pg_virtualenv)"
         );
-        eprintln!("skipped: no PostgreSQL server (set PGHOST etc., or run the tests under pg_virtualenv)");
+        say_skipped("no PostgreSQL server (set PGHOST etc., or run the tests under pg_virtualenv)");
         return None;
     }
     let db = std::env::var("PGDATABASE").unwrap_or_else(|_| "postgres".to_owned());
