@@ -339,6 +339,28 @@ mod tests {
             .unwrap()
     }
 
+    /// A value confirmed as printed although unusual says so in History.
+    #[test]
+    fn a_confirmed_unusual_value_says_so() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut d = EntryDraft::blank(&catalog, Sex::Male, date(2025, 7, 19), "t");
+        let alp = d.labs.iter_mut().find(|l| l.code == "alp").unwrap();
+        alp.value = "13862".into();
+        alp.confirmed = "13862".into();
+        let data = d
+            .validate(&catalog, Sex::Male, date(1970, 1, 1), date(2030, 1, 1))
+            .unwrap();
+        let after = serde_json::to_string(&data).unwrap();
+        let line = describe(RecordKind::Entry, AuditAction::Create, None, Some(&after), &catalog);
+        assert!(
+            line.changes.iter().any(
+                |c| c == "Alkaline phosphatase: 13862 U/L, high (interval 40 - 130), unusual: confirmed as printed"
+            ),
+            "{:?}",
+            line.changes
+        );
+    }
+
     #[test]
     fn an_entry_edit_lists_each_changed_value() {
         let catalog = Catalog::builtin().unwrap();
