@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::entry::ReferenceInterval;
+use super::interval::ReferenceInterval;
 use super::number::Decimal;
 use super::patient::Sex;
 

@@ -13,6 +13,7 @@ pub mod entry;
 pub mod entry_context;
 pub mod history;
 pub mod import;
+pub mod interval;
 pub mod number;
 pub mod patient;
 pub mod protocol;

@@ -5,7 +5,8 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::audit::Change;
-use super::rows::{now_utc, parse_date_col};
+use super::rows::parse_date_col;
+use super::stamp::now_utc;
 use super::{Store, StoreError};
 use crate::domain::adverse::{ActionTaken, AdverseEvent, AdverseEventData, NoEvents, NoEventsData, Outcome, Relation};
 use crate::domain::history::RecordKind;

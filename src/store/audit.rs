@@ -6,7 +6,7 @@
 use rusqlite::{Row, Transaction, params};
 use serde::Serialize;
 
-use super::rows::{now_utc, to_json};
+use super::stamp::{now_utc, to_json};
 use super::{Store, StoreError};
 use crate::domain::history::{AuditAction, RecordKind};
 

@@ -16,8 +16,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::audit::Change;
 use super::header_application_id;
-use super::rows::{now_utc, require_user};
+use super::rows::require_user;
 use super::schema::APPLICATION_ID;
+use super::stamp::now_utc;
 use super::{Store, StoreError};
 use crate::domain::history::RecordKind;
 use crate::domain::{Catalog, EntryData};

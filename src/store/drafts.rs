@@ -4,7 +4,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::rows::now_utc;
+use super::stamp::now_utc;
 use super::{Store, StoreError};
 
 /// Which form a draft belongs to. Also names the form a write came from,

@@ -4,7 +4,8 @@
 use rusqlite::{Transaction, params};
 
 use super::audit::Change;
-use super::rows::{check_version, now_utc, parse_date_col, require_reason};
+use super::rows::{check_version, parse_date_col, require_reason};
+use super::stamp::now_utc;
 use super::{Store, StoreError};
 use crate::domain::catalog::SYMPTOM_UNIT;
 use crate::domain::history::RecordKind;

@@ -27,6 +27,7 @@ pub mod pg;
 mod protocols;
 mod rows;
 pub mod schema;
+mod stamp;
 mod treatments;
 
 use std::fs;

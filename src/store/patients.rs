@@ -6,7 +6,8 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params_from_iter};
 
 use super::audit::Change;
-use super::rows::{check_version, now_utc, parse_date_col, require_reason};
+use super::rows::{check_version, parse_date_col, require_reason};
+use super::stamp::now_utc;
 use super::{Store, StoreError};
 use crate::domain::history::RecordKind;
 use crate::domain::{Entry, Patient, PatientData, Sex};

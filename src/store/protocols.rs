@@ -8,7 +8,8 @@ use jiff::civil::Date;
 use rusqlite::params;
 
 use super::audit::Change;
-use super::rows::{check_version, now_utc, parse_date_col, require_reason};
+use super::rows::{check_version, parse_date_col, require_reason};
+use super::stamp::now_utc;
 use super::{ClinicStore, Store, StoreError};
 use crate::domain::Catalog;
 use crate::domain::history::RecordKind;

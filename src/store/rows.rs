@@ -2,7 +2,7 @@
 //! column parsers that report a corrupt row instead of guessing, and the
 //! checks every write makes (who signs it, why, on which version).
 
-use jiff::Timestamp;
+use super::stamp::now_utc;
 use jiff::civil::Date;
 use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
@@ -11,17 +11,6 @@ use super::audit::{Change, table_of};
 use super::{Store, StoreError, local_time};
 use crate::domain::Decimal;
 use crate::domain::history::RecordKind;
-
-pub(super) fn now_utc() -> String {
-    Timestamp::now().to_string()
-}
-
-pub(super) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt {
-        what: "audit record",
-        detail: e.to_string(),
-    })
-}
 
 pub(super) fn parse_date_col(s: &str, what: &'static str) -> Result<Date, StoreError> {
     s.parse::<Date>().map_err(|e| StoreError::Corrupt {

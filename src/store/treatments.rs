@@ -4,7 +4,8 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::audit::Change;
-use super::rows::{decimal_col, now_utc, parse_date_col};
+use super::rows::{decimal_col, parse_date_col};
+use super::stamp::now_utc;
 use super::{Store, StoreError};
 use crate::domain::history::RecordKind;
 use crate::domain::{TreatmentData, TreatmentEvent, TreatmentKind};

@@ -26,7 +26,8 @@ use crate::store::patients::{PATIENT_COLUMNS, RawPatient, build_patient};
 use crate::store::protocols::{
     ASSIGNMENT_COLUMNS, AssignmentRow, ENTRY_MEASURES_SQL, ON_PROTOCOL, SHIFTS_SQL, build_assignment, build_shift,
 };
-use crate::store::rows::{judge_version, now_utc, parse_date_col, require_reason, to_json, voided_column};
+use crate::store::rows::{judge_version, parse_date_col, require_reason, voided_column};
+use crate::store::stamp::{now_utc, to_json};
 use crate::store::treatments::{TREATMENTS_SQL, build_treatment};
 use crate::store::{AuditRecord, DraftKey, LatestLab, StoreError};
 
