@@ -11,7 +11,10 @@
 //! [`ui`] the egui window, [`cli`] the command line. See ARCHITECTURE.md.
 
 pub mod cli;
-pub mod domain;
-pub mod interop;
-pub mod store;
-pub mod ui;
+
+// The layers are crates of the workspace (`crates/`): a layer that reaches
+// up does not compile. Re-exported here under their layer's name.
+pub use clinilog_domain as domain;
+pub use clinilog_interop as interop;
+pub use clinilog_store as store;
+pub use clinilog_ui as ui;

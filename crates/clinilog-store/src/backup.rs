@@ -1,0 +1,421 @@
+//! Backups, restore and the file check.
+//!
+//! A backup is a consistent snapshot of the open file (`VACUUM INTO`, which
+//! reads one transaction's view while others write), written under a
+//! temporary name, flushed to disk, checked with `PRAGMA quick_check`, and
+//! only then renamed to `clinilog-YYYYMMDDTHHMMSSZ.sqlite`: a crash never
+//! leaves a half backup under a final name, and the source is only read.
+//! A restore first keeps the current file as a backup itself, then puts the
+//! backup in its place and records who restored what in the audit trail.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags};
+
+use super::audit::Change;
+use super::header_application_id;
+use super::rows::require_user;
+use super::schema::APPLICATION_ID;
+use super::stamp::now_utc;
+use super::{Store, StoreError};
+use clinilog_domain::history::RecordKind;
+use clinilog_domain::{Catalog, EntryData};
+
+const PREFIX: &str = "clinilog-";
+const SUFFIX: &str = ".sqlite";
+const PARTIAL: &str = ".partial";
+
+/// One backup file and what it holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupInfo {
+    pub path: PathBuf,
+    /// When it was taken (from its name).
+    pub taken_at: Timestamp,
+    pub size: u64,
+    pub patients: i64,
+    pub entries: i64,
+}
+
+/// `backups/` beside the database: where backups go by default.
+pub fn default_backup_dir(db: &Path) -> PathBuf {
+    db.parent().unwrap_or(Path::new(".")).join("backups")
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        source,
+        path: path.to_owned(),
+    }
+}
+
+/// A free final name for a backup taken at `at` in `dir`.
+fn backup_name(dir: &Path, at: Timestamp) -> PathBuf {
+    let stamp = at.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut path = dir.join(format!("{PREFIX}{stamp}{SUFFIX}"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{PREFIX}{stamp}-{n}{SUFFIX}"));
+        n += 1;
+    }
+    path
+}
+
+/// When a backup was taken, from its file name.
+fn taken_at(path: &Path) -> Option<Timestamp> {
+    let name = path.file_name()?.to_str()?;
+    let stamp = name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?;
+    let stamp = stamp.split('-').next()?;
+    jiff::fmt::strtime::parse("%Y%m%dT%H%M%SZ", stamp)
+        .ok()?
+        .to_datetime()
+        .ok()?
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// Opens a backup read-only and counts what it holds; refuses a file that
+/// is not a Clinilog database, and, with `check`, one that fails SQLite's
+/// quick check (seconds on a large file: done when a backup is written or
+/// restored, not when backups are listed).
+fn inspect(path: &Path, check: bool) -> Result<(i64, i64), StoreError> {
+    let not_ours = || StoreError::NotClinilog(path.to_owned());
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|_| not_ours())?;
+    let app: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|_| not_ours())?;
+    if app != i64::from(APPLICATION_ID) {
+        return Err(not_ours());
+    }
+    if check {
+        let found: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if found != "ok" {
+            return Err(StoreError::Damaged {
+                detail: found,
+                path: path.to_owned(),
+            });
+        }
+    }
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+    Ok((
+        count("SELECT count(*) FROM patients")?,
+        count("SELECT count(*) FROM entries WHERE voided_at IS NULL")?,
+    ))
+}
+
+/// Flushes a file, or a folder's entries, to the disk.
+fn sync(path: &Path) -> Result<(), StoreError> {
+    fs::File::open(path).and_then(|f| f.sync_all()).map_err(io_error(path))
+}
+
+/// The backup files in `dir` with when each was taken, from their names
+/// and headers alone (nothing is opened as a database): files that are
+/// not Clinilog's are left out, and never removed.
+fn backup_files(dir: &Path) -> Result<Vec<(PathBuf, Timestamp)>, StoreError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for item in fs::read_dir(dir).map_err(io_error(dir))? {
+        let path = item.map_err(io_error(dir))?.path();
+        if let Some(at) = taken_at(&path)
+            && matches!(header_application_id(&path), Ok(Some(APPLICATION_ID)))
+        {
+            out.push((path, at));
+        }
+    }
+    out.sort_by_key(|(path, at)| std::cmp::Reverse((*at, path.clone())));
+    Ok(out)
+}
+
+/// The backups in `dir`, newest first, with what each holds. Files that
+/// cannot be read as backups are left out of the list (and never removed).
+pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
+    let mut out = Vec::new();
+    for (path, at) in backup_files(dir)? {
+        let Ok((patients, entries)) = inspect(&path, false) else {
+            continue;
+        };
+        let size = fs::metadata(&path).map_err(io_error(&path))?.len();
+        out.push(BackupInfo {
+            path,
+            taken_at: at,
+            size,
+            patients,
+            entries,
+        });
+    }
+    Ok(out)
+}
+
+/// When the newest backup in any of `dirs` was taken (names and headers
+/// only: this runs when the window starts).
+pub fn newest_backup(dirs: &[PathBuf]) -> Option<Timestamp> {
+    dirs.iter()
+        .filter_map(|dir| backup_files(dir).ok())
+        .filter_map(|files| files.first().map(|(_, at)| *at))
+        .max()
+}
+
+/// Removes the backups in `dir` that the thinning rule does not keep on
+/// `today` (local dates); returns what it removed. Only names and headers
+/// are read, so thinning stays quick however large the backups are.
+pub fn thin_backups(dir: &Path, today: jiff::civil::Date) -> Result<Vec<PathBuf>, StoreError> {
+    let backups = backup_files(dir)?;
+    let tz = jiff::tz::TimeZone::system();
+    let local: Vec<_> = backups
+        .iter()
+        .map(|(_, at)| at.to_zoned(tz.clone()).datetime())
+        .collect();
+    let keep = clinilog_domain::backup::backups_to_keep(&local, today);
+    let mut removed = Vec::new();
+    for (i, (path, _)) in backups.into_iter().enumerate() {
+        if !keep.contains(&i) {
+            fs::remove_file(&path).map_err(io_error(&path))?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
+}
+
+impl Store {
+    /// Takes a backup of this file into `dir` (created if needed).
+    pub fn backup_to(&self, dir: &Path) -> Result<BackupInfo, StoreError> {
+        fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let at = Timestamp::now();
+        let final_path = backup_name(dir, at);
+        let mut partial = final_path.clone().into_os_string();
+        partial.push(PARTIAL);
+        let partial = PathBuf::from(partial);
+        let _ = fs::remove_file(&partial);
+        let written = self
+            .conn
+            .execute("VACUUM INTO ?1", [partial.to_string_lossy().as_ref()])
+            .map_err(StoreError::from)
+            .and_then(|_| sync(&partial))
+            .and_then(|()| inspect(&partial, true));
+        let (patients, entries) = match written {
+            Ok(counts) => counts,
+            Err(e) => {
+                let _ = fs::remove_file(&partial);
+                return Err(e);
+            }
+        };
+        fs::rename(&partial, &final_path).map_err(io_error(&final_path))?;
+        // The rename itself reaches the disk with the folder.
+        let _ = sync(dir);
+        let size = fs::metadata(&final_path).map_err(io_error(&final_path))?.len();
+        Ok(BackupInfo {
+            // As its name says (whole seconds), the same as when listed.
+            taken_at: taken_at(&final_path).unwrap_or(at),
+            path: final_path,
+            size,
+            patients,
+            entries,
+        })
+    }
+
+    /// Checks the file: SQLite's integrity check, then Clinilog's own
+    /// rules. Returns one sentence per problem; empty when all is well.
+    pub fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        if rows != ["ok"] {
+            problems.extend(rows.into_iter().map(|r| format!("SQLite integrity check: {r}")));
+            return Ok(problems);
+        }
+        let ids = |sql: &str| -> Result<Vec<i64>, StoreError> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            Ok(rows)
+        };
+        for (table, what) in [
+            ("patients", "patient"),
+            ("entries", "entry"),
+            ("treatment_events", "treatment event"),
+            ("protocol_assignments", "protocol assignment"),
+            ("plan_shifts", "plan shift"),
+            ("adverse_events", "adverse event"),
+            ("no_adverse_events", "record of no adverse events"),
+        ] {
+            for id in ids(&format!(
+                "SELECT t.id FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM audit_log a
+                     WHERE a.table_name = '{table}' AND a.row_id = t.id AND a.action = 'create')"
+            ))? {
+                problems.push(format!("{what} {id} has no audit row of its creation"));
+            }
+        }
+        for id in ids("SELECT o.id FROM observations o LEFT JOIN entries e ON e.id = o.entry_id WHERE e.id IS NULL")? {
+            problems.push(format!("observation {id} belongs to no entry"));
+        }
+        // Each entry's current observations are the values of its newest audited version.
+        let mut stmt = self.conn.prepare(
+            "SELECT e.id, e.data_version,
+                 (SELECT count(*) FROM observations o WHERE o.entry_id = e.id AND o.entry_version = e.data_version),
+                 (SELECT a.after_json FROM audit_log a WHERE a.table_name = 'entries' AND a.row_id = e.id
+                      AND a.action IN ('create', 'edit') ORDER BY a.id DESC LIMIT 1)
+             FROM entries e",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, version, observations, json) = row?;
+            problems.extend(entry_values_problem(id, version, observations, json));
+        }
+        let assignments = self.read_assignments("WHERE a.voided_at IS NULL", [])?;
+        let mut stmt = self.conn.prepare("SELECT key, json FROM drafts")?;
+        let drafts: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        problems.extend(record_problems(self, catalog, &assignments, &drafts)?);
+        Ok(problems)
+    }
+}
+
+/// An entry whose current observations are not the values of its newest
+/// audited version (`json`, the audit row's record after the write).
+pub(super) fn entry_values_problem(id: i64, version: i64, observations: i64, json: Option<String>) -> Option<String> {
+    let Some(data) = json.and_then(|j| serde_json::from_str::<EntryData>(&j).ok()) else {
+        return Some(format!("entry {id}: its audit row does not hold its values"));
+    };
+    let expected = (data.labs.len() + data.symptoms.len()) as i64;
+    (observations != expected).then(|| {
+        format!("entry {id} (version {version}) has {observations} observations; its audit row has {expected} values")
+    })
+}
+
+/// What the check finds in the records as both backends read them: an
+/// assignment whose protocol no longer reads or whose shift names no item
+/// of its plan, a draft that is not JSON (key and text), and values stored
+/// before one unit per line whose interval looks like another unit.
+pub(super) fn record_problems<S: super::ClinicStore + ?Sized>(
+    store: &S,
+    catalog: &Catalog,
+    assignments: &[clinilog_domain::protocol::Assignment],
+    drafts: &[(String, String)],
+) -> Result<Vec<String>, StoreError> {
+    let mut problems = Vec::new();
+    for a in assignments {
+        let at = format!(
+            "protocol assignment {} (\"{}\", patient {})",
+            a.id, a.data.protocol, a.patient_id
+        );
+        match a.protocol(catalog) {
+            Err(e) => problems.push(format!("{at}: {e}")),
+            Ok(p) => {
+                for s in a.shifts_not_found(&clinilog_domain::protocol::Schedule::of(&p)) {
+                    problems.push(format!("{at}: the shift of \"{}\" names no item of the plan", s.item));
+                }
+            }
+        }
+    }
+    for (key, json) in drafts {
+        if serde_json::from_str::<serde_json::Value>(json).is_err() {
+            problems.push(format!("the draft \"{key}\" is not readable"));
+        }
+    }
+    // Values stored before one unit per line whose interval looks like another unit.
+    for summary in store.patient_summaries()? {
+        let p = summary.patient;
+        for mut e in store.entries(p.id)? {
+            e.data.mark_flags(catalog, p.data.sex);
+            for lab in e.data.labs.iter().filter(|l| l.interval_doubt) {
+                let name = catalog
+                    .measure(&lab.code)
+                    .map_or(lab.code.as_str(), |m| m.name.as_str());
+                problems.push(format!(
+                    "{} ({}), entry of {}: {name} {} {} is stored with the interval {}, which looks like \
+                     another unit; it is shown without a flag: check the report",
+                    p.data.name,
+                    p.data.mrn,
+                    e.data.collected_on,
+                    lab.value_text(),
+                    clinilog_domain::catalog::display_unit(&lab.unit),
+                    lab.reference.describe()
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// Takes a backup of the database file `db` into each of `dirs` through a
+/// read-only connection of its own (so it can run on another thread while
+/// the window writes), then thins each folder on `today`.
+pub fn backup_file(db: &Path, dirs: &[PathBuf], today: jiff::civil::Date) -> Result<Vec<BackupInfo>, StoreError> {
+    let store = Store::open_read_only(db)?;
+    let mut out = Vec::new();
+    for dir in dirs {
+        out.push(store.backup_to(dir)?);
+        thin_backups(dir, today)?;
+    }
+    Ok(out)
+}
+
+/// Keeps the file about to be replaced: as a checked backup, or, when it
+/// cannot be read as one (it failed its check), as a plain copy named
+/// `damaged-...` (never listed among the good backups).
+fn keep_current(db: &Path) -> Result<BackupInfo, StoreError> {
+    let dir = default_backup_dir(db);
+    match Store::open(db).and_then(|s| s.backup_to(&dir)) {
+        Ok(kept) => Ok(kept),
+        Err(_) => {
+            fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+            let at = Timestamp::now();
+            let path = dir.join(format!("damaged-{}{SUFFIX}", at.strftime("%Y%m%dT%H%M%SZ")));
+            fs::copy(db, &path).map_err(io_error(&path))?;
+            let size = fs::metadata(&path).map_err(io_error(&path))?.len();
+            Ok(BackupInfo {
+                path,
+                taken_at: at,
+                size,
+                patients: 0,
+                entries: 0,
+            })
+        }
+    }
+}
+
+/// Restores `backup` over the database `db` (no window may have it open):
+/// the backup is checked first, the current file is kept as a backup in
+/// `db`'s backup folder, then the backup takes its place, and its audit
+/// trail records the restore and who made it. Returns the kept backup.
+pub fn restore(db: &Path, backup: &Path, user: &str) -> Result<BackupInfo, StoreError> {
+    require_user(user)?;
+    inspect(backup, true)?;
+    let kept = keep_current(db)?;
+    let mut partial = db.as_os_str().to_owned();
+    partial.push(".restore");
+    partial.push(PARTIAL);
+    let partial = PathBuf::from(partial);
+    fs::copy(backup, &partial).map_err(io_error(&partial))?;
+    sync(&partial)?;
+    for ext in ["-wal", "-shm"] {
+        let mut side = db.as_os_str().to_owned();
+        side.push(ext);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            fs::remove_file(&side).map_err(io_error(&side))?;
+        }
+    }
+    fs::rename(&partial, db).map_err(io_error(db))?;
+    let mut store = Store::open(db)?;
+    let tx = store.conn.transaction()?;
+    let change = Change {
+        user,
+        kind: RecordKind::Database,
+        row_id: 0,
+    };
+    change.restored(&tx, &format!("restored from {} at {}", backup.display(), now_utc()))?;
+    tx.commit()?;
+    Ok(kept)
+}
