@@ -8,7 +8,9 @@ use super::audit::Change;
 use super::rows::parse_date_col;
 use super::stamp::now_utc;
 use super::{Store, StoreError};
-use clinilog_domain::adverse::{ActionTaken, AdverseEvent, AdverseEventData, NoEvents, NoEventsData, Outcome, Relation};
+use clinilog_domain::adverse::{
+    ActionTaken, AdverseEvent, AdverseEventData, NoEvents, NoEventsData, Outcome, Relation,
+};
 use clinilog_domain::history::RecordKind;
 
 /// The event's data in the column order of `term, grade, onset,

@@ -295,8 +295,11 @@ pub struct ClinilogApp {
     /// SQLite's check of the file, run on a thread after it opened: what
     /// it found, and the file as it was when a clean check began.
     integrity_job: Option<std::sync::mpsc::Receiver<(Option<String>, Option<clinilog_store::CheckedFile>)>>,
-    /// The first frame has started the work that needs the window's context.
+    /// The second frame has started the work that needs the window's context.
     started: bool,
+    /// The first frame was drawn: background reads may start (they wait
+    /// for it, so that the window shows at once even on a large clinic).
+    first_frame_drawn: bool,
     /// The preferences changed in a way worth writing now (a clean check).
     save_prefs_now: bool,
     /// The patient list is to be read again (on a thread, at the next frame).
@@ -367,6 +370,7 @@ impl ClinilogApp {
             damaged: None,
             integrity_job: None,
             started: false,
+            first_frame_drawn: false,
             save_prefs_now: false,
             want_list: false,
             list_job: None,
@@ -1626,15 +1630,24 @@ impl ClinilogApp {
     /// Draws the whole window into `ui` (eframe's root, or a test harness).
     pub fn show(&mut self, ui: &mut Ui) {
         let today = self.today();
-        if !std::mem::replace(&mut self.started, true) {
-            self.start_integrity_check(ui.ctx());
-            self.start_listening(ui.ctx());
+        if !self.first_frame_drawn {
+            // The first frame goes on screen before any background read
+            // starts (the list, its out-of-range values, the file's check):
+            // on a 2-core machine they would compete with it, and a large
+            // clinic's window would show late. The next frame starts them.
+            self.first_frame_drawn = true;
+            ui.ctx().request_repaint();
+        } else {
+            if !std::mem::replace(&mut self.started, true) {
+                self.start_integrity_check(ui.ctx());
+                self.start_listening(ui.ctx());
+            }
+            self.poll_connection(ui.ctx());
+            self.poll_changes();
+            self.poll_list(ui.ctx());
+            self.poll_due(ui.ctx());
+            self.poll_cohort(ui.ctx());
         }
-        self.poll_connection(ui.ctx());
-        self.poll_changes();
-        self.poll_list(ui.ctx());
-        self.poll_due(ui.ctx());
-        self.poll_cohort(ui.ctx());
         let mut go = None;
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(4.0);

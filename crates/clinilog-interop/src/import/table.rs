@@ -277,9 +277,8 @@ pub fn read<R: BufRead>(
             continue;
         }
         // A cell a spreadsheet-safe writer prefixed with ' reads as written.
-        let cell = |i: Option<usize>| {
-            crate::csv::unsafe_cell(i.and_then(|i| record.get(i)).unwrap_or("").trim()).to_owned()
-        };
+        let cell =
+            |i: Option<usize>| crate::csv::unsafe_cell(i.and_then(|i| record.get(i)).unwrap_or("").trim()).to_owned();
         let mrn = patient
             .mrn
             .map_or_else(|| patient_mrn.unwrap_or("").to_owned(), |i| cell(Some(i)));

@@ -10,11 +10,6 @@ use serde::Serialize;
 use std::collections::HashSet;
 
 use super::{ChangeNote, PgStore};
-use clinilog_domain::Catalog;
-use clinilog_domain::adverse::{AdverseEvent, AdverseEventData, NoEvents, NoEventsData};
-use clinilog_domain::history::{AuditAction, RecordKind};
-use clinilog_domain::protocol::{Assignment, AssignmentData, ShiftData};
-use clinilog_domain::{Entry, EntryData, LabResult, Patient, PatientData, TreatmentData, TreatmentEvent};
 use crate::adverse::{ADVERSE_EVENTS_SQL, NO_EVENTS_SQL, RawAdverseEvent, build_adverse_event, build_no_events};
 use crate::audit::{AUDIT_COLUMNS, RawAudit, action_text, build_audit, history_filter, table_of};
 use crate::backup::{entry_values_problem, record_problems};
@@ -30,6 +25,11 @@ use crate::rows::{judge_version, parse_date_col, require_reason, voided_column};
 use crate::stamp::{now_utc, to_json};
 use crate::treatments::{TREATMENTS_SQL, build_treatment};
 use crate::{AuditRecord, DraftKey, LatestLab, StoreError};
+use clinilog_domain::Catalog;
+use clinilog_domain::adverse::{AdverseEvent, AdverseEventData, NoEvents, NoEventsData};
+use clinilog_domain::history::{AuditAction, RecordKind};
+use clinilog_domain::protocol::{Assignment, AssignmentData, ShiftData};
+use clinilog_domain::{Entry, EntryData, LabResult, Patient, PatientData, TreatmentData, TreatmentEvent};
 
 type Params<'a> = [&'a (dyn ToSql + Sync)];
 

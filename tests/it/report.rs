@@ -4,9 +4,6 @@
 //! picture (`tests/snapshots/report_demo_page1.png`, `UPDATE_SNAPSHOTS=1`
 //! to write it again).
 
-// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

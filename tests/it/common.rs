@@ -4,7 +4,7 @@
 //! that need one say they are skipped; with `CLINILOG_REQUIRE_PG=1` (CI)
 //! they fail instead.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

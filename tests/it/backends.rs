@@ -7,10 +7,7 @@
 //! database per test. Without them it says it is skipped; with
 //! `CLINILOG_REQUIRE_PG=1` (CI) it fails instead.
 
-// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,9 +1,6 @@
 //! The window, driven headless through egui_kittest by visible labels.
 
-// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use clinilog::cli::demo::write_demo;
 use clinilog::domain::{Catalog, Flag};
@@ -2340,7 +2337,7 @@ fn a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_wri
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
     rerun_unprivileged(
-        "a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_write",
+        "ui::a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_write",
         (LOCKED, &folder),
         dir.path(),
     );

@@ -4,10 +4,7 @@
 //! `fhir.resources` 6.4.0 (pydantic R4 models). Each catches mistakes the
 //! other misses; a broken Bundle shows that each can fail.
 
-// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,8 +1,5 @@
 //! The `clinilog` command as a process: demo, export, failures.
 
-// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::Path;
 use std::process::{Command, Output};
 

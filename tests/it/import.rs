@@ -1,9 +1,6 @@
 //! Importing lab results from the real files in `tests/data/import/` into
 //! real temporary Clinilog files, reopened and checked.
 
-// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 

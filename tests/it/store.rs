@@ -2,9 +2,6 @@
 //! is in backends.rs): write, close, reopen, compare;
 //! refuse what is not ours and leave it untouched; audit every write.
 
-// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::fs;
 use std::path::Path;
 

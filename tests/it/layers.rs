@@ -4,9 +4,6 @@
 //! window, database, server or typesetting), the stores know no files in
 //! or out nor the window, interop knows no window.
 
-// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::{BTreeSet, HashMap};
 
 /// Every package each workspace crate builds on (normal dependencies, all
@@ -34,13 +31,7 @@ fn closures() -> HashMap<String, BTreeSet<String>> {
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|d| {
-                    d["dep_kinds"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .any(|k| k["kind"].is_null())
-                })
+                .filter(|d| d["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].is_null()))
                 .map(|d| d["pkg"].as_str().unwrap())
                 .collect();
             (n["id"].as_str().unwrap(), deps)
@@ -89,7 +80,9 @@ fn no_layer_reaches_up() {
         ("clinilog-ui", &["clinilog"]),
     ];
     for (layer, above) in forbidden {
-        let deps = all.get(layer).unwrap_or_else(|| panic!("{layer} is no workspace crate"));
+        let deps = all
+            .get(layer)
+            .unwrap_or_else(|| panic!("{layer} is no workspace crate"));
         for name in above {
             assert!(!deps.contains(*name), "{layer} builds on {name}: a layer reaches up");
         }

@@ -1,0 +1,27 @@
+//! Every integration test, in one binary: one link of the whole program
+//! instead of one per file (each debug test binary is hundreds of MB, and
+//! linking them was a good part of a cold build). Each file is a module;
+//! `cargo nextest run cli::` or `cargo nextest run ui::` runs one of them.
+//!
+//! - `backends`: the store's behaviours on a SQLite file and on a server;
+//! - `cli`: the `clinilog` binary as a process;
+//! - `fhir`: the FHIR export through two independent validators;
+//! - `import`: the real files of `tests/data/import/`;
+//! - `layers`: no layer of the workspace reaches up;
+//! - `report`: the printed report read back with poppler;
+//! - `store`: the SQLite file, opened and read back;
+//! - `ui`: the window through egui_kittest, by visible labels.
+
+// Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod backends;
+mod cli;
+mod fhir;
+mod import;
+mod layers;
+mod report;
+mod store;
+mod ui;
