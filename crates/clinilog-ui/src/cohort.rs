@@ -6,12 +6,11 @@
 //! The values are read on a thread with a read-only connection; the table
 //! is computed again in memory when the days, windows or rule change.
 
-use std::sync::mpsc;
-
 use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{HoverPosition, Line, Plot, PlotPoint, PlotPoints, Polygon, Text, VLine};
 
+use super::job::Job;
 use super::widgets::{empty_state, field_message, muted};
 use super::{Action, theme};
 use clinilog_domain::Catalog;
@@ -103,6 +102,8 @@ pub struct CohortScreen {
     pub loading: bool,
     pub wants_read: bool,
     pub error: Option<String>,
+    /// The values being read.
+    job: Option<Job<CohortRead>>,
 }
 
 impl CohortScreen {
@@ -143,6 +144,7 @@ impl CohortScreen {
             markers: Vec::new(),
             loading: false,
             wants_read: true,
+            job: None,
             error: None,
         }
     }
@@ -177,6 +179,34 @@ impl CohortScreen {
     }
 
     /// The values read.
+    /// Starts reading the values when asked (once the reading under way has
+    /// ended), on a thread with its own read-only connection, and takes
+    /// what arrived.
+    pub fn poll(&mut self, ctx: &egui::Context, location: &Location, catalog: &Catalog, system: UnitSystem) {
+        if self.wants_read && self.job.is_none() {
+            self.wants_read = false;
+            if let Ok((measure, align, filter)) = self.request() {
+                self.loading = true;
+                let (location, catalog) = (location.clone(), catalog.clone());
+                self.job = Some(Job::spawn(ctx, "cohort", move |_| {
+                    let read = location.open_read_only().and_then(|store| {
+                        let values = store.cohort_values(&measure, align, system, &catalog, &filter)?;
+                        Ok((values, store.protocol_names()?))
+                    });
+                    read.map_err(|e| e.to_string())
+                }));
+            }
+        }
+        if let Some(read) = Job::take(&mut self.job) {
+            self.set_values(read.unwrap_or_else(|_| Err("the reading stopped".to_owned())), system);
+        }
+    }
+
+    /// Whether the values are being read (or about to be).
+    pub fn reading(&self) -> bool {
+        self.wants_read || self.job.is_some()
+    }
+
     pub fn set_values(&mut self, read: CohortRead, system: UnitSystem) {
         self.loading = false;
         match read {
@@ -833,26 +863,4 @@ impl CohortScreen {
 
 fn table_days(o: &CohortOptions) -> &[i64] {
     &o.at_days
-}
-
-/// Reads the cohort's values on a thread with its own read-only connection;
-/// `ctx` gets a frame when they arrive.
-pub fn load_cohort(
-    location: Location,
-    request: (CohortMeasure, Align, CohortFilter),
-    system: UnitSystem,
-    catalog: Catalog,
-    ctx: egui::Context,
-) -> mpsc::Receiver<CohortRead> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let (measure, align, filter) = request;
-        let read = location.open_read_only().and_then(|store| {
-            let values = store.cohort_values(&measure, align, system, &catalog, &filter)?;
-            Ok((values, store.protocol_names()?))
-        });
-        let _ = tx.send(read.map_err(|e| e.to_string()));
-        ctx.request_repaint();
-    });
-    rx
 }

@@ -5,13 +5,12 @@
 //! own read-only connection (a clinic of 10,000 patients), sorted and
 //! filtered by protocol in memory.
 
-use std::sync::mpsc;
-
 use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
+use super::job::Job;
 use super::widgets::{empty_state, field_message, muted, sort_header};
 use super::{Action, theme};
 use clinilog_domain::Catalog;
@@ -76,8 +75,10 @@ pub struct DueScreen {
     /// Being read (a spinner shows).
     pub loading: bool,
     pub error: Option<String>,
-    /// The week changed: the shell starts a reading.
+    /// The week changed (or the screen is shown again): a reading starts.
     pub wants_read: bool,
+    /// The reading under way (a new one supersedes it).
+    job: Option<Job<Result<Vec<PatientDue>, String>>>,
 }
 
 impl DueScreen {
@@ -97,7 +98,32 @@ impl DueScreen {
             loading: false,
             error: None,
             wants_read: true,
+            job: None,
         }
+    }
+
+    /// Starts reading the week's list when asked, on a thread with its own
+    /// read-only connection (a reading of another week still under way is
+    /// superseded), and takes what arrived.
+    pub fn poll(&mut self, ctx: &egui::Context, location: &Location, catalog: &Catalog) {
+        if std::mem::take(&mut self.wants_read) {
+            self.loading = true;
+            let (location, day, catalog) = (location.clone(), self.monday, catalog.clone());
+            self.job = Some(Job::spawn(ctx, "due list", move |_| {
+                location
+                    .open_read_only()
+                    .and_then(|store| store.due_list(day, &catalog))
+                    .map_err(|e| e.to_string())
+            }));
+        }
+        if let Some(read) = Job::take(&mut self.job) {
+            self.set_list(read.unwrap_or_else(|_| Err("the reading stopped".to_owned())));
+        }
+    }
+
+    /// Whether the list is being read (or about to be).
+    pub fn reading(&self) -> bool {
+        self.wants_read || self.job.is_some()
     }
 
     /// The list read for the week.
@@ -379,23 +405,4 @@ impl DueScreen {
         }
         action
     }
-}
-
-/// Reads the due list of the week of `day` on a thread with its own
-/// read-only connection; `ctx` gets a frame when it arrives.
-pub fn load_due(
-    location: Location,
-    day: Date,
-    catalog: Catalog,
-    ctx: egui::Context,
-) -> mpsc::Receiver<Result<Vec<PatientDue>, String>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let read = location
-            .open_read_only()
-            .and_then(|store| store.due_list(day, &catalog));
-        let _ = tx.send(read.map_err(|e| e.to_string()));
-        ctx.request_repaint();
-    });
-    rx
 }

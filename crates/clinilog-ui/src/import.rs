@@ -7,13 +7,14 @@
 //! frame and never waits.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, mpsc};
 
 use eframe::egui::{self, RichText, Ui};
 use jiff::civil::Date;
 
 use super::form::{Form, FormOutcome, FormText, show_form};
+use super::job::Job;
 use super::theme;
 use super::widgets::muted;
 use clinilog_domain::import::{DateOrder, Format, ImportDraft, ImportRequest, LineStatus, import_field};
@@ -27,20 +28,27 @@ use clinilog_store::{DraftKey, Location};
 /// How many lines a preview keeps to show (every line is counted).
 const PREVIEW_LINES: usize = 20_000;
 
-/// A preview or an import running on its thread.
-struct Job {
+/// A preview or an import running on its thread: whether it writes, the
+/// share of the file read so far (as `f32` bits), and its job.
+struct Run {
     write: bool,
-    /// The share of the file read, as `f32` bits.
     progress: Arc<AtomicU32>,
-    cancel: Arc<AtomicBool>,
-    rx: mpsc::Receiver<Result<ImportSummary, String>>,
+    job: Option<Job<Result<ImportSummary, String>>>,
+}
+
+impl Run {
+    fn cancel(&self) {
+        if let Some(job) = &self.job {
+            job.cancel();
+        }
+    }
 }
 
 /// What the Import window shows and what was typed in it.
 pub struct ImportWindow {
     pub open: bool,
     pub form: Form<ImportDraft, ()>,
-    job: Option<Job>,
+    job: Option<Run>,
     /// The last preview, and the request it answers.
     pub preview: Option<(ImportRequest, ImportSummary)>,
     /// What the last import did.
@@ -89,6 +97,8 @@ pub struct ImportContext<'a> {
     /// Who signs the import, or why nobody can yet.
     pub signer: Result<String, String>,
     pub today: Date,
+    /// The window's context: a run asks it for a frame when done.
+    pub ctx: &'a egui::Context,
 }
 
 impl ImportWindow {
@@ -128,40 +138,37 @@ impl ImportWindow {
             keep_lines: PREVIEW_LINES,
             confirm_unusual: ConfirmUnusual::Lines(self.confirmed.clone()),
         };
-        let (tx, rx) = mpsc::channel();
         let progress = Arc::new(AtomicU32::new(0));
-        let cancel = Arc::new(AtomicBool::new(false));
         let (db, file, catalog) = (cx.location.clone(), PathBuf::from(&req.file), cx.catalog.clone());
-        let (p, c) = (progress.clone(), cancel.clone());
-        std::thread::spawn(move || {
-            let result = run_job(&db, &file, &catalog, &opts, write, &p, &c);
-            let _ = tx.send(result);
+        let p = progress.clone();
+        let job = Job::spawn(cx.ctx, if write { "import" } else { "import preview" }, move |cancel| {
+            run_job(&db, &file, &catalog, &opts, write, &p, cancel.flag())
         });
         self.problem = None;
         self.done = None;
-        self.job = Some(Job {
+        self.job = Some(Run {
             write,
             progress,
-            cancel,
-            rx,
+            job: Some(job),
         });
     }
 
     /// Takes the result of a finished run.
     fn poll(&mut self, ctx: &egui::Context) -> Option<ImportAction> {
-        let job = self.job.as_ref()?;
-        match job.rx.try_recv() {
-            Err(mpsc::TryRecvError::Empty) => {
+        let run = self.job.as_mut()?;
+        match Job::take(&mut run.job) {
+            None => {
+                // The progress bar moves while the file is read.
                 ctx.request_repaint_after(std::time::Duration::from_millis(100));
                 None
             }
-            Err(mpsc::TryRecvError::Disconnected) => {
+            Some(Err(_)) => {
                 self.job = None;
                 self.problem = Some("The import stopped unexpectedly: nothing was written".to_owned());
                 None
             }
-            Ok(result) => {
-                let write = job.write;
+            Some(Ok(result)) => {
+                let write = run.write;
                 self.job = None;
                 match result {
                     Err(e) => {
@@ -254,7 +261,7 @@ pub fn import_window(ctx: &egui::Context, w: &mut ImportWindow, cx: &ImportConte
         });
     // Closing the window stops a running preview or import (nothing is written).
     if !open && let Some(job) = &w.job {
-        job.cancel.store(true, Ordering::Relaxed);
+        job.cancel();
     }
     w.open = open;
     action
@@ -368,7 +375,7 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
         FormOutcome::Cancel => {
             w.open = false;
             if let Some(job) = &w.job {
-                job.cancel.store(true, Ordering::Relaxed);
+                job.cancel();
             }
         }
         FormOutcome::Editing | FormOutcome::DiscardDraft | FormOutcome::Reload => {}
@@ -389,7 +396,7 @@ fn import_ui(ui: &mut Ui, w: &mut ImportWindow, cx: &ImportContext<'_>) -> Optio
                 "Cancel the preview"
             };
             if ui.button(stop).on_hover_text("Stops; nothing is written").clicked() {
-                job.cancel.store(true, Ordering::Relaxed);
+                job.cancel();
             }
         });
         return None;

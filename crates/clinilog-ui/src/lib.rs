@@ -14,6 +14,7 @@ pub mod entry_form;
 pub mod follow_up;
 pub mod form;
 pub mod import;
+pub mod job;
 pub mod patient;
 pub mod patients;
 pub mod theme;
@@ -30,6 +31,7 @@ use clinilog_domain::score_inputs::DEFAULT_CARRY_DAYS;
 use clinilog_domain::{Catalog, Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
 use clinilog_store::{ClinicStore, DraftKey, Location, Store, StoreError, local_time};
 use form::KeptDraft;
+use job::Job;
 use patient::PatientScreen;
 use patients::PatientsScreen;
 
@@ -231,7 +233,8 @@ impl Default for Screen {
 }
 
 /// Where a report being laid out arrives: the PDF, or why not.
-type ReportReceiver = std::sync::mpsc::Receiver<Result<Vec<u8>, String>>;
+/// A report being laid out: where it goes, and its PDF or why not.
+type ReportJob = Job<(std::path::PathBuf, Result<Vec<u8>, String>)>;
 
 /// A patient with entries, treatment events and audit trail.
 type LoadedPatient = (
@@ -281,9 +284,9 @@ pub struct ClinilogApp {
     /// Exports ask for a typed path instead of a file dialog (tests).
     pub no_file_dialog: bool,
     /// A report being laid out on its own thread: where it goes, and the PDF.
-    report_job: Option<(std::path::PathBuf, ReportReceiver)>,
+    report_job: Option<ReportJob>,
     /// A backup running on its own thread: its result arrives here.
-    backup_job: Option<std::sync::mpsc::Receiver<Result<Vec<clinilog_store::BackupInfo>, String>>>,
+    backup_job: Option<Job<Result<Vec<clinilog_store::BackupInfo>, String>>>,
     /// Something was written since the last backup.
     dirty: bool,
     /// When the newest backup was taken.
@@ -294,20 +297,21 @@ pub struct ClinilogApp {
     damaged: Option<String>,
     /// SQLite's check of the file, run on a thread after it opened: what
     /// it found, and the file as it was when a clean check began.
-    integrity_job: Option<std::sync::mpsc::Receiver<(Option<String>, Option<clinilog_store::CheckedFile>)>>,
+    integrity_job: Option<Job<(Option<String>, Option<clinilog_store::CheckedFile>)>>,
     /// The second frame has started the work that needs the window's context.
     started: bool,
     /// The first frame was drawn: background reads may start (they wait
     /// for it, so that the window shows at once even on a large clinic).
     first_frame_drawn: bool,
+    /// The window's context, as of the last frame: what a job started
+    /// outside a frame asks for a frame when it is done.
+    ctx: egui::Context,
     /// The preferences changed in a way worth writing now (a clean check).
     save_prefs_now: bool,
     /// The patient list is to be read again (on a thread, at the next frame).
     want_list: bool,
     /// The patient list being read on its thread.
-    list_job: Option<std::sync::mpsc::Receiver<Result<Box<PatientsScreen>, String>>>,
-    /// What the out-of-range filter needs, being read on its thread.
-    range_job: Option<std::sync::mpsc::Receiver<Result<patients::OutOfRange, String>>>,
+    list_job: Option<Job<Result<Box<PatientsScreen>, String>>>,
     /// How many patients have a critical (LL/HH) latest value, as last read
     /// with the out-of-range values (the status bar says it).
     critical_patients: Option<usize>,
@@ -318,15 +322,11 @@ pub struct ClinilogApp {
     kept_due: Option<Box<due::DueScreen>>,
     /// The Cohort screen while another is shown.
     kept_cohort: Option<Box<cohort::CohortScreen>>,
-    /// The cohort's values being read on their thread.
-    cohort_job: Option<std::sync::mpsc::Receiver<cohort::CohortRead>>,
-    /// The due list being read on its thread.
-    due_job: Option<std::sync::mpsc::Receiver<Result<Vec<clinilog_domain::protocol::PatientDue>, String>>>,
     /// The connection to the server is lost (what was said): a banner, the
     /// typing kept, a new connection tried on a thread.
     offline: Option<String>,
     /// The new connection, once the server answers again.
-    reconnect_job: Option<std::sync::mpsc::Receiver<Box<dyn ClinicStore>>>,
+    reconnect_job: Option<Job<Option<Box<dyn ClinicStore>>>>,
     /// Other workstations' saves, heard on a connection of its own (a server only).
     changes: Option<std::sync::mpsc::Receiver<clinilog_store::pg::ChangeNote>>,
 }
@@ -371,16 +371,14 @@ impl ClinilogApp {
             integrity_job: None,
             started: false,
             first_frame_drawn: false,
+            ctx: egui::Context::default(),
             save_prefs_now: false,
             want_list: false,
             list_job: None,
-            range_job: None,
             critical_patients: None,
             kept_list: None,
             kept_due: None,
-            due_job: None,
             kept_cohort: None,
-            cohort_job: None,
             offline: None,
             reconnect_job: None,
             changes: None,
@@ -411,13 +409,12 @@ impl ClinilogApp {
     pub fn list_loading(&self) -> bool {
         self.want_list
             || self.list_job.is_some()
-            || self.range_job.is_some()
-            || matches!(&self.screen, Screen::Patients(s) if s.wants_out_of_range)
+            || matches!(&self.screen, Screen::Patients(s) if s.reading_out_of_range())
     }
 
     /// Whether the due list is being read (or about to be).
     pub fn due_loading(&self) -> bool {
-        self.due_job.is_some() || matches!(&self.screen, Screen::Due(s) if s.wants_read)
+        matches!(&self.screen, Screen::Due(s) if s.reading())
     }
 
     pub fn store(&self) -> &dyn ClinicStore {
@@ -465,24 +462,20 @@ impl ClinilogApp {
     /// their typing).
     fn poll_connection(&mut self, ctx: &egui::Context) {
         if self.offline.is_some() && self.reconnect_job.is_none() {
-            let (tx, rx) = std::sync::mpsc::channel();
             let location = self.location.clone();
-            let ctx = ctx.clone();
-            std::thread::spawn(move || {
+            self.reconnect_job = Some(Job::spawn(ctx, "reconnect", move |cancel| {
                 loop {
-                    if let Ok(store) = location.open() {
-                        let _ = tx.send(store);
-                        ctx.request_repaint();
-                        return;
+                    match location.open() {
+                        Ok(store) => return Some(store),
+                        Err(_) if cancel.is_set() => return None,
+                        Err(_) => std::thread::sleep(RETRY_EVERY),
                     }
-                    std::thread::sleep(RETRY_EVERY);
                 }
-            });
-            self.reconnect_job = Some(rx);
+            }));
         }
-        let Some(rx) = &self.reconnect_job else { return };
-        let Ok(store) = rx.try_recv() else { return };
-        self.reconnect_job = None;
+        let Some(Ok(Some(store))) = Job::take(&mut self.reconnect_job) else {
+            return;
+        };
         self.offline = None;
         self.store = store;
         self.info(format!("Connected again to {}.", self.location.describe()));
@@ -579,10 +572,9 @@ impl ClinilogApp {
     /// previous one stays on screen.
     fn show_patients_of_new_file(&mut self) {
         self.kept_list = None;
+        // Kept screens go with their readings of the previous file.
         self.kept_due = None;
-        self.due_job = None;
         self.kept_cohort = None;
-        self.cohort_job = None;
         self.screen = Screen::Patients(Box::default());
         self.show_patients();
     }
@@ -599,71 +591,48 @@ impl ClinilogApp {
     /// asked, and takes what arrived.
     fn poll_list(&mut self, ctx: &egui::Context) {
         if std::mem::take(&mut self.want_list) {
-            self.list_job = Some(patients::load_list(self.location.clone(), ctx.clone()));
+            self.list_job = Some(patients::load_list(ctx, self.location.clone()));
         }
-        if let Some(rx) = &self.list_job {
-            match rx.try_recv() {
-                Err(std::sync::mpsc::TryRecvError::Empty) => {}
-                Ok(Ok(list)) => {
-                    self.list_job = None;
-                    if let Some(screen) = self.patients_screen() {
-                        screen.take_list(*list);
-                        // Read again for the new list: the filter in use and
-                        // the status bar's count of critical latest values.
-                        screen.wants_out_of_range = true;
-                    }
+        match Job::take(&mut self.list_job) {
+            None => {}
+            Some(Ok(Ok(list))) => {
+                if let Some(screen) = self.patients_screen() {
+                    screen.take_list(*list);
+                    // Read again for the new list: the filter in use and
+                    // the status bar's count of critical latest values.
+                    screen.wants_out_of_range = true;
                 }
-                // The thread's own connection failed (a file in memory, a
-                // folder that refuses it): read here, once.
-                Ok(Err(_)) | Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    self.list_job = None;
-                    let read = self.store.patient_summaries();
-                    let Some(screen) = self.patients_screen() else { return };
-                    let failed = match read {
-                        Ok(rows) => {
-                            screen.take_list(PatientsScreen::new(rows));
-                            None
-                        }
-                        Err(e) => {
-                            screen.loading = false;
-                            Some(e)
-                        }
-                    };
-                    if let Some(e) = failed {
-                        self.error(&e);
+            }
+            // The thread's own connection failed (a file in memory, a
+            // folder that refuses it): read here, once.
+            Some(Ok(Err(_)) | Err(_)) => {
+                let read = self.store.patient_summaries();
+                let Some(screen) = self.patients_screen() else { return };
+                let failed = match read {
+                    Ok(rows) => {
+                        screen.take_list(PatientsScreen::new(rows));
+                        None
                     }
+                    Err(e) => {
+                        screen.loading = false;
+                        Some(e)
+                    }
+                };
+                if let Some(e) = failed {
+                    self.error(&e);
                 }
             }
         }
-        self.poll_out_of_range(ctx);
-    }
-
-    fn poll_out_of_range(&mut self, ctx: &egui::Context) {
-        let path = self.location.clone();
-        let catalog = &self.catalog;
-        let running = self.range_job.is_some() || self.list_job.is_some();
-        if let Screen::Patients(s) = &mut self.screen
-            && !running
-            && std::mem::take(&mut s.wants_out_of_range)
-        {
-            self.range_job = Some(patients::load_out_of_range(path, &s.rows, catalog.clone(), ctx.clone()));
-        }
-        let Some(rx) = &self.range_job else { return };
-        let read = match rx.try_recv() {
-            Err(std::sync::mpsc::TryRecvError::Empty) => return,
-            Ok(read) => read,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the reading stopped".to_owned()),
+        // The latest out-of-range values follow the list shown.
+        let (location, catalog) = (&self.location, &self.catalog);
+        let read = match &mut self.screen {
+            Screen::Patients(s) if self.list_job.is_none() => s.poll_out_of_range(ctx, location, catalog),
+            _ => None,
         };
-        self.range_job = None;
-        if let Ok(o) = &read {
-            self.critical_patients = Some(o.critical_patients());
-        }
-        let Some(screen) = self.patients_screen() else { return };
         match read {
-            Ok(o) => screen.set_out_of_range(o),
-            Err(e) => {
-                // The filter offers nothing rather than a spinner for ever.
-                screen.set_out_of_range(patients::OutOfRange::default());
+            None => {}
+            Some(Ok(critical)) => self.critical_patients = Some(critical),
+            Some(Err(e)) => {
                 self.status = Some(Status {
                     text: format!("The out-of-range filter is not available: {e}"),
                     is_error: true,
@@ -701,43 +670,9 @@ impl ClinilogApp {
         self.screen = Screen::Cohort(screen);
     }
 
-    /// Starts reading the cohort when asked, and takes what arrived.
-    fn poll_cohort(&mut self, ctx: &egui::Context) {
-        if let Screen::Cohort(s) = &mut self.screen
-            && s.wants_read
-            && self.cohort_job.is_none()
-        {
-            s.wants_read = false;
-            if let Ok(request) = s.request() {
-                s.loading = true;
-                self.cohort_job = Some(cohort::load_cohort(
-                    self.location.clone(),
-                    request,
-                    self.prefs.units,
-                    self.catalog.clone(),
-                    ctx.clone(),
-                ));
-            }
-        }
-        let Some(rx) = &self.cohort_job else { return };
-        let read = match rx.try_recv() {
-            Err(std::sync::mpsc::TryRecvError::Empty) => return,
-            Ok(read) => read,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the reading stopped".to_owned()),
-        };
-        self.cohort_job = None;
-        let units = self.prefs.units;
-        if let Some(s) = match (&mut self.screen, &mut self.kept_cohort) {
-            (Screen::Cohort(s), _) | (_, Some(s)) => Some(s),
-            _ => None,
-        } {
-            s.set_values(read, units);
-        }
-    }
-
     /// Whether the cohort is being read (or about to be).
     pub fn cohort_loading(&self) -> bool {
-        self.cohort_job.is_some() || matches!(&self.screen, Screen::Cohort(s) if s.wants_read)
+        matches!(&self.screen, Screen::Cohort(s) if s.reading())
     }
 
     fn show_due(&mut self) {
@@ -752,33 +687,14 @@ impl ClinilogApp {
         self.screen = Screen::Due(screen);
     }
 
-    /// Starts reading the due list when its week changed, and takes what arrived.
-    fn poll_due(&mut self, ctx: &egui::Context) {
-        if let Screen::Due(s) = &mut self.screen
-            && std::mem::take(&mut s.wants_read)
-        {
-            s.loading = true;
-            self.due_job = Some(due::load_due(
-                self.location.clone(),
-                s.monday,
-                self.catalog.clone(),
-                ctx.clone(),
-            ));
-        }
-        let Some(rx) = &self.due_job else { return };
-        let read = match rx.try_recv() {
-            Err(std::sync::mpsc::TryRecvError::Empty) => return,
-            Ok(read) => read,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the reading stopped".to_owned()),
-        };
-        self.due_job = None;
-        let screen = match (&mut self.screen, &mut self.kept_due) {
-            (Screen::Due(s), _) | (_, Some(s)) => s,
-            _ => return,
-        };
-        // A reading for a week no longer shown is dropped (another follows).
-        if !screen.wants_read {
-            screen.set_list(read);
+    /// The shown screen's own background reading (the due list, the
+    /// cohort): started when it asks, taken when it is there.
+    fn poll_screen(&mut self, ctx: &egui::Context) {
+        let (location, catalog, units) = (&self.location, &self.catalog, self.prefs.units);
+        match &mut self.screen {
+            Screen::Due(s) => s.poll(ctx, location, catalog),
+            Screen::Cohort(s) => s.poll(ctx, location, catalog, units),
+            Screen::Patients(_) | Screen::Patient(_) => {}
         }
     }
 
@@ -1057,29 +973,22 @@ impl ClinilogApp {
         {
             return;
         }
-        let (tx, rx) = std::sync::mpsc::channel();
-        let ctx = ctx.clone();
-        std::thread::spawn(move || {
+        self.integrity_job = Some(Job::spawn(ctx, "file check", move |_| {
             let found = Store::open_read_only(&path)
                 .and_then(|s| s.quick_check())
                 .unwrap_or(None);
-            let _ = tx.send((found, seen));
-            ctx.request_repaint();
-        });
-        self.integrity_job = Some(rx);
+            (found, seen)
+        }));
     }
 
     /// A file that failed its check is not worked on: its latest good backup
     /// is shown read-only (or, with none, the file itself read-only), and
     /// the banner says so; *Tools > Backups > Restore* puts a backup back.
     fn poll_integrity(&mut self) {
-        let Some(rx) = &self.integrity_job else { return };
-        let (problem, seen) = match rx.try_recv() {
-            Ok(found) => found,
-            Err(std::sync::mpsc::TryRecvError::Empty) => return,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => (None, None),
+        let Some(done) = Job::take(&mut self.integrity_job) else {
+            return;
         };
-        self.integrity_job = None;
+        let (problem, seen) = done.unwrap_or((None, None));
         let Some(problem) = problem else {
             // Clean: remembered as the file was when the check began.
             if let Some(seen) = seen {
@@ -1164,47 +1073,34 @@ impl ClinilogApp {
         let Some(db) = self.location.file().map(std::path::Path::to_owned) else {
             return;
         };
-        let (tx, rx) = std::sync::mpsc::channel();
         let dirs = self.backup_dirs();
         let today = self.today();
-        std::thread::spawn(move || {
-            let result = clinilog_store::backup_file(&db, &dirs, today).map_err(|e| e.to_string());
-            let _ = tx.send(result);
-        });
-        self.backup_job = Some(rx);
+        self.backup_job = Some(Job::spawn(&self.ctx, "backup", move |_| {
+            clinilog_store::backup_file(&db, &dirs, today).map_err(|e| e.to_string())
+        }));
         self.backups.running = true;
         self.dirty = false;
     }
 
     /// Collects a finished backup, and starts one when the file changed
     /// and the newest backup is older than the interval.
-    fn poll_backup(&mut self, ctx: &egui::Context) {
-        if let Some(rx) = &self.backup_job {
-            match rx.try_recv() {
-                Ok(result) => {
-                    self.backup_job = None;
-                    self.backups.running = false;
-                    match result {
-                        Ok(_) => {
-                            self.backups.error = None;
-                            self.refresh_backups();
-                        }
-                        Err(e) => {
-                            self.dirty = true;
-                            self.backups.error = Some(format!("Not backed up: {e}"));
-                            self.status = Some(Status {
-                                text: format!("Not backed up: {e}"),
-                                is_error: true,
-                            });
-                        }
+    fn poll_backup(&mut self) {
+        if self.backup_job.is_some() {
+            if let Some(done) = Job::take(&mut self.backup_job) {
+                self.backups.running = false;
+                match done.unwrap_or_else(|_| Err("the backup stopped unexpectedly".to_owned())) {
+                    Ok(_) => {
+                        self.backups.error = None;
+                        self.refresh_backups();
                     }
-                }
-                Err(std::sync::mpsc::TryRecvError::Empty) => {
-                    ctx.request_repaint_after(std::time::Duration::from_millis(200));
-                }
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    self.backup_job = None;
-                    self.backups.running = false;
+                    Err(e) => {
+                        self.dirty = true;
+                        self.backups.error = Some(format!("Not backed up: {e}"));
+                        self.status = Some(Status {
+                            text: format!("Not backed up: {e}"),
+                            is_error: true,
+                        });
+                    }
                 }
             }
             return;
@@ -1272,7 +1168,7 @@ impl ClinilogApp {
             }
         };
         if let Some(job) = self.backup_job.take() {
-            let _ = job.recv();
+            let _ = job.wait();
             self.backups.running = false;
         }
         // The file itself (which may be damaged) is replaced, not reopened first.
@@ -1370,19 +1266,17 @@ impl ClinilogApp {
                 Err(e) => self.not_exported(format!("could not write {noun}: {e}: {}", path.display())),
             },
             SaveWhat::Report(data) => {
-                let (tx, rx) = std::sync::mpsc::channel();
-                std::thread::spawn(move || {
-                    let _ = tx.send(clinilog_interop::report::render_pdf(&data));
-                });
-                self.report_job = Some((path.to_owned(), rx));
+                let path = path.to_owned();
+                self.report_job = Some(Job::spawn(&self.ctx, "report", move |_| {
+                    (path, clinilog_interop::report::render_pdf(&data))
+                }));
                 self.info("Laying out the report...".to_owned());
             }
             SaveWhat::CohortReport(data) => {
-                let (tx, rx) = std::sync::mpsc::channel();
-                std::thread::spawn(move || {
-                    let _ = tx.send(clinilog_interop::cohort_report::render_cohort_pdf(&data));
-                });
-                self.report_job = Some((path.to_owned(), rx));
+                let path = path.to_owned();
+                self.report_job = Some(Job::spawn(&self.ctx, "cohort report", move |_| {
+                    (path, clinilog_interop::cohort_report::render_cohort_pdf(&data))
+                }));
                 self.info("Laying out the report...".to_owned());
             }
         }
@@ -1497,20 +1391,13 @@ impl ClinilogApp {
     }
 
     /// Writes a finished report.
-    fn poll_report(&mut self, ctx: &egui::Context) {
-        let Some((path, rx)) = &self.report_job else {
+    fn poll_report(&mut self) {
+        let Some(done) = Job::take(&mut self.report_job) else {
             return;
         };
-        let result = match rx.try_recv() {
-            Ok(r) => r,
-            Err(std::sync::mpsc::TryRecvError::Empty) => {
-                ctx.request_repaint_after(std::time::Duration::from_millis(100));
-                return;
-            }
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the layout stopped unexpectedly".to_owned()),
+        let Ok((path, result)) = done else {
+            return self.not_exported("the report was not saved: the layout stopped unexpectedly".to_owned());
         };
-        let path = path.clone();
-        self.report_job = None;
         match result.and_then(|pdf| std::fs::write(&path, pdf).map_err(|e| format!("could not write it: {e}"))) {
             Ok(()) => self.info(format!("Saved the report: {}", path.display())),
             Err(e) => self.not_exported(format!("the report was not saved: {e}: {}", path.display())),
@@ -1630,6 +1517,8 @@ impl ClinilogApp {
     /// Draws the whole window into `ui` (eframe's root, or a test harness).
     pub fn show(&mut self, ui: &mut Ui) {
         let today = self.today();
+        // Jobs started outside a frame's reach (a backup after a save) ask it for theirs.
+        self.ctx = ui.ctx().clone();
         if !self.first_frame_drawn {
             // The first frame goes on screen before any background read
             // starts (the list, its out-of-range values, the file's check):
@@ -1645,8 +1534,7 @@ impl ClinilogApp {
             self.poll_connection(ui.ctx());
             self.poll_changes();
             self.poll_list(ui.ctx());
-            self.poll_due(ui.ctx());
-            self.poll_cohort(ui.ctx());
+            self.poll_screen(ui.ctx());
         }
         let mut go = None;
         egui::Panel::top("top_bar").show(ui, |ui| {
@@ -1859,6 +1747,7 @@ impl ClinilogApp {
                 catalog: &self.catalog,
                 signer: self.signer(),
                 today,
+                ctx: ui.ctx(),
             };
             if let Some(import::ImportAction::Imported(text)) = import::import_window(ui.ctx(), &mut self.import, &cx) {
                 self.imported(text);
@@ -1881,8 +1770,8 @@ impl ClinilogApp {
             self.report_settings = open;
         }
         self.save_as_ui(ui.ctx());
-        self.poll_report(ui.ctx());
-        self.poll_backup(ui.ctx());
+        self.poll_report();
+        self.poll_backup();
         self.poll_integrity();
         if let Screen::Patient(p) = &self.screen {
             self.prefs.carry_days = p.carry_days;
@@ -1959,7 +1848,7 @@ impl Drop for ClinilogApp {
     fn drop(&mut self) {
         self.sync_drafts(f64::INFINITY, true);
         if let Some(job) = self.backup_job.take() {
-            let _ = job.recv();
+            let _ = job.wait();
         }
         if self.dirty
             && !self.store.read_only()

@@ -2,13 +2,13 @@
 //! patient" form with its messages beside the fields.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
 
 use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
 use super::form::{Form, FormOutcome, FormText, show_form};
+use super::job::Job;
 use super::widgets::{empty_state, muted, new_shortcut, sort_header, write_button};
 use super::{Action, Write, theme};
 use clinilog_domain::patient::field;
@@ -219,9 +219,8 @@ impl OutOfRange {
 /// read-only connection, so the window draws meanwhile: the summaries with
 /// their search keys, sorted by name. `ctx` is asked for a frame when it is
 /// done (nothing polls).
-pub fn load_list(location: Location, ctx: egui::Context) -> mpsc::Receiver<Result<Box<PatientsScreen>, String>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
+pub fn load_list(ctx: &egui::Context, location: Location) -> Job<Result<Box<PatientsScreen>, String>> {
+    Job::spawn(ctx, "patient list", move |_| {
         let opened = match &location {
             // A file's connection that reads the table once keeps a small cache.
             Location::File(path) => Store::open_read_only(path).and_then(|store| {
@@ -234,31 +233,8 @@ pub fn load_list(location: Location, ctx: egui::Context) -> mpsc::Receiver<Resul
             list.refresh();
             Box::new(list)
         });
-        let _ = tx.send(list.map_err(|e| e.to_string()));
-        ctx.request_repaint();
-    });
-    rx
-}
-
-/// Reads what the out-of-range filter needs for the patients in `rows`, on
-/// a thread with its own read-only connection; `ctx` gets a frame when done.
-pub fn load_out_of_range(
-    location: Location,
-    rows: &[ListRow],
-    catalog: Catalog,
-    ctx: egui::Context,
-) -> mpsc::Receiver<Result<OutOfRange, String>> {
-    let (tx, rx) = mpsc::channel();
-    // What the flags need of the patients: their sex.
-    let sex: HashMap<i64, Sex> = rows.iter().map(|r| (r.id, r.sex)).collect();
-    std::thread::spawn(move || {
-        let read = location
-            .open_read_only()
-            .and_then(|store| OutOfRange::read_for(&*store, &sex, &catalog));
-        let _ = tx.send(read.map_err(|e| e.to_string()));
-        ctx.request_repaint();
-    });
-    rx
+        list.map_err(|e| e.to_string())
+    })
 }
 
 /// What a list of shown rows was computed for: search, sort, filter.
@@ -333,9 +309,11 @@ pub struct PatientsScreen {
     pub loading: bool,
     /// What the out-of-range filter needs; `None` until it is read.
     pub out_of_range: Option<OutOfRange>,
-    /// The filter was opened before `out_of_range` was read: the shell
-    /// starts reading it.
+    /// `out_of_range` is to be read (the filter was opened before it was,
+    /// or the list was read again).
     pub wants_out_of_range: bool,
+    /// The out-of-range values being read.
+    range_job: Option<Job<Result<OutOfRange, String>>>,
     /// Only patients whose latest value of this lab measure is out of range.
     pub out_of_range_filter: Option<String>,
     /// Only patients whose latest value (of that measure, or of any) is
@@ -412,6 +390,46 @@ impl PatientsScreen {
         self.computed_for = loaded.computed_for;
         self.narrowed_from.clear();
         self.loading = false;
+    }
+
+    /// Starts reading the latest out-of-range values of the patients listed
+    /// when asked, on a thread with its own read-only connection, and takes
+    /// them once there: how many patients have a critical latest value, or
+    /// why they could not be read (the filter then offers nothing).
+    pub fn poll_out_of_range(
+        &mut self,
+        ctx: &egui::Context,
+        location: &Location,
+        catalog: &Catalog,
+    ) -> Option<Result<usize, String>> {
+        if self.range_job.is_none() && std::mem::take(&mut self.wants_out_of_range) {
+            // What the flags need of the patients: their sex.
+            let sex: HashMap<i64, Sex> = self.rows.iter().map(|r| (r.id, r.sex)).collect();
+            let (location, catalog) = (location.clone(), catalog.clone());
+            self.range_job = Some(Job::spawn(ctx, "out-of-range values", move |_| {
+                location
+                    .open_read_only()
+                    .and_then(|store| OutOfRange::read_for(&*store, &sex, &catalog))
+                    .map_err(|e| e.to_string())
+            }));
+        }
+        let read = Job::take(&mut self.range_job)?.unwrap_or_else(|_| Err("the reading stopped".to_owned()));
+        Some(match read {
+            Ok(o) => {
+                let critical = o.critical_patients();
+                self.set_out_of_range(o);
+                Ok(critical)
+            }
+            Err(e) => {
+                self.set_out_of_range(OutOfRange::default());
+                Err(e)
+            }
+        })
+    }
+
+    /// Whether the out-of-range values are being read (or about to be).
+    pub fn reading_out_of_range(&self) -> bool {
+        self.wants_out_of_range || self.range_job.is_some()
     }
 
     /// Takes what the out-of-range filter needs (read afresh): the rows
