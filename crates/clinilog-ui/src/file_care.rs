@@ -1,0 +1,255 @@
+//! Care of the open file: SQLite's check when it opens (on a job; a damaged
+//! file is swapped for its latest good backup, read-only), backups (on a
+//! job, after saves and when the window closes), looking at a backup and
+//! restoring one (*Tools > Backups*).
+
+use super::*;
+
+impl ClinilogApp {
+    /// Checks the open file's integrity on a thread of its own (a large file
+    /// takes seconds), so the window opens at once.
+    /// Runs SQLite's check of the open file on a thread, unless this
+    /// workstation checked the file as it is now within the last days (a
+    /// large file takes seconds of reading). `ctx` gets a frame when done.
+    pub(crate) fn start_integrity_check(&mut self, ctx: &egui::Context) {
+        let Some(path) = self.location.file().map(std::path::Path::to_owned) else {
+            // A server checks its own pages.
+            return;
+        };
+        if self.store.read_only() || !path.is_file() {
+            return;
+        }
+        let seen = clinilog_store::CheckedFile::of(&path, jiff::Timestamp::now());
+        if let Some(seen) = &seen
+            && self.prefs.checked_files.iter().any(|c| c.covers(seen))
+        {
+            return;
+        }
+        self.integrity_job = Some(Job::spawn(ctx, "file check", move |_| {
+            let found = Store::open_read_only(&path)
+                .and_then(|s| s.quick_check())
+                .unwrap_or(None);
+            (found, seen)
+        }));
+    }
+
+    /// A file that failed its check is not worked on: its latest good backup
+    /// is shown read-only (or, with none, the file itself read-only), and
+    /// the banner says so; *Tools > Backups > Restore* puts a backup back.
+    pub(crate) fn poll_integrity(&mut self) {
+        let Some(done) = Job::take(&mut self.integrity_job) else {
+            return;
+        };
+        let (problem, seen) = done.unwrap_or((None, None));
+        let Some(problem) = problem else {
+            // Clean: remembered as the file was when the check began.
+            if let Some(seen) = seen {
+                let checked = &mut self.prefs.checked_files;
+                checked.retain(|c| c.path != seen.path);
+                checked.push(seen);
+                let extra = checked.len().saturating_sub(CHECKED_FILES_KEPT);
+                checked.drain(..extra);
+                self.save_prefs_now = true;
+            }
+            return;
+        };
+        let Some(file) = self.location.file().map(std::path::Path::to_owned) else {
+            return;
+        };
+        let latest = clinilog_store::list_backups(&clinilog_store::default_backup_dir(&file))
+            .ok()
+            .and_then(|l| l.into_iter().next());
+        let shown = latest.as_ref().map_or(file.clone(), |b| b.path.clone());
+        match Store::open_read_only(&shown) {
+            Ok(store) => {
+                drop(self.replace_store(Box::new(store), Location::File(shown)));
+                if latest.is_some() {
+                    self.viewing_backup = Some(file);
+                }
+                self.damaged = Some(problem);
+                self.dirty = false;
+                self.show_patients_of_new_file();
+            }
+            Err(e) => self.error(&e),
+        }
+    }
+
+    /// Where backups go: `backups/` beside the file, and the second folder if set.
+    pub(crate) fn backup_dirs(&self) -> Vec<std::path::PathBuf> {
+        // A server's backups are its own (pg_dump), not the window's.
+        let Some(db) = self.viewing_backup.as_deref().or(self.location.file()) else {
+            return Vec::new();
+        };
+        let mut dirs = vec![clinilog_store::default_backup_dir(db)];
+        dirs.extend(self.prefs.second_backup_dir.clone());
+        dirs
+    }
+
+    /// The backups beside the file, newest first.
+    pub(crate) fn backup_list(&self) -> Result<Vec<clinilog_store::BackupInfo>, StoreError> {
+        let dirs = self.backup_dirs();
+        let mut list = Vec::new();
+        for dir in &dirs {
+            list.extend(clinilog_store::list_backups(dir)?);
+        }
+        list.sort_by_key(|b| std::cmp::Reverse(b.taken_at));
+        Ok(list)
+    }
+
+    pub(crate) fn open_backups(&mut self) {
+        self.backups.open = true;
+        self.backups.second_dir = self
+            .prefs
+            .second_backup_dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        self.refresh_backups();
+    }
+
+    pub(crate) fn refresh_backups(&mut self) {
+        match self.backup_list() {
+            Ok(list) => {
+                self.newest_backup = list.first().map(|b| b.taken_at);
+                self.backups.list = list;
+            }
+            Err(e) => self.backups.error = Some(e.to_string()),
+        }
+    }
+
+    /// Takes a backup on a thread of its own; the window goes on.
+    pub fn start_backup(&mut self) {
+        if self.backup_job.is_some() || self.viewing_backup.is_some() {
+            return;
+        }
+        let Some(db) = self.location.file().map(std::path::Path::to_owned) else {
+            return;
+        };
+        let dirs = self.backup_dirs();
+        let today = self.today();
+        self.backup_job = Some(Job::spawn(&self.ctx, "backup", move |_| {
+            clinilog_store::backup_file(&db, &dirs, today).map_err(|e| e.to_string())
+        }));
+        self.backups.running = true;
+        self.dirty = false;
+    }
+
+    /// Collects a finished backup, and starts one when the file changed
+    /// and the newest backup is older than the interval.
+    pub(crate) fn poll_backup(&mut self) {
+        if self.backup_job.is_some() {
+            if let Some(done) = Job::take(&mut self.backup_job) {
+                self.backups.running = false;
+                match done.unwrap_or_else(|_| Err("the backup stopped unexpectedly".to_owned())) {
+                    Ok(_) => {
+                        self.backups.error = None;
+                        self.refresh_backups();
+                    }
+                    Err(e) => {
+                        self.dirty = true;
+                        self.backups.error = Some(format!("Not backed up: {e}"));
+                        self.status = Some(Status {
+                            text: format!("Not backed up: {e}"),
+                            is_error: true,
+                        });
+                    }
+                }
+            }
+            return;
+        }
+        let interval = jiff::SignedDuration::from_secs(i64::from(self.prefs.backup_interval_minutes) * 60);
+        let due = match self.newest_backup {
+            Some(at) => jiff::Timestamp::now().duration_since(at) >= interval,
+            None => true,
+        };
+        if self.dirty && due && !self.store.read_only() {
+            self.start_backup();
+        }
+    }
+
+    pub(crate) fn backups_action(&mut self, action: backups::BackupsAction) {
+        use backups::BackupsAction;
+        match action {
+            BackupsAction::BackUpNow => self.start_backup(),
+            BackupsAction::SetInterval(minutes) => self.prefs.backup_interval_minutes = minutes,
+            BackupsAction::SetSecondDir(dir) => {
+                self.prefs.second_backup_dir = dir;
+                self.refresh_backups();
+            }
+            BackupsAction::OpenReadOnly(path) => match Store::open_read_only(&path) {
+                Ok(backup) => {
+                    let was = self.location.clone();
+                    drop(self.replace_store(Box::new(backup), Location::File(path)));
+                    if let Location::File(file) = was {
+                        self.viewing_backup.get_or_insert(file);
+                    }
+                    self.backups.open = false;
+                    self.show_patients_of_new_file();
+                }
+                Err(e) => self.backups.error = Some(e.to_string()),
+            },
+            BackupsAction::Restore(path) => self.restore_backup(&path),
+        }
+    }
+
+    /// Back from a backup opened read-only to the file.
+    pub(crate) fn leave_backup(&mut self) {
+        let Some(db) = self.viewing_backup.take() else {
+            return;
+        };
+        match Store::open(&db) {
+            Ok(store) => {
+                drop(self.replace_store(Box::new(store), Location::File(db)));
+                self.show_patients_of_new_file();
+            }
+            Err(e) => {
+                self.viewing_backup = Some(db);
+                self.error(&e);
+            }
+        }
+    }
+
+    /// Puts a backup in the place of the open file: the file as it is is
+    /// kept as a backup first, and the restore is recorded with who did it.
+    pub(crate) fn restore_backup(&mut self, backup: &std::path::Path) {
+        let user = match self.signer() {
+            Ok(u) => u,
+            Err(msg) => {
+                self.backups.error = Some(msg);
+                return;
+            }
+        };
+        if let Some(job) = self.backup_job.take() {
+            let _ = job.wait();
+            self.backups.running = false;
+        }
+        // The file itself (which may be damaged) is replaced, not reopened first.
+        let db = match (self.viewing_backup.take(), self.location.file()) {
+            (Some(file), _) => file,
+            (None, Some(file)) => file.to_owned(),
+            (None, None) => return,
+        };
+        self.damaged = None;
+        // The file must be closed while it is replaced.
+        let placeholder = match Store::open(":memory:") {
+            Ok(s) => s,
+            Err(e) => return self.error(&e),
+        };
+        drop(self.replace_store(Box::new(placeholder), Location::File(":memory:".into())));
+        let restored = clinilog_store::restore(&db, backup, &user);
+        match Store::open(&db) {
+            Ok(store) => drop(self.replace_store(Box::new(store), Location::File(db))),
+            Err(e) => return self.error(&e),
+        }
+        match restored {
+            Ok(kept) => self.info(format!(
+                "Restored the backup; the file as it was is kept as {}",
+                kept.path.display()
+            )),
+            Err(e) => self.error(&e),
+        }
+        self.dirty = false;
+        self.refresh_backups();
+        self.show_patients_of_new_file();
+    }
+}
