@@ -20,6 +20,7 @@ pub mod form;
 pub mod import;
 pub mod job;
 mod navigation;
+mod out_of_range;
 pub mod patient;
 pub mod patients;
 pub mod theme;
