@@ -2186,6 +2186,10 @@ fn an_unusual_value_is_confirmed_from_the_keyboard_and_stored_as_printed() {
     k.key(&mut h, egui::Key::Enter);
     h.run();
     h.get_by_label("reads as 13862 U/L: H, above the interval");
+    assert!(
+        h.get_by_label("Alkaline phosphatase reference high").is_focused(),
+        "the cursor stays after the interval, for Tab to go on"
+    );
     h.get_by_label("confirmed as printed, although unusual for the measure");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
     h.run();

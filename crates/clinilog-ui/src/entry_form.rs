@@ -402,6 +402,9 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
             f.register(ui, &format!("{}:confirm", field::unusual(&line.code)), &r, "");
             if r.clicked() {
                 line.confirmed = line.value.clone();
+                // The button goes: the cursor stays where it was, after the
+                // interval, so that Tab goes on to the next line.
+                f.focus(&field::ref_high(&line.code));
             }
         });
         return;

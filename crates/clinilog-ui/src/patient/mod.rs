@@ -564,7 +564,8 @@ impl PatientScreen {
         }
         muted(
             ui,
-            "Newest first. H above, L below the printed reference interval; (calc.) calculated by Clinilog.",
+            "Newest first. H above, L below the printed reference interval; HH, LL beyond the critical (call-back) \
+             limits; (calc.) calculated by Clinilog.",
         );
         ui.horizontal(|ui| {
             let label = muted(ui, "Scores may carry a missing value from an earlier entry up to");

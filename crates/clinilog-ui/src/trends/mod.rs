@@ -512,7 +512,13 @@ fn group_plot_ui(
     let group_unit = g.unit.clone();
     let response = base_plot(&g.code, link, axis, state, model)
         .y_axis_label(unit)
-        .include_y(y_lo)
+        // Room under the lowest point for its marker and letters (a sodium
+        // of 115 LL sat on the frame), never below 0 for values that are not.
+        .include_y(if y_lo >= 0.0 {
+            (y_lo - 0.08 * (y_hi - y_lo)).max(0.0)
+        } else {
+            y_lo
+        })
         .include_y(y_hi * 1.12)
         .label_formatter(|pos| hover_text(&g.series, model, &group_unit, pos, axis, &|v| v))
         .show(ui, |plot_ui| {
