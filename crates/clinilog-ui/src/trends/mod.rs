@@ -450,11 +450,17 @@ fn draw_series(plot_ui: &mut PlotUi<'_>, s: &SeriesView, color: Color32, own_col
             // Letters beside every marker help a short series; on a long
             // one they pile up, and the triangles carry the flag alone.
             if flag != Flag::Normal && s.series.points.len() <= MAX_LETTERED_POINTS {
+                // A critical marker is larger: its letters start beside it, not under it.
+                let dx = if flag.is_critical() {
+                    f64::from(radius) / plot_ui.transform().dpos_dvalue_x().abs().max(f64::EPSILON)
+                } else {
+                    0.0
+                };
                 for [x, y] in &at {
                     plot_ui.text(
                         Text::new(
                             "",
-                            PlotPoint::new(*x, *y),
+                            PlotPoint::new(*x + dx, *y),
                             RichText::new(flag.letter())
                                 .strong()
                                 .size(theme::PLOT_LABEL_SIZE)
