@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::common;
+
 fn clinilog(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clinilog"))
         .args(args)
@@ -964,45 +966,9 @@ fn a_clinic_sets_its_own_critical_limits_in_its_mapping_file() {
     assert_fails_cleanly(&out, "[critical] \"fatigue\" is no lab of the catalog");
 }
 
-/// `clinilog ARGS` as the unprivileged user `nobody` when the tests run as
-/// root (CI does), so that permission bits really bind; as is otherwise.
-/// The binary is copied into `spare` when `nobody` may not run it where it is.
+/// `clinilog ARGS` as a user who may not write (`common::run_unprivileged`).
 fn clinilog_unprivileged(args: &[&str], spare: &Path) -> Output {
-    use std::os::unix::fs::MetadataExt;
-    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
-    let run = |exe: &Path| {
-        let mut cmd = if root {
-            let mut c = Command::new("setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(exe);
-            c
-        } else {
-            Command::new(exe)
-        };
-        cmd.args(args).env("HOME", "/tmp").output().unwrap()
-    };
-    let exe = Path::new(env!("CARGO_BIN_EXE_clinilog"));
-    let out = run(exe);
-    if root && (out.status.code() == Some(126) || stderr(&out).contains("Permission denied")) {
-        let copy = spare.join("clinilog");
-        if !copy.exists() {
-            std::fs::copy(exe, &copy).unwrap();
-        }
-        return run(&copy);
-    }
-    out
-}
-
-/// The names in a folder with each file's bytes.
-fn folder_state(folder: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
-    let mut v: Vec<_> = std::fs::read_dir(folder)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (e.file_name(), std::fs::read(e.path()).unwrap())
-        })
-        .collect();
-    v.sort();
-    v
+    common::run_unprivileged(Path::new(env!("CARGO_BIN_EXE_clinilog")), args, &[], spare)
 }
 
 /// A 0444 file in a 0555 folder (a CD of records, a locked share), read by
@@ -1018,10 +984,10 @@ fn every_read_command_works_on_a_read_only_file_in_a_locked_folder() {
     std::fs::create_dir(&folder).unwrap();
     let db = folder.join("clinic.sqlite");
     assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
-    assert_eq!(folder_state(&folder).len(), 1, "the file alone");
+    assert_eq!(common::folder_state(&folder).len(), 1, "the file alone");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let before = folder_state(&folder);
+    let before = common::folder_state(&folder);
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -1049,7 +1015,11 @@ fn every_read_command_works_on_a_read_only_file_in_a_locked_folder() {
         assert!(text.contains(expect), "{a:?}: {expect:?} not in {text}");
     }
     assert!(report.is_file(), "the report was written where the user may write");
-    assert_eq!(folder_state(&folder), before, "nothing was written in the folder");
+    assert_eq!(
+        common::folder_state(&folder),
+        before,
+        "nothing was written in the folder"
+    );
 
     // Changes still in the log (a writer that stopped without closing): a
     // locked folder cannot recover them, and the refusal says what to do.

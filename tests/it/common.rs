@@ -96,3 +96,55 @@ impl Drop for PgDatabase {
         }
     }
 }
+
+/// Runs `exe` with `args` and `env` as the unprivileged user `nobody` when
+/// the tests run as root (CI does), so that permission bits really bind; as
+/// is otherwise. When `nobody` may not run `exe` where it is (a folder of
+/// root's), a copy in `spare` (a folder it may read) is run instead.
+pub fn run_unprivileged(
+    exe: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+    spare: &std::path::Path,
+) -> std::process::Output {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    let run = |exe: &std::path::Path| {
+        let mut cmd = if root {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(exe);
+            c
+        } else {
+            std::process::Command::new(exe)
+        };
+        cmd.args(args)
+            .envs(env.iter().copied())
+            .env("HOME", "/tmp")
+            .output()
+            .unwrap()
+    };
+    let out = run(exe);
+    let refused = out.status.code() == Some(126) || String::from_utf8_lossy(&out.stderr).contains("Permission denied");
+    if !(root && refused) {
+        return out;
+    }
+    let copy = spare.join(exe.file_name().unwrap());
+    if !copy.exists() {
+        std::fs::copy(exe, &copy).unwrap();
+    }
+    run(&copy)
+}
+
+/// The names in a folder, and each file's bytes: what a test compares to
+/// prove that nothing was written there.
+pub fn folder_state(folder: &std::path::Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}

@@ -2250,35 +2250,17 @@ fn a_critical_value_shows_ll_and_the_list_keeps_critical_patients_only() {
     h.get_by_label("1 of 2 patients");
 }
 
-/// Runs `test` (this test binary's test of that name) again with `env`, as
-/// the unprivileged user `nobody` when the tests run as root (CI does), so
-/// that the file's and folder's permission bits really bind; as is
-/// otherwise. The binary is copied beside the files when `nobody` may not
-/// run it where it is. Gives the child's output once it passed.
+/// Runs `test` (this test binary's test of that name) again with `env`,
+/// as a user who may not write (`common::run_unprivileged`). Gives the
+/// child's output once it passed.
 fn rerun_unprivileged(test: &str, env: (&str, &std::path::Path), spare: &std::path::Path) -> String {
-    use std::os::unix::fs::MetadataExt;
-    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
-    let run = |exe: &std::path::Path| {
-        let mut cmd = if root {
-            let mut c = std::process::Command::new("setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(exe);
-            c
-        } else {
-            std::process::Command::new(exe)
-        };
-        cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
-            .env(env.0, env.1)
-            .env("HOME", "/tmp")
-            .output()
-            .unwrap()
-    };
     let exe = std::env::current_exe().unwrap();
-    let mut out = run(&exe);
-    if root && (out.status.code() == Some(126) || String::from_utf8_lossy(&out.stderr).contains("Permission denied")) {
-        let copy = spare.join("ui-test");
-        std::fs::copy(&exe, &copy).unwrap();
-        out = run(&copy);
-    }
+    let out = common::run_unprivileged(
+        &exe,
+        &[test, "--exact", "--nocapture", "--test-threads=1"],
+        &[(env.0, env.1.as_os_str())],
+        spare,
+    );
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -2286,19 +2268,6 @@ fn rerun_unprivileged(test: &str, env: (&str, &std::path::Path), spare: &std::pa
     );
     assert!(out.status.success() && text.contains("1 passed"), "{text}");
     text
-}
-
-/// The names in a folder, and each file's bytes.
-fn folder_state(folder: &std::path::Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
-    let mut v: Vec<_> = std::fs::read_dir(folder)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (e.file_name(), std::fs::read(e.path()).unwrap())
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 /// A 0444 file in a 0555 folder (a CD of records, a locked share), opened
@@ -2317,7 +2286,7 @@ fn a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_wri
             std::fs::OpenOptions::new().append(true).open(&path).is_err(),
             "this user can write the file"
         );
-        let before = folder_state(&folder);
+        let before = common::folder_state(&folder);
         let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
         h.get_by_label_contains("Read-only: this file (or its folder) cannot be written");
         assert!(h.get_by_label("New patient").accesskit_node().is_disabled());
@@ -2326,7 +2295,11 @@ fn a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_wri
         h.get_by_label("12.30 H");
         assert!(h.get_by_label("New entry").accesskit_node().is_disabled());
         drop(h);
-        assert_eq!(folder_state(&folder), before, "nothing was written in the folder");
+        assert_eq!(
+            common::folder_state(&folder),
+            before,
+            "nothing was written in the folder"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -2337,7 +2310,11 @@ fn a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_wri
     let mut store = Store::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     drop(store);
-    assert_eq!(folder_state(&folder).len(), 1, "the file alone, its log checkpointed");
+    assert_eq!(
+        common::folder_state(&folder).len(),
+        1,
+        "the file alone, its log checkpointed"
+    );
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
     rerun_unprivileged(
