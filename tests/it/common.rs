@@ -148,3 +148,19 @@ pub fn folder_state(folder: &std::path::Path) -> Vec<(std::ffi::OsString, Vec<u8
     v.sort();
     v
 }
+
+/// Records an entry of lab values typed as printed (`[("sodium", "115")]`)
+/// for the patient `mrn` of the file `db`, dated `on`, through the form's
+/// own validation.
+pub fn record_labs(db: &std::path::Path, mrn: &str, on: jiff::civil::Date, values: &[(&str, &str)]) {
+    use clinilog::domain::{Catalog, EntryDraft};
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = clinilog::store::Store::open(db).unwrap();
+    let p = store.patient_by_mrn(mrn).unwrap().unwrap();
+    let mut d = EntryDraft::blank(&catalog, p.data.sex, on, "Dr Test");
+    for (code, value) in values {
+        d.labs.iter_mut().find(|l| l.code == *code).unwrap().value = (*value).into();
+    }
+    let data = d.validate(&catalog, p.data.sex, p.data.birth_date, on).unwrap();
+    store.record_entry(p.id, &data, "Dr Test").unwrap();
+}

@@ -285,22 +285,11 @@ fn voided_entries_are_left_out_edited_ones_are_amended_and_an_empty_file_says_so
 /// the Bundle still passes both validators.
 #[test]
 fn a_critical_sodium_is_interpreted_ll() {
-    use clinilog::domain::{Catalog, EntryDraft};
-    use clinilog::store::Store;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite");
     assert!(clinilog(&["demo", "--db", db.to_str().unwrap()]).status.success());
-    {
-        let catalog = Catalog::builtin().unwrap();
-        let mut store = Store::open(&db).unwrap();
-        let p = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
-        let on = jiff::civil::date(2025, 9, 1);
-        let mut d = EntryDraft::blank(&catalog, p.data.sex, on, "Dr Test");
-        d.labs.iter_mut().find(|l| l.code == "sodium").unwrap().value = "115".into();
-        d.labs.iter_mut().find(|l| l.code == "albumin").unwrap().value = "3.1".into();
-        let data = d.validate(&catalog, p.data.sex, p.data.birth_date, on).unwrap();
-        store.record_entry(p.id, &data, "Dr Test").unwrap();
-    }
+    let on = jiff::civil::date(2025, 9, 1);
+    common::record_labs(&db, "DEMO-001", on, &[("sodium", "115"), ("albumin", "3.1")]);
     let file = dir.path().join("critical.json");
     let bundle = export(&db, Some("DEMO-001"), &file);
     let on_day: Vec<(String, String)> = resources(&bundle, "Observation")

@@ -306,19 +306,9 @@ fn the_cohort_prints_as_a_pdf_report() {
 /// report's legend says what LL means.
 #[test]
 fn a_critical_value_prints_ll() {
-    use clinilog::domain::{Catalog, EntryDraft};
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path(), false);
-    {
-        let catalog = Catalog::builtin().unwrap();
-        let mut store = clinilog::store::Store::open(&db).unwrap();
-        let p = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
-        let on = jiff::civil::date(2025, 9, 1);
-        let mut d = EntryDraft::blank(&catalog, p.data.sex, on, "Dr Test");
-        d.labs.iter_mut().find(|l| l.code == "sodium").unwrap().value = "115".into();
-        let data = d.validate(&catalog, p.data.sex, p.data.birth_date, on).unwrap();
-        store.record_entry(p.id, &data, "Dr Test").unwrap();
-    }
+    crate::common::record_labs(&db, "DEMO-001", jiff::civil::date(2025, 9, 1), &[("sodium", "115")]);
     let pdf = dir.path().join("critical.pdf");
     let o = report(&db, "DEMO-001", &pdf, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
