@@ -865,7 +865,7 @@ fn trends_groups_can_be_hidden_and_the_choice_is_remembered() {
 #[test]
 fn trends_table_normalised_view_and_csv_export() {
     let (dir, mut h) = demo_trends();
-    h.state_mut().export_dir = Some(dir.path().to_owned());
+    h.state_mut().exports.dir = Some(dir.path().to_owned());
     click(&mut h, "Table");
     h.get_by_label("Total bilirubin (mg/dL)");
     h.get_by_label("6.50 H");
@@ -1488,7 +1488,7 @@ fn results_are_previewed_then_imported_from_the_window() {
 #[test]
 fn a_patient_is_exported_as_fhir_from_the_window() {
     let (dir, _path, mut h) = on_demo_patient();
-    h.state_mut().export_dir = Some(dir.path().to_owned());
+    h.state_mut().exports.dir = Some(dir.path().to_owned());
     click(&mut h, "Export FHIR");
     h.get_by_label_contains("Saved the FHIR Bundle");
     let text = std::fs::read_to_string(dir.path().join("fhir-DEMO-001-2025-09-01.json")).unwrap();
@@ -1502,7 +1502,7 @@ fn a_patient_is_exported_as_fhir_from_the_window() {
 #[test]
 fn a_patient_report_is_printed_from_the_window() {
     let (dir, _path, mut h) = on_demo_patient();
-    h.state_mut().export_dir = Some(dir.path().to_owned());
+    h.state_mut().exports.dir = Some(dir.path().to_owned());
     click_to_start(&mut h, "Print report");
     wait_for(&mut h, "Saved the report");
     let pdf = std::fs::read(dir.path().join("report-DEMO-001-2025-09-01.pdf")).unwrap();
@@ -1515,7 +1515,7 @@ fn a_patient_report_is_printed_from_the_window() {
 #[test]
 fn an_export_without_a_file_dialog_is_saved_to_a_typed_path() {
     let (dir, _path, mut h) = on_demo_patient();
-    h.state_mut().no_file_dialog = true;
+    h.state_mut().exports.no_file_dialog = true;
     click(&mut h, "Print report");
     h.run_steps(4);
     h.get_by_label_contains("No file was chosen in a dialog");
@@ -1950,7 +1950,7 @@ fn the_cohort_screen_shows_the_case_report_and_its_responder() {
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     register(&mut store, "P-2", "Ana Berg", "Hepatitis C");
     let mut h = harness(store, "Dr Rao");
-    h.state_mut().export_dir = Some(dir.path().to_owned());
+    h.state_mut().exports.dir = Some(dir.path().to_owned());
     click(&mut h, "Cohort");
     h.get_by_label("Total bilirubin (mg/dL)");
     h.get_by_label("1 patient with a day 0; 1 without one left out");

@@ -160,7 +160,7 @@ impl ClinilogApp {
             let mut leave = false;
             egui::Panel::top("read_only_banner").show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    let text = match (&self.viewing_backup, &self.damaged) {
+                    let text = match (&self.file_care.viewing_backup, &self.file_care.damaged) {
                         (Some(file), Some(problem)) => format!(
                             "{} failed its integrity check ({problem}). This is its latest good backup, open \
                          read-only: restore it from Tools > Backups.",
@@ -181,8 +181,8 @@ impl ClinilogApp {
                         }
                     };
                     ui.label(RichText::new(text).color(theme::WARN).strong());
-                    if self.viewing_backup.is_some()
-                        && self.damaged.is_none()
+                    if self.file_care.viewing_backup.is_some()
+                        && self.file_care.damaged.is_none()
                         && ui.button("Back to the file").clicked()
                     {
                         leave = true;

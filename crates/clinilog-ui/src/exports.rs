@@ -4,6 +4,51 @@
 
 use super::*;
 
+/// Files the window writes out, and what is under way: where they go (the
+/// desktop's dialog, a typed path, or a folder set by tests), the report
+/// being laid out on its job, the Trends picture waiting for its screenshot.
+/// Kept by the shell, not by a screen: a report still being laid out when
+/// the clinician goes back to the list is saved all the same.
+#[derive(Default)]
+pub struct Exports {
+    /// Exports go here instead of through a file dialog (tests).
+    pub dir: Option<std::path::PathBuf>,
+    /// Exports ask for a typed path instead of a file dialog (tests).
+    pub no_file_dialog: bool,
+    /// An export waiting for a path typed by hand (no file from the dialog).
+    save_as: Option<SaveAs>,
+    /// A report being laid out on its own thread: where it goes, and the PDF.
+    report_job: Option<ReportJob>,
+    /// The Trends view to save once the screenshot arrives.
+    pub(crate) pending_png: Option<egui::Rect>,
+    png_requested: bool,
+    png_shot: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<egui::ColorImage>>>>,
+}
+
+/// A report being laid out: where it goes, and its PDF or why not.
+type ReportJob = Job<(std::path::PathBuf, Result<Vec<u8>, String>)>;
+
+/// Shown when the save dialog returns no file: cancelled, or no dialog could open.
+const NO_FILE_CHOSEN: &str = "No file was chosen: type where to save it in Save as, or Cancel. (If no dialog \
+    appeared, this desktop has no file dialog service, such as xdg-desktop-portal.)";
+
+/// What an export saves once it has a path.
+pub(crate) enum SaveWhat {
+    /// Bytes ready to write, and what they are ("the FHIR Bundle").
+    File(Vec<u8>, &'static str),
+    /// A report to lay out first.
+    Report(Box<clinilog_interop::report::ReportData>),
+    /// A cohort report to lay out first.
+    CohortReport(Box<clinilog_interop::cohort_report::CohortReport>),
+}
+
+/// An export waiting for a path typed by hand.
+struct SaveAs {
+    path: String,
+    what: SaveWhat,
+    focus: bool,
+}
+
 impl ClinilogApp {
     /// `trends-MRN-2025-08-19.csv`
     pub(crate) fn export_name(&self, ext: &str) -> String {
@@ -53,7 +98,7 @@ impl ClinilogApp {
                             .or(Some(u.home_dir().to_owned()))
                     })
                     .unwrap_or_default();
-                self.save_as = Some(SaveAs {
+                self.exports.save_as = Some(SaveAs {
                     path: dir.join(name).display().to_string(),
                     what,
                     focus: true,
@@ -71,14 +116,14 @@ impl ClinilogApp {
             },
             SaveWhat::Report(data) => {
                 let path = path.to_owned();
-                self.report_job = Some(Job::spawn(&self.ctx, "report", move |_| {
+                self.exports.report_job = Some(Job::spawn(&self.ctx, "report", move |_| {
                     (path, clinilog_interop::report::render_pdf(&data))
                 }));
                 self.info("Laying out the report...".to_owned());
             }
             SaveWhat::CohortReport(data) => {
                 let path = path.to_owned();
-                self.report_job = Some(Job::spawn(&self.ctx, "cohort report", move |_| {
+                self.exports.report_job = Some(Job::spawn(&self.ctx, "cohort report", move |_| {
                     (path, clinilog_interop::cohort_report::render_cohort_pdf(&data))
                 }));
                 self.info("Laying out the report...".to_owned());
@@ -88,7 +133,7 @@ impl ClinilogApp {
 
     /// *Save as*: the path of an export typed by hand.
     pub(crate) fn save_as_ui(&mut self, ctx: &egui::Context) {
-        let Some(s) = &mut self.save_as else {
+        let Some(s) = &mut self.exports.save_as else {
             return;
         };
         let mut done = None;
@@ -113,18 +158,18 @@ impl ClinilogApp {
         });
         match done {
             Some(true) => {
-                if let Some(s) = self.save_as.take() {
+                if let Some(s) = self.exports.save_as.take() {
                     let path = std::path::PathBuf::from(s.path.trim());
                     if path.parent().is_some_and(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
                         self.not_exported(format!("the folder does not exist: {}", path.display()));
-                        self.save_as = Some(s);
+                        self.exports.save_as = Some(s);
                     } else {
                         self.save_to(&path, s.what);
                     }
                 }
             }
             Some(false) => {
-                self.save_as = None;
+                self.exports.save_as = None;
                 self.info("Not exported.".to_owned());
             }
             None => {}
@@ -135,7 +180,7 @@ impl ClinilogApp {
     /// out on a thread (typst takes a moment for a busy patient) and written
     /// where the user said.
     pub(crate) fn print_report(&mut self, patient_id: i64) {
-        if self.report_job.is_some() {
+        if self.exports.report_job.is_some() {
             return self.info("A report is being laid out; wait for it to be saved".to_owned());
         }
         let (patient, entries, treatments, _, follow) = match self.load_patient(patient_id) {
@@ -173,7 +218,7 @@ impl ClinilogApp {
 
     /// The Cohort screen's report, saved where the user says.
     pub(crate) fn print_cohort(&mut self) {
-        if self.report_job.is_some() {
+        if self.exports.report_job.is_some() {
             return self.info("A report is being laid out; wait for it to be saved".to_owned());
         }
         let Screen::Cohort(s) = &self.screen else { return };
@@ -196,7 +241,7 @@ impl ClinilogApp {
 
     /// Writes a finished report.
     pub(crate) fn poll_report(&mut self) {
-        let Some(done) = Job::take(&mut self.report_job) else {
+        let Some(done) = Job::take(&mut self.exports.report_job) else {
             return;
         };
         let Ok((path, result)) = done else {
@@ -211,10 +256,10 @@ impl ClinilogApp {
     /// Where to write an export: the folder set for tests, else a native
     /// "Save as" dialog (`None` when cancelled or when no dialog can open).
     pub(crate) fn choose_export_path(&self, name: &str, kind: &str, ext: &str) -> Option<std::path::PathBuf> {
-        if let Some(dir) = &self.export_dir {
+        if let Some(dir) = &self.exports.dir {
             return Some(dir.join(name));
         }
-        if self.no_file_dialog {
+        if self.exports.no_file_dialog {
             return None;
         }
         rfd::FileDialog::new()
@@ -265,5 +310,32 @@ impl ClinilogApp {
             text: format!("Not exported: {msg}"),
             is_error: true,
         });
+    }
+
+    /// Saves the Trends view once the screenshot asked for it arrives.
+    pub(crate) fn poll_png(&mut self, ctx: &egui::Context) {
+        if let Some(rect) = self.exports.pending_png {
+            let arrived = self.exports.png_shot.lock().ok().and_then(|mut slot| slot.take());
+            match arrived {
+                Some(image) => {
+                    self.exports.pending_png = None;
+                    self.exports.png_requested = false;
+                    let ppp = ctx.pixels_per_point();
+                    self.save_png(&image, rect, ppp);
+                }
+                None if !self.exports.png_requested => {
+                    self.exports.png_requested = true;
+                    let slot = self.exports.png_shot.clone();
+                    let repaint = ctx.clone();
+                    ctx.request_screenshot(move |image| {
+                        if let Ok(mut s) = slot.lock() {
+                            *s = Some(image);
+                        }
+                        repaint.request_repaint();
+                    });
+                }
+                None => {}
+            }
+        }
     }
 }

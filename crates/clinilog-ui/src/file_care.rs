@@ -5,6 +5,30 @@
 
 use super::*;
 
+/// Care of the open file, and its jobs: SQLite's check after it opened,
+/// the backup running, whether anything was written since the last one, a
+/// backup looked at read-only, and *Tools > Backups*. Kept by the shell,
+/// not by a screen: a save on any screen makes the file due for a backup,
+/// and the window's closing takes the last one.
+#[derive(Default)]
+pub struct FileCare {
+    /// *Tools > Backups*.
+    pub window: backups::BackupsWindow,
+    /// A backup running on its own thread: its result arrives here.
+    pub(crate) backup_job: Option<Job<Result<Vec<clinilog_store::BackupInfo>, String>>>,
+    /// Something was written since the last backup.
+    pub(crate) dirty: bool,
+    /// When the newest backup was taken.
+    pub(crate) newest_backup: Option<jiff::Timestamp>,
+    /// While a backup is open read-only: the file to go back to.
+    pub(crate) viewing_backup: Option<std::path::PathBuf>,
+    /// The file failed its integrity check (what the check said).
+    pub(crate) damaged: Option<String>,
+    /// SQLite's check of the file, run on a thread after it opened: what
+    /// it found, and the file as it was when a clean check began.
+    pub(crate) integrity_job: Option<Job<(Option<String>, Option<clinilog_store::CheckedFile>)>>,
+}
+
 impl ClinilogApp {
     /// Checks the open file's integrity on a thread of its own (a large file
     /// takes seconds), so the window opens at once.
@@ -25,7 +49,7 @@ impl ClinilogApp {
         {
             return;
         }
-        self.integrity_job = Some(Job::spawn(ctx, "file check", move |_| {
+        self.file_care.integrity_job = Some(Job::spawn(ctx, "file check", move |_| {
             let found = Store::open_read_only(&path)
                 .and_then(|s| s.quick_check())
                 .unwrap_or(None);
@@ -37,7 +61,7 @@ impl ClinilogApp {
     /// is shown read-only (or, with none, the file itself read-only), and
     /// the banner says so; *Tools > Backups > Restore* puts a backup back.
     pub(crate) fn poll_integrity(&mut self) {
-        let Some(done) = Job::take(&mut self.integrity_job) else {
+        let Some(done) = Job::take(&mut self.file_care.integrity_job) else {
             return;
         };
         let (problem, seen) = done.unwrap_or((None, None));
@@ -64,10 +88,10 @@ impl ClinilogApp {
             Ok(store) => {
                 drop(self.replace_store(Box::new(store), Location::File(shown)));
                 if latest.is_some() {
-                    self.viewing_backup = Some(file);
+                    self.file_care.viewing_backup = Some(file);
                 }
-                self.damaged = Some(problem);
-                self.dirty = false;
+                self.file_care.damaged = Some(problem);
+                self.file_care.dirty = false;
                 self.show_patients_of_new_file();
             }
             Err(e) => self.error(&e),
@@ -77,7 +101,7 @@ impl ClinilogApp {
     /// Where backups go: `backups/` beside the file, and the second folder if set.
     pub(crate) fn backup_dirs(&self) -> Vec<std::path::PathBuf> {
         // A server's backups are its own (pg_dump), not the window's.
-        let Some(db) = self.viewing_backup.as_deref().or(self.location.file()) else {
+        let Some(db) = self.file_care.viewing_backup.as_deref().or(self.location.file()) else {
             return Vec::new();
         };
         let mut dirs = vec![clinilog_store::default_backup_dir(db)];
@@ -97,8 +121,8 @@ impl ClinilogApp {
     }
 
     pub(crate) fn open_backups(&mut self) {
-        self.backups.open = true;
-        self.backups.second_dir = self
+        self.file_care.window.open = true;
+        self.file_care.window.second_dir = self
             .prefs
             .second_backup_dir
             .as_ref()
@@ -110,16 +134,16 @@ impl ClinilogApp {
     pub(crate) fn refresh_backups(&mut self) {
         match self.backup_list() {
             Ok(list) => {
-                self.newest_backup = list.first().map(|b| b.taken_at);
-                self.backups.list = list;
+                self.file_care.newest_backup = list.first().map(|b| b.taken_at);
+                self.file_care.window.list = list;
             }
-            Err(e) => self.backups.error = Some(e.to_string()),
+            Err(e) => self.file_care.window.error = Some(e.to_string()),
         }
     }
 
     /// Takes a backup on a thread of its own; the window goes on.
     pub fn start_backup(&mut self) {
-        if self.backup_job.is_some() || self.viewing_backup.is_some() {
+        if self.file_care.backup_job.is_some() || self.file_care.viewing_backup.is_some() {
             return;
         }
         let Some(db) = self.location.file().map(std::path::Path::to_owned) else {
@@ -127,27 +151,27 @@ impl ClinilogApp {
         };
         let dirs = self.backup_dirs();
         let today = self.today();
-        self.backup_job = Some(Job::spawn(&self.ctx, "backup", move |_| {
+        self.file_care.backup_job = Some(Job::spawn(&self.ctx, "backup", move |_| {
             clinilog_store::backup_file(&db, &dirs, today).map_err(|e| e.to_string())
         }));
-        self.backups.running = true;
-        self.dirty = false;
+        self.file_care.window.running = true;
+        self.file_care.dirty = false;
     }
 
     /// Collects a finished backup, and starts one when the file changed
     /// and the newest backup is older than the interval.
     pub(crate) fn poll_backup(&mut self) {
-        if self.backup_job.is_some() {
-            if let Some(done) = Job::take(&mut self.backup_job) {
-                self.backups.running = false;
+        if self.file_care.backup_job.is_some() {
+            if let Some(done) = Job::take(&mut self.file_care.backup_job) {
+                self.file_care.window.running = false;
                 match done.unwrap_or_else(|_| Err("the backup stopped unexpectedly".to_owned())) {
                     Ok(_) => {
-                        self.backups.error = None;
+                        self.file_care.window.error = None;
                         self.refresh_backups();
                     }
                     Err(e) => {
-                        self.dirty = true;
-                        self.backups.error = Some(format!("Not backed up: {e}"));
+                        self.file_care.dirty = true;
+                        self.file_care.window.error = Some(format!("Not backed up: {e}"));
                         self.status = Some(Status {
                             text: format!("Not backed up: {e}"),
                             is_error: true,
@@ -158,11 +182,11 @@ impl ClinilogApp {
             return;
         }
         let interval = jiff::SignedDuration::from_secs(i64::from(self.prefs.backup_interval_minutes) * 60);
-        let due = match self.newest_backup {
+        let due = match self.file_care.newest_backup {
             Some(at) => jiff::Timestamp::now().duration_since(at) >= interval,
             None => true,
         };
-        if self.dirty && due && !self.store.read_only() {
+        if self.file_care.dirty && due && !self.store.read_only() {
             self.start_backup();
         }
     }
@@ -181,12 +205,12 @@ impl ClinilogApp {
                     let was = self.location.clone();
                     drop(self.replace_store(Box::new(backup), Location::File(path)));
                     if let Location::File(file) = was {
-                        self.viewing_backup.get_or_insert(file);
+                        self.file_care.viewing_backup.get_or_insert(file);
                     }
-                    self.backups.open = false;
+                    self.file_care.window.open = false;
                     self.show_patients_of_new_file();
                 }
-                Err(e) => self.backups.error = Some(e.to_string()),
+                Err(e) => self.file_care.window.error = Some(e.to_string()),
             },
             BackupsAction::Restore(path) => self.restore_backup(&path),
         }
@@ -194,7 +218,7 @@ impl ClinilogApp {
 
     /// Back from a backup opened read-only to the file.
     pub(crate) fn leave_backup(&mut self) {
-        let Some(db) = self.viewing_backup.take() else {
+        let Some(db) = self.file_care.viewing_backup.take() else {
             return;
         };
         match Store::open(&db) {
@@ -203,7 +227,7 @@ impl ClinilogApp {
                 self.show_patients_of_new_file();
             }
             Err(e) => {
-                self.viewing_backup = Some(db);
+                self.file_care.viewing_backup = Some(db);
                 self.error(&e);
             }
         }
@@ -215,21 +239,21 @@ impl ClinilogApp {
         let user = match self.signer() {
             Ok(u) => u,
             Err(msg) => {
-                self.backups.error = Some(msg);
+                self.file_care.window.error = Some(msg);
                 return;
             }
         };
-        if let Some(job) = self.backup_job.take() {
+        if let Some(job) = self.file_care.backup_job.take() {
             let _ = job.wait();
-            self.backups.running = false;
+            self.file_care.window.running = false;
         }
         // The file itself (which may be damaged) is replaced, not reopened first.
-        let db = match (self.viewing_backup.take(), self.location.file()) {
+        let db = match (self.file_care.viewing_backup.take(), self.location.file()) {
             (Some(file), _) => file,
             (None, Some(file)) => file.to_owned(),
             (None, None) => return,
         };
-        self.damaged = None;
+        self.file_care.damaged = None;
         // The file must be closed while it is replaced.
         let placeholder = match Store::open(":memory:") {
             Ok(s) => s,
@@ -248,7 +272,7 @@ impl ClinilogApp {
             )),
             Err(e) => self.error(&e),
         }
-        self.dirty = false;
+        self.file_care.dirty = false;
         self.refresh_backups();
         self.show_patients_of_new_file();
     }

@@ -13,8 +13,8 @@ pub mod cohort;
 mod connection;
 pub mod due;
 pub mod entry_form;
-mod exports;
-mod file_care;
+pub mod exports;
+pub mod file_care;
 pub mod follow_up;
 pub mod form;
 pub mod import;
@@ -239,10 +239,6 @@ impl Default for Screen {
     }
 }
 
-/// Where a report being laid out arrives: the PDF, or why not.
-/// A report being laid out: where it goes, and its PDF or why not.
-type ReportJob = Job<(std::path::PathBuf, Result<Vec<u8>, String>)>;
-
 /// A patient with entries, treatment events and audit trail.
 type LoadedPatient = (
     Patient,
@@ -275,36 +271,14 @@ pub struct ClinilogApp {
     asked_focus: bool,
     /// *Change* beside "Recording as" was clicked: the question is asked again.
     changing_clinician: bool,
-    /// The Trends view to save once the screenshot arrives.
-    pending_png: Option<egui::Rect>,
-    png_requested: bool,
-    png_shot: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<egui::ColorImage>>>>,
-    /// Exports go here instead of through a file dialog (tests).
-    pub export_dir: Option<std::path::PathBuf>,
     today: Option<Date>,
-    pub backups: backups::BackupsWindow,
+    /// Files written out: where they go, the report being laid out, the Trends picture awaited.
+    pub exports: exports::Exports,
+    /// Care of the open file: its check, its backups, a backup looked at.
+    pub file_care: file_care::FileCare,
     pub import: import::ImportWindow,
     /// *Tools > Report settings* is open.
     pub report_settings: bool,
-    /// An export waiting for a path typed by hand (no file from the dialog).
-    save_as: Option<SaveAs>,
-    /// Exports ask for a typed path instead of a file dialog (tests).
-    pub no_file_dialog: bool,
-    /// A report being laid out on its own thread: where it goes, and the PDF.
-    report_job: Option<ReportJob>,
-    /// A backup running on its own thread: its result arrives here.
-    backup_job: Option<Job<Result<Vec<clinilog_store::BackupInfo>, String>>>,
-    /// Something was written since the last backup.
-    dirty: bool,
-    /// When the newest backup was taken.
-    newest_backup: Option<jiff::Timestamp>,
-    /// While a backup is open read-only: the file to go back to.
-    viewing_backup: Option<std::path::PathBuf>,
-    /// The file failed its integrity check (what the check said).
-    damaged: Option<String>,
-    /// SQLite's check of the file, run on a thread after it opened: what
-    /// it found, and the file as it was when a clean check began.
-    integrity_job: Option<Job<(Option<String>, Option<clinilog_store::CheckedFile>)>>,
     /// The second frame has started the work that needs the window's context.
     started: bool,
     /// The first frame was drawn: background reads may start (they wait
@@ -359,23 +333,11 @@ impl ClinilogApp {
             pending_clinician: String::new(),
             asked_focus: false,
             changing_clinician: false,
-            pending_png: None,
-            png_requested: false,
-            png_shot: Default::default(),
-            export_dir: None,
             today: None,
-            backups: backups::BackupsWindow::default(),
+            exports: exports::Exports::default(),
+            file_care: file_care::FileCare::default(),
             import: import::ImportWindow::default(),
-            report_job: None,
-            save_as: None,
-            no_file_dialog: false,
             report_settings: false,
-            backup_job: None,
-            dirty: false,
-            newest_backup: None,
-            viewing_backup: None,
-            damaged: None,
-            integrity_job: None,
             started: false,
             first_frame_drawn: false,
             ctx: egui::Context::default(),
@@ -390,7 +352,7 @@ impl ClinilogApp {
             reconnect_job: None,
             changes: None,
         };
-        app.newest_backup = clinilog_store::newest_backup(&app.backup_dirs());
+        app.file_care.newest_backup = clinilog_store::newest_backup(&app.backup_dirs());
         app.show_patients();
         app
     }
@@ -407,7 +369,7 @@ impl ClinilogApp {
 
     /// SQLite's check of the open file is running.
     pub fn checking_file(&self) -> bool {
-        self.integrity_job.is_some()
+        self.file_care.integrity_job.is_some()
     }
 
     /// The patient list is still being read, or the latest out-of-range
@@ -497,14 +459,18 @@ impl ClinilogApp {
         if self.calculator.open {
             calculator::calculator_window(ui.ctx(), &mut self.calculator, &self.catalog);
         }
-        if self.backups.open {
+        if self.file_care.window.open {
             let folder = self
                 .backup_dirs()
                 .first()
                 .map(|d| d.display().to_string())
                 .unwrap_or_default();
-            let asked =
-                backups::backups_window(ui.ctx(), &mut self.backups, &folder, self.prefs.backup_interval_minutes);
+            let asked = backups::backups_window(
+                ui.ctx(),
+                &mut self.file_care.window,
+                &folder,
+                self.prefs.backup_interval_minutes,
+            );
             if let Some(a) = asked {
                 self.backups_action(a);
             }
@@ -551,29 +517,7 @@ impl ClinilogApp {
         }
         let now = ui.input(|i| i.time);
         self.sync_drafts(now, false);
-        if let Some(rect) = self.pending_png {
-            let arrived = self.png_shot.lock().ok().and_then(|mut slot| slot.take());
-            match arrived {
-                Some(image) => {
-                    self.pending_png = None;
-                    self.png_requested = false;
-                    let ppp = ui.ctx().pixels_per_point();
-                    self.save_png(&image, rect, ppp);
-                }
-                None if !self.png_requested => {
-                    self.png_requested = true;
-                    let slot = self.png_shot.clone();
-                    let ctx = ui.ctx().clone();
-                    ui.ctx().request_screenshot(move |image| {
-                        if let Ok(mut s) = slot.lock() {
-                            *s = Some(image);
-                        }
-                        ctx.request_repaint();
-                    });
-                }
-                None => {}
-            }
-        }
+        self.poll_png(ui.ctx());
     }
 }
 
@@ -582,10 +526,10 @@ impl Drop for ClinilogApp {
     /// and a file that changed is backed up as the window closes.
     fn drop(&mut self) {
         self.sync_drafts(f64::INFINITY, true);
-        if let Some(job) = self.backup_job.take() {
+        if let Some(job) = self.file_care.backup_job.take() {
             let _ = job.wait();
         }
-        if self.dirty
+        if self.file_care.dirty
             && !self.store.read_only()
             && let Some(db) = self.location.file()
         {
@@ -617,27 +561,6 @@ const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn refusal(e: StoreError) -> (String, bool) {
     (e.to_string(), matches!(e, StoreError::Conflict { .. }))
-}
-
-/// Shown when the save dialog returns no file: cancelled, or no dialog could open.
-const NO_FILE_CHOSEN: &str = "No file was chosen: type where to save it in Save as, or Cancel. (If no dialog \
-    appeared, this desktop has no file dialog service, such as xdg-desktop-portal.)";
-
-/// What an export saves once it has a path.
-enum SaveWhat {
-    /// Bytes ready to write, and what they are ("the FHIR Bundle").
-    File(Vec<u8>, &'static str),
-    /// A report to lay out first.
-    Report(Box<clinilog_interop::report::ReportData>),
-    /// A cohort report to lay out first.
-    CohortReport(Box<clinilog_interop::cohort_report::CohortReport>),
-}
-
-/// An export waiting for a path typed by hand.
-struct SaveAs {
-    path: String,
-    what: SaveWhat,
-    focus: bool,
 }
 
 fn units_label(u: UnitSystem) -> &'static str {

@@ -217,7 +217,7 @@ impl ClinilogApp {
     /// Values came in from a file: what is shown is read again, and the
     /// file counts as changed for the next backup.
     pub(crate) fn imported(&mut self, text: String) {
-        self.dirty = true;
+        self.file_care.dirty = true;
         match &mut self.screen {
             Screen::Patients(_) => self.show_patients(),
             Screen::Due(_) => self.show_due(),

@@ -4,6 +4,7 @@
 //! drafts of open forms are kept in the store as they are typed.
 
 use super::*;
+use exports::SaveWhat;
 
 impl ClinilogApp {
     /// Who signs a write: the workstation's clinician.
@@ -58,7 +59,7 @@ impl ClinilogApp {
             Action::ExportFhir(id) => self.export_fhir(id),
             Action::PrintReport(id) => self.print_report(id),
             Action::ExportPng(rect) => {
-                self.pending_png = Some(rect);
+                self.exports.pending_png = Some(rect);
                 self.info("Taking a picture of the view...".to_owned());
             }
             Action::Write(write) => self.write(write),
@@ -84,7 +85,7 @@ impl ClinilogApp {
         };
         match done {
             Ok((text, created)) => {
-                self.dirty = true;
+                self.file_care.dirty = true;
                 if let WriteOrigin::Form(key) = origin {
                     self.discard_draft(key);
                 }

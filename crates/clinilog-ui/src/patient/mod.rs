@@ -2,12 +2,14 @@
 //!
 //! Everything drawn here comes from the view model loaded when the patient
 //! was opened or after a save; nothing is queried while drawing. The pure
-//! models (the Log table, the History rows) are in `log.rs`.
+//! models (the Log table, the History rows) are in `log.rs`; the History
+//! tab is drawn by `history.rs`.
 //!
 //! A write asked for here names its origin (the form, or the void); the
 //! shell hands the result back through [`PatientScreen::write_done`] and
 //! [`PatientScreen::write_refused`], so it reaches that form only.
 
+mod history;
 pub mod log;
 
 use eframe::egui::{self, RichText, Ui};
@@ -489,7 +491,7 @@ impl PatientScreen {
                 None => None,
             },
             Tab::History => {
-                history_ui(ui, &self.history);
+                history::history_ui(ui, &self.history);
                 None
             }
         };
@@ -653,60 +655,6 @@ impl PatientScreen {
             });
         action
     }
-}
-
-fn history_ui(ui: &mut Ui, rows: &[HistoryRow]) {
-    muted(
-        ui,
-        "Every change to this patient's record, newest first. Times are local; the file keeps them in UTC.",
-    );
-    // Only the rows in view are laid out (a busy patient has hundreds of
-    // records, each with up to one line per value): a row is as tall as its
-    // lines of values; long texts are cut, whole on hover.
-    let line = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
-    let heights = rows.iter().map(|r| r.changes.len().max(1) as f32 * line + 6.0);
-    let cut = |ui: &mut Ui, text: &str| {
-        ui.add(egui::Label::new(text).truncate()).on_hover_text(text);
-    };
-    TableBuilder::new(ui)
-        .id_salt("history_table")
-        .striped(true)
-        .cell_layout(egui::Layout::left_to_right(egui::Align::Min))
-        .column(Column::auto().at_least(140.0))
-        .column(Column::auto().at_least(80.0).clip(true))
-        .column(Column::initial(260.0).at_least(120.0).clip(true).resizable(true))
-        .column(
-            Column::initial(theme::HISTORY_VALUES_WIDTH)
-                .at_least(200.0)
-                .clip(true)
-                .resizable(true),
-        )
-        .column(Column::remainder().clip(true))
-        .header(22.0, |mut h| {
-            for title in ["When", "Who", "What", "Values (before -> after)", "Reason"] {
-                h.col(|ui| {
-                    ui.label(RichText::new(title).strong());
-                });
-            }
-        })
-        .body(|body| {
-            body.heterogeneous_rows(heights, |mut row| {
-                let r = &rows[row.index()];
-                row.col(|ui| {
-                    ui.label(&r.when);
-                });
-                row.col(|ui| cut(ui, &r.who));
-                row.col(|ui| cut(ui, &r.what));
-                row.col(|ui| {
-                    ui.vertical(|ui| {
-                        for c in &r.changes {
-                            cut(ui, c);
-                        }
-                    });
-                });
-                row.col(|ui| cut(ui, &r.reason));
-            });
-        });
 }
 
 /// Draws the log; returns the entry whose date was clicked.
