@@ -1077,7 +1077,7 @@ fn copy_moves_a_clinic_with_counts_and_checksums_and_refuses_a_second_time() {
         .output()
         .unwrap();
     assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
-    let address = format!("postgres://{}/{}", target.server(), target.dbname());
+    let address = target.address();
     let copy = |to: &str| {
         std::process::Command::new(exe)
             .args(["copy", "--from"])
@@ -1158,7 +1158,7 @@ fn copy_moves_a_clinic_with_counts_and_checksums_and_refuses_a_second_time() {
 fn commands_on_an_empty_server_database_refuse_and_create_nothing() {
     let Some(b) = Backend::postgres() else { return };
     let Backend::Postgres(db) = &b else { unreachable!() };
-    let address = format!("postgres://{}/{}", db.target.server(), db.target.dbname());
+    let address = db.target.address();
     let exe = env!("CARGO_BIN_EXE_clinilog");
     let run = |args: &[&str]| std::process::Command::new(exe).args(args).output().unwrap();
     for args in [

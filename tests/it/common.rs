@@ -3,6 +3,12 @@
 //! `PGPASSWORD`, as `pg_virtualenv` sets them). Without a server the tests
 //! that need one say they are skipped; with `CLINILOG_REQUIRE_PG=1` (CI)
 //! they fail instead.
+//!
+//! Every test talks to that server over TLS verified as `verify-full`: the
+//! first test to need it makes a throwaway CA and a server certificate for
+//! `localhost` with `openssl`, and, as the server's superuser, points the
+//! server at them (`ALTER SYSTEM`, then a reload), under a lock that the
+//! test processes share ([`tls_ca`]).
 
 #![allow(dead_code)]
 
@@ -29,8 +35,160 @@ pub fn server() -> Option<PgTarget> {
         say_skipped("no PostgreSQL server (set PGHOST etc., or run the tests under pg_virtualenv)");
         return None;
     }
-    let db = std::env::var("PGDATABASE").unwrap_or_else(|_| "postgres".to_owned());
-    Some(PgTarget::parse(&format!("postgres:///{db}")).unwrap())
+    let ca = tls_ca();
+    Some(
+        PgTarget::parse(&format!(
+            "postgres:///{}?sslrootcert={}",
+            maintenance_db(),
+            ca.display()
+        ))
+        .unwrap(),
+    )
+}
+
+fn maintenance_db() -> String {
+    std::env::var("PGDATABASE").unwrap_or_else(|_| "postgres".to_owned())
+}
+
+/// The database whose connections without TLS the server refuses (a
+/// `hostnossl ... reject` line of its pg_hba.conf, set with the certificate).
+pub const TLS_ONLY_DB: &str = "clinilog_tls_only";
+
+/// Makes a CA (`NAME.crt` and `NAME.key` in `dir`) with `openssl`.
+pub fn make_ca(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let crt = dir.join(format!("{name}.crt"));
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ])
+        .arg("-keyout")
+        .arg(dir.join(format!("{name}.key")))
+        .arg("-out")
+        .arg(&crt)
+        .args(["-days", "3", "-subj", &format!("/CN=Clinilog test {name}")])
+        .output()
+        .expect("openssl (apt-get install openssl)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    crt
+}
+
+/// Makes a key and a certificate for the DNS name `host` only, signed by
+/// the CA `ca` (made by [`make_ca`] in `dir`): `server.crt`, `server.key`.
+fn make_server_cert(dir: &std::path::Path, ca: &str, host: &str) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    std::fs::write(dir.join("san.ext"), format!("subjectAltName=DNS:{host}\n")).unwrap();
+    run(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        &format!("/CN={host}"),
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        &format!("{ca}.crt"),
+        "-CAkey",
+        &format!("{ca}.key"),
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "3",
+        "-extfile",
+        "san.ext",
+    ]);
+}
+
+/// The CA of the test server's certificate: made, and the server set to
+/// use a certificate it signed, by the first test process that asks
+/// (the others wait on a lock and find it done).
+pub fn tls_ca() -> std::path::PathBuf {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let port = std::env::var("PGPORT").unwrap_or_else(|_| "5432".to_owned());
+    // Shared by every test process of the run (and the server), so not a
+    // tempdir that one process would remove.
+    #[allow(clippy::disallowed_methods)]
+    let dir = std::env::temp_dir().join(format!("clinilog-test-tls-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let lock = std::fs::File::create(dir.join("lock")).unwrap();
+    lock.lock().unwrap();
+    let ca = dir.join("ca.crt");
+    let cert = dir.join("server.crt");
+    // The superuser's own connection, without TLS: this computer only.
+    let plain = PgTarget::parse(&format!("postgres:///{}?sslmode=disable", maintenance_db())).unwrap();
+    let mut admin = plain.connect().unwrap();
+    let show = |admin: &mut postgres::Client, what: &str| -> String {
+        admin.query_one(&format!("SHOW {what}"), &[]).unwrap().get(0)
+    };
+    if show(&mut admin, "ssl_cert_file") == cert.display().to_string() && ca.is_file() {
+        return ca;
+    }
+    make_ca(&dir, "ca");
+    make_server_cert(&dir, "ca", "localhost");
+    // The key belongs to the server's user, who alone may read it.
+    let data_dir = show(&mut admin, "data_directory");
+    let owner = std::fs::metadata(&data_dir).unwrap();
+    let key = dir.join("server.key");
+    std::os::unix::fs::chown(&key, Some(owner.uid()), Some(owner.gid())).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(&cert, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // Connections without TLS to one database are refused.
+    let hba = show(&mut admin, "hba_file");
+    let rules = std::fs::read_to_string(&hba).unwrap();
+    if !rules.contains(TLS_ONLY_DB) {
+        std::fs::write(&hba, format!("hostnossl {TLS_ONLY_DB} all all reject\n{rules}")).unwrap();
+    }
+    // One statement at a time: ALTER SYSTEM refuses a transaction block.
+    for sql in [
+        "ALTER SYSTEM SET ssl = on".to_owned(),
+        format!("ALTER SYSTEM SET ssl_cert_file = '{}'", cert.display()),
+        format!("ALTER SYSTEM SET ssl_key_file = '{}'", key.display()),
+        "SELECT pg_reload_conf()".to_owned(),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
+    // The reload is asynchronous: wait until a verified connection works.
+    let verified = PgTarget::parse(&format!(
+        "postgres:///{}?sslrootcert={}",
+        maintenance_db(),
+        ca.display()
+    ))
+    .unwrap();
+    for _ in 0..100 {
+        if verified.connect().is_ok() {
+            return ca;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!(
+        "the test server did not take the test certificate: {:?}",
+        verified.connect().err()
+    );
 }
 
 /// A new empty database for one test, dropped with it.

@@ -9,6 +9,7 @@
 //! - `import`: the real files of `tests/data/import/`;
 //! - `layers`: no layer of the workspace reaches up;
 //! - `report`: the printed report read back with poppler;
+//! - `server`: a clinic server as its IT sets it up: TLS, logins, roles;
 //! - `store`: the SQLite file, opened and read back;
 //! - `ui`: the window through egui_kittest, by visible labels.
 
@@ -23,5 +24,6 @@ mod fhir;
 mod import;
 mod layers;
 mod report;
+mod server;
 mod store;
 mod ui;

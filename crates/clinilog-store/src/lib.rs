@@ -101,6 +101,9 @@ pub enum StoreError {
          set PGPASSWORD or put it in a .pgpass file instead"
     )]
     PasswordInAddress(String),
+    /// A TLS problem, in a sentence that names the cause and the server.
+    #[error("{0}")]
+    Tls(String),
     #[error("the database server cannot be reached ({server}): {detail}")]
     ConnectionLost { server: String, detail: String },
     #[error("the database server refused: {0}")]

@@ -5,6 +5,9 @@
 //! - Opening ([`PgTarget`]): `postgres://user@host:port/db`; the password
 //!   comes from `PGPASSWORD` or a `.pgpass` file, never from the address
 //!   (which is shown, typed on command lines and kept in preferences).
+//!   Every connection is TLS verified as libpq's `verify-full` (`tls.rs`):
+//!   `?sslrootcert=PATH` names the clinic's CA; `sslmode=disable` only to
+//!   this computer.
 //! - A database is Clinilog's when it holds the `clinilog_meta` row; an
 //!   empty one is set up, another program's is refused, a newer schema is
 //!   refused, untouched.
@@ -17,6 +20,7 @@
 pub mod copy;
 mod records;
 pub mod schema;
+pub mod tls;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -44,6 +48,8 @@ pub struct PgTarget {
     port: u16,
     user: String,
     dbname: String,
+    /// How the connection is protected, and the clinic's CA.
+    tls: tls::TlsSettings,
 }
 
 impl std::fmt::Debug for PgTarget {
@@ -63,7 +69,8 @@ impl PgTarget {
             address: redact(address),
             detail,
         };
-        let mut config: Config = address.parse().map_err(|e: postgres::Error| bad(e.to_string()))?;
+        let (plain, tls) = tls::split_address(address).map_err(StoreError::Tls)?;
+        let mut config: Config = plain.parse().map_err(|e: postgres::Error| bad(e.to_string()))?;
         if config.get_password().is_some() {
             return Err(StoreError::PasswordInAddress(redact(address)));
         }
@@ -99,6 +106,20 @@ impl PgTarget {
             config.port(port);
         }
         config.user(&user).dbname(&dbname);
+        if tls.mode == tls::SslMode::Disable && !tls::is_local(&host) {
+            return Err(StoreError::Tls(format!(
+                "sslmode=disable would send names and lab values unencrypted to {host}: Clinilog allows it only \
+                 to this computer (localhost or a Unix socket); remove it and give the clinic's CA as \
+                 sslrootcert=PATH (nothing was sent)"
+            )));
+        }
+        // TLS is asked for by Clinilog's connector (`connect`); over a Unix
+        // socket there is none, as with libpq.
+        config.ssl_mode(if tls.mode == tls::SslMode::Disable || host.starts_with('/') {
+            postgres::config::SslMode::Disable
+        } else {
+            postgres::config::SslMode::Require
+        });
         if let Some(password) = env("PGPASSWORD").or_else(|| pgpass_password(&host, port, &dbname, &user)) {
             config.password(password);
         }
@@ -112,7 +133,40 @@ impl PgTarget {
             port,
             user,
             dbname,
+            tls,
         })
+    }
+
+    /// The address again, as it can be given to `--db` (never a password):
+    /// `postgres://user@host:port/db`, with its TLS parameters.
+    pub fn address(&self) -> String {
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let host = if self.host.starts_with('/') {
+            String::new()
+        } else {
+            format!("{}:{}", self.host, self.port)
+        };
+        let mut query = Vec::new();
+        if self.host.starts_with('/') {
+            query.push(format!("host={}&port={}", enc(&self.host), self.port));
+        }
+        if self.tls.mode != tls::SslMode::VerifyFull {
+            query.push(format!("sslmode={}", self.tls.mode.as_str()));
+        }
+        if let Some(ca) = &self.tls.root_cert {
+            query.push(format!("sslrootcert={}", enc(&ca.display().to_string())));
+        }
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        };
+        format!("postgres://{}@{host}/{}{query}", enc(&self.user), enc(&self.dbname))
+    }
+
+    /// How the connection is protected.
+    pub fn tls(&self) -> &tls::TlsSettings {
+        &self.tls
     }
 
     /// `postgres: user@host:port/db`, for the title bar and messages.
@@ -142,9 +196,22 @@ impl PgTarget {
         other
     }
 
-    /// A plain connection (the store, its listener, `copy`, tests).
+    /// A connection (the store, its listener, `copy`, tests): TLS verified
+    /// unless the address says `sslmode=disable` to this computer.
     pub fn connect(&self) -> Result<Client, StoreError> {
-        self.config.connect(NoTls).map_err(|e| self.lost(e))
+        if self.config.get_ssl_mode() == postgres::config::SslMode::Disable {
+            return self.config.connect(NoTls).map_err(|e| self.failed(e));
+        }
+        let tls = tls::connector(&self.tls, &self.server()).map_err(StoreError::Tls)?;
+        self.config.connect(tls).map_err(|e| self.failed(e))
+    }
+
+    /// A connection that failed: a TLS cause in its own sentence, else as [`Self::lost`].
+    fn failed(&self, e: postgres::Error) -> StoreError {
+        match tls::explain(&e, &self.server(), &self.host, &self.tls) {
+            Some(sentence) => StoreError::Tls(sentence),
+            None => self.lost(e),
+        }
     }
 
     /// A server error, named with the server when the connection is gone.
