@@ -203,6 +203,10 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Set up a clinic's PostgreSQL server: roles, logins (run as a
+    /// superuser or a role with CREATEROLE).
+    #[command(subcommand)]
+    Server(ServerCommand),
     /// Export observations as CSV: one row per observation, values as printed.
     ///
     /// Columns: mrn,date,measure_code,measure_name,loinc,value,comparator,
@@ -216,6 +220,48 @@ enum Command {
         /// Export the adverse events (not voided) instead of the observations.
         #[arg(long)]
         adverse_events: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ServerCommand {
+    /// Set the database up for one login per clinician: the tables owned by
+    /// a role without login, a clinician group (reads and writes records,
+    /// adds audit rows, never changes one, no DDL) and an auditor group
+    /// (reads only); the server then signs every audit row with the login
+    /// that writes it. Creates the database if needed. Running it again
+    /// changes nothing.
+    Init {
+        /// The server database: postgres://ADMIN@host:port/database.
+        #[arg(long, value_name = "URL")]
+        db: String,
+    },
+    /// Add a login (SCRAM password) to the clinician or auditor group. The
+    /// password is read from standard input with --password-stdin, or made
+    /// and printed once.
+    AddUser {
+        /// The login name (lower-case letters, digits, _ . -).
+        #[arg(value_name = "LOGIN")]
+        login: String,
+        /// The full name: it signs every audit row of this login.
+        #[arg(long, value_name = "FULL NAME")]
+        name: String,
+        /// clinician or auditor.
+        #[arg(long, value_name = "ROLE", value_parser = ["clinician", "auditor"])]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// The server database: postgres://ADMIN@host:port/database.
+        #[arg(long, value_name = "URL")]
+        db: String,
+    },
+    /// List the logins of the database's groups, their names and roles,
+    /// and warn about superusers and logins without a password.
+    Users {
+        /// The server database: postgres://user@host:port/database.
+        #[arg(long, value_name = "URL")]
+        db: String,
     },
 }
 
@@ -259,7 +305,7 @@ impl Command {
             Command::Report(a) => Some(&a.db),
             Command::Import(a) => Some(&a.db),
             Command::Copy { from, .. } => Some(from),
-            Command::Score(_) => None,
+            Command::Score(_) | Command::Server(_) => None,
         }
     }
 }
@@ -287,9 +333,11 @@ fn run() -> Result<u8> {
             seed,
         }) => {
             if let Some(n) = clinic {
-                let mut store = clinilog::store::Store::open(&db)?;
+                // A file, or a server database (set up if empty, as the window does).
+                let mut store = clinilog::store::Location::parse(&db)?.open()?;
+                cli::may_write(&*store)?;
                 let started = std::time::Instant::now();
-                let done = cli::clinic::write_clinic(&mut store, &catalog, n, weeks, seed, jiff::Zoned::now().date())?;
+                let done = cli::clinic::write_clinic(&mut *store, &catalog, n, weeks, seed, jiff::Zoned::now().date())?;
                 println!(
                     "wrote a generated clinic: {} patients, {} entries, {} treatment events, {} on a protocol, {} voided, \
                      {} edited, in {:.1} s",
@@ -359,6 +407,23 @@ fn run() -> Result<u8> {
             args: a,
             adverse_events: true,
         }) => export::adverse_events(&a.db, a.patient.as_deref(), a.out.as_deref()),
+        Some(Command::Server(ServerCommand::Init { db })) => cli::server::init(&db, &mut io::stdout().lock()),
+        Some(Command::Server(ServerCommand::AddUser {
+            login,
+            name,
+            role,
+            password_stdin,
+            db,
+        })) => cli::server::add_user(
+            &db,
+            &login,
+            &name,
+            &role,
+            password_stdin,
+            &mut io::stdin().lock(),
+            &mut io::stdout().lock(),
+        ),
+        Some(Command::Server(ServerCommand::Users { db })) => cli::server::users(&db, &mut io::stdout().lock()),
         Some(Command::Export { args: a, .. }) => export::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),
         None if cli.demo => {
             // The folder, and the demo file in it, go when the window closes.

@@ -8,7 +8,23 @@ use anyhow::{Context, Result, bail};
 use crate::domain::Catalog;
 use crate::store::{BackupInfo, Store, default_backup_dir, list_backups, local_time, restore};
 
+/// A server's backups are PostgreSQL's own: said in one sentence, with how.
+fn not_a_server(db: &Path, command: &str) -> Result<()> {
+    let Some(address) = db.to_str().filter(|d| crate::store::pg::is_server_address(d)) else {
+        return Ok(());
+    };
+    let target = crate::store::pg::PgTarget::parse(address)?;
+    bail!(
+        "{command} works on a Clinilog file; a server ({}) is backed up with PostgreSQL's own pg_dump \
+         (pg_dump --format=custom --file=clinic.dump --dbname={}, by the clinic's IT, on a schedule) and put \
+         back with pg_restore: see the README's section for the clinic's IT",
+        target.describe(),
+        target.dbname()
+    )
+}
+
 fn existing(db: &Path) -> Result<Store> {
+    not_a_server(db, "backup")?;
     if !db.is_file() {
         bail!("no database file: {}", db.display());
     }
@@ -37,6 +53,7 @@ pub fn backup(db: &Path, to: Option<PathBuf>) -> Result<()> {
 
 /// `clinilog backups --db F [--dir DIR]`: newest first.
 pub fn backups(db: &Path, dir: Option<PathBuf>) -> Result<()> {
+    not_a_server(db, "backups")?;
     let dir = dir.unwrap_or_else(|| default_backup_dir(db));
     let list = list_backups(&dir)?;
     if list.is_empty() {
@@ -50,6 +67,7 @@ pub fn backups(db: &Path, dir: Option<PathBuf>) -> Result<()> {
 
 /// `clinilog restore --db F BACKUP --user NAME`.
 pub fn restore_from(db: &Path, backup: &Path, user: &str) -> Result<()> {
+    not_a_server(db, "restore")?;
     if !backup.is_file() {
         bail!("no backup file: {}", backup.display());
     }

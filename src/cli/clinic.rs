@@ -179,7 +179,11 @@ pub fn write_clinic(
         })?;
     {
         let reason = format!("generated clinic (seed {seed}): not clinical data");
-        let mut tx = store.begin_batch(GENERATOR, &reason, true)?;
+        // On a server set up by `server init`, the login signs (the server would anyway).
+        let signer = store
+            .server_login()
+            .map_or_else(|| GENERATOR.to_owned(), |l| l.signer());
+        let mut tx = store.begin_batch(&signer, &reason, true)?;
         for i in 1..=n {
             let sex = if noise.next() < 0.5 { Sex::Female } else { Sex::Male };
             let birth = jiff::civil::date(1945 + (noise.next() * 45.0) as i16, 1 + (noise.next() * 12.0) as i8, 1);

@@ -39,9 +39,6 @@ fn spread_text(s: &Option<Spread>, decimals: usize, suffix: &str) -> String {
 }
 
 pub fn run(a: &CohortArgs<'_>, catalog: &Catalog, out: &mut impl Write) -> Result<()> {
-    if !a.db.is_file() {
-        bail!("no database file: {}", a.db.display());
-    }
     let Some(measure) = CohortMeasure::parse(a.measure, catalog) else {
         let known: Vec<String> = CohortMeasure::all(catalog).iter().map(CohortMeasure::code).collect();
         bail!(

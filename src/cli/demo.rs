@@ -20,6 +20,7 @@ const DEMO_TOML: &str = include_str!("../../assets/demo/liver_case.toml");
 /// generated busy one) and says what it wrote.
 pub fn run(db: &std::path::Path, busy: bool, catalog: &Catalog) -> anyhow::Result<()> {
     let mut store = crate::store::Location::parse(db)?.open()?;
+    super::may_write(&*store)?;
     let today = jiff::Zoned::now().date();
     if busy {
         match write_busy_demo(&mut *store, catalog, today)? {
@@ -54,6 +55,14 @@ pub fn throwaway_store(catalog: &Catalog) -> anyhow::Result<(tempfile::TempDir, 
 }
 
 pub const DEMO_USER: &str = "clinilog demo";
+
+/// Who signs the demo's writes: `clinilog demo`, or, on a server set up by
+/// `server init`, the login (the server signs with it whatever is given).
+fn demo_signer(store: &dyn ClinicStore) -> String {
+    store
+        .server_login()
+        .map_or_else(|| DEMO_USER.to_owned(), |l| l.signer())
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -140,6 +149,7 @@ pub enum DemoOutcome {
 
 /// Writes the demo patient unless a patient with its MRN exists already.
 pub fn write_demo(store: &mut dyn ClinicStore, catalog: &Catalog, today: Date) -> Result<DemoOutcome, DemoError> {
+    let user = demo_signer(store);
     let demo: DemoFile = toml::from_str(DEMO_TOML).map_err(|e| DemoError::Data(e.to_string()))?;
     let p = demo.patient;
     if store.patient_by_mrn(&p.mrn)?.is_some() {
@@ -165,7 +175,7 @@ pub fn write_demo(store: &mut dyn ClinicStore, catalog: &Catalog, today: Date) -
     // Validate everything before the first write, so bad demo data writes nothing.
     let mut entries = Vec::new();
     for e in &demo.entry {
-        let mut draft = EntryDraft::blank(catalog, patient_data.sex, patient_data.enrolled, DEMO_USER);
+        let mut draft = EntryDraft::blank(catalog, patient_data.sex, patient_data.enrolled, &user);
         draft.collected_on = e.date.clone();
         draft.note = e.note.clone();
         for lab in &e.labs {
@@ -195,7 +205,7 @@ pub fn write_demo(store: &mut dyn ClinicStore, catalog: &Catalog, today: Date) -
     }
     let mut treatments = Vec::new();
     for t in &demo.treatment {
-        let mut draft = TreatmentDraft::blank(patient_data.enrolled, DEMO_USER);
+        let mut draft = TreatmentDraft::blank(patient_data.enrolled, &user);
         draft.date = t.date.clone();
         draft.kind = t.kind;
         draft.cycle = t.cycle.clone();
@@ -220,28 +230,28 @@ pub fn write_demo(store: &mut dyn ClinicStore, catalog: &Catalog, today: Date) -
                 protocol_text: text.to_owned(),
                 start: dp.start,
                 note: String::new(),
-                recorded_by: DEMO_USER.to_owned(),
+                recorded_by: user.clone(),
             })
         }
         None => None,
     };
-    let patient = store.create_patient(&patient_data, DEMO_USER)?;
+    let patient = store.create_patient(&patient_data, &user)?;
     for e in &entries {
-        store.record_entry(patient.id, e, DEMO_USER)?;
+        store.record_entry(patient.id, e, &user)?;
     }
     for t in &treatments {
-        store.add_treatment(patient.id, t, DEMO_USER)?;
+        store.add_treatment(patient.id, t, &user)?;
     }
     if let Some(a) = &assignment {
-        store.assign_protocol(patient.id, a, DEMO_USER)?;
+        store.assign_protocol(patient.id, a, &user)?;
     }
     if let Some(n) = &demo.no_adverse_events {
         let data = NoEventsData {
             on: n.date,
             note: n.note.clone(),
-            recorded_by: DEMO_USER.to_owned(),
+            recorded_by: user.clone(),
         };
-        store.record_no_adverse_events(patient.id, &data, DEMO_USER)?;
+        store.record_no_adverse_events(patient.id, &data, &user)?;
     }
     Ok(DemoOutcome::Written {
         mrn: p.mrn,
@@ -318,6 +328,7 @@ pub fn busy_entries(catalog: &Catalog, first: Date, weeks: usize) -> Vec<crate::
 
 /// Writes the generated five-year patient (see [`busy_entries`]) unless it exists.
 pub fn write_busy_demo(store: &mut dyn ClinicStore, catalog: &Catalog, today: Date) -> Result<DemoOutcome, DemoError> {
+    let user = demo_signer(store);
     if store.patient_by_mrn(BUSY_MRN)?.is_some() {
         return Ok(DemoOutcome::AlreadyPresent {
             mrn: BUSY_MRN.to_owned(),
@@ -336,20 +347,20 @@ pub fn write_busy_demo(store: &mut dyn ClinicStore, catalog: &Catalog, today: Da
     .validate(today)
     .map_err(|e| DemoError::Data(format!("{e:?}")))?;
     let entries = busy_entries(catalog, first, 260);
-    let patient = store.create_patient(&patient, DEMO_USER)?;
+    let patient = store.create_patient(&patient, &user)?;
     for e in &entries {
-        store.record_entry(patient.id, e, DEMO_USER)?;
+        store.record_entry(patient.id, e, &user)?;
     }
     let mut treatments = 0;
     for (i, d) in ["2021-03-01", "2022-06-01", "2024-01-15"].iter().enumerate() {
-        let mut t = TreatmentDraft::blank(first, DEMO_USER);
+        let mut t = TreatmentDraft::blank(first, &user);
         t.date = (*d).to_owned();
         t.product = "AD-MSC (generated)".to_owned();
         t.cycle = (i + 1).to_string();
         let data = t
             .validate(jiff::civil::date(1960, 5, 5), today)
             .map_err(|e| DemoError::Data(format!("{e:?}")))?;
-        store.add_treatment(patient.id, &data, DEMO_USER)?;
+        store.add_treatment(patient.id, &data, &user)?;
         treatments += 1;
     }
     Ok(DemoOutcome::Written {

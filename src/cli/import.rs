@@ -66,20 +66,24 @@ pub struct ImportArgs {
 
 /// Runs the import; `Ok(code)` is the exit code (0 or 3).
 pub fn run(args: &ImportArgs, catalog: &Catalog, out: &mut dyn Write) -> Result<u8> {
-    if !args.db.is_file() {
+    let on_server = args.db.to_str().is_some_and(crate::store::pg::is_server_address);
+    if !on_server && !args.db.is_file() {
         bail!("no database file to import into: {}", args.db.display());
     }
     if !args.file.is_file() {
         bail!("no file to import: {}", args.file.display());
     }
-    let user = match &args.user {
-        Some(u) if !u.trim().is_empty() => u.trim().to_owned(),
-        _ => std::env::var("USER")
+    let mut store = super::existing_records(&args.db, args.dry_run)?;
+    if !args.dry_run {
+        super::may_write(&*store)?;
+    }
+    let user = super::signer(&*store, args.user.as_deref(), || {
+        std::env::var("USER")
             .or_else(|_| std::env::var("USERNAME"))
             .ok()
             .filter(|u| !u.trim().is_empty())
-            .context("say who imports: --user NAME")?,
-    };
+            .context("say who imports: --user NAME")
+    })?;
     let opts = ImportOptions {
         format: args
             .format
@@ -107,7 +111,6 @@ pub fn run(args: &ImportArgs, catalog: &Catalog, out: &mut dyn Write) -> Result<
             ConfirmUnusual::None
         },
     };
-    let mut store = super::existing_records(&args.db, args.dry_run)?;
     let mut report = match &args.report {
         Some(p) => Some(RejectedLines::new(
             File::create(p).with_context(|| format!("cannot write the report: {}", p.display()))?,

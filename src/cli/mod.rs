@@ -15,6 +15,7 @@ pub mod fhir;
 pub mod import;
 pub mod report;
 pub mod score;
+pub mod server;
 
 use std::path::PathBuf;
 
@@ -44,6 +45,44 @@ pub fn existing_records(db: &std::path::Path, read_only: bool) -> Result<Box<dyn
         // A command never sets a clinic up in an empty database.
         Location::Server(target) => Box::new(crate::store::pg::PgStore::open_existing(target)?),
     })
+}
+
+/// Who signs a command's writes: on a server set up by `server init`, the
+/// login (a name given with `--user` is refused: the server signs); else
+/// the name given, or `default`.
+pub fn signer(
+    store: &dyn ClinicStore,
+    given: Option<&str>,
+    default: impl FnOnce() -> Result<String>,
+) -> Result<String> {
+    let given = given.map(str::trim).filter(|u| !u.is_empty());
+    match (store.server_login(), given) {
+        (Some(login), Some(name)) => anyhow::bail!(
+            "--user \"{name}\" is not taken on this server: every change is signed by the login that makes it \
+             ({}); to sign as someone else, log in as them (the address's user, or PGUSER)",
+            login.signer()
+        ),
+        (Some(login), None) => Ok(login.signer()),
+        (None, Some(name)) => Ok(name.to_owned()),
+        (None, None) => default(),
+    }
+}
+
+/// A command that writes refuses at once, in one sentence, records it may
+/// not write: an auditor's login, a read-only file or database.
+pub fn may_write(store: &dyn ClinicStore) -> Result<()> {
+    if let Some(login) = store.server_login()
+        && login.role == crate::store::pg::server::Role::Auditor
+    {
+        anyhow::bail!(
+            "{} is logged in as an auditor, who reads and exports but saves nothing",
+            login.login
+        );
+    }
+    if store.read_only() {
+        anyhow::bail!("{} is open read-only: nothing can be saved in it", store.describe());
+    }
+    Ok(())
 }
 
 /// The measure catalog as this clinic uses it: the built-in liver panel,

@@ -60,11 +60,9 @@ pub fn run(args: &ReportArgs, catalog: &Catalog) -> Result<()> {
         from: args.from,
         to: args.to,
         groups: args.plots.clone(),
-        printed_by: args
-            .user
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "unknown".to_owned()),
+        printed_by: super::signer(&*store, args.user.as_deref(), || {
+            Ok(std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()))
+        })?,
         printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
         file: args.db.display().to_string(),
         today: jiff::Zoned::now().date(),

@@ -274,3 +274,464 @@ fn a_server_without_tls_is_said_in_one_sentence() {
     .unwrap();
     plain.connect().unwrap();
 }
+
+/// The clinic's logins and groups made by a test, dropped with it (roles
+/// belong to the whole server, not to the test's database).
+struct Roles {
+    admin: PgTarget,
+    names: Vec<String>,
+}
+
+impl Drop for Roles {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.admin.connect() {
+            for name in &self.names {
+                let _ = c.batch_execute(&format!("DROP OWNED BY \"{name}\"; DROP ROLE IF EXISTS \"{name}\""));
+            }
+        }
+    }
+}
+
+fn clinilog(args: &[&str], env: &[(&str, &str)], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clinilog"))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn refused(out: &std::process::Output) -> String {
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A clinic's database after `server init`, with a clinician (`kim`), a
+/// second clinician (`lee`) and an auditor (`aud`), each with a password.
+struct Clinic {
+    db: common::PgDatabase,
+    _roles: Roles,
+    kim: (String, String),
+    lee: (String, String),
+    aud: (String, String),
+}
+
+impl Clinic {
+    fn new() -> Option<Self> {
+        let db = common::PgDatabase::fresh()?;
+        let admin = db.target.address();
+        let pid = std::process::id();
+        let (kim, lee, aud) = (format!("kim{pid}"), format!("lee{pid}"), format!("aud{pid}"));
+        let groups = clinilog::store::pg::server::ClinicRoles::of(db.target.dbname()).unwrap();
+        let roles = Roles {
+            admin: db.admin.clone(),
+            names: vec![
+                kim.clone(),
+                lee.clone(),
+                aud.clone(),
+                groups.clinician,
+                groups.auditor,
+                groups.owner,
+            ],
+        };
+        ok(&clinilog(&["server", "init", "--db", &admin], &[], ""));
+        let kim_password = "kim-long-password-1".to_owned();
+        let out = ok(&clinilog(
+            &[
+                "server",
+                "add-user",
+                &kim,
+                "--name",
+                "Nurse Kim",
+                "--role",
+                "clinician",
+                "--password-stdin",
+                "--db",
+                &admin,
+            ],
+            &[],
+            &format!("{kim_password}\n"),
+        ));
+        assert!(out.contains("as clinician"), "{out}");
+        assert!(
+            !out.contains(&kim_password),
+            "a password read from stdin is never printed: {out}"
+        );
+        let lee_password = "lee-long-password-2".to_owned();
+        ok(&clinilog(
+            &[
+                "server",
+                "add-user",
+                &lee,
+                "--name",
+                "Dr Lee",
+                "--role",
+                "clinician",
+                "--password-stdin",
+                "--db",
+                &admin,
+            ],
+            &[],
+            &format!("{lee_password}\n"),
+        ));
+        // A made password is printed once.
+        let out = ok(&clinilog(
+            &[
+                "server",
+                "add-user",
+                &aud,
+                "--name",
+                "Audit Office",
+                "--role",
+                "auditor",
+                "--db",
+                &admin,
+            ],
+            &[],
+            "",
+        ));
+        let aud_password = out
+            .lines()
+            .find_map(|l| l.split_once("anywhere): ").map(|(_, p)| p.trim().to_owned()))
+            .unwrap_or_else(|| panic!("no password printed: {out}"));
+        Some(Self {
+            db,
+            _roles: roles,
+            kim: (kim, kim_password),
+            lee: (lee, lee_password),
+            aud: (aud, aud_password),
+        })
+    }
+
+    /// The database's address for `login`.
+    fn address(&self, login: &str) -> String {
+        let admin = self.db.target.address();
+        admin.replacen(
+            &format!("postgres://{}@", self.db.target.user()),
+            &format!("postgres://{login}@"),
+            1,
+        )
+    }
+
+    /// Runs clinilog as `who` (login, password).
+    fn run_as(&self, who: &(String, String), args: &[&str]) -> std::process::Output {
+        let address = self.address(&who.0);
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "DB" { address.as_str() } else { a })
+            .collect();
+        clinilog(&args, &[("PGPASSWORD", &who.1)], "")
+    }
+
+    /// A connection as `who`, as any client program could make.
+    fn connect_as(&self, who: &(String, String)) -> postgres::Client {
+        let mut config: postgres::Config = format!(
+            "host=localhost port={} dbname={} user={} password={}",
+            std::env::var("PGPORT").unwrap_or_else(|_| "5432".to_owned()),
+            self.db.target.dbname(),
+            who.0,
+            who.1
+        )
+        .parse()
+        .unwrap();
+        config.ssl_mode(postgres::config::SslMode::Disable);
+        config.connect(postgres::NoTls).unwrap()
+    }
+
+    fn admin(&self) -> postgres::Client {
+        self.db.target.connect().unwrap()
+    }
+
+    /// psql as `who`, over TLS verified with the test CA: its stderr.
+    fn psql_as(&self, who: &(String, String), sql: &str) -> String {
+        let out = std::process::Command::new("psql")
+            .arg(format!(
+                "host=localhost port={} dbname={} user={} sslmode=verify-full sslrootcert={}",
+                std::env::var("PGPORT").unwrap_or_else(|_| "5432".to_owned()),
+                self.db.target.dbname(),
+                who.0,
+                common::tls_ca().display()
+            ))
+            .args(["-v", "ON_ERROR_STOP=1", "-c", sql])
+            .env("PGPASSWORD", &who.1)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "psql as {} ran {sql}", who.0);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+/// The privileges and roles of a clinic's database, to compare.
+fn privileges(c: &mut postgres::Client, db: &str) -> Vec<String> {
+    let mut v: Vec<String> = c
+        .query(
+            "SELECT grantee || ' ' || table_name || ' ' || privilege_type FROM information_schema.role_table_grants
+             WHERE table_schema = 'public'
+             UNION ALL SELECT rolname || ' ' || rolcanlogin::text FROM pg_roles WHERE rolname LIKE $1
+             UNION ALL SELECT tablename || ' ' || tableowner FROM pg_tables WHERE schemaname = 'public'
+             UNION ALL SELECT policyname || ' ' || qual FROM pg_policies WHERE schemaname = 'public'",
+            &[&format!("clinilog_{db}_%")],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    v.sort();
+    v
+}
+
+/// After `server init` and `add-user`: the server signs every audit row
+/// with the login that writes it, whatever the client names; the login
+/// cannot change the audit trail or the tables; drafts are each login's.
+#[test]
+fn a_clinician_login_signs_every_audit_row_and_cannot_rewrite_them() {
+    let Some(c) = Clinic::new() else { return };
+    let dbname = c.db.target.dbname().to_owned();
+    // Running init again changes nothing.
+    let before = privileges(&mut c.admin(), &dbname);
+    ok(&clinilog(&["server", "init", "--db", &c.db.target.address()], &[], ""));
+    assert_eq!(privileges(&mut c.admin(), &dbname), before);
+    assert!(
+        before.contains(&format!("clinilog_{dbname}_clinician audit_log INSERT")),
+        "{before:#?}"
+    );
+    assert!(!before.contains(&format!("clinilog_{dbname}_clinician audit_log UPDATE")));
+    assert!(
+        before.contains(&format!("audit_log clinilog_{dbname}_owner")),
+        "{before:#?}"
+    );
+
+    // The clinician writes: the demo, and an import that names another signer.
+    let out = c.run_as(&c.kim, &["demo", "--db", "DB"]);
+    ok(&out);
+    let err = refused(&c.run_as(
+        &c.kim,
+        &[
+            "import",
+            "tests/data/import/portal_long.csv",
+            "--db",
+            "DB",
+            "--user",
+            "Dr Someone Else",
+        ],
+    ));
+    assert!(
+        err.contains("--user \"Dr Someone Else\" is not taken on this server"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("Nurse Kim ({})", c.kim.0)), "{err}");
+    // A client that writes another name itself: the server signs all the same.
+    let mut kim = c.connect_as(&c.kim);
+    kim.execute(
+        "INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id) VALUES ('1999-01-01T00:00:00Z', 'Dr Fake', 'create', 'patients', 1)",
+        &[],
+    )
+    .unwrap();
+    let signers: Vec<String> = c
+        .admin()
+        .query("SELECT DISTINCT \"user\" FROM audit_log", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(signers, [format!("Nurse Kim ({})", c.kim.0)]);
+    let fake_time: String = c
+        .admin()
+        .query_one("SELECT at_utc FROM audit_log ORDER BY id DESC LIMIT 1", &[])
+        .unwrap()
+        .get(0);
+    assert!(!fake_time.starts_with("1999"), "the server's clock stamps: {fake_time}");
+
+    // The audit trail and the tables are out of the clinician's reach.
+    let e = c.psql_as(&c.kim, "UPDATE audit_log SET \"user\" = 'x'");
+    assert!(e.contains("permission denied for table audit_log"), "{e}");
+    let e = c.psql_as(&c.kim, "DROP TABLE patients");
+    assert!(e.contains("must be owner of table patients"), "{e}");
+    let e = c.psql_as(&c.kim, "ALTER TABLE entries ADD COLUMN x int");
+    assert!(e.contains("must be owner of table entries"), "{e}");
+    let e = c.psql_as(&c.kim, "DELETE FROM audit_log");
+    assert!(e.contains("permission denied for table audit_log"), "{e}");
+
+    // Drafts: each login sees only its own.
+    kim.execute(
+        "INSERT INTO drafts (workstation, key, json, updated_at) VALUES ('desk/kim', 'k', '{}', 'now')",
+        &[],
+    )
+    .unwrap();
+    let mut lee = c.connect_as(&c.lee);
+    let seen: i64 = lee.query_one("SELECT count(*) FROM drafts", &[]).unwrap().get(0);
+    assert_eq!(seen, 0, "another clinician's draft is not readable");
+    let mine: i64 = kim.query_one("SELECT count(*) FROM drafts", &[]).unwrap().get(0);
+    assert_eq!(mine, 1);
+    let e = lee
+        .execute(
+            "INSERT INTO drafts (workstation, key, json, updated_at, login) VALUES ('desk', 'k2', '{}', 'now', $1)",
+            &[&c.kim.0],
+        )
+        .unwrap_err();
+    let e = e.as_db_error().unwrap().message().to_owned();
+    assert!(e.contains("row-level security"), "{e}");
+
+    // `server users` lists both, with their names and roles.
+    let out = ok(&clinilog(&["server", "users", "--db", &c.db.target.address()], &[], ""));
+    for (login, name, role) in [
+        (&c.kim.0, "Nurse Kim", "clinician"),
+        (&c.aud.0, "Audit Office", "auditor"),
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(login.as_str()) && l.contains(name) && l.contains(role) && l.ends_with("set")),
+            "{out}"
+        );
+    }
+    assert!(out.contains("warning: superuser"), "{out}");
+}
+
+/// The auditor reads and exports; every command that writes refuses in
+/// one sentence, and the server refuses its writes too.
+#[test]
+fn an_auditor_login_reads_and_exports_but_every_write_refuses() {
+    let Some(c) = Clinic::new() else { return };
+    ok(&c.run_as(&c.kim, &["demo", "--db", "DB"]));
+    let csv = ok(&c.run_as(&c.aud, &["export", "--db", "DB"]));
+    assert!(csv.lines().count() > 10 && csv.contains("DEMO-001"), "{csv}");
+    let bundle = ok(&c.run_as(&c.aud, &["fhir", "--db", "DB"]));
+    assert!(bundle.contains("\"resourceType\": \"Bundle\""), "{bundle}");
+    ok(&c.run_as(&c.aud, &["check", "--db", "DB"]));
+    for args in [
+        vec!["demo", "--db", "DB"],
+        vec!["demo", "--busy", "--db", "DB"],
+        vec!["import", "tests/data/import/portal_long.csv", "--db", "DB"],
+    ] {
+        let err = refused(&c.run_as(&c.aud, &args));
+        assert!(
+            err.contains("logged in as an auditor, who reads and exports but saves nothing"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+    let mut aud = c.connect_as(&c.aud);
+    let e = aud.execute("UPDATE patients SET name = 'x'", &[]).unwrap_err();
+    let e = e.as_db_error().unwrap().message().to_owned();
+    assert!(e.contains("permission denied for table patients"), "{e}");
+    let e = aud
+        .execute(
+            "INSERT INTO drafts (workstation, key, json, updated_at) VALUES ('d', 'k', '{}', 'now')",
+            &[],
+        )
+        .unwrap_err();
+    let e = e.as_db_error().unwrap().message().to_owned();
+    assert!(e.contains("permission denied for table drafts"), "{e}");
+    // The clinician's drafts stay the clinician's.
+    c.connect_as(&c.kim)
+        .execute(
+            "INSERT INTO drafts (workstation, key, json, updated_at) VALUES ('d/kim', 'k', '{}', 'now')",
+            &[],
+        )
+        .unwrap();
+    let seen: i64 = aud.query_one("SELECT count(*) FROM drafts", &[]).unwrap().get(0);
+    assert_eq!(seen, 0);
+}
+
+/// Every subcommand that takes `--db` is run against a server address
+/// (the README promises each takes one): it works, or, for the file's own
+/// backups, says in one sentence that a server is backed up with pg_dump.
+/// A subcommand with `--db` that this test does not know fails it.
+#[test]
+fn every_subcommand_with_db_takes_a_server_address() {
+    let Some(c) = Clinic::new() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("r.pdf");
+    let cohort_pdf = dir.path().join("c.pdf");
+    let pdf = pdf.to_str().unwrap();
+    let cohort_pdf = cohort_pdf.to_str().unwrap();
+    let help = ok(&clinilog(&["--help"], &[], ""));
+    let mut with_db = Vec::new();
+    let commands: Vec<String> = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("Options:")
+        .next()
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    for command in &commands {
+        let sub = ok(&clinilog(&[command, "--help"], &[], ""));
+        if sub.contains("--db") {
+            with_db.push(command.clone());
+        }
+    }
+    let works: Vec<(&str, Vec<&str>)> = vec![
+        ("demo", vec!["demo", "--db", "DB"]),
+        (
+            "import",
+            vec![
+                "import",
+                "tests/data/import/portal_long.csv",
+                "--db",
+                "DB",
+                "--dates",
+                "mdy",
+            ],
+        ),
+        ("scores", vec!["scores", "--db", "DB", "--patient", "DEMO-001"]),
+        ("check", vec!["check", "--db", "DB"]),
+        ("fhir", vec!["fhir", "--db", "DB", "--patient", "DEMO-001"]),
+        (
+            "report",
+            vec!["report", "--db", "DB", "--patient", "DEMO-001", "--out", pdf],
+        ),
+        (
+            "cohort",
+            vec!["cohort", "--db", "DB", "--measure", "bili_total", "--pdf", cohort_pdf],
+        ),
+        ("due", vec!["due", "--db", "DB", "--week", "2025-09-01"]),
+        ("export", vec!["export", "--db", "DB"]),
+    ];
+    let pg_dump: Vec<(&str, Vec<&str>)> = vec![
+        ("backup", vec!["backup", "--db", "DB"]),
+        ("backups", vec!["backups", "--db", "DB"]),
+        ("restore", vec!["restore", "--db", "DB", "x.sqlite", "--user", "x"]),
+    ];
+    for command in &with_db {
+        assert!(
+            works.iter().chain(&pg_dump).any(|(c, _)| c == command) || command == "server",
+            "the subcommand {command} takes --db: add it to this test"
+        );
+    }
+    for (command, args) in &works {
+        let out = c.run_as(&c.kim, args);
+        let text = ok(&out);
+        assert!(!text.is_empty() || *command == "report", "{command}: printed nothing");
+    }
+    assert!(std::fs::metadata(pdf).unwrap().len() > 1000);
+    for (command, args) in &pg_dump {
+        let err = refused(&c.run_as(&c.kim, args));
+        assert!(
+            err.contains("pg_dump") && err.contains("pg_restore"),
+            "{command}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{command}: {err}");
+    }
+    // `server` takes a server address, and says a file has no logins.
+    let err = refused(&clinilog(&["server", "users", "--db", "clinic.sqlite"], &[], ""));
+    assert!(err.contains("a file has no logins"), "{err}");
+}

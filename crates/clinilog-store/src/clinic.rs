@@ -87,6 +87,12 @@ pub trait ClinicStore: Send {
     fn connection_id(&self) -> Option<i32> {
         None
     }
+    /// Who is logged in, on a server set up by `server init`: the server
+    /// signs every change with this login, and nobody else may be named.
+    /// `None` for a file or a server that was not set up.
+    fn server_login(&self) -> Option<super::pg::server::Login> {
+        None
+    }
     /// The application's own check of the records (`clinilog check`):
     /// each problem in a sentence, none when all is well.
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError>;

@@ -134,6 +134,9 @@ pub fn copy_file_to_server(from: &Store, to: &PgTarget) -> Result<Vec<TableCopie
     drop(PgStore::open(to)?);
     let mut client = to.connect()?;
     let mut tx = client.transaction()?;
+    // The audit rows keep their signers (the server would sign them as the
+    // one copying; only the owner role's members may ask it not to).
+    tx.batch_execute("SET LOCAL clinilog.keep_signer = 'on'")?;
     // No other workstation writes while the clinic moves in.
     for table in TABLES {
         tx.batch_execute(&format!("LOCK TABLE {table} IN EXCLUSIVE MODE"))?;

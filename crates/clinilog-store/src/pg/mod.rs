@@ -20,6 +20,7 @@
 pub mod copy;
 mod records;
 pub mod schema;
+pub mod server;
 pub mod tls;
 
 use std::cell::RefCell;
@@ -140,7 +141,14 @@ impl PgTarget {
     /// The address again, as it can be given to `--db` (never a password):
     /// `postgres://user@host:port/db`, with its TLS parameters.
     pub fn address(&self) -> String {
-        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        // Encoded where a URL needs it; names and paths stay readable.
+        const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~')
+            .remove(b'/');
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, KEEP).to_string();
         let host = if self.host.starts_with('/') {
             String::new()
         } else {
@@ -335,8 +343,12 @@ pub struct PgStore {
     read_only: bool,
     /// This connection's server process: its own notifications are not news.
     backend_pid: i32,
-    /// Whose drafts these are (the computer's name).
+    /// Whose drafts these are (the computer's name; with the login on a
+    /// database set up by `server init`, where drafts are each login's).
     workstation: String,
+    /// Who is logged in, on a database set up by `server init` (the server
+    /// signs its audit rows); `None` on one that was not.
+    login: Option<server::Login>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -393,13 +405,31 @@ impl PgStore {
             .query_one("SELECT pg_backend_pid()", &[])
             .and_then(|r| r.try_get(0))
             .map_err(|e| target.lost(e))?;
+        let login = server::login_of(&mut client, target)?;
+        // An auditor reads only: the server refuses its writes too.
+        let auditor = login.as_ref().is_some_and(|l| l.role == server::Role::Auditor);
+        if auditor && !read_only {
+            client
+                .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                .map_err(|e| target.lost(e))?;
+        }
+        let host = whoami::hostname().unwrap_or_else(|_| "workstation".to_owned());
         Ok(Self {
             client: RefCell::new(client),
             target: target.clone(),
-            read_only,
+            read_only: read_only || auditor,
             backend_pid,
-            workstation: whoami::hostname().unwrap_or_else(|_| "workstation".to_owned()),
+            workstation: match &login {
+                Some(l) => format!("{host}/{}", l.login),
+                None => host,
+            },
+            login,
         })
+    }
+
+    /// Who is logged in, on a database set up by `server init`.
+    pub fn login(&self) -> Option<&server::Login> {
+        self.login.as_ref()
     }
 
     pub fn target(&self) -> &PgTarget {
@@ -424,10 +454,29 @@ impl PgStore {
     }
 
     fn may_write(&self, user: &str) -> Result<(), StoreError> {
+        if let Some(l) = &self.login
+            && l.role == server::Role::Auditor
+        {
+            return Err(StoreError::Server(format!(
+                "{} is logged in as an auditor, who reads and exports but saves nothing",
+                l.login
+            )));
+        }
         if self.read_only {
             return Err(StoreError::Server(format!(
                 "{} is open read-only: nothing can be saved",
                 self.target.describe()
+            )));
+        }
+        // On a server set up by `server init` the server signs: a client
+        // that names someone else is refused (drafts are not signed).
+        if let Some(l) = &self.login
+            && user != "drafts"
+            && user != l.signer()
+        {
+            return Err(StoreError::Server(format!(
+                "on this server every change is signed by the login that makes it ({}), not \"{user}\"",
+                l.signer()
             )));
         }
         super::rows::require_user(user)
@@ -486,6 +535,14 @@ fn migrate(client: &mut Client, target: &PgTarget) -> Result<(), StoreError> {
     let mut tx = client.transaction().map_err(lost)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&i64::from(APPLICATION_ID)])
         .map_err(lost)?;
+    migrate_in(&mut tx, target)?;
+    tx.commit().map_err(lost)?;
+    Ok(())
+}
+
+/// As [`migrate`], in a transaction that holds the lock.
+pub(crate) fn migrate_in(tx: &mut postgres::Transaction<'_>, target: &PgTarget) -> Result<(), StoreError> {
+    let lost = |e| target.lost(e);
     let has_meta: bool = tx
         .query_one("SELECT to_regclass('public.clinilog_meta') IS NOT NULL", &[])
         .and_then(|r| r.try_get(0))
@@ -530,7 +587,6 @@ fn migrate(client: &mut Client, target: &PgTarget) -> Result<(), StoreError> {
         tx.execute("UPDATE clinilog_meta SET schema_version = $1", &[version])
             .map_err(lost)?;
     }
-    tx.commit().map_err(lost)?;
     Ok(())
 }
 

@@ -525,6 +525,10 @@ impl ClinicStore for PgStore {
         Some(self.backend_pid)
     }
 
+    fn server_login(&self) -> Option<super::server::Login> {
+        self.login.clone()
+    }
+
     fn schema(&self) -> Result<i64, StoreError> {
         self.with(|c| {
             Ok(c.query_one("SELECT schema_version FROM clinilog_meta", &[])?

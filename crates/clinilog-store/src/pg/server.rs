@@ -1,0 +1,550 @@
+//! A clinic's server as its IT sets it up: `server init` (the schema owned
+//! by a role without login, a clinician and an auditor group, the audit
+//! rows stamped by the server), `server add-user` (one SCRAM login per
+//! clinician, in one group), `server users` (who may log in, and who is
+//! warned about).
+//!
+//! Role names carry the database's name (`clinilog_<db>_clinician`), so
+//! two clinics on one server never share a role.
+//!
+//! What the groups may do:
+//! - clinician: read every record, add and change records (new versions,
+//!   voids), add audit rows (never change or remove one), its own drafts
+//!   only (row-level security); no DDL.
+//! - auditor: read every record and the audit trail; nothing else (the
+//!   window opens read-only, and every command that writes refuses); its
+//!   own drafts only, and it has none.
+//! - owner (no login): owns the tables; `server init` and `copy` act as it.
+//!
+//! The signer of an audit row is stamped by a `SECURITY DEFINER` trigger
+//! with a fixed `search_path`: the session's login and its full name (the
+//! role's comment, set by `add-user`), at the server's `clock_timestamp()`.
+//! Only a member of the owner role may keep the signer of rows it writes
+//! (`SET LOCAL clinilog.keep_signer = 'on'`: `copy` moving a clinic's
+//! history, signed by whoever wrote it).
+
+use postgres::{Client, Transaction};
+
+use super::{PgTarget, schema};
+use crate::StoreError;
+
+/// The three roles of one clinic's database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClinicRoles {
+    pub owner: String,
+    pub clinician: String,
+    pub auditor: String,
+}
+
+impl ClinicRoles {
+    /// The roles for the database `db`.
+    pub fn of(db: &str) -> Result<Self, StoreError> {
+        let roles = Self {
+            owner: format!("clinilog_{db}_owner"),
+            clinician: format!("clinilog_{db}_clinician"),
+            auditor: format!("clinilog_{db}_auditor"),
+        };
+        if roles.clinician.len() > 63 {
+            return Err(StoreError::Server(format!(
+                "the database name \"{db}\" is too long for its role names ({} bytes; PostgreSQL keeps 63): \
+                 use a shorter name",
+                roles.clinician.len()
+            )));
+        }
+        Ok(roles)
+    }
+}
+
+/// What a login may do in a clinic's database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A clinician: reads and writes records.
+    Clinician,
+    /// An auditor: reads only.
+    Auditor,
+    /// The owner's member or a superuser (the clinic's IT): everything.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Clinician => "clinician",
+            Role::Auditor => "auditor",
+            Role::Admin => "administrator",
+        }
+    }
+}
+
+/// Who is logged in, on a database set up by `server init`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Login {
+    /// The PostgreSQL login (`session_user`).
+    pub login: String,
+    /// The full name given by `add-user` (empty when none).
+    pub full_name: String,
+    pub role: Role,
+}
+
+impl Login {
+    /// How the server signs this login's audit rows: `Dr A. Rao (arao)`,
+    /// or the login alone when it has no full name.
+    pub fn signer(&self) -> String {
+        signer(&self.login, &self.full_name)
+    }
+}
+
+fn signer(login: &str, full_name: &str) -> String {
+    if full_name.trim().is_empty() {
+        login.to_owned()
+    } else {
+        format!("{} ({login})", full_name.trim())
+    }
+}
+
+/// A PostgreSQL identifier, quoted.
+pub(crate) fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A string literal, quoted.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Whether the database was set up by `server init` (its audit rows are
+/// stamped by the server), and if so who is logged in. `None` on a
+/// database that was not.
+pub(crate) fn login_of(client: &mut Client, target: &PgTarget) -> Result<Option<Login>, StoreError> {
+    let lost = |e| target.lost(e);
+    let stamped: bool = client
+        .query_one(
+            "SELECT to_regprocedure('public.clinilog_stamp_audit()') IS NOT NULL",
+            &[],
+        )
+        .and_then(|r| r.try_get(0))
+        .map_err(lost)?;
+    if !stamped {
+        return Ok(None);
+    }
+    let roles = ClinicRoles::of(target.dbname())?;
+    let row = client
+        .query_one(
+            "SELECT session_user::text,
+                    coalesce(shobj_description(r.oid, 'pg_authid'), ''),
+                    r.rolsuper OR pg_has_role(session_user, $1::text, 'MEMBER'),
+                    pg_has_role(session_user, $2::text, 'MEMBER'),
+                    pg_has_role(session_user, $3::text, 'MEMBER')
+             FROM pg_roles r WHERE r.rolname = session_user",
+            &[&roles.owner, &roles.clinician, &roles.auditor],
+        )
+        .map_err(lost)?;
+    let (admin, clinician, auditor): (bool, bool, bool) = (row.get(2), row.get(3), row.get(4));
+    let role = if admin {
+        Role::Admin
+    } else if clinician {
+        Role::Clinician
+    } else if auditor {
+        Role::Auditor
+    } else {
+        return Err(StoreError::Server(format!(
+            "the login {} is in neither group of {} ({} or {}): ask the clinic's IT to add it \
+             (clinilog server add-user)",
+            row.get::<_, String>(0),
+            target.describe(),
+            roles.clinician,
+            roles.auditor
+        )));
+    };
+    Ok(Some(Login {
+        login: row.get(0),
+        full_name: row.get(1),
+        role,
+    }))
+}
+
+/// The stamping of audit rows, and the drafts each login keeps to itself.
+/// Run as the owner; every statement may run again.
+fn stamping_sql(roles: &ClinicRoles) -> String {
+    format!(
+        r#"
+CREATE OR REPLACE FUNCTION clinilog_stamp_audit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    full_name text;
+BEGIN
+    IF current_setting('clinilog.keep_signer', true) = 'on'
+       AND pg_has_role(session_user, {owner}, 'MEMBER') THEN
+        RETURN NEW;
+    END IF;
+    SELECT coalesce(shobj_description(r.oid, 'pg_authid'), '') INTO full_name
+        FROM pg_roles r WHERE r.rolname = session_user;
+    NEW."user" := CASE WHEN coalesce(trim(full_name), '') = '' THEN session_user::text
+                       ELSE trim(full_name) || ' (' || session_user || ')' END;
+    NEW.at_utc := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER audit_log_stamp BEFORE INSERT ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION clinilog_stamp_audit();
+ALTER TABLE drafts ADD COLUMN IF NOT EXISTS login TEXT NOT NULL DEFAULT session_user;
+ALTER TABLE drafts ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS drafts_own ON drafts;
+CREATE POLICY drafts_own ON drafts USING (login = session_user) WITH CHECK (login = session_user);
+"#,
+        owner = literal(&roles.owner)
+    )
+}
+
+/// What `server init` found and did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitReport {
+    pub roles: ClinicRoles,
+    /// The roles it created (none when run again).
+    pub created_roles: Vec<String>,
+    /// The database itself was created.
+    pub created_database: bool,
+    /// The clinic's tables were created (else they were there, and their
+    /// owner changed to the owner role if needed).
+    pub created_schema: bool,
+}
+
+/// `clinilog server init`: sets the clinic's database up for logins and
+/// roles, as a superuser or a role with CREATEROLE (and CREATEDB when the
+/// database does not exist yet). Running it again changes nothing.
+pub fn init(target: &PgTarget) -> Result<InitReport, StoreError> {
+    let roles = ClinicRoles::of(target.dbname())?;
+    let lost = |e| target.lost(e);
+    let mut created_database = false;
+    let mut client = match target.connect() {
+        Ok(c) => c,
+        Err(StoreError::Server(msg)) if msg.contains("does not exist") => {
+            let mut admin = target.with_dbname("postgres").connect()?;
+            admin
+                .batch_execute(&format!("CREATE DATABASE {}", ident(target.dbname())))
+                .map_err(lost)?;
+            created_database = true;
+            target.connect()?
+        }
+        Err(e) => return Err(e),
+    };
+    let mut tx = client.transaction().map_err(lost)?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        &[&i64::from(crate::schema::APPLICATION_ID)],
+    )
+    .map_err(lost)?;
+    let mut created_roles = Vec::new();
+    for (name, what) in [
+        (&roles.owner, "owns the Clinilog database"),
+        (&roles.clinician, "clinicians of the Clinilog database"),
+        (&roles.auditor, "auditors of the Clinilog database"),
+    ] {
+        let exists: bool = tx
+            .query_one("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", &[name])
+            .and_then(|r| r.try_get(0))
+            .map_err(lost)?;
+        if !exists {
+            tx.batch_execute(&format!(
+                "CREATE ROLE {} NOLOGIN; COMMENT ON ROLE {} IS {}",
+                ident(name),
+                ident(name),
+                literal(&format!("{what} {}", target.dbname()))
+            ))
+            .map_err(lost)?;
+            created_roles.push(name.clone());
+        }
+    }
+    // The one running init acts as the owner (a superuser already may).
+    let superuser: bool = tx
+        .query_one("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(lost)?;
+    if !superuser {
+        tx.batch_execute(&format!("GRANT {} TO CURRENT_USER", ident(&roles.owner)))
+            .map_err(lost)?;
+    }
+    let (owner, clinician, auditor) = (ident(&roles.owner), ident(&roles.clinician), ident(&roles.auditor));
+    let db = ident(target.dbname());
+    tx.batch_execute(&format!(
+        "REVOKE ALL ON DATABASE {db} FROM PUBLIC;
+         GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {owner}, {clinician}, {auditor};
+         REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+         GRANT USAGE, CREATE ON SCHEMA public TO {owner};
+         GRANT USAGE ON SCHEMA public TO {clinician}, {auditor};"
+    ))
+    .map_err(lost)?;
+    // The clinic's tables: created as the owner, or given to it.
+    let has_meta: bool = tx
+        .query_one("SELECT to_regclass('public.clinilog_meta') IS NOT NULL", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(lost)?;
+    tx.batch_execute(&format!("SET LOCAL ROLE {owner}")).map_err(lost)?;
+    super::migrate_in(&mut tx, target)?;
+    tx.batch_execute("RESET ROLE").map_err(lost)?;
+    for table in schema::TABLES.iter().chain(&["clinilog_meta", "drafts"]) {
+        tx.batch_execute(&format!("ALTER TABLE {table} OWNER TO {owner}"))
+            .map_err(lost)?;
+    }
+    tx.batch_execute(&format!("ALTER FUNCTION clinilog_refuse() OWNER TO {owner}"))
+        .map_err(lost)?;
+    tx.batch_execute(&format!("SET LOCAL ROLE {owner}")).map_err(lost)?;
+    tx.batch_execute(&stamping_sql(&roles)).map_err(lost)?;
+    grant(&mut tx, &roles).map_err(lost)?;
+    tx.batch_execute("RESET ROLE").map_err(lost)?;
+    tx.commit().map_err(lost)?;
+    Ok(InitReport {
+        roles,
+        created_roles,
+        created_database,
+        created_schema: !has_meta,
+    })
+}
+
+/// The groups' rights on the clinic's tables (as the owner).
+fn grant(tx: &mut Transaction<'_>, roles: &ClinicRoles) -> Result<(), postgres::Error> {
+    let (clinician, auditor) = (ident(&roles.clinician), ident(&roles.auditor));
+    let records = [
+        "patients",
+        "entries",
+        "treatment_events",
+        "protocol_assignments",
+        "adverse_events",
+        "no_adverse_events",
+    ];
+    let mut sql = format!(
+        "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC;
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {clinician}, {auditor};
+         REVOKE ALL ON drafts FROM {auditor};
+         GRANT SELECT ON drafts TO {auditor};
+         GRANT INSERT ON observations, plan_shifts, audit_log TO {clinician};
+         GRANT SELECT, INSERT, UPDATE, DELETE ON drafts TO {clinician};
+         GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {clinician};
+         REVOKE EXECUTE ON FUNCTION clinilog_stamp_audit() FROM PUBLIC;"
+    );
+    for t in records {
+        sql.push_str(&format!("GRANT INSERT, UPDATE ON {t} TO {clinician};"));
+    }
+    tx.batch_execute(&sql)
+}
+
+/// A login as `server users` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserInfo {
+    pub login: String,
+    pub full_name: String,
+    /// `clinician`, `auditor`, or `superuser`.
+    pub role: String,
+    /// `Some(false)` when it has no password; `None` when this login may
+    /// not see (only a superuser reads passwords' presence).
+    pub has_password: Option<bool>,
+    pub superuser: bool,
+}
+
+impl UserInfo {
+    /// What is wrong with it, if anything.
+    pub fn warnings(&self) -> Vec<&'static str> {
+        let mut w = Vec::new();
+        if self.superuser {
+            w.push("superuser: passes every rule, audit included; use it only for server init and add-user");
+        }
+        if self.has_password == Some(false) {
+            w.push("no password: it cannot log in over the network (scram-sha-256), or anyone can if trusted");
+        }
+        w
+    }
+}
+
+/// `clinilog server users`: the logins of the clinic's two groups, and the
+/// superusers who may log in (each may do anything).
+pub fn users(target: &PgTarget) -> Result<Vec<UserInfo>, StoreError> {
+    let roles = ClinicRoles::of(target.dbname())?;
+    let lost = |e| target.lost(e);
+    let mut client = target.connect()?;
+    let set_up: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
+            &[&roles.clinician],
+        )
+        .and_then(|r| r.try_get(0))
+        .map_err(lost)?;
+    if !set_up {
+        return Err(StoreError::Server(format!(
+            "{} is not set up for logins yet: run clinilog server init --db ... first",
+            target.describe()
+        )));
+    }
+    let may_see_passwords: bool = client
+        .query_one("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", &[])
+        .and_then(|r| r.try_get(0))
+        .map_err(lost)?;
+    let password = if may_see_passwords {
+        "(SELECT a.rolpassword IS NOT NULL FROM pg_authid a WHERE a.oid = r.oid)"
+    } else {
+        "NULL::bool"
+    };
+    let rows = client
+        .query(
+            &format!(
+                "SELECT r.rolname::text, coalesce(shobj_description(r.oid, 'pg_authid'), ''),
+                        CASE WHEN pg_has_role(r.oid, $1::text, 'MEMBER') AND NOT r.rolsuper THEN 'clinician'
+                             WHEN pg_has_role(r.oid, $2::text, 'MEMBER') AND NOT r.rolsuper THEN 'auditor'
+                             ELSE 'superuser' END,
+                        {password}, r.rolsuper
+                 FROM pg_roles r
+                 WHERE r.rolcanlogin AND (r.rolsuper OR pg_has_role(r.oid, $1::text, 'MEMBER')
+                                          OR pg_has_role(r.oid, $2::text, 'MEMBER'))
+                 ORDER BY 3, 1"
+            ),
+            &[&roles.clinician, &roles.auditor],
+        )
+        .map_err(lost)?;
+    Ok(rows
+        .iter()
+        .map(|r| UserInfo {
+            login: r.get(0),
+            full_name: r.get(1),
+            role: r.get(2),
+            has_password: r.get(3),
+            superuser: r.get(4),
+        })
+        .collect())
+}
+
+/// `clinilog server add-user`: a login in the clinician or auditor group,
+/// with its full name (the signer of its audit rows) and a SCRAM password.
+/// The password is sent as its SCRAM verifier, never in clear.
+pub fn add_user(target: &PgTarget, login: &str, full_name: &str, role: Role, password: &str) -> Result<(), StoreError> {
+    let roles = ClinicRoles::of(target.dbname())?;
+    let lost = |e| target.lost(e);
+    valid_login(login)?;
+    if full_name.trim().is_empty() {
+        return Err(StoreError::Server(
+            "--name is needed: the full name signs every audit row of this login".to_owned(),
+        ));
+    }
+    if password.chars().count() < 12 {
+        return Err(StoreError::Server(
+            "the password is too short: at least 12 characters (or leave --password-stdin out to have one made)"
+                .to_owned(),
+        ));
+    }
+    let group = match role {
+        Role::Clinician => &roles.clinician,
+        Role::Auditor => &roles.auditor,
+        Role::Admin => {
+            return Err(StoreError::Server("--role takes clinician or auditor".to_owned()));
+        }
+    };
+    let mut client = target.connect()?;
+    let mut tx = client.transaction().map_err(lost)?;
+    let group_exists: bool = tx
+        .query_one("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", &[group])
+        .and_then(|r| r.try_get(0))
+        .map_err(lost)?;
+    if !group_exists {
+        return Err(StoreError::Server(format!(
+            "{} is not set up for logins yet: run clinilog server init --db ... first",
+            target.describe()
+        )));
+    }
+    let exists: bool = tx
+        .query_one("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", &[&login])
+        .and_then(|r| r.try_get(0))
+        .map_err(lost)?;
+    if exists {
+        return Err(StoreError::Server(format!(
+            "the login {login} already exists on this server: choose another login (nothing was changed)"
+        )));
+    }
+    let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+    tx.batch_execute(&format!(
+        "CREATE ROLE {l} LOGIN PASSWORD {p} IN ROLE {g}; COMMENT ON ROLE {l} IS {n}",
+        l = ident(login),
+        p = literal(&verifier),
+        g = ident(group),
+        n = literal(full_name.trim())
+    ))
+    .map_err(lost)?;
+    tx.commit().map_err(lost)?;
+    Ok(())
+}
+
+/// A login name: letters, digits, `_`, `.` and `-`, starting with a letter.
+fn valid_login(login: &str) -> Result<(), StoreError> {
+    let ok = login.len() <= 63
+        && login.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && login
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Server(format!(
+            "\"{login}\" cannot be a login: use lower-case letters, digits, _ . or -, starting with a letter \
+             (at most 63)"
+        )))
+    }
+}
+
+/// A password made for a new login: 20 characters from an alphabet
+/// without look-alikes, in groups of five (about 100 bits).
+pub fn make_password() -> Result<String, StoreError> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 20];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .map_err(|_| StoreError::Server("this computer gave no random numbers for a password".to_owned()))?;
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    Ok(chars
+        .chunks(5)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_carry_the_database_name_and_long_names_are_refused() {
+        let r = ClinicRoles::of("north").unwrap();
+        assert_eq!(r.clinician, "clinilog_north_clinician");
+        assert_eq!(r.auditor, "clinilog_north_auditor");
+        assert_eq!(r.owner, "clinilog_north_owner");
+        assert!(ClinicRoles::of(&"x".repeat(50)).is_err());
+    }
+
+    #[test]
+    fn a_signer_is_the_full_name_and_the_login() {
+        assert_eq!(signer("arao", "Dr A. Rao"), "Dr A. Rao (arao)");
+        assert_eq!(signer("arao", " "), "arao");
+    }
+
+    #[test]
+    fn logins_are_plain_names() {
+        for ok in ["arao", "nurse.kim", "dr-lee_2"] {
+            valid_login(ok).unwrap();
+        }
+        for bad in ["", "Arao", "2x", "a b", "x\"; DROP TABLE patients; --"] {
+            assert!(valid_login(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn made_passwords_are_long_and_differ() {
+        let a = make_password().unwrap();
+        let b = make_password().unwrap();
+        assert_eq!(a.len(), 23, "{a}");
+        assert_ne!(a, b);
+        assert!(a.chars().all(|c| c == '-' || c.is_ascii_alphanumeric()), "{a}");
+    }
+
+    #[test]
+    fn identifiers_and_literals_are_quoted() {
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(literal("O'Neil"), "'O''Neil'");
+    }
+}
