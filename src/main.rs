@@ -429,7 +429,7 @@ fn run() -> Result<u8> {
             // The folder, and the demo file in it, go when the window closes.
             let (dir, store) = demo::throwaway_store(&catalog)?;
             let location = clinilog::store::Location::File(store.path().to_owned());
-            let result = window((Box::new(store), location), catalog);
+            let result = window((Some(Box::new(store)), location), catalog);
             drop(dir);
             result
         }

@@ -25,13 +25,18 @@ use crate::store::{ClinicStore, Location};
 
 /// The records the window opens: `db` (a file, or `postgres://…`), else
 /// the default database. (A file's integrity is checked by the window, on a
-/// thread, so opening stays fast.)
-pub fn window_store(db: Option<PathBuf>) -> Result<(Box<dyn ClinicStore>, Location)> {
+/// thread, so opening stays fast.) No store when the server asks for a
+/// password this computer does not have: the window asks for it.
+pub fn window_store(db: Option<PathBuf>) -> Result<(Option<Box<dyn ClinicStore>>, Location)> {
     let location = match db {
         Some(p) => Location::parse(&p)?,
         None => Location::File(default_db_path()?),
     };
-    Ok((location.open()?, location))
+    match location.open() {
+        Ok(store) => Ok((Some(store), location)),
+        Err(crate::store::StoreError::NeedsPassword { .. }) => Ok((None, location)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The records at `db` (a file that must exist, or `postgres://…`) for a

@@ -735,3 +735,105 @@ fn every_subcommand_with_db_takes_a_server_address() {
     let err = refused(&clinilog(&["server", "users", "--db", "clinic.sqlite"], &[], ""));
     assert!(err.contains("a file has no logins"), "{err}");
 }
+
+/// The window on `target` (a login whose password this process does not
+/// have: the server asks), as a clinician would open it.
+fn window_logging_in(target: PgTarget, clinician: &str) -> crate::ui::App<'static> {
+    use clinilog::domain::Catalog;
+    use clinilog::ui::{ClinilogApp, Prefs};
+    let app = ClinilogApp::logging_in(
+        target,
+        Catalog::builtin().unwrap(),
+        Prefs {
+            clinician: clinician.into(),
+            ..Prefs::default()
+        },
+    )
+    .unwrap()
+    .with_today(jiff::civil::date(2025, 9, 1));
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1500.0, 1000.0])
+        .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
+    h.run_steps(2);
+    h
+}
+
+/// Types into the password field labelled `label` (a password input, as
+/// a screen reader announces it).
+fn type_password(h: &mut crate::ui::App<'_>, label: &str, text: &str) {
+    use egui_kittest::kittest::Queryable;
+    let role = eframe::egui::accesskit::Role::PasswordInput;
+    h.get_by_role_and_label(role, label).click();
+    h.run();
+    h.get_by_role_and_label(role, label).type_text(text);
+    h.run();
+}
+
+/// Runs frames until the *Log in* dialog has had the server's answer.
+fn wait_for_login(h: &mut crate::ui::App<'_>, label: &str) {
+    use egui_kittest::kittest::Queryable;
+    for _ in 0..400 {
+        h.run_steps(1);
+        if h.query_by_label_contains(label).is_some() {
+            crate::ui::settle(h);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("{label:?} never showed");
+}
+
+/// The window on a server whose password this computer does not have asks
+/// for it: a wrong one is said and asked again, the right one opens the
+/// clinic; who records is the login's full name, with no *Change*, whatever
+/// name this workstation had.
+#[test]
+fn the_window_asks_for_the_password_and_records_as_the_login() {
+    use egui_kittest::kittest::Queryable;
+    let Some(c) = Clinic::new() else { return };
+    ok(&c.run_as(&c.kim, &["demo", "--db", "DB"]));
+    // The password this process has (PGPASSWORD) is the superuser's: the
+    // server refuses it for kim, so the window asks.
+    let target = PgTarget::parse(&c.address(&c.kim.0)).unwrap();
+    let mut h = window_logging_in(target, "Dr Somebody Else");
+    assert!(h.state().asking_password());
+    h.get_by_label("Log in to the clinic's server");
+    type_password(&mut h, &format!("Password for {}", c.kim.0), "wrong-password-0");
+    h.get_by_label("Log in").click();
+    wait_for_login(&mut h, "The server refused this password");
+    assert!(h.state().asking_password());
+    type_password(&mut h, &format!("Password for {}", c.kim.0), &c.kim.1);
+    h.get_by_label("Log in").click();
+    wait_for_login(&mut h, "Demo: cirrhosis case report");
+    assert!(!h.state().asking_password());
+    h.get_by_label(&format!("Nurse Kim ({})", c.kim.0));
+    assert!(
+        h.query_by_label("Change").is_none(),
+        "no Change beside Recording as on a server"
+    );
+    assert!(h.query_by_label("Dr Somebody Else").is_none());
+    assert!(h.query_by_label("Who is recording?").is_none());
+    // What it records is signed by the login.
+    assert_eq!(h.state().clinician(), format!("Nurse Kim ({})", c.kim.0));
+}
+
+/// An auditor's window opens read-only, with a banner that says why.
+#[test]
+fn an_auditors_window_is_read_only_with_a_banner() {
+    use egui_kittest::kittest::Queryable;
+    let Some(c) = Clinic::new() else { return };
+    ok(&c.run_as(&c.kim, &["demo", "--db", "DB"]));
+    let target = PgTarget::parse(&c.address(&c.aud.0)).unwrap();
+    let mut h = window_logging_in(target, "");
+    type_password(&mut h, &format!("Password for {}", c.aud.0), &c.aud.1);
+    h.get_by_label("Log in").click();
+    wait_for_login(&mut h, "Demo: cirrhosis case report");
+    assert!(
+        h.query_by_label_contains("Logged in as an auditor").is_some(),
+        "the auditor's banner"
+    );
+    h.get_by_label("Reading as");
+    h.get_by_label(&format!("Audit Office ({})", c.aud.0));
+    assert!(h.query_by_label("Who is recording?").is_none());
+    assert!(h.state().store().read_only());
+}

@@ -12,7 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use jiff::civil::date;
 
-type App<'a> = Harness<'a, ClinilogApp>;
+pub(crate) type App<'a> = Harness<'a, ClinilogApp>;
 
 fn harness(store: Store, clinician: &str) -> App<'static> {
     let app = ClinilogApp::new(
@@ -36,7 +36,7 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
 /// Runs frames until the patient list, read on its own thread, has arrived
 /// and the file's check (on another) has ended: a repaint asked from a
 /// thread in the middle of `Harness::run` would make it run more frames.
-fn settle(h: &mut App<'_>) {
+pub(crate) fn settle(h: &mut App<'_>) {
     for _ in 0..2000 {
         if !h.state().list_loading()
             && !h.state().checking_file()
@@ -55,7 +55,7 @@ fn settle(h: &mut App<'_>) {
     panic!("the patient list never arrived, or the file check never ended");
 }
 
-fn type_into(h: &mut App<'_>, label: &str, text: &str) {
+pub(crate) fn type_into(h: &mut App<'_>, label: &str, text: &str) {
     h.get_by_role_and_label(Role::TextInput, label).click();
     h.run();
     h.get_by_role_and_label(Role::TextInput, label).type_text(text);
@@ -84,7 +84,7 @@ fn on_demo_patient() -> (tempfile::TempDir, std::path::PathBuf, App<'static>) {
     (dir, path, h)
 }
 
-fn click(h: &mut App<'_>, label: &str) {
+pub(crate) fn click(h: &mut App<'_>, label: &str) {
     h.get_by_label(label).click();
     h.run_steps(1);
     settle(h);
@@ -1212,7 +1212,7 @@ fn a_typed_interval_in_another_unit_than_the_value_is_asked_about() {
 /// Runs frames until `label` shows (a backup, an import or a report runs on
 /// a thread of its own): up to 30 s, for a loaded CI machine; it returns as
 /// soon as the label shows.
-fn wait_for(h: &mut App<'_>, label: &str) {
+pub(crate) fn wait_for(h: &mut App<'_>, label: &str) {
     for _ in 0..600 {
         h.run_steps(2);
         if h.query_by_label_contains(label).is_some() {

@@ -101,6 +101,17 @@ pub enum StoreError {
          set PGPASSWORD or put it in a .pgpass file instead"
     )]
     PasswordInAddress(String),
+    /// The server asks for a password this computer does not have, or
+    /// refused the one it had.
+    #[error(
+        "{server} asks for the password of {user} ({detail}): set PGPASSWORD or put it in ~/.pgpass; \
+         the window asks for it"
+    )]
+    NeedsPassword {
+        server: String,
+        user: String,
+        detail: String,
+    },
     /// A TLS problem, in a sentence that names the cause and the server.
     #[error("{0}")]
     Tls(String),

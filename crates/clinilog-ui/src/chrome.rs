@@ -89,17 +89,31 @@ impl ClinilogApp {
         egui::Panel::bottom("status_bar").show(ui, |ui| {
             ui.horizontal(|ui| {
                 // Not a text field: stray typing must never change who signs.
-                widgets::muted(ui, "Recording as");
-                ui.label(RichText::new(&self.prefs.clinician).strong())
-                    .on_hover_text("Every change is signed with this name; it is remembered on this computer");
-                if ui
-                    .small_button("Change")
-                    .on_hover_text("Change who records on this computer")
-                    .clicked()
-                {
-                    self.pending_clinician = self.prefs.clinician.clone();
-                    self.asked_focus = false;
-                    self.changing_clinician = true;
+                match &self.login {
+                    Some(login) => {
+                        let auditor = login.role == clinilog_store::pg::server::Role::Auditor;
+                        widgets::muted(ui, if auditor { "Reading as" } else { "Recording as" });
+                        ui.label(RichText::new(login.signer()).strong()).on_hover_text(format!(
+                            "The server signs every change with the login {} ({}); to record as someone else, \
+                             log in as them",
+                            login.login,
+                            login.role.as_str()
+                        ));
+                    }
+                    None => {
+                        widgets::muted(ui, "Recording as");
+                        ui.label(RichText::new(&self.prefs.clinician).strong())
+                            .on_hover_text("Every change is signed with this name; it is remembered on this computer");
+                        if ui
+                            .small_button("Change")
+                            .on_hover_text("Change who records on this computer")
+                            .clicked()
+                        {
+                            self.pending_clinician = self.prefs.clinician.clone();
+                            self.asked_focus = false;
+                            self.changing_clinician = true;
+                        }
+                    }
                 }
                 ui.separator();
                 widgets::muted(
@@ -160,7 +174,16 @@ impl ClinilogApp {
             let mut leave = false;
             egui::Panel::top("read_only_banner").show(ui, |ui| {
                 ui.horizontal(|ui| {
+                    let auditor = self
+                        .login
+                        .as_ref()
+                        .filter(|l| l.role == clinilog_store::pg::server::Role::Auditor);
                     let text = match (&self.file_care.viewing_backup, &self.file_care.damaged) {
+                        _ if let Some(login) = auditor => format!(
+                            "Logged in as an auditor ({}): you can read, print and export every record and the \
+                             audit trail; nothing can be saved.",
+                            login.login
+                        ),
                         (Some(file), Some(problem)) => format!(
                             "{} failed its integrity check ({problem}). This is its latest good backup, open \
                          read-only: restore it from Tools > Backups.",
@@ -173,6 +196,10 @@ impl ClinilogApp {
                         (None, Some(problem)) => format!(
                             "This file failed its integrity check ({problem}) and has no backup: it is open \
                          read-only. Copy it somewhere safe and ask for help before working on it."
+                        ),
+                        (None, None) if matches!(self.location, Location::Server(_)) => format!(
+                            "Read-only: {} is open for reading only; nothing can be saved.",
+                            self.location.describe()
                         ),
                         (None, None) => {
                             "Read-only: this file (or its folder) cannot be written, so nothing can be saved \

@@ -5,7 +5,132 @@
 
 use super::*;
 
+/// *Log in*: the server asks for the login's password (none in
+/// `PGPASSWORD` or `~/.pgpass`, or the one there was refused). What is
+/// typed is kept in memory only: never written to disk or preferences.
+pub(crate) struct LoginPrompt {
+    target: clinilog_store::pg::PgTarget,
+    password: String,
+    error: Option<String>,
+    focus: bool,
+    job: Option<Job<Result<Box<dyn ClinicStore>, StoreError>>>,
+}
+
+impl LoginPrompt {
+    pub(crate) fn new(target: clinilog_store::pg::PgTarget, error: Option<String>) -> Self {
+        Self {
+            target,
+            password: String::new(),
+            error,
+            focus: true,
+            job: None,
+        }
+    }
+}
+
 impl ClinilogApp {
+    /// The window on a server that asks for a password: it opens with the
+    /// *Log in* dialog, and nothing is read until the server takes one.
+    pub fn logging_in(
+        target: clinilog_store::pg::PgTarget,
+        catalog: Catalog,
+        prefs: Prefs,
+    ) -> Result<Self, StoreError> {
+        // Nothing is shown behind the dialog: an empty store in memory.
+        let placeholder = Store::open(":memory:")?;
+        let mut app = Self::on(
+            Box::new(placeholder),
+            Location::Server(Box::new(target.clone())),
+            catalog,
+            prefs,
+        );
+        app.login_prompt = Some(LoginPrompt::new(target, None));
+        // Nothing is read (nor a spinner drawn) until the server takes the password.
+        app.want_list = false;
+        if let Screen::Patients(s) = &mut app.screen {
+            s.loading = false;
+        }
+        Ok(app)
+    }
+
+    /// The *Log in* dialog is open.
+    pub fn asking_password(&self) -> bool {
+        self.login_prompt.is_some()
+    }
+
+    /// Draws *Log in*, and takes the connection once the server answers.
+    pub(crate) fn login_ui(&mut self, ctx: &egui::Context) {
+        let Some(p) = &mut self.login_prompt else { return };
+        if let Some(done) = Job::take(&mut p.job) {
+            match done {
+                Ok(Ok(store)) => {
+                    let target = p.target.with_password(&p.password);
+                    self.login_prompt = None;
+                    self.offline = None;
+                    self.login = store.server_login();
+                    self.store = store;
+                    self.location = Location::Server(Box::new(target));
+                    self.info(format!("Logged in to {}.", self.location.describe()));
+                    self.show_patients_of_new_file();
+                    return;
+                }
+                Ok(Err(StoreError::NeedsPassword { .. })) => {
+                    p.error = Some("The server refused this password: type it again.".to_owned());
+                    p.password.clear();
+                    p.focus = true;
+                }
+                Ok(Err(e)) => p.error = Some(e.to_string()),
+                Err(_) => p.error = Some("The connection stopped unexpectedly: try again.".to_owned()),
+            }
+        }
+        let mut submit = false;
+        egui::Modal::new(egui::Id::unique("login")).show(ctx, |ui| {
+            ui.set_width(440.0);
+            ui.label(RichText::new("Log in to the clinic's server").strong().size(16.0));
+            widgets::muted(ui, p.target.describe());
+            ui.horizontal(|ui| {
+                let label = ui.label(format!("Password for {}", p.target.user()));
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut p.password)
+                            .password(true)
+                            .desired_width(200.0),
+                    )
+                    .labelled_by(label.id);
+                if std::mem::take(&mut p.focus) {
+                    r.request_focus();
+                }
+                submit = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            });
+            let busy = p.job.is_some();
+            ui.horizontal(|ui| {
+                let ready = !p.password.is_empty() && !busy;
+                if ui.add_enabled(ready, egui::Button::new("Log in")).clicked() {
+                    submit = true;
+                }
+                if busy {
+                    ui.spinner();
+                    widgets::muted(ui, "Connecting...");
+                }
+            });
+            if let Some(e) = &p.error {
+                ui.label(RichText::new(e).color(theme::ERROR));
+            }
+            widgets::muted(
+                ui,
+                "The password is kept in memory while Clinilog runs; it is never written to disk.",
+            );
+            submit &= !p.password.is_empty() && !busy;
+        });
+        if submit {
+            let target = p.target.with_password(&p.password);
+            p.error = None;
+            p.job = Some(Job::spawn(ctx, "log in", move |_| {
+                Location::Server(Box::new(target)).open()
+            }));
+        }
+    }
+
     /// A lost connection to the server: the banner says so and a new
     /// connection is tried (the next frame starts it).
     pub(crate) fn lost_connection(&mut self, e: &StoreError) {
@@ -31,17 +156,27 @@ impl ClinilogApp {
             self.reconnect_job = Some(Job::spawn(ctx, "reconnect", move |cancel| {
                 loop {
                     match location.open() {
-                        Ok(store) => return Some(store),
+                        Ok(store) => return Some(Ok(store)),
+                        // Asked again only when the server asks.
+                        Err(e @ StoreError::NeedsPassword { .. }) => return Some(Err(e)),
                         Err(_) if cancel.is_set() => return None,
                         Err(_) => std::thread::sleep(RETRY_EVERY),
                     }
                 }
             }));
         }
-        let Some(Ok(Some(store))) = Job::take(&mut self.reconnect_job) else {
-            return;
+        let store = match Job::take(&mut self.reconnect_job) {
+            Some(Ok(Some(Ok(store)))) => store,
+            Some(Ok(Some(Err(e)))) => {
+                if let Location::Server(target) = &self.location {
+                    self.login_prompt = Some(LoginPrompt::new((**target).clone(), Some(e.to_string())));
+                }
+                return;
+            }
+            _ => return,
         };
         self.offline = None;
+        self.login = store.server_login();
         self.store = store;
         self.info(format!("Connected again to {}.", self.location.describe()));
         self.refresh_shown(None);

@@ -199,7 +199,7 @@ impl ClinilogApp {
                 .map(|g| g.code.clone())
                 .filter(|c| !self.prefs.hidden_groups.contains(c))
                 .collect(),
-            printed_by: self.prefs.clinician.clone(),
+            printed_by: self.clinician(),
             printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
             file: self.location.describe(),
             today: self.today(),
@@ -226,7 +226,7 @@ impl ClinilogApp {
             clinic: self.prefs.clinic_name.clone(),
             choices: Vec::new(),
             responders: String::new(),
-            printed_by: self.prefs.clinician.clone(),
+            printed_by: self.clinician(),
             printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
             file: self.location.describe(),
         };

@@ -239,6 +239,10 @@ impl Default for Screen {
     }
 }
 
+/// What a new connection's job gives: the records, the server's asking for
+/// a password, or nothing (cancelled).
+type Reconnected = Option<Result<Box<dyn ClinicStore>, StoreError>>;
+
 /// A patient with entries, treatment events and audit trail.
 type LoadedPatient = (
     Patient,
@@ -307,9 +311,14 @@ pub struct ClinilogApp {
     /// typing kept, a new connection tried on a thread.
     offline: Option<String>,
     /// The new connection, once the server answers again.
-    reconnect_job: Option<Job<Option<Box<dyn ClinicStore>>>>,
+    reconnect_job: Option<Job<Reconnected>>,
     /// Other workstations' saves, heard on a connection of its own (a server only).
     changes: Option<std::sync::mpsc::Receiver<clinilog_store::pg::ChangeNote>>,
+    /// Who is logged in, on a server set up by `server init`: the server
+    /// signs with this login, so it is who records (no *Change*).
+    login: Option<clinilog_store::pg::server::Login>,
+    /// *Log in*, while the server asks for a password.
+    login_prompt: Option<connection::LoginPrompt>,
 }
 
 impl ClinilogApp {
@@ -351,10 +360,22 @@ impl ClinilogApp {
             offline: None,
             reconnect_job: None,
             changes: None,
+            login: None,
+            login_prompt: None,
         };
+        app.login = app.store.server_login();
         app.file_care.newest_backup = clinilog_store::newest_backup(&app.backup_dirs());
         app.show_patients();
         app
+    }
+
+    /// Who records: on a server set up by `server init`, the login (the
+    /// server signs with it); else the name given on this workstation.
+    pub fn clinician(&self) -> String {
+        match &self.login {
+            Some(l) => l.signer(),
+            None => self.prefs.clinician.clone(),
+        }
     }
 
     /// Fixes "today" (for tests and screenshots that must not depend on the clock).
@@ -399,6 +420,7 @@ impl ClinilogApp {
     /// at, the file again); gives the ones that were open.
     fn replace_store(&mut self, store: Box<dyn ClinicStore>, location: Location) -> Box<dyn ClinicStore> {
         self.location = location;
+        self.login = store.server_login();
         std::mem::replace(&mut self.store, store)
     }
 
@@ -431,7 +453,7 @@ impl ClinilogApp {
             // clinic's window would show late. The next frame starts them.
             self.first_frame_drawn = true;
             ui.ctx().request_repaint();
-        } else {
+        } else if self.login_prompt.is_none() {
             if !std::mem::replace(&mut self.started, true) {
                 self.start_integrity_check(ui.ctx());
                 self.start_listening(ui.ctx());
@@ -444,10 +466,12 @@ impl ClinilogApp {
         let go = self.top_bar(ui);
         self.status_bar(ui);
         self.banners(ui);
-        if self.prefs.clinician.trim().is_empty() || self.changing_clinician {
+        if self.login_prompt.is_some() {
+            self.login_ui(ui.ctx());
+        } else if self.login.is_none() && (self.prefs.clinician.trim().is_empty() || self.changing_clinician) {
             self.ask_who_records(ui.ctx());
         }
-        let clinician = self.prefs.clinician.clone();
+        let clinician = self.clinician();
         let action = egui::CentralPanel::default()
             .show(ui, |ui| match &mut self.screen {
                 Screen::Patients(s) => s.ui(ui, today, &clinician),
@@ -584,7 +608,9 @@ pub fn native_options(title: &str) -> eframe::NativeOptions {
 
 /// Opens the window on open records; returns when the window closes. The
 /// title says where they are: the file, or the server and database.
-pub fn run_window(store: Box<dyn ClinicStore>, location: Location, catalog: Catalog) -> Result<(), String> {
+/// With no store (`None`), the records are on a server that asks for a
+/// password: the window opens with *Log in*.
+pub fn run_window(store: Option<Box<dyn ClinicStore>>, location: Location, catalog: Catalog) -> Result<(), String> {
     let options = native_options(&format!("Clinilog - {}", location.describe()));
     eframe::run_native(
         "clinilog",
@@ -595,7 +621,11 @@ pub fn run_window(store: Box<dyn ClinicStore>, location: Location, catalog: Cata
                 .storage
                 .and_then(|s| eframe::get_value(s, PREFS_KEY))
                 .unwrap_or_default();
-            Ok(Box::new(ClinilogApp::on(store, location, catalog, prefs)))
+            Ok(Box::new(match (store, location) {
+                (Some(store), location) => ClinilogApp::on(store, location, catalog, prefs),
+                (None, Location::Server(target)) => ClinilogApp::logging_in(*target, catalog, prefs)?,
+                (None, Location::File(path)) => ClinilogApp::new(Store::open(path)?, catalog, prefs),
+            }))
         }),
     )
     .map_err(|e| format!("cannot open the window: {e}"))

@@ -9,7 +9,8 @@ use exports::SaveWhat;
 impl ClinilogApp {
     /// Who signs a write: the workstation's clinician.
     pub(crate) fn signer(&self) -> Result<String, String> {
-        let user = self.prefs.clinician.trim();
+        let user = self.clinician();
+        let user = user.trim();
         if user.is_empty() {
             Err(
                 "say who records first (Change, beside \"Recording as\" at the bottom of the window): every change is signed"

@@ -214,12 +214,33 @@ impl PgTarget {
         self.config.connect(tls).map_err(|e| self.failed(e))
     }
 
-    /// A connection that failed: a TLS cause in its own sentence, else as [`Self::lost`].
+    /// A connection that failed: a TLS cause in its own sentence, a
+    /// password asked for, else as [`Self::lost`].
     fn failed(&self, e: postgres::Error) -> StoreError {
-        match tls::explain(&e, &self.server(), &self.host, &self.tls) {
-            Some(sentence) => StoreError::Tls(sentence),
-            None => self.lost(e),
+        if let Some(sentence) = tls::explain(&e, &self.server(), &self.host, &self.tls) {
+            return StoreError::Tls(sentence);
         }
+        let wrong = e.code() == Some(&postgres::error::SqlState::INVALID_PASSWORD);
+        if wrong || e.to_string().contains("password missing") {
+            return StoreError::NeedsPassword {
+                server: self.describe(),
+                user: self.user.clone(),
+                detail: if wrong {
+                    "the password was refused".to_owned()
+                } else {
+                    "none is set".to_owned()
+                },
+            };
+        }
+        self.lost(e)
+    }
+
+    /// The same target with `password` (typed into the window: kept in
+    /// memory only, never written anywhere).
+    pub fn with_password(&self, password: &str) -> Self {
+        let mut other = self.clone();
+        other.config.password(password);
+        other
     }
 
     /// A server error, named with the server when the connection is gone.
