@@ -90,6 +90,9 @@ impl ClinilogApp {
             ui.horizontal(|ui| {
                 // Not a text field: stray typing must never change who signs.
                 match &self.login {
+                    None if self.login_prompt.is_some() => {
+                        widgets::muted(ui, "Not logged in yet");
+                    }
                     Some(login) => {
                         let auditor = login.role == clinilog_store::pg::server::Role::Auditor;
                         widgets::muted(ui, if auditor { "Reading as" } else { "Recording as" });

@@ -472,8 +472,14 @@ impl ClinilogApp {
             self.ask_who_records(ui.ctx());
         }
         let clinician = self.clinician();
+        let logging_in = self.login_prompt.is_some();
         let action = egui::CentralPanel::default()
             .show(ui, |ui| match &mut self.screen {
+                // Nothing of the clinic is there before the server takes the password.
+                _ if logging_in => {
+                    widgets::muted(ui, "Log in to see the clinic's records.");
+                    None
+                }
                 Screen::Patients(s) => s.ui(ui, today, &clinician),
                 Screen::Patient(s) => s.ui(ui, &self.catalog, today, &clinician),
                 Screen::Due(s) => s.ui(ui, &self.catalog, today, self.store.read_only()),

@@ -221,7 +221,8 @@ impl PgTarget {
             return StoreError::Tls(sentence);
         }
         let wrong = e.code() == Some(&postgres::error::SqlState::INVALID_PASSWORD);
-        if wrong || e.to_string().contains("password missing") {
+        let missing = std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("password missing"));
+        if wrong || missing {
             return StoreError::NeedsPassword {
                 server: self.describe(),
                 user: self.user.clone(),
@@ -350,9 +351,11 @@ impl From<postgres::Error> for StoreError {
         if e.code() == Some(&SqlState::DISK_FULL) {
             return StoreError::DiskFull;
         }
-        match e.as_db_error() {
-            Some(db) => StoreError::Server(db.message().to_owned()),
-            None => StoreError::Server(e.to_string()),
+        match (e.as_db_error(), std::error::Error::source(&e)) {
+            (Some(db), _) => StoreError::Server(db.message().to_owned()),
+            // "invalid configuration" alone says nothing: its cause too.
+            (None, Some(cause)) => StoreError::Server(format!("{e}: {cause}")),
+            (None, None) => StoreError::Server(e.to_string()),
         }
     }
 }
