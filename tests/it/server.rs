@@ -837,3 +837,124 @@ fn an_auditors_window_is_read_only_with_a_banner() {
     assert!(h.query_by_label("Who is recording?").is_none());
     assert!(h.state().store().read_only());
 }
+
+/// `copy` into a database set up by `server init` works, and the copied
+/// audit rows keep their signers (the server signs new rows only); a
+/// clinic opened before `server init` has its tables handed to the owner
+/// role; passwords are kept as SCRAM verifiers.
+#[test]
+fn copy_into_an_initialised_database_keeps_the_signers() {
+    let Some(c) = Clinic::new() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clinic.sqlite");
+    ok(&clinilog(&["demo", "--db", file.to_str().unwrap()], &[], ""));
+    let out = ok(&clinilog(
+        &["copy", "--from", file.to_str().unwrap(), "--to", &c.db.target.address()],
+        &[],
+        "",
+    ));
+    assert!(out.contains("audit_log"), "{out}");
+    let signers: Vec<String> = c
+        .admin()
+        .query("SELECT DISTINCT \"user\" FROM audit_log", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(signers, ["clinilog demo"], "the file's signers, as written");
+    // The clinician's next change is signed by the server.
+    let mut kim = c.connect_as(&c.kim);
+    kim.execute(
+        "INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id) VALUES ('x', 'clinilog demo', 'create', 'patients', 1)",
+        &[],
+    )
+    .unwrap();
+    let last: String = c
+        .admin()
+        .query_one("SELECT \"user\" FROM audit_log ORDER BY id DESC LIMIT 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(last, format!("Nurse Kim ({})", c.kim.0));
+    // keep_signer is the owner's: a clinician asking for it is signed all the same.
+    kim.batch_execute(
+        "BEGIN; SET LOCAL clinilog.keep_signer = 'on';
+         INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id) VALUES ('x', 'Dr Fake', 'create', 'patients', 1);
+         COMMIT;",
+    )
+    .unwrap();
+    let last: String = c
+        .admin()
+        .query_one("SELECT \"user\" FROM audit_log ORDER BY id DESC LIMIT 1", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(last, format!("Nurse Kim ({})", c.kim.0));
+    let verifier: String = c
+        .admin()
+        .query_one("SELECT rolpassword FROM pg_authid WHERE rolname = $1", &[&c.kim.0])
+        .unwrap()
+        .get(0);
+    assert!(verifier.starts_with("SCRAM-SHA-256$"), "{verifier}");
+}
+
+/// A clinic first opened by the window (tables owned by whoever opened it)
+/// is handed to the owner role by `server init`; a role with CREATEROLE
+/// and CREATEDB (not a superuser) may run it; PGSSLROOTCERT names the CA
+/// as for psql.
+#[test]
+fn init_hands_an_existing_clinic_to_the_owner_and_needs_no_superuser() {
+    let Some(db) = common::PgDatabase::fresh() else { return };
+    let name = db.target.dbname().to_owned();
+    let groups = clinilog::store::pg::server::ClinicRoles::of(&name).unwrap();
+    let it = format!("it{}", std::process::id());
+    let _roles = Roles {
+        admin: db.admin.clone(),
+        names: vec![it.clone(), groups.clinician, groups.auditor, groups.owner.clone()],
+    };
+    drop(clinilog::store::pg::PgStore::open(&db.target).unwrap());
+    let mut admin = db.target.connect().unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {it} LOGIN CREATEROLE PASSWORD 'it-long-password-9';
+             ALTER DATABASE {name} OWNER TO {it};
+             ALTER FUNCTION clinilog_refuse() OWNER TO {it};"
+        ))
+        .unwrap();
+    // The clinic's tables, as if {it} had opened it first.
+    let tables: Vec<String> = admin
+        .query("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for t in tables {
+        admin.batch_execute(&format!("ALTER TABLE {t} OWNER TO {it}")).unwrap();
+    }
+    let owner_of = |admin: &mut postgres::Client| -> String {
+        admin
+            .query_one(
+                "SELECT tableowner::text FROM pg_tables WHERE tablename = 'entries'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(owner_of(&mut admin), it);
+    let address = db.target.address().replacen(
+        &format!("postgres://{}@", db.target.user()),
+        &format!("postgres://{it}@"),
+        1,
+    );
+    // The CA from PGSSLROOTCERT: the address without sslrootcert.
+    let (bare, _) = address.split_once('?').unwrap();
+    let out = clinilog(
+        &["server", "init", "--db", bare],
+        &[
+            ("PGPASSWORD", "it-long-password-9"),
+            ("PGSSLROOTCERT", common::tls_ca().to_str().unwrap()),
+        ],
+        "",
+    );
+    let text = ok(&out);
+    assert!(text.contains("kept the clinic's tables"), "{text}");
+    assert_eq!(owner_of(&mut admin), groups.owner);
+}

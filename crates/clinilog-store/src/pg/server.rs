@@ -278,13 +278,17 @@ pub fn init(target: &PgTarget) -> Result<InitReport, StoreError> {
         .query_one("SELECT to_regclass('public.clinilog_meta') IS NOT NULL", &[])
         .and_then(|r| r.try_get(0))
         .map_err(lost)?;
+    // A clinic already there (opened by the window or copied in) is handed
+    // to the owner first, which then brings it up to date.
+    if has_meta {
+        for table in schema::TABLES.iter().chain(&["clinilog_meta", "drafts"]) {
+            tx.batch_execute(&format!("ALTER TABLE IF EXISTS {table} OWNER TO {owner}"))
+                .map_err(lost)?;
+        }
+    }
     tx.batch_execute(&format!("SET LOCAL ROLE {owner}")).map_err(lost)?;
     super::migrate_in(&mut tx, target)?;
     tx.batch_execute("RESET ROLE").map_err(lost)?;
-    for table in schema::TABLES.iter().chain(&["clinilog_meta", "drafts"]) {
-        tx.batch_execute(&format!("ALTER TABLE {table} OWNER TO {owner}"))
-            .map_err(lost)?;
-    }
     tx.batch_execute(&format!("ALTER FUNCTION clinilog_refuse() OWNER TO {owner}"))
         .map_err(lost)?;
     tx.batch_execute(&format!("SET LOCAL ROLE {owner}")).map_err(lost)?;
