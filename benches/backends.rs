@@ -7,7 +7,9 @@
 //! variables say (`pg_virtualenv -t cargo bench --bench backends`). Without a
 //! server only the file is measured.
 //!
-//! Run: `pg_virtualenv -t cargo bench --bench backends`.
+//! Run: `PGSSLMODE=disable pg_virtualenv -t cargo bench --bench backends`
+//! (the cluster on loopback, without TLS; with the clinic's CA in
+//! `PGSSLROOTCERT` instead, the same over verified TLS).
 
 // Bench code: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -958,3 +958,60 @@ fn init_hands_an_existing_clinic_to_the_owner_and_needs_no_superuser() {
     assert!(text.contains("kept the clinic's tables"), "{text}");
     assert_eq!(owner_of(&mut admin), groups.owner);
 }
+
+/// After a lost connection the window connects again by itself with the
+/// password it was given; it asks again only when the server refuses it
+/// (here: the password was changed meanwhile).
+#[test]
+fn after_a_lost_connection_the_password_is_asked_again_only_if_refused() {
+    use egui_kittest::kittest::Queryable;
+    let Some(c) = Clinic::new() else { return };
+    ok(&c.run_as(&c.kim, &["demo", "--db", "DB"]));
+    let target = PgTarget::parse(&c.address(&c.kim.0)).unwrap();
+    let mut h = window_logging_in(target, "");
+    type_password(&mut h, &format!("Password for {}", c.kim.0), &c.kim.1);
+    h.get_by_label("Log in").click();
+    wait_for_login(&mut h, "Demo: cirrhosis case report");
+    // The connection drops and comes back: no question, the patient opens.
+    c.db.away();
+    c.db.back();
+    h.get_by_label("Demo: cirrhosis case report").click();
+    wait_for_login(&mut h, "Connected again");
+    assert!(!h.state().asking_password());
+    // The password changes on the server, and the connection drops again.
+    c.admin()
+        .batch_execute(&format!("ALTER ROLE {} PASSWORD 'a-new-long-password-7'", c.kim.0))
+        .unwrap();
+    c.db.away();
+    c.db.back();
+    h.get_by_label("Demo: cirrhosis case report").click();
+    wait_for_login(&mut h, "Log in to the clinic's server");
+    assert!(h.state().asking_password());
+    h.get_by_label_contains("the server refused the password it had");
+    type_password(&mut h, &format!("Password for {}", c.kim.0), "a-new-long-password-7");
+    h.get_by_label("Log in").click();
+    wait_for_login(&mut h, "Logged in to");
+    assert!(!h.state().asking_password());
+    h.get_by_label(&format!("Nurse Kim ({})", c.kim.0));
+}
+
+/// `server users` warns about a login of the clinic's groups that has no password.
+#[test]
+fn server_users_warns_about_a_login_without_a_password() {
+    let Some(c) = Clinic::new() else { return };
+    let groups = clinilog::store::pg::server::ClinicRoles::of(c.db.target.dbname()).unwrap();
+    let bare = format!("nopw{}", std::process::id());
+    let _cleanup = Roles {
+        admin: c.db.admin.clone(),
+        names: vec![bare.clone()],
+    };
+    c.admin()
+        .batch_execute(&format!("CREATE ROLE {bare} LOGIN IN ROLE {}", groups.clinician))
+        .unwrap();
+    let out = ok(&clinilog(&["server", "users", "--db", &c.db.target.address()], &[], ""));
+    let mut lines = out.lines().skip_while(|l| !l.starts_with(bare.as_str()));
+    let line = lines.next().unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("clinician") && line.ends_with("NONE"), "{line}");
+    let warning = lines.next().unwrap_or_default();
+    assert!(warning.contains("warning: no password"), "{out}");
+}

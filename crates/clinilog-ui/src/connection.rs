@@ -168,8 +168,18 @@ impl ClinilogApp {
         let store = match Job::take(&mut self.reconnect_job) {
             Some(Ok(Some(Ok(store)))) => store,
             Some(Ok(Some(Err(e)))) => {
+                // No longer trying by itself: the dialog says what is needed.
+                self.offline = None;
                 if let Location::Server(target) = &self.location {
-                    self.login_prompt = Some(LoginPrompt::new((**target).clone(), Some(e.to_string())));
+                    let said = match e {
+                        StoreError::NeedsPassword { .. } => {
+                            "The connection was lost, and the server refused the password it had (was it changed?): \
+                             type it again."
+                                .to_owned()
+                        }
+                        other => other.to_string(),
+                    };
+                    self.login_prompt = Some(LoginPrompt::new((**target).clone(), Some(said)));
                 }
                 return;
             }
