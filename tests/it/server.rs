@@ -848,6 +848,18 @@ fn copy_into_an_initialised_database_keeps_the_signers() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("clinic.sqlite");
     ok(&clinilog(&["demo", "--db", file.to_str().unwrap()], &[], ""));
+    // Not by a clinician or an auditor: their copy would lose who wrote what.
+    for who in [&c.kim, &c.aud] {
+        let err = refused(&clinilog(
+            &["copy", "--from", file.to_str().unwrap(), "--to", &c.address(&who.0)],
+            &[("PGPASSWORD", &who.1)],
+            "",
+        ));
+        assert!(
+            err.contains("copied in by the clinic's IT") && err.contains("nothing was written"),
+            "{err}"
+        );
+    }
     let out = ok(&clinilog(
         &["copy", "--from", file.to_str().unwrap(), "--to", &c.db.target.address()],
         &[],

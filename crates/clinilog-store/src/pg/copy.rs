@@ -131,7 +131,25 @@ fn copy_failed(detail: String) -> StoreError {
 /// back from the server equal the file's; else nothing is written.
 pub fn copy_file_to_server(from: &Store, to: &PgTarget) -> Result<Vec<TableCopied>, StoreError> {
     // Sets the schema up in an empty database; refuses another program's.
-    drop(PgStore::open(to)?);
+    let opened = PgStore::open(to)?;
+    // On a database set up by `server init`, the history keeps its signers
+    // only when the clinic's IT moves it (the owner role's members).
+    if let Some(login) = opened.login()
+        && login.role != super::server::Role::Admin
+    {
+        return Err(StoreError::Server(format!(
+            "{} is logged in as {}: a clinic is copied in by the clinic's IT (a member of {} or a superuser), \
+             so that its history keeps who wrote it (nothing was written)",
+            login.login,
+            if login.role == super::server::Role::Auditor {
+                "an auditor"
+            } else {
+                "a clinician"
+            },
+            super::server::ClinicRoles::of(to.dbname())?.owner
+        )));
+    }
+    drop(opened);
     let mut client = to.connect()?;
     let mut tx = client.transaction()?;
     // The audit rows keep their signers (the server would sign them as the
