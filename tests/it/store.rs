@@ -483,12 +483,29 @@ fn a_migration_is_preceded_by_a_backup() {
     conn.execute_batch(
         "DROP TABLE no_adverse_events; DROP TABLE adverse_events; DROP TABLE plan_shifts;
          DROP TABLE protocol_assignments;
-         ALTER TABLE observations DROP COLUMN ref_unit; PRAGMA user_version = 2;",
+         ALTER TABLE observations DROP COLUMN ref_unit;
+         DROP TRIGGER audit_log_chained; DROP INDEX audit_log_by_seq;
+         ALTER TABLE audit_log DROP COLUMN seq; ALTER TABLE audit_log DROP COLUMN row_hash;
+         PRAGMA user_version = 2;",
     )
     .unwrap();
+    let before: i64 = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap();
     drop(conn);
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::latest_version());
+    // The audit rows already there are chained, and a row says so.
+    let chain = store.audit_chain().unwrap();
+    assert!(chain.is_intact(), "{:?}", chain.problems);
+    assert_eq!(chain.rows, before as u64 + 1);
+    let last = store.audit_log(None).unwrap().pop().unwrap();
+    assert_eq!(
+        last.reason.as_deref(),
+        Some(format!(
+            "audit chain begun: the {before} audit rows already present were chained in id order, as they stood at \
+             this update"
+        ))
+        .as_deref()
+    );
     let backups = clinilog::store::list_backups(&dir.path().join("backups")).unwrap();
     assert_eq!(backups.len(), 1);
     let old = rusqlite::Connection::open(&backups[0].path).unwrap();

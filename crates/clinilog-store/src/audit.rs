@@ -85,21 +85,133 @@ struct Audit<'a> {
 }
 
 fn append_audit(tx: &Transaction<'_>, a: Audit<'_>) -> Result<(), StoreError> {
+    append_chained(
+        tx,
+        crate::chain::RowFields {
+            at_utc: &now_utc(),
+            user: a.user,
+            action: action_text(a.action),
+            table_name: table_of(a.kind),
+            row_id: Some(a.row_id),
+            before_json: a.before.as_deref(),
+            after_json: a.after.as_deref(),
+            reason: a.reason,
+        },
+    )
+}
+
+/// Appends an audit row at the end of the chain, in the write's own
+/// transaction (which holds the file's write lock: no other row can come
+/// between the head read here and the row added).
+pub(super) fn append_chained(tx: &Transaction<'_>, f: crate::chain::RowFields<'_>) -> Result<(), StoreError> {
+    use rusqlite::OptionalExtension;
+    let head: Option<(i64, String)> = tx
+        .prepare_cached("SELECT seq, row_hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let seq = head.as_ref().map_or(1, |(s, _)| s + 1);
+    let hash = crate::chain::row_hash(seq, head.as_ref().map(|(_, h)| h.as_str()), f);
     tx.prepare_cached(
-        "INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason, seq, row_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
-        now_utc(),
-        a.user,
-        action_text(a.action),
-        table_of(a.kind),
-        a.row_id,
-        a.before,
-        a.after,
-        a.reason
+        f.at_utc,
+        f.user,
+        f.action,
+        f.table_name,
+        f.row_id,
+        f.before_json,
+        f.after_json,
+        f.reason,
+        seq,
+        hash
     ])?;
     Ok(())
+}
+
+/// The audit rows as the chain covers them, unchained ones first, then in
+/// `seq` order (`SELECT` list and order; `audit_log` aliased `a` nowhere).
+pub(super) const CHAIN_SQL: &str = "SELECT id, seq, row_hash, at_utc, \"user\", action, table_name, row_id,
+        before_json, after_json, reason FROM audit_log ORDER BY seq IS NOT NULL, seq, id";
+
+/// Chains the rows already in the trail (in id order), as they stand, and
+/// says so in a row of its own: the migration to schema 5.
+pub(super) fn begin_chain(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch("DROP TRIGGER IF EXISTS audit_log_no_update")?;
+    let rows: Vec<(i64, crate::chain::ChainRow)> = {
+        let mut stmt = tx.prepare(CHAIN_SQL)?;
+        let v = stmt
+            .query_map([], chain_row)?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|r| r.seq.is_none())
+            .map(|r| (r.id, r))
+            .collect();
+        v
+    };
+    let mut prev: Option<String> = None;
+    let n = rows.len() as i64;
+    for (i, (id, r)) in rows.iter().enumerate() {
+        let seq = i as i64 + 1;
+        let hash = crate::chain::row_hash(
+            seq,
+            prev.as_deref(),
+            crate::chain::RowFields {
+                at_utc: &r.at_utc,
+                user: &r.user,
+                action: &r.action,
+                table_name: &r.table_name,
+                row_id: r.row_id,
+                before_json: r.before_json.as_deref(),
+                after_json: r.after_json.as_deref(),
+                reason: r.reason.as_deref(),
+            },
+        );
+        tx.execute("UPDATE audit_log SET seq = ?1, row_hash = ?2 WHERE id = ?3", params![seq, hash, id])?;
+        prev = Some(hash);
+    }
+    tx.execute_batch(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    )?;
+    tx.execute_batch(crate::schema::CHAINED_ONLY)?;
+    if n > 0 {
+        append_chained(
+            tx,
+            crate::chain::RowFields {
+                at_utc: &now_utc(),
+                user: "clinilog",
+                action: action_text(AuditAction::Create),
+                table_name: table_of(RecordKind::Database),
+                row_id: None,
+                before_json: None,
+                after_json: Some(&format!("{{\"audit_chain\":\"begun\",\"rows_before\":{n}}}")),
+                reason: Some(&format!(
+                    "audit chain begun: the {n} audit rows already present were chained in id order, as they \
+                     stood at this update"
+                )),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// One row of [`CHAIN_SQL`].
+pub(super) fn chain_row(r: &Row<'_>) -> rusqlite::Result<crate::chain::ChainRow> {
+    Ok(crate::chain::ChainRow {
+        id: r.get(0)?,
+        seq: r.get(1)?,
+        row_hash: r.get(2)?,
+        at_utc: r.get(3)?,
+        user: r.get(4)?,
+        action: r.get(5)?,
+        table_name: r.get(6)?,
+        row_id: r.get(7)?,
+        before_json: r.get(8)?,
+        after_json: r.get(9)?,
+        reason: r.get(10)?,
+    })
 }
 
 /// Who changes which record: the writes of one record append through it.
@@ -244,6 +356,13 @@ pub(super) fn history_filter(p: &str) -> String {
 }
 
 impl Store {
+    /// Recomputes the audit chain (`clinilog check`, the window's check).
+    pub fn audit_chain(&self) -> Result<crate::chain::ChainReport, StoreError> {
+        let mut stmt = self.conn.prepare(CHAIN_SQL)?;
+        let rows = stmt.query_map([], chain_row)?;
+        crate::chain::verify(rows.map(|r| r.map_err(StoreError::from)))
+    }
+
     fn audit_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<AuditRecord>, StoreError> {
         let mut stmt = self.conn.prepare(sql)?;
         let raw = stmt.query_map(params, raw_audit)?.collect::<Result<Vec<_>, _>>()?;

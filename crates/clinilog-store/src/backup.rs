@@ -277,6 +277,7 @@ impl Store {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         problems.extend(record_problems(self, catalog, &assignments, &drafts)?);
+        problems.extend(self.audit_chain()?.problems);
         Ok(problems)
     }
 }

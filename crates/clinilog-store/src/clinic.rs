@@ -93,6 +93,9 @@ pub trait ClinicStore: Send {
     fn server_login(&self) -> Option<super::pg::server::Login> {
         None
     }
+    /// The audit trail's hash chain, recomputed (`chain.rs`): the first
+    /// broken row, gaps, and the head to anchor elsewhere.
+    fn audit_chain(&self) -> Result<super::chain::ChainReport, StoreError>;
     /// The application's own check of the records (`clinilog check`):
     /// each problem in a sentence, none when all is well.
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError>;
@@ -277,6 +280,10 @@ impl ClinicStore for Store {
     fn schema(&self) -> Result<i64, StoreError> {
         self.schema_version()
     }
+    fn audit_chain(&self) -> Result<super::chain::ChainReport, StoreError> {
+        Store::audit_chain(self)
+    }
+
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
         Store::check(self, catalog)
     }

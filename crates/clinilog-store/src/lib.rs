@@ -17,6 +17,7 @@
 mod adverse;
 mod audit;
 pub mod backup;
+pub mod chain;
 pub mod clinic;
 mod cohort;
 mod drafts;
@@ -425,6 +426,9 @@ impl Store {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            if i == schema::CHAIN_MIGRATION {
+                audit::begin_chain(&tx)?;
+            }
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             if i == 0 {
                 tx.pragma_update(None, "application_id", APPLICATION_ID)?;

@@ -246,7 +246,25 @@ CREATE TRIGGER adverse_events_no_delete BEFORE DELETE ON adverse_events
 CREATE TRIGGER no_adverse_events_no_delete BEFORE DELETE ON no_adverse_events
     BEGIN SELECT RAISE(ABORT, 'records of no adverse events are never deleted: void with a reason'); END;
 "#,
+    r#"
+-- v5: the audit trail is a hash chain (`chain.rs`): a gapless sequence
+-- number and each row's hash over the one before. The rows already there
+-- are chained in id order by the migration's Rust step
+-- (`Store::begin_chain`), which records that it did.
+ALTER TABLE audit_log ADD COLUMN seq INTEGER;
+ALTER TABLE audit_log ADD COLUMN row_hash TEXT;
+CREATE UNIQUE INDEX audit_log_by_seq ON audit_log (seq);
+"#,
 ];
+
+/// The migration (its index in [`MIGRATIONS`]) after which the rows
+/// already in the audit trail are chained.
+pub const CHAIN_MIGRATION: usize = 4;
+
+/// Set once the chain has begun: a row added without its place in the
+/// chain is refused (a tool that writes the file by hand must chain).
+pub const CHAINED_ONLY: &str = "CREATE TRIGGER audit_log_chained BEFORE INSERT ON audit_log WHEN NEW.seq IS NULL OR NEW.row_hash IS NULL
+    BEGIN SELECT RAISE(ABORT, 'an audit row needs its place in the chain (seq, row_hash)'); END;";
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

@@ -598,9 +598,10 @@ pub(crate) fn migrate_in(tx: &mut postgres::Transaction<'_>, target: &PgTarget) 
     if current > schema::latest_version() {
         return Err(newer(target, current));
     }
+    let mut fresh = current == 0;
     for (version, sql) in schema::MIGRATIONS.iter().filter(|(v, _)| *v > current) {
         tx.batch_execute(sql).map_err(lost)?;
-        if current == 0 {
+        if std::mem::take(&mut fresh) {
             tx.execute(
                 "INSERT INTO clinilog_meta (application_id, schema_version) VALUES ($1, $2)",
                 &[&i64::from(APPLICATION_ID), version],

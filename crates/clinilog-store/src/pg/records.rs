@@ -541,6 +541,34 @@ impl ClinicStore for PgStore {
     /// every observation belongs to an entry, each entry's current values
     /// are those of its newest audited version, and what `record_problems`
     /// finds in the records.
+    fn audit_chain(&self) -> Result<crate::chain::ChainReport, StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        self.with(|c| {
+            let rows = c.query_raw(
+                "SELECT id, seq, row_hash, at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason
+                 FROM audit_log ORDER BY seq NULLS FIRST, id",
+                std::iter::empty::<i64>(),
+            )?;
+            let rows = rows.iterator().map(|r| {
+                let r = r?;
+                Ok(crate::chain::ChainRow {
+                    id: r.try_get(0)?,
+                    seq: r.try_get(1)?,
+                    row_hash: r.try_get(2)?,
+                    at_utc: r.try_get(3)?,
+                    user: r.try_get(4)?,
+                    action: r.try_get(5)?,
+                    table_name: r.try_get(6)?,
+                    row_id: r.try_get(7)?,
+                    before_json: r.try_get(8)?,
+                    after_json: r.try_get(9)?,
+                    reason: r.try_get(10)?,
+                })
+            });
+            crate::chain::verify(rows)
+        })
+    }
+
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
         let (mut problems, assignments, drafts) = self.with(|c| {
             let problems = check_rows(c)?;
@@ -553,6 +581,7 @@ impl ClinicStore for PgStore {
             Ok((problems, assignments, drafts))
         })?;
         problems.extend(record_problems(self, catalog, &assignments, &drafts)?);
+        problems.extend(self.audit_chain()?.problems);
         Ok(problems)
     }
 

@@ -12,7 +12,8 @@
 pub const META: &str = "clinilog_meta";
 
 /// `(version, sql)`: the migration that brings a database to `version`.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
     4,
     r#"
 CREATE TABLE clinilog_meta (
@@ -217,7 +218,77 @@ CREATE TRIGGER adverse_events_no_delete BEFORE DELETE OR TRUNCATE ON adverse_eve
 CREATE TRIGGER no_adverse_events_no_delete BEFORE DELETE OR TRUNCATE ON no_adverse_events
     FOR EACH STATEMENT EXECUTE FUNCTION clinilog_refuse('records of no adverse events are never deleted: void with a reason');
 "#,
-)];
+    ),
+    (
+        5,
+        r#"
+-- v5: the audit trail is a hash chain, with the file's byte layout
+-- (`store/chain.rs`), computed here by the server: a trigger takes a
+-- transaction-scoped advisory lock, so the chain's order is the commit
+-- order with several workstations writing at once, and its name sorts after
+-- the stamping trigger's (`server init`): it hashes the signer as stamped.
+ALTER TABLE audit_log ADD COLUMN seq BIGINT UNIQUE;
+ALTER TABLE audit_log ADD COLUMN row_hash TEXT;
+
+CREATE FUNCTION clinilog_audit_text(t text) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN t IS NULL THEN '\xff'::bytea
+                ELSE '\x01'::bytea || int4send(octet_length(convert_to(t, 'UTF8'))) || convert_to(t, 'UTF8') END
+$$;
+CREATE FUNCTION clinilog_audit_int(i bigint) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN i IS NULL THEN '\xff'::bytea ELSE '\x02'::bytea || int8send(i) END
+$$;
+CREATE FUNCTION clinilog_audit_hash(seq bigint, prev text, at_utc text, usr text, action text, table_name text,
+                                    row_id bigint, before_json text, after_json text, reason text)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT encode(sha256(
+        convert_to('clinilog audit v1', 'UTF8') || '\x00'::bytea || int8send(seq)
+        || coalesce(decode(prev, 'hex'), decode(repeat('00', 32), 'hex'))
+        || clinilog_audit_text(at_utc) || clinilog_audit_text(usr) || clinilog_audit_text(action)
+        || clinilog_audit_text(table_name) || clinilog_audit_int(row_id) || clinilog_audit_text(before_json)
+        || clinilog_audit_text(after_json) || clinilog_audit_text(reason)), 'hex')
+$$;
+CREATE FUNCTION clinilog_chain_audit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    last_seq bigint;
+    last_hash text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(1131179624);
+    SELECT a.seq, a.row_hash INTO last_seq, last_hash
+        FROM audit_log a WHERE a.seq IS NOT NULL ORDER BY a.seq DESC LIMIT 1;
+    NEW.seq := coalesce(last_seq, 0) + 1;
+    NEW.row_hash := clinilog_audit_hash(NEW.seq, last_hash, NEW.at_utc, NEW."user", NEW.action, NEW.table_name,
+                                        NEW.row_id, NEW.before_json, NEW.after_json, NEW.reason);
+    RETURN NEW;
+END $$;
+
+-- The rows already there, chained in id order as they stand.
+ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;
+DO $$
+DECLARE
+    r record;
+    s bigint := 0;
+    h text := NULL;
+BEGIN
+    FOR r IN SELECT * FROM audit_log ORDER BY id LOOP
+        s := s + 1;
+        h := clinilog_audit_hash(s, h, r.at_utc, r."user", r.action, r.table_name, r.row_id, r.before_json,
+                                 r.after_json, r.reason);
+        UPDATE audit_log SET seq = s, row_hash = h WHERE id = r.id;
+    END LOOP;
+END $$;
+ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update;
+ALTER TABLE audit_log ALTER COLUMN seq SET NOT NULL, ALTER COLUMN row_hash SET NOT NULL;
+CREATE TRIGGER audit_log_zz_chain BEFORE INSERT ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION clinilog_chain_audit();
+INSERT INTO audit_log (at_utc, "user", action, table_name, row_id, before_json, after_json, reason)
+    SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 'clinilog', 'create',
+           'database', NULL, NULL, '{"audit_chain":"begun","rows_before":' || count(*) || '}',
+           'audit chain begun: the ' || count(*) || ' audit rows already present were chained in id order, as they stood at this update'
+    FROM audit_log HAVING count(*) > 0;
+"#,
+    ),
+];
 
 /// The schema version this build writes on a server.
 pub fn latest_version() -> i64 {
