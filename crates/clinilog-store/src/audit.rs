@@ -139,17 +139,15 @@ pub(super) const CHAIN_SQL: &str = "SELECT id, seq, row_hash, at_utc, \"user\", 
 /// says so in a row of its own: the migration to schema 5.
 pub(super) fn begin_chain(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch("DROP TRIGGER IF EXISTS audit_log_no_update")?;
-    let rows: Vec<(i64, crate::chain::ChainRow)> = {
-        let mut stmt = tx.prepare(CHAIN_SQL)?;
-        let v = stmt
-            .query_map([], chain_row)?
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .filter(|r| r.seq.is_none())
-            .map(|r| (r.id, r))
-            .collect();
-        v
-    };
+    let mut stmt = tx.prepare(CHAIN_SQL)?;
+    let rows: Vec<(i64, crate::chain::ChainRow)> = stmt
+        .query_map([], chain_row)?
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|r| r.seq.is_none())
+        .map(|r| (r.id, r))
+        .collect();
+    drop(stmt);
     let mut prev: Option<String> = None;
     let n = rows.len() as i64;
     for (i, (id, r)) in rows.iter().enumerate() {
