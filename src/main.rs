@@ -119,6 +119,18 @@ enum Command {
         /// The database file (must exist), or postgres://user@host:port/database.
         #[arg(long, value_name = "PATH")]
         db: PathBuf,
+        /// An audit anchor kept outside the database (SEQ:HASH, as printed by
+        /// audit-head, in a report's footer or beside a backup): the audit
+        /// trail must still hold that row with that hash. May be repeated.
+        #[arg(long, value_name = "SEQ:HASH")]
+        anchor: Vec<clinilog::store::chain::Anchor>,
+    },
+    /// Print the audit trail's head (SEQ:HASH): the anchor to keep outside
+    /// the database; check --anchor tests the database against it later.
+    AuditHead {
+        /// The database file (must exist), or postgres://user@host:port/database.
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
     },
     /// Copy a clinic from its file into an empty PostgreSQL database (every
     /// record and audit row), and check each table's row count and checksum
@@ -298,7 +310,8 @@ impl Command {
             | Command::Backup { db, .. }
             | Command::Backups { db, .. }
             | Command::Restore { db, .. }
-            | Command::Check { db }
+            | Command::Check { db, .. }
+            | Command::AuditHead { db }
             | Command::Cohort { db, .. }
             | Command::Due { db, .. } => Some(db),
             Command::Fhir(a) | Command::Export { args: a, .. } => Some(&a.db),
@@ -362,7 +375,8 @@ fn run() -> Result<u8> {
         Some(Command::Backup { db, to }) => cli::backup::backup(&db, to),
         Some(Command::Backups { db, dir }) => cli::backup::backups(&db, dir),
         Some(Command::Restore { db, backup, user }) => cli::backup::restore_from(&db, &backup, &user),
-        Some(Command::Check { db }) => cli::backup::check(&db, &catalog),
+        Some(Command::Check { db, anchor }) => cli::backup::check(&db, &anchor, &catalog),
+        Some(Command::AuditHead { db }) => cli::backup::audit_head(&db),
         Some(Command::Copy { from, to }) => cli::copy::run(&from, &to, &mut io::stdout().lock()),
         Some(Command::Report(args)) => cli::report::run(&args, &catalog),
         Some(Command::Fhir(a)) => cli::fhir::run(&a.db, a.patient.as_deref(), a.out.as_deref(), &catalog),

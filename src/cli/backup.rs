@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::domain::Catalog;
+use crate::store::chain::Anchor;
 use crate::store::{BackupInfo, Store, default_backup_dir, list_backups, local_time, restore};
 
 /// A server's backups are PostgreSQL's own: said in one sentence, with how.
@@ -33,12 +34,16 @@ fn existing(db: &Path) -> Result<Store> {
 
 fn describe(b: &BackupInfo) -> String {
     format!(
-        "{}  {:>9} bytes  {} patients  {} entries  {}",
+        "{}  {:>9} bytes  {} patients  {} entries  {}{}",
         local_time(&b.taken_at.to_string()),
         b.size,
         b.patients,
         b.entries,
-        b.path.display()
+        b.path.display(),
+        match &b.anchor {
+            Some(a) => format!("\n    audit head {a}"),
+            None => String::new(),
+        }
     )
 }
 
@@ -81,17 +86,64 @@ pub fn restore_from(db: &Path, backup: &Path, user: &str) -> Result<()> {
     Ok(())
 }
 
-/// `clinilog check --db F` (or a server database): every problem on a
-/// line; non-zero when any.
-pub fn check(db: &Path, catalog: &Catalog) -> Result<()> {
+/// `clinilog check --db F [--anchor SEQ:HASH]...` (or a server database):
+/// every problem on a line; non-zero when any. The audit chain is checked
+/// against the anchors given and, for a file, those of its backups.
+pub fn check(db: &Path, anchors: &[Anchor], catalog: &Catalog) -> Result<()> {
     let store = super::existing_records(db, false)?;
-    let problems = store.check(catalog)?;
+    let mut problems = store.check(catalog)?;
+    let mut chain = store.audit_chain()?;
+    for a in anchors {
+        chain.check_anchor(a, "the anchor given");
+    }
+    let file = db.to_str().is_none_or(|d| !crate::store::pg::is_server_address(d));
+    let mut compared = 0;
+    if file {
+        // A restore replaces the trail: the anchors of backups taken
+        // before the latest one describe the trail it replaced.
+        let restored = store
+            .audit_log(None)?
+            .iter()
+            .filter(|r| r.action == crate::domain::history::AuditAction::Restore)
+            .filter_map(|r| r.at_utc.parse::<jiff::Timestamp>().ok())
+            .max();
+        for b in list_backups(&default_backup_dir(db))? {
+            let (Some(anchor), false) = (&b.anchor, restored.is_some_and(|at| b.taken_at < at)) else {
+                continue;
+            };
+            chain.check_anchor(anchor, &format!("the backup of {}", local_time(&b.taken_at.to_string())));
+            compared += 1;
+        }
+    }
+    problems.extend(chain.problems.iter().cloned());
     if problems.is_empty() {
         println!("ok: no problem found in {}", db.display());
+        if let Some(head) = &chain.head {
+            println!(
+                "audit trail: {} rows chained, head {head}{}",
+                chain.rows,
+                match (compared, anchors.len()) {
+                    (0, 0) => String::new(),
+                    (b, a) => format!(" (meets {} anchor(s))", a + b),
+                }
+            );
+        }
         return Ok(());
     }
     for p in &problems {
         println!("{p}");
     }
     bail!("{} problem(s) found: {}", problems.len(), db.display())
+}
+
+/// `clinilog audit-head --db F`: the audit chain's head, `SEQ:HASH`, to
+/// keep outside the database (a signed e-mail, a paper log); `check
+/// --anchor` checks the database against it later.
+pub fn audit_head(db: &Path) -> Result<()> {
+    let store = super::existing_records(db, true)?;
+    match store.audit_head()? {
+        Some(head) => println!("{head}"),
+        None => bail!("the audit trail of {} is empty: nothing to anchor yet", db.display()),
+    }
+    Ok(())
 }

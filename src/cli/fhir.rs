@@ -23,7 +23,8 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
             );
         }
     }
-    let json = fhir::bundle(catalog, &records, &jiff::Timestamp::now().to_string())?;
+    let head = store.audit_head()?.map(|h| h.to_string());
+    let json = fhir::bundle(catalog, &records, &jiff::Timestamp::now().to_string(), head.as_deref())?;
     match out {
         Some(path) => std::fs::write(path, json + "\n")
             .with_context(|| format!("cannot write the FHIR file: {}", path.display()))?,

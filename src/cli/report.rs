@@ -66,6 +66,7 @@ pub fn run(args: &ReportArgs, catalog: &Catalog) -> Result<()> {
         printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
         file: args.db.display().to_string(),
         today: jiff::Zoned::now().date(),
+        audit_head: store.audit_head()?.map(|h| h.to_string()),
     };
     let none = store.no_adverse_events(patient.id)?;
     let data = report_data(catalog, &patient, &entries, &treatments, &opts).with_adverse(&adverse, &none, &opts);

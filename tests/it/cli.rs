@@ -410,9 +410,16 @@ fn backup_backups_check_and_restore_from_the_command_line() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("1 patients  5 entries"), "{}", stdout(&out));
     let listed = stdout(&clinilog(&["backups", "--db", path_arg(&db)]));
-    let lines: Vec<&str> = listed.lines().collect();
+    let lines: Vec<&str> = listed.lines().filter(|l| !l.starts_with(' ')).collect();
     assert_eq!(lines.len(), 1, "{listed}");
     let backup = lines[0].split_whitespace().last().unwrap().to_owned();
+    // Each backup is listed with the audit head it holds, as its anchor file says.
+    let head = stdout(&clinilog(&["audit-head", "--db", path_arg(&db)]));
+    assert!(listed.contains(&format!("    audit head {}", head.trim())), "{listed}");
+    assert_eq!(
+        std::fs::read_to_string(format!("{backup}.anchor")).unwrap().trim(),
+        head.trim()
+    );
 
     // A backup elsewhere (a USB stick, a share) with --to.
     let stick = dir.path().join("stick");
@@ -421,15 +428,22 @@ fn backup_backups_check_and_restore_from_the_command_line() {
             .status
             .success()
     );
-    assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 2, "the backup and its anchor");
 
     let out = clinilog(&["restore", "--db", path_arg(&db), &backup, "--user", "Dr Imani"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("is kept as"), "{}", stdout(&out));
     assert_eq!(
-        stdout(&clinilog(&["backups", "--db", path_arg(&db)])).lines().count(),
+        stdout(&clinilog(&["backups", "--db", path_arg(&db)]))
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .count(),
         2
     );
+    // The restore replaced the trail: the backups taken before it describe
+    // the trail it replaced, and the file checks clean.
+    let out = clinilog(&["check", "--db", path_arg(&db)]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
 
     assert_fails_cleanly(
         &clinilog(&["restore", "--db", path_arg(&db), "nowhere.sqlite", "--user", "x"]),
@@ -484,6 +498,9 @@ fn a_backup_killed_midway_leaves_no_half_backup_and_the_source_unchanged() {
                     rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
                 let ok: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).unwrap();
                 assert_eq!(ok, "ok", "{name} is under a final name but not whole");
+            } else if let Some(backup) = name.strip_suffix(".anchor") {
+                // The anchor is written once the backup has its final name.
+                assert!(path.with_file_name(backup).is_file(), "{name} without its backup");
             } else {
                 // A temporary name (and SQLite's journal of it) may be left by the kill.
                 assert!(name.contains(".partial"), "unexpected file {name}");

@@ -694,6 +694,7 @@ fn every_subcommand_with_db_takes_a_server_address() {
         ),
         ("scores", vec!["scores", "--db", "DB", "--patient", "DEMO-001"]),
         ("check", vec!["check", "--db", "DB"]),
+        ("audit-head", vec!["audit-head", "--db", "DB"]),
         ("fhir", vec!["fhir", "--db", "DB", "--patient", "DEMO-001"]),
         (
             "report",

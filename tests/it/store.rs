@@ -372,11 +372,17 @@ fn a_backup_is_checked_and_named_only_when_whole_and_a_restore_gives_everything_
     let catalog = Catalog::builtin().unwrap();
     let backups = dir.path().join("backups");
     let taken = store.backup_to(&backups).unwrap();
-    let names: Vec<String> = std::fs::read_dir(&backups)
+    let mut names: Vec<String> = std::fs::read_dir(&backups)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 1, "no partial file left: {names:?}");
+    names.sort();
+    assert_eq!(names.len(), 2, "the backup and its anchor, no partial file left: {names:?}");
+    // Its anchor file holds the chain's head as the backup has it.
+    assert_eq!(names[1], format!("{}.anchor", names[0]));
+    let anchor = std::fs::read_to_string(backups.join(&names[1])).unwrap();
+    assert_eq!(Some(anchor.trim().to_owned()), taken.anchor.as_ref().map(|a| a.to_string()));
+    assert_eq!(taken.anchor, store.audit_head().unwrap());
     assert!(
         names[0].starts_with("clinilog-") && names[0].ends_with(".sqlite"),
         "{names:?}"

@@ -195,11 +195,23 @@ struct BundleEntry {
 struct Bundle {
     resource_type: &'static str,
     id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta: Option<BundleMeta>,
     #[serde(rename = "type")]
     kind: &'static str,
     timestamp: String,
     entry: Vec<BundleEntry>,
 }
+
+/// The Bundle's `meta`: a tag naming the audit trail's head the export
+/// was read at (the exact state of the record it came from).
+#[derive(Serialize)]
+struct BundleMeta {
+    tag: Vec<Coding>,
+}
+
+/// The system of the tag that carries the audit head (`SEQ:HASH`).
+pub const AUDIT_HEAD_SYSTEM: &str = "https://clinilog.org/fhir/audit-head";
 
 /// What an export holds: each patient (one, by MRN, or every one) with
 /// the current entries (oldest first, doubtful intervals marked) and
@@ -460,7 +472,12 @@ fn adverse_event(
 }
 
 /// Patients' records as a FHIR R4 Bundle (`collection`), pretty JSON.
-pub fn bundle(catalog: &Catalog, records: &[PatientRecord], timestamp: &str) -> Result<String, serde_json::Error> {
+pub fn bundle(
+    catalog: &Catalog,
+    records: &[PatientRecord],
+    timestamp: &str,
+    audit_head: Option<&str>,
+) -> Result<String, serde_json::Error> {
     let mut entry = Vec::new();
     for PatientRecord {
         patient,
@@ -602,6 +619,13 @@ pub fn bundle(catalog: &Catalog, records: &[PatientRecord], timestamp: &str) -> 
     serde_json::to_string_pretty(&Bundle {
         resource_type: "Bundle",
         id,
+        meta: audit_head.map(|h| BundleMeta {
+            tag: vec![Coding {
+                system: AUDIT_HEAD_SYSTEM,
+                code: h.to_owned(),
+                display: Some("audit trail head (clinilog check --anchor)".to_owned()),
+            }],
+        }),
         kind: "collection",
         timestamp: timestamp.to_owned(),
         entry,

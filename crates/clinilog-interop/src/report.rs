@@ -55,6 +55,9 @@ pub struct ReportOptions {
     /// The database file, named in the footer.
     pub file: String,
     pub today: Date,
+    /// The audit trail's head (`SEQ:HASH`) as the record was read: the
+    /// exact state of the record the report came from (`check --anchor`).
+    pub audit_head: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -124,6 +127,8 @@ struct Footer {
     file: String,
     printed_by: String,
     printed_at: String,
+    /// `audit head SEQ:HASH`, or empty.
+    audit: String,
 }
 
 /// Everything the template prints.
@@ -417,6 +422,11 @@ pub fn report_data(
             file: o.file.clone(),
             printed_by: o.printed_by.clone(),
             printed_at: o.printed_at.clone(),
+            audit: o
+                .audit_head
+                .as_ref()
+                .map(|h| format!("audit head {h} (clinilog check --anchor)"))
+                .unwrap_or_default(),
         },
     }
 }

@@ -195,6 +195,24 @@ pub(super) fn begin_chain(tx: &Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The head of the chain in the file open on `conn` (`None` before any
+/// row, or in a file older than the chain).
+pub(super) fn head_of(conn: &rusqlite::Connection) -> Result<Option<crate::chain::Anchor>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT seq, row_hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(crate::chain::Anchor {
+                    seq: r.get(0)?,
+                    hash: r.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
 /// One row of [`CHAIN_SQL`].
 pub(super) fn chain_row(r: &Row<'_>) -> rusqlite::Result<crate::chain::ChainRow> {
     Ok(crate::chain::ChainRow {
@@ -354,6 +372,11 @@ pub(super) fn history_filter(p: &str) -> String {
 }
 
 impl Store {
+    /// The last audit row's `(seq, hash)`, as stored.
+    pub fn audit_head(&self) -> Result<Option<crate::chain::Anchor>, StoreError> {
+        head_of(&self.conn)
+    }
+
     /// Recomputes the audit chain (`clinilog check`, the window's check).
     pub fn audit_chain(&self) -> Result<crate::chain::ChainReport, StoreError> {
         let mut stmt = self.conn.prepare(CHAIN_SQL)?;

@@ -36,6 +36,22 @@ pub struct BackupInfo {
     pub size: u64,
     pub patients: i64,
     pub entries: i64,
+    /// The audit chain's head when it was taken (`SEQ:HASH`), from the
+    /// anchor file written beside it (`<backup>.anchor`), else from the
+    /// backup itself; `None` for a backup older than the chain.
+    pub anchor: Option<crate::chain::Anchor>,
+}
+
+/// The anchor file beside a backup: its chain's head, `SEQ:HASH`, kept
+/// apart from the database it describes.
+pub fn anchor_path(backup: &Path) -> PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".anchor");
+    PathBuf::from(name)
+}
+
+fn read_anchor(backup: &Path) -> Option<crate::chain::Anchor> {
+    fs::read_to_string(anchor_path(backup)).ok()?.trim().parse().ok()
 }
 
 /// `backups/` beside the database: where backups go by default.
@@ -80,7 +96,7 @@ fn taken_at(path: &Path) -> Option<Timestamp> {
 /// is not a Clinilog database, and, with `check`, one that fails SQLite's
 /// quick check (seconds on a large file: done when a backup is written or
 /// restored, not when backups are listed).
-fn inspect(path: &Path, check: bool) -> Result<(i64, i64), StoreError> {
+fn inspect(path: &Path, check: bool) -> Result<(i64, i64, Option<crate::chain::Anchor>), StoreError> {
     let not_ours = || StoreError::NotClinilog(path.to_owned());
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|_| not_ours())?;
     let app: i64 = conn
@@ -102,6 +118,8 @@ fn inspect(path: &Path, check: bool) -> Result<(i64, i64), StoreError> {
     Ok((
         count("SELECT count(*) FROM patients")?,
         count("SELECT count(*) FROM entries WHERE voided_at IS NULL")?,
+        // A backup older than the chain has none.
+        super::audit::head_of(&conn).ok().flatten(),
     ))
 }
 
@@ -135,11 +153,12 @@ fn backup_files(dir: &Path) -> Result<Vec<(PathBuf, Timestamp)>, StoreError> {
 pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
     let mut out = Vec::new();
     for (path, at) in backup_files(dir)? {
-        let Ok((patients, entries)) = inspect(&path, false) else {
+        let Ok((patients, entries, head)) = inspect(&path, false) else {
             continue;
         };
         let size = fs::metadata(&path).map_err(io_error(&path))?.len();
         out.push(BackupInfo {
+            anchor: read_anchor(&path).or(head),
             path,
             taken_at: at,
             size,
@@ -174,6 +193,7 @@ pub fn thin_backups(dir: &Path, today: jiff::civil::Date) -> Result<Vec<PathBuf>
     for (i, (path, _)) in backups.into_iter().enumerate() {
         if !keep.contains(&i) {
             fs::remove_file(&path).map_err(io_error(&path))?;
+            let _ = fs::remove_file(anchor_path(&path));
             removed.push(path);
         }
     }
@@ -196,7 +216,7 @@ impl Store {
             .map_err(StoreError::from)
             .and_then(|_| sync(&partial))
             .and_then(|()| inspect(&partial, true));
-        let (patients, entries) = match written {
+        let (patients, entries, head) = match written {
             Ok(counts) => counts,
             Err(e) => {
                 let _ = fs::remove_file(&partial);
@@ -204,6 +224,12 @@ impl Store {
             }
         };
         fs::rename(&partial, &final_path).map_err(io_error(&final_path))?;
+        // The chain's head, in a file of its own beside the backup.
+        if let Some(head) = &head {
+            let anchor = anchor_path(&final_path);
+            fs::write(&anchor, format!("{head}\n")).map_err(io_error(&anchor))?;
+            sync(&anchor)?;
+        }
         // The rename itself reaches the disk with the folder.
         let _ = sync(dir);
         let size = fs::metadata(&final_path).map_err(io_error(&final_path))?.len();
@@ -214,6 +240,7 @@ impl Store {
             size,
             patients,
             entries,
+            anchor: head,
         })
     }
 
@@ -277,7 +304,6 @@ impl Store {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         problems.extend(record_problems(self, catalog, &assignments, &drafts)?);
-        problems.extend(self.audit_chain()?.problems);
         Ok(problems)
     }
 }
@@ -381,6 +407,7 @@ fn keep_current(db: &Path) -> Result<BackupInfo, StoreError> {
                 size,
                 patients: 0,
                 entries: 0,
+                anchor: None,
             })
         }
     }
@@ -416,7 +443,16 @@ pub fn restore(db: &Path, backup: &Path, user: &str) -> Result<BackupInfo, Store
         kind: RecordKind::Database,
         row_id: 0,
     };
-    change.restored(&tx, &format!("restored from {} at {}", backup.display(), now_utc()))?;
+    // The trail as it was is kept in `kept`: its head is named here, so
+    // that the later backups' anchors are read as of a superseded trail.
+    let superseded = match &kept.anchor {
+        Some(head) => format!("; the audit trail replaced ended at {head} (kept in {})", kept.path.display()),
+        None => String::new(),
+    };
+    change.restored(
+        &tx,
+        &format!("restored from {} at {}{superseded}", backup.display(), now_utc()),
+    )?;
     tx.commit()?;
     Ok(kept)
 }

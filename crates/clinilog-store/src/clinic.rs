@@ -96,6 +96,9 @@ pub trait ClinicStore: Send {
     /// The audit trail's hash chain, recomputed (`chain.rs`): the first
     /// broken row, gaps, and the head to anchor elsewhere.
     fn audit_chain(&self) -> Result<super::chain::ChainReport, StoreError>;
+    /// The last audit row's `(seq, hash)` as stored (no recomputation): the
+    /// anchor a report, an export or a backup names. `None` before any.
+    fn audit_head(&self) -> Result<Option<super::chain::Anchor>, StoreError>;
     /// The application's own check of the records (`clinilog check`):
     /// each problem in a sentence, none when all is well.
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError>;
@@ -282,6 +285,10 @@ impl ClinicStore for Store {
     }
     fn audit_chain(&self) -> Result<super::chain::ChainReport, StoreError> {
         Store::audit_chain(self)
+    }
+
+    fn audit_head(&self) -> Result<Option<super::chain::Anchor>, StoreError> {
+        Store::audit_head(self)
     }
 
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {

@@ -66,7 +66,8 @@ impl ClinilogApp {
             let records = clinilog_interop::fhir::records(&*self.store, Some(&p.data.mrn), &self.catalog)
                 .map_err(|e| e.to_string())?;
             let only_patient = records.iter().all(|r| r.is_only_patient());
-            clinilog_interop::fhir::bundle(&self.catalog, &records, &jiff::Timestamp::now().to_string())
+            let head = self.store.audit_head().map_err(|e| e.to_string())?.map(|h| h.to_string());
+            clinilog_interop::fhir::bundle(&self.catalog, &records, &jiff::Timestamp::now().to_string(), head.as_deref())
                 .map(|j| (p.data.mrn.clone(), j, only_patient))
                 .map_err(|e| e.to_string())
         });
@@ -203,6 +204,7 @@ impl ClinilogApp {
             printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
             file: self.location.describe(),
             today: self.today(),
+            audit_head: self.store.audit_head().ok().flatten().map(|h| h.to_string()),
         };
         let data = clinilog_interop::report::report_data(&self.catalog, &patient, &entries, &treatments, &opts)
             .with_adverse(&follow.adverse, &follow.none, &opts);
