@@ -111,7 +111,10 @@ pub fn check(db: &Path, anchors: &[Anchor], catalog: &Catalog) -> Result<()> {
             let (Some(anchor), false) = (&b.anchor, restored.is_some_and(|at| b.taken_at < at)) else {
                 continue;
             };
-            chain.check_anchor(anchor, &format!("the backup of {}", local_time(&b.taken_at.to_string())));
+            chain.check_anchor(
+                anchor,
+                &format!("the backup of {}", local_time(&b.taken_at.to_string())),
+            );
             compared += 1;
         }
     }

@@ -428,7 +428,11 @@ fn backup_backups_check_and_restore_from_the_command_line() {
             .status
             .success()
     );
-    assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 2, "the backup and its anchor");
+    assert_eq!(
+        std::fs::read_dir(&stick).unwrap().count(),
+        2,
+        "the backup and its anchor"
+    );
 
     let out = clinilog(&["restore", "--db", path_arg(&db), &backup, "--user", "Dr Imani"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -4,6 +4,7 @@
 //! `cargo nextest run cli::` or `cargo nextest run ui::` runs one of them.
 //!
 //! - `backends`: the store's behaviours on a SQLite file and on a server;
+//! - `chain`: the audit trail's hash chain, tampered with on a file and a server;
 //! - `cli`: the `clinilog` binary as a process;
 //! - `fhir`: the FHIR export through two independent validators;
 //! - `import`: the real files of `tests/data/import/`;
@@ -19,6 +20,7 @@
 mod common;
 
 mod backends;
+mod chain;
 mod cli;
 mod fhir;
 mod import;

@@ -377,11 +377,18 @@ fn a_backup_is_checked_and_named_only_when_whole_and_a_restore_gives_everything_
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 2, "the backup and its anchor, no partial file left: {names:?}");
+    assert_eq!(
+        names.len(),
+        2,
+        "the backup and its anchor, no partial file left: {names:?}"
+    );
     // Its anchor file holds the chain's head as the backup has it.
     assert_eq!(names[1], format!("{}.anchor", names[0]));
     let anchor = std::fs::read_to_string(backups.join(&names[1])).unwrap();
-    assert_eq!(Some(anchor.trim().to_owned()), taken.anchor.as_ref().map(|a| a.to_string()));
+    assert_eq!(
+        Some(anchor.trim().to_owned()),
+        taken.anchor.as_ref().map(|a| a.to_string())
+    );
     assert_eq!(taken.anchor, store.audit_head().unwrap());
     assert!(
         names[0].starts_with("clinilog-") && names[0].ends_with(".sqlite"),
@@ -495,7 +502,9 @@ fn a_migration_is_preceded_by_a_backup() {
          PRAGMA user_version = 2;",
     )
     .unwrap();
-    let before: i64 = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap();
+    let before: i64 = conn
+        .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+        .unwrap();
     drop(conn);
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::latest_version());

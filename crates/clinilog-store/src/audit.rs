@@ -166,7 +166,10 @@ pub(super) fn begin_chain(tx: &Transaction<'_>) -> Result<(), StoreError> {
                 reason: r.reason.as_deref(),
             },
         );
-        tx.execute("UPDATE audit_log SET seq = ?1, row_hash = ?2 WHERE id = ?3", params![seq, hash, id])?;
+        tx.execute(
+            "UPDATE audit_log SET seq = ?1, row_hash = ?2 WHERE id = ?3",
+            params![seq, hash, id],
+        )?;
         prev = Some(hash);
     }
     tx.execute_batch(

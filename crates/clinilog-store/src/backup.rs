@@ -446,7 +446,10 @@ pub fn restore(db: &Path, backup: &Path, user: &str) -> Result<BackupInfo, Store
     // The trail as it was is kept in `kept`: its head is named here, so
     // that the later backups' anchors are read as of a superseded trail.
     let superseded = match &kept.anchor {
-        Some(head) => format!("; the audit trail replaced ended at {head} (kept in {})", kept.path.display()),
+        Some(head) => format!(
+            "; the audit trail replaced ended at {head} (kept in {})",
+            kept.path.display()
+        ),
         None => String::new(),
     };
     change.restored(

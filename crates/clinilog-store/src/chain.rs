@@ -70,7 +70,8 @@ impl std::str::FromStr for Anchor {
 
     /// `SEQ:HASH` (64 hex digits), as printed by `audit-head` and in reports.
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("\"{s}\" is not an audit anchor: write it SEQ:HASH, such as 1234:9f86d0...(64 hex digits)");
+        let bad =
+            || format!("\"{s}\" is not an audit anchor: write it SEQ:HASH, such as 1234:9f86d0...(64 hex digits)");
         let (seq, hash) = s.trim().split_once(':').ok_or_else(bad)?;
         let seq: i64 = seq.trim().parse().map_err(|_| bad())?;
         let hash = hash.trim().to_ascii_lowercase();
@@ -246,9 +247,10 @@ pub fn verify(rows: impl IntoIterator<Item = Result<ChainRow, StoreError>>) -> R
                 )
             });
         } else if seq < expected_seq {
-            report
-                .problems
-                .push(format!("audit row {seq} appears twice or out of order (after row {})", expected_seq - 1));
+            report.problems.push(format!(
+                "audit row {seq} appears twice or out of order (after row {})",
+                expected_seq - 1
+            ));
         }
         // Each row is checked against the hash stored in the row before it:
         // a changed row breaks itself, not every row after it. The row
@@ -277,9 +279,9 @@ pub fn verify(rows: impl IntoIterator<Item = Result<ChainRow, StoreError>>) -> R
         );
     }
     if unchained > 0 {
-        report
-            .problems
-            .push(format!("{unchained} audit row(s) are outside the chain (no sequence number): added by hand"));
+        report.problems.push(format!(
+            "{unchained} audit row(s) are outside the chain (no sequence number): added by hand"
+        ));
     }
     report.head = prev.map(|(seq, hash)| Anchor { seq, hash });
     Ok(report)
@@ -359,7 +361,11 @@ mod tests {
         rows[2].after_json = Some("{\"v\":99}".into());
         let r = check(&rows);
         assert_eq!(r.broken, [3]);
-        assert!(r.problems[0].starts_with("audit row 3 (id 3) does not match its hash"), "{:?}", r.problems);
+        assert!(
+            r.problems[0].starts_with("audit row 3 (id 3) does not match its hash"),
+            "{:?}",
+            r.problems
+        );
     }
 
     #[test]
@@ -368,7 +374,9 @@ mod tests {
         rows.remove(3);
         let r = check(&rows);
         assert!(
-            r.problems.iter().any(|p| p == "audit row 4 is missing: the trail goes from row 3 to row 5"),
+            r.problems
+                .iter()
+                .any(|p| p == "audit row 4 is missing: the trail goes from row 3 to row 5"),
             "{:?}",
             r.problems
         );
@@ -403,7 +411,11 @@ mod tests {
         let mut rewritten = check(&other);
         assert!(rewritten.is_intact());
         rewritten.check_anchor(&anchor, "the report");
-        assert!(rewritten.problems[0].contains("differs from the report"), "{:?}", rewritten.problems);
+        assert!(
+            rewritten.problems[0].contains("differs from the report"),
+            "{:?}",
+            rewritten.problems
+        );
     }
 
     #[test]
@@ -430,11 +442,22 @@ mod tests {
             after_json: None,
             reason: None,
         };
-        let empty = RowFields { reason: Some(""), ..base };
+        let empty = RowFields {
+            reason: Some(""),
+            ..base
+        };
         assert_ne!(row_hash(1, None, base), row_hash(1, None, empty));
         // Moving a character from one field to the next changes the hash.
-        let a = RowFields { user: "ab", action: "c", ..base };
-        let b = RowFields { user: "a", action: "bc", ..base };
+        let a = RowFields {
+            user: "ab",
+            action: "c",
+            ..base
+        };
+        let b = RowFields {
+            user: "a",
+            action: "bc",
+            ..base
+        };
         assert_ne!(row_hash(1, None, a), row_hash(1, None, b));
     }
 }

@@ -263,7 +263,8 @@ pub const CHAIN_MIGRATION: usize = 4;
 
 /// Set once the chain has begun: a row added without its place in the
 /// chain is refused (a tool that writes the file by hand must chain).
-pub const CHAINED_ONLY: &str = "CREATE TRIGGER audit_log_chained BEFORE INSERT ON audit_log WHEN NEW.seq IS NULL OR NEW.row_hash IS NULL
+pub const CHAINED_ONLY: &str =
+    "CREATE TRIGGER audit_log_chained BEFORE INSERT ON audit_log WHEN NEW.seq IS NULL OR NEW.row_hash IS NULL
     BEGIN SELECT RAISE(ABORT, 'an audit row needs its place in the chain (seq, row_hash)'); END;";
 
 /// The schema version this build writes.

@@ -66,10 +66,19 @@ impl ClinilogApp {
             let records = clinilog_interop::fhir::records(&*self.store, Some(&p.data.mrn), &self.catalog)
                 .map_err(|e| e.to_string())?;
             let only_patient = records.iter().all(|r| r.is_only_patient());
-            let head = self.store.audit_head().map_err(|e| e.to_string())?.map(|h| h.to_string());
-            clinilog_interop::fhir::bundle(&self.catalog, &records, &jiff::Timestamp::now().to_string(), head.as_deref())
-                .map(|j| (p.data.mrn.clone(), j, only_patient))
-                .map_err(|e| e.to_string())
+            let head = self
+                .store
+                .audit_head()
+                .map_err(|e| e.to_string())?
+                .map(|h| h.to_string());
+            clinilog_interop::fhir::bundle(
+                &self.catalog,
+                &records,
+                &jiff::Timestamp::now().to_string(),
+                head.as_deref(),
+            )
+            .map(|j| (p.data.mrn.clone(), j, only_patient))
+            .map_err(|e| e.to_string())
         });
         let (mrn, json, only_patient) = match json {
             Ok(x) => x,

@@ -14,8 +14,8 @@ pub const META: &str = "clinilog_meta";
 /// `(version, sql)`: the migration that brings a database to `version`.
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (
-    4,
-    r#"
+        4,
+        r#"
 CREATE TABLE clinilog_meta (
     application_id BIGINT NOT NULL,
     schema_version BIGINT NOT NULL
