@@ -628,6 +628,9 @@ fn an_edit_with_a_reason_and_a_void_both_show_in_history() {
     // The demo's 11 records (patient, 5 entries, 3 cycles, its protocol,
     // no adverse events) and the edit and the void.
     click(&mut h, "History (13)");
+    // Checked when the window opened: the demo's 11; the edit and the void since.
+    h.get_by_label_contains("Verified: this patient's 11 change(s) match their hashes in the audit chain");
+    h.get_by_label_contains("2 since then are checked at the next start");
     h.get_by_label("Entry of 2025-08-04 edited");
     h.get_by_label("Protocol \"MSC + exosomes, 3 cycles\" assigned from 2025-07-19");
     h.get_by_label("No adverse events since the last visit on 2025-08-19: recorded");
@@ -2381,4 +2384,29 @@ fn an_unusual_imported_value_is_held_back_until_confirmed_in_the_preview() {
         .unwrap();
     assert_eq!(e.data.lab("alp").unwrap().value.as_str(), "13862");
     assert_eq!(e.data.lab("ggt").unwrap().value.as_str(), "880");
+}
+
+/// A file whose audit row was changed behind Clinilog's back (its trigger
+/// dropped): the patient's History says which change is not verified, and
+/// the status bar says the trail fails its check.
+#[test]
+fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET \"user\" = 'Someone Else' WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    h.get_by_label_contains("The audit trail fails its check: audit row 2 (id 2) does not match its hash");
+    click(&mut h, "Demo: cirrhosis case report");
+    click(&mut h, "History (11)");
+    h.get_by_label_contains("NOT verified: 1 change(s) of this patient");
+    assert!(h.query_by_label_contains("Verified: this patient").is_none());
 }

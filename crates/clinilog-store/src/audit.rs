@@ -21,6 +21,8 @@ pub struct AuditRecord {
     pub before_json: Option<String>,
     pub after_json: Option<String>,
     pub reason: Option<String>,
+    /// Its place in the audit chain (`chain.rs`).
+    pub seq: Option<i64>,
 }
 
 /// The table that holds records of `kind`.
@@ -308,7 +310,8 @@ impl Change<'_> {
 }
 
 /// The columns `audit_from_row` reads, in its order.
-pub(super) const AUDIT_COLUMNS: &str = "at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason";
+pub(super) const AUDIT_COLUMNS: &str =
+    "at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason, seq";
 
 pub(super) type RawAudit = (
     String,
@@ -319,6 +322,7 @@ pub(super) type RawAudit = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<i64>,
 );
 
 fn raw_audit(r: &Row<'_>) -> rusqlite::Result<RawAudit> {
@@ -331,11 +335,12 @@ fn raw_audit(r: &Row<'_>) -> rusqlite::Result<RawAudit> {
         r.get(5)?,
         r.get(6)?,
         r.get(7)?,
+        r.get(8)?,
     ))
 }
 
 pub(super) fn build_audit(raw: RawAudit) -> Result<AuditRecord, StoreError> {
-    let (at_utc, user, action, table, row_id, before_json, after_json, reason) = raw;
+    let (at_utc, user, action, table, row_id, before_json, after_json, reason, seq) = raw;
     let corrupt = |detail: String| StoreError::Corrupt {
         what: "audit record",
         detail,
@@ -349,6 +354,7 @@ pub(super) fn build_audit(raw: RawAudit) -> Result<AuditRecord, StoreError> {
         before_json,
         after_json,
         reason,
+        seq,
     })
 }
 

@@ -167,8 +167,10 @@ pub struct ChainReport {
     /// Each problem in a sentence (the first broken row, each gap, an
     /// anchor the chain does not reach or does not match).
     pub problems: Vec<String>,
-    /// The ids of the audit rows that fail their hash.
+    /// The sequence numbers of the audit rows that fail their hash.
     pub broken: Vec<i64>,
+    /// Rows outside the chain (no sequence number).
+    pub unchained: u64,
     /// Every stored `(seq, hash)`, for the anchors (kept compact).
     hashes: Vec<(i64, [u8; 32])>,
 }
@@ -229,7 +231,6 @@ pub fn verify(rows: impl IntoIterator<Item = Result<ChainRow, StoreError>>) -> R
         report.rows += 1;
         let (Some(seq), Some(stored)) = (row.seq, row.row_hash.as_deref()) else {
             unchained += 1;
-            report.broken.push(row.id);
             continue;
         };
         let expected_seq = prev.as_ref().map_or(1, |(s, _)| s + 1);
@@ -258,14 +259,14 @@ pub fn verify(rows: impl IntoIterator<Item = Result<ChainRow, StoreError>>) -> R
         // is the problem said.
         let computed = row_hash(seq, prev.as_ref().map(|(_, h)| h.as_str()), row.fields());
         if seq == expected_seq && computed != stored {
-            report.broken.push(row.id);
+            report.broken.push(seq);
             first_broken.get_or_insert((seq, row.id));
         }
         report.hashes.push((seq, raw(stored)));
         prev = Some((seq, stored.to_owned()));
     }
     if let Some((seq, id)) = first_broken {
-        let others = report.broken.len() as u64 - unchained - 1;
+        let others = report.broken.len() - 1;
         report.problems.insert(
             0,
             format!(
@@ -283,6 +284,7 @@ pub fn verify(rows: impl IntoIterator<Item = Result<ChainRow, StoreError>>) -> R
             "{unchained} audit row(s) are outside the chain (no sequence number): added by hand"
         ));
     }
+    report.unchained = unchained;
     report.head = prev.map(|(seq, hash)| Anchor { seq, hash });
     Ok(report)
 }

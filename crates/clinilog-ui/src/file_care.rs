@@ -27,9 +27,70 @@ pub struct FileCare {
     /// SQLite's check of the file, run on a thread after it opened: what
     /// it found, and the file as it was when a clean check began.
     pub(crate) integrity_job: Option<Job<(Option<String>, Option<clinilog_store::CheckedFile>)>>,
+    /// The audit trail's hash chain, recomputed on a job after the window
+    /// opened (a file or a server), and what it found.
+    pub(crate) chain_job: Option<Job<Result<clinilog_store::chain::ChainReport, String>>>,
+    pub(crate) chain: Option<std::sync::Arc<patient::history::ChainVerdict>>,
+    /// The chain is to be checked again (other records were opened).
+    pub(crate) chain_wanted: bool,
 }
 
 impl ClinilogApp {
+    /// Recomputes the audit chain on a connection of its own (seconds on a
+    /// large clinic: never in a frame).
+    pub(crate) fn start_chain_check(&mut self, ctx: &egui::Context) {
+        let location = self.location.clone();
+        self.file_care.chain_job = Some(Job::spawn(ctx, "audit chain", move |_| {
+            location
+                .open_read_only()
+                .and_then(|s| s.audit_chain())
+                .map_err(|e| e.to_string())
+        }));
+    }
+
+    /// As [`Self::start_chain_check`], once the records that replace the
+    /// open ones are in place (the next frame).
+    pub(crate) fn start_chain_check_after(&mut self, ctx: &egui::Context) {
+        self.file_care.chain_wanted = true;
+        ctx.request_repaint();
+    }
+
+    /// Takes the chain's verdict, and hands it to the open patient's screen.
+    pub(crate) fn poll_chain(&mut self) {
+        if std::mem::take(&mut self.file_care.chain_wanted) {
+            let ctx = self.ctx.clone();
+            self.start_chain_check(&ctx);
+        }
+        let Some(done) = Job::take(&mut self.file_care.chain_job) else {
+            return;
+        };
+        match done {
+            Ok(Ok(report)) => {
+                if !report.is_intact() {
+                    self.status = Some(Status {
+                        text: format!("The audit trail fails its check: {}", report.problems[0]),
+                        is_error: true,
+                    });
+                }
+                let verdict = std::sync::Arc::new(patient::history::ChainVerdict {
+                    report,
+                    checked_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
+                });
+                if let Screen::Patient(p) = &mut self.screen {
+                    p.chain = Some(verdict.clone());
+                }
+                self.file_care.chain = Some(verdict);
+            }
+            Ok(Err(e)) => {
+                self.status = Some(Status {
+                    text: format!("The audit trail could not be checked: {e}"),
+                    is_error: true,
+                })
+            }
+            Err(_) => {}
+        }
+    }
+
     /// Checks the open file's integrity on a thread of its own (a large file
     /// takes seconds), so the window opens at once.
     /// Runs SQLite's check of the open file on a thread, unless this

@@ -390,7 +390,7 @@ impl ClinilogApp {
 
     /// SQLite's check of the open file is running.
     pub fn checking_file(&self) -> bool {
-        self.file_care.integrity_job.is_some()
+        self.file_care.integrity_job.is_some() || self.file_care.chain_job.is_some() || self.file_care.chain_wanted
     }
 
     /// The patient list is still being read, or the latest out-of-range
@@ -421,6 +421,13 @@ impl ClinilogApp {
     fn replace_store(&mut self, store: Box<dyn ClinicStore>, location: Location) -> Box<dyn ClinicStore> {
         self.location = location;
         self.login = store.server_login();
+        // Other records: their chain is checked afresh.
+        self.file_care.chain = None;
+        if self.started {
+            let ctx = self.ctx.clone();
+            self.file_care.chain_job = None;
+            self.start_chain_check_after(&ctx);
+        }
         std::mem::replace(&mut self.store, store)
     }
 
@@ -456,6 +463,7 @@ impl ClinilogApp {
         } else if self.login_prompt.is_none() {
             if !std::mem::replace(&mut self.started, true) {
                 self.start_integrity_check(ui.ctx());
+                self.start_chain_check(ui.ctx());
                 self.start_listening(ui.ctx());
             }
             self.poll_connection(ui.ctx());
@@ -538,6 +546,7 @@ impl ClinilogApp {
         self.poll_report();
         self.poll_backup();
         self.poll_integrity();
+        self.poll_chain();
         if let Screen::Patient(p) = &self.screen {
             self.prefs.carry_days = p.carry_days;
             self.prefs.hidden_groups = p.trends_state.hidden.iter().cloned().collect();

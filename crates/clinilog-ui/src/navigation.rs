@@ -167,6 +167,7 @@ impl ClinilogApp {
                 screen.trends_state.hidden = self.prefs.hidden_groups.iter().cloned().collect();
                 screen.read_only = self.store.read_only();
                 screen.follow.data = follow;
+                screen.chain = self.file_care.chain.clone();
                 self.screen = Screen::Patient(screen);
             }
             Err(e) => self.error(&e),

@@ -504,6 +504,7 @@ impl PgStore {
                         r.try_get(5)?,
                         r.try_get(6)?,
                         r.try_get(7)?,
+                        r.try_get(8)?,
                     );
                     build_audit(raw)
                 })

@@ -9,7 +9,7 @@
 //! shell hands the result back through [`PatientScreen::write_done`] and
 //! [`PatientScreen::write_refused`], so it reaches that form only.
 
-mod history;
+pub mod history;
 pub mod log;
 
 use eframe::egui::{self, RichText, Ui};
@@ -56,6 +56,9 @@ pub struct PatientScreen {
     /// The entry whose score breakdown is open.
     pub(crate) breakdown: Option<i64>,
     pub(crate) history: Vec<HistoryRow>,
+    /// The audit chain as last checked on a job (the History tab says
+    /// whether this patient's rows are verified); `None` until it is.
+    pub(crate) chain: Option<std::sync::Arc<history::ChainVerdict>>,
     /// The audit trail as read; `history` is built from it when the
     /// History tab is first shown.
     audit: Vec<AuditRecord>,
@@ -135,6 +138,7 @@ impl PatientScreen {
             units,
             breakdown: None,
             history: Vec::new(),
+            chain: None,
             audit: Vec::new(),
             stale: Stale::default(),
             tab: Tab::Log,
@@ -491,6 +495,7 @@ impl PatientScreen {
                 None => None,
             },
             Tab::History => {
+                history::chain_line(ui, self.chain.as_deref(), &self.audit);
                 history::history_ui(ui, &self.history);
                 None
             }
