@@ -101,8 +101,9 @@ pub fn check(db: &Path, anchors: &[Anchor], catalog: &Catalog) -> Result<()> {
     if file {
         // A restore replaces the trail: the anchors of backups taken
         // before the latest one describe the trail it replaced.
+        // (Restores are recorded on the database itself, row 0: only those are read.)
         let restored = store
-            .audit_log(None)?
+            .audit_log(Some((crate::domain::history::RecordKind::Database, 0)))?
             .iter()
             .filter(|r| r.action == crate::domain::history::AuditAction::Restore)
             .filter_map(|r| r.at_utc.parse::<jiff::Timestamp>().ok())
