@@ -101,9 +101,12 @@ pub fn run(a: &CohortArgs<'_>, catalog: &Catalog, out: &mut impl Write) -> Resul
                 clinic: String::new(),
                 choices,
                 responders: String::new(),
-                printed_by: std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()),
+                printed_by: super::signer(&*store, None, || {
+                    Ok(std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()))
+                })?,
                 printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
                 file: a.db.display().to_string(),
+                audit_head: store.audit_head()?.map(|h| h.to_string()),
             },
         );
         let pdf = render_cohort_pdf(&report).map_err(anyhow::Error::msg)?;

@@ -142,6 +142,24 @@ fn the_report_and_the_bundle_carry_the_head_that_check_takes() {
         .unwrap_or_else(|| panic!("no audit head in the report's footer: {text}"))
         .to_owned();
     assert_eq!(printed, head);
+    // The cohort's printed report too.
+    let cohort = dir.path().join("c.pdf");
+    let out = clinilog(&[
+        "cohort",
+        "--db",
+        &db,
+        "--measure",
+        "bili_total",
+        "--pdf",
+        cohort.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::process::Command::new("pdftotext")
+        .args([cohort.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains(&format!("audit head {head}")), "{text}");
     let bundle = clinilog(&["fhir", "--db", &db]);
     let json: serde_json::Value = serde_json::from_slice(&bundle.stdout).unwrap();
     assert_eq!(json["meta"]["tag"][0]["code"], head.as_str());

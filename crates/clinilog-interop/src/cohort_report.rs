@@ -51,6 +51,8 @@ pub struct CohortReportText {
     pub printed_by: String,
     pub printed_at: String,
     pub file: String,
+    /// The audit trail's head (`SEQ:HASH`) the values were read at.
+    pub audit_head: Option<String>,
 }
 
 fn spread_text(s: &Option<Spread>, d: usize, suffix: &str) -> String {
@@ -129,7 +131,16 @@ pub fn cohort_report(
         header,
         rows,
         table_note,
-        printed: format!("{}  printed by {}, {}", text.file, text.printed_by, text.printed_at),
+        printed: format!(
+            "{}  printed by {}, {}{}",
+            text.file,
+            text.printed_by,
+            text.printed_at,
+            text.audit_head
+                .as_ref()
+                .map(|h| format!("  audit head {h} (clinilog check --anchor)"))
+                .unwrap_or_default()
+        ),
     }
 }
 

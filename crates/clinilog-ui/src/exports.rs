@@ -240,6 +240,7 @@ impl ClinilogApp {
             printed_by: self.clinician(),
             printed_at: jiff::Zoned::now().strftime("%Y-%m-%d %H:%M").to_string(),
             file: self.location.describe(),
+            audit_head: self.store.audit_head().ok().flatten().map(|h| h.to_string()),
         };
         match s.report(&self.catalog, text) {
             Some(report) => {
