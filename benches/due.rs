@@ -124,7 +124,11 @@ fn from_file(c: &mut Criterion) {
         .iter()
         .map(|p| p.lines.len())
         .sum();
-    assert!(lines >= 10_000, "every patient has a line ({lines})");
+    // Every generated patient has a weekly entry inside each visit's window
+    // (Week 4 and Day 30 done by the same entry): nothing is late this week.
+    // (Before issue 30 each of them had a false "Day 30: late" line.)
+    eprintln!("due list of the week of {today}: {lines} line(s)");
+    assert!(lines < 1_000, "a false late line for most patients ({lines})");
     c.bench_function("due_list_store_read_10000_patients", |b| {
         b.iter(|| black_box(store.due_list(today, &catalog).unwrap()).len())
     });

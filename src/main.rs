@@ -210,8 +210,9 @@ enum Command {
         /// Only patients on this protocol (by name).
         #[arg(long, value_name = "NAME")]
         protocol: Option<String>,
-        /// CSV instead of a readable list (columns: mrn, name, protocol,
-        /// item, status, date, days_late, measure_code, text).
+        /// CSV instead of a readable list, one row per patient and visit
+        /// (columns: mrn, name, protocol, item, status, date, days_late,
+        /// missing_measures (codes, ;-separated), text).
         #[arg(long)]
         csv: bool,
     },

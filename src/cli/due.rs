@@ -20,7 +20,7 @@ pub const CSV_HEADER: [&str; 9] = [
     "status",
     "date",
     "days_late",
-    "measure_code",
+    "missing_measures",
     "text",
 ];
 
@@ -53,10 +53,19 @@ pub fn run(
     let monday = week_start(day);
     let sunday = monday.saturating_add(6.days());
     let n = list.len();
+    let count = |kind: &str| {
+        list.iter()
+            .flat_map(|p| &p.lines)
+            .filter(|l| l.kind_word() == kind)
+            .count()
+    };
     writeln!(
         out,
-        "Due in the week of Monday {monday} to Sunday {sunday}: {n} patient{}",
-        if n == 1 { "" } else { "s" }
+        "Due in the week of Monday {monday} to Sunday {sunday}: {n} patient{} ({} late, {} due, {} lacking measures)",
+        if n == 1 { "" } else { "s" },
+        count("late"),
+        count("due"),
+        count("missing")
     )?;
     for p in &list {
         writeln!(out, "\n{}  {}  ({})", p.mrn, p.name, p.protocol)?;
@@ -75,7 +84,7 @@ pub fn csv_rows<'a>(list: &'a [PatientDue], catalog: &'a Catalog) -> impl Iterat
     list.iter().flat_map(move |p| {
         p.lines.iter().map(move |l| {
             let measure = match l {
-                DueLine::Missing { measure, .. } => measure.clone(),
+                DueLine::Missing { measures, .. } => measures.join(";"),
                 _ => String::new(),
             };
             vec![

@@ -662,18 +662,41 @@ fn a_generated_clinic_is_checked_and_repeatable() {
     };
     let a = export("a.sqlite", "5");
     // Each generated patient is on the seed protocol from the first cycle
-    // (8 weekly entries to today, the first cycle 6 weeks ago). Day 30 fell
-    // 12 days ago, between two weekly entries 7 days apart and more than 3
-    // days from the later one (the earlier one does week 4): it is late for
-    // every patient, whatever the day of the week.
+    // (8 weekly entries to today, the first cycle 6 weeks ago): every visit
+    // has a weekly entry inside its window (Week 4 and Day 30, two days
+    // apart, are both done by the same entry), so nothing is late but what
+    // the generator left out on purpose: every 50th patient (C-000001,
+    // C-000051) has a recent entry voided, and the visits it did are late.
     let due = clinilog(&["due", "--db", path_arg(&dir.path().join("a.sqlite")), "--csv"]);
     assert!(due.status.success(), "{}", stderr(&due));
-    let late_day30: std::collections::BTreeSet<String> = stdout(&due)
+    let late: std::collections::BTreeSet<String> = stdout(&due)
         .lines()
-        .filter(|l| l.contains(",Day 30,late,"))
+        .filter(|l| l.starts_with("C-") && l.contains(",late,"))
         .map(|l| l.split(',').next().unwrap().to_owned())
         .collect();
-    assert_eq!(late_day30.len(), 60, "{}", stdout(&due));
+    // (The demo patient beside them is the published case, followed up to
+    // day 30 only: its day 90 and day 180 are really late.)
+    assert_eq!(
+        late.into_iter().collect::<Vec<_>>(),
+        ["C-000001", "C-000051"],
+        "{}",
+        stdout(&due)
+    );
+    // One row per patient and visit.
+    let mut visits: Vec<(String, String)> = stdout(&due)
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[0].to_owned(),
+                l.split("\",").nth(1).unwrap_or(l).split(',').next().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let n = visits.len();
+    visits.dedup();
+    assert_eq!(visits.len(), n, "{}", stdout(&due));
     assert_eq!(a, export("b.sqlite", "5"), "the same seed writes the same values");
     assert_ne!(a, export("c.sqlite", "6"));
     assert_eq!(
@@ -696,7 +719,9 @@ fn due_lists_the_demo_patients_week_as_text_and_csv() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.starts_with("Due in the week of Monday 2025-08-11 to Sunday 2025-08-17: 1 patient\n"),
+        text.starts_with(
+            "Due in the week of Monday 2025-08-11 to Sunday 2025-08-17: 1 patient (0 late, 1 due, 1 lacking measures)\n"
+        ),
         "{text}"
     );
     assert!(
@@ -704,15 +729,21 @@ fn due_lists_the_demo_patients_week_as_text_and_csv() {
         "{text}"
     );
     assert!(text.contains("  Week 4: due (planned 2025-08-16)"), "{text}");
-    assert!(text.contains("  INR not recorded on 2025-08-11 (Week 3)"), "{text}");
-    assert!(!text.contains("late"), "nothing is late: {text}");
+    // One line for the visit, its lacking measures in one cell.
+    assert!(
+        text.contains(
+            "  Week 3: done 2025-08-11, lacks Total bilirubin, ALT (SGPT), AST (SGOT), Albumin, INR, Creatinine\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("days late"), "nothing is late: {text}");
     let out = clinilog(&["due", "--db", path_arg(&db), "--week", "2025-08-13", "--csv"]);
     assert!(out.status.success());
     let csv = stdout(&out);
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("mrn,name,protocol,item,status,date,days_late,measure_code,text")
+        Some("mrn,name,protocol,item,status,date,days_late,missing_measures,text")
     );
     let rows: Vec<&str> = lines.collect();
     assert!(
@@ -720,8 +751,9 @@ fn due_lists_the_demo_patients_week_as_text_and_csv() {
         "{csv}"
     );
     assert!(
-        rows.iter()
-            .any(|r| r.contains(",Week 3,missing,2025-08-11,0,inr,INR not recorded on 2025-08-11 (Week 3)")),
+        rows.iter().any(|r| r.contains(
+            ",Week 3,missing,2025-08-11,0,bili_total;alt;ast;albumin;inr;creatinine,\"Week 3: done 2025-08-11, lacks"
+        )),
         "{csv}"
     );
     // A month later nothing was recorded after 19 Aug: the day-90 visit is

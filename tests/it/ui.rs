@@ -1718,9 +1718,11 @@ fn the_list_counts_its_patients_in_words() {
 }
 
 /// The Due screen beside Patients: the demo patient's plan (the seed
-/// protocol from 2025-07-19) on 2025-09-01 has week 4 late; another week
-/// typed shows that week; sorting and the protocol filter work; *Record*
-/// opens the patient's entry form dated as the line.
+/// protocol from 2025-07-19) on 2025-09-01 has nothing late (the 19 Aug
+/// entry is inside the windows of week 4 and day 30: it does both), and
+/// day 30 lacks its labs, one line for the visit; another week typed shows
+/// that week; sorting and the protocol filter work; *Record* opens the
+/// patient's entry form dated as the line.
 #[test]
 fn the_due_screen_lists_the_week_and_opens_the_entry_form_on_its_date() {
     let dir = tempfile::tempdir().unwrap();
@@ -1730,9 +1732,13 @@ fn the_due_screen_lists_the_week_and_opens_the_entry_form_on_its_date() {
     let mut h = harness(store, "Dr Rao");
     click(&mut h, "Due");
     h.get_by_label("Due in the week of 2025-09-01 to 2025-09-07");
-    h.get_by_label("16 days late");
-    h.get_by_label("Week 4: 16 days late (planned 2025-08-16)");
-    h.get_by_label_contains("; 1 late");
+    h.get_by_label("1 visit for 1 patient: 0 late, 0 due, 1 lacking measures");
+    h.get_by_label("lacks 8 values");
+    h.get_by_label(
+        "Day 30: done 2025-08-19, lacks ALT (SGPT), AST (SGOT), Alkaline phosphatase, Albumin, INR, Creatinine, \
+         Sodium, Platelets",
+    );
+    assert!(h.query_by_label_contains("days late").is_none());
     // Another week, typed.
     replace_text(&mut h, "Week of", "2025-08-13");
     h.key_press(egui::Key::Enter);
@@ -1741,8 +1747,8 @@ fn the_due_screen_lists_the_week_and_opens_the_entry_form_on_its_date() {
     h.run();
     h.get_by_label("Due in the week of 2025-08-11 to 2025-08-17");
     h.get_by_label("Week 4: due (planned 2025-08-16)");
-    h.get_by_label("INR not recorded on 2025-08-11 (Week 3)");
-    assert!(h.query_by_label("16 days late").is_none());
+    h.get_by_label("Week 3: done 2025-08-11, lacks Total bilirubin, ALT (SGPT), AST (SGOT), Albumin, INR, Creatinine");
+    h.get_by_label("2 visits for 1 patient: 0 late, 1 due, 1 lacking measures");
     // Sorted by date, latest first: the week-4 line (16 Aug) comes before
     // the missing measures of 11 Aug.
     click(&mut h, "Date");
@@ -1872,7 +1878,9 @@ fn the_plan_tab_shows_planned_and_done_and_a_shift_moves_what_follows() {
     h.get_by_label("MSC + exosomes, 3 cycles, from 2025-07-19");
     h.get_by_label("2025-08-03"); // C2 planned
     h.get_by_label("done 2025-07-30"); // C2 done
-    h.get_by_label("missed: 16 days late"); // week 4, on 2025-09-01
+    // Week 4 (16 Aug) and day 30 (18 Aug) are both done by the 19 Aug entry.
+    assert_eq!(h.get_all_by_label("done 2025-08-19").count(), 2);
+    assert!(h.query_by_label_contains("missed").is_none());
     assert!(h.get_all_by_label("upcoming").count() >= 2, "day 90 and day 180");
     // Weeks 1 and 3 (26 Jul, 11 Aug) had symptoms only.
     assert!(h.get_all_by_label_contains("Albumin, INR, Creatinine").count() >= 2);

@@ -575,8 +575,12 @@ pub fn entry_dates(entries: &[Entry]) -> Vec<Date> {
 
 /// Each plan item's status on `today`. A visit is done by the entry nearest
 /// its date within the window, a cycle by the treatment event of that cycle
-/// number (else the nearest one within the window); each entry or event
-/// fulfils one item at most, the nearest first.
+/// number (else the nearest one within the window). Entries and events are
+/// paired with items nearest first, each used once (two entries, two
+/// visits: each its own); then a visit still open is done by any entry
+/// inside its window, one already used included: an entry inside the
+/// windows of two visits (the seed's Week 4 and Day 30, two days apart)
+/// does both. A cycle still needs a treatment event of its own.
 pub fn follow<'a>(
     p: &Protocol,
     items: &'a [PlanItem],
@@ -636,6 +640,20 @@ pub fn follow<'a>(
             done_by[i] = Some(j);
         }
     }
+    // A visit still open, with an entry inside its window (used for
+    // another visit): done by the nearest such entry.
+    for (i, item) in items.iter().enumerate() {
+        if done_by[i].is_some() || !matches!(item.what, Planned::Visit(_)) {
+            continue;
+        }
+        done_by[i] = entry_days
+            .iter()
+            .enumerate()
+            .map(|(j, d)| ((d - item_days[i]).abs(), j))
+            .filter(|(g, _)| *g <= w)
+            .min()
+            .map(|(_, j)| j);
+    }
     let today_day = day_number(today);
     let mut out = Vec::with_capacity(items.len());
     for (i, (item, by)) in items.iter().zip(done_by).enumerate() {
@@ -676,10 +694,11 @@ pub enum DueLine {
     Due { what: Planned, date: Date },
     /// Not done, and its window closed before the week: days late on its Monday.
     Overdue { what: Planned, date: Date, days_late: i64 },
-    /// The latest visit done by the week's end lacks this expected measure.
+    /// The latest visit done by the week's end lacks these expected
+    /// measures (catalog codes, in the protocol's order): one line per visit.
     Missing {
         what: Planned,
-        measure: String,
+        measures: Vec<String>,
         done_on: Date,
     },
 }
@@ -708,9 +727,18 @@ pub fn due_in_week(
 ) -> WeekDue {
     let monday = week_start(day);
     let sunday = monday.saturating_add(days(6));
-    // As of the Sunday: what is done by then counts; what is late is
-    // counted from the Monday.
-    let followed = follow(p, items, entries, treatments, sunday);
+    // As of the Sunday: what is done by then counts (an entry or event
+    // dated after it is put out of every window, its index kept); what is
+    // late is counted from the Monday.
+    let by_sunday: Vec<Date> = entries
+        .iter()
+        .map(|d| if *d > sunday { Date::MAX } else { *d })
+        .collect();
+    let treated: Vec<(Date, Option<u32>)> = treatments
+        .iter()
+        .map(|(d, c)| if *d > sunday { (Date::MAX, None) } else { (*d, *c) })
+        .collect();
+    let followed = follow(p, items, &by_sunday, &treated, sunday);
     let mut lines = Vec::new();
     let mut latest_visit: Option<&Followed> = None;
     for f in &followed {
@@ -777,11 +805,14 @@ impl WeekDue {
     pub fn with_missing(self, has: impl Fn(&str) -> bool) -> Vec<DueLine> {
         let mut out = self.lines;
         if let Some(v) = &self.last_visit {
-            out.extend(v.item.missing(has).into_iter().map(|m| DueLine::Missing {
-                what: v.item.what.clone(),
-                measure: m.to_owned(),
-                done_on: v.done_on,
-            }));
+            let measures: Vec<String> = v.item.missing(has).into_iter().map(str::to_owned).collect();
+            if !measures.is_empty() {
+                out.push(DueLine::Missing {
+                    what: v.item.what.clone(),
+                    measures,
+                    done_on: v.done_on,
+                });
+            }
         }
         out.sort_by_key(|l| match l {
             DueLine::Overdue { days_late, date, .. } => (0, -days_late, *date),
@@ -795,7 +826,7 @@ impl WeekDue {
 impl DueLine {
     /// The line as the due list says it, measures by their catalog names:
     /// `Week 3: 9 days late (planned 2025-08-09)`, `Week 4: due (planned
-    /// 2025-08-16)`, `INR not recorded on 2025-08-11 (Week 3)`.
+    /// 2025-08-16)`, `Week 3: done 2025-08-11, lacks ALT, AST, INR`.
     pub fn describe(&self, catalog: &Catalog) -> String {
         match self {
             DueLine::Due { what, date } => format!("{}: due (planned {date})", what.label()),
@@ -806,10 +837,18 @@ impl DueLine {
                 what.label(),
                 if *days_late == 1 { "" } else { "s" }
             ),
-            DueLine::Missing { what, measure, done_on } => format!(
-                "{} not recorded on {done_on} ({})",
-                catalog.measure(measure).map_or(measure.as_str(), |m| m.name.as_str()),
-                what.label()
+            DueLine::Missing {
+                what,
+                measures,
+                done_on,
+            } => format!(
+                "{}: done {done_on}, lacks {}",
+                what.label(),
+                measures
+                    .iter()
+                    .map(|m| catalog.measure(m).map_or(m.as_str(), |c| c.name.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -1032,27 +1071,50 @@ mod tests {
     }
 
     /// The three report dates (19 Jul, 4 Aug, 19 Aug) do the baseline, week
-    /// 2 and day 30: 19 Aug is nearer day 30 (18 Aug) than week 4 (16 Aug).
+    /// 2 and day 30 (19 Aug is nearest day 30, 18 Aug); 19 Aug is inside
+    /// week 4's window too (16 Aug, 3 days), so it does week 4 as well: an
+    /// entry inside the windows of two visits does both (issue 30).
     #[test]
-    fn each_entry_does_the_visit_it_is_nearest() {
+    fn an_entry_inside_two_windows_does_both_visits() {
         let p = seed();
         let items = lay_out(&p, date(2025, 7, 19));
+        let done = |entries: &[Entry]| -> Vec<String> {
+            follow(&p, &items, &entry_dates(entries), &[], date(2025, 8, 20))
+                .iter()
+                .filter_map(|f| match f.status {
+                    Status::Done(d) => Some(format!("{} {d}", f.item.what.label())),
+                    _ => None,
+                })
+                .collect()
+        };
         let entries = [
             entry(1, date(2025, 7, 19), &["bili_total"]),
             entry(2, date(2025, 8, 4), &["bili_total"]),
             entry(3, date(2025, 8, 19), &["bili_total"]),
         ];
+        assert_eq!(
+            done(&entries),
+            [
+                "Baseline 2025-07-19",
+                "Week 2 2025-08-04",
+                "Week 4 2025-08-19",
+                "Day 30 2025-08-19"
+            ]
+        );
+        // Day 28 (the seed's Week 4) and Day 30 are two days apart: one
+        // entry on day 28 does both, as a weekly clinic records them.
+        let weekly = [entry(1, date(2025, 8, 16), &["bili_total"])];
+        assert_eq!(done(&weekly), ["Week 4 2025-08-16", "Day 30 2025-08-16"]);
+        // Two entries, two visits: each its own, nearest first.
+        let two = [
+            entry(1, date(2025, 8, 16), &["bili_total"]),
+            entry(2, date(2025, 8, 18), &["bili_total"]),
+        ];
+        assert_eq!(done(&two), ["Week 4 2025-08-16", "Day 30 2025-08-18"]);
+        // Outside every window an entry does nothing: week 3 (9 Aug) stays open.
         let followed = follow(&p, &items, &entry_dates(&entries), &[], date(2025, 8, 20));
-        let done: Vec<String> = followed
-            .iter()
-            .filter_map(|f| match f.status {
-                Status::Done(d) => Some(format!("{} {d}", f.item.what.label())),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(done, ["Baseline 2025-07-19", "Week 2 2025-08-04", "Day 30 2025-08-19"]);
-        let week4 = followed.iter().find(|f| f.item.what.label() == "Week 4").unwrap();
-        assert_eq!(week4.status, Status::Overdue(4));
+        let week3 = followed.iter().find(|f| f.item.what.label() == "Week 3").unwrap();
+        assert_eq!(week3.status, Status::Overdue(11));
     }
 
     #[test]
@@ -1115,7 +1177,7 @@ mod tests {
                 },
                 DueLine::Missing {
                     what: Planned::Visit("Week 3".into()),
-                    measure: "inr".into(),
+                    measures: vec!["inr".into()],
                     done_on: date(2025, 8, 11)
                 },
             ]

@@ -67,7 +67,8 @@ pub struct DueScreen {
     /// The protocols on the list with how many patients each (the filter's choices).
     protocols: Vec<(String, usize)>,
     /// Patients and late lines among the lines shown.
-    counts: (usize, usize),
+    /// Patients listed, and lines late, due and lacking measures.
+    counts: (usize, usize, usize, usize),
     /// The patients whose plan cannot be laid out.
     unreadable: Vec<usize>,
     pub protocol: Option<String>,
@@ -91,7 +92,7 @@ impl DueScreen {
             list: Vec::new(),
             rows: Vec::new(),
             protocols: Vec::new(),
-            counts: (0, 0),
+            counts: (0, 0, 0, 0),
             unreadable: Vec::new(),
             protocol: None,
             sort: (DueSort::Status, false),
@@ -196,11 +197,12 @@ impl DueScreen {
         patients.dedup();
         patients.sort_unstable();
         patients.dedup();
-        let late = rows
-            .iter()
-            .filter(|r| matches!(list[r.patient].lines[r.line], DueLine::Overdue { .. }))
-            .count();
-        self.counts = (patients.len(), late);
+        let count = |kind: &str| {
+            rows.iter()
+                .filter(|r| list[r.patient].lines[r.line].kind_word() == kind)
+                .count()
+        };
+        self.counts = (patients.len(), count("late"), count("due"), count("missing"));
         self.rows = rows;
     }
 
@@ -285,12 +287,12 @@ impl DueScreen {
             });
             return None;
         }
-        let (patients, late) = self.counts;
+        let (patients, late, due, lacking) = self.counts;
         ui.horizontal(|ui| {
             muted(
                 ui,
                 format!(
-                    "{} line{} for {patients} patient{}; {late} late",
+                    "{} visit{} for {patients} patient{}: {late} late, {due} due, {lacking} lacking measures",
                     self.rows.len(),
                     if self.rows.len() == 1 { "" } else { "s" },
                     if patients == 1 { "" } else { "s" },
@@ -386,7 +388,14 @@ impl DueScreen {
                                 theme::ERROR,
                             ),
                             DueLine::Due { .. } => ("due".to_owned(), theme::WARN),
-                            DueLine::Missing { .. } => ("missing".to_owned(), theme::WARN),
+                            DueLine::Missing { measures, .. } => (
+                                format!(
+                                    "lacks {} value{}",
+                                    measures.len(),
+                                    if measures.len() == 1 { "" } else { "s" }
+                                ),
+                                theme::WARN,
+                            ),
                         };
                         ui.label(RichText::new(text).color(color).strong());
                     });
