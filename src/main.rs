@@ -210,6 +210,11 @@ enum Command {
         /// Only patients on this protocol (by name).
         #[arg(long, value_name = "NAME")]
         protocol: Option<String>,
+        /// List the missed visits and cycles instead (windows closed more
+        /// than the protocol's missed_after_days, default 28, before the
+        /// week): they are not on the week's list.
+        #[arg(long)]
+        missed: bool,
         /// CSV instead of a readable list, one row per patient and visit
         /// (columns: mrn, name, protocol, item, status, date, days_late,
         /// missing_measures (codes, ;-separated), text).
@@ -416,8 +421,17 @@ fn run() -> Result<u8> {
             db,
             week,
             protocol,
+            missed,
             csv,
-        }) => cli::due::run(&db, week, protocol.as_deref(), csv, &catalog, &mut io::stdout().lock()),
+        }) => cli::due::run(
+            &db,
+            week,
+            protocol.as_deref(),
+            missed,
+            csv,
+            &catalog,
+            &mut io::stdout().lock(),
+        ),
         Some(Command::Export {
             args: a,
             adverse_events: true,

@@ -30,6 +30,7 @@ pub fn run(
     db: &Path,
     week: Option<Date>,
     protocol: Option<&str>,
+    missed: bool,
     as_csv: bool,
     catalog: &Catalog,
     out: &mut impl Write,
@@ -46,6 +47,12 @@ pub fn run(
         }
         list.retain(|p| p.protocol == name);
     }
+    // Missed visits leave the week's list; --missed lists them instead.
+    let missed_apart: usize = list.iter().flat_map(|p| &p.lines).filter(|l| l.is_missed()).count();
+    for p in &mut list {
+        p.lines.retain(|l| l.is_missed() == missed);
+    }
+    list.retain(|p| !p.lines.is_empty() || p.problem.is_some());
     if as_csv {
         csv::write_table(out, &CSV_HEADER, csv_rows(&list, catalog))?;
         return Ok(());
@@ -59,14 +66,25 @@ pub fn run(
             .filter(|l| l.kind_word() == kind)
             .count()
     };
-    writeln!(
-        out,
-        "Due in the week of Monday {monday} to Sunday {sunday}: {n} patient{} ({} late, {} due, {} lacking measures)",
-        if n == 1 { "" } else { "s" },
-        count("late"),
-        count("due"),
-        count("missing")
-    )?;
+    if missed {
+        writeln!(
+            out,
+            "Missed as of the week of Monday {monday} to Sunday {sunday} (windows closed more than the protocol's \
+             time before it): {} visit(s) of {n} patient{}",
+            count("missed"),
+            if n == 1 { "" } else { "s" }
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Due in the week of Monday {monday} to Sunday {sunday}: {n} patient{} ({} late, {} due, {} lacking \
+             measures; {missed_apart} missed apart: clinilog due --missed)",
+            if n == 1 { "" } else { "s" },
+            count("late"),
+            count("due"),
+            count("missing")
+        )?;
+    }
     for p in &list {
         writeln!(out, "\n{}  {}  ({})", p.mrn, p.name, p.protocol)?;
         if let Some(problem) = &p.problem {

@@ -720,7 +720,8 @@ fn due_lists_the_demo_patients_week_as_text_and_csv() {
     let text = stdout(&out);
     assert!(
         text.starts_with(
-            "Due in the week of Monday 2025-08-11 to Sunday 2025-08-17: 1 patient (0 late, 1 due, 1 lacking measures)\n"
+            "Due in the week of Monday 2025-08-11 to Sunday 2025-08-17: 1 patient (0 late, 1 due, 1 lacking \
+             measures; 0 missed apart: clinilog due --missed)\n"
         ),
         "{text}"
     );
@@ -755,6 +756,41 @@ fn due_lists_the_demo_patients_week_as_text_and_csv() {
             ",Week 3,missing,2025-08-11,0,bili_total;alt;ast;albumin;inr;creatinine,\"Week 3: done 2025-08-11, lacks"
         )),
         "{csv}"
+    );
+    // Long after, days 90 and 180 (never recorded: the case report ends at
+    // day 30) have left the week's list: missed, listed with --missed.
+    let out = clinilog(&["due", "--db", path_arg(&db), "--week", "2026-11-30"]);
+    let text = stdout(&out);
+    assert!(text.contains("2 missed apart: clinilog due --missed"), "{text}");
+    assert!(!text.contains("Day 90") && !text.contains("Day 180"), "{text}");
+    let out = clinilog(&["due", "--db", path_arg(&db), "--week", "2026-11-30", "--missed"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("  Day 90: missed (planned 2025-10-17, 409 days ago)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  Day 180: missed (planned 2026-01-15, 319 days ago)"),
+        "{text}"
+    );
+    assert!(!text.contains("Day 30"), "only the missed: {text}");
+    let out = clinilog(&[
+        "due",
+        "--db",
+        path_arg(&db),
+        "--week",
+        "2026-11-30",
+        "--missed",
+        "--csv",
+    ]);
+    let csv = stdout(&out);
+    assert_eq!(csv.lines().filter(|l| l.contains(",missed,")).count(), 2, "{csv}");
+    // Within four weeks of its window closing, day 90 is late, on the list.
+    let out = clinilog(&["due", "--db", path_arg(&db), "--week", "2025-11-10"]);
+    assert!(
+        stdout(&out).contains("  Day 90: 24 days late (planned 2025-10-17)"),
+        "{}",
+        stdout(&out)
     );
     // A month later nothing was recorded after 19 Aug: the day-90 visit is
     // not yet due, so nothing is listed... until its week.

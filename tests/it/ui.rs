@@ -1732,7 +1732,7 @@ fn the_due_screen_lists_the_week_and_opens_the_entry_form_on_its_date() {
     let mut h = harness(store, "Dr Rao");
     click(&mut h, "Due");
     h.get_by_label("Due in the week of 2025-09-01 to 2025-09-07");
-    h.get_by_label("1 visit for 1 patient: 0 late, 0 due, 1 lacking measures");
+    h.get_by_label("1 visit for 1 patient: 0 late, 0 due, 1 lacking measures; 0 missed apart");
     h.get_by_label("lacks 8 values");
     h.get_by_label(
         "Day 30: done 2025-08-19, lacks ALT (SGPT), AST (SGOT), Alkaline phosphatase, Albumin, INR, Creatinine, \
@@ -1748,7 +1748,7 @@ fn the_due_screen_lists_the_week_and_opens_the_entry_form_on_its_date() {
     h.get_by_label("Due in the week of 2025-08-11 to 2025-08-17");
     h.get_by_label("Week 4: due (planned 2025-08-16)");
     h.get_by_label("Week 3: done 2025-08-11, lacks Total bilirubin, ALT (SGPT), AST (SGOT), Albumin, INR, Creatinine");
-    h.get_by_label("2 visits for 1 patient: 0 late, 1 due, 1 lacking measures");
+    h.get_by_label("2 visits for 1 patient: 0 late, 1 due, 1 lacking measures; 0 missed apart");
     // Sorted by date, latest first: the week-4 line (16 Aug) comes before
     // the missing measures of 11 Aug.
     click(&mut h, "Date");
@@ -1865,6 +1865,39 @@ fn an_adverse_event_is_checked_beside_its_fields_and_shows_everywhere() {
     h.get_by_label("Adverse events (0)");
     click(&mut h, "History (13)");
     h.get_by_label("Adverse event Fever, grade 2 (moderate) of 2025-07-20 voided");
+}
+
+/// A year on, days 90 and 180 (never recorded) have left the week's list;
+/// *Missed* lists them, apart.
+#[test]
+fn missed_visits_leave_the_week_and_show_under_missed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinic.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let app = ClinilogApp::new(
+        store,
+        Catalog::builtin().unwrap(),
+        Prefs {
+            clinician: "Dr Rao".into(),
+            ..Prefs::default()
+        },
+    )
+    .with_today(date(2026, 11, 30));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 1200.0])
+        .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
+    h.run_steps(1);
+    settle(&mut h);
+    click(&mut h, "Due");
+    h.get_by_label("1 visit for 1 patient: 0 late, 0 due, 1 lacking measures; 2 missed apart");
+    assert!(h.query_by_label_contains("Day 90").is_none());
+    click(&mut h, "Missed (2)");
+    h.get_by_label("2 missed visits for 1 patient (not on the week's list)");
+    h.get_by_label("Day 90: missed (planned 2025-10-17, 409 days ago)");
+    h.get_by_label("Day 180: missed (planned 2026-01-15, 319 days ago)");
+    assert_eq!(h.get_all_by_label("missed").count(), 2);
+    assert!(h.query_by_label_contains("Day 30").is_none());
 }
 
 /// The Plan tab of the demo patient: planned and done side by side (cycles

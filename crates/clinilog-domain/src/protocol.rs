@@ -41,6 +41,11 @@ pub struct Protocol {
     /// A planned date still counts this many days either side.
     #[serde(default = "default_window")]
     pub window_days: i64,
+    /// A visit or cycle whose window closed more than this many days ago
+    /// is *missed*: it leaves each week's due list (a *Missed* filter
+    /// shows it). Default 28 (four weeks).
+    #[serde(default = "default_missed_after")]
+    pub missed_after_days: i64,
     pub treatment: TreatmentPlan,
     #[serde(default)]
     pub visits: Vec<VisitSpec>,
@@ -48,6 +53,10 @@ pub struct Protocol {
 
 fn default_window() -> i64 {
     3
+}
+
+fn default_missed_after() -> i64 {
+    28
 }
 
 /// The cycles, and what a recorded treatment is prefilled with.
@@ -113,6 +122,12 @@ impl Protocol {
         }
         if !(0..=30).contains(&p.window_days) {
             return Err(fail(format!("window_days is {}: use 0 to 30 days", p.window_days)));
+        }
+        if !(1..=365).contains(&p.missed_after_days) {
+            return Err(fail(format!(
+                "missed_after_days is {}: use 1 to 365 days",
+                p.missed_after_days
+            )));
         }
         let t = &p.treatment;
         if t.cycles == 0 || t.cycles > 50 {
@@ -694,6 +709,10 @@ pub enum DueLine {
     Due { what: Planned, date: Date },
     /// Not done, and its window closed before the week: days late on its Monday.
     Overdue { what: Planned, date: Date, days_late: i64 },
+    /// Not done, and its window closed more than the protocol's
+    /// `missed_after_days` before the week: not on the week's list (the
+    /// *Missed* filter, `due --missed`), days late on its Monday.
+    Missed { what: Planned, date: Date, days_late: i64 },
     /// The latest visit done by the week's end lacks these expected
     /// measures (catalog codes, in the protocol's order): one line per visit.
     Missing {
@@ -707,7 +726,7 @@ impl DueLine {
     /// The date the line is about (planned, or the visit's).
     pub fn date(&self) -> Date {
         match self {
-            DueLine::Due { date, .. } | DueLine::Overdue { date, .. } => *date,
+            DueLine::Due { date, .. } | DueLine::Overdue { date, .. } | DueLine::Missed { date, .. } => *date,
             DueLine::Missing { done_on, .. } => *done_on,
         }
     }
@@ -760,10 +779,12 @@ pub fn due_in_week(
                 })
             }
             _ if f.item.date < monday && day_count(f.item.date, monday) > p.window_days => {
-                lines.push(DueLine::Overdue {
-                    what: f.item.what.clone(),
-                    date: f.item.date,
-                    days_late: day_count(f.item.date, monday),
+                let days_late = day_count(f.item.date, monday);
+                let (what, date) = (f.item.what.clone(), f.item.date);
+                lines.push(if days_late > p.window_days + p.missed_after_days {
+                    DueLine::Missed { what, date, days_late }
+                } else {
+                    DueLine::Overdue { what, date, days_late }
                 })
             }
             _ => {}
@@ -818,6 +839,7 @@ impl WeekDue {
             DueLine::Overdue { days_late, date, .. } => (0, -days_late, *date),
             DueLine::Due { date, .. } => (1, 0, *date),
             DueLine::Missing { done_on, .. } => (2, 0, *done_on),
+            DueLine::Missed { days_late, date, .. } => (3, -days_late, *date),
         });
         out
     }
@@ -837,6 +859,9 @@ impl DueLine {
                 what.label(),
                 if *days_late == 1 { "" } else { "s" }
             ),
+            DueLine::Missed { what, date, days_late } => {
+                format!("{}: missed (planned {date}, {days_late} days ago)", what.label())
+            }
             DueLine::Missing {
                 what,
                 measures,
@@ -856,24 +881,35 @@ impl DueLine {
     /// What the line is about, for sorting and filtering: `C2`, `Week 3`.
     pub fn what(&self) -> &Planned {
         match self {
-            DueLine::Due { what, .. } | DueLine::Overdue { what, .. } | DueLine::Missing { what, .. } => what,
+            DueLine::Due { what, .. }
+            | DueLine::Overdue { what, .. }
+            | DueLine::Missing { what, .. }
+            | DueLine::Missed { what, .. } => what,
         }
     }
 
-    /// Days late (0 unless overdue).
+    /// Days late (0 unless overdue or missed).
     pub fn days_late(&self) -> i64 {
         match self {
-            DueLine::Overdue { days_late, .. } => *days_late,
+            DueLine::Overdue { days_late, .. } | DueLine::Missed { days_late, .. } => *days_late,
             _ => 0,
         }
     }
 
-    /// `late`, `due`, `missing`: the line's kind in a word (the CSV's column).
+    /// Whether the line is a missed visit or cycle (not on the week's list
+    /// unless asked for).
+    pub fn is_missed(&self) -> bool {
+        matches!(self, DueLine::Missed { .. })
+    }
+
+    /// `late`, `due`, `missing`, `missed`: the line's kind in a word (the
+    /// CSV's column).
     pub fn kind_word(&self) -> &'static str {
         match self {
             DueLine::Overdue { .. } => "late",
             DueLine::Due { .. } => "due",
             DueLine::Missing { .. } => "missing",
+            DueLine::Missed { .. } => "missed",
         }
     }
 }
@@ -1115,6 +1151,51 @@ mod tests {
         let followed = follow(&p, &items, &entry_dates(&entries), &[], date(2025, 8, 20));
         let week3 = followed.iter().find(|f| f.item.what.label() == "Week 3").unwrap();
         assert_eq!(week3.status, Status::Overdue(11));
+    }
+
+    /// A visit late by more than its window and the protocol's
+    /// `missed_after_days` (default 28) is missed, and leaves the week.
+    #[test]
+    fn a_visit_late_beyond_the_protocol_time_is_missed() {
+        let p = seed();
+        assert_eq!(p.missed_after_days, 28);
+        let items = lay_out(&p, date(2025, 7, 19));
+        let entries = [entry(1, date(2025, 7, 19), WEEK)];
+        let day90 = |week: Date| {
+            due_in_week_of(&p, &items, &entries, &[], week)
+                .into_iter()
+                .find(|l| l.what().label() == "Day 90")
+        };
+        // Day 90 is 17 Oct: late by 31 days on Monday 17 Nov (window 3 + 28).
+        let late = day90(date(2025, 11, 17)).unwrap();
+        assert_eq!((late.kind_word(), late.days_late()), ("late", 31));
+        let missed = day90(date(2025, 11, 24)).unwrap();
+        assert_eq!((missed.kind_word(), missed.days_late()), ("missed", 38));
+        assert!(missed.is_missed());
+        // A protocol may set its own time; out of range is refused.
+        let text = include_str!("../../../assets/protocols/msc_exosomes_3_cycles.toml");
+        let short = Protocol::parse(
+            &text.replace("missed_after_days = 28", "missed_after_days = 7"),
+            "p.toml",
+            &catalog(),
+        )
+        .unwrap();
+        let items = lay_out(&short, date(2025, 7, 19));
+        let l = due_in_week_of(&short, &items, &entries, &[], date(2025, 11, 3))
+            .into_iter()
+            .find(|l| l.what().label() == "Day 90")
+            .unwrap();
+        assert_eq!((l.kind_word(), l.days_late()), ("missed", 17));
+        let e = Protocol::parse(
+            &text.replace("missed_after_days = 28", "missed_after_days = 0"),
+            "p.toml",
+            &catalog(),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("missed_after_days is 0: use 1 to 365 days"),
+            "{e}"
+        );
     }
 
     #[test]

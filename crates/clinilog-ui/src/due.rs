@@ -66,9 +66,13 @@ pub struct DueScreen {
     rows: Vec<Row>,
     /// The protocols on the list with how many patients each (the filter's choices).
     protocols: Vec<(String, usize)>,
-    /// Patients and late lines among the lines shown.
     /// Patients listed, and lines late, due and lacking measures.
     counts: (usize, usize, usize, usize),
+    /// Missed visits and cycles (windows closed more than the protocol's
+    /// `missed_after_days` ago) on the list: shown instead of the week's
+    /// lines when `missed` is ticked.
+    missed_count: usize,
+    pub missed: bool,
     /// The patients whose plan cannot be laid out.
     unreadable: Vec<usize>,
     pub protocol: Option<String>,
@@ -93,6 +97,8 @@ impl DueScreen {
             rows: Vec::new(),
             protocols: Vec::new(),
             counts: (0, 0, 0, 0),
+            missed_count: 0,
+            missed: false,
             unreadable: Vec::new(),
             protocol: None,
             sort: (DueSort::Status, false),
@@ -170,11 +176,16 @@ impl DueScreen {
             .filter(|(_, p)| self.protocol.as_ref().is_none_or(|name| &p.protocol == name))
             .flat_map(|(i, p)| (0..p.lines.len()).map(move |l| Row { patient: i, line: l }))
             .collect();
+        // Missed visits leave the week: listed apart, under *Missed*.
+        let missed = |r: &Row| list[r.patient].lines[r.line].is_missed();
+        self.missed_count = rows.iter().filter(|r| missed(r)).count();
+        rows.retain(|r| missed(r) == self.missed);
         let (by, descending) = self.sort;
         let status_rank = |l: &DueLine| match l {
             DueLine::Overdue { days_late, .. } => (0, -days_late),
             DueLine::Due { .. } => (1, 0),
             DueLine::Missing { .. } => (2, 0),
+            DueLine::Missed { days_late, .. } => (3, -days_late),
         };
         rows.sort_by(|a, b| {
             let (pa, pb) = (&list[a.patient], &list[b.patient]);
@@ -274,6 +285,17 @@ impl DueScreen {
             if self.protocol != before {
                 self.arrange();
             }
+            ui.separator();
+            if ui
+                .checkbox(&mut self.missed, format!("Missed ({})", self.missed_count))
+                .on_hover_text(
+                    "Visits and cycles whose window closed more than the protocol's time ago (default four \
+                     weeks): not on the week's list",
+                )
+                .changed()
+            {
+                self.arrange();
+            }
         });
         field_message(ui, self.week_error.as_deref());
         if let Some(e) = &self.error {
@@ -291,12 +313,23 @@ impl DueScreen {
         ui.horizontal(|ui| {
             muted(
                 ui,
-                format!(
-                    "{} visit{} for {patients} patient{}: {late} late, {due} due, {lacking} lacking measures",
-                    self.rows.len(),
-                    if self.rows.len() == 1 { "" } else { "s" },
-                    if patients == 1 { "" } else { "s" },
-                ),
+                if self.missed {
+                    format!(
+                        "{} missed visit{} for {patients} patient{} (not on the week's list)",
+                        self.rows.len(),
+                        if self.rows.len() == 1 { "" } else { "s" },
+                        if patients == 1 { "" } else { "s" },
+                    )
+                } else {
+                    format!(
+                        "{} visit{} for {patients} patient{}: {late} late, {due} due, {lacking} lacking measures; \
+                         {} missed apart",
+                        self.rows.len(),
+                        if self.rows.len() == 1 { "" } else { "s" },
+                        if patients == 1 { "" } else { "s" },
+                        self.missed_count
+                    )
+                },
             );
             if self.loading {
                 ui.spinner();
@@ -388,6 +421,7 @@ impl DueScreen {
                                 theme::ERROR,
                             ),
                             DueLine::Due { .. } => ("due".to_owned(), theme::WARN),
+                            DueLine::Missed { .. } => ("missed".to_owned(), theme::ERROR),
                             DueLine::Missing { measures, .. } => (
                                 format!(
                                     "lacks {} value{}",
