@@ -1898,6 +1898,17 @@ fn missed_visits_leave_the_week_and_show_under_missed() {
     h.get_by_label("Day 180: missed (planned 2026-01-15, 319 days ago)");
     assert_eq!(h.get_all_by_label("missed").count(), 2);
     assert!(h.query_by_label_contains("Day 30").is_none());
+    // The patient's Plan tab says the same.
+    h.get_all_by_label("Demo: cirrhosis case report (DEMO-001)")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(1);
+    settle(&mut h);
+    h.run();
+    click(&mut h, "Plan (1)");
+    h.get_by_label("missed (409 days ago)");
+    h.get_by_label("missed (319 days ago)");
 }
 
 /// The Plan tab of the demo patient: planned and done side by side (cycles
@@ -1953,7 +1964,7 @@ fn a_protocol_is_assigned_from_the_plan_tab() {
     h.get_by_label("MSC + exosomes, 3 cycles, from 2025-08-25");
     h.get_by_label("Plan (1)");
     // On 2025-09-01 the baseline and C1 (25 Aug) are late, week 1 is due.
-    assert_eq!(h.get_all_by_label("missed: 7 days late").count(), 2);
+    assert_eq!(h.get_all_by_label("late: 7 days").count(), 2);
     h.get_by_label("due now");
 }
 

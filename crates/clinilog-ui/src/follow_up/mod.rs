@@ -109,15 +109,18 @@ pub struct FollowCx<'a> {
     pub read_only: bool,
 }
 
-fn status_text(status: &Status) -> (String, egui::Color32) {
+/// An item's status as the Plan tab says it: late within the protocol's
+/// time (`window_days` + `missed_after_days`), missed beyond it (as the due
+/// list says).
+fn status_text(status: &Status, p: &clinilog_domain::protocol::Protocol) -> (String, egui::Color32) {
     match status {
         Status::Done(d) => (format!("done {d}"), theme::OK),
         Status::Upcoming => ("upcoming".to_owned(), theme::MUTED),
         Status::Due => ("due now".to_owned(), theme::WARN),
-        Status::Overdue(n) => (
-            format!("missed: {n} day{} late", if *n == 1 { "" } else { "s" }),
-            theme::ERROR,
-        ),
+        Status::Overdue(n) if *n > p.window_days + p.missed_after_days => {
+            (format!("missed ({n} days ago)"), theme::ERROR)
+        }
+        Status::Overdue(n) => (format!("late: {n} day{}", if *n == 1 { "" } else { "s" }), theme::ERROR),
     }
 }
 
@@ -403,7 +406,7 @@ pub fn plan_ui(ui: &mut Ui, st: &mut FollowUpState, cx: &FollowCx<'_>) -> Option
                             ui.label(f.item.date.to_string());
                         });
                         row.col(|ui| {
-                            let (text, color) = status_text(&f.status);
+                            let (text, color) = status_text(&f.status, protocol);
                             ui.label(RichText::new(text).color(color));
                         });
                         row.col(|ui| {
