@@ -2440,7 +2440,9 @@ fn an_unusual_imported_value_is_held_back_until_confirmed_in_the_preview() {
 
 /// A file whose audit row was changed behind Clinilog's back (its trigger
 /// dropped): the patient's History says which change is not verified, and
-/// the status bar says the trail fails its check.
+/// the status bar says the trail fails its check. The workstation had
+/// found the chain intact before (and remembered the file as it was then):
+/// the change of the file is what makes it hash the chain whole again.
 #[test]
 fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
     let dir = tempfile::tempdir().unwrap();
@@ -2448,6 +2450,14 @@ fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
     let mut store = Store::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     drop(store);
+    let h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let prefs = h.state().prefs.clone();
+    assert_eq!(
+        prefs.chain_checked.len(),
+        1,
+        "an intact chain is remembered with the file as it was"
+    );
+    drop(h);
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TRIGGER audit_log_no_update;
@@ -2455,7 +2465,14 @@ fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
     )
     .unwrap();
     drop(conn);
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let app =
+        ClinilogApp::new(Store::open(&path).unwrap(), Catalog::builtin().unwrap(), prefs).with_today(date(2025, 9, 1));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 1900.0])
+        .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
+    h.run_steps(1);
+    settle(&mut h);
+    h.run();
     h.get_by_label_contains("The audit trail fails its check: audit row 2 (id 2) does not match its hash");
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "History (11)");

@@ -53,7 +53,7 @@ pub struct ChainRow {
 
 /// A point of the chain kept outside the database: its sequence number and
 /// hash, written `SEQ:HASH`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Anchor {
     pub seq: i64,
     pub hash: String,
@@ -187,6 +187,16 @@ fn raw(hex: &str) -> [u8; 32] {
 }
 
 impl ChainReport {
+    /// The report of a chain found intact before, ending at `head`, in a
+    /// file that has not changed since (nothing was recomputed).
+    pub fn unchanged_since(rows: u64, head: Anchor) -> Self {
+        Self {
+            rows,
+            head: Some(head),
+            ..Self::default()
+        }
+    }
+
     /// Whether the chain is whole: no broken row, no gap, anchors met.
     pub fn is_intact(&self) -> bool {
         self.problems.is_empty()

@@ -5,6 +5,13 @@
 
 use super::*;
 
+/// What the chain's job gives: its report, and the file as it was with the
+/// head to remember when it was recomputed whole and found intact.
+pub(crate) type ChainChecked = (
+    clinilog_store::chain::ChainReport,
+    Option<(clinilog_store::CheckedFile, clinilog_store::chain::Anchor)>,
+);
+
 /// Care of the open file, and its jobs: SQLite's check after it opened,
 /// the backup running, whether anything was written since the last one, a
 /// backup looked at read-only, and *Tools > Backups*. Kept by the shell,
@@ -29,7 +36,7 @@ pub struct FileCare {
     pub(crate) integrity_job: Option<Job<(Option<String>, Option<clinilog_store::CheckedFile>)>>,
     /// The audit trail's hash chain, recomputed on a job after the window
     /// opened (a file or a server), and what it found.
-    pub(crate) chain_job: Option<Job<Result<clinilog_store::chain::ChainReport, String>>>,
+    pub(crate) chain_job: Option<Job<Result<ChainChecked, String>>>,
     pub(crate) chain: Option<std::sync::Arc<patient::history::ChainVerdict>>,
     /// The chain is to be checked again (other records were opened).
     pub(crate) chain_wanted: bool,
@@ -38,13 +45,34 @@ pub struct FileCare {
 impl ClinilogApp {
     /// Recomputes the audit chain on a connection of its own (seconds on a
     /// large clinic: never in a frame).
+    /// A file that has not changed since its chain was found intact on
+    /// this workstation (its size and time, within a week) is not hashed
+    /// whole again: only its head is read, and must be the one remembered.
     pub(crate) fn start_chain_check(&mut self, ctx: &egui::Context) {
         let location = self.location.clone();
+        let now = jiff::Timestamp::now();
+        let seen = location.file().and_then(|p| clinilog_store::CheckedFile::of(p, now));
+        let known = seen.as_ref().and_then(|seen| {
+            self.prefs
+                .chain_checked
+                .iter()
+                .find(|(c, _)| c.covers(seen))
+                .map(|(_, head)| head.clone())
+        });
         self.file_care.chain_job = Some(Job::spawn(ctx, "audit chain", move |_| {
-            location
-                .open_read_only()
-                .and_then(|s| s.audit_chain())
-                .map_err(|e| e.to_string())
+            let store = location.open_read_only().map_err(|e| e.to_string())?;
+            if let Some(known) = known
+                && store.audit_head().map_err(|e| e.to_string())?.as_ref() == Some(&known)
+            {
+                return Ok((
+                    clinilog_store::chain::ChainReport::unchanged_since(known.seq as u64, known),
+                    None,
+                ));
+            }
+            let report = store.audit_chain().map_err(|e| e.to_string())?;
+            // Remembered as the file was when the check began, if intact.
+            let remember = seen.filter(|_| report.is_intact()).zip(report.head.clone());
+            Ok((report, remember))
         }));
     }
 
@@ -65,7 +93,15 @@ impl ClinilogApp {
             return;
         };
         match done {
-            Ok(Ok(report)) => {
+            Ok(Ok((report, remember))) => {
+                if let Some((file, head)) = remember {
+                    let kept = &mut self.prefs.chain_checked;
+                    kept.retain(|(c, _)| c.path != file.path);
+                    kept.push((file, head));
+                    let extra = kept.len().saturating_sub(CHECKED_FILES_KEPT);
+                    kept.drain(..extra);
+                    self.save_prefs_now = true;
+                }
                 if !report.is_intact() {
                     self.status = Some(Status {
                         text: format!("The audit trail fails its check: {}", report.problems[0]),

@@ -63,6 +63,10 @@ pub struct Prefs {
     /// Files that passed SQLite's check on this workstation, as they were
     /// then: one that has not changed since is not read whole again at open.
     pub checked_files: Vec<clinilog_store::CheckedFile>,
+    /// Files whose audit chain was recomputed whole and found intact, as
+    /// they were then, with the head it ended at: one unchanged since (its
+    /// size and time, within a week) is not hashed whole again at open.
+    pub chain_checked: Vec<(clinilog_store::CheckedFile, clinilog_store::chain::Anchor)>,
 }
 
 impl Default for Prefs {
@@ -76,6 +80,7 @@ impl Default for Prefs {
             second_backup_dir: None,
             clinic_name: String::new(),
             checked_files: Vec::new(),
+            chain_checked: Vec::new(),
         }
     }
 }
