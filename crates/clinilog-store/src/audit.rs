@@ -141,38 +141,41 @@ pub(super) const CHAIN_SQL: &str = "SELECT id, seq, row_hash, at_utc, \"user\", 
 /// says so in a row of its own: the migration to schema 5.
 pub(super) fn begin_chain(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch("DROP TRIGGER IF EXISTS audit_log_no_update")?;
-    let mut stmt = tx.prepare(CHAIN_SQL)?;
-    let rows: Vec<(i64, crate::chain::ChainRow)> = stmt
-        .query_map([], chain_row)?
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .filter(|r| r.seq.is_none())
-        .map(|r| (r.id, r))
-        .collect();
-    drop(stmt);
+    // In id order, a thousand rows at a time: a large clinic's trail (its
+    // JSON) is never held in memory whole.
     let mut prev: Option<String> = None;
-    let n = rows.len() as i64;
-    for (i, (id, r)) in rows.iter().enumerate() {
-        let seq = i as i64 + 1;
-        let hash = crate::chain::row_hash(
-            seq,
-            prev.as_deref(),
-            crate::chain::RowFields {
-                at_utc: &r.at_utc,
-                user: &r.user,
-                action: &r.action,
-                table_name: &r.table_name,
-                row_id: r.row_id,
-                before_json: r.before_json.as_deref(),
-                after_json: r.after_json.as_deref(),
-                reason: r.reason.as_deref(),
-            },
-        );
-        tx.execute(
-            "UPDATE audit_log SET seq = ?1, row_hash = ?2 WHERE id = ?3",
-            params![seq, hash, id],
-        )?;
-        prev = Some(hash);
+    let mut n: i64 = 0;
+    let mut after_id = i64::MIN;
+    loop {
+        let batch: Vec<crate::chain::ChainRow> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, seq, row_hash, at_utc, \"user\", action, table_name, row_id, before_json, after_json,
+                        reason FROM audit_log WHERE seq IS NULL AND id > ?1 ORDER BY id LIMIT 1000",
+            )?;
+            stmt.query_map([after_id], chain_row)?.collect::<Result<_, _>>()?
+        };
+        let Some(last) = batch.last() else { break };
+        after_id = last.id;
+        for r in &batch {
+            n += 1;
+            let hash = crate::chain::row_hash(
+                n,
+                prev.as_deref(),
+                crate::chain::RowFields {
+                    at_utc: &r.at_utc,
+                    user: &r.user,
+                    action: &r.action,
+                    table_name: &r.table_name,
+                    row_id: r.row_id,
+                    before_json: r.before_json.as_deref(),
+                    after_json: r.after_json.as_deref(),
+                    reason: r.reason.as_deref(),
+                },
+            );
+            tx.prepare_cached("UPDATE audit_log SET seq = ?1, row_hash = ?2 WHERE id = ?3")?
+                .execute(params![n, hash, r.id])?;
+            prev = Some(hash);
+        }
     }
     tx.execute_batch(
         "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
