@@ -770,6 +770,14 @@ fn type_password(h: &mut crate::ui::App<'_>, label: &str, text: &str) {
     h.run();
 }
 
+/// Logs `who` in through the dialog, and waits for the clinic's list.
+fn log_in(h: &mut crate::ui::App<'_>, who: &(String, String)) {
+    use egui_kittest::kittest::Queryable;
+    type_password(h, &format!("Password for {}", who.0), &who.1);
+    h.get_by_label("Log in").click();
+    wait_for_login(h, "Demo: cirrhosis case report");
+}
+
 /// Runs frames until the *Log in* dialog has had the server's answer.
 fn wait_for_login(h: &mut crate::ui::App<'_>, label: &str) {
     use egui_kittest::kittest::Queryable;
@@ -826,9 +834,7 @@ fn an_auditors_window_is_read_only_with_a_banner() {
     ok(&c.run_as(&c.kim, &["demo", "--db", "DB"]));
     let target = PgTarget::parse(&c.address(&c.aud.0)).unwrap();
     let mut h = window_logging_in(target, "");
-    type_password(&mut h, &format!("Password for {}", c.aud.0), &c.aud.1);
-    h.get_by_label("Log in").click();
-    wait_for_login(&mut h, "Demo: cirrhosis case report");
+    log_in(&mut h, &c.aud);
     assert!(
         h.query_by_label_contains("Logged in as an auditor").is_some(),
         "the auditor's banner"
@@ -982,9 +988,7 @@ fn after_a_lost_connection_the_password_is_asked_again_only_if_refused() {
     ok(&c.run_as(&c.kim, &["demo", "--db", "DB"]));
     let target = PgTarget::parse(&c.address(&c.kim.0)).unwrap();
     let mut h = window_logging_in(target, "");
-    type_password(&mut h, &format!("Password for {}", c.kim.0), &c.kim.1);
-    h.get_by_label("Log in").click();
-    wait_for_login(&mut h, "Demo: cirrhosis case report");
+    log_in(&mut h, &c.kim);
     // The connection drops and comes back: no question, the patient opens.
     c.db.away();
     c.db.back();

@@ -15,17 +15,24 @@ use jiff::civil::date;
 pub(crate) type App<'a> = Harness<'a, ClinilogApp>;
 
 fn harness(store: Store, clinician: &str) -> App<'static> {
-    let app = ClinilogApp::new(
-        store,
-        Catalog::builtin().unwrap(),
-        Prefs {
-            clinician: clinician.into(),
-            ..Prefs::default()
-        },
+    run_app(
+        ClinilogApp::new(store, Catalog::builtin().unwrap(), prefs(clinician)).with_today(date(2025, 9, 1)),
+        [1500.0, 1900.0],
     )
-    .with_today(date(2025, 9, 1));
+}
+
+/// Preferences of a workstation where `clinician` records.
+fn prefs(clinician: &str) -> Prefs {
+    Prefs {
+        clinician: clinician.into(),
+        ..Prefs::default()
+    }
+}
+
+/// `app` in a headless window of `size`, its first background reads arrived.
+fn run_app(app: ClinilogApp, size: [f32; 2]) -> App<'static> {
     let mut h = Harness::builder()
-        .with_size([1500.0, 1900.0])
+        .with_size(size)
         .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
     h.run_steps(1);
     settle(&mut h);
@@ -1875,20 +1882,10 @@ fn missed_visits_leave_the_week_and_show_under_missed() {
     let path = dir.path().join("clinic.sqlite");
     let mut store = Store::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let app = ClinilogApp::new(
-        store,
-        Catalog::builtin().unwrap(),
-        Prefs {
-            clinician: "Dr Rao".into(),
-            ..Prefs::default()
-        },
-    )
-    .with_today(date(2026, 11, 30));
-    let mut h = Harness::builder()
-        .with_size([1500.0, 1200.0])
-        .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
-    h.run_steps(1);
-    settle(&mut h);
+    let mut h = run_app(
+        ClinilogApp::new(store, Catalog::builtin().unwrap(), prefs("Dr Rao")).with_today(date(2026, 11, 30)),
+        [1500.0, 1200.0],
+    );
     click(&mut h, "Due");
     h.get_by_label("1 visit for 1 patient: 0 late, 0 due, 1 lacking measures; 2 missed apart");
     assert!(h.query_by_label_contains("Day 90").is_none());
@@ -2451,9 +2448,9 @@ fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     drop(store);
     let h = harness(Store::open(&path).unwrap(), "Dr Rao");
-    let prefs = h.state().prefs.clone();
+    let saved = h.state().prefs.clone();
     assert_eq!(
-        prefs.chain_checked.len(),
+        saved.chain_checked.len(),
         1,
         "an intact chain is remembered with the file as it was"
     );
@@ -2465,14 +2462,10 @@ fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
     )
     .unwrap();
     drop(conn);
-    let app =
-        ClinilogApp::new(Store::open(&path).unwrap(), Catalog::builtin().unwrap(), prefs).with_today(date(2025, 9, 1));
-    let mut h = Harness::builder()
-        .with_size([1500.0, 1900.0])
-        .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
-    h.run_steps(1);
-    settle(&mut h);
-    h.run();
+    let mut h = run_app(
+        ClinilogApp::new(Store::open(&path).unwrap(), Catalog::builtin().unwrap(), saved).with_today(date(2025, 9, 1)),
+        [1500.0, 1900.0],
+    );
     h.get_by_label_contains("The audit trail fails its check: audit row 2 (id 2) does not match its hash");
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "History (11)");
