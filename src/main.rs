@@ -221,6 +221,26 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Close a late or missed visit or cycle of a patient's plan as not
+    /// done, with why (declined, moved, died, sample lost): it leaves the
+    /// due list, and the Plan tab and History say so.
+    NotDone {
+        /// The database file (must exist), or postgres://user@host:port/database.
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// The patient, by MRN.
+        #[arg(long, value_name = "MRN")]
+        patient: String,
+        /// The visit or cycle as the plan names it (Day 90, Week 3, C2).
+        #[arg(long, value_name = "ITEM")]
+        item: String,
+        /// Why it was not done.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// Who closes it (default: the login name; on a set-up server, the login).
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
     /// Set up a clinic's PostgreSQL server: roles, logins (run as a
     /// superuser or a role with CREATEROLE).
     #[command(subcommand)]
@@ -319,7 +339,8 @@ impl Command {
             | Command::Check { db, .. }
             | Command::AuditHead { db }
             | Command::Cohort { db, .. }
-            | Command::Due { db, .. } => Some(db),
+            | Command::Due { db, .. }
+            | Command::NotDone { db, .. } => Some(db),
             Command::Fhir(a) | Command::Export { args: a, .. } => Some(&a.db),
             Command::Report(a) => Some(&a.db),
             Command::Import(a) => Some(&a.db),
@@ -436,6 +457,21 @@ fn run() -> Result<u8> {
             args: a,
             adverse_events: true,
         }) => export::adverse_events(&a.db, a.patient.as_deref(), a.out.as_deref()),
+        Some(Command::NotDone {
+            db,
+            patient,
+            item,
+            reason,
+            user,
+        }) => cli::due::not_done(
+            &db,
+            &patient,
+            &item,
+            &reason,
+            user.as_deref(),
+            &catalog,
+            &mut io::stdout().lock(),
+        ),
         Some(Command::Server(ServerCommand::Init { db })) => cli::server::init(&db, &mut io::stdout().lock()),
         Some(Command::Server(ServerCommand::AddUser {
             login,

@@ -119,3 +119,69 @@ pub fn csv_rows<'a>(list: &'a [PatientDue], catalog: &'a Catalog) -> impl Iterat
         })
     })
 }
+
+/// `clinilog not-done --db F --patient MRN --item ITEM --reason TEXT`:
+/// closes a late or missed visit or cycle of the patient's plan as not
+/// done, with why; it leaves the due list (recorded with its audit row).
+pub fn not_done(
+    db: &Path,
+    mrn: &str,
+    item: &str,
+    reason: &str,
+    user: Option<&str>,
+    catalog: &Catalog,
+    out: &mut impl Write,
+) -> Result<()> {
+    use crate::domain::protocol::{ClosureData, Schedule, Status, entry_dates, follow, treatment_dates};
+    let mut store = super::existing_records(db, false)?;
+    super::may_write(&*store)?;
+    let user = super::signer(&*store, user, || {
+        std::env::var("USER")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| anyhow::anyhow!("say who closes it: --user NAME"))
+    })?;
+    let Some(patient) = store.patient_by_mrn(mrn)? else {
+        bail!("no patient with MRN \"{mrn}\" in {}", db.display());
+    };
+    let entries = store.entries(patient.id)?;
+    let treatments = store.treatments(patient.id)?;
+    let today = jiff::Zoned::now().date();
+    let mut open = Vec::new();
+    for a in store.assignments(patient.id)? {
+        let protocol = a.protocol(catalog)?;
+        let items = a.plan(&Schedule::of(&protocol));
+        let followed = follow(
+            &protocol,
+            &items,
+            &entry_dates(&entries),
+            &treatment_dates(&treatments),
+            today,
+        );
+        for f in followed {
+            if !matches!(f.status, Status::Overdue(_)) {
+                continue;
+            }
+            if f.item.what.label() == item {
+                let closure = ClosureData::new(f.item, reason, &user).map_err(anyhow::Error::msg)?;
+                store.close_plan_item(&a, &closure, &user)?;
+                writeln!(
+                    out,
+                    "closed {} (planned {}) of {mrn} as not done: {}",
+                    closure.item,
+                    closure.planned_on,
+                    closure.reason.trim()
+                )?;
+                return Ok(());
+            }
+            open.push(format!("{} (planned {})", f.item.what.label(), f.item.date));
+        }
+    }
+    if open.is_empty() {
+        bail!("{mrn} has no late or missed visit or cycle to close: nothing was written");
+    }
+    bail!(
+        "--item \"{item}\" is not a late or missed visit or cycle of {mrn}; those are: {} (nothing was written)",
+        open.join(", ")
+    )
+}

@@ -153,6 +153,7 @@ on_both_backends!(
     drafts_survive_reopening_and_go_on_discard,
     the_latest_flagged_values_are_each_patients_newest,
     a_protocol_assigned_and_shifted_reads_back_with_its_reasons,
+    a_missed_visit_closed_as_not_done_leaves_the_due_list,
     adverse_events_and_records_of_none_read_back_with_their_history,
     the_due_list_read_matches_the_plan_followed_in_full,
     the_demo_patient_reproduces_the_case_report_in_a_cohort,
@@ -649,6 +650,63 @@ fn a_protocol_assigned_and_shifted_reads_back_with_its_reasons(b: &Backend) {
         .unwrap();
     assert!(store.assignments(p.id).unwrap().is_empty());
     assert!(store.due_list(date(2025, 8, 11), &catalog).unwrap().is_empty());
+}
+
+/// A missed visit closed as not done, with its reason: read back after
+/// reopening, the item is not done (not late), it leaves the due list, a
+/// stale closure is refused, History says it, rows cannot be deleted.
+fn a_missed_visit_closed_as_not_done_leaves_the_due_list(b: &Backend) {
+    use clinilog::domain::protocol::{ClosureData, Schedule, Status, follow};
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    let p = store.create_patient(&patient_data("P1"), "Dr Rao").unwrap();
+    let a = store
+        .assign_protocol(p.id, &seed_assignment(date(2025, 7, 19)), "Dr Rao")
+        .unwrap();
+    let schedule = Schedule::of(&a.protocol(&catalog).unwrap());
+    let items = a.plan(&schedule);
+    let day90 = items.iter().find(|i| i.what.label() == "Day 90").unwrap();
+    assert!(ClosureData::new(day90, "  ", "Dr Rao").is_err(), "a reason is needed");
+    let closure = ClosureData::new(day90, "patient moved abroad", "Dr Rao").unwrap();
+    let week = date(2026, 1, 5);
+    let late = |store: &dyn ClinicStore| {
+        store.due_list(week, &catalog).unwrap()[0]
+            .lines
+            .iter()
+            .any(|l| l.what().label() == "Day 90")
+    };
+    assert!(late(&*store));
+    let closed = store.close_plan_item(&a, &closure, "Dr Rao").unwrap();
+    assert!(matches!(
+        store.close_plan_item(&a, &closure, "Nurse Lee"),
+        Err(StoreError::Conflict { .. })
+    ));
+    drop(store);
+
+    let store = b.open();
+    let read = store.assignments(p.id).unwrap();
+    assert_eq!(read, [closed]);
+    let items = read[0].plan(&schedule);
+    let p90 = read[0].protocol(&catalog).unwrap();
+    let f = follow(&p90, &items, &[], &[], week);
+    let day90 = f.iter().find(|f| f.item.what.label() == "Day 90").unwrap();
+    assert_eq!(day90.status, Status::NotDone("patient moved abroad".into()));
+    assert!(!late(&*store), "closed: not on the due list");
+    let last = store.history(p.id).unwrap().into_iter().next_back().unwrap();
+    let line = clinilog::domain::history::describe(
+        last.kind,
+        last.action,
+        last.before_json.as_deref(),
+        last.after_json.as_deref(),
+        &catalog,
+    );
+    assert_eq!(line.what, "Day 90 of 2025-10-17 closed as not done");
+    assert_eq!(last.reason.as_deref(), Some("patient moved abroad"));
+    assert!(store.check(&catalog).unwrap().is_empty());
+    assert!(store.audit_chain().unwrap().is_intact());
+    drop(store);
+    assert!(b.raw("DELETE FROM plan_closures").is_err());
+    assert!(b.raw("UPDATE plan_closures SET reason = 'x'").is_err());
 }
 
 /// An adverse event recorded, edited (resolved) and another voided reads

@@ -77,6 +77,7 @@ fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
                 "no_adverse_events",
                 "observations",
                 "patients",
+                "plan_closures",
                 "plan_shifts",
                 "protocol_assignments",
                 "treatment_events"
@@ -494,7 +495,7 @@ fn a_migration_is_preceded_by_a_backup() {
     // aside: the demo's protocol rows are in it).
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP TABLE no_adverse_events; DROP TABLE adverse_events; DROP TABLE plan_shifts;
+        "DROP TABLE plan_closures; DROP TABLE no_adverse_events; DROP TABLE adverse_events; DROP TABLE plan_shifts;
          DROP TABLE protocol_assignments;
          ALTER TABLE observations DROP COLUMN ref_unit;
          DROP TRIGGER audit_log_chained; DROP INDEX audit_log_by_seq;

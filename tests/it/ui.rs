@@ -1906,6 +1906,23 @@ fn missed_visits_leave_the_week_and_show_under_missed() {
     click(&mut h, "Plan (1)");
     h.get_by_label("missed (409 days ago)");
     h.get_by_label("missed (319 days ago)");
+    // Day 90 closed as not done, with why: it leaves the missed list.
+    h.get_all_by_label("Not done...").next().unwrap().click();
+    h.run();
+    h.get_by_label("Close Day 90 (planned 2025-10-17) as not done?");
+    assert!(
+        h.get_by_label("Close as not done").accesskit_node().is_disabled(),
+        "no reason yet"
+    );
+    type_into(&mut h, "Why it was not done", "patient moved abroad");
+    click(&mut h, "Close as not done");
+    h.get_by_label("Day 90 (planned 2025-10-17) closed as not done.");
+    h.get_by_label("not done: patient moved abroad");
+    assert!(h.query_by_label("missed (409 days ago)").is_none());
+    click(&mut h, "History (12)");
+    h.get_by_label("Day 90 of 2025-10-17 closed as not done");
+    click(&mut h, "Due");
+    h.get_by_label("Missed (1)");
 }
 
 /// The Plan tab of the demo patient: planned and done side by side (cycles

@@ -57,6 +57,8 @@ pub enum RecordKind {
     Assignment,
     /// A shift of a patient's plan.
     PlanShift,
+    /// A visit or cycle closed as not done.
+    PlanClosure,
     AdverseEvent,
     /// "No adverse events since the last visit".
     NoAdverseEvents,
@@ -72,6 +74,7 @@ impl RecordKind {
             RecordKind::Database => "file",
             RecordKind::Assignment => "protocol assignment",
             RecordKind::PlanShift => "plan shift",
+            RecordKind::PlanClosure => "visit closed as not done",
             RecordKind::AdverseEvent => "adverse event",
             RecordKind::NoAdverseEvents => "record of no adverse events",
         }
@@ -267,6 +270,15 @@ pub fn describe(
             });
             HistoryLine {
                 what,
+                changes: Vec::new(),
+            }
+        }
+        RecordKind::PlanClosure => {
+            let c: Option<crate::protocol::ClosureData> = parse(after);
+            HistoryLine {
+                what: c.map_or("Visit closed as not done".to_owned(), |c| {
+                    format!("{} of {} closed as not done", c.item, c.planned_on)
+                }),
                 changes: Vec::new(),
             }
         }

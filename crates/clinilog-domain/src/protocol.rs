@@ -203,7 +203,36 @@ pub struct ShiftData {
     pub recorded_by: String,
 }
 
-/// A stored assignment with its shifts, oldest first.
+/// A late or missed visit or cycle closed as *not done*, with why (the
+/// patient declined, moved, died; the sample was lost): kept with its
+/// audit row; the item leaves the due list and shows as not done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClosureData {
+    /// The item's label (`Day 90`, `C3`).
+    pub item: String,
+    /// Its planned date (after shifts) when it was closed.
+    pub planned_on: Date,
+    pub reason: String,
+    pub recorded_by: String,
+}
+
+impl ClosureData {
+    /// A closure of `item` (as laid out) with `reason`: the reason is needed.
+    pub fn new(item: &PlanItem, reason: &str, recorded_by: &str) -> Result<Self, String> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err("Reason: say why it was not done (declined, moved, died, sample lost...)".to_owned());
+        }
+        Ok(Self {
+            item: item.what.label(),
+            planned_on: item.date,
+            reason: reason.to_owned(),
+            recorded_by: recorded_by.to_owned(),
+        })
+    }
+}
+
+/// A stored assignment with its shifts and closures, oldest first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
     pub id: i64,
@@ -211,6 +240,7 @@ pub struct Assignment {
     pub version: i64,
     pub data: AssignmentData,
     pub shifts: Vec<ShiftData>,
+    pub closures: Vec<ClosureData>,
 }
 
 impl Assignment {
@@ -228,6 +258,14 @@ impl Assignment {
         let mut items = schedule.from(self.data.start);
         for s in &self.shifts {
             apply_shift(&mut items, s);
+        }
+        for c in &self.closures {
+            if let Some(i) = items
+                .iter_mut()
+                .find(|i| i.what.label() == c.item && i.date == c.planned_on)
+            {
+                i.not_done = Some(c.reason.clone().into());
+            }
         }
         items
     }
@@ -430,6 +468,8 @@ pub struct PlanItem {
     /// Measures expected at a visit (none for a cycle), shared by every
     /// plan laid out.
     pub measures: Arc<[String]>,
+    /// Closed as not done, with this reason ([`ClosureData`]).
+    pub not_done: Option<Arc<str>>,
 }
 
 fn days(n: i64) -> Span {
@@ -507,6 +547,7 @@ impl Schedule {
                 what: what.clone(),
                 date: start.saturating_add(days(*day)),
                 measures: measures.clone(),
+                not_done: None,
             })
             .collect()
     }
@@ -542,6 +583,8 @@ pub enum Status {
     Due,
     /// Its window closed without it: days since the planned date.
     Overdue(i64),
+    /// Closed as not done, with the reason.
+    NotDone(Arc<str>),
 }
 
 /// A plan item as followed: its status, and for a done visit the entry
@@ -678,6 +721,7 @@ pub fn follow<'a>(
         });
         let (status, entry) = match done {
             Some((date, entry)) => (Status::Done(date), entry),
+            None if item.not_done.is_some() => (Status::NotDone(item.not_done.clone().unwrap_or_default()), None),
             None => {
                 let from_planned = today_day - item_days[i];
                 let status = if from_planned < -w {
@@ -769,7 +813,7 @@ pub fn due_in_week(
             {
                 latest_visit = Some(f);
             }
-            Status::Done(_) => {}
+            Status::Done(_) | Status::NotDone(_) => {}
             _ if (monday..=sunday).contains(&f.item.date)
                 || (f.item.date < monday && day_count(f.item.date, monday) <= p.window_days) =>
             {
@@ -1205,6 +1249,7 @@ mod tests {
             what: Planned::Visit("Day 30".into()),
             date: date(2025, 12, 30),
             measures: vec!["inr".to_owned()].into(),
+            not_done: None,
         }];
         let on = |today: Date| follow(&p, &items, &[], &[], today)[0].status.clone();
         assert_eq!(on(date(2025, 12, 26)), Status::Upcoming);

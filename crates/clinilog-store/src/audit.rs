@@ -34,19 +34,21 @@ pub(super) fn table_of(kind: RecordKind) -> &'static str {
         RecordKind::Database => "database",
         RecordKind::Assignment => "protocol_assignments",
         RecordKind::PlanShift => "plan_shifts",
+        RecordKind::PlanClosure => "plan_closures",
         RecordKind::AdverseEvent => "adverse_events",
         RecordKind::NoAdverseEvents => "no_adverse_events",
     }
 }
 
 /// Every kind of record, for reading the trail's table names back.
-const KINDS: [RecordKind; 8] = [
+const KINDS: [RecordKind; 9] = [
     RecordKind::Patient,
     RecordKind::Entry,
     RecordKind::Treatment,
     RecordKind::Database,
     RecordKind::Assignment,
     RecordKind::PlanShift,
+    RecordKind::PlanClosure,
     RecordKind::AdverseEvent,
     RecordKind::NoAdverseEvents,
 ];
@@ -376,6 +378,9 @@ pub(super) fn history_filter(p: &str) -> String {
          OR (a.table_name = 'plan_shifts'
          AND a.row_id IN (SELECT s.id FROM plan_shifts s
          JOIN protocol_assignments p ON p.id = s.assignment_id WHERE p.patient_id = {p}))
+         OR (a.table_name = 'plan_closures'
+         AND a.row_id IN (SELECT c.id FROM plan_closures c
+         JOIN protocol_assignments p ON p.id = c.assignment_id WHERE p.patient_id = {p}))
          OR (a.table_name = 'adverse_events'
          AND a.row_id IN (SELECT id FROM adverse_events WHERE patient_id = {p}))
          OR (a.table_name = 'no_adverse_events'

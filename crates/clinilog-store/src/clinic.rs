@@ -196,6 +196,14 @@ pub trait ClinicStore: Send {
     fn void_assignment(&mut self, a: &Assignment, reason: &str, user: &str) -> Result<(), StoreError>;
     /// Shifts an item and what follows it; refused on a plan shifted meanwhile.
     fn shift_plan(&mut self, a: &Assignment, shift: &ShiftData, user: &str) -> Result<Assignment, StoreError>;
+    /// Closes a late or missed item of the plan as not done, with its
+    /// reason (also in the audit row); the assignment's version moves on.
+    fn close_plan_item(
+        &mut self,
+        a: &Assignment,
+        closure: &clinilog_domain::protocol::ClosureData,
+        user: &str,
+    ) -> Result<Assignment, StoreError>;
     /// The patient's protocols not voided, with their shifts, oldest first.
     fn assignments(&self, patient_id: i64) -> Result<Vec<Assignment>, StoreError>;
     /// Every assignment not voided of a patient not archived, with its shifts, by patient.
@@ -396,6 +404,14 @@ impl ClinicStore for Store {
     }
     fn shift_plan(&mut self, a: &Assignment, shift: &ShiftData, user: &str) -> Result<Assignment, StoreError> {
         Store::shift_plan(self, a, shift, user)
+    }
+    fn close_plan_item(
+        &mut self,
+        a: &Assignment,
+        closure: &clinilog_domain::protocol::ClosureData,
+        user: &str,
+    ) -> Result<Assignment, StoreError> {
+        Store::close_plan_item(self, a, closure, user)
     }
     fn assignments(&self, patient_id: i64) -> Result<Vec<Assignment>, StoreError> {
         Store::assignments(self, patient_id)

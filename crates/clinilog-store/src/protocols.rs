@@ -13,7 +13,9 @@ use super::stamp::now_utc;
 use super::{ClinicStore, Store, StoreError};
 use clinilog_domain::Catalog;
 use clinilog_domain::history::RecordKind;
-use clinilog_domain::protocol::{Assignment, AssignmentData, PatientDue, Protocol, Schedule, ShiftData, due_in_week};
+use clinilog_domain::protocol::{
+    Assignment, AssignmentData, ClosureData, PatientDue, Protocol, Schedule, ShiftData, due_in_week,
+};
 
 /// The columns `assignment_row` reads, in its order.
 pub(super) const ASSIGNMENT_COLUMNS: &str = "a.id, a.patient_id, a.version, a.protocol, a.protocol_text, a.start_date, a.note, \
@@ -48,6 +50,7 @@ pub(super) fn build_assignment(row: AssignmentRow) -> Result<Assignment, StoreEr
             recorded_by,
         },
         shifts: Vec::new(),
+        closures: Vec::new(),
     })
 }
 
@@ -105,6 +108,7 @@ impl Store {
             version: 1,
             data: data.clone(),
             shifts: Vec::new(),
+            closures: Vec::new(),
         })
     }
 
@@ -163,6 +167,52 @@ impl Store {
         Ok(out)
     }
 
+    /// Closes an item of the plan as not done, with its reason (kept in
+    /// the audit row too); the assignment's version moves on.
+    pub fn close_plan_item(
+        &mut self,
+        a: &Assignment,
+        closure: &ClosureData,
+        user: &str,
+    ) -> Result<Assignment, StoreError> {
+        self.may_write(user)?;
+        let reason = require_reason(&closure.reason, "closing a visit as not done")?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, RecordKind::Assignment, a.id, a.version)?;
+        let now = now_utc();
+        tx.execute(
+            "UPDATE protocol_assignments SET version = version + 1, changed_by = ?1, changed_at = ?2 WHERE id = ?3",
+            params![user, now, a.id],
+        )?;
+        tx.execute(
+            "INSERT INTO plan_closures (assignment_id, item, planned_on, reason, recorded_by, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                a.id,
+                closure.item,
+                closure.planned_on.to_string(),
+                reason,
+                closure.recorded_by,
+                now
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        Change {
+            user,
+            kind: RecordKind::PlanClosure,
+            row_id: id,
+        }
+        .created_because(&tx, closure, Some(&reason))?;
+        tx.commit()?;
+        let mut out = a.clone();
+        out.version += 1;
+        out.closures.push(ClosureData {
+            reason,
+            ..closure.clone()
+        });
+        Ok(out)
+    }
+
     /// The patient's protocols that are not voided, with their shifts,
     /// oldest first.
     pub fn assignments(&self, patient_id: i64) -> Result<Vec<Assignment>, StoreError> {
@@ -186,6 +236,15 @@ impl Store {
                 .collect::<Result<Vec<_>, _>>()?;
             for row in rows {
                 a.shifts.push(build_shift(row)?);
+            }
+        }
+        let mut closures = self.conn.prepare_cached(CLOSURES_SQL)?;
+        for a in &mut out {
+            let rows = closures
+                .query_map([a.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            for row in rows {
+                a.closures.push(build_closure(row)?);
             }
         }
         Ok(out)
@@ -270,6 +329,22 @@ pub(super) const ENTRY_MEASURES_SQL: &str = "SELECT o.measure_code FROM observat
 /// The shifts of an assignment, oldest first (`$1` the assignment).
 pub(super) const SHIFTS_SQL: &str =
     "SELECT item, planned_on, days, reason, recorded_by FROM plan_shifts WHERE assignment_id = $1 ORDER BY id";
+
+/// The closures of an assignment, oldest first (`$1` the assignment).
+pub(super) const CLOSURES_SQL: &str =
+    "SELECT item, planned_on, reason, recorded_by FROM plan_closures WHERE assignment_id = $1 ORDER BY id";
+
+/// A closure as read by [`CLOSURES_SQL`].
+pub(super) fn build_closure(
+    (item, planned_on, reason, recorded_by): (String, String, String, String),
+) -> Result<ClosureData, StoreError> {
+    Ok(ClosureData {
+        item,
+        planned_on: parse_date_col(&planned_on, "plan closure")?,
+        reason,
+        recorded_by,
+    })
+}
 
 /// A shift as read by [`SHIFTS_SQL`].
 pub(super) fn build_shift(

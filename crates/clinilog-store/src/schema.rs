@@ -255,6 +255,23 @@ ALTER TABLE audit_log ADD COLUMN seq INTEGER;
 ALTER TABLE audit_log ADD COLUMN row_hash TEXT;
 CREATE UNIQUE INDEX audit_log_by_seq ON audit_log (seq);
 "#,
+    r#"
+-- v6: a late or missed visit or cycle closed as not done, with why.
+CREATE TABLE plan_closures (
+    id            INTEGER PRIMARY KEY,
+    assignment_id INTEGER NOT NULL REFERENCES protocol_assignments(id),
+    item          TEXT NOT NULL,
+    planned_on    TEXT NOT NULL,
+    reason        TEXT NOT NULL CHECK (trim(reason) <> ''),
+    recorded_by   TEXT NOT NULL,
+    recorded_at   TEXT NOT NULL
+);
+CREATE INDEX plan_closures_by_assignment ON plan_closures (assignment_id);
+CREATE TRIGGER plan_closures_no_delete BEFORE DELETE ON plan_closures
+    BEGIN SELECT RAISE(ABORT, 'closures are never deleted'); END;
+CREATE TRIGGER plan_closures_no_update BEFORE UPDATE ON plan_closures
+    BEGIN SELECT RAISE(ABORT, 'closures are never changed'); END;
+"#,
 ];
 
 /// The migration (its index in [`MIGRATIONS`]) after which the rows

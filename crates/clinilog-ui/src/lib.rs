@@ -165,6 +165,11 @@ pub enum Write {
         assignment: Box<clinilog_domain::protocol::Assignment>,
         shift: clinilog_domain::protocol::ShiftData,
     },
+    /// A late or missed item of the plan closed as not done.
+    ClosePlanItem {
+        assignment: Box<clinilog_domain::protocol::Assignment>,
+        closure: clinilog_domain::protocol::ClosureData,
+    },
     VoidAssignment {
         assignment: Box<clinilog_domain::protocol::Assignment>,
         reason: String,
@@ -195,6 +200,8 @@ pub enum WriteOrigin {
     VoidEntry(i64),
     VoidTreatment(i64),
     VoidAssignment(i64),
+    /// *Not done...* of an item of this assignment's plan.
+    ClosePlanItem(i64),
     VoidAdverseEvent(i64),
     /// "No adverse events since the last visit" of this patient.
     NoAdverseEvents(i64),
@@ -219,6 +226,7 @@ impl Write {
             }
             Write::ShiftPlan { assignment, .. } => WriteOrigin::Form(DraftKey::ShiftPlan(assignment.id)),
             Write::VoidAssignment { assignment, .. } => WriteOrigin::VoidAssignment(assignment.id),
+            Write::ClosePlanItem { assignment, .. } => WriteOrigin::ClosePlanItem(assignment.id),
             Write::AddAdverseEvent { patient_id, .. } => {
                 WriteOrigin::Form(DraftKey::NewAdverseEvent { patient: *patient_id })
             }

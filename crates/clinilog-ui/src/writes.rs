@@ -159,6 +159,9 @@ impl ClinilogApp {
             Write::ShiftPlan { assignment, shift } => store
                 .shift_plan(&assignment, &shift, user)
                 .map(|_| format!("{} shifted by {} days, with what follows it.", shift.item, shift.days)),
+            Write::ClosePlanItem { assignment, closure } => store
+                .close_plan_item(&assignment, &closure, user)
+                .map(|_| format!("{} (planned {}) closed as not done.", closure.item, closure.planned_on)),
             Write::VoidAssignment { assignment, reason } => store
                 .void_assignment(&assignment, &reason, user)
                 .map(|()| format!("Protocol \"{}\" stopped.", assignment.data.protocol)),

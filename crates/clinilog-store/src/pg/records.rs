@@ -19,7 +19,8 @@ use crate::entries::{ENTRY_HEADS_SQL, ENTRY_OBSERVATIONS_SQL, EntryAssembler, La
 use crate::import::{Batch, StoredValues, values_of};
 use crate::patients::{PATIENT_COLUMNS, RawPatient, build_patient};
 use crate::protocols::{
-    ASSIGNMENT_COLUMNS, AssignmentRow, ENTRY_MEASURES_SQL, ON_PROTOCOL, SHIFTS_SQL, build_assignment, build_shift,
+    ASSIGNMENT_COLUMNS, AssignmentRow, CLOSURES_SQL, ENTRY_MEASURES_SQL, ON_PROTOCOL, SHIFTS_SQL, build_assignment,
+    build_closure, build_shift,
 };
 use crate::rows::{judge_version, parse_date_col, require_reason, voided_column};
 use crate::stamp::{now_utc, to_json};
@@ -991,6 +992,7 @@ impl ClinicStore for PgStore {
                 version: 1,
                 data: data.clone(),
                 shifts: Vec::new(),
+                closures: Vec::new(),
             })
         })
     }
@@ -1044,6 +1046,60 @@ impl ClinicStore for PgStore {
             out.shifts.push(ShiftData {
                 reason: reason.clone(),
                 ..shift.clone()
+            });
+            Ok(out)
+        })
+    }
+
+    fn close_plan_item(
+        &mut self,
+        a: &Assignment,
+        closure: &clinilog_domain::protocol::ClosureData,
+        user: &str,
+    ) -> Result<Assignment, StoreError> {
+        self.may_write(user)?;
+        let reason = require_reason(&closure.reason, "closing a visit as not done")?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            check_version(&mut tx, RecordKind::Assignment, a.id, a.version)?;
+            let now = now_utc();
+            tx.execute(
+                "UPDATE protocol_assignments SET version = version + 1, changed_by = $1, changed_at = $2 WHERE id = $3",
+                &[&user, &now, &a.id],
+            )?;
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO plan_closures (assignment_id, item, planned_on, reason, recorded_by, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    &[
+                        &a.id,
+                        &closure.item,
+                        &closure.planned_on.to_string(),
+                        &reason,
+                        &closure.recorded_by,
+                        &now,
+                    ],
+                )?
+                .try_get(0)?;
+            Trail {
+                user,
+                kind: RecordKind::PlanClosure,
+                row_id: id,
+                patient_id: a.patient_id,
+            }
+            .append(
+                &mut tx,
+                AuditAction::Create,
+                None,
+                Some(to_json(closure)?),
+                Some(&reason),
+            )?;
+            tx.commit()?;
+            let mut out = a.clone();
+            out.version += 1;
+            out.closures.push(clinilog_domain::protocol::ClosureData {
+                reason: reason.clone(),
+                ..closure.clone()
             });
             Ok(out)
         })
@@ -1378,6 +1434,17 @@ fn read_assignments(client: &mut Client, filter: &str, params: &Params<'_>) -> R
                 r.try_get(2)?,
                 r.try_get(3)?,
                 r.try_get(4)?,
+            ))?);
+        }
+    }
+    let closures = client.prepare(CLOSURES_SQL)?;
+    for a in &mut out {
+        for r in client.query(&closures, &[&a.id])? {
+            a.closures.push(build_closure((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
             ))?);
         }
     }

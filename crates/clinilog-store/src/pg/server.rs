@@ -320,7 +320,7 @@ fn grant(tx: &mut Transaction<'_>, roles: &ClinicRoles) -> Result<(), postgres::
          GRANT SELECT ON ALL TABLES IN SCHEMA public TO {clinician}, {auditor};
          REVOKE ALL ON drafts FROM {auditor};
          GRANT SELECT ON drafts TO {auditor};
-         GRANT INSERT ON observations, plan_shifts, audit_log TO {clinician};
+         GRANT INSERT ON observations, plan_shifts, plan_closures, audit_log TO {clinician};
          GRANT SELECT, INSERT, UPDATE, DELETE ON drafts TO {clinician};
          GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {clinician};
          REVOKE EXECUTE ON FUNCTION clinilog_stamp_audit() FROM PUBLIC;"

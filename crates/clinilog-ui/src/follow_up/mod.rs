@@ -92,6 +92,9 @@ pub struct FollowUpState {
     pub shift_form: Option<ShiftForm>,
     pub adverse_form: Option<AdverseForm>,
     pub assignment_void: Option<Void>,
+    /// *Not done...* of a late or missed item: the reason asked (the
+    /// void's id is the assignment's), and the item (label, planned date).
+    pub closing: Option<(Void, String, jiff::civil::Date)>,
     pub adverse_void: Option<Void>,
     /// The date typed for "no adverse events since the last visit".
     pub none_on: String,
@@ -121,6 +124,7 @@ fn status_text(status: &Status, p: &clinilog_domain::protocol::Protocol) -> (Str
             (format!("missed ({n} days ago)"), theme::ERROR)
         }
         Status::Overdue(n) => (format!("late: {n} day{}", if *n == 1 { "" } else { "s" }), theme::ERROR),
+        Status::NotDone(reason) => (format!("not done: {reason}"), theme::MUTED),
     }
 }
 
@@ -408,6 +412,16 @@ pub fn plan_ui(ui: &mut Ui, st: &mut FollowUpState, cx: &FollowCx<'_>) -> Option
                         row.col(|ui| {
                             let (text, color) = status_text(&f.status, protocol);
                             ui.label(RichText::new(text).color(color));
+                            if matches!(f.status, Status::Overdue(_))
+                                && write_button(ui, cx.read_only, egui::Button::new("Not done...").small())
+                                    .on_hover_text(
+                                        "Close it as not done, with why (declined, moved, died, sample lost): it \
+                                         leaves the due list",
+                                    )
+                                    .clicked()
+                            {
+                                st.closing = Some((Void::new(a.id), f.item.what.label(), f.item.date));
+                            }
                         });
                         row.col(|ui| {
                             let missing: Vec<&str> = f
@@ -421,6 +435,31 @@ pub fn plan_ui(ui: &mut Ui, st: &mut FollowUpState, cx: &FollowCx<'_>) -> Option
                     });
                 }
             });
+        if let Some((v, item, planned)) = st.closing.as_mut().filter(|(v, ..)| v.id == a.id) {
+            let mut close = false;
+            let question = format!("Close {item} (planned {planned}) as not done?");
+            if let Some(reason) = v.ask(
+                ui,
+                &question,
+                "Why it was not done",
+                "Close as not done",
+                "Keep it open",
+                &mut close,
+            ) {
+                action = Some(Action::Write(Write::ClosePlanItem {
+                    assignment: Box::new(a.clone()),
+                    closure: clinilog_domain::protocol::ClosureData {
+                        item: item.clone(),
+                        planned_on: *planned,
+                        reason,
+                        recorded_by: cx.clinician.to_owned(),
+                    },
+                }));
+            }
+            if close {
+                st.closing = None;
+            }
+        }
     }
     action
 }

@@ -265,6 +265,9 @@ impl PatientScreen {
             WriteOrigin::VoidAssignment(id) if follow.assignment_void.as_ref().is_some_and(|v| v.id == id) => {
                 follow.assignment_void = None;
             }
+            WriteOrigin::ClosePlanItem(id) if follow.closing.as_ref().is_some_and(|(v, ..)| v.id == id) => {
+                follow.closing = None;
+            }
             WriteOrigin::VoidAdverseEvent(id) if follow.adverse_void.as_ref().is_some_and(|v| v.id == id) => {
                 follow.adverse_void = None;
             }
@@ -312,6 +315,11 @@ impl PatientScreen {
             }
             WriteOrigin::VoidAdverseEvent(id) => {
                 if let Some(v) = self.follow.adverse_void.as_mut().filter(|v| v.id == id) {
+                    v.error = Some(message.to_owned());
+                }
+            }
+            WriteOrigin::ClosePlanItem(id) => {
+                if let Some((v, ..)) = self.follow.closing.as_mut().filter(|(v, ..)| v.id == id) {
                     v.error = Some(message.to_owned());
                 }
             }
