@@ -128,36 +128,22 @@ impl Store {
     /// the assignment's version moves on, so a shift based on a plan
     /// another workstation has shifted meanwhile is refused.
     pub fn shift_plan(&mut self, a: &Assignment, shift: &ShiftData, user: &str) -> Result<Assignment, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(&shift.reason, "shifting a plan")?;
-        let tx = self.conn.transaction()?;
-        check_version(&tx, RecordKind::Assignment, a.id, a.version)?;
-        let now = now_utc();
-        tx.execute(
-            "UPDATE protocol_assignments SET version = version + 1, changed_by = ?1, changed_at = ?2 WHERE id = ?3",
-            params![user, now, a.id],
-        )?;
-        tx.execute(
-            "INSERT INTO plan_shifts (assignment_id, item, planned_on, days, reason, recorded_by, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                a.id,
-                shift.item,
-                shift.planned_on.to_string(),
-                shift.days,
-                reason,
-                shift.recorded_by,
-                now
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        Change {
-            user,
-            kind: RecordKind::PlanShift,
-            row_id: id,
-        }
-        .created_because(&tx, shift, Some(&reason))?;
-        tx.commit()?;
+        let why = (shift.reason.as_str(), "shifting a plan");
+        let reason = self.add_to_plan(a, user, why, RecordKind::PlanShift, shift, |tx, reason, now| {
+            tx.execute(
+                "INSERT INTO plan_shifts (assignment_id, item, planned_on, days, reason, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    a.id,
+                    shift.item,
+                    shift.planned_on.to_string(),
+                    shift.days,
+                    reason,
+                    shift.recorded_by,
+                    now
+                ],
+            )
+        })?;
         let mut out = a.clone();
         out.version += 1;
         out.shifts.push(ShiftData {
@@ -175,35 +161,21 @@ impl Store {
         closure: &ClosureData,
         user: &str,
     ) -> Result<Assignment, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(&closure.reason, "closing a visit as not done")?;
-        let tx = self.conn.transaction()?;
-        check_version(&tx, RecordKind::Assignment, a.id, a.version)?;
-        let now = now_utc();
-        tx.execute(
-            "UPDATE protocol_assignments SET version = version + 1, changed_by = ?1, changed_at = ?2 WHERE id = ?3",
-            params![user, now, a.id],
-        )?;
-        tx.execute(
-            "INSERT INTO plan_closures (assignment_id, item, planned_on, reason, recorded_by, recorded_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                a.id,
-                closure.item,
-                closure.planned_on.to_string(),
-                reason,
-                closure.recorded_by,
-                now
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        Change {
-            user,
-            kind: RecordKind::PlanClosure,
-            row_id: id,
-        }
-        .created_because(&tx, closure, Some(&reason))?;
-        tx.commit()?;
+        let why = (closure.reason.as_str(), "closing a visit as not done");
+        let reason = self.add_to_plan(a, user, why, RecordKind::PlanClosure, closure, |tx, reason, now| {
+            tx.execute(
+                "INSERT INTO plan_closures (assignment_id, item, planned_on, reason, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    a.id,
+                    closure.item,
+                    closure.planned_on.to_string(),
+                    reason,
+                    closure.recorded_by,
+                    now
+                ],
+            )
+        })?;
         let mut out = a.clone();
         out.version += 1;
         out.closures.push(ClosureData {
@@ -211,6 +183,35 @@ impl Store {
             ..closure.clone()
         });
         Ok(out)
+    }
+
+    /// What a shift and a closure share: in one transaction, the
+    /// assignment's version checked and moved on, the record inserted by
+    /// `insert` (given the reason and the time), and its audit row of
+    /// `kind`. Gives the reason as kept (trimmed).
+    fn add_to_plan<T: serde::Serialize>(
+        &mut self,
+        a: &Assignment,
+        user: &str,
+        (reason, what): (&str, &'static str),
+        kind: RecordKind,
+        record: &T,
+        insert: impl FnOnce(&rusqlite::Transaction<'_>, &str, &str) -> rusqlite::Result<usize>,
+    ) -> Result<String, StoreError> {
+        self.may_write(user)?;
+        let reason = require_reason(reason, what)?;
+        let tx = self.conn.transaction()?;
+        check_version(&tx, RecordKind::Assignment, a.id, a.version)?;
+        let now = now_utc();
+        tx.execute(
+            "UPDATE protocol_assignments SET version = version + 1, changed_by = ?1, changed_at = ?2 WHERE id = ?3",
+            params![user, now, a.id],
+        )?;
+        insert(&tx, &reason, &now)?;
+        let id = tx.last_insert_rowid();
+        Change { user, kind, row_id: id }.created_because(&tx, record, Some(&reason))?;
+        tx.commit()?;
+        Ok(reason)
     }
 
     /// The patient's protocols that are not voided, with their shifts,

@@ -462,6 +462,50 @@ impl PgStore {
         })
     }
 
+    /// What a shift and a closure share: in one transaction, the
+    /// assignment's version checked and moved on, the record inserted by
+    /// `insert` (given the reason and the time; it returns the new id), and
+    /// its audit row of `kind` with the notification. Gives the reason as
+    /// kept (trimmed).
+    fn add_to_plan<T: Serialize>(
+        &self,
+        a: &Assignment,
+        user: &str,
+        (reason, what): (&str, &'static str),
+        kind: RecordKind,
+        record: &T,
+        insert: impl FnOnce(&mut Transaction<'_>, &str, &str) -> Result<postgres::Row, postgres::Error>,
+    ) -> Result<String, StoreError> {
+        self.may_write(user)?;
+        let reason = require_reason(reason, what)?;
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            check_version(&mut tx, RecordKind::Assignment, a.id, a.version)?;
+            let now = now_utc();
+            tx.execute(
+                "UPDATE protocol_assignments SET version = version + 1, changed_by = $1, changed_at = $2 WHERE id = $3",
+                &[&user, &now, &a.id],
+            )?;
+            let id: i64 = insert(&mut tx, &reason, &now)?.try_get(0)?;
+            Trail {
+                user,
+                kind,
+                row_id: id,
+                patient_id: a.patient_id,
+            }
+            .append(
+                &mut tx,
+                AuditAction::Create,
+                None,
+                Some(to_json(record)?),
+                Some(&reason),
+            )?;
+            tx.commit()?;
+            Ok(())
+        })?;
+        Ok(reason)
+    }
+
     /// Voids a record of `kind` in one transaction (reason, version, audit, notification).
     fn void_record<T: Serialize>(
         &self,
@@ -1008,47 +1052,29 @@ impl ClinicStore for PgStore {
     }
 
     fn shift_plan(&mut self, a: &Assignment, shift: &ShiftData, user: &str) -> Result<Assignment, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(&shift.reason, "shifting a plan")?;
-        self.with(|c| {
-            let mut tx = c.transaction()?;
-            check_version(&mut tx, RecordKind::Assignment, a.id, a.version)?;
-            let now = now_utc();
-            tx.execute(
-                "UPDATE protocol_assignments SET version = version + 1, changed_by = $1, changed_at = $2 WHERE id = $3",
-                &[&user, &now, &a.id],
-            )?;
-            let id: i64 = tx
-                .query_one(
-                    "INSERT INTO plan_shifts (assignment_id, item, planned_on, days, reason, recorded_by, recorded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                    &[
-                        &a.id,
-                        &shift.item,
-                        &shift.planned_on.to_string(),
-                        &shift.days,
-                        &reason,
-                        &shift.recorded_by,
-                        &now,
-                    ],
-                )?
-                .try_get(0)?;
-            Trail {
-                user,
-                kind: RecordKind::PlanShift,
-                row_id: id,
-                patient_id: a.patient_id,
-            }
-            .append(&mut tx, AuditAction::Create, None, Some(to_json(shift)?), Some(&reason))?;
-            tx.commit()?;
-            let mut out = a.clone();
-            out.version += 1;
-            out.shifts.push(ShiftData {
-                reason: reason.clone(),
-                ..shift.clone()
-            });
-            Ok(out)
-        })
+        let why = (shift.reason.as_str(), "shifting a plan");
+        let reason = self.add_to_plan(a, user, why, RecordKind::PlanShift, shift, |tx, reason, now| {
+            tx.query_one(
+                "INSERT INTO plan_shifts (assignment_id, item, planned_on, days, reason, recorded_by, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                &[
+                    &a.id,
+                    &shift.item,
+                    &shift.planned_on.to_string(),
+                    &shift.days,
+                    &reason,
+                    &shift.recorded_by,
+                    &now,
+                ],
+            )
+        })?;
+        let mut out = a.clone();
+        out.version += 1;
+        out.shifts.push(ShiftData {
+            reason,
+            ..shift.clone()
+        });
+        Ok(out)
     }
 
     fn close_plan_item(
@@ -1057,52 +1083,28 @@ impl ClinicStore for PgStore {
         closure: &clinilog_domain::protocol::ClosureData,
         user: &str,
     ) -> Result<Assignment, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(&closure.reason, "closing a visit as not done")?;
-        self.with(|c| {
-            let mut tx = c.transaction()?;
-            check_version(&mut tx, RecordKind::Assignment, a.id, a.version)?;
-            let now = now_utc();
-            tx.execute(
-                "UPDATE protocol_assignments SET version = version + 1, changed_by = $1, changed_at = $2 WHERE id = $3",
-                &[&user, &now, &a.id],
-            )?;
-            let id: i64 = tx
-                .query_one(
-                    "INSERT INTO plan_closures (assignment_id, item, planned_on, reason, recorded_by, recorded_at)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    &[
-                        &a.id,
-                        &closure.item,
-                        &closure.planned_on.to_string(),
-                        &reason,
-                        &closure.recorded_by,
-                        &now,
-                    ],
-                )?
-                .try_get(0)?;
-            Trail {
-                user,
-                kind: RecordKind::PlanClosure,
-                row_id: id,
-                patient_id: a.patient_id,
-            }
-            .append(
-                &mut tx,
-                AuditAction::Create,
-                None,
-                Some(to_json(closure)?),
-                Some(&reason),
-            )?;
-            tx.commit()?;
-            let mut out = a.clone();
-            out.version += 1;
-            out.closures.push(clinilog_domain::protocol::ClosureData {
-                reason: reason.clone(),
-                ..closure.clone()
-            });
-            Ok(out)
-        })
+        let why = (closure.reason.as_str(), "closing a visit as not done");
+        let reason = self.add_to_plan(a, user, why, RecordKind::PlanClosure, closure, |tx, reason, now| {
+            tx.query_one(
+                "INSERT INTO plan_closures (assignment_id, item, planned_on, reason, recorded_by, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    &a.id,
+                    &closure.item,
+                    &closure.planned_on.to_string(),
+                    &reason,
+                    &closure.recorded_by,
+                    &now,
+                ],
+            )
+        })?;
+        let mut out = a.clone();
+        out.version += 1;
+        out.closures.push(clinilog_domain::protocol::ClosureData {
+            reason,
+            ..closure.clone()
+        });
+        Ok(out)
     }
 
     fn assignments(&self, patient_id: i64) -> Result<Vec<Assignment>, StoreError> {
