@@ -32,6 +32,12 @@ struct Cli {
     #[arg(long)]
     demo: bool,
 
+    /// Where the key of an encrypted file is (every command takes it): a
+    /// key file written by `clinilog encrypt --key-file PATH` (mode 0600)
+    /// instead of this computer's keyring.
+    #[arg(long, value_name = "PATH", global = true)]
+    key_file: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -241,6 +247,36 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
     },
+    /// Encrypt a clinic file at rest (SQLCipher, a random 256-bit key): its
+    /// backups are encrypted too. The key is kept in this computer's
+    /// keyring, or in the file given with --key-file; a recovery key is
+    /// printed once, to be written on paper. The plain file as it was is
+    /// kept in backups/plain/ (told) until --remove-plain.
+    Encrypt {
+        /// The database file.
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Overwrite and remove the plain copies (the file as it was and its
+        /// plain backups) instead of keeping them in backups/plain/; on a
+        /// file already encrypted, remove those left there.
+        #[arg(long)]
+        remove_plain: bool,
+    },
+    /// Turn an encrypted clinic file back into a plain one (the encrypted
+    /// file as it was is kept as a backup).
+    Decrypt {
+        /// The database file.
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+    },
+    /// Re-create the key of an encrypted file on this computer from its
+    /// recovery key, read from standard input, and keep it in the keyring
+    /// (or in the file given with --key-file).
+    Unlock {
+        /// The encrypted database file.
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+    },
     /// Set up a clinic's PostgreSQL server: roles, logins (run as a
     /// superuser or a role with CREATEROLE).
     #[command(subcommand)]
@@ -340,7 +376,10 @@ impl Command {
             | Command::AuditHead { db }
             | Command::Cohort { db, .. }
             | Command::Due { db, .. }
-            | Command::NotDone { db, .. } => Some(db),
+            | Command::NotDone { db, .. }
+            | Command::Encrypt { db, .. }
+            | Command::Decrypt { db }
+            | Command::Unlock { db } => Some(db),
             Command::Fhir(a) | Command::Export { args: a, .. } => Some(&a.db),
             Command::Report(a) => Some(&a.db),
             Command::Import(a) => Some(&a.db),
@@ -352,6 +391,9 @@ impl Command {
 
 fn run() -> Result<u8> {
     let cli = Cli::parse();
+    if let Some(file) = &cli.key_file {
+        clinilog::store::keys::set_keeper(clinilog::store::keys::Keeper::KeyFile(file.clone()));
+    }
     // The clinic's own critical limits (its mapping file) apply everywhere.
     let catalog = match &cli.command {
         Some(c) => cli::clinic_catalog(c.db())?,
@@ -472,6 +514,11 @@ fn run() -> Result<u8> {
             &catalog,
             &mut io::stdout().lock(),
         ),
+        Some(Command::Encrypt { db, remove_plain }) => {
+            cli::protect::encrypt(&db, remove_plain, &mut io::stdout().lock())
+        }
+        Some(Command::Decrypt { db }) => cli::protect::decrypt(&db, &mut io::stdout().lock()),
+        Some(Command::Unlock { db }) => cli::protect::unlock(&db, &mut io::stdin().lock(), &mut io::stdout().lock()),
         Some(Command::Server(ServerCommand::Init { db })) => cli::server::init(&db, &mut io::stdout().lock()),
         Some(Command::Server(ServerCommand::AddUser {
             login,

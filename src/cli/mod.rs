@@ -13,6 +13,7 @@ pub mod due;
 pub mod export;
 pub mod fhir;
 pub mod import;
+pub mod protect;
 pub mod report;
 pub mod score;
 pub mod server;

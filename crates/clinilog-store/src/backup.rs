@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
 
 use super::audit::Change;
 use super::header_application_id;
@@ -98,7 +98,9 @@ fn taken_at(path: &Path) -> Option<Timestamp> {
 /// restored, not when backups are listed).
 fn inspect(path: &Path, check: bool) -> Result<(i64, i64, Option<crate::chain::Anchor>), StoreError> {
     let not_ours = || StoreError::NotClinilog(path.to_owned());
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|_| not_ours())?;
+    // An encrypted backup opens with its file's key (the same id).
+    let key = super::keys::key_for(path)?;
+    let conn = super::open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY, key.as_ref()).map_err(|_| not_ours())?;
     let app: i64 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .map_err(|_| not_ours())?;
@@ -131,7 +133,7 @@ fn sync(path: &Path) -> Result<(), StoreError> {
 /// The backup files in `dir` with when each was taken, from their names
 /// and headers alone (nothing is opened as a database): files that are
 /// not Clinilog's are left out, and never removed.
-fn backup_files(dir: &Path) -> Result<Vec<(PathBuf, Timestamp)>, StoreError> {
+pub(crate) fn backup_files(dir: &Path) -> Result<Vec<(PathBuf, Timestamp)>, StoreError> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
@@ -153,8 +155,11 @@ fn backup_files(dir: &Path) -> Result<Vec<(PathBuf, Timestamp)>, StoreError> {
 pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
     let mut out = Vec::new();
     for (path, at) in backup_files(dir)? {
-        let Ok((patients, entries, head)) = inspect(&path, false) else {
-            continue;
+        let (patients, entries, head) = match inspect(&path, false) {
+            Ok(found) => found,
+            // An encrypted backup whose key is not here is said, not hidden.
+            Err(e @ StoreError::Locked { .. }) => return Err(e),
+            Err(_) => continue,
         };
         let size = fs::metadata(&path).map_err(io_error(&path))?.len();
         out.push(BackupInfo {

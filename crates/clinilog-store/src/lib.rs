@@ -23,8 +23,10 @@ mod cohort;
 mod drafts;
 mod entries;
 pub mod import;
+pub mod keys;
 mod patients;
 pub mod pg;
+pub mod protect;
 mod protocols;
 mod rows;
 pub mod schema;
@@ -95,6 +97,20 @@ pub enum StoreError {
     DiskFull,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// An encrypted file whose key this computer does not have.
+    #[error(
+        "{} is an encrypted Clinilog file and {why} (key id {id}): unlock it with its recovery key \
+         (clinilog unlock --db {}, then type the key written down when it was encrypted), \
+         or give its key file with --key-file PATH", .path.display(), .path.display()
+    )]
+    Locked {
+        path: PathBuf,
+        id: keys::KeyId,
+        why: String,
+    },
+    /// A key file, the keyring or a recovery key: what is wrong, in a sentence.
+    #[error("{0}")]
+    Key(String),
     #[error("cannot read the server address \"{address}\": {detail}; write it as postgres://user@host:port/database")]
     BadAddress { address: String, detail: String },
     #[error(
@@ -155,10 +171,30 @@ pub fn local_time(utc: &str) -> String {
     }
 }
 
+/// A file's key applied to a connection just opened, before anything is
+/// read from it (a plain file: nothing to do).
+fn keyed(conn: Connection, key: Option<&keys::FileKey>) -> Result<Connection, StoreError> {
+    if let Some(key) = key {
+        conn.pragma_update(None, "key", key.pragma())?;
+    }
+    Ok(conn)
+}
+
+/// A connection to the file at `path`, with its key if it has one.
+pub(crate) fn open_connection(
+    path: &Path,
+    flags: OpenFlags,
+    key: Option<&keys::FileKey>,
+) -> Result<Connection, StoreError> {
+    keyed(Connection::open_with_flags(path, flags)?, key)
+}
+
 /// An open Clinilog file.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The file's key when it is encrypted (its backups use it too).
+    key: Option<keys::FileKey>,
     /// Opened read-only: every write is refused, nothing touches the file.
     read_only: bool,
 }
@@ -170,8 +206,13 @@ impl std::fmt::Debug for Store {
 }
 
 /// The application id in a SQLite file's header, or `NotClinilog` when the
-/// file does not start like a SQLite database. Empty files give `None`.
+/// file does not start like a SQLite database. Empty files give `None`. An
+/// encrypted Clinilog file says whose it is in clear (`keys::MAGIC`): it
+/// gives Clinilog's id.
 pub(crate) fn header_application_id(path: &Path) -> Result<Option<i32>, StoreError> {
+    if let keys::Encryption::Encrypted(_) = keys::encryption_of(path) {
+        return Ok(Some(APPLICATION_ID));
+    }
     let io = |source| StoreError::Io {
         source,
         path: path.to_owned(),
@@ -260,15 +301,15 @@ fn folder_writable(path: &Path) -> bool {
 /// is right as nobody can write it there either. A write-ahead log with
 /// changes not yet in the file needs a writable folder to be recovered:
 /// refused, in a sentence, when reading without it fails.
-fn read_only_connection(path: &Path) -> Result<Connection, StoreError> {
+fn read_only_connection(path: &Path, key: Option<&keys::FileKey>) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if folder_writable(path) {
-        return Ok(Connection::open_with_flags(path, flags)?);
+        return open_connection(path, flags, key);
     }
     let wal = wal_path(path);
     let pending = fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
     if pending {
-        let conn = Connection::open_with_flags(path, flags)?;
+        let conn = open_connection(path, flags, key)?;
         return match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
             Ok(_) => Ok(conn),
             Err(_) => Err(StoreError::WalNeedsWritableFolder {
@@ -278,7 +319,10 @@ fn read_only_connection(path: &Path) -> Result<Connection, StoreError> {
         };
     }
     let uri = format!("file:{}?immutable=1", uri_path(path));
-    Ok(Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?)
+    keyed(
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?,
+        key,
+    )
 }
 
 /// A path written for a SQLite `file:` URI: every byte but letters, digits
@@ -301,8 +345,8 @@ struct Probe {
     objects: i64,
 }
 
-fn probe(path: &Path) -> Result<Probe, StoreError> {
-    let conn = read_only_connection(path)?;
+fn probe(path: &Path, key: Option<&keys::FileKey>) -> Result<Probe, StoreError> {
+    let conn = read_only_connection(path, key)?;
     let ask = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
     Ok(Probe {
         application_id: ask("PRAGMA application_id")?,
@@ -373,9 +417,15 @@ fn newer_schema(path: &Path, user_version: i64) -> Result<(), StoreError> {
 /// Asks SQLite, on a read-only connection, whose file this is. The header
 /// alone is not enough: after a crash the newest pages, even the first
 /// migration, may still be in the write-ahead log.
-fn check_existing(path: &Path) -> Result<(), StoreError> {
+fn check_existing(path: &Path, key: Option<&keys::FileKey>) -> Result<(), StoreError> {
     let header = header_application_id(path)?;
-    judge(path, header, wal_application_id(path), probe(path))
+    judge(path, header, wal_log_id(path, key), probe(path, key))
+}
+
+/// The application id in the write-ahead log, for a plain file (an
+/// encrypted file's log pages cannot be read without opening it).
+fn wal_log_id(path: &Path, key: Option<&keys::FileKey>) -> Option<i32> {
+    if key.is_some() { None } else { wal_application_id(path) }
 }
 
 impl Store {
@@ -393,14 +443,16 @@ impl Store {
             return Err(StoreError::IsADirectory(path));
         }
         let has_content = |p: &Path| fs::metadata(p).map(|m| m.len() > 0).unwrap_or(false);
+        // An encrypted file whose key is not here is refused before anything is read.
+        let key = keys::key_for(&path)?;
         if has_content(&path) || has_content(&wal_path(&path)) {
-            check_existing(&path)?;
+            check_existing(&path, key.as_ref())?;
             // A file (or folder) that may not be written opens read-only, untouched.
             if !writable(&path) {
                 return Self::open_read_only(&path);
             }
         }
-        let conn = Connection::open(&path)?;
+        let conn = keyed(Connection::open(&path)?, key.as_ref())?;
         conn.busy_timeout(Duration::from_secs(5))?;
         // Read again now that the log is recovered: a newer schema is never written.
         newer_schema(&path, conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)?;
@@ -410,6 +462,7 @@ impl Store {
         let mut store = Self {
             conn,
             path,
+            key,
             read_only: false,
         };
         // Always a backup before a migration changes an existing file.
@@ -449,9 +502,15 @@ impl Store {
                 id: path.display().to_string(),
             });
         }
+        let key = keys::key_for(&path)?;
         let header = header_application_id(&path)?;
-        judge(&path, header, wal_application_id(&path), probe(&path))?;
-        let conn = read_only_connection(&path)?;
+        judge(
+            &path,
+            header,
+            wal_log_id(&path, key.as_ref()),
+            probe(&path, key.as_ref()),
+        )?;
+        let conn = read_only_connection(&path, key.as_ref())?;
         conn.busy_timeout(Duration::from_secs(5))?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version != latest_version() {
@@ -464,6 +523,7 @@ impl Store {
         Ok(Self {
             conn,
             path,
+            key,
             read_only: true,
         })
     }
