@@ -33,12 +33,14 @@ fn existing(db: &Path) -> Result<Store> {
 }
 
 fn describe(b: &BackupInfo) -> String {
+    let holds = match &b.locked {
+        Some(why) => why.clone(),
+        None => format!("{} patients  {} entries", b.patients, b.entries),
+    };
     format!(
-        "{}  {:>9} bytes  {} patients  {} entries  {}{}",
+        "{}  {:>9} bytes  {holds}  {}{}",
         local_time(&b.taken_at.to_string()),
         b.size,
-        b.patients,
-        b.entries,
         b.path.display(),
         match &b.anchor {
             Some(a) => format!("\n    audit head {a}"),

@@ -322,3 +322,19 @@ pub fn record_labs(db: &std::path::Path, mrn: &str, on: jiff::civil::Date, value
     let data = d.validate(&catalog, p.data.sex, p.data.birth_date, on).unwrap();
     store.record_entry(p.id, &data, "Dr Test").unwrap();
 }
+
+/// An entry of lab values typed as printed, validated by the form's rules
+/// for the demo patient (a man born 1974-01-15), dated `on`.
+pub fn lab_entry(
+    catalog: &clinilog::domain::Catalog,
+    on: jiff::civil::Date,
+    values: &[(&str, &str)],
+) -> clinilog::domain::EntryData {
+    use clinilog::domain::{EntryDraft, Sex};
+    let mut d = EntryDraft::blank(catalog, Sex::Male, on, "Dr Test");
+    for (code, value) in values {
+        d.labs.iter_mut().find(|l| l.code == *code).unwrap().value = (*value).into();
+    }
+    d.validate(catalog, Sex::Male, jiff::civil::date(1974, 1, 15), on)
+        .unwrap()
+}

@@ -22,6 +22,7 @@ mod common;
 mod backends;
 mod chain;
 mod cli;
+mod encryption;
 mod fhir;
 mod import;
 mod layers;

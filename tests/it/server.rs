@@ -727,9 +727,20 @@ fn every_subcommand_with_db_takes_a_server_address() {
         ("backups", vec!["backups", "--db", "DB"]),
         ("restore", vec!["restore", "--db", "DB", "x.sqlite", "--user", "x"]),
     ];
+    // Encryption at rest is the file's: a server's is its administrator's.
+    let file_only: Vec<(&str, Vec<&str>)> = vec![
+        ("encrypt", vec!["encrypt", "--db", "DB"]),
+        ("decrypt", vec!["decrypt", "--db", "DB"]),
+        ("unlock", vec!["unlock", "--db", "DB"]),
+    ];
     for command in &with_db {
         assert!(
-            works.iter().chain(&pg_dump).any(|(c, _)| c == command) || command == "server",
+            works
+                .iter()
+                .chain(&pg_dump)
+                .chain(&file_only)
+                .any(|(c, _)| c == command)
+                || command == "server",
             "the subcommand {command} takes --db: add it to this test"
         );
     }
@@ -745,6 +756,11 @@ fn every_subcommand_with_db_takes_a_server_address() {
             err.contains("pg_dump") && err.contains("pg_restore"),
             "{command}: {err}"
         );
+        assert_eq!(err.trim().lines().count(), 1, "{command}: {err}");
+    }
+    for (command, args) in &file_only {
+        let err = refused(&c.run_as(&c.kim, args));
+        assert!(err.contains("works on a Clinilog file"), "{command}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{command}: {err}");
     }
     // `server` takes a server address, and says a file has no logins.

@@ -40,6 +40,9 @@ pub struct BackupInfo {
     /// anchor file written beside it (`<backup>.anchor`), else from the
     /// backup itself; `None` for a backup older than the chain.
     pub anchor: Option<crate::chain::Anchor>,
+    /// An encrypted backup whose key is not on this computer: why it could
+    /// not be read (its counts are then 0).
+    pub locked: Option<String>,
 }
 
 /// The anchor file beside a backup: its chain's head, `SEQ:HASH`, kept
@@ -155,15 +158,16 @@ pub(crate) fn backup_files(dir: &Path) -> Result<Vec<(PathBuf, Timestamp)>, Stor
 pub fn list_backups(dir: &Path) -> Result<Vec<BackupInfo>, StoreError> {
     let mut out = Vec::new();
     for (path, at) in backup_files(dir)? {
-        let (patients, entries, head) = match inspect(&path, false) {
-            Ok(found) => found,
-            // An encrypted backup whose key is not here is said, not hidden.
-            Err(e @ StoreError::Locked { .. }) => return Err(e),
+        // An encrypted backup whose key is not here is listed as such, not hidden.
+        let (patients, entries, head, locked) = match inspect(&path, false) {
+            Ok((p, e, head)) => (p, e, head, None),
+            Err(StoreError::Locked { .. }) => (0, 0, None, Some("encrypted; its key is not on this computer".into())),
             Err(_) => continue,
         };
         let size = fs::metadata(&path).map_err(io_error(&path))?.len();
         out.push(BackupInfo {
             anchor: read_anchor(&path).or(head),
+            locked,
             path,
             taken_at: at,
             size,
@@ -246,6 +250,7 @@ impl Store {
             patients,
             entries,
             anchor: head,
+            locked: None,
         })
     }
 
@@ -413,6 +418,7 @@ fn keep_current(db: &Path) -> Result<BackupInfo, StoreError> {
                 patients: 0,
                 entries: 0,
                 anchor: None,
+                locked: None,
             })
         }
     }

@@ -136,8 +136,16 @@ fn backups_ui(ui: &mut Ui, w: &mut BackupsWindow, folder: &str, interval_minutes
                         .to_string(),
                 );
                 ui.label(size_text(b.size));
-                ui.label(b.patients.to_string());
-                ui.label(b.entries.to_string());
+                match &b.locked {
+                    Some(why) => {
+                        ui.label(why.as_str());
+                        ui.label("");
+                    }
+                    None => {
+                        ui.label(b.patients.to_string());
+                        ui.label(b.entries.to_string());
+                    }
+                }
                 ui.horizontal(|ui| {
                     if ui.small_button("Open read-only").clicked() {
                         action = Some(BackupsAction::OpenReadOnly(b.path.clone()));

@@ -1,0 +1,367 @@
+//! Encryption at rest: an encrypted clinic file, its log and its backups
+//! hold nothing readable; every command reads it with its key; without
+//! the key each says how to unlock; the recovery key gives access back on
+//! another computer; decrypt gives a plain file back; a writer killed
+//! mid-way loses nothing it acknowledged.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use clinilog::domain::Catalog;
+use clinilog::store::keys::{self, Keeper};
+use clinilog::store::{Store, StoreError, protect};
+
+use crate::common;
+
+fn clinilog(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clinilog"))
+        .args(args)
+        .output()
+        .expect("the clinilog binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Whether any of `needles` is in the bytes of `path`.
+fn holds(path: &Path, needles: &[&str]) -> Vec<String> {
+    let bytes = std::fs::read(path).unwrap();
+    needles
+        .iter()
+        .filter(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes()))
+        .map(|n| n.to_string())
+        .collect()
+}
+
+const SECRETS: [&str; 3] = ["DEMO-001", "Demo: cirrhosis case report", "Advanced liver cirrhosis"];
+
+/// The demo clinic with one backup, encrypted with a key file.
+fn encrypted_demo(dir: &Path) -> (PathBuf, PathBuf, String) {
+    let db = dir.join("clinic.sqlite");
+    ok(clinilog(&["demo", "--db", p(&db)]));
+    ok(clinilog(&["backup", "--db", p(&db)]));
+    assert_eq!(holds(&db, &SECRETS).len(), 3, "premise: a plain file shows them");
+    let key = dir.join("clinic.key");
+    let said = ok(clinilog(&["encrypt", "--db", p(&db), "--key-file", p(&key)]));
+    let recovery = said
+        .lines()
+        .skip_while(|l| !l.starts_with("RECOVERY KEY"))
+        .nth(2)
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_eq!(recovery.len(), 65, "{said}");
+    (db, key, recovery)
+}
+
+#[test]
+fn an_encrypted_file_its_log_and_its_backups_hide_every_patient_and_sqlite_cannot_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, _) = encrypted_demo(dir.path());
+    assert!(holds(&db, &SECRETS).is_empty());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the key file is the owner's only");
+    }
+    // The backup taken before is encrypted now, and a new one is too.
+    ok(clinilog(&["backup", "--db", p(&db), "--key-file", p(&key)]));
+    let backups: Vec<PathBuf> = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .collect();
+    assert_eq!(backups.len(), 2);
+    for b in &backups {
+        assert!(holds(b, &SECRETS).is_empty(), "{} shows a patient", b.display());
+    }
+    let listed = ok(clinilog(&["backups", "--db", p(&db), "--key-file", p(&key)]));
+    assert_eq!(listed.matches("1 patients  5 entries").count(), 2, "{listed}");
+    // The plain file as it was is kept apart, and said; --remove-plain shreds it.
+    let plain = protect::plain_folder(&db);
+    assert_eq!(
+        std::fs::read_dir(&plain).unwrap().count(),
+        2,
+        "the file as it was and one backup"
+    );
+    let said = ok(clinilog(&[
+        "encrypt",
+        "--db",
+        p(&db),
+        "--key-file",
+        p(&key),
+        "--remove-plain",
+    ]));
+    assert!(said.contains("2 plain cop(ies) overwritten and removed"), "{said}");
+    assert!(!plain.exists());
+
+    // The write-ahead log while a writer has the file open.
+    keys::set_keeper(Keeper::KeyFile(key.clone()));
+    let mut store = Store::open(&db).unwrap();
+    assert!(store.encrypted());
+    common::record_labs(&db, "DEMO-001", jiff::civil::date(2025, 9, 1), &[("alt", "77")]);
+    let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "premise: the log holds a write"
+    );
+    assert!(holds(&wal, &SECRETS).is_empty());
+    assert_eq!(store.entries(patient.id).unwrap().len(), 6);
+    let _ = &mut store;
+
+    // The SQLite shell reads nothing.
+    match Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT count(*) FROM patients;")
+        .output()
+    {
+        Ok(o) => {
+            assert!(!o.status.success(), "sqlite3 read it: {}", text(&o));
+            assert!(text(&o).contains("file is not a database"), "{}", text(&o));
+        }
+        Err(_) => common::say_skipped("no sqlite3 (apt-get install sqlite3): the shell's refusal is not tried"),
+    }
+}
+
+#[test]
+fn every_command_reads_an_encrypted_file_with_its_key_file_and_says_how_to_unlock_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, _) = encrypted_demo(dir.path());
+    let d = p(&db).to_owned();
+    let pdf = dir.path().join("r.pdf");
+    let cohort_pdf = dir.path().join("c.pdf");
+    let import = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/import/portal_long.csv");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["export", "--db", &d],
+        vec!["fhir", "--db", &d],
+        vec!["report", "--db", &d, "--patient", "DEMO-001", "--out", p(&pdf)],
+        vec!["scores", "--db", &d, "--patient", "DEMO-001"],
+        vec!["due", "--db", &d, "--week", "2025-08-13"],
+        vec!["cohort", "--db", &d, "--measure", "bili_total", "--pdf", p(&cohort_pdf)],
+        vec!["check", "--db", &d],
+        vec!["audit-head", "--db", &d],
+        vec!["backup", "--db", &d],
+        vec!["backups", "--db", &d],
+        vec![
+            "import",
+            "--db",
+            &d,
+            p(&import),
+            "--dates",
+            "mdy",
+            "--user",
+            "Nurse K",
+            "--dry-run",
+        ],
+    ];
+    for args in &commands {
+        // Without the key (no keyring on this machine, or not in it).
+        let out = Command::new(env!("CARGO_BIN_EXE_clinilog"))
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+            .output()
+            .unwrap();
+        let said = text(&out);
+        if args[0] == "backups" {
+            // The backups are listed (from their names), each said to be locked.
+            assert!(said.contains("encrypted; its key is not on this computer"), "{said}");
+            continue;
+        }
+        assert!(!out.status.success(), "{args:?} read it without a key: {said}");
+        assert!(said.contains("is an encrypted Clinilog file"), "{args:?}: {said}");
+        assert!(said.contains(&format!("clinilog unlock --db {d}")), "{args:?}: {said}");
+        assert!(
+            !said.contains("not a Clinilog database") && !said.contains("corrupt"),
+            "{said}"
+        );
+        // With the key file.
+        let mut with_key = args.clone();
+        with_key.extend(["--key-file", p(&key)]);
+        let out = clinilog(&with_key);
+        assert!(out.status.success(), "{args:?} with the key: {}", text(&out));
+    }
+    let export = ok(clinilog(&["export", "--db", &d, "--key-file", p(&key)]));
+    assert!(
+        export.contains("DEMO-001,2025-07-19,bili_total,Total bilirubin,1975-2,12.30,,mg/dL"),
+        "{export}"
+    );
+    // A key file that others may read is refused in a sentence.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = clinilog(&["export", "--db", &d, "--key-file", p(&key)]);
+        assert!(!out.status.success());
+        assert!(text(&out).contains("chmod 600"), "{}", text(&out));
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // Copied to a server with its key.
+    if let Some(server) = common::PgDatabase::fresh() {
+        let out = clinilog(&[
+            "copy",
+            "--from",
+            &d,
+            "--to",
+            &server.target.address(),
+            "--key-file",
+            p(&key),
+        ]);
+        let said = ok(out);
+        assert!(
+            said.lines().any(|l| l.starts_with("patients") && l.contains(" 1 ")),
+            "{said}"
+        );
+    }
+}
+
+#[test]
+fn the_recovery_key_opens_the_file_on_a_fresh_keyring_and_decrypt_gives_a_plain_file_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _key, recovery) = encrypted_demo(dir.path());
+    // Another computer: an empty keyring (keyring-core's mock, in memory).
+    keys::set_keyring_store(keyring_core::mock::Store::new().unwrap());
+    keys::set_keeper(Keeper::Keyring);
+    match Store::open(&db) {
+        Err(e @ StoreError::Locked { .. }) => {
+            let said = e.to_string();
+            assert!(said.contains("its key is not in this computer's keyring"), "{said}");
+            assert!(said.contains("recovery key"), "{said}");
+        }
+        other => panic!("opened without its key: {other:?}"),
+    }
+    // A mistyped recovery key is refused, and keeps nothing.
+    let mut typo: Vec<char> = recovery.chars().collect();
+    typo[3] = if typo[3] == 'A' { 'B' } else { 'A' };
+    let typo: String = typo.into_iter().collect();
+    let err = keys::unlock(&db, &typo).unwrap_err().to_string();
+    assert!(err.contains("mistyped"), "{err}");
+    assert!(Store::open(&db).is_err());
+    // The paper, typed by hand in lower case with spaces.
+    let by_hand = recovery.to_lowercase().replace('-', " ");
+    assert_eq!(keys::unlock(&db, &by_hand).unwrap(), "this computer's keyring");
+    keys::forget_known_keys();
+    let store = Store::open(&db).unwrap();
+    assert!(store.patient_by_mrn("DEMO-001").unwrap().is_some());
+    drop(store);
+
+    // The same from the command line, into a new key file.
+    let other = dir.path().join("other.key");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clinilog"))
+        .args(["unlock", "--db", p(&db), "--key-file", p(&other)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{recovery}").unwrap();
+    let said = ok(child.wait_with_output().unwrap());
+    assert!(said.contains("unlocked"), "{said}");
+    ok(clinilog(&["check", "--db", p(&db), "--key-file", p(&other)]));
+
+    // Decrypt: a plain file that check passes, with no key.
+    let said = ok(clinilog(&["decrypt", "--db", p(&db), "--key-file", p(&other)]));
+    assert!(said.contains("kept as a backup"), "{said}");
+    assert_eq!(holds(&db, &SECRETS).len(), 3);
+    let checked = ok(clinilog(&["check", "--db", p(&db)]));
+    assert!(checked.starts_with("ok: no problem found"), "{checked}");
+    // Its backups stay encrypted: listed as such without the key, read with it.
+    let listed = ok(clinilog(&["backups", "--db", p(&db)]));
+    assert!(
+        listed.contains("encrypted; its key is not on this computer"),
+        "{listed}"
+    );
+    let listed = ok(clinilog(&["backups", "--db", p(&db), "--key-file", p(&other)]));
+    assert!(listed.contains("1 patients  5 entries"), "{listed}");
+    let catalog = Catalog::builtin().unwrap();
+    keys::forget_known_keys();
+    let store = Store::open(&db).unwrap();
+    assert!(!store.encrypted());
+    assert!(store.check(&catalog).unwrap().is_empty());
+}
+
+/// The writer of the kill test: run as a child process of the test
+/// binary (CLINILOG_WRITER_DB set), it saves entries one by one and says
+/// "saved N" after each commit.
+#[test]
+#[ignore = "a child process of a_writer_killed_mid_way_loses_nothing_acknowledged_in_an_encrypted_file"]
+fn writer_child() {
+    let Ok(db) = std::env::var("CLINILOG_WRITER_DB") else {
+        return;
+    };
+    let key = std::env::var("CLINILOG_WRITER_KEY").unwrap();
+    keys::set_keeper(Keeper::KeyFile(key.into()));
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = Store::open(&db).unwrap();
+    let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let mut out = std::io::stdout().lock();
+    for n in 0..100_000 {
+        let on = jiff::civil::date(2030, 1, 1)
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap();
+        let data = common::lab_entry(&catalog, on, &[("alt", "61"), ("bili_total", "12.30")]);
+        store.record_entry(patient.id, &data, "Dr Rao").unwrap();
+        writeln!(out, "saved {}", n + 1).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+#[test]
+fn a_writer_killed_mid_way_loses_nothing_acknowledged_in_an_encrypted_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, _) = encrypted_demo(dir.path());
+    let catalog = Catalog::builtin().unwrap();
+    keys::set_keeper(Keeper::KeyFile(key.clone()));
+    let mut acknowledged = 0;
+    for (round, wait_for) in [3usize, 17, 40].into_iter().enumerate() {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["encryption::writer_child", "--exact", "--ignored", "--nocapture"])
+            .env("CLINILOG_WRITER_DB", &db)
+            .env("CLINILOG_WRITER_KEY", &key)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut saved = 0;
+        while saved < wait_for {
+            let line = lines.next().unwrap().unwrap();
+            if let Some(n) = line.strip_prefix("saved ") {
+                saved = n.parse().unwrap();
+            }
+        }
+        child.kill().unwrap(); // SIGKILL: no destructor, no checkpoint
+        child.wait().unwrap();
+        // What it said after the last line read may also be saved.
+        acknowledged += saved;
+        let store = Store::open(&db).unwrap();
+        let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+        let entries = store.entries(patient.id).unwrap().len();
+        assert!(
+            entries >= 5 + acknowledged,
+            "round {round}: {entries} entries, {acknowledged} acknowledged after the demo's 5"
+        );
+        acknowledged = entries - 5;
+        assert_eq!(store.quick_check().unwrap(), None, "round {round}");
+        assert!(store.check(&catalog).unwrap().is_empty(), "round {round}");
+        assert!(store.audit_chain().unwrap().is_intact(), "round {round}");
+        drop(store);
+        assert!(holds(&db, &SECRETS).is_empty());
+    }
+}
