@@ -27,7 +27,8 @@ use crate::store::{ClinicStore, Location};
 /// The records the window opens: `db` (a file, or `postgres://…`), else
 /// the default database. (A file's integrity is checked by the window, on a
 /// thread, so opening stays fast.) No store when the server asks for a
-/// password this computer does not have: the window asks for it.
+/// password this computer does not have, or when the file is encrypted and
+/// its key is not here: the window asks for it.
 pub fn window_store(db: Option<PathBuf>) -> Result<(Option<Box<dyn ClinicStore>>, Location)> {
     let location = match db {
         Some(p) => Location::parse(&p)?,
@@ -36,6 +37,8 @@ pub fn window_store(db: Option<PathBuf>) -> Result<(Option<Box<dyn ClinicStore>>
     match location.open() {
         Ok(store) => Ok((Some(store), location)),
         Err(crate::store::StoreError::NeedsPassword { .. }) => Ok((None, location)),
+        // An encrypted file whose key is not here: the window asks for its recovery key.
+        Err(crate::store::StoreError::Locked { .. }) if matches!(location, Location::File(_)) => Ok((None, location)),
         Err(e) => Err(e.into()),
     }
 }

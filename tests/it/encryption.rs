@@ -170,6 +170,20 @@ fn every_command_reads_an_encrypted_file_with_its_key_file_and_says_how_to_unloc
             "Nurse K",
             "--dry-run",
         ],
+        vec!["demo", "--db", &d],
+        vec![
+            "not-done",
+            "--db",
+            &d,
+            "--patient",
+            "DEMO-001",
+            "--item",
+            "Day 90",
+            "--reason",
+            "moved abroad",
+            "--user",
+            "Dr Rao",
+        ],
     ];
     for args in &commands {
         // Without the key (no keyring on this machine, or not in it).
@@ -363,5 +377,110 @@ fn a_writer_killed_mid_way_loses_nothing_acknowledged_in_an_encrypted_file() {
         assert!(store.audit_chain().unwrap().is_intact(), "round {round}");
         drop(store);
         assert!(holds(&db, &SECRETS).is_empty());
+    }
+}
+
+/// The recovery key as the window shows it: 11 groups of 5.
+fn shown_recovery_key(h: &crate::ui::App<'_>) -> String {
+    use egui_kittest::kittest::{NodeT, Queryable};
+    h.query_all_by_role(eframe::egui::accesskit::Role::Label)
+        .filter_map(|n| n.accesskit_node().value())
+        .find(|l| {
+            let groups: Vec<&str> = l.split('-').collect();
+            groups.len() == 11 && groups.iter().all(|g| g.len() == 5)
+        })
+        .unwrap_or_else(|| panic!("the recovery key is not shown: {:?}", h.root()))
+}
+
+#[test]
+fn a_new_clinic_is_offered_encryption_at_first_start_and_its_recovery_key_is_confirmed() {
+    use clinilog::ui::{ClinilogApp, Prefs};
+    use egui_kittest::kittest::{NodeT, Queryable};
+    keys::set_keyring_store(keyring_core::mock::Store::new().unwrap());
+    keys::set_keeper(Keeper::Keyring);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new-clinic.sqlite");
+    let app = ClinilogApp::new(
+        Store::open(&path).unwrap(),
+        Catalog::builtin().unwrap(),
+        Prefs::default(),
+    );
+    let mut h = crate::ui::run_app(app, [1400.0, 1000.0]);
+    h.get_by_label("Who is recording?");
+    h.get_by_label_contains("Encrypt this new clinic's file").click();
+    h.run();
+    crate::ui::type_into(&mut h, "Your name", "Dr Rao");
+    crate::ui::click(&mut h, "Continue");
+    crate::ui::click(&mut h, "Encrypt this file");
+    let recovery = shown_recovery_key(&h);
+    h.get_by_label_contains("Its key is kept in this computer's keyring");
+    assert!(
+        keys::encryption_of(&path) != keys::Encryption::Plain,
+        "the file is encrypted"
+    );
+    // Done waits for the confirmation that the key was written down.
+    assert!(h.get_by_label("Done").accesskit_node().is_disabled());
+    crate::ui::click(&mut h, "I have written the recovery key down");
+    crate::ui::click(&mut h, "Done");
+    assert!(h.query_by_label("I have written the recovery key down").is_none());
+    // The window goes on with the encrypted file: a patient saved in it.
+    crate::ui::click(&mut h, "New patient");
+    crate::ui::type_into(&mut h, "MRN", "ENC-7");
+    crate::ui::type_into(&mut h, "Name", "Zora Encrypted");
+    crate::ui::type_into(&mut h, "Birth date", "1970-03-04");
+    h.get_by_role_and_label(eframe::egui::accesskit::Role::ComboBox, "Sex")
+        .click();
+    h.run();
+    crate::ui::click(&mut h, "Female");
+    crate::ui::type_into(&mut h, "Diagnosis", "Cirrhosis");
+    crate::ui::click(&mut h, "Save patient");
+    h.get_by_label("Zora Encrypted");
+    drop(h);
+    assert!(holds(&path, &["ENC-7", "Zora Encrypted"]).is_empty());
+    // Its key is in the keyring: another process of this computer opens it.
+    keys::forget_known_keys();
+    assert!(Store::open(&path).unwrap().patient_by_mrn("ENC-7").unwrap().is_some());
+    // On a fresh keyring, the key shown opens it.
+    keys::set_keyring_store(keyring_core::mock::Store::new().unwrap());
+    keys::forget_known_keys();
+    assert!(Store::open(&path).is_err());
+    keys::unlock(&path, &recovery).unwrap();
+    assert!(Store::open(&path).unwrap().patient_by_mrn("ENC-7").unwrap().is_some());
+}
+
+#[test]
+fn the_window_on_an_encrypted_file_without_its_key_asks_for_the_recovery_key() {
+    use clinilog::ui::ClinilogApp;
+    use egui_kittest::kittest::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _key, recovery) = encrypted_demo(dir.path());
+    keys::set_keyring_store(keyring_core::mock::Store::new().unwrap());
+    keys::set_keeper(Keeper::Keyring);
+    let why = match Store::open(&db) {
+        Err(StoreError::Locked { why, .. }) => why,
+        other => panic!("opened without its key: {other:?}"),
+    };
+    let app = ClinilogApp::unlocking(db.clone(), why, Catalog::builtin().unwrap(), crate::ui::prefs("Dr Rao")).unwrap();
+    let mut h = crate::ui::run_app(app, [1400.0, 1000.0]);
+    h.get_by_label("This clinic file is encrypted");
+    h.get_by_label_contains("Its key is not on this computer");
+    assert!(
+        h.query_by_label_contains("DEMO-001").is_none(),
+        "nothing of the clinic shows"
+    );
+    crate::ui::type_into(&mut h, "Recovery key", "ABCDE-FGHJK");
+    crate::ui::click(&mut h, "Unlock");
+    h.get_by_label_contains("a recovery key has 55 letters and digits");
+    crate::ui::replace_text(&mut h, "Recovery key", &recovery);
+    crate::ui::click(&mut h, "Unlock");
+    crate::ui::settle(&mut h);
+    h.run();
+    assert!(h.query_by_label("This clinic file is encrypted").is_none());
+    h.get_by_label_contains("DEMO-001");
+    // What the window keeps on this computer holds nothing of a patient,
+    // nor the recovery key.
+    let prefs = serde_json::to_string(&h.state().prefs).unwrap();
+    for secret in SECRETS.iter().chain([&recovery.as_str()]) {
+        assert!(!prefs.contains(secret), "the preferences hold {secret}: {prefs}");
     }
 }

@@ -22,7 +22,7 @@ fn harness(store: Store, clinician: &str) -> App<'static> {
 }
 
 /// Preferences of a workstation where `clinician` records.
-fn prefs(clinician: &str) -> Prefs {
+pub(crate) fn prefs(clinician: &str) -> Prefs {
     Prefs {
         clinician: clinician.into(),
         ..Prefs::default()
@@ -30,7 +30,7 @@ fn prefs(clinician: &str) -> Prefs {
 }
 
 /// `app` in a headless window of `size`, its first background reads arrived.
-fn run_app(app: ClinilogApp, size: [f32; 2]) -> App<'static> {
+pub(crate) fn run_app(app: ClinilogApp, size: [f32; 2]) -> App<'static> {
     let mut h = Harness::builder()
         .with_size(size)
         .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
@@ -70,7 +70,7 @@ pub(crate) fn type_into(h: &mut App<'_>, label: &str, text: &str) {
 }
 
 /// Selects what the field holds and types over it, as a user would.
-fn replace_text(h: &mut App<'_>, label: &str, text: &str) {
+pub(crate) fn replace_text(h: &mut App<'_>, label: &str, text: &str) {
     h.get_by_role_and_label(Role::TextInput, label).click();
     h.run();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);

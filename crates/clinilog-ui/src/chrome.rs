@@ -55,6 +55,14 @@ impl ClinilogApp {
                     {
                         self.open_backups();
                     }
+                    if ui
+                        .add_enabled(on_file, egui::Button::new("Protect this file..."))
+                        .on_hover_text("Encrypt the clinic file and its backups at rest, with a recovery key")
+                        .on_disabled_hover_text("On a server: its disks are the server's administrator's")
+                        .clicked()
+                    {
+                        self.protect.open = true;
+                    }
                     if ui.button("Import results...").clicked() {
                         self.import.open = true;
                     }
@@ -246,11 +254,22 @@ impl ClinilogApp {
                 }
                 done = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             });
+            if let Some(offer) = &mut self.offer_protection {
+                ui.add_space(4.0);
+                ui.checkbox(
+                    offer,
+                    "Encrypt this new clinic's file (recommended: a copied file or a lost backup then shows \
+                     nothing without its key)",
+                );
+            }
             let ready = !self.pending_clinician.trim().is_empty();
             ui.horizontal(|ui| {
                 if (ui.add_enabled(ready, egui::Button::new("Continue")).clicked() || done) && ready {
                     self.prefs.clinician = self.pending_clinician.trim().to_owned();
                     self.changing_clinician = false;
+                    if self.offer_protection.take() == Some(true) {
+                        self.protect.open = true;
+                    }
                 }
                 if self.changing_clinician && ui.button("Cancel").clicked() {
                     self.changing_clinician = false;

@@ -23,6 +23,7 @@ mod navigation;
 mod out_of_range;
 pub mod patient;
 pub mod patients;
+pub mod protect;
 pub mod theme;
 pub mod treatments;
 pub mod trends;
@@ -332,6 +333,13 @@ pub struct ClinilogApp {
     login: Option<clinilog_store::pg::server::Login>,
     /// *Log in*, while the server asks for a password.
     login_prompt: Option<connection::LoginPrompt>,
+    /// *Tools > Protect this file*.
+    pub protect: protect::ProtectWindow,
+    /// *Unlock*, while the file's key is not on this computer.
+    unlock_prompt: Option<protect::UnlockPrompt>,
+    /// A new clinic's file (plain, no patient yet) at first start: who
+    /// records is asked with an offer to encrypt it, ticked or not here.
+    offer_protection: Option<bool>,
 }
 
 impl ClinilogApp {
@@ -375,8 +383,14 @@ impl ClinilogApp {
             changes: None,
             login: None,
             login_prompt: None,
+            protect: protect::ProtectWindow::default(),
+            unlock_prompt: None,
+            offer_protection: None,
         };
         app.login = app.store.server_login();
+        if app.prefs.clinician.trim().is_empty() && app.new_clinic_file() {
+            app.offer_protection = Some(false);
+        }
         app.file_care.newest_backup = clinilog_store::newest_backup(&app.backup_dirs());
         app.show_patients();
         app
@@ -473,7 +487,7 @@ impl ClinilogApp {
             // clinic's window would show late. The next frame starts them.
             self.first_frame_drawn = true;
             ui.ctx().request_repaint();
-        } else if self.login_prompt.is_none() {
+        } else if self.login_prompt.is_none() && self.unlock_prompt.is_none() {
             if !std::mem::replace(&mut self.started, true) {
                 self.start_integrity_check(ui.ctx());
                 self.start_chain_check(ui.ctx());
@@ -489,16 +503,19 @@ impl ClinilogApp {
         self.banners(ui);
         if self.login_prompt.is_some() {
             self.login_ui(ui.ctx());
+        } else if self.unlock_prompt.is_some() {
+            self.unlock_ui(ui.ctx());
         } else if self.login.is_none() && (self.prefs.clinician.trim().is_empty() || self.changing_clinician) {
             self.ask_who_records(ui.ctx());
         }
         let clinician = self.clinician();
-        let logging_in = self.login_prompt.is_some();
+        self.protect_ui(ui.ctx());
+        let logging_in = self.login_prompt.is_some() || self.unlock_prompt.is_some();
         let action = egui::CentralPanel::default()
             .show(ui, |ui| match &mut self.screen {
                 // Nothing of the clinic is there before the server takes the password.
                 _ if logging_in => {
-                    widgets::muted(ui, "Log in to see the clinic's records.");
+                    widgets::muted(ui, "Log in (or unlock the file) to see the clinic's records.");
                     None
                 }
                 Screen::Patients(s) => s.ui(ui, today, &clinician),
@@ -652,7 +669,11 @@ pub fn run_window(store: Option<Box<dyn ClinicStore>>, location: Location, catal
             Ok(Box::new(match (store, location) {
                 (Some(store), location) => ClinilogApp::on(store, location, catalog, prefs),
                 (None, Location::Server(target)) => ClinilogApp::logging_in(*target, catalog, prefs)?,
-                (None, Location::File(path)) => ClinilogApp::new(Store::open(path)?, catalog, prefs),
+                (None, Location::File(path)) => match Store::open(&path) {
+                    Ok(store) => ClinilogApp::new(store, catalog, prefs),
+                    Err(StoreError::Locked { why, .. }) => ClinilogApp::unlocking(path, why, catalog, prefs)?,
+                    Err(e) => return Err(e.into()),
+                },
             }))
         }),
     )
