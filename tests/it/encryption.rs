@@ -385,6 +385,7 @@ fn shown_recovery_key(h: &crate::ui::App<'_>) -> String {
     use egui_kittest::kittest::{NodeT, Queryable};
     h.query_all_by_role(eframe::egui::accesskit::Role::Label)
         .filter_map(|n| n.accesskit_node().value())
+        .map(|l| l.replace('\n', "-"))
         .find(|l| {
             let groups: Vec<&str> = l.split('-').collect();
             groups.len() == 11 && groups.iter().all(|g| g.len() == 5)
@@ -410,10 +411,13 @@ fn a_new_clinic_is_offered_encryption_at_first_start_and_its_recovery_key_is_con
     h.get_by_label_contains("Encrypt this new clinic's file").click();
     h.run();
     crate::ui::type_into(&mut h, "Your name", "Dr Rao");
+    // Ticked at first start, the file is encrypted at once.
     crate::ui::click(&mut h, "Continue");
-    crate::ui::click(&mut h, "Encrypt this file");
     let recovery = shown_recovery_key(&h);
     h.get_by_label_contains("Its key is kept in this computer's keyring");
+    // No patient yet: nothing is kept in plain form.
+    assert!(h.query_by_label_contains("NOT encrypted").is_none());
+    assert!(!protect::plain_folder(&path).exists());
     assert!(
         keys::encryption_of(&path) != keys::Encryption::Plain,
         "the file is encrypted"
@@ -483,4 +487,44 @@ fn the_window_on_an_encrypted_file_without_its_key_asks_for_the_recovery_key() {
     for secret in SECRETS.iter().chain([&recovery.as_str()]) {
         assert!(!prefs.contains(secret), "the preferences hold {secret}: {prefs}");
     }
+}
+
+#[test]
+fn tools_protect_this_file_encrypts_a_clinic_and_keeps_its_plain_copy_apart() {
+    use clinilog::ui::ClinilogApp;
+    use egui_kittest::kittest::{NodeT, Queryable};
+    keys::set_keyring_store(keyring_core::mock::Store::new().unwrap());
+    keys::set_keeper(Keeper::Keyring);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    ok(clinilog(&["demo", "--db", p(&db)]));
+    let app = ClinilogApp::new(
+        Store::open(&db).unwrap(),
+        Catalog::builtin().unwrap(),
+        crate::ui::prefs("Dr Rao"),
+    );
+    let mut h = crate::ui::run_app(app, [1400.0, 1000.0]);
+    crate::ui::click(&mut h, "Tools");
+    crate::ui::click(&mut h, "Protect this file...");
+    h.get_by_label_contains("This file holds every patient of the clinic in plain form");
+    crate::ui::click(&mut h, "Encrypt this file");
+    let recovery = shown_recovery_key(&h);
+    h.get_by_label_contains("NOT encrypted");
+    assert!(h.get_by_label("Done").accesskit_node().is_disabled());
+    crate::ui::click(&mut h, "I have written the recovery key down");
+    crate::ui::click(&mut h, "Done");
+    crate::ui::settle(&mut h);
+    // The clinic is there, read from the encrypted file.
+    h.get_by_label_contains("DEMO-001");
+    assert!(holds(&db, &SECRETS).is_empty());
+    assert_eq!(std::fs::read_dir(protect::plain_folder(&db)).unwrap().count(), 1);
+    // Asked again, the dialog says it is encrypted.
+    crate::ui::click(&mut h, "Tools");
+    crate::ui::click(&mut h, "Protect this file...");
+    h.get_by_label_contains("This file is encrypted");
+    crate::ui::click(&mut h, "Close");
+    drop(h);
+    keys::set_keyring_store(keyring_core::mock::Store::new().unwrap());
+    keys::forget_known_keys();
+    keys::unlock(&db, &recovery).unwrap();
 }

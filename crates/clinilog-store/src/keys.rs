@@ -447,12 +447,12 @@ pub fn keep(key: &FileKey) -> Result<String, StoreError> {
         Keeper::Keyring => {
             let entry = keyring_entry(key.id).map_err(|why| {
                 StoreError::Key(format!(
-                    "cannot keep the key: {why}; give a key file instead (--key-file PATH)"
+                    "cannot keep the key: {why}; keep it in a file instead: start Clinilog with --key-file PATH"
                 ))
             })?;
             entry.set_password(&hex(&key.secret)).map_err(|e| {
                 StoreError::Key(format!(
-                    "the keyring did not keep the key ({e}); give a key file instead (--key-file PATH)"
+                    "the keyring did not keep the key ({e}); keep it in a file instead: start Clinilog with --key-file PATH"
                 ))
             })?;
             Ok("this computer's keyring".to_owned())

@@ -269,6 +269,7 @@ impl ClinilogApp {
                     self.changing_clinician = false;
                     if self.offer_protection.take() == Some(true) {
                         self.protect.open = true;
+                        self.protect.start = true;
                     }
                 }
                 if self.changing_clinician && ui.button("Cancel").clicked() {

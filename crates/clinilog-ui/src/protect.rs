@@ -12,6 +12,8 @@ use clinilog_store::keys;
 #[derive(Default)]
 pub struct ProtectWindow {
     pub open: bool,
+    /// Encrypt at once, with no question first (ticked at first start).
+    pub(crate) start: bool,
     /// The encryption is done: the recovery key to write down.
     recovery: Option<String>,
     /// "I have written it down" ticked.
@@ -19,6 +21,14 @@ pub struct ProtectWindow {
     /// What happened (where the key went, the plain copies).
     said: Vec<String>,
     error: Option<String>,
+}
+
+/// The recovery key on two lines (6 groups, then 5), so that no group is
+/// cut by the dialog's edge.
+fn recovery_lines(recovery: &str) -> String {
+    let groups: Vec<&str> = recovery.split('-').collect();
+    let (first, rest) = groups.split_at(groups.len().min(6));
+    format!("{}\n{}", first.join("-"), rest.join("-"))
 }
 
 /// *Unlock*: the open file is encrypted and its key is not here.
@@ -127,6 +137,8 @@ impl ClinilogApp {
         if let Some(job) = self.file_care.backup_job.take() {
             let _ = job.wait();
         }
+        // A file with no patient yet has nothing to keep in plain form.
+        let empty = self.store.patient_count().is_ok_and(|n| n == 0);
         let placeholder = match Store::open(":memory:") {
             Ok(s) => s,
             Err(e) => return self.error(&e),
@@ -134,7 +146,7 @@ impl ClinilogApp {
         drop(self.replace_store(Box::new(placeholder), Location::File(":memory:".into())));
         let mut dirs = vec![clinilog_store::default_backup_dir(&db)];
         dirs.extend(self.prefs.second_backup_dir.clone());
-        let done = clinilog_store::protect::encrypt(&db, &dirs, false);
+        let done = clinilog_store::protect::encrypt(&db, &dirs, empty);
         match Store::open(&db) {
             Ok(store) => drop(self.replace_store(Box::new(store), Location::File(db.clone()))),
             Err(e) => return self.error(&e),
@@ -183,7 +195,7 @@ impl ClinilogApp {
             if let Some(recovery) = &w.recovery {
                 ui.label("The file is encrypted. This is its recovery key, shown this once:");
                 ui.add_space(6.0);
-                ui.label(RichText::new(recovery).monospace().size(17.0).strong());
+                ui.label(RichText::new(recovery_lines(recovery)).monospace().size(17.0).strong());
                 ui.add_space(6.0);
                 ui.label(
                     "Write it on paper and keep the paper apart from this computer. With the file, it opens the \
@@ -231,6 +243,9 @@ impl ClinilogApp {
         });
         if close {
             self.protect = ProtectWindow::default();
+        }
+        if std::mem::take(&mut self.protect.start) && !encrypted {
+            encrypt = true;
         }
         if encrypt {
             self.protect_file();
