@@ -467,7 +467,7 @@ fn the_window_on_an_encrypted_file_without_its_key_asks_for_the_recovery_key() {
     let app = ClinilogApp::unlocking(db.clone(), why, Catalog::builtin().unwrap(), crate::ui::prefs("Dr Rao")).unwrap();
     let mut h = crate::ui::run_app(app, [1400.0, 1000.0]);
     h.get_by_label("This clinic file is encrypted");
-    h.get_by_label_contains("Its key is not on this computer");
+    h.get_by_label_contains("Clinilog cannot open it here: its key is not in this computer's keyring");
     assert!(
         h.query_by_label_contains("DEMO-001").is_none(),
         "nothing of the clinic shows"

@@ -51,7 +51,8 @@ impl ClinilogApp {
         prefs: Prefs,
     ) -> Result<Self, StoreError> {
         let placeholder = Store::open(":memory:")?;
-        let mut app = Self::on(Box::new(placeholder), Location::File(":memory:".into()), catalog, prefs);
+        // The status bar names the file; nothing is read from it until it opens.
+        let mut app = Self::on(Box::new(placeholder), Location::File(path.clone()), catalog, prefs);
         app.unlock_prompt = Some(UnlockPrompt {
             path,
             why,
@@ -79,8 +80,8 @@ impl ClinilogApp {
             ui.label(RichText::new("This clinic file is encrypted").strong().size(16.0));
             widgets::muted(ui, p.path.display().to_string());
             ui.label(format!(
-                "Its key is not on this computer ({}). Type the recovery key written down when the file was \
-                 encrypted: 11 groups of 5 letters and digits. The key is then kept in this computer's keyring.",
+                "Clinilog cannot open it here: {}. Type the recovery key written down when the file was \
+                 encrypted (11 groups of 5 letters and digits); its key is then kept in this computer's keyring.",
                 p.why
             ));
             let label = ui.label("Recovery key");
