@@ -93,6 +93,24 @@ fn an_encrypted_file_its_log_and_its_backups_hide_every_patient_and_sqlite_canno
     }
     let listed = ok(clinilog(&["backups", "--db", p(&db), "--key-file", p(&key)]));
     assert_eq!(listed.matches("1 patients  5 entries").count(), 2, "{listed}");
+    // A backup opens read-only, and is restored, with the same key.
+    keys::set_keeper(Keeper::KeyFile(key.clone()));
+    let viewed = Store::open_read_only(&backups[0]).unwrap();
+    assert!(viewed.patient_by_mrn("DEMO-001").unwrap().is_some());
+    drop(viewed);
+    let said = ok(clinilog(&[
+        "restore",
+        "--db",
+        p(&db),
+        p(&backups[0]),
+        "--user",
+        "Dr Rao",
+        "--key-file",
+        p(&key),
+    ]));
+    assert!(said.contains("is kept as"), "{said}");
+    assert!(holds(&db, &SECRETS).is_empty(), "restored, still encrypted");
+    ok(clinilog(&["check", "--db", p(&db), "--key-file", p(&key)]));
     // The plain file as it was is kept apart, and said; --remove-plain shreds it.
     let plain = protect::plain_folder(&db);
     assert_eq!(

@@ -264,6 +264,17 @@ fn convert(
     }
     if already {
         drop(store);
+        // A plain file left beside it by an encryption cut short after its rename.
+        let left = with_suffix(db, ".was");
+        if left.is_file() && keys::encryption_of(&left) == keys::Encryption::Plain {
+            dispose_plain(
+                &left,
+                &folder,
+                "clinilog-left-by-an-interrupted-encryption.sqlite",
+                remove_plain,
+                done,
+            )?;
+        }
         if remove_plain && folder.is_dir() {
             for item in fs::read_dir(&folder).map_err(io_error(&folder))? {
                 let path = item.map_err(io_error(&folder))?.path();
