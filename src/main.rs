@@ -19,10 +19,15 @@ use clinilog::domain::score_inputs::DEFAULT_CARRY_DAYS;
 /// back as tables and trend plots.
 ///
 /// With no subcommand, opens the window on the default database in your
-/// per-user data folder (created on first run), or on --db PATH.
+/// per-user data folder (created on first run), or on FILE (or --db PATH).
 #[derive(Parser, Debug)]
 #[command(name = "clinilog", version, about, long_about)]
 struct Cli {
+    /// Open the window on this database file (created if it does not
+    /// exist), as the applications menu does with a file given to it.
+    #[arg(value_name = "FILE", conflicts_with_all = ["demo", "db"])]
+    file: Option<PathBuf>,
+
     /// Open the window on this database file (created if it does not exist).
     #[arg(long, value_name = "PATH", conflicts_with = "demo")]
     db: Option<PathBuf>,
@@ -277,6 +282,14 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         db: PathBuf,
     },
+    /// Write the manual page (clinilog.1) and the bash, zsh and fish
+    /// completions into a folder: what the package installs.
+    #[command(hide = true)]
+    PackageFiles {
+        /// The folder to write them in (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Set up a clinic's PostgreSQL server: roles, logins (run as a
     /// superuser or a role with CREATEROLE).
     #[command(subcommand)]
@@ -384,7 +397,7 @@ impl Command {
             Command::Report(a) => Some(&a.db),
             Command::Import(a) => Some(&a.db),
             Command::Copy { from, .. } => Some(from),
-            Command::Score(_) | Command::Server(_) => None,
+            Command::Score(_) | Command::Server(_) | Command::PackageFiles { .. } => None,
         }
     }
 }
@@ -395,10 +408,14 @@ fn run() -> Result<u8> {
         clinilog::store::keys::set_keeper(clinilog::store::keys::Keeper::KeyFile(file.clone()));
     }
     // The clinic's own critical limits (its mapping file) apply everywhere.
+    if let Some(Command::PackageFiles { out }) = &cli.command {
+        return package_files(out).map(|()| 0);
+    }
+    let db = cli.file.clone().or(cli.db.clone());
     let catalog = match &cli.command {
         Some(c) => cli::clinic_catalog(c.db())?,
         None if cli.demo => Catalog::builtin()?,
-        None => cli::clinic_catalog(cli.db.as_deref())?,
+        None => cli::clinic_catalog(db.as_deref())?,
     };
     if let Some(Command::Import(args)) = &cli.command {
         return import::run(args, &catalog, &mut io::stdout().lock());
@@ -406,7 +423,7 @@ fn run() -> Result<u8> {
     let window =
         |(store, location), catalog| clinilog::ui::run_window(store, location, catalog).map_err(anyhow::Error::msg);
     let done = match cli.command {
-        Some(Command::Import(_)) => Ok(()),
+        Some(Command::Import(_) | Command::PackageFiles { .. }) => Ok(()),
         Some(Command::Demo {
             db,
             busy,
@@ -545,7 +562,38 @@ fn run() -> Result<u8> {
             drop(dir);
             result
         }
-        None => window(cli::window_store(cli.db)?, catalog),
+        None => window(cli::window_store(db)?, catalog),
     };
     done.map(|()| 0)
+}
+
+/// `clinilog package-files --out DIR`: the manual page and the shell
+/// completions, made from these very definitions.
+fn package_files(out: &std::path::Path) -> Result<()> {
+    use anyhow::Context;
+    use clap::CommandFactory;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut man = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut man)?;
+    // Each subcommand on its own page too (clinilog-export.1, ...), as git does.
+    let path = out.join("clinilog.1");
+    std::fs::write(&path, man).with_context(|| format!("cannot write {}", path.display()))?;
+    for sub in Cli::command().get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("clinilog-{}", sub.get_name());
+        let mut page = Vec::new();
+        clap_mangen::Man::new(sub.clone().name(name.clone())).render(&mut page)?;
+        let path = out.join(format!("{name}.1"));
+        std::fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    for (shell, file) in [
+        (clap_complete::Shell::Bash, "clinilog.bash"),
+        (clap_complete::Shell::Zsh, "_clinilog"),
+        (clap_complete::Shell::Fish, "clinilog.fish"),
+    ] {
+        let path = out.join(file);
+        let mut f = std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        clap_complete::generate(shell, &mut Cli::command(), "clinilog", &mut f);
+    }
+    println!("wrote the manual pages and completions to {}", out.display());
+    Ok(())
 }

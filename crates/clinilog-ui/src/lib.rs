@@ -641,12 +641,23 @@ fn units_label(u: UnitSystem) -> &'static str {
 
 /// The window's options: its title, size and smallest size (also those of
 /// the empty window `benches/window.sh` compares startup with).
+/// The window's application id: the desktop entry's name without `.desktop`.
+pub const APP_ID: &str = "org.clinilog.Clinilog";
+
 pub fn native_options(title: &str) -> eframe::NativeOptions {
+    // The application icon (assets/package/clinilog.svg, rendered), and the
+    // id that ties the window to its desktop entry (WM_CLASS, Wayland app id).
+    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../../assets/package/clinilog-256.png")).ok();
+    let viewport = egui::ViewportBuilder::default()
+        .with_title(title)
+        .with_app_id(APP_ID)
+        .with_inner_size([1280.0, 820.0])
+        .with_min_inner_size([760.0, 480.0]);
     eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title(title)
-            .with_inner_size([1280.0, 820.0])
-            .with_min_inner_size([760.0, 480.0]),
+        viewport: match icon {
+            Some(icon) => viewport.with_icon(icon),
+            None => viewport,
+        },
         ..Default::default()
     }
 }
