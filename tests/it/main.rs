@@ -26,6 +26,7 @@ mod encryption;
 mod fhir;
 mod import;
 mod layers;
+mod licenses;
 mod report;
 mod server;
 mod store;

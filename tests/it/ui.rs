@@ -2489,3 +2489,24 @@ fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
     h.get_by_label_contains("NOT verified: 1 change(s) of this patient");
     assert!(h.query_by_label_contains("Verified: this patient").is_none());
 }
+
+/// Someone who just installed Clinilog: an empty clinic says where its file
+/// is and offers the demo; Help > About gives the version, the file and the
+/// licences (generated from the dependency graph).
+#[test]
+fn an_empty_clinic_says_where_its_file_is_and_about_lists_the_licences() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clinilog.sqlite");
+    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    h.get_by_label("No patients registered yet.");
+    h.get_by_label(&format!("This clinic's records are kept in {}", path.display()));
+    h.get_by_label("Look around in the demo clinic");
+    click(&mut h, "Help");
+    click(&mut h, "About Clinilog");
+    h.get_by_label(&format!("Clinilog {}", env!("CARGO_PKG_VERSION")));
+    h.get_by_label(&format!("Records: {}", path.display()));
+    h.get_by_label_contains("The file is not encrypted");
+    h.get_by_label_contains("Noto Sans");
+    h.get_by_label_contains("crates from crates.io, under these licences");
+    assert!(h.query_all_by_label_contains("MIT OR Apache-2.0").count() > 1);
+}

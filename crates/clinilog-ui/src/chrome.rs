@@ -70,6 +70,11 @@ impl ClinilogApp {
                         self.report_settings = true;
                     }
                 });
+                ui.menu_button("Help", |ui| {
+                    if ui.button("About Clinilog").clicked() {
+                        self.about = true;
+                    }
+                });
                 let label = ui.label("Units");
                 let before = self.prefs.units;
                 egui::ComboBox::from_id_salt("units_pref")
@@ -277,5 +282,70 @@ impl ClinilogApp {
                 }
             });
         });
+    }
+
+    /// *Help > About Clinilog*: the version, where the records are, and the
+    /// licences of the fonts and of every crate it is built from (the list
+    /// is generated from the dependency graph: tests/it/licenses.rs).
+    pub(crate) fn about_ui(&mut self, ctx: &egui::Context) {
+        const LICENSES: &str = include_str!("../../../assets/package/licenses.txt");
+        let mut open = true;
+        egui::Window::new("About Clinilog")
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(620.0)
+            .default_height(520.0)
+            .show(ctx, |ui| {
+                ui.label(
+                    RichText::new(format!("Clinilog {}", env!("CARGO_PKG_VERSION")))
+                        .strong()
+                        .size(16.0),
+                );
+                ui.label("A clinic-side patient monitoring log.");
+                ui.label(format!("Records: {}", self.location.describe()));
+                if let Some(file) = self.location.file() {
+                    let state = match clinilog_store::keys::encryption_of(file) {
+                        clinilog_store::keys::Encryption::Plain => "not encrypted",
+                        clinilog_store::keys::Encryption::Encrypted(_) => "encrypted",
+                    };
+                    widgets::muted(
+                        ui,
+                        format!(
+                            "The file is {state}; its backups go to {}",
+                            self.backup_dirs()
+                                .iter()
+                                .map(|d| d.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(" and ")
+                        ),
+                    );
+                }
+                ui.add_space(8.0);
+                ui.label(RichText::new("Fonts").strong());
+                for line in [
+                    "Window: Ubuntu Light (Ubuntu Font Licence 1.0), Hack (MIT and Bitstream Vera), Noto Emoji and \
+                     emoji-icon-font (SIL Open Font License 1.1, MIT), as egui bundles them.",
+                    "Printed reports: Noto Sans, Noto Sans Devanagari and Noto Sans Arabic (SIL Open Font License \
+                     1.1), Droid Sans Fallback (Apache License 2.0).",
+                    "Built in from C: SQLCipher (BSD-3-Clause, on SQLite, public domain) and OpenSSL's libcrypto \
+                     (Apache License 2.0).",
+                ] {
+                    widgets::muted(ui, line);
+                }
+                ui.add_space(8.0);
+                ui.label(RichText::new("Crates").strong());
+                let lines: Vec<&str> = LICENSES.lines().collect();
+                let row = ui.text_style_height(&egui::TextStyle::Small);
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show_rows(ui, row, lines.len(), |ui, rows| {
+                        for line in &lines[rows] {
+                            ui.label(RichText::new(*line).small());
+                        }
+                    });
+            });
+        if !open {
+            self.about = false;
+        }
     }
 }

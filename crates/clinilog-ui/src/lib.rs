@@ -121,6 +121,8 @@ pub enum Action {
     ExportFhir(i64),
     /// Print the patient's report (PDF) through a file dialog.
     PrintReport(i64),
+    /// Open the demo clinic in a window of its own (`clinilog --demo`).
+    TryDemo,
 }
 
 /// A write to the file, as a screen asks for it.
@@ -335,6 +337,8 @@ pub struct ClinilogApp {
     login_prompt: Option<connection::LoginPrompt>,
     /// *Tools > Protect this file*.
     pub protect: protect::ProtectWindow,
+    /// *Help > About Clinilog* is open.
+    pub about: bool,
     /// *Unlock*, while the file's key is not on this computer.
     unlock_prompt: Option<protect::UnlockPrompt>,
     /// A new clinic's file (plain, no patient yet) at first start: who
@@ -384,6 +388,7 @@ impl ClinilogApp {
             login: None,
             login_prompt: None,
             protect: protect::ProtectWindow::default(),
+            about: false,
             unlock_prompt: None,
             offer_protection: None,
         };
@@ -510,6 +515,9 @@ impl ClinilogApp {
         }
         let clinician = self.clinician();
         self.protect_ui(ui.ctx());
+        if self.about {
+            self.about_ui(ui.ctx());
+        }
         let logging_in = self.login_prompt.is_some() || self.unlock_prompt.is_some();
         let action = egui::CentralPanel::default()
             .show(ui, |ui| match &mut self.screen {
@@ -518,7 +526,7 @@ impl ClinilogApp {
                     widgets::muted(ui, "Log in (or unlock the file) to see the clinic's records.");
                     None
                 }
-                Screen::Patients(s) => s.ui(ui, today, &clinician),
+                Screen::Patients(s) => s.ui(ui, today, &clinician, self.location.file()),
                 Screen::Patient(s) => s.ui(ui, &self.catalog, today, &clinician),
                 Screen::Due(s) => s.ui(ui, &self.catalog, today, self.store.read_only()),
                 Screen::Cohort(s) => s.ui(ui, &self.catalog, self.prefs.units),

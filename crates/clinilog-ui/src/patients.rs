@@ -423,7 +423,7 @@ impl PatientsScreen {
         self.wants_out_of_range |= wants;
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, today: Date, clinician: &str) -> Option<Action> {
+    pub fn ui(&mut self, ui: &mut Ui, today: Date, clinician: &str, file: Option<&std::path::Path>) -> Option<Action> {
         let mut action = None;
         ui.horizontal(|ui| {
             ui.heading("Patients");
@@ -466,8 +466,19 @@ impl PatientsScreen {
             empty_state(
                 ui,
                 "No patients registered yet.",
-                "Click \"New patient\" to register the first one. To look around first, start Clinilog with --demo.",
+                "Click \"New patient\" to register the first one.",
             );
+            if let Some(file) = file {
+                muted(ui, format!("This clinic's records are kept in {}", file.display()));
+            }
+            ui.add_space(theme::SECTION_GAP);
+            if ui
+                .button("Look around in the demo clinic")
+                .on_hover_text("A published liver case in a window of its own, on a throw-away file (clinilog --demo)")
+                .clicked()
+            {
+                action = Some(Action::TryDemo);
+            }
             return action;
         }
         ui.horizontal(|ui| {

@@ -59,6 +59,20 @@ impl ClinilogApp {
             }
             Action::ExportFhir(id) => self.export_fhir(id),
             Action::PrintReport(id) => self.print_report(id),
+            Action::TryDemo => {
+                // A window of its own on a throw-away file: this clinic's file is not touched.
+                let started =
+                    std::env::current_exe().and_then(|exe| std::process::Command::new(exe).arg("--demo").spawn());
+                match started {
+                    Ok(_) => self.info("The demo clinic opens in a window of its own.".to_owned()),
+                    Err(e) => {
+                        self.status = Some(Status {
+                            text: format!("Could not start the demo: {e}"),
+                            is_error: true,
+                        })
+                    }
+                }
+            }
             Action::ExportPng(rect) => {
                 self.exports.pending_png = Some(rect);
                 self.info("Taking a picture of the view...".to_owned());
