@@ -82,7 +82,7 @@ fn frames(c: &mut Criterion) {
     let today = date(2025, 9, 1);
     let mut h = Harness::builder().with_size([1400.0, 1000.0]).build_ui_state(
         |ui, s: &mut PatientsScreen| {
-            s.ui(ui, today, "bench");
+            s.ui(ui, today, "bench", None);
         },
         PatientsScreen::new(rows()),
     );
