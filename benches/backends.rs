@@ -14,27 +14,14 @@
 // Bench code: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::hint::black_box;
-
 use clinilog::cli::demo::{BUSY_MRN, write_busy_demo};
 use clinilog::domain::{Catalog, EntryData};
 use clinilog::store::pg::{PgStore, PgTarget};
 use clinilog::store::{ClinicStore, Store};
+mod common;
+use common::open_patient;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::date;
-
-/// What opening a patient reads, as the window's `load_patient` does.
-fn open_patient(store: &dyn ClinicStore, id: i64) -> usize {
-    let patient = store.patient(id).unwrap();
-    let entries = store.entries(id).unwrap();
-    let treatments = store.treatments(id).unwrap();
-    let history = store.history(id).unwrap();
-    let assignments = store.assignments(id).unwrap();
-    let adverse = store.adverse_events(id).unwrap();
-    let none = store.no_adverse_events(id).unwrap();
-    black_box(&patient);
-    entries.len() + treatments.len() + history.len() + assignments.len() + adverse.len() + none.len()
-}
 
 /// A new empty database on the server of the libpq variables, if any.
 fn server_database() -> Option<(PgTarget, PgTarget)> {
