@@ -7,6 +7,7 @@
 
 pub mod adverse;
 pub mod backup;
+pub mod capture;
 pub mod catalog;
 pub mod cohort;
 pub mod entry;

@@ -1,0 +1,1152 @@
+//! A printed lab report read back into values: the pure rules.
+//!
+//! A reader in `interop/capture` hands out the report's words with their
+//! boxes (from a text PDF's glyphs, or from Tesseract on a scan). This
+//! module rebuilds the lines ([`rebuild_lines`]), finds the table's columns
+//! from its header row (`Test | Result | Unit | Reference`, in any order,
+//! repeated on a two-column page) or, without one, from what each cell looks
+//! like, and reads on each row a test name, a value with its comparator, a
+//! unit and the printed interval ([`read_rows`]). [`propose`] then matches
+//! each row to a catalog measure ([`TestMap`]) and checks the value with the
+//! rules of a typed line ([`read_value`]): what passes is proposed, what
+//! does not is listed with why, never guessed. The patient and the
+//! collection date printed in the header are read by [`read_header`].
+
+use jiff::civil::Date;
+
+use super::catalog::{Catalog, display_unit};
+use super::import::{DateOrder, RawResult, ReadValue, TestMap, ValueProblem, name_key, read_value};
+use super::number::Decimal;
+use super::patient::Sex;
+
+/// A box on a page, in the page's units (PDF points, or a scan's pixels),
+/// y growing downwards.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rect {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+}
+
+impl Rect {
+    pub fn union(self, o: Rect) -> Rect {
+        Rect {
+            x0: self.x0.min(o.x0),
+            y0: self.y0.min(o.y0),
+            x1: self.x1.max(o.x1),
+            y1: self.y1.max(o.y1),
+        }
+    }
+
+    pub fn height(self) -> f32 {
+        self.y1 - self.y0
+    }
+
+    pub fn center_x(self) -> f32 {
+        (self.x0 + self.x1) / 2.0
+    }
+
+    fn overlap_y(self, o: Rect) -> f32 {
+        (self.y1.min(o.y1) - self.y0.max(o.y0)).max(0.0)
+    }
+}
+
+/// One word of a report as read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Word {
+    pub text: String,
+    /// From 0.
+    pub page: usize,
+    pub rect: Rect,
+    /// Tesseract's confidence (0 to 100) for a scanned word; `None` for the
+    /// text of a PDF, which is exact.
+    pub confidence: Option<f32>,
+}
+
+/// A line of the page: words side by side, left to right.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub page: usize,
+    pub rect: Rect,
+    pub words: Vec<Word>,
+}
+
+impl Line {
+    pub fn text(&self) -> String {
+        self.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// The words cut where the gap is wider than a space: table cells.
+    fn cells(&self) -> Vec<Vec<&Word>> {
+        let gap = cell_gap(self.rect.height());
+        let mut cells: Vec<Vec<&Word>> = Vec::new();
+        let mut last_x1 = f32::MIN;
+        for w in &self.words {
+            match cells.last_mut() {
+                Some(cell) if w.rect.x0 - last_x1 < gap => cell.push(w),
+                _ => cells.push(vec![w]),
+            }
+            last_x1 = w.rect.x1;
+        }
+        cells
+    }
+}
+
+/// A gap wider than this (for a line this high) ends a cell: a space is
+/// about a quarter of the font's size, a column gap more than one.
+fn cell_gap(line_height: f32) -> f32 {
+    line_height * 0.9
+}
+
+/// Words into lines: on each page, words whose boxes overlap by half their
+/// height are one line; lines top to bottom, words left to right.
+pub fn rebuild_lines(mut words: Vec<Word>) -> Vec<Line> {
+    words.retain(|w| !w.text.trim().is_empty());
+    words.sort_by(|a, b| {
+        (a.page, a.rect.y0 + a.rect.y1)
+            .partial_cmp(&(b.page, b.rect.y0 + b.rect.y1))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut lines: Vec<Line> = Vec::new();
+    for w in words {
+        let joins = lines
+            .iter_mut()
+            .rev()
+            .take(3)
+            .find(|l| l.page == w.page && l.rect.overlap_y(w.rect) > 0.5 * w.rect.height().min(l.rect.height()));
+        match joins {
+            Some(line) => {
+                line.rect = line.rect.union(w.rect);
+                line.words.push(w);
+            }
+            None => lines.push(Line {
+                page: w.page,
+                rect: w.rect,
+                words: vec![w],
+            }),
+        }
+    }
+    for l in &mut lines {
+        l.words
+            .sort_by(|a, b| a.rect.x0.partial_cmp(&b.rect.x0).unwrap_or(std::cmp::Ordering::Equal));
+    }
+    lines.sort_by(|a, b| {
+        (a.page, a.rect.y0)
+            .partial_cmp(&(b.page, b.rect.y0))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    lines
+}
+
+/// What a column of the results table holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    Test,
+    Result,
+    Unit,
+    Interval,
+    Flag,
+    /// A column Clinilog does not read (method, specimen).
+    Other,
+}
+
+fn column_of(header: &str) -> Option<Column> {
+    let k = name_key(header);
+    let is = |words: &[&str]| words.iter().any(|w| k == *w);
+    let starts = |words: &[&str]| words.iter().any(|w| k.starts_with(w));
+    if is(&[
+        "test",
+        "tests",
+        "testname",
+        "investigation",
+        "investigations",
+        "parameter",
+        "parameters",
+        "analyte",
+        "examination",
+        "testdescription",
+        "description",
+    ]) {
+        Some(Column::Test)
+    } else if is(&[
+        "result",
+        "results",
+        "value",
+        "observedvalue",
+        "observed",
+        "yourresult",
+        "resultvalue",
+    ]) {
+        Some(Column::Result)
+    } else if is(&["unit", "units", "uom"]) {
+        Some(Column::Unit)
+    } else if starts(&[
+        "reference",
+        "ref",
+        "normal",
+        "biological",
+        "bioref",
+        "range",
+        "interval",
+    ]) {
+        Some(Column::Interval)
+    } else if is(&["flag", "flags", "hl", "status"]) {
+        Some(Column::Flag)
+    } else if is(&["method", "specimen", "sample", "comment", "remarks", "loinc", "code"]) {
+        Some(Column::Other)
+    } else {
+        None
+    }
+}
+
+/// A table header: its columns from left to right, each with the x where
+/// its heading starts and ends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableHeader {
+    pub columns: Vec<(Column, f32, f32)>,
+}
+
+impl TableHeader {
+    /// Reads a line as a header row when its cells name a result column and
+    /// a test column (and nothing that is not a heading).
+    pub fn of(line: &Line) -> Option<TableHeader> {
+        let mut columns = Vec::new();
+        for cell in line.cells() {
+            let text = cell.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+            let rect = cell.iter().fold(cell[0].rect, |r, w| r.union(w.rect));
+            let col = column_of(&text).or_else(|| {
+                // `Reference Interval`, `Test Name`: the first word decides
+                // when the whole cell does not.
+                column_of(cell[0].text.as_str()).filter(|c| *c != Column::Other)
+            })?;
+            columns.push((col, rect.x0, rect.x1));
+        }
+        let has = |c| columns.iter().any(|(k, _, _)| *k == c);
+        (has(Column::Result) && has(Column::Test)).then_some(TableHeader { columns })
+    }
+
+    /// The column a word centred at `x` is under: the boundary between two
+    /// columns is the middle of the gap between their headings.
+    fn column_at(&self, x: f32) -> usize {
+        let mut i = 0;
+        while i + 1 < self.columns.len() {
+            let boundary = (self.columns[i].2 + self.columns[i + 1].1) / 2.0;
+            if x < boundary {
+                return i;
+            }
+            i += 1;
+        }
+        i
+    }
+}
+
+/// One row of the results table as printed, each part as text.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Row {
+    pub page: usize,
+    /// The row on its page (name to interval), for the crop shown beside the value.
+    pub rect: Rect,
+    pub test: String,
+    pub value: String,
+    pub unit: String,
+    pub interval: String,
+    pub flag: String,
+    /// The lowest OCR confidence of the value's and unit's words (`None`: a text PDF).
+    pub confidence: Option<f32>,
+}
+
+/// A number as labs print one: digits, one `.` or `,`, perhaps a comparator.
+fn is_value(t: &str) -> bool {
+    let t = t.trim();
+    let t = t
+        .strip_prefix(['<', '>', '≤', '≥'])
+        .unwrap_or(t)
+        .trim_start_matches('=')
+        .trim();
+    !t.is_empty()
+        && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && t.chars().filter(|c| *c == '.' || *c == ',').count() <= 1
+}
+
+fn is_flag(t: &str) -> bool {
+    matches!(
+        t.trim().trim_matches('*').to_lowercase().as_str(),
+        "h" | "l" | "high" | "low" | "hh" | "ll" | "n" | "a" | "abnormal" | "" | "↑" | "↓"
+    )
+}
+
+fn is_interval_text(t: &str) -> bool {
+    let l = t.trim().to_lowercase();
+    l.starts_with("up to")
+        || l.starts_with("upto")
+        || l.starts_with('<')
+        || l.starts_with('>')
+        || l.starts_with('(')
+        || l.starts_with("m:")
+        || l.starts_with("m ")
+        || l.ends_with("max")
+        || l.ends_with("min")
+        || (l.chars().next().is_some_and(|c| c.is_ascii_digit())
+            && (l.contains('-') || l.contains('–') || l.contains(" to ")))
+}
+
+fn looks_like_unit(t: &str) -> bool {
+    let t = t.trim();
+    !t.is_empty()
+        && t.len() <= 12
+        && !t.contains(' ')
+        && (t.contains('/')
+            || t.contains('%')
+            || t.contains('^')
+            || t.eq_ignore_ascii_case("sec")
+            || t.eq_ignore_ascii_case("s")
+            || t.eq_ignore_ascii_case("ratio")
+            || t.eq_ignore_ascii_case("inr"))
+}
+
+fn words_text(words: &[&Word]) -> String {
+    words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+fn min_confidence(words: &[&Word]) -> Option<f32> {
+    words.iter().filter_map(|w| w.confidence).reduce(f32::min)
+}
+
+/// The table rows of a report: under a header row, each line cut into the
+/// header's columns (a header repeated side by side makes two tables on a
+/// line); a line with no header above it is read by what its cells look
+/// like (name, value, unit, interval). Lines that hold no value are not rows.
+pub fn read_rows(lines: &[Line]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut header: Option<(usize, Vec<TableHeader>)> = None;
+    for line in lines {
+        if let Some(h) = TableHeader::of(line) {
+            header = Some((line.page, split_tables(h)));
+            continue;
+        }
+        match &header {
+            Some((page, tables)) if *page == line.page => {
+                for (i, table) in tables.iter().enumerate() {
+                    let end = tables
+                        .get(i + 1)
+                        .map_or(f32::MAX, |t| t.columns[0].1 - line.rect.height() * 0.5);
+                    let start = if i == 0 {
+                        f32::MIN
+                    } else {
+                        table.columns[0].1 - line.rect.height() * 0.5
+                    };
+                    let words: Vec<&Word> = line
+                        .words
+                        .iter()
+                        .filter(|w| w.rect.center_x() >= start && w.rect.center_x() < end)
+                        .collect();
+                    if let Some(row) = row_under(table, &words, line.page) {
+                        rows.push(row);
+                    }
+                }
+            }
+            _ => rows.extend(rows_by_shape(line)),
+        }
+    }
+    rows
+}
+
+/// A header row that repeats its headings (a two-column page) as one table per repetition.
+fn split_tables(h: TableHeader) -> Vec<TableHeader> {
+    let mut tables: Vec<TableHeader> = Vec::new();
+    for c in h.columns {
+        match tables.last_mut() {
+            Some(t) if c.0 != Column::Test => t.columns.push(c),
+            _ => tables.push(TableHeader { columns: vec![c] }),
+        }
+    }
+    tables
+}
+
+fn row_under(table: &TableHeader, words: &[&Word], page: usize) -> Option<Row> {
+    let mut parts: Vec<Vec<&Word>> = vec![Vec::new(); table.columns.len()];
+    for w in words {
+        parts[table.column_at(w.rect.center_x())].push(w);
+    }
+    let of = |c: Column| -> Vec<&Word> {
+        table
+            .columns
+            .iter()
+            .zip(&parts)
+            .filter(|((k, _, _), _)| *k == c)
+            .flat_map(|(_, p)| p.iter().copied())
+            .collect()
+    };
+    let (test, mut value, unit, interval, flag) = (
+        of(Column::Test),
+        of(Column::Result),
+        of(Column::Unit),
+        of(Column::Interval),
+        of(Column::Flag),
+    );
+    if test.is_empty() || value.is_empty() {
+        return None;
+    }
+    // A flag printed beside the value in the result column (`12.30 H`).
+    let mut flag_text = words_text(&flag);
+    if value.len() > 1 && value.last().is_some_and(|w| is_flag(&w.text) && !is_value(&w.text)) {
+        if let Some(w) = value.pop() {
+            flag_text = w.text.clone();
+        }
+    }
+    let mut value_text = words_text(&value);
+    // `< 40`: the comparator printed apart from its number.
+    if value.len() == 2 && matches!(value[0].text.as_str(), "<" | ">") {
+        value_text = format!("{}{}", value[0].text, value[1].text);
+    }
+    let mut unit_text = words_text(&unit);
+    // A unit printed in the result column (`70 U/L`) when there is no unit column.
+    if !is_value(&value_text) && value.len() == 2 && is_value(&value[0].text) && unit.is_empty() {
+        value_text = value[0].text.clone();
+        unit_text = value[1].text.clone();
+    }
+    if !is_value(&value_text) {
+        return None;
+    }
+    let all: Vec<&Word> = words.to_vec();
+    let rect = all.iter().fold(all[0].rect, |r, w| r.union(w.rect));
+    let mut sure: Vec<&Word> = value.clone();
+    sure.extend(&unit);
+    Some(Row {
+        page,
+        rect,
+        test: words_text(&test),
+        value: value_text,
+        unit: unit_text,
+        interval: words_text(&interval),
+        flag: flag_text,
+        confidence: min_confidence(&sure),
+    })
+}
+
+/// A line under no header: name cells, then a value, then a unit, an
+/// interval and a flag in any order, as their shapes say. Two results side
+/// by side (a second name after a value) make two rows.
+fn rows_by_shape(line: &Line) -> Vec<Row> {
+    let cells = line.cells();
+    let mut rows = Vec::new();
+    let mut i = 0;
+    while i < cells.len() {
+        // The name: cells up to the first value.
+        let start = i;
+        let mut name: Vec<&Word> = Vec::new();
+        while i < cells.len() && !is_value(&words_text(&cells[i])) && !starts_with_value(&cells[i]) {
+            name.extend(cells[i].iter().copied());
+            i += 1;
+        }
+        if i >= cells.len() || name.is_empty() || !name.iter().any(|w| w.text.chars().any(char::is_alphabetic)) {
+            break;
+        }
+        let value_cell = &cells[i];
+        let (value_words, unit_in_cell): (Vec<&Word>, Vec<&Word>) = if is_value(&words_text(value_cell)) {
+            (value_cell.clone(), Vec::new())
+        } else {
+            (vec![value_cell[0]], value_cell[1..].to_vec())
+        };
+        i += 1;
+        let mut row = Row {
+            page: line.page,
+            test: words_text(&name),
+            value: words_text(&value_words).replace(' ', ""),
+            unit: words_text(&unit_in_cell),
+            ..Row::default()
+        };
+        let mut sure = value_words.clone();
+        sure.extend(&unit_in_cell);
+        let mut last = value_cell.last().map_or(line.rect, |w| w.rect);
+        while i < cells.len() {
+            let t = words_text(&cells[i]);
+            if row.interval.is_empty() && is_interval_text(&t) {
+                row.interval = t;
+            } else if row.unit.is_empty() && looks_like_unit(&t) {
+                row.unit = t;
+                sure.extend(cells[i].iter().copied());
+            } else if row.flag.is_empty() && is_flag(&t) {
+                row.flag = t;
+            } else {
+                break;
+            }
+            last = cells[i].last().map_or(last, |w| w.rect);
+            i += 1;
+        }
+        // A flag printed in the value's cell (`12.30 H`).
+        if row.unit.split_whitespace().count() == 1 && is_flag(&row.unit) && row.flag.is_empty() {
+            row.flag = std::mem::take(&mut row.unit);
+        }
+        let first = cells[start][0].rect;
+        row.rect = Rect { x1: last.x1, ..first }.union(Rect {
+            x0: first.x0,
+            y0: line.rect.y0,
+            x1: last.x1,
+            y1: line.rect.y1,
+        });
+        row.confidence = min_confidence(&sure);
+        if is_value(&row.value) && (!row.unit.is_empty() || !row.interval.is_empty()) {
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+fn starts_with_value(cell: &[&Word]) -> bool {
+    cell.len() >= 2 && is_value(&cell[0].text) && looks_like_unit(&cell[1].text)
+}
+
+/// A printed interval in the shapes labs use, for this patient's sex: the
+/// low and high limits as printed (either may be empty). `None` when the
+/// text is no interval Clinilog reads (then the value is not proposed).
+pub fn read_interval(raw: &str, sex: Sex) -> Option<(String, String)> {
+    let t = raw.trim().trim_start_matches('(').trim_end_matches(')').trim();
+    if t.is_empty() {
+        return Some((String::new(), String::new()));
+    }
+    let lower = t.to_lowercase();
+    // `M: 0.7-1.3 F: 0.6-1.1`: the patient's sex chooses; unknown, none.
+    if lower.starts_with("m:") || lower.starts_with("m ") || lower.starts_with("f:") || lower.starts_with("male") {
+        let (m, f) = split_by_sex(&lower)?;
+        return match sex {
+            Sex::Male => read_interval(&m, sex),
+            Sex::Female => read_interval(&f, sex),
+            Sex::Other | Sex::Unknown => None,
+        };
+    }
+    let number = |s: &str| -> Option<String> {
+        let s = s.trim();
+        let s = s.split_whitespace().next().unwrap_or("");
+        if !is_value(s) {
+            return None;
+        }
+        Decimal::parse(s).ok().map(|d| d.as_str().to_owned())
+    };
+    for prefix in ["up to", "upto", "<=", "≤", "<"] {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            return Some((String::new(), number(rest)?));
+        }
+    }
+    for prefix in [">=", "≥", ">"] {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            return Some((number(rest)?, String::new()));
+        }
+    }
+    for suffix in ["max", "max."] {
+        if let Some(rest) = lower.strip_suffix(suffix) {
+            return Some((String::new(), number(rest)?));
+        }
+    }
+    for suffix in ["min", "min."] {
+        if let Some(rest) = lower.strip_suffix(suffix) {
+            return Some((number(rest)?, String::new()));
+        }
+    }
+    for sep in [" - ", " – ", " to ", "–", "-"] {
+        if let Some((a, b)) = lower.split_once(sep) {
+            let (a, b) = (number(a)?, number(b)?);
+            let unit_after = b.len() < lower.split_once(sep).map_or(0, |(_, rest)| rest.trim().len());
+            let _ = unit_after;
+            return Some((a, b));
+        }
+    }
+    None
+}
+
+fn split_by_sex(lower: &str) -> Option<(String, String)> {
+    let norm = lower.replace("female", "f").replace("male", "m");
+    let m_at = norm.find("m:").or_else(|| norm.find("m "))?;
+    let f_at = norm.find("f:").or_else(|| norm.find("f "))?;
+    let part = |at: usize, end: usize| norm[at + 2..end].trim().trim_end_matches([',', ';']).trim().to_owned();
+    if m_at < f_at {
+        Some((part(m_at, f_at), part(f_at, norm.len())))
+    } else {
+        Some((part(m_at, norm.len()), part(f_at, m_at)))
+    }
+}
+
+/// What became of one row of the report.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reading {
+    /// Read, checked as a typed line would be, and proposed.
+    Read(ReadValue),
+    /// Not proposed, with why (the crop is shown; the line is left empty).
+    NotRead(String),
+}
+
+/// One row of the report and what it became.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Proposal {
+    pub row: Row,
+    /// The catalog measure the test name was matched to.
+    pub measure: Option<String>,
+    pub reading: Reading,
+    /// Sure enough to be saved without a look (`capture` without `--all`):
+    /// a text PDF's value, or a scan's value read with high confidence.
+    pub confident: bool,
+    /// The low and high limits as read from the printed interval.
+    pub interval: (String, String),
+}
+
+/// OCR confidence (0 to 100) under which a scanned value is never proposed
+/// as confident: it goes to the form to be compared with its crop.
+pub const CONFIDENT_OCR: f32 = 85.0;
+
+/// Each row matched to a catalog measure and checked as a typed line. A
+/// measure printed twice keeps its first row; later ones are listed as not
+/// read. `unusual_ok`: values unusual for their measure are proposed (they
+/// are still held for confirmation in the form).
+pub fn propose(rows: &[Row], catalog: &Catalog, tests: &TestMap, sex: Sex) -> Vec<Proposal> {
+    let mut out: Vec<Proposal> = Vec::new();
+    for row in rows {
+        let matched = tests.resolve("", &row.test).map(|(c, _)| c.to_owned());
+        let Some(code) = matched else {
+            out.push(Proposal {
+                row: row.clone(),
+                measure: None,
+                reading: Reading::NotRead(format!(
+                    "\"{}\" is no catalog measure: choose the measure it is, or add it to clinilog-mapping.toml",
+                    row.test
+                )),
+                confident: false,
+                interval: Default::default(),
+            });
+            continue;
+        };
+        let Some(measure) = catalog.measure(&code) else {
+            continue;
+        };
+        if out
+            .iter()
+            .any(|p| p.measure.as_deref() == Some(code.as_str()) && matches!(p.reading, Reading::Read(_)))
+        {
+            out.push(Proposal {
+                row: row.clone(),
+                measure: Some(code.clone()),
+                reading: Reading::NotRead(format!(
+                    "{} is printed twice on this report: only the first is read",
+                    measure.name
+                )),
+                confident: false,
+                interval: Default::default(),
+            });
+            continue;
+        }
+        let Some((low, high)) = read_interval(&row.interval, sex) else {
+            let why = if matches!(sex, Sex::Other | Sex::Unknown) && row.interval.to_lowercase().contains("m") {
+                format!(
+                    "{}: the interval \"{}\" depends on sex, and the patient's sex is not recorded",
+                    measure.name, row.interval
+                )
+            } else {
+                format!("{}: the interval \"{}\" is not read", measure.name, row.interval)
+            };
+            out.push(Proposal {
+                row: row.clone(),
+                measure: Some(code),
+                reading: Reading::NotRead(why),
+                confident: false,
+                interval: Default::default(),
+            });
+            continue;
+        };
+        let raw = RawResult {
+            test: row.test.clone(),
+            value: row.value.clone(),
+            unit: row.unit.clone(),
+            low: low.clone(),
+            high: high.clone(),
+            ..RawResult::default()
+        };
+        let reading = match read_value(&raw, measure, catalog, sex, false) {
+            Ok(v) => Reading::Read(v),
+            // Unusual but well formed: proposed, the form asks to confirm it.
+            Err(ValueProblem::Unusual(_)) => match read_value(&raw, measure, catalog, sex, true) {
+                Ok(v) => Reading::Read(v),
+                Err(e) => Reading::NotRead(e.reason().to_owned()),
+            },
+            Err(e) => Reading::NotRead(e.reason().to_owned()),
+        };
+        let confident = matches!(reading, Reading::Read(_)) && row.confidence.is_none_or(|c| c >= CONFIDENT_OCR);
+        out.push(Proposal {
+            row: row.clone(),
+            measure: Some(code),
+            reading,
+            confident,
+            interval: (low, high),
+        });
+    }
+    out
+}
+
+impl Proposal {
+    /// `Creatinine 1.00 mg/dL (0.6 - 1.5)` or why it was not read.
+    pub fn describe(&self, catalog: &Catalog) -> String {
+        let name = self
+            .measure
+            .as_deref()
+            .and_then(|c| catalog.measure(c))
+            .map_or(self.row.test.as_str(), |m| m.name.as_str());
+        match &self.reading {
+            Reading::Read(v) => format!("{name}: {}", v.describe(catalog)),
+            Reading::NotRead(why) => format!("\"{}\" not read: {why}", self.row.test),
+        }
+    }
+
+    pub fn unit_shown(&self) -> String {
+        match &self.reading {
+            Reading::Read(ReadValue::Lab(l)) => display_unit(&l.unit),
+            _ => self.row.unit.clone(),
+        }
+    }
+}
+
+/// Who and when, as the report's header printed them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReportHeader {
+    pub mrn: Option<String>,
+    pub name: Option<String>,
+    pub birth_date_text: Option<String>,
+    pub collected_text: Option<String>,
+    /// How the report's numeric dates read, when one of them says
+    /// (`19/07/2025` can only be day/month/year).
+    pub date_order: Option<DateOrder>,
+}
+
+const LABELS: [(&str, Field); 19] = [
+    ("patient id", Field::Mrn),
+    ("mrn", Field::Mrn),
+    ("uhid", Field::Mrn),
+    ("reg. no", Field::Mrn),
+    ("registration no", Field::Mrn),
+    ("hospital no", Field::Mrn),
+    ("patient name", Field::Name),
+    ("name", Field::Name),
+    ("date of birth", Field::Birth),
+    ("dob", Field::Birth),
+    ("d.o.b", Field::Birth),
+    ("birth date", Field::Birth),
+    ("collection date", Field::Collected),
+    ("collected on", Field::Collected),
+    ("collected", Field::Collected),
+    ("sample date", Field::Collected),
+    ("date of collection", Field::Collected),
+    ("specimen collected", Field::Collected),
+    ("sample collected", Field::Collected),
+];
+
+/// Labels whose value is not read but which end the value before them.
+const OTHER_LABELS: [&str; 12] = [
+    "reported",
+    "report date",
+    "printed",
+    "received",
+    "age",
+    "sex",
+    "gender",
+    "ref. by",
+    "referred by",
+    "doctor",
+    "lab no",
+    "page",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Mrn,
+    Name,
+    Birth,
+    Collected,
+}
+
+fn label_at(lower: &str, at: usize) -> Option<(usize, Option<Field>)> {
+    let before_ok = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+    if !before_ok {
+        return None;
+    }
+    let rest = &lower[at..];
+    let mut best: Option<(usize, Option<Field>)> = None;
+    for (label, f) in LABELS {
+        if rest.starts_with(label) && best.is_none_or(|(n, _)| label.len() > n) {
+            best = Some((label.len(), Some(f)));
+        }
+    }
+    for label in OTHER_LABELS {
+        if rest.starts_with(label) && best.is_none_or(|(n, _)| label.len() > n) {
+            best = Some((label.len(), None));
+        }
+    }
+    let (n, f) = best?;
+    // A label is followed by `:` (perhaps after spaces).
+    let after = rest[n..].trim_start();
+    after.starts_with(':').then_some((lower.len() - after.len() + 1, f))
+}
+
+/// Reads the patient and the collection date from the lines above the
+/// results (labels such as `Patient ID:`, `Name:`, `DOB:`, `Collected:`).
+pub fn read_header(lines: &[Line]) -> ReportHeader {
+    let mut h = ReportHeader::default();
+    let mut orders: Vec<DateOrder> = Vec::new();
+    for line in lines {
+        let text = line.text();
+        let lower = text.to_lowercase();
+        if lower.len() != text.len() {
+            continue;
+        }
+        // Every label on the line, with where its value starts.
+        let mut found: Vec<(usize, usize, Option<Field>)> = Vec::new();
+        let mut at = 0;
+        while at < lower.len() {
+            if lower.is_char_boundary(at)
+                && let Some((value_at, f)) = label_at(&lower, at)
+            {
+                found.push((at, value_at, f));
+                at = value_at;
+                continue;
+            }
+            at += 1;
+        }
+        for (i, (_, value_at, f)) in found.iter().enumerate() {
+            let end = found.get(i + 1).map_or(text.len(), |n| n.0);
+            let value = text[*value_at..end]
+                .trim()
+                .trim_end_matches([',', ';', '|'])
+                .trim()
+                .to_owned();
+            if value.is_empty() {
+                continue;
+            }
+            let slot = match f {
+                Some(Field::Mrn) => &mut h.mrn,
+                Some(Field::Name) => &mut h.name,
+                Some(Field::Birth) => &mut h.birth_date_text,
+                Some(Field::Collected) => &mut h.collected_text,
+                None => continue,
+            };
+            if slot.is_none() {
+                let value = match f {
+                    Some(Field::Mrn) => value.split_whitespace().next().unwrap_or("").to_owned(),
+                    Some(Field::Birth | Field::Collected) => {
+                        value.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+                    }
+                    _ => value,
+                };
+                *slot = Some(value);
+            }
+        }
+        for word in &line.words {
+            if let Some(o) = order_told(&word.text) {
+                orders.push(o);
+            }
+        }
+    }
+    orders.dedup();
+    if orders.len() == 1 {
+        h.date_order = orders.first().copied();
+    }
+    h
+}
+
+/// `19/07/2025` says day/month/year (19 is no month); `07/19/2025`
+/// month/day/year; `04/08/2025` says nothing.
+fn order_told(word: &str) -> Option<DateOrder> {
+    let parts: Vec<&str> = word.trim_matches([',', ';']).split(['/', '.', '-']).collect();
+    if parts.len() != 3
+        || parts[2].len() != 4
+        || !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let (a, b) = (parts[0].parse::<u32>().ok()?, parts[1].parse::<u32>().ok()?);
+    match (a > 12 && a <= 31 && b <= 12, b > 12 && b <= 31 && a <= 12) {
+        (true, false) => Some(DateOrder::Dmy),
+        (false, true) => Some(DateOrder::Mdy),
+        _ => None,
+    }
+}
+
+/// Reads a printed date: what [`super::import::read_date`] reads, plus
+/// month names (`19-Jul-2025`, `19 Jul 2025`, `Jul 19, 2025`).
+pub fn read_report_date(raw: &str, order: Option<DateOrder>) -> Result<Date, String> {
+    let t = raw.trim();
+    let months = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let parts: Vec<String> = t
+        .split(['-', ' ', '/', ',', '.'])
+        .filter(|p| !p.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    if parts.len() >= 3 {
+        let month = |p: &str| {
+            months
+                .iter()
+                .position(|m| p.starts_with(m) && p.chars().all(char::is_alphabetic))
+        };
+        let num = |p: &str| p.parse::<i16>().ok();
+        let dmy = month(&parts[1]).and_then(|m| Some((num(&parts[2])?, m, num(&parts[0])?)));
+        let mdy = month(&parts[0]).and_then(|m| Some((num(&parts[2])?, m, num(&parts[1])?)));
+        if let Some((y, m, d)) = dmy.or(mdy) {
+            let m = i8::try_from(m + 1).map_err(|e| e.to_string())?;
+            let d = i8::try_from(d).map_err(|_| format!("\"{t}\" is not a date"))?;
+            return Date::new(y, m, d).map_err(|_| format!("\"{t}\" is not a date"));
+        }
+    }
+    super::import::read_date(t, order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::LocalCodes;
+
+    fn word(text: &str, x: f32, y: f32) -> Word {
+        Word {
+            text: text.into(),
+            page: 0,
+            rect: Rect {
+                x0: x,
+                y0: y,
+                x1: x + 6.0 * text.chars().count() as f32,
+                y1: y + 10.0,
+            },
+            confidence: None,
+        }
+    }
+
+    /// A line of cells at the given x, each cell's words one space apart.
+    fn line(cells: &[(&str, f32)], y: f32) -> Vec<Word> {
+        let mut out = Vec::new();
+        for (text, x) in cells {
+            let mut x = *x;
+            for w in text.split(' ') {
+                out.push(word(w, x, y));
+                x += 6.0 * w.chars().count() as f32 + 3.0;
+            }
+        }
+        out
+    }
+
+    fn catalog() -> Catalog {
+        Catalog::builtin().unwrap()
+    }
+
+    fn read(words: Vec<Word>, sex: Sex) -> Vec<Proposal> {
+        let c = catalog();
+        let tests = TestMap::new(&c, &LocalCodes::default());
+        propose(&read_rows(&rebuild_lines(words)), &c, &tests, sex)
+    }
+
+    fn value_of(p: &Proposal) -> String {
+        match &p.reading {
+            Reading::Read(ReadValue::Lab(l)) => {
+                format!("{} {} [{}-{}]", l.value_text(), l.unit, p.interval.0, p.interval.1)
+            }
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_table_is_read_by_its_header_in_any_column_order() {
+        let mut words = line(
+            &[
+                ("Investigation", 10.0),
+                ("Reference Range", 150.0),
+                ("Units", 260.0),
+                ("Result", 320.0),
+            ],
+            0.0,
+        );
+        words.extend(line(
+            &[
+                ("S. Creatinine", 10.0),
+                ("0.6 - 1.5", 150.0),
+                ("mg/dL", 260.0),
+                ("1.00", 320.0),
+            ],
+            20.0,
+        ));
+        words.extend(line(
+            &[("SGPT", 10.0), ("Up to 40", 150.0), ("U/L", 260.0), ("60 H", 320.0)],
+            40.0,
+        ));
+        let p = read(words, Sex::Male);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0].measure.as_deref(), Some("creatinine"));
+        assert_eq!(value_of(&p[0]), "1.00 mg/dL [0.6-1.5]");
+        assert_eq!(p[1].measure.as_deref(), Some("alt"));
+        assert_eq!(value_of(&p[1]), "60 U/L [-40]");
+        assert_eq!(p[1].row.flag, "H");
+        assert!(p.iter().all(|p| p.confident));
+    }
+
+    #[test]
+    fn a_header_repeated_side_by_side_makes_two_tables() {
+        let mut words = line(
+            &[
+                ("Test", 10.0),
+                ("Result", 110.0),
+                ("Unit", 160.0),
+                ("Range", 210.0),
+                ("Test", 300.0),
+                ("Result", 400.0),
+                ("Unit", 450.0),
+                ("Range", 500.0),
+            ],
+            0.0,
+        );
+        words.extend(line(
+            &[
+                ("SGPT", 10.0),
+                ("60", 110.0),
+                ("U/L", 160.0),
+                ("< 40", 210.0),
+                ("SGOT", 300.0),
+                ("160", 400.0),
+                ("U/L", 450.0),
+                ("< 40", 500.0),
+            ],
+            20.0,
+        ));
+        let p = read(words, Sex::Male);
+        let got: Vec<_> = p
+            .iter()
+            .map(|p| (p.measure.clone().unwrap_or_default(), value_of(p)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("alt".to_owned(), "60 U/L [-40]".to_owned()),
+                ("ast".to_owned(), "160 U/L [-40]".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_header_cells_are_read_by_their_shape() {
+        let words = line(
+            &[
+                ("Total Bilirubin", 10.0),
+                ("12,30", 150.0),
+                ("mg/dL", 200.0),
+                ("(0,0 - 1,0)", 260.0),
+            ],
+            0.0,
+        );
+        let p = read(words, Sex::Male);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].measure.as_deref(), Some("bili_total"));
+        let Reading::Read(ReadValue::Lab(l)) = &p[0].reading else {
+            panic!("{p:?}")
+        };
+        assert_eq!(l.value.as_str(), "12.30");
+        assert_eq!(p[0].interval, ("0.0".to_owned(), "1.0".to_owned()));
+    }
+
+    #[test]
+    fn interval_shapes_labs_print() {
+        let m = Sex::Male;
+        let r = |s: &str| read_interval(s, m);
+        let pair = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
+        assert_eq!(r("0.6 - 1.5"), pair("0.6", "1.5"));
+        assert_eq!(r("0.6-1.5"), pair("0.6", "1.5"));
+        assert_eq!(r("(0.6 - 1.5)"), pair("0.6", "1.5"));
+        assert_eq!(r("0,6 - 1,5"), pair("0.6", "1.5"));
+        assert_eq!(r("< 40"), pair("", "40"));
+        assert_eq!(r("Up to 40"), pair("", "40"));
+        assert_eq!(r("upto 0.80"), pair("", "0.80"));
+        assert_eq!(r("40 max"), pair("", "40"));
+        assert_eq!(r("> 3.5"), pair("3.5", ""));
+        assert_eq!(r("M: 0.7-1.3 F: 0.6-1.1"), pair("0.7", "1.3"));
+        assert_eq!(read_interval("M: 0.7-1.3 F: 0.6-1.1", Sex::Female), pair("0.6", "1.1"));
+        assert_eq!(read_interval("M: 0.7-1.3 F: 0.6-1.1", Sex::Unknown), None);
+        assert_eq!(r("see note"), None);
+        assert_eq!(r(""), pair("", ""));
+    }
+
+    #[test]
+    fn a_wrong_unit_or_an_unknown_test_is_listed_never_guessed() {
+        let mut words = line(
+            &[("Test", 10.0), ("Result", 150.0), ("Unit", 200.0), ("Range", 260.0)],
+            0.0,
+        );
+        words.extend(line(
+            &[
+                ("Creatinine", 10.0),
+                ("1.00", 150.0),
+                ("g/L", 200.0),
+                ("0.6 - 1.5", 260.0),
+            ],
+            20.0,
+        ));
+        words.extend(line(
+            &[
+                ("Alk. Phosphatase", 10.0),
+                ("151", 150.0),
+                ("U/L", 200.0),
+                ("Up to 260", 260.0),
+            ],
+            40.0,
+        ));
+        let p = read(words, Sex::Male);
+        assert_eq!(p.len(), 2);
+        assert!(
+            matches!(&p[0].reading, Reading::NotRead(why) if why.contains("g/L")),
+            "{p:?}"
+        );
+        assert_eq!(p[1].measure, None);
+        assert!(matches!(&p[1].reading, Reading::NotRead(why) if why.contains("Alk. Phosphatase")));
+        assert!(p.iter().all(|p| !p.confident));
+    }
+
+    #[test]
+    fn a_scanned_value_read_with_low_confidence_is_proposed_but_not_confident() {
+        let mut words = line(&[("ALT", 10.0), ("60", 150.0), ("U/L", 200.0), ("< 40", 260.0)], 0.0);
+        words[1].confidence = Some(60.0);
+        let p = read(words, Sex::Male);
+        assert!(matches!(p[0].reading, Reading::Read(_)));
+        assert!(!p[0].confident);
+    }
+
+    #[test]
+    fn the_header_gives_patient_and_date_and_the_date_order() {
+        let mut words = line(&[("Patient Name: Demo Patient", 10.0), ("MRN: DEMO-001", 300.0)], 0.0);
+        words.extend(line(
+            &[("DOB: 15/03/1974", 10.0), ("Collected: 04/08/2025 09:10", 300.0)],
+            20.0,
+        ));
+        words.extend(line(&[("Reported: 05/08/2025", 10.0)], 40.0));
+        let h = read_header(&rebuild_lines(words));
+        assert_eq!(h.mrn.as_deref(), Some("DEMO-001"));
+        assert_eq!(h.name.as_deref(), Some("Demo Patient"));
+        assert_eq!(h.birth_date_text.as_deref(), Some("15/03/1974"));
+        assert_eq!(h.collected_text.as_deref(), Some("04/08/2025 09:10"));
+        assert_eq!(h.date_order, Some(DateOrder::Dmy));
+        assert_eq!(
+            read_report_date(h.collected_text.as_deref().unwrap(), h.date_order),
+            Ok(jiff::civil::date(2025, 8, 4))
+        );
+        assert_eq!(
+            read_report_date("19-Jul-2025", None),
+            Ok(jiff::civil::date(2025, 7, 19))
+        );
+        assert_eq!(
+            read_report_date("Jul 19, 2025", None),
+            Ok(jiff::civil::date(2025, 7, 19))
+        );
+        assert!(read_report_date("04/08/2025", None).is_err());
+    }
+
+    #[test]
+    fn one_line_with_a_header_and_name_in_one_cell_is_split_at_the_next_label() {
+        let words = line(&[("Name: Demo Patient MRN: DEMO-001 Sex: M", 10.0)], 0.0);
+        let h = read_header(&rebuild_lines(words));
+        assert_eq!(h.name.as_deref(), Some("Demo Patient"));
+        assert_eq!(h.mrn.as_deref(), Some("DEMO-001"));
+    }
+}
