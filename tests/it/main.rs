@@ -4,6 +4,7 @@
 //! `cargo nextest run cli::` or `cargo nextest run ui::` runs one of them.
 //!
 //! - `backends`: the store's behaviours on a SQLite file and on a server;
+//! - `capture`: printed lab reports (a corpus of twelve layouts) read back;
 //! - `chain`: the audit trail's hash chain, tampered with on a file and a server;
 //! - `cli`: the `clinilog` binary as a process;
 //! - `fhir`: the FHIR export through two independent validators;
@@ -20,6 +21,8 @@
 mod common;
 
 mod backends;
+mod capture;
+mod capture_corpus;
 mod chain;
 mod cli;
 mod encryption;

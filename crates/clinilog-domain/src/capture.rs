@@ -321,6 +321,8 @@ fn min_confidence(words: &[&Word]) -> Option<f32> {
 pub fn read_rows(lines: &[Line]) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut header: Option<(usize, Vec<TableHeader>)> = None;
+    // Per table on the line, the row read from the line above.
+    let mut last_row: [Option<usize>; 4] = [None; 4];
     for line in lines {
         if let Some(h) = TableHeader::of(line) {
             header = Some((line.page, split_tables(h)));
@@ -342,8 +344,24 @@ pub fn read_rows(lines: &[Line]) -> Vec<Row> {
                         .iter()
                         .filter(|w| w.rect.center_x() >= start && w.rect.center_x() < end)
                         .collect();
-                    if let Some(row) = row_under(table, &words, line.page) {
-                        rows.push(row);
+                    match row_under(table, &words, line.page) {
+                        Under::Row(row) => {
+                            last_row[i.min(3)] = Some(rows.len());
+                            rows.push(row);
+                        }
+                        // A name wrapped onto a second line (`Alkaline` /
+                        // `Phosphatase` in a narrow column): it belongs to
+                        // the row just above.
+                        Under::NameOnly(text, rect) => {
+                            if let Some(prev) = last_row[i.min(3)].and_then(|k| rows.get_mut(k))
+                                && rect.y0 - prev.rect.y1 < rect.height()
+                            {
+                                prev.test = format!("{} {text}", prev.test);
+                                prev.rect = prev.rect.union(rect);
+                            }
+                            last_row[i.min(3)] = None;
+                        }
+                        Under::Nothing => last_row[i.min(3)] = None,
                     }
                 }
             }
@@ -365,7 +383,13 @@ fn split_tables(h: TableHeader) -> Vec<TableHeader> {
     tables
 }
 
-fn row_under(table: &TableHeader, words: &[&Word], page: usize) -> Option<Row> {
+enum Under {
+    Row(Row),
+    NameOnly(String, Rect),
+    Nothing,
+}
+
+fn row_under(table: &TableHeader, words: &[&Word], page: usize) -> Under {
     let mut parts: Vec<Vec<&Word>> = vec![Vec::new(); table.columns.len()];
     for w in words {
         parts[table.column_at(w.rect.center_x())].push(w);
@@ -386,8 +410,12 @@ fn row_under(table: &TableHeader, words: &[&Word], page: usize) -> Option<Row> {
         of(Column::Interval),
         of(Column::Flag),
     );
+    if !test.is_empty() && words.len() == test.len() {
+        let rect = test.iter().fold(test[0].rect, |r, w| r.union(w.rect));
+        return Under::NameOnly(words_text(&test), rect);
+    }
     if test.is_empty() || value.is_empty() {
-        return None;
+        return Under::Nothing;
     }
     // A flag printed beside the value in the result column (`12.30 H`).
     let mut flag_text = words_text(&flag);
@@ -408,13 +436,13 @@ fn row_under(table: &TableHeader, words: &[&Word], page: usize) -> Option<Row> {
         unit_text = value[1].text.clone();
     }
     if !is_value(&value_text) {
-        return None;
+        return Under::Nothing;
     }
     let all: Vec<&Word> = words.to_vec();
     let rect = all.iter().fold(all[0].rect, |r, w| r.union(w.rect));
     let mut sure: Vec<&Word> = value.clone();
     sure.extend(&unit);
-    Some(Row {
+    Under::Row(Row {
         page,
         rect,
         test: words_text(&test),

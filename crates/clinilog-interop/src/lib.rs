@@ -2,6 +2,7 @@
 //! read from the store; the importer (`import/`) reads a file and writes
 //! through one store transaction (`store::import::ImportTx`).
 
+pub mod capture;
 pub mod cohort_report;
 pub mod csv;
 pub mod fhir;
