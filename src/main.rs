@@ -170,6 +170,9 @@ enum Command {
     /// nothing. Exit codes: 0 imported, 3 nothing to import, 1 refused
     /// (nothing written).
     Import(import::ImportArgs),
+    /// Read a printed lab report (its PDF, or a scan or photo) into an
+    /// entry of a patient; the report is kept with the entry.
+    Capture(clinilog::cli::capture::CaptureArgs),
     /// Cohort outcomes: one measure (a lab or a score) for every patient,
     /// aligned at the first cycle (or enrolment): the baseline, the value
     /// nearest each day, the change and percentage change, and the median
@@ -297,7 +300,7 @@ enum Command {
     /// Export observations as CSV: one row per observation, values as printed.
     ///
     /// Columns: mrn,date,measure_code,measure_name,loinc,value,comparator,
-    /// unit,reference_low,reference_high,flag,entry_id. With
+    /// unit,reference_low,reference_high,flag,entry_id,source_document. With
     /// --adverse-events, the adverse events instead: mrn,onset,term,grade,
     /// grade_meaning,serious,relation,cycle,action,outcome,resolved_on,note,
     /// recorded_by,event_id.
@@ -396,6 +399,7 @@ impl Command {
             Command::Fhir(a) | Command::Export { args: a, .. } => Some(&a.db),
             Command::Report(a) => Some(&a.db),
             Command::Import(a) => Some(&a.db),
+            Command::Capture(a) => Some(&a.db),
             Command::Copy { from, .. } => Some(from),
             Command::Score(_) | Command::Server(_) | Command::PackageFiles { .. } => None,
         }
@@ -420,10 +424,13 @@ fn run() -> Result<u8> {
     if let Some(Command::Import(args)) = &cli.command {
         return import::run(args, &catalog, &mut io::stdout().lock());
     }
+    if let Some(Command::Capture(args)) = &cli.command {
+        return clinilog::cli::capture::run(args, &catalog, &mut io::stdout().lock());
+    }
     let window =
         |(store, location), catalog| clinilog::ui::run_window(store, location, catalog).map_err(anyhow::Error::msg);
     let done = match cli.command {
-        Some(Command::Import(_) | Command::PackageFiles { .. }) => Ok(()),
+        Some(Command::Import(_) | Command::Capture(_) | Command::PackageFiles { .. }) => Ok(()),
         Some(Command::Demo {
             db,
             busy,

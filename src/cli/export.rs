@@ -35,7 +35,8 @@ pub fn run(db: &Path, patient: Option<&str>, out: Option<&Path>, catalog: &Catal
             }
         );
     }
-    write_to(out, |w| csv::write_observations(w, &rows, catalog))
+    let sources = store.entry_sources()?;
+    write_to(out, |w| csv::write_observations(w, &rows, catalog, &sources))
 }
 
 /// Writes CSV to a file (with the byte-order mark spreadsheets need) or to

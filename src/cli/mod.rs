@@ -5,6 +5,7 @@
 //! error that `main` prints as one line before exiting non-zero.
 
 pub mod backup;
+pub mod capture;
 pub mod clinic;
 pub mod cohort;
 pub mod copy;

@@ -19,6 +19,27 @@ use super::import::{DateOrder, RawResult, ReadValue, TestMap, ValueProblem, name
 use super::number::Decimal;
 use super::patient::Sex;
 
+/// The report file an entry was read from, kept with it: its name as
+/// chosen, its type, its SHA-256 (hex) and its bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceDocument {
+    pub name: String,
+    pub media_type: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A kept report as listed (without its bytes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocumentInfo {
+    pub id: i64,
+    pub name: String,
+    pub media_type: String,
+    pub sha256: String,
+    pub size: i64,
+    pub added_at: String,
+}
+
 /// A box on a page, in the page's units (PDF points, or a scan's pixels),
 /// y growing downwards.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -310,6 +331,26 @@ fn words_text(words: &[&Word]) -> String {
     words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
 }
 
+/// A scan's specks at the edges of a cell: tokens of nothing but marks
+/// (`~`, `|`, `-`, `‘`), and quote marks stuck to the first word. A `<`,
+/// `>` or parenthesis is kept.
+pub fn trim_specks(text: &str) -> String {
+    let speck = |c: char| "~‘’'\"|_—–-•·.,:;`".contains(c);
+    let mut tokens: Vec<&str> = text.split_whitespace().collect();
+    while tokens.first().is_some_and(|t| t.chars().all(speck)) {
+        tokens.remove(0);
+    }
+    while tokens.last().is_some_and(|t| t.chars().all(speck)) {
+        tokens.pop();
+    }
+    let joined = tokens.join(" ");
+    joined
+        .trim_start_matches(['‘', '’', '\'', '"', '`', '~', '|'])
+        .trim_end_matches(['|', '~'])
+        .trim()
+        .to_owned()
+}
+
 fn min_confidence(words: &[&Word]) -> Option<f32> {
     words.iter().filter_map(|w| w.confidence).reduce(f32::min)
 }
@@ -435,7 +476,9 @@ fn row_under(table: &TableHeader, words: &[&Word], page: usize) -> Under {
         value_text = value[0].text.clone();
         unit_text = value[1].text.clone();
     }
-    if !is_value(&value_text) {
+    // A result that is no number (a scan's smudge, `see note`) is still a
+    // row: listed as not read, with its picture, never dropped.
+    if value_text.trim().is_empty() {
         return Under::Nothing;
     }
     let all: Vec<&Word> = words.to_vec();
@@ -445,10 +488,10 @@ fn row_under(table: &TableHeader, words: &[&Word], page: usize) -> Under {
     Under::Row(Row {
         page,
         rect,
-        test: words_text(&test),
-        value: value_text,
-        unit: unit_text,
-        interval: words_text(&interval),
+        test: trim_specks(&words_text(&test)),
+        value: trim_specks(&value_text),
+        unit: trim_specks(&unit_text),
+        interval: trim_specks(&words_text(&interval)),
         flag: flag_text,
         confidence: min_confidence(&sure),
     })
@@ -516,6 +559,9 @@ fn rows_by_shape(line: &Line) -> Vec<Row> {
             y1: line.rect.y1,
         });
         row.confidence = min_confidence(&sure);
+        for part in [&mut row.test, &mut row.unit, &mut row.interval] {
+            *part = trim_specks(part);
+        }
         if is_value(&row.value) && (!row.unit.is_empty() || !row.interval.is_empty()) {
             rows.push(row);
         }

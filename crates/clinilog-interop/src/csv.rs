@@ -11,7 +11,7 @@
 //!
 //! The observations export: one row per observation, values as printed.
 //! Columns, in this order: `mrn,date,measure_code,measure_name,loinc,value,
-//! comparator,unit,reference_low,reference_high,flag,entry_id`. Dates are
+//! comparator,unit,reference_low,reference_high,flag,entry_id,source_document`. Dates are
 //! ISO 8601, flags `HH`, `H`, `L`, `LL` (critical beyond the call-back limits) or empty. Calculated values (indirect bilirubin
 //! the lab did not print) are not observations and are not exported.
 
@@ -136,7 +136,7 @@ pub fn trend_table(table: &TrendTable) -> Result<String, ::csv::Error> {
     table_text(&header, rows)
 }
 
-pub const HEADER: [&str; 12] = [
+pub const HEADER: [&str; 13] = [
     "mrn",
     "date",
     "measure_code",
@@ -149,6 +149,8 @@ pub const HEADER: [&str; 12] = [
     "reference_high",
     "flag",
     "entry_id",
+    // The SHA-256 of the printed report the entry was read from (capture).
+    "source_document",
 ];
 
 /// Writes the observations of `patients` (entries oldest first) as CSV.
@@ -156,13 +158,20 @@ pub fn write_observations<W: Write>(
     out: W,
     patients: &[(Patient, Vec<Entry>)],
     catalog: &Catalog,
+    sources: &std::collections::HashMap<i64, String>,
 ) -> Result<(), ::csv::Error> {
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (patient, entries) in patients {
         let mrn = patient.data.mrn.as_str();
         for entry in entries {
             let date = entry.data.collected_on.to_string();
-            let id = entry.id.to_string();
+            // 0: not saved (a capture's dry run).
+            let id = if entry.id == 0 {
+                String::new()
+            } else {
+                entry.id.to_string()
+            };
+            let source = sources.get(&entry.id).map_or("", String::as_str);
             let mut labs: Vec<_> = entry.data.labs.iter().collect();
             labs.sort_by_key(|l| catalog.order_of(&l.code));
             for lab in labs {
@@ -190,6 +199,7 @@ pub fn write_observations<W: Write>(
                         high,
                         lab.flag.letter(),
                         &id,
+                        source,
                     ]
                     .map(str::to_owned)
                     .to_vec(),
@@ -211,6 +221,7 @@ pub fn write_observations<W: Write>(
                         "",
                         "",
                         &id,
+                        source,
                     ]
                     .map(str::to_owned)
                     .to_vec(),

@@ -157,6 +157,39 @@ pub trait ClinicStore: Send {
     fn void_entry(&mut self, entry: &Entry, reason: &str, user: &str) -> Result<(), StoreError>;
     /// The patient's entries that are not voided, newest first.
     fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError>;
+
+    // The printed reports entries were read from (`documents.rs`).
+    /// Records an entry with the report it was read from, in one transaction.
+    fn record_entry_with_source(
+        &mut self,
+        _patient_id: i64,
+        _data: &EntryData,
+        _doc: &clinilog_domain::capture::SourceDocument,
+        _user: &str,
+    ) -> Result<Entry, StoreError> {
+        Err(StoreError::Corrupt {
+            what: "report",
+            detail: format!(
+                "{} keeps no reports yet: save the entry in a clinic file, or type it from the report",
+                self.describe()
+            ),
+        })
+    }
+    /// The report an entry was read from.
+    fn entry_source(&self, _entry_id: i64) -> Result<Option<clinilog_domain::capture::DocumentInfo>, StoreError> {
+        Ok(None)
+    }
+    /// A kept report's bytes, its SHA-256 checked.
+    fn document_bytes(&self, id: i64) -> Result<Vec<u8>, StoreError> {
+        Err(StoreError::NotFound {
+            what: "report",
+            id: id.to_string(),
+        })
+    }
+    /// Every entry read from a report: its SHA-256, by entry id.
+    fn entry_sources(&self) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        Ok(Default::default())
+    }
     /// Every patient's latest value of each lab measure where it was flagged.
     fn for_each_latest_flagged_lab(&self, each: &mut dyn FnMut(LatestLab)) -> Result<(), StoreError>;
 
@@ -349,6 +382,24 @@ impl ClinicStore for Store {
     }
     fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
         Store::entries(self, patient_id)
+    }
+    fn record_entry_with_source(
+        &mut self,
+        patient_id: i64,
+        data: &EntryData,
+        doc: &clinilog_domain::capture::SourceDocument,
+        user: &str,
+    ) -> Result<Entry, StoreError> {
+        Store::record_entry_with_source(self, patient_id, data, doc, user)
+    }
+    fn entry_source(&self, entry_id: i64) -> Result<Option<clinilog_domain::capture::DocumentInfo>, StoreError> {
+        Store::entry_source(self, entry_id)
+    }
+    fn document_bytes(&self, id: i64) -> Result<Vec<u8>, StoreError> {
+        Store::document_bytes(self, id)
+    }
+    fn entry_sources(&self) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        Store::entry_sources(self)
     }
     fn for_each_latest_flagged_lab(&self, each: &mut dyn FnMut(LatestLab)) -> Result<(), StoreError> {
         self.each_latest_flagged_lab(each)

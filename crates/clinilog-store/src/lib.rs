@@ -20,6 +20,7 @@ pub mod backup;
 pub mod chain;
 pub mod clinic;
 mod cohort;
+mod documents;
 mod drafts;
 mod entries;
 pub mod import;

@@ -272,6 +272,32 @@ CREATE TRIGGER plan_closures_no_delete BEFORE DELETE ON plan_closures
 CREATE TRIGGER plan_closures_no_update BEFORE UPDATE ON plan_closures
     BEGIN SELECT RAISE(ABORT, 'closures are never changed'); END;
 "#,
+    r#"
+-- v8: the printed lab report an entry was read from (`clinilog capture`,
+-- New entry from report), kept in the file with its SHA-256 so that it is
+-- encrypted and backed up with the entries, and never changed.
+CREATE TABLE documents (
+    id          INTEGER PRIMARY KEY,
+    sha256      TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    media_type  TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    bytes       BLOB NOT NULL,
+    added_by    TEXT NOT NULL,
+    added_at    TEXT NOT NULL
+);
+CREATE TABLE entry_documents (
+    entry_id    INTEGER NOT NULL REFERENCES entries(id),
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    PRIMARY KEY (entry_id, document_id)
+);
+CREATE TRIGGER documents_no_delete BEFORE DELETE ON documents
+    BEGIN SELECT RAISE(ABORT, 'kept reports are never deleted'); END;
+CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents
+    BEGIN SELECT RAISE(ABORT, 'kept reports are never changed'); END;
+CREATE TRIGGER entry_documents_no_delete BEFORE DELETE ON entry_documents
+    BEGIN SELECT RAISE(ABORT, 'an entry keeps its report'); END;
+"#,
 ];
 
 /// The migration (its index in [`MIGRATIONS`]) after which the rows

@@ -4,8 +4,9 @@
 //! rules of a typed line (`domain/capture.rs`), with the picture of its
 //! row for the clinician to compare. Nothing is saved here.
 
-pub mod ocr;
 pub mod pdf;
+
+pub use clinilog_ocr as ocr;
 
 use std::path::Path;
 
@@ -34,17 +35,11 @@ pub enum Source {
 }
 
 /// The report file itself, kept with the entry.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Document {
-    /// The file's name as it was chosen (no folder).
-    pub name: String,
-    pub media_type: String,
-    pub sha256: String,
-    pub bytes: Vec<u8>,
-}
+pub use clinilog_domain::capture::SourceDocument as Document;
 
-impl Document {
-    pub fn read(path: &Path) -> Result<Document, String> {
+/// Reads a report file into memory, refused when too large or of another kind.
+pub fn read_file(path: &Path) -> Result<Document, String> {
+    {
         let bytes = std::fs::read(path).map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
         if bytes.len() > MAX_DOCUMENT_BYTES {
             return Err(format!(
@@ -117,7 +112,7 @@ pub struct CaptureOptions<'a> {
 
 /// Reads a report file.
 pub fn read_report(path: &Path, o: &CaptureOptions<'_>) -> Result<Capture, String> {
-    read_document(Document::read(path)?, o)
+    read_document(read_file(path)?, o)
 }
 
 /// Reads a report already in memory.
@@ -143,7 +138,10 @@ pub fn read_document(document: Document, o: &CaptureOptions<'_>) -> Result<Captu
     };
     let tests = TestMap::new(o.catalog, o.local_codes);
     let rows: Vec<Row> = read_rows(&lines);
-    let proposals = propose(&rows, o.catalog, &tests, o.sex);
+    let mut proposals = propose(&rows, o.catalog, &tests, o.sex);
+    if source == Source::Scan {
+        second_reading(&pages, &mut proposals, o.catalog)?;
+    }
     Ok(Capture {
         header: read_header(&lines),
         proposals,
@@ -218,4 +216,148 @@ impl Capture {
             .iter()
             .filter(|p| matches!(p.reading, Reading::NotRead(_)))
     }
+}
+
+/// Each row a scan gave a value for is read a second time, on its own and
+/// at another size, across the whole width of the table: the name, the
+/// value, the unit and the interval must read the same both times, or the
+/// value is not proposed (a 0.80 read once as 0.86 is never offered).
+fn second_reading(pages: &[PagePicture], proposals: &mut [Proposal], catalog: &Catalog) -> Result<(), String> {
+    const SCALE: f32 = 1.3;
+    const GAP: u32 = 30;
+    let wanted: Vec<usize> = (0..proposals.len())
+        .filter(|&i| matches!(proposals[i].reading, Reading::Read(_)))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    // Each page's table width: from the leftmost row to the rightmost.
+    // (of the row's own table: rows that start where it starts, so the
+    // table beside it on a two-column page is left out).
+    let span = |row: &Row| {
+        let near = row.rect.height() * 2.0;
+        proposals
+            .iter()
+            .filter(|p| p.row.page == row.page && (p.row.rect.x0 - row.rect.x0).abs() < near)
+            .fold((row.rect.x0, row.rect.x1), |(a, b), p| {
+                (a.min(p.row.rect.x0), b.max(p.row.rect.x1))
+            })
+    };
+    let mut strips = Vec::new();
+    for &i in &wanted {
+        let row = &proposals[i].row;
+        let Some(page) = pages.get(row.page) else { continue };
+        let (x0, x1) = span(row);
+        let pad = row.rect.height() * 0.25;
+        let (w, h) = page.image.dimensions();
+        let (sx0, sy0) = ((x0 - pad).max(0.0) as u32, (row.rect.y0 - pad).max(0.0) as u32);
+        let (sx1, sy1) = (((x1 + pad) as u32).min(w), ((row.rect.y1 + pad) as u32).min(h));
+        if sx1 <= sx0 || sy1 <= sy0 {
+            continue;
+        }
+        let crop = image::imageops::crop_imm(&page.image, sx0, sy0, sx1 - sx0, sy1 - sy0).to_image();
+        strips.push((i, ocr::scale(&crop, SCALE)));
+    }
+    let width = strips.iter().map(|(_, s)| s.width()).max().unwrap_or(1) + 2 * GAP;
+    let height: u32 = strips.iter().map(|(_, s)| s.height() + GAP).sum::<u32>() + GAP;
+    let mut sheet = GrayImage::from_pixel(width, height, image::Luma([255]));
+    let mut ranges = Vec::new();
+    let mut y = GAP;
+    for (i, s) in &strips {
+        image::imageops::replace(&mut sheet, s, i64::from(GAP), i64::from(y));
+        ranges.push((*i, y as f32, (y + s.height()) as f32));
+        y += s.height() + GAP;
+    }
+    let program = ocr::program()?;
+    let words = ocr::words(&program, &sheet, 0)?;
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
+    for (i, top, bottom) in ranges {
+        let mut mine: Vec<&clinilog_domain::capture::Word> = words
+            .iter()
+            .filter(|w| {
+                let c = (w.rect.y0 + w.rect.y1) / 2.0;
+                c >= top && c < bottom
+            })
+            .collect();
+        mine.sort_by(|a, b| a.rect.x0.partial_cmp(&b.rect.x0).unwrap_or(std::cmp::Ordering::Equal));
+        let tokens: Vec<&str> = mine.iter().map(|w| w.text.as_str()).collect();
+        let squeezed: String = tokens.concat().to_lowercase();
+        let p = &mut proposals[i];
+        // The digits must agree: the value's and the interval's numbers are
+        // exactly the numbers the second reading sees on the row (a number
+        // missed the first time, such as an interval, is a disagreement too).
+        let mut first = numbers(&p.row.value);
+        first.extend(numbers(&p.row.interval));
+        // A unit's digits (`10^3/uL`) are no number; a value with its unit
+        // stuck to it (`60U/L`) is. A lone digit the first reading has not
+        // (a speck read as `4`) is let go; any other number is not.
+        let mut second: Vec<String> = tokens
+            .iter()
+            .filter(|t| !t.contains(['^', '*']))
+            .flat_map(|t| {
+                let lead: String = t
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+                    .collect();
+                if t.contains('/') { numbers(&lead) } else { numbers(t) }
+            })
+            .collect();
+        second.retain(|n| n.len() > 1 || first.contains(n));
+        first.sort();
+        second.sort();
+        let same_value = first == second;
+        let name = clinilog_domain::import::name_key(&p.row.test);
+        let same_name = clinilog_domain::import::name_key(&squeezed).contains(&name);
+        // A unit is checked against the catalog already; read in a second
+        // unit of the measure (g/L for g/dL), it must read so twice.
+        let same_unit = unit_is_main(&p.reading, catalog) || squeezed.contains(&squeeze(&p.row.unit));
+        if !(same_value && same_name && same_unit) {
+            let what = [
+                (!same_name).then_some("name"),
+                (!same_value).then_some("numbers"),
+                (!same_unit).then_some("unit"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+            p.reading = Reading::NotRead(format!(
+                "the scan is not clear here: its {what} read differently twice (\"{} {} {} {}\", then \"{}\"); type it from the picture",
+                p.row.test,
+                p.row.value,
+                p.row.unit,
+                p.row.interval,
+                tokens.join(" ")
+            ));
+            p.confident = false;
+        }
+    }
+    Ok(())
+}
+
+/// The numbers in a text, as digits with `.` for a decimal comma (`0,8 -
+/// 1,2` gives 0.8 and 1.2).
+fn numbers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() || ((c == '.' || c == ',') && !cur.is_empty()) {
+            cur.push(if c == ',' { '.' } else { c });
+        } else if !cur.is_empty() {
+            out.push(cur.trim_end_matches('.').to_owned());
+            cur.clear();
+        }
+    }
+    out
+}
+
+/// Whether a value was read in its measure's first (conventional) unit.
+fn unit_is_main(reading: &Reading, catalog: &Catalog) -> bool {
+    let Reading::Read(clinilog_domain::import::ReadValue::Lab(l)) = reading else {
+        return false;
+    };
+    catalog
+        .measure(&l.code)
+        .and_then(|m| m.lab().map(|s| s.unit == l.unit))
+        .unwrap_or(false)
 }

@@ -38,11 +38,70 @@ pub fn prepare(img: &GrayImage) -> GrayImage {
     }
     even_light(&mut img);
     stretch(&mut img);
+    img = median3(&img);
     let angle = skew_angle(&img);
     if angle.abs() > 0.05 {
         img = rotate(&img, -angle);
     }
+    binarize(&mut img);
     img
+}
+
+/// The image `f` times its size (smooth).
+pub fn scale(img: &GrayImage, f: f32) -> GrayImage {
+    let (w, h) = ((img.width() as f32 * f) as u32, (img.height() as f32 * f) as u32);
+    imageops::resize(img, w.max(1), h.max(1), imageops::FilterType::Triangle)
+}
+
+/// Each pixel the median of its 3 by 3 neighbourhood: specks and grain go,
+/// strokes stay.
+fn median3(img: &GrayImage) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let mut out = img.clone();
+    let raw = img.as_raw();
+    let wu = w as usize;
+    for y in 1..h.saturating_sub(1) as usize {
+        for x in 1..wu - 1 {
+            let mut v = [0u8; 9];
+            let mut k = 0;
+            for dy in 0..3 {
+                let row = (y + dy - 1) * wu;
+                v[k..k + 3].copy_from_slice(&raw[row + x - 1..row + x + 2]);
+                k += 3;
+            }
+            v.sort_unstable();
+            out.put_pixel(x as u32, y as u32, Luma([v[4]]));
+        }
+    }
+    out
+}
+
+/// Black and white at Otsu's threshold (the one that best splits ink from paper).
+fn binarize(img: &mut GrayImage) {
+    let mut hist = [0f64; 256];
+    for p in img.pixels() {
+        hist[usize::from(p[0])] += 1.0;
+    }
+    let total: f64 = hist.iter().sum();
+    let sum_all: f64 = hist.iter().enumerate().map(|(i, n)| i as f64 * n).sum();
+    let (mut w0, mut sum0, mut best, mut threshold) = (0.0, 0.0, 0.0, 128u8);
+    for (t, n) in hist.iter().enumerate() {
+        w0 += n;
+        sum0 += t as f64 * n;
+        let w1 = total - w0;
+        if w0 == 0.0 || w1 == 0.0 {
+            continue;
+        }
+        let (m0, m1) = (sum0 / w0, (sum_all - sum0) / w1);
+        let between = w0 * w1 * (m0 - m1).powi(2);
+        if between > best {
+            best = between;
+            threshold = t as u8;
+        }
+    }
+    for p in img.pixels_mut() {
+        p[0] = if p[0] <= threshold { 0 } else { 255 };
+    }
 }
 
 /// Divides each pixel by the page's local brightness (a coarse blur), so
