@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use clinilog_domain::capture::{Proposal, Reading, read_report_date};
-use clinilog_domain::import::{LocalCodes, ReadValue};
-use clinilog_domain::{Catalog, Sex};
-use clinilog_interop::capture::{Capture, CaptureOptions, Document, Source, read_document};
+use clinilog::domain::capture::{Proposal, Reading, read_report_date};
+use clinilog::domain::import::{LocalCodes, ReadValue};
+use clinilog::domain::{Catalog, Sex};
+use clinilog::interop::capture::{Capture, CaptureOptions, Document, Source, read_document};
 
 use super::capture_corpus::{Layout, layouts, scan_file, typeset};
 
@@ -24,7 +24,7 @@ fn document(name: &str, bytes: Vec<u8>) -> Document {
     use sha2::Digest;
     Document {
         name: name.to_owned(),
-        media_type: clinilog_interop::capture::media_type(&bytes)
+        media_type: clinilog::interop::capture::media_type(&bytes)
             .expect("a known type")
             .to_owned(),
         sha256: sha2::Sha256::digest(&bytes)
@@ -190,4 +190,196 @@ fn scans_are_read_or_listed(which: std::ops::Range<usize>) {
     // Most values of a scan are read; the rest wait in the form, typed
     // from their picture.
     assert!(read * 2 >= printed, "only {read} of {printed} read from the scans");
+}
+
+fn clinilog(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_clinilog"))
+        .args(args)
+        .env("USER", "dr.capture")
+        .output()
+        .unwrap()
+}
+
+/// The seed case's first report, as a text PDF of the classic layout.
+fn seed_report(dir: &std::path::Path) -> std::path::PathBuf {
+    let layout = layouts().into_iter().next().unwrap();
+    let path = dir.join("city-hospital-2025-07-19.pdf");
+    std::fs::write(&path, typeset(&layout.source, &[])).unwrap();
+    path
+}
+
+#[test]
+fn capture_prints_what_it_read_saves_the_entry_and_keeps_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    let db_s = db.to_str().unwrap();
+    let report = seed_report(dir.path());
+    let report_s = report.to_str().unwrap();
+    // A clinic with the demo patient DEMO-001 (the seed case).
+    assert!(clinilog(&["demo", "--db", db_s]).status.success());
+    let before = clinilog::store::Store::open(&db).unwrap().entries(1).unwrap().len();
+
+    // --dry-run: what was read, nothing saved.
+    let out = clinilog(&["capture", "--db", db_s, "--patient", "DEMO-001", report_s, "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("read from the text of the PDF"), "{text}");
+    assert!(text.contains("collected 2025-07-19 (19 Jul 2025)"), "{text}");
+    assert!(text.contains("Total bilirubin: 12.30 mg/dL"), "{text}");
+    assert!(text.contains("Creatinine: 1.00 mg/dL"), "{text}");
+    assert_eq!(
+        clinilog::store::Store::open(&db).unwrap().entries(1).unwrap().len(),
+        before
+    );
+
+    // --csv: one row per value, in export's columns, no entry id yet.
+    let out = clinilog(&[
+        "capture",
+        "--db",
+        db_s,
+        "--patient",
+        "DEMO-001",
+        report_s,
+        "--dry-run",
+        "--csv",
+    ]);
+    let csv = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some(clinilog::interop::csv::HEADER.join(",").as_str()));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 7, "{csv}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("DEMO-001,2025-07-19,bili_total,Total bilirubin,1975-2,12.30,,mg/dL,0.0,1.0,H,,")),
+        "{csv}"
+    );
+
+    // Saved: the entry is what the report printed, and the report is kept.
+    let out = clinilog(&["capture", "--db", db_s, "--patient", "DEMO-001", report_s]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("saved entry"), "{text}");
+    let store = clinilog::store::Store::open(&db).unwrap();
+    let entries = store.entries(1).unwrap();
+    assert_eq!(entries.len(), before + 1);
+    let entry = entries.iter().find(|e| e.data.note.contains("city-hospital")).unwrap();
+    assert_eq!(entry.data.collected_on, jiff::civil::date(2025, 7, 19));
+    let got: Vec<(String, String, String)> = entry
+        .data
+        .labs
+        .iter()
+        .map(|l| (l.code.clone(), l.value_text(), l.unit.clone()))
+        .collect();
+    for (code, value) in [
+        ("creatinine", "1.00"),
+        ("alt", "60"),
+        ("ast", "160"),
+        ("alp", "151"),
+        ("bili_total", "12.30"),
+        ("bili_direct", "9.80"),
+        ("bili_indirect", "2.50"),
+    ] {
+        assert!(
+            got.iter().any(|(c, v, _)| c == code && v == value),
+            "{code} {value}: {got:?}"
+        );
+    }
+    let source = store.entry_source(entry.id).unwrap().unwrap();
+    assert_eq!(source.name, "city-hospital-2025-07-19.pdf");
+    assert_eq!(
+        store.document_bytes(source.id).unwrap(),
+        std::fs::read(&report).unwrap()
+    );
+    let audit = store
+        .audit_log(Some((clinilog::domain::history::RecordKind::Entry, entry.id)))
+        .unwrap();
+    assert!(
+        audit[0].reason.as_deref().unwrap_or("").contains(&source.sha256),
+        "{audit:?}"
+    );
+    drop(store);
+
+    // Export names the report of each value read from one.
+    let out = clinilog(&["export", "--db", db_s, "--patient", "DEMO-001"]);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.lines().next().unwrap().ends_with(",entry_id,source_document"));
+    assert_eq!(csv.lines().filter(|l| l.ends_with(&source.sha256)).count(), 7, "{csv}");
+}
+
+#[test]
+fn capture_refuses_another_patients_report_until_it_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    let db_s = db.to_str().unwrap();
+    let report = seed_report(dir.path());
+    assert!(clinilog(&["demo", "--db", db_s]).status.success());
+    let store = clinilog::store::Store::open(&db).unwrap();
+    drop(store);
+    let mut store = clinilog::store::Store::open(&db).unwrap();
+    let other = clinilog::domain::PatientData {
+        mrn: "B-7".into(),
+        name: "Other Patient".into(),
+        ..store.patient(1).unwrap().data
+    };
+    store.create_patient(&other, "dr.capture").unwrap();
+    drop(store);
+    let args = ["capture", "--db", db_s, "--patient", "B-7", report.to_str().unwrap()];
+    let out = clinilog(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the report is for another patient (MRN DEMO-001, name Demo: cirrhosis case report)"),
+        "{err}"
+    );
+    assert!(err.contains("--patient-checked"), "{err}");
+    let b7 = clinilog::store::Store::open(&db)
+        .unwrap()
+        .patient_by_mrn("B-7")
+        .unwrap()
+        .unwrap();
+    assert!(
+        clinilog::store::Store::open(&db)
+            .unwrap()
+            .entries(b7.id)
+            .unwrap()
+            .is_empty()
+    );
+    let mut checked = args.to_vec();
+    checked.push("--patient-checked");
+    assert!(clinilog(&checked).status.success());
+}
+
+#[test]
+fn a_scan_without_tesseract_says_what_to_install_and_a_pdf_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clinic.sqlite");
+    let db_s = db.to_str().unwrap();
+    assert!(clinilog(&["demo", "--db", db_s]).status.success());
+    let layout = layouts().into_iter().next().unwrap();
+    let pdf = typeset(&layout.source, &[]);
+    let (_, png) = scan_file(&layout, &pdf, 0);
+    let scan = dir.path().join("scan.png");
+    std::fs::write(&scan, png).unwrap();
+    let report = seed_report(dir.path());
+    let no_tesseract = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clinilog"))
+            .args([
+                "capture",
+                "--db",
+                db_s,
+                "--patient",
+                "DEMO-001",
+                "--dry-run",
+                file.to_str().unwrap(),
+            ])
+            .env("CLINILOG_TESSERACT", dir.path().join("no-such-program"))
+            .output()
+            .unwrap()
+    };
+    let out = no_tesseract(&scan);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs Tesseract, which is not installed"), "{err}");
+    assert!(err.contains("sudo apt install tesseract-ocr"), "{err}");
+    assert!(no_tesseract(&report).status.success());
 }

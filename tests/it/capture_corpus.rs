@@ -7,7 +7,7 @@
 
 #![allow(dead_code)]
 
-use clinilog_interop::capture::{ocr, pdf};
+use clinilog::interop::capture::{ocr, pdf};
 use image::{GrayImage, Luma};
 
 /// One printed row and what it truly says in the catalog's terms.
@@ -179,7 +179,7 @@ fn page(style: &Style, lab: &str, body: &str) -> String {
     )
 }
 
-const PATIENT: &str = "#grid(columns: (1fr, 1fr), row-gutter: 5pt,\n  [Patient Name: Demo Patient], [MRN: DEMO-001],\n  [DOB: 15/03/1974], [Collected: {date}],\n  [Sex: Male], [Reported: 20/07/2025])";
+const PATIENT: &str = "#grid(columns: (1fr, 1fr), row-gutter: 5pt,\n  [Patient Name: Demo: cirrhosis case report], [MRN: DEMO-001],\n  [DOB: 15/03/1974], [Collected: {date}],\n  [Sex: Male], [Reported: 20/07/2025])";
 
 /// The twelve layouts.
 pub fn layouts() -> Vec<Layout> {
