@@ -660,6 +660,11 @@ fn every_subcommand_with_db_takes_a_server_address() {
     let cohort_pdf = dir.path().join("c.pdf");
     let pdf = pdf.to_str().unwrap();
     let cohort_pdf = cohort_pdf.to_str().unwrap();
+    // A printed lab report to read (capture): the seed case's, as a PDF.
+    let lab_report = dir.path().join("lab.pdf");
+    let layout = crate::capture_corpus::layouts().into_iter().next().unwrap();
+    std::fs::write(&lab_report, crate::capture_corpus::typeset(&layout.source, &[])).unwrap();
+    let lab_report = lab_report.to_str().unwrap();
     let help = ok(&clinilog(&["--help"], &[], ""));
     let mut with_db = Vec::new();
     let commands: Vec<String> = help
@@ -724,6 +729,19 @@ fn every_subcommand_with_db_takes_a_server_address() {
         ),
         ("due", vec!["due", "--db", "DB", "--week", "2025-09-01"]),
         ("export", vec!["export", "--db", "DB"]),
+        // Reading a report works on a server; keeping it with an entry is a file's (for now).
+        (
+            "capture",
+            vec![
+                "capture",
+                "--db",
+                "DB",
+                "--patient",
+                "DEMO-001",
+                "--dry-run",
+                lab_report,
+            ],
+        ),
     ];
     let pg_dump: Vec<(&str, Vec<&str>)> = vec![
         ("backup", vec!["backup", "--db", "DB"]),
