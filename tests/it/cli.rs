@@ -48,7 +48,7 @@ fn demo_then_export_gives_the_printed_bilirubin_values() {
     assert_eq!(
         lines.next(),
         Some(
-            "mrn,date,measure_code,measure_name,loinc,value,comparator,unit,reference_low,reference_high,flag,entry_id"
+            "mrn,date,measure_code,measure_name,loinc,value,comparator,unit,reference_low,reference_high,flag,entry_id,source_document"
         )
     );
     let mut reader = csv::Reader::from_reader(csv.as_bytes());

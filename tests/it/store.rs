@@ -72,8 +72,10 @@ fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
             [
                 "adverse_events",
                 "audit_log",
+                "documents",
                 "drafts",
                 "entries",
+                "entry_documents",
                 "no_adverse_events",
                 "observations",
                 "patients",
@@ -495,7 +497,8 @@ fn a_migration_is_preceded_by_a_backup() {
     // aside: the demo's protocol rows are in it).
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP TABLE plan_closures; DROP TABLE no_adverse_events; DROP TABLE adverse_events; DROP TABLE plan_shifts;
+        "DROP TABLE entry_documents; DROP TABLE documents;
+         DROP TABLE plan_closures; DROP TABLE no_adverse_events; DROP TABLE adverse_events; DROP TABLE plan_shifts;
          DROP TABLE protocol_assignments;
          ALTER TABLE observations DROP COLUMN ref_unit;
          DROP TRIGGER audit_log_chained; DROP INDEX audit_log_by_seq;

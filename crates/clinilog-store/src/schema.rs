@@ -273,7 +273,7 @@ CREATE TRIGGER plan_closures_no_update BEFORE UPDATE ON plan_closures
     BEGIN SELECT RAISE(ABORT, 'closures are never changed'); END;
 "#,
     r#"
--- v8: the printed lab report an entry was read from (`clinilog capture`,
+-- v7: the printed lab report an entry was read from (`clinilog capture`,
 -- New entry from report), kept in the file with its SHA-256 so that it is
 -- encrypted and backed up with the entries, and never changed.
 CREATE TABLE documents (
