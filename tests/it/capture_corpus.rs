@@ -346,8 +346,7 @@ pub fn layouts() -> Vec<Layout> {
     let mut two = String::from(
         "#table(columns: (1.5fr, 0.7fr, 0.7fr, 1fr, 0.3fr, 1.5fr, 0.7fr, 0.7fr, 1fr), stroke: none, inset: (x: 3pt, y: 3pt),\n  [*Test*], [*Result*], [*Unit*], [*Range*], [], [*Test*], [*Result*], [*Unit*], [*Range*],\n",
     );
-    for i in 0..4 {
-        let l = &left[i];
+    for (i, l) in left.iter().enumerate() {
         two.push_str(&format!(
             "  {}, {}, {}, {}, [],",
             cell(l.name),

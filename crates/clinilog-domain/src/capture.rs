@@ -460,10 +460,11 @@ fn row_under(table: &TableHeader, words: &[&Word], page: usize) -> Under {
     }
     // A flag printed beside the value in the result column (`12.30 H`).
     let mut flag_text = words_text(&flag);
-    if value.len() > 1 && value.last().is_some_and(|w| is_flag(&w.text) && !is_value(&w.text)) {
-        if let Some(w) = value.pop() {
-            flag_text = w.text.clone();
-        }
+    if value.len() > 1
+        && value.last().is_some_and(|w| is_flag(&w.text) && !is_value(&w.text))
+        && let Some(w) = value.pop()
+    {
+        flag_text = w.text.clone();
     }
     let mut value_text = words_text(&value);
     // `< 40`: the comparator printed apart from its number.
