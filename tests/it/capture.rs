@@ -383,3 +383,159 @@ fn a_scan_without_tesseract_says_what_to_install_and_a_pdf_still_reads() {
     assert!(err.contains("sudo apt install tesseract-ocr"), "{err}");
     assert!(no_tesseract(&report).status.success());
 }
+
+mod window {
+    use super::*;
+    use crate::ui::{click, prefs, run_app, settle, type_into};
+    use clinilog::cli::demo::write_demo;
+    use clinilog::store::Store;
+    use clinilog::ui::ClinilogApp;
+    use egui_kittest::kittest::{NodeT, Queryable};
+
+    fn app_on(store: Store) -> crate::ui::App<'static> {
+        run_app(
+            ClinilogApp::new(store, Catalog::builtin().unwrap(), prefs("Dr Rao"))
+                .with_today(jiff::civil::date(2025, 9, 1)),
+            [1700.0, 1900.0],
+        )
+    }
+
+    /// Clicks "Read" and runs frames until the report is read.
+    fn read(h: &mut crate::ui::App<'_>, path: &std::path::Path) {
+        click(h, "New entry from report...");
+        type_into(h, "Report file", path.to_str().unwrap());
+        h.get_by_label("Read").click();
+        h.run_steps(1);
+        for _ in 0..3000 {
+            if !h.state().reading_report() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            h.run_steps(1);
+        }
+        assert!(!h.state().reading_report(), "the report was never read");
+        settle(h);
+        h.run();
+    }
+
+    /// The seed case's first report, read from its PDF in the window, ends
+    /// as the same entry as the one the demo keeps of that day (the values,
+    /// units, printed intervals and flags the keyboard gives), the pictures
+    /// of its lines beside the form, and the report kept with it.
+    #[test]
+    fn the_seed_report_read_in_the_window_is_the_entry_the_keyboard_makes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clinic.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        write_demo(&mut store, &Catalog::builtin().unwrap(), jiff::civil::date(2025, 9, 1)).unwrap();
+        let report = super::seed_report(dir.path());
+        let mut h = app_on(store);
+        click(&mut h, "Demo: cirrhosis case report");
+        read(&mut h, &report);
+
+        // The form, filled in, and beside it each value with its line's picture.
+        h.get_by_label("From the report");
+        h.get_by_label("Read (7): filled in the form");
+        h.get_by_label("Total bilirubin: 12.30 mg/dL");
+        h.get_by_label("Creatinine: 1.00 mg/dL");
+        h.get_by_label_contains("Collected 19 Jul 2025 as printed");
+        assert!(h.query_all_by_role(eframe::egui::accesskit::Role::Image).count() >= 7);
+        click(&mut h, "Save entry");
+        h.get_by_label_contains("saved, with the report city-hospital-2025-07-19.pdf");
+
+        let store = Store::open_read_only(&path).unwrap();
+        let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+        let entries = store.entries(patient.id).unwrap();
+        let of_day: Vec<_> = entries
+            .iter()
+            .filter(|e| e.data.collected_on == jiff::civil::date(2025, 7, 19))
+            .collect();
+        assert_eq!(of_day.len(), 2, "the demo's entry and the one read");
+        let shape = |e: &clinilog::domain::Entry| {
+            let mut labs: Vec<_> = e
+                .data
+                .labs
+                .iter()
+                .map(|l| {
+                    (
+                        l.code.clone(),
+                        l.value_text(),
+                        l.unit.clone(),
+                        l.reference.low.as_ref().map(|d| d.as_str().to_owned()),
+                        l.reference.high.as_ref().map(|d| d.as_str().to_owned()),
+                        l.flag,
+                    )
+                })
+                .collect();
+            labs.sort_by(|a, b| a.0.cmp(&b.0));
+            labs
+        };
+        let read_one = of_day
+            .iter()
+            .find(|e| store.entry_source(e.id).unwrap().is_some())
+            .unwrap();
+        let demo_one = of_day.iter().find(|e| e.id != read_one.id).unwrap();
+        let mut demo_labs = shape(demo_one);
+        // The demo adds what this report does not print.
+        demo_labs.retain(|l| shape(read_one).iter().any(|r| r.0 == l.0));
+        assert_eq!(shape(read_one), demo_labs);
+        assert_eq!(shape(read_one).len(), 7);
+        assert_eq!(read_one.data.recorded_by, "Dr Rao");
+    }
+
+    /// Another patient's report asks before anything opens, and nothing
+    /// opens until it is answered.
+    #[test]
+    fn another_patients_report_blocks_until_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clinic.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        write_demo(&mut store, &Catalog::builtin().unwrap(), jiff::civil::date(2025, 9, 1)).unwrap();
+        let mut other = store.patient(1).unwrap().data;
+        other.mrn = "H-42".into();
+        other.name = "Ana Diaz".into();
+        store.create_patient(&other, "Dr Rao").unwrap();
+        let report = super::seed_report(dir.path());
+        let mut h = app_on(store);
+        click(&mut h, "Ana Diaz");
+        read(&mut h, &report);
+        h.get_by_label_contains("This report names MRN DEMO-001, name Demo: cirrhosis case report: not Ana Diaz");
+        assert!(h.query_by_label("From the report").is_none());
+        assert!(h.get_by_label("Open the entry").accesskit_node().is_disabled());
+        click(&mut h, "I checked the report: these values are this patient's");
+        click(&mut h, "Open the entry");
+        h.get_by_label("Read (7): filled in the form");
+    }
+
+    /// A name the catalog does not know is listed with its picture, and
+    /// once remembered the next report reads it.
+    #[test]
+    fn a_test_name_remembered_is_read_from_then_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clinic.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        write_demo(&mut store, &Catalog::builtin().unwrap(), jiff::civil::date(2025, 9, 1)).unwrap();
+        let layout = layouts().into_iter().next().unwrap();
+        let source = layout
+            .source
+            .replace("[Alkaline Phosphatase]", "[Alk. Phos. (ALP-IFCC)]");
+        let report = dir.path().join("lab.pdf");
+        std::fs::write(&report, typeset(&source, &[])).unwrap();
+        let mut h = app_on(store);
+        click(&mut h, "Demo: cirrhosis case report");
+        read(&mut h, &report);
+        h.get_by_label("Read (6): filled in the form");
+        h.get_by_label_contains("Not read (1)");
+        h.get_by_role_and_label(eframe::egui::accesskit::Role::ComboBox, "\"Alk. Phos. (ALP-IFCC)\" is")
+            .click();
+        h.run();
+        // The choice in the list that opened (the form has a field of that name too).
+        h.get_by_role_and_label(eframe::egui::accesskit::Role::Button, "Alkaline phosphatase")
+            .click();
+        h.run();
+        click(&mut h, "Remember");
+        h.get_by_label("Read (7): filled in the form");
+        let mapping = std::fs::read_to_string(dir.path().join("clinilog-mapping.toml")).unwrap();
+        assert!(mapping.contains("\"Alk. Phos. (ALP-IFCC)\" = \"alp\""), "{mapping}");
+    }
+}

@@ -975,6 +975,65 @@ pub fn read_report_date(raw: &str, order: Option<DateOrder>) -> Result<Date, Str
     super::import::read_date(t, order)
 }
 
+/// Fills the entry form with what was read: each value as printed (its
+/// comparator kept), in its unit, with the interval the report printed.
+/// Lines not read keep what they had; the form checks every line as if
+/// typed (an unusual value still asks to be confirmed).
+pub fn fill_draft(draft: &mut super::entry::EntryDraft, proposals: &[Proposal]) {
+    for p in proposals {
+        let Reading::Read(ReadValue::Lab(l)) = &p.reading else {
+            continue;
+        };
+        let Some(line) = draft.labs.iter_mut().find(|d| d.code == l.code) else {
+            continue;
+        };
+        if !line.value.trim().is_empty() {
+            continue;
+        }
+        line.value = l.value_text();
+        line.unit = l.unit.clone();
+        if !(p.interval.0.is_empty() && p.interval.1.is_empty()) {
+            line.ref_low = p.interval.0.clone();
+            line.ref_high = p.interval.1.clone();
+            line.ref_unit = l.unit.clone();
+            line.ref_typed = true;
+        }
+    }
+}
+
+/// The clinic's mapping file with one more test name (`"S. Creatinine" =
+/// "creatinine"` under `[tests]`), the rest of the text as it was.
+pub fn remember_test_name(mapping: &str, name: &str, code: &str) -> String {
+    let line = format!("{} = \"{}\"\n", toml_key(name), code);
+    let mut out = String::new();
+    let mut added = false;
+    for l in mapping.split_inclusive('\n') {
+        out.push_str(l);
+        if !added && l.trim() == "[tests]" {
+            if !l.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&line);
+            added = true;
+        }
+    }
+    if !added {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str("[tests]\n");
+        out.push_str(&line);
+    }
+    out
+}
+
+fn toml_key(name: &str) -> String {
+    format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1223,5 +1282,69 @@ mod tests {
         let h = read_header(&rebuild_lines(words));
         assert_eq!(h.name.as_deref(), Some("Demo Patient"));
         assert_eq!(h.mrn.as_deref(), Some("DEMO-001"));
+    }
+
+    #[test]
+    fn a_name_remembered_is_added_under_tests_and_read_back() {
+        let c = catalog();
+        let with = remember_test_name("", "Alk. Phosphatase", "alp");
+        let local = LocalCodes::parse(&with, "m", &c).unwrap();
+        assert_eq!(
+            TestMap::new(&c, &local).resolve("", "Alk. Phosphatase").map(|m| m.0),
+            Some("alp")
+        );
+        let existing = "# our lab\n[critical]\n\n[tests]\n\"BILT\" = \"bili_total\"\n";
+        let both = remember_test_name(existing, "S. \"Crea\"", "creatinine");
+        assert!(
+            both.starts_with("# our lab\n[critical]\n\n[tests]\n\"S. \\\"Crea\\\"\" = \"creatinine\"\n\"BILT\""),
+            "{both}"
+        );
+        let local = LocalCodes::parse(&both, "m", &c).unwrap();
+        assert_eq!(local.len(), 2);
+    }
+
+    #[test]
+    fn the_form_is_filled_with_values_as_printed_and_their_intervals() {
+        let c = catalog();
+        let mut words = line(
+            &[("Test", 10.0), ("Result", 150.0), ("Unit", 200.0), ("Range", 260.0)],
+            0.0,
+        );
+        words.extend(line(
+            &[
+                ("Total Bilirubin", 10.0),
+                ("12.30", 150.0),
+                ("mg/dL", 200.0),
+                ("0.0 - 1.0", 260.0),
+            ],
+            20.0,
+        ));
+        words.extend(line(
+            &[("Albumin", 10.0), ("28", 150.0), ("g/L", 200.0), ("35 - 52", 260.0)],
+            40.0,
+        ));
+        let p = read(words, Sex::Male);
+        let mut draft = crate::entry::EntryDraft::blank(&c, Sex::Male, jiff::civil::date(2025, 7, 19), "dr");
+        fill_draft(&mut draft, &p);
+        let bili = draft.labs.iter().find(|l| l.code == "bili_total").unwrap();
+        assert_eq!(
+            (bili.value.as_str(), bili.ref_low.as_str(), bili.ref_high.as_str()),
+            ("12.30", "0.0", "1.0")
+        );
+        assert!(bili.ref_typed);
+        let alb = draft.labs.iter().find(|l| l.code == "albumin").unwrap();
+        assert_eq!(
+            (alb.value.as_str(), alb.unit.as_str(), alb.ref_high.as_str()),
+            ("28", "g/L", "52")
+        );
+        let data = draft
+            .validate(
+                &c,
+                Sex::Male,
+                jiff::civil::date(1974, 3, 15),
+                jiff::civil::date(2025, 8, 1),
+            )
+            .unwrap();
+        assert_eq!(data.labs.len(), 2);
     }
 }

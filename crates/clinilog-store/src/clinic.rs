@@ -190,6 +190,13 @@ pub trait ClinicStore: Send {
     fn entry_sources(&self) -> Result<std::collections::HashMap<i64, String>, StoreError> {
         Ok(Default::default())
     }
+    /// The reports a patient's entries were read from, by entry id.
+    fn patient_documents(
+        &self,
+        _patient_id: i64,
+    ) -> Result<std::collections::HashMap<i64, clinilog_domain::capture::DocumentInfo>, StoreError> {
+        Ok(Default::default())
+    }
     /// Every patient's latest value of each lab measure where it was flagged.
     fn for_each_latest_flagged_lab(&self, each: &mut dyn FnMut(LatestLab)) -> Result<(), StoreError>;
 
@@ -400,6 +407,12 @@ impl ClinicStore for Store {
     }
     fn entry_sources(&self) -> Result<std::collections::HashMap<i64, String>, StoreError> {
         Store::entry_sources(self)
+    }
+    fn patient_documents(
+        &self,
+        patient_id: i64,
+    ) -> Result<std::collections::HashMap<i64, clinilog_domain::capture::DocumentInfo>, StoreError> {
+        Store::patient_documents(self, patient_id)
     }
     fn for_each_latest_flagged_lab(&self, each: &mut dyn FnMut(LatestLab)) -> Result<(), StoreError> {
         self.each_latest_flagged_lab(each)

@@ -120,6 +120,29 @@ impl Store {
         Ok(bytes)
     }
 
+    /// The reports a patient's entries were read from, by entry id.
+    pub fn patient_documents(&self, patient_id: i64) -> Result<HashMap<i64, DocumentInfo>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT ed.entry_id, d.id, d.name, d.media_type, d.sha256, d.size, d.added_at
+             FROM entry_documents ed JOIN documents d ON d.id = ed.document_id
+             JOIN entries e ON e.id = ed.entry_id WHERE e.patient_id = ?1",
+        )?;
+        let rows = stmt.query_map([patient_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                DocumentInfo {
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                    media_type: r.get(3)?,
+                    sha256: r.get(4)?,
+                    size: r.get(5)?,
+                    added_at: r.get(6)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every entry read from a report: its SHA-256, by entry id.
     pub fn entry_sources(&self) -> Result<HashMap<i64, String>, StoreError> {
         let mut stmt = self

@@ -8,6 +8,7 @@
 
 pub mod backups;
 pub mod calculator;
+pub mod capture;
 mod chrome;
 pub mod cohort;
 mod connection;
@@ -123,6 +124,15 @@ pub enum Action {
     PrintReport(i64),
     /// Open the demo clinic in a window of its own (`clinilog --demo`).
     TryDemo,
+    /// Read this lab report for a new entry of the open patient (capture).
+    ReadReport(std::path::PathBuf),
+    /// Remember a lab's test name as a catalog measure (the clinic's mapping file).
+    RememberTestName {
+        name: String,
+        code: String,
+    },
+    /// Show the report this entry was read from.
+    ShowReport(i64),
 }
 
 /// A write to the file, as a screen asks for it.
@@ -137,6 +147,12 @@ pub enum Write {
     RecordEntry {
         patient_id: i64,
         data: EntryData,
+    },
+    /// A new entry read from a printed report, the report kept with it.
+    RecordEntryFromReport {
+        patient_id: i64,
+        data: EntryData,
+        document: Box<clinilog_domain::capture::SourceDocument>,
     },
     EditEntry {
         entry: Box<Entry>,
@@ -216,7 +232,9 @@ impl Write {
         match self {
             Write::CreatePatient(_) => WriteOrigin::Form(DraftKey::NewPatient),
             Write::UpdatePatient { patient, .. } => WriteOrigin::Form(DraftKey::EditPatient(patient.id)),
-            Write::RecordEntry { patient_id, .. } => WriteOrigin::Form(DraftKey::NewEntry { patient: *patient_id }),
+            Write::RecordEntry { patient_id, .. } | Write::RecordEntryFromReport { patient_id, .. } => {
+                WriteOrigin::Form(DraftKey::NewEntry { patient: *patient_id })
+            }
             Write::EditEntry { entry, .. } => WriteOrigin::Form(DraftKey::EditEntry(entry.id)),
             Write::VoidEntry { entry, .. } => WriteOrigin::VoidEntry(entry.id),
             Write::AddTreatment { patient_id, .. } => {
@@ -428,6 +446,11 @@ impl ClinilogApp {
     /// The patient list is still being read, or the latest out-of-range
     /// values that follow it (the filter's, and the status bar's count of
     /// critical values).
+    /// A printed report is being read for the open patient (capture).
+    pub fn reading_report(&self) -> bool {
+        matches!(&self.screen, Screen::Patient(s) if s.capture.job.is_some())
+    }
+
     pub fn list_loading(&self) -> bool {
         self.want_list
             || self.list_job.is_some()

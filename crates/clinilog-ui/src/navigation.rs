@@ -168,6 +168,7 @@ impl ClinilogApp {
                 screen.read_only = self.store.read_only();
                 screen.follow.data = follow;
                 screen.chain = self.file_care.chain.clone();
+                screen.capture.sources = self.store.patient_documents(id).unwrap_or_default();
                 self.screen = Screen::Patient(screen);
             }
             Err(e) => self.error(&e),
@@ -207,6 +208,7 @@ impl ClinilogApp {
         };
         match loaded {
             Ok((patient, entries, treatments, audit, follow)) => {
+                screen.capture.sources = self.store.patient_documents(patient.id).unwrap_or_default();
                 screen.patient = patient;
                 screen.reload(entries, treatments, &audit, &self.catalog);
                 screen.follow.data = follow;

@@ -78,7 +78,111 @@ impl ClinilogApp {
                 self.info("Taking a picture of the view...".to_owned());
             }
             Action::Write(write) => self.write(write),
+            Action::ReadReport(path) => self.read_report(path),
+            Action::RememberTestName { name, code } => self.remember_test_name(&name, &code),
+            Action::ShowReport(entry_id) => self.show_report(entry_id),
         }
+    }
+
+    /// Reads a lab report for the open patient on a job (capture).
+    pub(crate) fn read_report(&mut self, path: std::path::PathBuf) {
+        let Screen::Patient(screen) = &mut self.screen else {
+            return;
+        };
+        if screen.entry_form.is_some() {
+            self.info("Save or cancel the entry that is open first, then read the report.".to_owned());
+            return;
+        }
+        let local = match clinilog_interop::import::local_codes_for(&self.location, None, &self.catalog) {
+            Ok(l) => l,
+            Err(e) => {
+                screen.capture.error = Some(e);
+                return;
+            }
+        };
+        let catalog = self.catalog.clone();
+        let sex = screen.patient.data.sex;
+        screen.capture.asking = None;
+        screen.capture.error = None;
+        screen.capture.job = Some(job::Job::spawn(&self.ctx, "capture", move |_| {
+            clinilog_interop::capture::read_report(
+                &path,
+                &clinilog_interop::capture::CaptureOptions {
+                    catalog: &catalog,
+                    local_codes: &local,
+                    sex,
+                    pictures: true,
+                },
+            )
+        }));
+    }
+
+    /// Keeps a lab's test name in the clinic's mapping file, then reads
+    /// the open report's rows again with it.
+    pub(crate) fn remember_test_name(&mut self, name: &str, code: &str) {
+        use clinilog_interop::import::{MAPPING_FILE, local_codes_for, mapping_folder};
+        let Some(folder) = mapping_folder(&self.location) else {
+            return self.info("There is no folder for the clinic's mapping file.".to_owned());
+        };
+        let path = folder.join(MAPPING_FILE);
+        let before = std::fs::read_to_string(&path).unwrap_or_default();
+        let after = clinilog_domain::capture::remember_test_name(&before, name, code);
+        if let Err(e) = std::fs::write(&path, after) {
+            self.status = Some(Status {
+                text: format!("Not remembered: could not write {}: {e}", path.display()),
+                is_error: true,
+            });
+            return;
+        }
+        let local = match local_codes_for(&self.location, None, &self.catalog) {
+            Ok(l) => l,
+            Err(e) => {
+                // Never leave a mapping file that no longer reads.
+                let _ = std::fs::write(&path, before);
+                self.status = Some(Status {
+                    text: format!("Not remembered: {e}"),
+                    is_error: true,
+                });
+                return;
+            }
+        };
+        let measure = self.catalog.measure(code).map_or(code.to_owned(), |m| m.name.clone());
+        if let Screen::Patient(s) = &mut self.screen {
+            s.relearn(&self.catalog, &local);
+        }
+        self.info(format!(
+            "Remembered: \"{name}\" is {measure} ({}). Reports read from now on know it.",
+            path.display()
+        ));
+    }
+
+    /// Shows the report an entry was read from, its pages drawn once.
+    pub(crate) fn show_report(&mut self, entry_id: i64) {
+        let Screen::Patient(screen) = &mut self.screen else {
+            return;
+        };
+        let Some(info) = screen.capture.sources.get(&entry_id).cloned() else {
+            return;
+        };
+        let mut shown = capture::Shown {
+            info: info.clone(),
+            pages: Vec::new(),
+            error: None,
+        };
+        match self.store.document_bytes(info.id) {
+            Ok(bytes) => match clinilog_interop::capture::pictures_of(&bytes) {
+                Ok(pages) => {
+                    for (i, img) in pages.iter().enumerate() {
+                        shown
+                            .pages
+                            .push(capture::texture(&self.ctx, &format!("kept report page {i}"), img));
+                    }
+                }
+                Err(e) => shown.error = Some(e),
+            },
+            Err(e) => shown.error = Some(e.to_string()),
+        }
+        screen.capture.shown = Some(shown);
     }
 
     /// Performs a write and hands its result to the form or void it came
@@ -152,6 +256,18 @@ impl ClinilogApp {
             Write::RecordEntry { patient_id, data } => store
                 .record_entry(patient_id, &data, user)
                 .map(|_| format!("Entry of {} saved.", data.collected_on)),
+            Write::RecordEntryFromReport {
+                patient_id,
+                data,
+                document,
+            } => store
+                .record_entry_with_source(patient_id, &data, &document, user)
+                .map(|_| {
+                    format!(
+                        "Entry of {} saved, with the report {}.",
+                        data.collected_on, document.name
+                    )
+                }),
             Write::EditEntry { entry, data, reason } => store
                 .edit_entry(&entry, &data, &reason, user)
                 .map(|_| format!("Entry of {} changed.", data.collected_on)),

@@ -154,6 +154,24 @@ pub fn read_document(document: Document, o: &CaptureOptions<'_>) -> Result<Captu
 
 type Read = (Vec<Line>, Vec<PagePicture>, Source);
 
+/// A kept report's pages as pictures (to be shown again): a PDF's pages
+/// drawn at 1.5 pixels per point, an image as it is.
+pub fn pictures_of(bytes: &[u8]) -> Result<Vec<GrayImage>, String> {
+    match media_type(bytes) {
+        Some("application/pdf") => {
+            let doc = pdf::open(bytes)?;
+            let n = doc.pages().len();
+            Ok((0..n).filter_map(|i| pdf::render(&doc, i, 1.5)).collect())
+        }
+        Some(_) => Ok(vec![
+            image::load_from_memory(bytes)
+                .map_err(|e| format!("the picture cannot be read ({e})"))?
+                .to_luma8(),
+        ]),
+        None => Err("the kept report is of a kind Clinilog does not show".to_owned()),
+    }
+}
+
 fn read_pdf(bytes: &[u8], pictures: bool) -> Result<Read, String> {
     let doc = pdf::open(bytes)?;
     let pages = pdf::pages(&doc);

@@ -16,6 +16,7 @@ use eframe::egui::{self, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use jiff::civil::Date;
 
+use super::capture::{Answer, CaptureState, CaptureView, PanelAction, Question};
 use super::entry_form::{EntryForm, edit_entry_form, entry_form_ui, new_entry_form};
 use super::follow_up::{FollowCx, FollowUpState, adverse_ui, plan_ui};
 use super::form::{FormOutcome, KeptDraft};
@@ -80,6 +81,8 @@ pub struct PatientScreen {
     pub(crate) trends_state: TrendsState,
     /// The protocol plan and the adverse events, with their forms.
     pub(crate) follow: FollowUpState,
+    /// A printed report being read into a new entry, and kept reports shown.
+    pub(crate) capture: CaptureState,
 }
 
 /// View models to build again before their tab is drawn.
@@ -111,6 +114,53 @@ impl PatientScreen {
             &self.entries,
             self.units,
         ));
+    }
+
+    /// The rows of the report being read, matched again with the clinic's
+    /// mapping file as it now is; values now read fill their empty lines.
+    pub fn relearn(&mut self, catalog: &Catalog, local: &clinilog_domain::import::LocalCodes) {
+        let Some(view) = &mut self.capture.view else { return };
+        let tests = clinilog_domain::import::TestMap::new(catalog, local);
+        let rows: Vec<_> = view.rows.iter().map(|(p, _)| p.row.clone()).collect();
+        let again = clinilog_domain::capture::propose(&rows, catalog, &tests, self.patient.data.sex);
+        for ((p, _), new) in view.rows.iter_mut().zip(again) {
+            // A scan's reading that failed its second reading stays not read.
+            let scan_doubt =
+                matches!(&p.reading, clinilog_domain::capture::Reading::NotRead(w) if w.contains("read differently"));
+            if !scan_doubt {
+                *p = new;
+            }
+        }
+        view.remember = vec![String::new(); view.rows.len()];
+        if let Some(form) = &mut self.entry_form {
+            let proposals: Vec<_> = view.rows.iter().map(|(p, _)| p.clone()).collect();
+            clinilog_domain::capture::fill_draft(&mut form.draft, &proposals);
+        }
+    }
+
+    /// Opens the entry form filled from a report whose questions are answered.
+    fn open_from_report(&mut self, ctx: &egui::Context, q: Question, catalog: &Catalog, today: Date, clinician: &str) {
+        let capture = q.capture;
+        let (date, note) = match super::capture::collection_date(&capture, q.date_order) {
+            Ok(d) => (
+                d,
+                format!(
+                    "Collected {} as printed (\"{}\").",
+                    clinilog_domain::import::unambiguous(d),
+                    capture.header.collected_text.clone().unwrap_or_default()
+                ),
+            ),
+            Err(_) => (
+                today,
+                "The report prints no collection date Clinilog reads: the date is today's, set it from the report."
+                    .to_owned(),
+            ),
+        };
+        let mut form = new_entry_form(catalog, &self.patient, date, clinician, &self.entries, self.units);
+        let proposals: Vec<_> = capture.proposals.clone();
+        clinilog_domain::capture::fill_draft(&mut form.draft, &proposals);
+        self.entry_form = Some(form);
+        self.capture.view = Some(CaptureView::new(ctx, &capture, note));
     }
 
     /// Shows `tab` from the next frame on.
@@ -150,6 +200,7 @@ impl PatientScreen {
             read_only: false,
             trends_state: TrendsState::default(),
             follow: FollowUpState::default(),
+            capture: CaptureState::default(),
         };
         screen.reload(entries, treatments, audit, catalog);
         screen
@@ -244,6 +295,7 @@ impl PatientScreen {
         let is = |key: Option<DraftKey>| matches!(origin, WriteOrigin::Form(k) if Some(k) == key);
         if is(self.entry_form.as_ref().map(|f| f.key)) {
             self.entry_form = None;
+            self.capture.view = None;
         }
         if is(self.treatment_form.as_ref().map(|f| f.key)) {
             self.treatment_form = None;
@@ -512,21 +564,80 @@ impl PatientScreen {
     }
 
     fn log_ui(&mut self, ui: &mut Ui, catalog: &Catalog, today: Date, clinician: &str) -> Option<Action> {
+        // A report read on its job: questions first, else the form filled in.
+        if let Some(done) = super::job::Job::take(&mut self.capture.job) {
+            match done {
+                Ok(Ok(c)) => {
+                    let other = super::capture::other_patient(&c, &self.patient).map(|o| (o, false));
+                    let ambiguous = match super::capture::collection_date(&c, None) {
+                        Err(Some(text)) => Some(text),
+                        _ => None,
+                    };
+                    let q = Question {
+                        capture: Box::new(c),
+                        other_patient: other,
+                        ambiguous_date: ambiguous,
+                        date_order: None,
+                    };
+                    if q.other_patient.is_none() && q.ambiguous_date.is_none() {
+                        self.open_from_report(ui.ctx(), q, catalog, today, clinician);
+                    } else {
+                        self.capture.question = Some(q);
+                    }
+                }
+                Ok(Err(e)) => self.capture.error = Some(e),
+                Err(_) => self.capture.error = Some("the report could not be read: the reading stopped".to_owned()),
+            }
+        }
+        super::capture::shown_ui(ui.ctx(), &mut self.capture.shown);
+        if let Some(q) = &mut self.capture.question {
+            match super::capture::question_ui(ui, q, &self.patient) {
+                Some(Answer::Open) => {
+                    if let Some(q) = self.capture.question.take() {
+                        self.open_from_report(ui.ctx(), q, catalog, today, clinician);
+                    }
+                }
+                Some(Answer::Cancel) => self.capture.question = None,
+                None => {}
+            }
+            return None;
+        }
         if let Some(form) = &mut self.entry_form {
+            let mut remember = None;
+            if let Some(view) = &mut self.capture.view {
+                egui::Panel::right("capture_panel")
+                    .resizable(true)
+                    .default_size(440.0)
+                    .show(ui, |ui| {
+                        if let Some(PanelAction::Remember { name, code }) = super::capture::panel_ui(ui, view, catalog)
+                        {
+                            remember = Some(Action::RememberTestName { name, code });
+                        }
+                    });
+            }
+            if remember.is_some() {
+                return remember;
+            }
             let patient = &self.patient;
             let history = &self.entries;
             let outcome = egui::ScrollArea::vertical()
                 .id_salt("entry_form_scroll")
                 .show(ui, |ui| entry_form_ui(ui, form, catalog, patient, history, today))
                 .inner;
+            let from_report = self.capture.view.as_ref().map(|v| Box::new(v.document.clone()));
             return match outcome {
-                FormOutcome::Save(data) => Some(Action::Write(match &form.editing {
-                    Some(entry) => Write::EditEntry {
+                FormOutcome::Save(data) => Some(Action::Write(match (&form.editing, from_report) {
+                    (Some(entry), _) => Write::EditEntry {
                         entry: Box::new(entry.clone()),
                         data,
                         reason: form.state.reason.trim().to_owned(),
                     },
-                    None => Write::RecordEntry {
+                    (None, Some(document)) => Write::RecordEntryFromReport {
+                        patient_id: patient.id,
+                        data,
+                        document,
+                    },
+                    (None, None) => Write::RecordEntry {
                         patient_id: patient.id,
                         data,
                     },
@@ -534,6 +645,7 @@ impl PatientScreen {
                 FormOutcome::Cancel => {
                     let key = form.key;
                     self.entry_form = None;
+                    self.capture.view = None;
                     Some(Action::DiscardDraft(key))
                 }
                 FormOutcome::DiscardDraft => Some(Action::DiscardDraft(form.key)),
@@ -541,7 +653,20 @@ impl PatientScreen {
                 FormOutcome::Editing => None,
             };
         }
-        let new = write_button(ui, self.read_only, egui::Button::new("New entry")).on_hover_text("Ctrl+N");
+        let mut from_report = false;
+        let new = ui
+            .horizontal(|ui| {
+                let new = write_button(ui, self.read_only, egui::Button::new("New entry")).on_hover_text("Ctrl+N");
+                from_report = write_button(ui, self.read_only, egui::Button::new("New entry from report..."))
+                    .on_hover_text("Read the lab's PDF, or a scan or photo of the printed report, into a new entry")
+                    .clicked();
+                if self.capture.job.is_some() {
+                    ui.spinner();
+                    ui.label("Reading the report...");
+                }
+                new
+            })
+            .inner;
         if new.clicked() || (!self.read_only && new_shortcut(ui)) {
             self.entry_form = Some(new_entry_form(
                 catalog,
@@ -552,6 +677,33 @@ impl PatientScreen {
                 self.units,
             ));
             return None;
+        }
+        if from_report {
+            self.capture.asking = Some(String::new());
+            self.capture.error = None;
+        }
+        if let Some(e) = &self.capture.error {
+            ui.colored_label(theme::ERROR, format!("The report was not read: {e}"));
+        }
+        if let Some(path) = &mut self.capture.asking
+            && let Some(answer) = super::capture::ask_file_ui(ui, path)
+        {
+            self.capture.asking = None;
+            if let Some(path) = answer {
+                return Some(Action::ReadReport(path));
+            }
+        }
+        // A report dropped on the Log is read as if chosen.
+        if !self.read_only
+            && let Some(path) = ui.ctx().input(|i| {
+                i.raw
+                    .dropped_files
+                    .iter()
+                    .map(|f| f.path().to_owned())
+                    .find(|p| !p.as_os_str().is_empty())
+            })
+        {
+            return Some(Action::ReadReport(path));
         }
         if let Some(line) = super::follow_up::log_line(&self.follow.data) {
             let grave = self
@@ -649,6 +801,14 @@ impl PatientScreen {
                                 local_time(&entry.recorded_at)
                             ),
                         );
+                        if let Some(doc) = self.capture.sources.get(&id) {
+                            ui.horizontal(|ui| {
+                                muted(ui, format!("Read from the lab report {}", doc.name));
+                                if ui.button("Show the report").clicked() {
+                                    action = Some(Action::ShowReport(id));
+                                }
+                            });
+                        }
                         ui.separator();
                         score_breakdown_ui(ui, scores);
                     });
