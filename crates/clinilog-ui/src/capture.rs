@@ -138,7 +138,7 @@ pub fn panel_ui(ui: &mut Ui, view: &mut CaptureView, catalog: &Catalog) -> Optio
             }
         },
     );
-    muted(ui, &view.date_note);
+    muted(ui, view.date_note.as_str());
     let width = ui.available_width();
     egui::ScrollArea::vertical().id_salt("capture_rows").show(ui, |ui| {
         let read = view
@@ -302,7 +302,7 @@ pub fn shown_ui(ctx: &egui::Context, shown: &mut Option<Shown>) {
         .show(ctx, |ui| {
             muted(
                 ui,
-                &format!(
+                format!(
                     "Kept with the entry on {} (SHA-256 {}, {} KB)",
                     clinilog_store::local_time(&s.info.added_at),
                     s.info.sha256,
