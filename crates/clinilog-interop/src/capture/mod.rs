@@ -214,7 +214,7 @@ impl Capture {
     pub fn crop(&self, row: &Row) -> Option<GrayImage> {
         let page = self.pages.get(row.page)?;
         let s = page.scale;
-        let margin = row.rect.height() * 0.4;
+        let margin = row.rect.height() * 0.15;
         let (w, h) = page.image.dimensions();
         let x0 = ((row.rect.x0 - margin) * s).max(0.0) as u32;
         let y0 = ((row.rect.y0 - margin) * s).max(0.0) as u32;
