@@ -176,9 +176,8 @@ fn scans_are_read_or_listed(which: std::ops::Range<usize>) {
         for p in c.not_read() {
             table.push(format!("    not read: {}", p.describe(&catalog)));
         }
-        // Never a wrong value. (A row the scan garbled beyond recognition
-        // is counted as missed and shown in the table of the closing note.)
-        if !n.wrong.is_empty() {
+        // Never a wrong value, and never a printed row left unlisted.
+        if !n.wrong.is_empty() || n.missed > 0 {
             let lines: Vec<String> = c.proposals.iter().map(|p| format!("{:?}", p.row)).collect();
             failures.push(format!("{}: {n:?}\n  {}", layout.name, lines.join("\n  ")));
         }
@@ -187,9 +186,12 @@ fn scans_are_read_or_listed(which: std::ops::Range<usize>) {
     }
     println!("scans:\n{}\nread {read} of {printed}", table.join("\n"));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // Most values of a scan are read; the rest wait in the form, typed
-    // from their picture.
-    assert!(read * 2 >= printed, "only {read} of {printed} read from the scans");
+    // Most values of a scan are read (81 of 87 when this was written); the
+    // rest wait in the form, to be typed from their picture.
+    assert!(
+        read * 100 >= printed * 85,
+        "only {read} of {printed} read from the scans"
+    );
 }
 
 fn clinilog(args: &[&str]) -> std::process::Output {

@@ -58,6 +58,8 @@ pub struct CaptureState {
     pub question: Option<Question>,
     pub view: Option<CaptureView>,
     pub shown: Option<Shown>,
+    /// Why reports cannot be read into entries here (a server keeps none yet).
+    pub unavailable: Option<String>,
     /// Entry id -> the report it was read from (read with the patient).
     pub sources: std::collections::HashMap<i64, DocumentInfo>,
 }

@@ -169,6 +169,12 @@ impl ClinilogApp {
                 screen.follow.data = follow;
                 screen.chain = self.file_care.chain.clone();
                 screen.capture.sources = self.store.patient_documents(id).unwrap_or_default();
+                if self.location.file().is_none() {
+                    screen.capture.unavailable = Some(
+                        "A report read is kept with its entry, which a server does not do yet: read it in a clinic file, or type it"
+                            .to_owned(),
+                    );
+                }
                 self.screen = Screen::Patient(screen);
             }
             Err(e) => self.error(&e),

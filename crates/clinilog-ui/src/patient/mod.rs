@@ -657,9 +657,15 @@ impl PatientScreen {
         let new = ui
             .horizontal(|ui| {
                 let new = write_button(ui, self.read_only, egui::Button::new("New entry")).on_hover_text("Ctrl+N");
-                from_report = write_button(ui, self.read_only, egui::Button::new("New entry from report..."))
-                    .on_hover_text("Read the lab's PDF, or a scan or photo of the printed report, into a new entry")
-                    .clicked();
+                from_report = match &self.capture.unavailable {
+                    Some(why) => ui
+                        .add_enabled(false, egui::Button::new("New entry from report..."))
+                        .on_disabled_hover_text(why.as_str())
+                        .clicked(),
+                    None => write_button(ui, self.read_only, egui::Button::new("New entry from report..."))
+                        .on_hover_text("Read the lab's PDF, or a scan or photo of the printed report, into a new entry")
+                        .clicked(),
+                };
                 if self.capture.job.is_some() {
                     ui.spinner();
                     ui.label("Reading the report...");
@@ -695,6 +701,7 @@ impl PatientScreen {
         }
         // A report dropped on the Log is read as if chosen.
         if !self.read_only
+            && self.capture.unavailable.is_none()
             && let Some(path) = ui.ctx().input(|i| {
                 i.raw
                     .dropped_files
