@@ -485,6 +485,43 @@ mod window {
         assert_eq!(read_one.data.recorded_by, "Dr Rao");
     }
 
+    /// A file dropped on the window, as the desktop hands it over.
+    #[derive(Debug)]
+    struct Dropped(std::path::PathBuf);
+
+    impl eframe::egui::DroppedFile for Dropped {
+        fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+        fn bytes(&self) -> Result<Vec<u8>, String> {
+            std::fs::read(&self.0).map_err(|e| e.to_string())
+        }
+    }
+
+    /// A report dropped on the patient's Log is read as if chosen.
+    #[test]
+    fn a_report_dropped_on_the_log_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clinic.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        write_demo(&mut store, &Catalog::builtin().unwrap(), jiff::civil::date(2025, 9, 1)).unwrap();
+        let report = super::seed_report(dir.path());
+        let mut h = app_on(store);
+        click(&mut h, "Demo: cirrhosis case report");
+        h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(report)));
+        h.run_steps(1);
+        for _ in 0..3000 {
+            if !h.state().reading_report() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            h.run_steps(1);
+        }
+        settle(&mut h);
+        h.run();
+        h.get_by_label("Read (7): filled in the form");
+    }
+
     /// Another patient's report asks before anything opens, and nothing
     /// opens until it is answered.
     #[test]

@@ -281,7 +281,10 @@ pub fn init(target: &PgTarget) -> Result<InitReport, StoreError> {
     // A clinic already there (opened by the window or copied in) is handed
     // to the owner first, which then brings it up to date.
     if has_meta {
-        for table in schema::TABLES.iter().chain(&["clinilog_meta", "drafts"]) {
+        for table in schema::TABLES
+            .iter()
+            .chain(&["clinilog_meta", "drafts", "documents", "entry_documents"])
+        {
             tx.batch_execute(&format!("ALTER TABLE IF EXISTS {table} OWNER TO {owner}"))
                 .map_err(lost)?;
         }
