@@ -17,7 +17,7 @@
 use clinilog::cli::demo::{BUSY_MRN, write_busy_demo};
 use clinilog::domain::{Catalog, EntryData};
 use clinilog::store::pg::{PgStore, PgTarget};
-use clinilog::store::{ClinicStore, Store};
+use clinilog::store::{ClinicStore, FileStore};
 mod common;
 use common::open_patient;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
     let catalog = Catalog::builtin().unwrap();
     let entry = clinilog::cli::demo::busy_entries(&catalog, date(2026, 11, 2), 1).remove(0);
     let dir = tempfile::tempdir().unwrap();
-    let mut file = Store::open(dir.path().join("clinic.sqlite")).unwrap();
+    let mut file = FileStore::open(dir.path().join("clinic.sqlite")).unwrap();
     measure(c, "sqlite_file", &mut file, &entry);
     match server_database() {
         Some((target, admin)) => {

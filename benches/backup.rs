@@ -14,12 +14,13 @@
 // Bench code: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use clinilog::store::ClinicStore;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clinilog::domain::{Catalog, EntryDraft, PatientDraft, Sex};
-use clinilog::store::Store;
+use clinilog::store::FileStore;
 use clinilog::ui::{ClinilogApp, Prefs};
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
@@ -36,7 +37,7 @@ fn clinic_file() -> PathBuf {
     let building = path.with_extension("building");
     let _ = std::fs::remove_file(&building);
     let catalog = Catalog::builtin().unwrap();
-    let mut store = Store::open(&building).unwrap();
+    let mut store = FileStore::open(&building).unwrap();
     let today = date(2025, 9, 1);
     let labs = [
         ("bili_total", "2.1"),
@@ -82,7 +83,7 @@ fn clinic_file() -> PathBuf {
 
 fn backup(c: &mut Criterion) {
     let path = clinic_file();
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let one = store.backup_to(dir.path()).unwrap();
     println!(
@@ -103,7 +104,7 @@ fn backup(c: &mut Criterion) {
 fn frames(c: &mut Criterion) {
     let path = clinic_file();
     let app = ClinilogApp::new(
-        Store::open(&path).unwrap(),
+        FileStore::open(&path).unwrap(),
         Catalog::builtin().unwrap(),
         Prefs {
             clinician: "bench".into(),

@@ -10,10 +10,11 @@
 // Bench code: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use clinilog::store::ClinicStore;
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use clinilog::store::Store;
+use clinilog::store::FileStore;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn clinic() -> PathBuf {
@@ -36,8 +37,8 @@ fn clinic() -> PathBuf {
 fn chain(c: &mut Criterion) {
     let path = clinic();
     // Opened for writing once: an older file is migrated (its rows chained).
-    drop(Store::open(&path).unwrap());
-    let store = Store::open_read_only(&path).unwrap();
+    drop(FileStore::open(&path).unwrap());
+    let store = FileStore::open_read_only(&path).unwrap();
     let rows = store.audit_chain().unwrap().rows;
     c.bench_function(&format!("audit_chain_check/{rows}_rows"), |b| {
         b.iter(|| {

@@ -65,17 +65,17 @@ fn from_file(c: &mut Criterion) {
     use clinilog::domain::Catalog;
     use clinilog::domain::catalog::UnitSystem;
     use clinilog::domain::cohort::{Align, CohortMeasure, weekly_bands};
-    use clinilog::store::{ClinicStore, CohortFilter, Store};
+    use clinilog::store::{ClinicStore, CohortFilter, FileStore};
     let catalog = Catalog::builtin().unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/due-bench");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("clinic-10000x26.sqlite");
     if !path.exists() {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = FileStore::open(&path).unwrap();
         clinilog::cli::clinic::write_clinic(&mut store, &catalog, 10_000, 26, 1, jiff::civil::date(2026, 11, 23))
             .unwrap();
     }
-    let store = Store::open_read_only(&path).unwrap();
+    let store = FileStore::open_read_only(&path).unwrap();
     let bili = CohortMeasure::Lab("bili_total".into());
     let read = || {
         store

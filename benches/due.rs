@@ -113,11 +113,11 @@ fn from_file(c: &mut Criterion) {
     let path = dir.join("clinic-10000x26.sqlite");
     let today = date(2026, 11, 23);
     if !path.exists() {
-        let mut store = clinilog::store::Store::open(&path).unwrap();
+        let mut store = clinilog::store::FileStore::open(&path).unwrap();
         clinilog::cli::clinic::write_clinic(&mut store, &catalog, 10_000, 26, 1, today).unwrap();
     }
     use clinilog::store::ClinicStore;
-    let store = clinilog::store::Store::open_read_only(&path).unwrap();
+    let store = clinilog::store::FileStore::open_read_only(&path).unwrap();
     let lines: usize = store
         .due_list(today, &catalog)
         .unwrap()

@@ -10,12 +10,13 @@
 // Bench code: a failed unwrap is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use clinilog::store::ClinicStore;
 use std::path::Path;
 
 use clinilog::cli::demo::{BUSY_MRN, write_busy_demo};
 use clinilog::domain::Catalog;
 use clinilog::store::keys::{self, Keeper};
-use clinilog::store::{Store, protect};
+use clinilog::store::{FileStore, protect};
 mod common;
 use common::open_patient;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -24,9 +25,9 @@ use jiff::civil::date;
 fn measure(c: &mut Criterion, name: &str, db: &Path, out: &Path) {
     let catalog = Catalog::builtin().unwrap();
     c.bench_function(&format!("open/{name}"), |b| {
-        b.iter(|| Store::open(db).unwrap().patient_count().unwrap())
+        b.iter(|| FileStore::open(db).unwrap().patient_count().unwrap())
     });
-    let mut store = Store::open(db).unwrap();
+    let mut store = FileStore::open(db).unwrap();
     let id = store.patient_by_mrn(BUSY_MRN).unwrap().unwrap().id;
     c.bench_function(&format!("open_260_entry_patient/{name}"), |b| {
         b.iter(|| open_patient(&store, id))
@@ -49,7 +50,7 @@ fn bench(c: &mut Criterion) {
     std::fs::create_dir_all(plain.parent().unwrap()).unwrap();
     std::fs::create_dir_all(encrypted.parent().unwrap()).unwrap();
     {
-        let mut store = Store::open(&plain).unwrap();
+        let mut store = FileStore::open(&plain).unwrap();
         write_busy_demo(&mut store, &catalog, date(2026, 11, 1)).unwrap();
         clinilog::cli::clinic::write_clinic(&mut store, &catalog, 300, 26, 1, date(2026, 11, 1)).unwrap();
         // Both files compact, as sqlcipher_export writes the encrypted one.

@@ -19,7 +19,7 @@ use std::sync::atomic::AtomicBool;
 use clinilog::domain::Catalog;
 use clinilog::domain::import::LocalCodes;
 use clinilog::interop::import::{ImportOptions, Watch, import_file};
-use clinilog::store::Store;
+use clinilog::store::FileStore;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 const PATIENTS: usize = 1_000;
@@ -79,11 +79,11 @@ fn bench(c: &mut Criterion) {
             b.iter_batched(
                 || {
                     let db = tempfile::NamedTempFile::new_in(dir.path()).unwrap().into_temp_path();
-                    Store::open(&db).unwrap();
+                    FileStore::open(&db).unwrap();
                     db
                 },
                 |db| {
-                    let mut store = Store::open(&db).unwrap();
+                    let mut store = FileStore::open(&db).unwrap();
                     let s = import_file(&mut store, &catalog, &csv, &options(), write, &watch, &mut |_| {}).unwrap();
                     assert_eq!(s.new, (PATIENTS * ENTRIES * 5) as u64);
                 },

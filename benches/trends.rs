@@ -15,13 +15,14 @@
 // Test code: a failed unwrap is a failed test (the helpers too, not only #[test] fns).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use clinilog::store::ClinicStore;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use clinilog::cli::demo::{BUSY_MRN, busy_entries, write_busy_demo};
 use clinilog::domain::score_inputs::all_entry_scores;
 use clinilog::domain::{Catalog, Entry, Patient, PatientData, Sex};
-use clinilog::store::Store;
+use clinilog::store::FileStore;
 use clinilog::ui::patient::Tab;
 use clinilog::ui::trends::TrendsModel;
 use clinilog::ui::{Action, ClinilogApp, Prefs, Screen};
@@ -80,7 +81,7 @@ fn view_model(c: &mut Criterion) {
 /// The window on a file with the busy patient, its patient list read.
 fn busy_window(dir: &tempfile::TempDir) -> (Harness<'static, ClinilogApp>, i64) {
     let catalog = Catalog::builtin().unwrap();
-    let mut store = Store::open(dir.path().join("busy.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.path().join("busy.sqlite")).unwrap();
     write_busy_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
     let id = store.patient_by_mrn(BUSY_MRN).unwrap().unwrap().id;
     let app = ClinilogApp::new(

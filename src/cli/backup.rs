@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::domain::Catalog;
 use crate::store::chain::Anchor;
-use crate::store::{BackupInfo, Store, default_backup_dir, list_backups, local_time, restore};
+use crate::store::{BackupInfo, FileStore, default_backup_dir, list_backups, local_time, restore};
 
 /// A server's backups are PostgreSQL's own: said in one sentence, with how.
 fn not_a_server(db: &Path, command: &str) -> Result<()> {
@@ -24,12 +24,12 @@ fn not_a_server(db: &Path, command: &str) -> Result<()> {
     )
 }
 
-fn existing(db: &Path) -> Result<Store> {
+fn existing(db: &Path) -> Result<FileStore> {
     not_a_server(db, "backup")?;
     if !db.is_file() {
         bail!("no database file: {}", db.display());
     }
-    Ok(Store::open(db)?)
+    Ok(FileStore::open(db)?)
 }
 
 fn describe(b: &BackupInfo) -> String {

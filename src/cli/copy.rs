@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::store::Store;
+use crate::store::FileStore;
 use crate::store::pg::copy::copy_file_to_server;
 use crate::store::pg::{PgTarget, is_server_address};
 
@@ -20,7 +20,7 @@ pub fn run(from: &Path, to: &str, out: &mut impl Write) -> Result<()> {
     }
     let target = PgTarget::parse(to)?;
     // An older file is brought up to date first (with a backup, as always).
-    let store = Store::open(from)?;
+    let store = FileStore::open(from)?;
     let copied = copy_file_to_server(&store, &target)?;
     writeln!(out, "{:<22} {:>10}  checksum (SHA-256, file = server)", "table", "rows")?;
     for t in &copied {

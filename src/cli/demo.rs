@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::domain::adverse::NoEventsData;
 use crate::domain::protocol::{AssignmentData, builtin_protocols};
 use crate::domain::{Catalog, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentKind};
-use crate::store::{ClinicStore, Store, StoreError};
+use crate::store::{ClinicStore, FileStore, StoreError};
 
 const DEMO_TOML: &str = include_str!("../../assets/demo/liver_case.toml");
 
@@ -46,10 +46,10 @@ pub fn run(db: &std::path::Path, busy: bool, catalog: &Catalog) -> anyhow::Resul
 
 /// `clinilog --demo`: a fresh demo file in a temporary folder, removed
 /// when the returned folder is dropped.
-pub fn throwaway_store(catalog: &Catalog) -> anyhow::Result<(tempfile::TempDir, Store)> {
+pub fn throwaway_store(catalog: &Catalog) -> anyhow::Result<(tempfile::TempDir, FileStore)> {
     use anyhow::Context;
     let dir = tempfile::tempdir().context("cannot create a temporary folder for the demo database")?;
-    let mut store = Store::open(dir.path().join("clinilog-demo.sqlite"))?;
+    let mut store = FileStore::open(dir.path().join("clinilog-demo.sqlite"))?;
     write_demo(&mut store, catalog, jiff::Zoned::now().date())?;
     Ok((dir, store))
 }

@@ -17,7 +17,7 @@ use clinilog::domain::{
     Catalog, Entry, EntryData, EntryDraft, PatientDraft, Sex, TreatmentDraft, TreatmentEvent, TreatmentKind,
 };
 use clinilog::store::pg::{Listener, PgStore};
-use clinilog::store::{ClinicStore, DraftKey, Store, StoreError};
+use clinilog::store::{ClinicStore, DraftKey, FileStore, StoreError};
 use jiff::civil::date;
 
 fn today() -> jiff::civil::Date {
@@ -72,7 +72,7 @@ impl Backend {
     /// A connection to the records, as a workstation opens them.
     fn open(&self) -> Box<dyn ClinicStore> {
         match self {
-            Backend::Sqlite { path, .. } => Box::new(Store::open(path).unwrap()),
+            Backend::Sqlite { path, .. } => Box::new(FileStore::open(path).unwrap()),
             Backend::Postgres(db) => Box::new(PgStore::open(&db.target).unwrap()),
         }
     }
@@ -1165,7 +1165,7 @@ fn copy_moves_a_clinic_with_counts_and_checksums_and_refuses_a_second_time() {
     );
 
     let catalog = Catalog::builtin().unwrap();
-    let file_store = Store::open(&file).unwrap();
+    let file_store = FileStore::open(&file).unwrap();
     let mut server = PgStore::open(target).unwrap();
     assert_eq!(
         server.patient_summaries().unwrap(),

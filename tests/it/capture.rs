@@ -1,6 +1,7 @@
 //! Reading printed lab reports: the corpus of twelve layouts, each as a
 //! text PDF and as a scan (Tesseract, for real), judged value by value.
 
+use clinilog::store::ClinicStore;
 use std::collections::BTreeMap;
 
 use clinilog::domain::capture::{Proposal, Reading, read_report_date};
@@ -219,7 +220,7 @@ fn capture_prints_what_it_read_saves_the_entry_and_keeps_the_report() {
     let report_s = report.to_str().unwrap();
     // A clinic with the demo patient DEMO-001 (the seed case).
     assert!(clinilog(&["demo", "--db", db_s]).status.success());
-    let before = clinilog::store::Store::open(&db).unwrap().entries(1).unwrap().len();
+    let before = clinilog::store::FileStore::open(&db).unwrap().entries(1).unwrap().len();
 
     // --dry-run: what was read, nothing saved.
     let out = clinilog(&["capture", "--db", db_s, "--patient", "DEMO-001", report_s, "--dry-run"]);
@@ -230,7 +231,7 @@ fn capture_prints_what_it_read_saves_the_entry_and_keeps_the_report() {
     assert!(text.contains("Total bilirubin: 12.30 mg/dL"), "{text}");
     assert!(text.contains("Creatinine: 1.00 mg/dL"), "{text}");
     assert_eq!(
-        clinilog::store::Store::open(&db).unwrap().entries(1).unwrap().len(),
+        clinilog::store::FileStore::open(&db).unwrap().entries(1).unwrap().len(),
         before
     );
 
@@ -261,7 +262,7 @@ fn capture_prints_what_it_read_saves_the_entry_and_keeps_the_report() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("saved entry"), "{text}");
-    let store = clinilog::store::Store::open(&db).unwrap();
+    let store = clinilog::store::FileStore::open(&db).unwrap();
     let entries = store.entries(1).unwrap();
     assert_eq!(entries.len(), before + 1);
     let entry = entries.iter().find(|e| e.data.note.contains("city-hospital")).unwrap();
@@ -315,9 +316,9 @@ fn capture_refuses_another_patients_report_until_it_is_checked() {
     let db_s = db.to_str().unwrap();
     let report = seed_report(dir.path());
     assert!(clinilog(&["demo", "--db", db_s]).status.success());
-    let store = clinilog::store::Store::open(&db).unwrap();
+    let store = clinilog::store::FileStore::open(&db).unwrap();
     drop(store);
-    let mut store = clinilog::store::Store::open(&db).unwrap();
+    let mut store = clinilog::store::FileStore::open(&db).unwrap();
     let other = clinilog::domain::PatientData {
         mrn: "B-7".into(),
         name: "Other Patient".into(),
@@ -334,13 +335,13 @@ fn capture_refuses_another_patients_report_until_it_is_checked() {
         "{err}"
     );
     assert!(err.contains("--patient-checked"), "{err}");
-    let b7 = clinilog::store::Store::open(&db)
+    let b7 = clinilog::store::FileStore::open(&db)
         .unwrap()
         .patient_by_mrn("B-7")
         .unwrap()
         .unwrap();
     assert!(
-        clinilog::store::Store::open(&db)
+        clinilog::store::FileStore::open(&db)
             .unwrap()
             .entries(b7.id)
             .unwrap()
@@ -390,11 +391,11 @@ mod window {
     use super::*;
     use crate::ui::{click, prefs, run_app, settle, type_into};
     use clinilog::cli::demo::write_demo;
-    use clinilog::store::Store;
+    use clinilog::store::FileStore;
     use clinilog::ui::ClinilogApp;
     use egui_kittest::kittest::{NodeT, Queryable};
 
-    fn app_on(store: Store) -> crate::ui::App<'static> {
+    fn app_on(store: FileStore) -> crate::ui::App<'static> {
         run_app(
             ClinilogApp::new(store, Catalog::builtin().unwrap(), prefs("Dr Rao"))
                 .with_today(jiff::civil::date(2025, 9, 1)),
@@ -428,7 +429,7 @@ mod window {
     fn the_seed_report_read_in_the_window_is_the_entry_the_keyboard_makes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clinic.sqlite");
-        let mut store = Store::open(&path).unwrap();
+        let mut store = FileStore::open(&path).unwrap();
         write_demo(&mut store, &Catalog::builtin().unwrap(), jiff::civil::date(2025, 9, 1)).unwrap();
         let report = super::seed_report(dir.path());
         let mut h = app_on(store);
@@ -445,7 +446,7 @@ mod window {
         click(&mut h, "Save entry");
         h.get_by_label_contains("saved, with the report city-hospital-2025-07-19.pdf");
 
-        let store = Store::open_read_only(&path).unwrap();
+        let store = FileStore::open_read_only(&path).unwrap();
         let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
         let entries = store.entries(patient.id).unwrap();
         let of_day: Vec<_> = entries
@@ -503,7 +504,7 @@ mod window {
     fn a_report_dropped_on_the_log_is_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clinic.sqlite");
-        let mut store = Store::open(&path).unwrap();
+        let mut store = FileStore::open(&path).unwrap();
         write_demo(&mut store, &Catalog::builtin().unwrap(), jiff::civil::date(2025, 9, 1)).unwrap();
         let report = super::seed_report(dir.path());
         let mut h = app_on(store);
@@ -528,7 +529,7 @@ mod window {
     fn another_patients_report_blocks_until_checked() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clinic.sqlite");
-        let mut store = Store::open(&path).unwrap();
+        let mut store = FileStore::open(&path).unwrap();
         write_demo(&mut store, &Catalog::builtin().unwrap(), jiff::civil::date(2025, 9, 1)).unwrap();
         let mut other = store.patient(1).unwrap().data;
         other.mrn = "H-42".into();
@@ -552,7 +553,7 @@ mod window {
     fn a_test_name_remembered_is_read_from_then_on() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clinic.sqlite");
-        let mut store = Store::open(&path).unwrap();
+        let mut store = FileStore::open(&path).unwrap();
         write_demo(&mut store, &Catalog::builtin().unwrap(), jiff::civil::date(2025, 9, 1)).unwrap();
         let layout = layouts().into_iter().next().unwrap();
         let source = layout

@@ -1,5 +1,6 @@
 //! The `clinilog` command as a process: demo, export, failures.
 
+use clinilog::store::ClinicStore;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -584,13 +585,13 @@ fn import_previews_imports_and_tells_by_its_exit_code() {
 fn exports_of_an_empty_record_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite");
-    clinilog::store::Store::open(&db).unwrap();
+    clinilog::store::FileStore::open(&db).unwrap();
     let out = dir.path().join("obs.csv");
     let o = clinilog(&["export", "--db", path_arg(&db), "--out", path_arg(&out)]);
     assert_fails_cleanly(&o, "nothing to export: the file has no observations yet");
     assert!(!out.exists());
     assert!(clinilog(&["demo", "--db", path_arg(&db)]).status.success());
-    let mut store = clinilog::store::Store::open(&db).unwrap();
+    let mut store = clinilog::store::FileStore::open(&db).unwrap();
     store
         .create_patient(
             &clinilog::domain::PatientData {
@@ -849,7 +850,7 @@ fn adverse_events_export_as_csv() {
     let out = clinilog(&["export", "--db", path_arg(&db), "--adverse-events"]);
     assert_fails_cleanly(&out, "nothing to export: the file has no adverse events recorded");
     {
-        let mut store = clinilog::store::Store::open(&db).unwrap();
+        let mut store = clinilog::store::FileStore::open(&db).unwrap();
         let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
         let mut d = AdverseEventDraft::blank(jiff::civil::date(2025, 7, 22), Some(1), "Dr Rao");
         d.term = "Fever, with chills".into();

@@ -12,6 +12,7 @@
 
 #![allow(dead_code)]
 
+use clinilog::store::ClinicStore;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use clinilog::store::pg::PgTarget;
@@ -313,7 +314,7 @@ pub fn folder_state(folder: &std::path::Path) -> Vec<(std::ffi::OsString, Vec<u8
 pub fn record_labs(db: &std::path::Path, mrn: &str, on: jiff::civil::Date, values: &[(&str, &str)]) {
     use clinilog::domain::{Catalog, EntryDraft};
     let catalog = Catalog::builtin().unwrap();
-    let mut store = clinilog::store::Store::open(db).unwrap();
+    let mut store = clinilog::store::FileStore::open(db).unwrap();
     let p = store.patient_by_mrn(mrn).unwrap().unwrap();
     let mut d = EntryDraft::blank(&catalog, p.data.sex, on, "Dr Test");
     for (code, value) in values {

@@ -4,13 +4,14 @@
 //! another computer; decrypt gives a plain file back; a writer killed
 //! mid-way loses nothing it acknowledged.
 
+use clinilog::store::ClinicStore;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use clinilog::domain::Catalog;
 use clinilog::store::keys::{self, Keeper};
-use clinilog::store::{Store, StoreError, protect};
+use clinilog::store::{FileStore, StoreError, protect};
 
 use crate::common;
 
@@ -95,7 +96,7 @@ fn an_encrypted_file_its_log_and_its_backups_hide_every_patient_and_sqlite_canno
     assert_eq!(listed.matches("1 patients  5 entries").count(), 2, "{listed}");
     // A backup opens read-only, and is restored, with the same key.
     keys::set_keeper(Keeper::KeyFile(key.clone()));
-    let viewed = Store::open_read_only(&backups[0]).unwrap();
+    let viewed = FileStore::open_read_only(&backups[0]).unwrap();
     assert!(viewed.patient_by_mrn("DEMO-001").unwrap().is_some());
     drop(viewed);
     let said = ok(clinilog(&[
@@ -131,7 +132,7 @@ fn an_encrypted_file_its_log_and_its_backups_hide_every_patient_and_sqlite_canno
 
     // The write-ahead log while a writer has the file open.
     keys::set_keeper(Keeper::KeyFile(key.clone()));
-    let mut store = Store::open(&db).unwrap();
+    let mut store = FileStore::open(&db).unwrap();
     assert!(store.encrypted());
     common::record_labs(&db, "DEMO-001", jiff::civil::date(2025, 9, 1), &[("alt", "77")]);
     let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
@@ -270,7 +271,7 @@ fn the_recovery_key_opens_the_file_on_a_fresh_keyring_and_decrypt_gives_a_plain_
     // Another computer: an empty keyring (keyring-core's mock, in memory).
     keys::set_keyring_store(keyring_core::mock::Store::new().unwrap());
     keys::set_keeper(Keeper::Keyring);
-    match Store::open(&db) {
+    match FileStore::open(&db) {
         Err(e @ StoreError::Locked { .. }) => {
             let said = e.to_string();
             assert!(said.contains("its key is not in this computer's keyring"), "{said}");
@@ -284,12 +285,12 @@ fn the_recovery_key_opens_the_file_on_a_fresh_keyring_and_decrypt_gives_a_plain_
     let typo: String = typo.into_iter().collect();
     let err = keys::unlock(&db, &typo).unwrap_err().to_string();
     assert!(err.contains("mistyped"), "{err}");
-    assert!(Store::open(&db).is_err());
+    assert!(FileStore::open(&db).is_err());
     // The paper, typed by hand in lower case with spaces.
     let by_hand = recovery.to_lowercase().replace('-', " ");
     assert_eq!(keys::unlock(&db, &by_hand).unwrap(), "this computer's keyring");
     keys::forget_known_keys();
-    let store = Store::open(&db).unwrap();
+    let store = FileStore::open(&db).unwrap();
     assert!(store.patient_by_mrn("DEMO-001").unwrap().is_some());
     drop(store);
 
@@ -323,7 +324,7 @@ fn the_recovery_key_opens_the_file_on_a_fresh_keyring_and_decrypt_gives_a_plain_
     assert!(listed.contains("1 patients  5 entries"), "{listed}");
     let catalog = Catalog::builtin().unwrap();
     keys::forget_known_keys();
-    let store = Store::open(&db).unwrap();
+    let store = FileStore::open(&db).unwrap();
     assert!(!store.encrypted());
     assert!(store.check(&catalog).unwrap().is_empty());
 }
@@ -340,7 +341,7 @@ fn writer_child() {
     let key = std::env::var("CLINILOG_WRITER_KEY").unwrap();
     keys::set_keeper(Keeper::KeyFile(key.into()));
     let catalog = Catalog::builtin().unwrap();
-    let mut store = Store::open(&db).unwrap();
+    let mut store = FileStore::open(&db).unwrap();
     let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
     let mut out = std::io::stdout().lock();
     for n in 0..100_000 {
@@ -382,7 +383,7 @@ fn a_writer_killed_mid_way_loses_nothing_acknowledged_in_an_encrypted_file() {
         child.wait().unwrap();
         // What it said after the last line read may also be saved.
         acknowledged += saved;
-        let store = Store::open(&db).unwrap();
+        let store = FileStore::open(&db).unwrap();
         let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
         let entries = store.entries(patient.id).unwrap().len();
         assert!(
@@ -420,7 +421,7 @@ fn a_new_clinic_is_offered_encryption_at_first_start_and_its_recovery_key_is_con
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new-clinic.sqlite");
     let app = ClinilogApp::new(
-        Store::open(&path).unwrap(),
+        FileStore::open(&path).unwrap(),
         Catalog::builtin().unwrap(),
         Prefs::default(),
     );
@@ -461,13 +462,25 @@ fn a_new_clinic_is_offered_encryption_at_first_start_and_its_recovery_key_is_con
     assert!(holds(&path, &["ENC-7", "Zora Encrypted"]).is_empty());
     // Its key is in the keyring: another process of this computer opens it.
     keys::forget_known_keys();
-    assert!(Store::open(&path).unwrap().patient_by_mrn("ENC-7").unwrap().is_some());
+    assert!(
+        FileStore::open(&path)
+            .unwrap()
+            .patient_by_mrn("ENC-7")
+            .unwrap()
+            .is_some()
+    );
     // On a fresh keyring, the key shown opens it.
     keys::set_keyring_store(keyring_core::mock::Store::new().unwrap());
     keys::forget_known_keys();
-    assert!(Store::open(&path).is_err());
+    assert!(FileStore::open(&path).is_err());
     keys::unlock(&path, &recovery).unwrap();
-    assert!(Store::open(&path).unwrap().patient_by_mrn("ENC-7").unwrap().is_some());
+    assert!(
+        FileStore::open(&path)
+            .unwrap()
+            .patient_by_mrn("ENC-7")
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
@@ -478,7 +491,7 @@ fn the_window_on_an_encrypted_file_without_its_key_asks_for_the_recovery_key() {
     let (db, _key, recovery) = encrypted_demo(dir.path());
     keys::set_keyring_store(keyring_core::mock::Store::new().unwrap());
     keys::set_keeper(Keeper::Keyring);
-    let why = match Store::open(&db) {
+    let why = match FileStore::open(&db) {
         Err(StoreError::Locked { why, .. }) => why,
         other => panic!("opened without its key: {other:?}"),
     };
@@ -517,7 +530,7 @@ fn tools_protect_this_file_encrypts_a_clinic_and_keeps_its_plain_copy_apart() {
     let db = dir.path().join("clinic.sqlite");
     ok(clinilog(&["demo", "--db", p(&db)]));
     let app = ClinilogApp::new(
-        Store::open(&db).unwrap(),
+        FileStore::open(&db).unwrap(),
         Catalog::builtin().unwrap(),
         crate::ui::prefs("Dr Rao"),
     );

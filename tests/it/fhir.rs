@@ -5,6 +5,7 @@
 //! other misses; a broken Bundle shows that each can fail.
 
 use crate::common;
+use clinilog::store::ClinicStore;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -101,7 +102,7 @@ fn the_demo_and_a_busy_patient_pass_both_validators() {
     // cycle, one unrelated and resolved.
     {
         use clinilog::domain::adverse::{AdverseEventDraft, Outcome, Relation};
-        let mut store = clinilog::store::Store::open(&db).unwrap();
+        let mut store = clinilog::store::FileStore::open(&db).unwrap();
         let busy = store.patient_by_mrn("BUSY-260").unwrap().unwrap();
         let cycle = store.treatments(busy.id).unwrap()[0].data.clone();
         let mut d = AdverseEventDraft::blank(cycle.date, cycle.cycle, "Dr Rao");
@@ -247,17 +248,17 @@ fn a_broken_bundle_fails_each_validator() {
 
 #[test]
 fn voided_entries_are_left_out_edited_ones_are_amended_and_an_empty_file_says_so() {
-    use clinilog::store::Store;
+    use clinilog::store::FileStore;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite");
-    Store::open(&db).unwrap();
+    FileStore::open(&db).unwrap();
     let empty = clinilog(&["fhir", "--db", db.to_str().unwrap()]);
     assert!(!empty.status.success());
     assert!(String::from_utf8_lossy(&empty.stderr).contains("nothing to export: the file has no patients yet"));
 
     assert!(clinilog(&["demo", "--db", db.to_str().unwrap()]).status.success());
     {
-        let mut store = Store::open(&db).unwrap();
+        let mut store = FileStore::open(&db).unwrap();
         let p = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
         let entries = store.entries(p.id).unwrap();
         let newest = entries[0].clone();

@@ -1,6 +1,7 @@
 //! Importing lab results from the real files in `tests/data/import/` into
 //! real temporary Clinilog files, reopened and checked.
 
+use clinilog::store::ClinicStore;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -8,7 +9,7 @@ use clinilog::cli::demo;
 use clinilog::domain::Catalog;
 use clinilog::domain::import::{DateOrder, LineStatus, LocalCodes};
 use clinilog::interop::import::{ImportError, ImportOptions, ImportSummary, PreviewLine, Watch, import_file};
-use clinilog::store::Store;
+use clinilog::store::FileStore;
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,7 +36,7 @@ fn demo_file() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("clinic.sqlite");
     demo::write_demo(
-        &mut Store::open(&db).unwrap(),
+        &mut FileStore::open(&db).unwrap(),
         &Catalog::builtin().unwrap(),
         options().today,
     )
@@ -57,7 +58,7 @@ fn run_with(
     on_line: &mut dyn FnMut(&PreviewLine),
 ) -> Result<ImportSummary, ImportError> {
     let catalog = Catalog::builtin().unwrap();
-    let mut store = Store::open(db).unwrap();
+    let mut store = FileStore::open(db).unwrap();
     import_file(
         &mut store,
         &catalog,
@@ -127,7 +128,7 @@ fn a_european_spreadsheet_registers_its_patient_and_reads_commas_units_and_dates
     assert!(reason(s.lines.iter().find(|l| l.line == 9).unwrap()).contains("unknown test \"Ferritin\""));
     assert_eq!(s.unknown_tests.get("Ferritin"), Some(&1));
 
-    let store = Store::open(&db).unwrap();
+    let store = FileStore::open(&db).unwrap();
     let p = store
         .patient_by_mrn("A-100")
         .unwrap()
@@ -258,7 +259,7 @@ fn every_hostile_line_gets_its_own_reason_and_the_good_ones_are_kept() {
         ("U/L", "up to 40", "H")
     );
     assert!(s.written);
-    let store = Store::open(&db).unwrap();
+    let store = FileStore::open(&db).unwrap();
     let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
     let aug4: Vec<_> = store
         .entries(demo.id)
@@ -309,7 +310,7 @@ fn hl7_messages_register_their_patients_and_import_only_final_results() {
         LineStatus::New,
         "a local code with its LOINC alternate"
     );
-    let store = Store::open(&db).unwrap();
+    let store = FileStore::open(&db).unwrap();
     let a200 = store.patient_by_mrn("A-200").unwrap().unwrap();
     assert_eq!(a200.data.name, "Jürgen Müller", "MSH-18 8859/1 decoded");
     let entries = store.entries(a200.id).unwrap();
@@ -393,7 +394,7 @@ fn an_import_stopped_at_its_last_line_leaves_nothing_written() {
     let e = cancelled_on_the_last_line(&db, &data("european_long.csv"), &opts, 9).unwrap_err();
     assert!(matches!(e, ImportError::Cancelled), "{e}");
     assert_eq!(counts(&db), before, "no patient, entry, value or audit row");
-    assert!(Store::open(&db).unwrap().patient_by_mrn("A-100").unwrap().is_none());
+    assert!(FileStore::open(&db).unwrap().patient_by_mrn("A-100").unwrap().is_none());
 }
 
 #[test]
@@ -460,7 +461,7 @@ fn bilirubin_parts_are_checked_against_what_is_stored_for_the_date_too() {
     );
     let total = import_one("DEMO-001,2025-08-27,Total bilirubin,1.0,mg/dL");
     assert!(reason(&total).contains("the part is stored for this date"), "{total:?}");
-    let store = Store::open(&db).unwrap();
+    let store = FileStore::open(&db).unwrap();
     let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
     let on = |d: &str| {
         store
@@ -501,7 +502,7 @@ fn a_failure_while_writing_the_last_entry_leaves_nothing_written() {
         "{e}"
     );
     assert_eq!(counts(&db), before);
-    assert!(Store::open(&db).unwrap().patient_by_mrn("A-100").unwrap().is_none());
+    assert!(FileStore::open(&db).unwrap().patient_by_mrn("A-100").unwrap().is_none());
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! picture (`tests/snapshots/report_demo_page1.png`, `UPDATE_SNAPSHOTS=1`
 //! to write it again).
 
+use clinilog::store::ClinicStore;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -175,12 +176,12 @@ fn a_busy_patient_gives_many_pages_each_with_the_patient_header() {
 #[test]
 fn names_in_any_script_print_as_typed_and_an_empty_record_says_so() {
     use clinilog::domain::{PatientData, Sex};
-    use clinilog::store::Store;
+    use clinilog::store::FileStore;
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path(), false);
     let name = "José Łukasz Müller #*_ $x$ राम 王小明 محمد";
     {
-        let mut store = Store::open(&db).unwrap();
+        let mut store = FileStore::open(&db).unwrap();
         let mut data = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
         let old = data.clone();
         data.data.name = name.to_owned();
@@ -231,7 +232,7 @@ fn an_adverse_event_prints_with_its_grade_relation_and_outcome() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path(), false);
     {
-        let mut store = clinilog::store::Store::open(&db).unwrap();
+        let mut store = clinilog::store::FileStore::open(&db).unwrap();
         let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
         let mut d = AdverseEventDraft::blank(jiff::civil::date(2025, 7, 22), Some(1), "Dr Rao");
         d.term = "Fever".into();

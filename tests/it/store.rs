@@ -2,6 +2,7 @@
 //! is in backends.rs): write, close, reopen, compare;
 //! refuse what is not ours and leave it untouched; audit every write.
 
+use clinilog::store::ClinicStore;
 use std::fs;
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use clinilog::domain::catalog::UnitSystem;
 use clinilog::domain::history::{AuditAction, RecordKind};
 use clinilog::domain::trend::lab_series;
 use clinilog::domain::{Catalog, EntryDraft, PatientDraft, Sex, TreatmentDraft};
-use clinilog::store::{DraftKey, Store, StoreError, schema};
+use clinilog::store::{DraftKey, FileStore, StoreError, schema};
 use jiff::civil::date;
 
 fn today() -> jiff::civil::Date {
@@ -52,7 +53,7 @@ fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
         if path.ends_with("empty.sqlite") {
             fs::write(&path, b"").unwrap();
         }
-        let store = Store::open(&path).unwrap();
+        let store = FileStore::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), schema::latest_version());
         drop(store);
         let conn = rusqlite::Connection::open(&path).unwrap();
@@ -100,7 +101,7 @@ fn a_new_or_empty_file_is_migrated_to_the_latest_schema() {
 fn a_newer_schema_is_refused_and_left_byte_for_byte_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("future.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     store
         .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
         .unwrap();
@@ -110,7 +111,7 @@ fn a_newer_schema_is_refused_and_left_byte_for_byte_unchanged() {
         conn.pragma_update(None, "user_version", 99).unwrap();
     }
     let before = bytes(&path);
-    let err = Store::open(&path).unwrap_err();
+    let err = FileStore::open(&path).unwrap_err();
     assert!(matches!(err, StoreError::NewerSchema { found: 99, .. }), "{err:?}");
     let msg = err.to_string();
     assert!(
@@ -133,13 +134,13 @@ fn files_that_are_not_clinilog_databases_are_refused_and_unchanged() {
     }
     for path in [&text, &foreign] {
         let before = bytes(path);
-        let err = Store::open(path).unwrap_err();
+        let err = FileStore::open(path).unwrap_err();
         assert!(matches!(err, StoreError::NotClinilog(_)), "{err:?}");
         assert!(err.to_string().starts_with("not a Clinilog database"));
         assert_eq!(bytes(path), before, "{} was changed", path.display());
     }
     let missing = dir.path().join("no/such/folder/clinic.sqlite");
-    let err = Store::open(&missing).unwrap_err();
+    let err = FileStore::open(&missing).unwrap_err();
     assert!(matches!(err, StoreError::MissingDirectory(_)), "{err:?}");
     assert!(!missing.exists());
 }
@@ -147,7 +148,7 @@ fn files_that_are_not_clinilog_databases_are_refused_and_unchanged() {
 #[test]
 fn export_data_lists_entries_oldest_first_and_rejects_unknown_mrn() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("export.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.path().join("export.sqlite")).unwrap();
     let catalog = Catalog::builtin().unwrap();
     let patient = store
         .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
@@ -171,7 +172,7 @@ fn export_data_lists_entries_oldest_first_and_rejects_unknown_mrn() {
 fn a_file_left_by_a_crash_opens_with_what_its_write_ahead_log_holds() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crashed.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     store
         .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
         .unwrap();
@@ -185,7 +186,7 @@ fn a_file_left_by_a_crash_opens_with_what_its_write_ahead_log_holds() {
         "test premise: header not yet checkpointed"
     );
 
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     assert!(store.patient_by_mrn("MRN-1").unwrap().is_some());
 }
 
@@ -216,7 +217,7 @@ fn a_version_1_file_is_migrated_and_keeps_its_data() {
         )
         .unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::latest_version());
     let entries = store.entries(1).unwrap();
     assert_eq!(entries[0].data.lab("bili_total").unwrap().display(), "2.40 H");
@@ -238,7 +239,7 @@ fn a_treatment_kind_this_build_does_not_know_is_reported_not_renamed() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute("UPDATE treatment_events SET kind = 'laser'", []).unwrap();
     drop(conn);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let err = store.treatments(patient.id).unwrap_err();
     assert!(
         matches!(err, StoreError::Corrupt { .. }) && err.to_string().contains("laser"),
@@ -260,7 +261,7 @@ fn a_voided_entry_never_reaches_a_trend_series() {
     store.void_entry(&recorded[1], "wrong patient", "Dr Rao").unwrap();
     drop(store);
 
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let entries = store.entries(patient.id).unwrap();
     let series = lab_series(&entries, &catalog, Sex::Male, UnitSystem::Conventional);
     let alt = series.iter().find(|s| s.code == "alt").unwrap();
@@ -301,7 +302,7 @@ fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
     .unwrap();
     drop(conn);
 
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     // The file check reports the line.
     let problems = store.check(&catalog).unwrap();
     assert!(
@@ -346,10 +347,15 @@ fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
 
 /// A new file in a temporary folder (kept while the returned guard lives)
 /// with one patient, MRN-1.
-fn file_with_patient() -> (tempfile::TempDir, std::path::PathBuf, Store, clinilog::domain::Patient) {
+fn file_with_patient() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    FileStore,
+    clinilog::domain::Patient,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     let patient = store
         .create_patient(&patient_draft("MRN-1").validate(today()).unwrap(), "Dr Rao")
         .unwrap();
@@ -357,10 +363,10 @@ fn file_with_patient() -> (tempfile::TempDir, std::path::PathBuf, Store, clinilo
 }
 
 /// The demo patient (and the generated busy one) in a new file.
-fn demo_file(busy: bool) -> (tempfile::TempDir, std::path::PathBuf, Store) {
+fn demo_file(busy: bool) -> (tempfile::TempDir, std::path::PathBuf, FileStore) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     let catalog = Catalog::builtin().unwrap();
     if busy {
         clinilog::cli::demo::write_busy_demo(&mut store, &catalog, today()).unwrap();
@@ -409,7 +415,7 @@ fn a_backup_is_checked_and_named_only_when_whole_and_a_restore_gives_everything_
     drop(store);
     let kept = clinilog::store::restore(&path, &taken.path, "Dr Imani").unwrap();
     assert_eq!(kept.patients, 2, "the file as it was is kept first");
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     assert!(store.patient_by_mrn("MRN-9").unwrap().is_none());
     assert!(store.patient_by_mrn("DEMO-001").unwrap().is_some());
     let after = store.audit_log(None).unwrap();
@@ -444,7 +450,7 @@ fn a_backup_taken_while_another_process_writes_is_consistent() {
     assert!(writer.wait().unwrap().success());
     let counts: Vec<i64> = taken.iter().map(|b| b.entries).collect();
     for b in &taken {
-        let copy = Store::open(&b.path).unwrap();
+        let copy = FileStore::open(&b.path).unwrap();
         assert_eq!(
             copy.check(&catalog).unwrap(),
             Vec::<String>::new(),
@@ -470,7 +476,7 @@ fn the_check_finds_what_breaks_the_files_rules() {
     )
     .unwrap();
     drop(conn);
-    let problems = Store::open(&path).unwrap().check(&catalog).unwrap();
+    let problems = FileStore::open(&path).unwrap().check(&catalog).unwrap();
     assert!(
         problems.iter().any(|p| p.contains("has no audit row of its creation")),
         "{problems:?}"
@@ -510,7 +516,7 @@ fn a_migration_is_preceded_by_a_backup() {
         .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
         .unwrap();
     drop(conn);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::latest_version());
     // The audit rows already there are chained, and a row says so.
     let chain = store.audit_chain().unwrap();
@@ -569,7 +575,7 @@ fn a_read_only_file_opens_read_only_and_stays_byte_for_byte_the_same() {
     drop(store);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read(&path).unwrap();
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     assert!(store.is_read_only());
     let patient = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
     assert_eq!(store.entries(patient.id).unwrap().len(), 5);
@@ -604,11 +610,11 @@ fn a_damaged_file_is_found_and_restored_from_its_latest_good_backup() {
     }
     std::fs::write(&path, &bytes).unwrap();
 
-    let problem = Store::open(&path).unwrap().quick_check().unwrap();
+    let problem = FileStore::open(&path).unwrap().quick_check().unwrap();
     assert!(problem.is_some_and(|p| !p.is_empty()), "the check finds the damage");
 
     clinilog::store::restore(&path, &good.path, "Dr Rao").unwrap();
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     assert_eq!(store.quick_check().unwrap(), None);
     assert!(store.patient_by_mrn("BUSY-260").unwrap().is_some());
     let kept_aside = std::fs::read_dir(&backups)
@@ -659,7 +665,7 @@ fn a_file_with_a_log_and_a_stale_index_left_by_a_killed_writer_keeps_every_commi
     let shm = crashed.join("c.sqlite-shm");
     std::fs::write(&shm, vec![0u8; std::fs::metadata(&shm).unwrap().len() as usize]).unwrap();
 
-    let store = Store::open(&copy).unwrap();
+    let store = FileStore::open(&copy).unwrap();
     assert_eq!(store.entries(patient.id).unwrap().len(), 3);
     assert!(store.check(&catalog).unwrap().is_empty());
 }
@@ -676,7 +682,7 @@ fn latest_flagged_labs_take_the_latest_current_value_of_each_measure() {
     let cruz = store
         .create_patient(&patient_draft("MRN-3").validate(today()).unwrap(), "Dr Rao")
         .unwrap();
-    let record = |store: &mut Store, id: i64, on: &str, values: &[(&str, &str)]| {
+    let record = |store: &mut FileStore, id: i64, on: &str, values: &[(&str, &str)]| {
         store
             .record_entry(id, &validated(&catalog, on, values), "Dr Rao")
             .unwrap()
@@ -710,10 +716,10 @@ fn latest_flagged_labs_take_the_latest_current_value_of_each_measure() {
         .unwrap();
     drop(store);
 
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let mut got: Vec<(i64, String, String, String)> = Vec::new();
     store
-        .each_latest_flagged_lab(|l| {
+        .for_each_latest_flagged_lab(&mut |l| {
             got.push((
                 l.patient_id,
                 l.lab.code.clone(),
@@ -746,7 +752,7 @@ fn a_checked_file_is_covered_until_it_changes_or_a_week_passes() {
     assert!(checked.covers(&later(6)));
     assert!(!checked.covers(&later(7)), "a week later the file is read again");
 
-    store = Store::open(&path).unwrap();
+    store = FileStore::open(&path).unwrap();
     let catalog = Catalog::builtin().unwrap();
     store
         .record_entry(

@@ -1,10 +1,11 @@
 //! The window, driven headless through egui_kittest by visible labels.
 
 use crate::common;
+use clinilog::store::ClinicStore;
 
 use clinilog::cli::demo::write_demo;
 use clinilog::domain::{Catalog, Flag};
-use clinilog::store::{DraftKey, Store};
+use clinilog::store::{DraftKey, FileStore};
 use clinilog::ui::{ClinilogApp, Prefs};
 use eframe::egui;
 use eframe::egui::accesskit::Role;
@@ -14,7 +15,7 @@ use jiff::civil::date;
 
 pub(crate) type App<'a> = Harness<'a, ClinilogApp>;
 
-fn harness(store: Store, clinician: &str) -> App<'static> {
+fn harness(store: FileStore, clinician: &str) -> App<'static> {
     run_app(
         ClinilogApp::new(store, Catalog::builtin().unwrap(), prefs(clinician)).with_today(date(2025, 9, 1)),
         [1500.0, 1900.0],
@@ -84,7 +85,7 @@ pub(crate) fn replace_text(h: &mut App<'_>, label: &str, text: &str) {
 fn on_demo_patient() -> (tempfile::TempDir, std::path::PathBuf, App<'static>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     let mut h = harness(store, "Dr Rao");
     click(&mut h, "Demo: cirrhosis case report");
@@ -110,7 +111,7 @@ fn click_to_start(h: &mut App<'_>, label: &str) {
 fn create_a_patient_record_an_entry_and_find_it_in_the_log_and_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     h.get_by_label_contains("No patients registered yet");
 
     click(&mut h, "New patient");
@@ -141,7 +142,7 @@ fn create_a_patient_record_an_entry_and_find_it_in_the_log_and_the_file() {
     h.get_by_label_contains("Entry of 2025-09-01 saved");
     drop(h);
 
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let patient = store.patient_by_mrn("H-42").unwrap().expect("patient stored");
     assert_eq!(patient.data.name, "Ana Diaz");
     let entries = store.entries(patient.id).unwrap();
@@ -190,7 +191,7 @@ fn an_invalid_value_blocks_the_save_and_keeps_what_was_typed() {
         Some("60")
     );
     drop(h);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     assert_eq!(store.entries(id).unwrap().len(), 5, "nothing was saved");
 }
@@ -198,7 +199,7 @@ fn an_invalid_value_blocks_the_save_and_keeps_what_was_typed() {
 #[test]
 fn patient_form_messages_name_the_fields_and_search_filters_the_list() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.path().join("c.sqlite")).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     let mut h = harness(store, "Dr Rao");
 
@@ -306,7 +307,7 @@ fn ctrl_s_saves_the_entry_from_inside_a_field() {
     h.get_by_label("Albumin (g/dL)");
     h.get_by_label("2.9 L");
     drop(h);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     let newest = &store.entries(id).unwrap()[0];
     assert_eq!(newest.data.lab("albumin").unwrap().value.as_str(), "2.9");
@@ -370,7 +371,7 @@ fn choose(h: &mut App<'_>, combo: &str, option: &str) {
 #[test]
 fn the_score_calculator_agrees_with_the_reference_vectors() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(Store::open(dir.path().join("c.sqlite")).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(dir.path().join("c.sqlite")).unwrap(), "Dr Rao");
     click(&mut h, "Tools");
     click(&mut h, "Score calculator");
     // 1. MELD: bili 1.9, INR 1.2, Cr 1.3 -> 13 (a decimal comma is fine).
@@ -481,7 +482,7 @@ fn the_units_preference_shows_every_value_in_si() {
 }
 
 /// A patient with no entries yet, straight in the store.
-fn new_patient(store: &mut Store) -> i64 {
+fn new_patient(store: &mut FileStore) -> i64 {
     let data = clinilog::domain::PatientDraft {
         mrn: "H-51".into(),
         name: "Case Fiftyone".into(),
@@ -534,7 +535,7 @@ impl Keyboard {
 fn the_baseline_report_is_entered_from_the_keyboard_only() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     new_patient(&mut store);
     let mut h = harness(store, "Dr Rao");
     click(&mut h, "Case Fiftyone");
@@ -580,7 +581,7 @@ fn the_baseline_report_is_entered_from_the_keyboard_only() {
     assert!(k.strokes < 120, "{} keystrokes", k.strokes);
     drop(h);
 
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let id = store.patient_by_mrn("H-51").unwrap().unwrap().id;
     let e = &store.entries(id).unwrap()[0];
     let printed = |code: &str| {
@@ -656,7 +657,7 @@ fn a_draft_is_restored_after_the_app_is_dropped_and_built_again() {
     type_into(&mut h, "Fatigue", "3");
     drop(h); // the window closes (or the process dies after its last draft write)
 
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "New entry");
     h.get_by_label_contains("Restored what was typed on");
@@ -674,7 +675,7 @@ fn a_draft_is_restored_after_the_app_is_dropped_and_built_again() {
     h.get_by_label("3.95 H");
     drop(h);
     // Saved: the draft is gone.
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     assert!(store.load_draft(DraftKey::NewEntry { patient: id }).unwrap().is_none());
 }
@@ -685,7 +686,7 @@ fn discarding_a_draft_clears_the_form_and_the_file() {
     click(&mut h, "New entry");
     type_into(&mut h, "Total bilirubin", "4.4");
     drop(h);
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "New entry");
     click(&mut h, "Discard draft");
@@ -696,7 +697,7 @@ fn discarding_a_draft_clears_the_form_and_the_file() {
         Some("")
     );
     drop(h);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     assert!(store.load_draft(DraftKey::NewEntry { patient: id }).unwrap().is_none());
 }
@@ -732,7 +733,7 @@ fn esc_asks_before_discarding_what_was_typed() {
 #[test]
 fn the_first_start_asks_who_records_and_remembers_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(Store::open(dir.path().join("c.sqlite")).unwrap(), "");
+    let mut h = harness(FileStore::open(dir.path().join("c.sqlite")).unwrap(), "");
     h.get_by_label("Who is recording?");
     type_into(&mut h, "Your name", "Dr Imani");
     click(&mut h, "Continue");
@@ -757,7 +758,7 @@ fn the_first_start_asks_who_records_and_remembers_it() {
 fn a_stale_edit_from_a_second_window_is_refused_and_keeps_the_typing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     let mut mine = harness(store, "Nurse Kim");
     click(&mut mine, "Demo: cirrhosis case report");
@@ -768,7 +769,7 @@ fn a_stale_edit_from_a_second_window_is_refused_and_keeps_the_typing() {
     type_into(&mut mine, "Reason for the change", "my correction");
 
     // Meanwhile, another window on the same file changes that entry.
-    let mut other = Store::open(&path).unwrap();
+    let mut other = FileStore::open(&path).unwrap();
     let id = other.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     let entry = other.entries(id).unwrap().remove(0);
     let mut data = entry.data.clone();
@@ -792,7 +793,7 @@ fn a_stale_edit_from_a_second_window_is_refused_and_keeps_the_typing() {
     click(&mut mine, "Save changes");
     mine.get_by_label("Entry of 2025-08-19 changed.");
     drop(mine);
-    let e = Store::open(&path).unwrap().entries(id).unwrap().remove(0);
+    let e = FileStore::open(&path).unwrap().entries(id).unwrap().remove(0);
     assert_eq!(e.data.lab("bili_total").unwrap().value.as_str(), "4.06");
 }
 
@@ -800,7 +801,7 @@ fn a_stale_edit_from_a_second_window_is_refused_and_keeps_the_typing() {
 fn a_follow_up_report_reuses_the_printed_intervals() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     let id = new_patient(&mut store);
     let catalog = Catalog::builtin().unwrap();
     // The baseline report, as the previous test typed it.
@@ -845,7 +846,7 @@ fn a_follow_up_report_reuses_the_printed_intervals() {
     println!("keystrokes for a follow-up report of 3 values: {}", k.strokes);
     assert_eq!(k.strokes, 33, "a 3-value follow-up took {} keystrokes", k.strokes);
     drop(h);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let e = &store.entries(id).unwrap()[0];
     assert_eq!(e.data.lab("bili_direct").unwrap().reference.describe(), "up to 0.80");
     assert_eq!(e.data.lab("bili_total").unwrap().display(), "6.50 H");
@@ -928,7 +929,7 @@ fn snapshot_of_the_demo_trends_tab() {
     let dir = std::env::temp_dir().join("clinilog-snapshot");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let mut store = Store::open(dir.join("demo.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.join("demo.sqlite")).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     let app = ClinilogApp::new(
         store,
@@ -956,7 +957,7 @@ fn snapshot_of_the_demo_trends_tab() {
 #[test]
 fn another_patient_opens_on_its_own_dates() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.path().join("c.sqlite")).unwrap();
     let catalog = Catalog::builtin().unwrap();
     write_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
     clinilog::cli::demo::write_busy_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
@@ -1063,7 +1064,7 @@ fn every_form_opens_in_its_first_field_and_esc_asks_before_discarding_typing() {
 #[test]
 fn a_refused_save_shows_beside_its_form_and_keeps_the_typing_in_every_form() {
     let (_dir, path, mut h) = on_demo_patient();
-    let mut other = Store::open(&path).unwrap();
+    let mut other = FileStore::open(&path).unwrap();
     let patient = other.patient_by_mrn("DEMO-001").unwrap().unwrap();
 
     click(&mut h, "Edit details");
@@ -1112,7 +1113,7 @@ fn a_refused_save_in_one_form_leaves_another_open_forms_typing_alone() {
     h.get_all_by_label("Edit").next().unwrap().click();
     h.run();
     type_into(&mut h, "Reason for the change", "dose unit");
-    let mut other = Store::open(&path).unwrap();
+    let mut other = FileStore::open(&path).unwrap();
     let id = other.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     let event = other.treatments(id).unwrap().remove(0);
     other.edit_treatment(&event, &event.data, "touch", "Nurse Kim").unwrap();
@@ -1152,7 +1153,7 @@ fn the_details_and_treatment_forms_offer_their_draft_back() {
     type_into(&mut h, "Product", "AD-MSC");
     drop(h);
 
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "Edit details");
     h.get_by_label_contains("Restored what was typed on");
@@ -1188,7 +1189,7 @@ fn a_value_typed_in_umol_per_l_reads_against_the_converted_interval() {
     h.get_by_label("reads as 5 mg/dL: H, above the interval");
     drop(h);
 
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     let newest = store.entries(id).unwrap().remove(0);
     let bili = newest.data.lab("bili_total").unwrap();
@@ -1242,13 +1243,13 @@ fn a_read_only_file_opens_with_a_banner_and_is_never_written() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     drop(store);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read(&path).unwrap();
 
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     h.get_by_label_contains("Read-only: this file (or its folder) cannot be written");
     // Nothing that writes is offered; Ctrl+N opens nothing.
     assert!(h.get_by_label("New patient").accesskit_node().is_disabled());
@@ -1308,7 +1309,7 @@ fn backups_are_taken_looked_at_and_restored_from_the_window() {
     assert!(h.query_by_label("Later Patient").is_none());
     h.get_by_label("Demo: cirrhosis case report");
     drop(h);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     assert!(store.patient_by_mrn("H-9").unwrap().is_none());
     let last = store.audit_log(None).unwrap().pop().unwrap();
     assert_eq!(last.user, "Dr Rao");
@@ -1364,12 +1365,12 @@ fn a_full_disk_refuses_the_save_in_one_sentence_and_keeps_the_form() {
         return;
     };
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     drop(store); // the log is checkpointed and removed
     let filler = dir.path().join("filler");
     fill_disk(&filler, 40); // room for the log's index, not for the entry
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "New entry");
     type_into(&mut h, "Total bilirubin", "3.90");
@@ -1389,7 +1390,7 @@ fn a_full_disk_refuses_the_save_in_one_sentence_and_keeps_the_form() {
     h.get_by_label("Entry of 2025-09-01 saved.");
     h.get_by_label("Log (6)");
     drop(h);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     assert_eq!(store.entries(id).unwrap().len(), 6);
     assert!(store.check(&Catalog::builtin().unwrap()).unwrap().is_empty());
@@ -1404,7 +1405,7 @@ fn a_full_disk_refuses_the_save_in_one_sentence_and_keeps_the_form() {
 fn a_damaged_file_shows_its_latest_good_backup_read_only() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     let catalog = Catalog::builtin().unwrap();
     clinilog::cli::demo::write_busy_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
     write_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
@@ -1418,7 +1419,7 @@ fn a_damaged_file_shows_its_latest_good_backup_read_only() {
     }
     std::fs::write(&path, &bytes).unwrap();
 
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     wait_for(&mut h, "failed its integrity check");
     h.get_by_label_contains("This is its latest good backup, open read-only");
     h.get_by_label("Demo: cirrhosis case report");
@@ -1476,7 +1477,10 @@ fn results_are_previewed_then_imported_from_the_window() {
     h.get_by_label("no value (\"--\")");
     assert_eq!(h.get_all_by_label("rejected").count(), 1);
     assert!(h.query_by_label_contains("Unknown tests: \"Ferritin\" (1)").is_some());
-    let preview_wrote = Store::open_read_only(&path).unwrap().patient_by_mrn("A-100").unwrap();
+    let preview_wrote = FileStore::open_read_only(&path)
+        .unwrap()
+        .patient_by_mrn("A-100")
+        .unwrap();
     assert!(preview_wrote.is_none(), "a preview writes nothing");
 
     click_to_start(&mut h, "Import 6 values");
@@ -1488,7 +1492,7 @@ fn results_are_previewed_then_imported_from_the_window() {
         2
     );
     drop(h);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let p = store.patient_by_mrn("A-100").unwrap().unwrap();
     assert_eq!(store.entries(p.id).unwrap().len(), 2);
     assert_eq!(store.entries(p.id).unwrap()[0].data.recorded_by, "Dr Rao");
@@ -1545,7 +1549,7 @@ fn an_export_without_a_file_dialog_is_saved_to_a_typed_path() {
 #[test]
 fn the_clinic_name_is_set_in_report_settings() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(Store::open(dir.path().join("c.sqlite")).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(dir.path().join("c.sqlite")).unwrap(), "Dr Rao");
     click(&mut h, "Tools");
     click(&mut h, "Report settings...");
     h.run_steps(4);
@@ -1554,7 +1558,7 @@ fn the_clinic_name_is_set_in_report_settings() {
 }
 
 /// Registers a woman born 1970-01-01, enrolled 2025-01-01.
-fn register(store: &mut Store, mrn: &str, name: &str, diagnosis: &str) -> clinilog::domain::Patient {
+fn register(store: &mut FileStore, mrn: &str, name: &str, diagnosis: &str) -> clinilog::domain::Patient {
     store
         .create_patient(
             &clinilog::domain::PatientData {
@@ -1577,7 +1581,7 @@ fn register(store: &mut Store, mrn: &str, name: &str, diagnosis: &str) -> clinil
 #[test]
 fn the_patient_list_searches_without_accents_and_sorts_by_a_column() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.path().join("c.sqlite")).unwrap();
     for (mrn, name, diagnosis) in [
         ("H-1", "José Álvarez", "Cirrhosis, alcohol-related"),
         ("H-2", "Ana Núñez", "NASH"),
@@ -1619,7 +1623,7 @@ fn the_patient_list_searches_without_accents_and_sorts_by_a_column() {
 #[test]
 fn the_patient_list_filters_on_a_latest_value_out_of_range() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.path().join("c.sqlite")).unwrap();
     let catalog = Catalog::builtin().unwrap();
     write_demo(&mut store, &catalog, date(2025, 9, 1)).unwrap();
     let other = register(&mut store, "H-2", "Ana Núñez", "NASH");
@@ -1666,12 +1670,12 @@ fn the_patient_list_filters_on_a_latest_value_out_of_range() {
 fn a_clean_check_is_remembered_until_the_file_changes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     // Closed: its write-ahead log is emptied into the file.
     drop(store);
     // The harness waits for the check (on its thread) to end.
-    let h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     let checked = h.state().prefs.checked_files.clone();
     assert_eq!(checked.len(), 1);
     assert_eq!(checked[0].path, path);
@@ -1680,7 +1684,7 @@ fn a_clean_check_is_remembered_until_the_file_changes() {
     // Opens the file with those preferences; what they hold once any check ended.
     let open_again = || {
         let app = ClinilogApp::new(
-            Store::open(&path).unwrap(),
+            FileStore::open(&path).unwrap(),
             Catalog::builtin().unwrap(),
             Prefs {
                 clinician: "Dr Rao".into(),
@@ -1697,7 +1701,7 @@ fn a_clean_check_is_remembered_until_the_file_changes() {
         h.state().prefs.checked_files.clone()
     };
     assert_eq!(open_again(), checked, "unchanged: not read again");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     let patient = store.patient_summaries().unwrap()[0].patient.clone();
     let catalog = Catalog::builtin().unwrap();
     let mut draft = clinilog::domain::EntryDraft::blank(&catalog, patient.data.sex, date(2025, 8, 30), "Dr Rao");
@@ -1717,7 +1721,7 @@ fn a_clean_check_is_remembered_until_the_file_changes() {
 #[test]
 fn the_list_counts_its_patients_in_words() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.path().join("c.sqlite")).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     let h = harness(store, "Dr Rao");
     h.get_by_label("1 patient");
@@ -1734,7 +1738,7 @@ fn the_list_counts_its_patients_in_words() {
 fn the_due_screen_lists_the_week_and_opens_the_entry_form_on_its_date() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     let mut h = harness(store, "Dr Rao");
     click(&mut h, "Due");
@@ -1793,7 +1797,7 @@ fn the_due_screen_lists_the_week_and_opens_the_entry_form_on_its_date() {
 #[test]
 fn the_due_screen_of_a_file_without_protocols_says_how_to_fill_it() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("empty.sqlite")).unwrap();
+    let store = FileStore::open(dir.path().join("empty.sqlite")).unwrap();
     let mut h = harness(store, "Dr Rao");
     click(&mut h, "Due");
     h.get_by_label("Nothing is due this week.");
@@ -1845,7 +1849,7 @@ fn an_adverse_event_is_checked_beside_its_fields_and_shows_everywhere() {
     h.get_by_label_contains("Onset 2025-07-20 is before the first treatment (2025-07-21)");
     // Closed and opened again: the typing comes back.
     drop(h);
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     click(&mut h, "Demo: cirrhosis case report");
     click(&mut h, "Adverse events (0)");
     click(&mut h, "Record adverse event");
@@ -1880,7 +1884,7 @@ fn an_adverse_event_is_checked_beside_its_fields_and_shows_everywhere() {
 fn missed_visits_leave_the_week_and_show_under_missed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     let mut h = run_app(
         ClinilogApp::new(store, Catalog::builtin().unwrap(), prefs("Dr Rao")).with_today(date(2026, 11, 30)),
@@ -1965,7 +1969,7 @@ fn the_plan_tab_shows_planned_and_done_and_a_shift_moves_what_follows() {
 #[test]
 fn a_protocol_is_assigned_from_the_plan_tab() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.path().join("c.sqlite")).unwrap();
     register(&mut store, "P-7", "Ana Berg", "Cirrhosis (MASH)");
     let mut h = harness(store, "Dr Rao");
     click(&mut h, "Ana Berg");
@@ -1987,7 +1991,7 @@ fn a_protocol_is_assigned_from_the_plan_tab() {
 #[test]
 fn an_adverse_event_is_marked_on_the_trends_with_its_grade() {
     let (_dir, path, mut h) = on_demo_patient();
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     let demo = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
     let mut d = clinilog::domain::adverse::AdverseEventDraft::blank(date(2025, 7, 23), Some(1), "Dr Rao");
     d.term = "Fever".into();
@@ -2015,7 +2019,7 @@ fn an_adverse_event_is_marked_on_the_trends_with_its_grade() {
 fn the_cohort_screen_shows_the_case_report_and_its_responder() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     register(&mut store, "P-2", "Ana Berg", "Hepatitis C");
     let mut h = harness(store, "Dr Rao");
@@ -2074,7 +2078,7 @@ fn the_cohort_screen_shows_the_case_report_and_its_responder() {
     click(&mut h, "Demo: cirrhosis case report");
     h.get_by_label("Log (5)");
     // A value corrected on the patient shows when the Cohort is shown again.
-    let mut other = Store::open(&path).unwrap();
+    let mut other = FileStore::open(&path).unwrap();
     let demo = other.patient_by_mrn("DEMO-001").unwrap().unwrap();
     let entry = other
         .entries(demo.id)
@@ -2266,7 +2270,7 @@ fn an_unusual_value_is_confirmed_from_the_keyboard_and_stored_as_printed() {
     h.get_by_label("13862 H");
     drop(h);
 
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     let newest = &store.entries(id).unwrap()[0];
     let alp = newest.data.lab("alp").unwrap();
@@ -2288,7 +2292,7 @@ fn an_unusual_value_is_confirmed_from_the_keyboard_and_stored_as_printed() {
 #[test]
 fn a_critical_value_shows_ll_and_the_list_keeps_critical_patients_only() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path().join("c.sqlite")).unwrap();
+    let mut store = FileStore::open(dir.path().join("c.sqlite")).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     register(&mut store, "H-2", "Ana Núñez", "NASH");
     let mut h = harness(store, "Dr Rao");
@@ -2356,7 +2360,7 @@ fn a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_wri
             "this user can write the file"
         );
         let before = common::folder_state(&folder);
-        let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+        let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
         h.get_by_label_contains("Read-only: this file (or its folder) cannot be written");
         assert!(h.get_by_label("New patient").accesskit_node().is_disabled());
         click(&mut h, "Demo: cirrhosis case report");
@@ -2376,7 +2380,7 @@ fn a_read_only_file_in_a_locked_folder_opens_read_only_for_a_user_who_cannot_wri
     let folder = dir.path().join("records");
     std::fs::create_dir(&folder).unwrap();
     let path = folder.join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     drop(store);
     assert_eq!(
@@ -2440,7 +2444,7 @@ fn an_unusual_imported_value_is_held_back_until_confirmed_in_the_preview() {
     assert_eq!(h.get_all_by_label(done).count(), 2);
     settle(&mut h);
     drop(h);
-    let store = Store::open(&path).unwrap();
+    let store = FileStore::open(&path).unwrap();
     let id = store.patient_by_mrn("DEMO-001").unwrap().unwrap().id;
     let e = store
         .entries(id)
@@ -2461,10 +2465,10 @@ fn an_unusual_imported_value_is_held_back_until_confirmed_in_the_preview() {
 fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinic.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
     write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
     drop(store);
-    let h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     let saved = h.state().prefs.clone();
     assert_eq!(
         saved.chain_checked.len(),
@@ -2480,7 +2484,8 @@ fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
     .unwrap();
     drop(conn);
     let mut h = run_app(
-        ClinilogApp::new(Store::open(&path).unwrap(), Catalog::builtin().unwrap(), saved).with_today(date(2025, 9, 1)),
+        ClinilogApp::new(FileStore::open(&path).unwrap(), Catalog::builtin().unwrap(), saved)
+            .with_today(date(2025, 9, 1)),
         [1500.0, 1900.0],
     );
     h.get_by_label_contains("The audit trail fails its check: audit row 2 (id 2) does not match its hash");
@@ -2497,7 +2502,7 @@ fn the_history_tab_says_a_changed_audit_row_is_not_verified() {
 fn an_empty_clinic_says_where_its_file_is_and_about_lists_the_licences() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clinilog.sqlite");
-    let mut h = harness(Store::open(&path).unwrap(), "Dr Rao");
+    let mut h = harness(FileStore::open(&path).unwrap(), "Dr Rao");
     h.get_by_label("No patients registered yet.");
     h.get_by_label(&format!("This clinic's records are kept in {}", path.display()));
     h.get_by_label("Look around in the demo clinic");

@@ -14,14 +14,11 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::OpenFlags;
 
-use super::audit::Change;
-use super::header_application_id;
-use super::rows::require_user;
-use super::schema::APPLICATION_ID;
-use super::stamp::now_utc;
-use super::{Store, StoreError};
-use clinilog_domain::history::RecordKind;
-use clinilog_domain::{Catalog, EntryData};
+use crate::records::{now_utc, require_user};
+use crate::sqlite::header_application_id;
+use crate::sqlite::schema::APPLICATION_ID;
+use crate::{FileStore, StoreError};
+use clinilog_domain::history::AuditAction;
 
 const PREFIX: &str = "clinilog-";
 const SUFFIX: &str = ".sqlite";
@@ -103,7 +100,8 @@ fn inspect(path: &Path, check: bool) -> Result<(i64, i64, Option<crate::chain::A
     let not_ours = || StoreError::NotClinilog(path.to_owned());
     // An encrypted backup opens with its file's key (the same id).
     let key = super::keys::key_for(path)?;
-    let conn = super::open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY, key.as_ref()).map_err(|_| not_ours())?;
+    let conn =
+        crate::sqlite::open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY, key.as_ref()).map_err(|_| not_ours())?;
     let app: i64 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .map_err(|_| not_ours())?;
@@ -124,7 +122,9 @@ fn inspect(path: &Path, check: bool) -> Result<(i64, i64, Option<crate::chain::A
         count("SELECT count(*) FROM patients")?,
         count("SELECT count(*) FROM entries WHERE voided_at IS NULL")?,
         // A backup older than the chain has none.
-        super::audit::head_of(&conn).ok().flatten(),
+        crate::records::audit::head_of(&mut crate::sqlite::conn::SqliteSql(&conn))
+            .ok()
+            .flatten(),
     ))
 }
 
@@ -209,7 +209,7 @@ pub fn thin_backups(dir: &Path, today: jiff::civil::Date) -> Result<Vec<PathBuf>
     Ok(removed)
 }
 
-impl Store {
+impl FileStore {
     /// Takes a backup of this file into `dir` (created if needed).
     pub fn backup_to(&self, dir: &Path) -> Result<BackupInfo, StoreError> {
         fs::create_dir_all(dir).map_err(io_error(dir))?;
@@ -253,143 +253,13 @@ impl Store {
             locked: None,
         })
     }
-
-    /// Checks the file: SQLite's integrity check, then Clinilog's own
-    /// rules. Returns one sentence per problem; empty when all is well.
-    pub fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
-        let mut problems = Vec::new();
-        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
-        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        if rows != ["ok"] {
-            problems.extend(rows.into_iter().map(|r| format!("SQLite integrity check: {r}")));
-            return Ok(problems);
-        }
-        let ids = |sql: &str| -> Result<Vec<i64>, StoreError> {
-            let mut stmt = self.conn.prepare(sql)?;
-            let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-            Ok(rows)
-        };
-        for (table, what) in [
-            ("patients", "patient"),
-            ("entries", "entry"),
-            ("treatment_events", "treatment event"),
-            ("protocol_assignments", "protocol assignment"),
-            ("plan_shifts", "plan shift"),
-            ("adverse_events", "adverse event"),
-            ("no_adverse_events", "record of no adverse events"),
-        ] {
-            for id in ids(&format!(
-                "SELECT t.id FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM audit_log a
-                     WHERE a.table_name = '{table}' AND a.row_id = t.id AND a.action = 'create')"
-            ))? {
-                problems.push(format!("{what} {id} has no audit row of its creation"));
-            }
-        }
-        for id in ids("SELECT o.id FROM observations o LEFT JOIN entries e ON e.id = o.entry_id WHERE e.id IS NULL")? {
-            problems.push(format!("observation {id} belongs to no entry"));
-        }
-        // Each entry's current observations are the values of its newest audited version.
-        let mut stmt = self.conn.prepare(
-            "SELECT e.id, e.data_version,
-                 (SELECT count(*) FROM observations o WHERE o.entry_id = e.id AND o.entry_version = e.data_version),
-                 (SELECT a.after_json FROM audit_log a WHERE a.table_name = 'entries' AND a.row_id = e.id
-                      AND a.action IN ('create', 'edit') ORDER BY a.id DESC LIMIT 1)
-             FROM entries e",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, version, observations, json) = row?;
-            problems.extend(entry_values_problem(id, version, observations, json));
-        }
-        let assignments = self.read_assignments("WHERE a.voided_at IS NULL", [])?;
-        let mut stmt = self.conn.prepare("SELECT key, json FROM drafts")?;
-        let drafts: Vec<(String, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        problems.extend(record_problems(self, catalog, &assignments, &drafts)?);
-        Ok(problems)
-    }
-}
-
-/// An entry whose current observations are not the values of its newest
-/// audited version (`json`, the audit row's record after the write).
-pub(super) fn entry_values_problem(id: i64, version: i64, observations: i64, json: Option<String>) -> Option<String> {
-    let Some(data) = json.and_then(|j| serde_json::from_str::<EntryData>(&j).ok()) else {
-        return Some(format!("entry {id}: its audit row does not hold its values"));
-    };
-    let expected = (data.labs.len() + data.symptoms.len()) as i64;
-    (observations != expected).then(|| {
-        format!("entry {id} (version {version}) has {observations} observations; its audit row has {expected} values")
-    })
-}
-
-/// What the check finds in the records as both backends read them: an
-/// assignment whose protocol no longer reads or whose shift names no item
-/// of its plan, a draft that is not JSON (key and text), and values stored
-/// before one unit per line whose interval looks like another unit.
-pub(super) fn record_problems<S: super::ClinicStore + ?Sized>(
-    store: &S,
-    catalog: &Catalog,
-    assignments: &[clinilog_domain::protocol::Assignment],
-    drafts: &[(String, String)],
-) -> Result<Vec<String>, StoreError> {
-    let mut problems = Vec::new();
-    for a in assignments {
-        let at = format!(
-            "protocol assignment {} (\"{}\", patient {})",
-            a.id, a.data.protocol, a.patient_id
-        );
-        match a.protocol(catalog) {
-            Err(e) => problems.push(format!("{at}: {e}")),
-            Ok(p) => {
-                for s in a.shifts_not_found(&clinilog_domain::protocol::Schedule::of(&p)) {
-                    problems.push(format!("{at}: the shift of \"{}\" names no item of the plan", s.item));
-                }
-            }
-        }
-    }
-    for (key, json) in drafts {
-        if serde_json::from_str::<serde_json::Value>(json).is_err() {
-            problems.push(format!("the draft \"{key}\" is not readable"));
-        }
-    }
-    // Values stored before one unit per line whose interval looks like another unit.
-    for summary in store.patient_summaries()? {
-        let p = summary.patient;
-        for mut e in store.entries(p.id)? {
-            e.data.mark_flags(catalog, p.data.sex);
-            for lab in e.data.labs.iter().filter(|l| l.interval_doubt) {
-                let name = catalog
-                    .measure(&lab.code)
-                    .map_or(lab.code.as_str(), |m| m.name.as_str());
-                problems.push(format!(
-                    "{} ({}), entry of {}: {name} {} {} is stored with the interval {}, which looks like \
-                     another unit; it is shown without a flag: check the report",
-                    p.data.name,
-                    p.data.mrn,
-                    e.data.collected_on,
-                    lab.value_text(),
-                    clinilog_domain::catalog::display_unit(&lab.unit),
-                    lab.reference.describe()
-                ));
-            }
-        }
-    }
-    Ok(problems)
 }
 
 /// Takes a backup of the database file `db` into each of `dirs` through a
 /// read-only connection of its own (so it can run on another thread while
 /// the window writes), then thins each folder on `today`.
 pub fn backup_file(db: &Path, dirs: &[PathBuf], today: jiff::civil::Date) -> Result<Vec<BackupInfo>, StoreError> {
-    let store = Store::open_read_only(db)?;
+    let store = FileStore::open_read_only(db)?;
     let mut out = Vec::new();
     for dir in dirs {
         out.push(store.backup_to(dir)?);
@@ -403,7 +273,7 @@ pub fn backup_file(db: &Path, dirs: &[PathBuf], today: jiff::civil::Date) -> Res
 /// `damaged-...` (never listed among the good backups).
 fn keep_current(db: &Path) -> Result<BackupInfo, StoreError> {
     let dir = default_backup_dir(db);
-    match Store::open(db).and_then(|s| s.backup_to(&dir)) {
+    match FileStore::open(db).and_then(|s| s.backup_to(&dir)) {
         Ok(kept) => Ok(kept),
         Err(_) => {
             fs::create_dir_all(&dir).map_err(io_error(&dir))?;
@@ -447,13 +317,7 @@ pub fn restore(db: &Path, backup: &Path, user: &str) -> Result<BackupInfo, Store
         }
     }
     fs::rename(&partial, db).map_err(io_error(db))?;
-    let mut store = Store::open(db)?;
-    let tx = store.conn.transaction()?;
-    let change = Change {
-        user,
-        kind: RecordKind::Database,
-        row_id: 0,
-    };
+    let mut store = FileStore::open(db)?;
     // The trail as it was is kept in `kept`: its head is named here, so
     // that the later backups' anchors are read as of a superseded trail.
     let superseded = match &kept.anchor {
@@ -463,10 +327,9 @@ pub fn restore(db: &Path, backup: &Path, user: &str) -> Result<BackupInfo, Store
         ),
         None => String::new(),
     };
-    change.restored(
-        &tx,
-        &format!("restored from {} at {}{superseded}", backup.display(), now_utc()),
-    )?;
-    tx.commit()?;
+    let reason = format!("restored from {} at {}{superseded}", backup.display(), now_utc());
+    crate::sql::transact(&mut store, |sql| {
+        crate::records::audit::database_row(sql, user, (AuditAction::Restore, Some(0)), None, &reason)
+    })?;
     Ok(kept)
 }

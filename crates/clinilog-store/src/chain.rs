@@ -232,18 +232,35 @@ impl ChainReport {
 /// come first, by id). Reports the first row whose hash does not match
 /// (and counts the others), each gap in `seq`, and unchained rows.
 pub fn verify(rows: impl IntoIterator<Item = Result<ChainRow, StoreError>>) -> Result<ChainReport, StoreError> {
-    let mut report = ChainReport::default();
-    let mut prev: Option<(i64, String)> = None;
-    let mut unchained = 0u64;
-    let mut first_broken: Option<(i64, i64)> = None;
+    let mut v = Verifier::default();
     for row in rows {
         let row = row?;
+        v.push(row.id, row.seq, row.row_hash.as_deref(), row.fields());
+    }
+    Ok(v.finish())
+}
+
+/// The chain's check fed one row at a time, as a query streams them: a
+/// large clinic's trail is never held in memory whole.
+#[derive(Default)]
+pub struct Verifier {
+    report: ChainReport,
+    prev: Option<(i64, String)>,
+    unchained: u64,
+    first_broken: Option<(i64, i64)>,
+}
+
+impl Verifier {
+    /// The next row: its id, place in the chain and stored hash (`None` on
+    /// a row never chained), and the fields the hash covers.
+    pub fn push(&mut self, id: i64, seq: Option<i64>, stored: Option<&str>, fields: RowFields<'_>) {
+        let report = &mut self.report;
         report.rows += 1;
-        let (Some(seq), Some(stored)) = (row.seq, row.row_hash.as_deref()) else {
-            unchained += 1;
-            continue;
+        let (Some(seq), Some(stored)) = (seq, stored) else {
+            self.unchained += 1;
+            return;
         };
-        let expected_seq = prev.as_ref().map_or(1, |(s, _)| s + 1);
+        let expected_seq = self.prev.as_ref().map_or(1, |(s, _)| s + 1);
         if seq > expected_seq {
             report.problems.push(if seq == expected_seq + 1 {
                 format!(
@@ -267,36 +284,48 @@ pub fn verify(rows: impl IntoIterator<Item = Result<ChainRow, StoreError>>) -> R
         // a changed row breaks itself, not every row after it. The row
         // after a gap cannot be checked (its predecessor is gone): the gap
         // is the problem said.
-        let computed = row_hash(seq, prev.as_ref().map(|(_, h)| h.as_str()), row.fields());
+        let computed = row_hash(seq, self.prev.as_ref().map(|(_, h)| h.as_str()), fields);
         if seq == expected_seq && computed != stored {
             report.broken.push(seq);
-            first_broken.get_or_insert((seq, row.id));
+            self.first_broken.get_or_insert((seq, id));
         }
         report.hashes.push((seq, raw(stored)));
-        prev = Some((seq, stored.to_owned()));
+        match &mut self.prev {
+            Some((s, h)) => {
+                *s = seq;
+                h.clear();
+                h.push_str(stored);
+            }
+            None => self.prev = Some((seq, stored.to_owned())),
+        }
     }
-    if let Some((seq, id)) = first_broken {
-        let others = report.broken.len() - 1;
-        report.problems.insert(
-            0,
-            format!(
-                "audit row {seq} (id {id}) does not match its hash: it was changed after it was written{}",
-                if others > 0 {
-                    format!(" ({others} later row(s) fail too)")
-                } else {
-                    String::new()
-                }
-            ),
-        );
+
+    pub fn finish(self) -> ChainReport {
+        let mut report = self.report;
+        if let Some((seq, id)) = self.first_broken {
+            let others = report.broken.len() - 1;
+            report.problems.insert(
+                0,
+                format!(
+                    "audit row {seq} (id {id}) does not match its hash: it was changed after it was written{}",
+                    if others > 0 {
+                        format!(" ({others} later row(s) fail too)")
+                    } else {
+                        String::new()
+                    }
+                ),
+            );
+        }
+        if self.unchained > 0 {
+            report.problems.push(format!(
+                "{} audit row(s) are outside the chain (no sequence number): added by hand",
+                self.unchained
+            ));
+        }
+        report.unchained = self.unchained;
+        report.head = self.prev.map(|(seq, hash)| Anchor { seq, hash });
+        report
     }
-    if unchained > 0 {
-        report.problems.push(format!(
-            "{unchained} audit row(s) are outside the chain (no sequence number): added by hand"
-        ));
-    }
-    report.unchained = unchained;
-    report.head = prev.map(|(seq, hash)| Anchor { seq, hash });
-    Ok(report)
 }
 
 #[cfg(test)]

@@ -1,77 +1,30 @@
-//! One store interface, two implementations: the clinic's records behind
-//! [`ClinicStore`], kept in a SQLite file ([`super::Store`]) or on a
-//! PostgreSQL server ([`super::pg::PgStore`]). Each backend keeps its own
-//! SQL and migrations; what calls the trait does not know which one it
-//! talks to. Both give the same guarantees: one transaction per save with
-//! its audit row, nothing clinical deleted, a stale save refused with who
+//! One store interface, implemented once: the clinic's records behind
+//! [`ClinicStore`], kept in a SQLite file ([`crate::FileStore`]) or on a
+//! PostgreSQL server ([`crate::pg::PgStore`]). Each operation is written
+//! once in `records/` over the connection trait (`sql.rs`); a backend
+//! says only how to connect, read, begin a transaction and who may write
+//! ([`Backend`]). What calls the trait does not know which one it talks
+//! to. Both give the same guarantees: one transaction per save with its
+//! audit row, nothing clinical deleted, a stale save refused with who
 //! changed the record and when, a newer schema refused.
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, HashSet};
 
 use jiff::civil::Date;
 
-use super::import::Batch;
-use super::pg::{PgStore, PgTarget, is_server_address};
-use super::{AuditRecord, CohortFilter, DraftKey, LatestLab, PatientSummary, Store, StoreError};
+use crate::records::batch::{Batch, TxBatch};
+use crate::records::{
+    self, adverse, audit, documents, drafts, entries, patients, protocols, require_reason, treatments,
+};
+use crate::sql::{Backend, read, transact};
+use crate::{AuditRecord, CohortFilter, DraftKey, LatestLab, PatientSummary, StoreError};
 use clinilog_domain::adverse::{AdverseEvent, AdverseEventData, NoEvents, NoEventsData};
+use clinilog_domain::capture::{DocumentInfo, SourceDocument};
 use clinilog_domain::catalog::UnitSystem;
 use clinilog_domain::cohort::{Align, CohortMeasure, PatientValues};
 use clinilog_domain::history::RecordKind;
-use clinilog_domain::protocol::{Assignment, AssignmentData, PatientDue, ShiftData};
+use clinilog_domain::protocol::{Assignment, AssignmentData, ClosureData, PatientDue, ShiftData};
 use clinilog_domain::{Catalog, Entry, EntryData, LabResult, Patient, PatientData, TreatmentData, TreatmentEvent};
-
-/// Where a clinic's records are: a SQLite file, or a database on a
-/// PostgreSQL server (`postgres://user@host:port/db`).
-#[derive(Clone, Debug)]
-pub enum Location {
-    File(PathBuf),
-    Server(Box<PgTarget>),
-}
-
-impl Location {
-    /// `--db`: a server address, else a file's path.
-    pub fn parse(db: &Path) -> Result<Self, StoreError> {
-        match db.to_str() {
-            Some(text) if is_server_address(text) => Ok(Location::Server(Box::new(PgTarget::parse(text)?))),
-            _ => Ok(Location::File(db.to_owned())),
-        }
-    }
-
-    /// Opens the records for reading and writing (a file that may not be
-    /// written opens read-only).
-    pub fn open(&self) -> Result<Box<dyn ClinicStore>, StoreError> {
-        Ok(match self {
-            Location::File(path) => Box::new(Store::open(path)?),
-            Location::Server(target) => Box::new(PgStore::open(target)?),
-        })
-    }
-
-    /// Opens the records on a connection of their own that never writes
-    /// (a thread reading a list).
-    pub fn open_read_only(&self) -> Result<Box<dyn ClinicStore>, StoreError> {
-        Ok(match self {
-            Location::File(path) => Box::new(Store::open_read_only(path)?),
-            Location::Server(target) => Box::new(PgStore::open_read_only(target)?),
-        })
-    }
-
-    /// The file, when the records are one (backups, the file's own check).
-    pub fn file(&self) -> Option<&Path> {
-        match self {
-            Location::File(path) => Some(path),
-            Location::Server(_) => None,
-        }
-    }
-
-    /// The file's path, or `postgres: user@host:port/db`.
-    pub fn describe(&self) -> String {
-        match self {
-            Location::File(path) => path.display().to_string(),
-            Location::Server(target) => target.describe(),
-        }
-    }
-}
 
 /// The records of a clinic, wherever they are kept.
 pub trait ClinicStore: Send {
@@ -90,15 +43,15 @@ pub trait ClinicStore: Send {
     /// Who is logged in, on a server set up by `server init`: the server
     /// signs every change with this login, and nobody else may be named.
     /// `None` for a file or a server that was not set up.
-    fn server_login(&self) -> Option<super::pg::server::Login> {
+    fn server_login(&self) -> Option<crate::pg::server::Login> {
         None
     }
     /// The audit trail's hash chain, recomputed (`chain.rs`): the first
     /// broken row, gaps, and the head to anchor elsewhere.
-    fn audit_chain(&self) -> Result<super::chain::ChainReport, StoreError>;
+    fn audit_chain(&self) -> Result<crate::chain::ChainReport, StoreError>;
     /// The last audit row's `(seq, hash)` as stored (no recomputation): the
     /// anchor a report, an export or a backup names. `None` before any.
-    fn audit_head(&self) -> Result<Option<super::chain::Anchor>, StoreError>;
+    fn audit_head(&self) -> Result<Option<crate::chain::Anchor>, StoreError>;
     /// The application's own check of the records (`clinilog check`):
     /// each problem in a sentence, none when all is well.
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError>;
@@ -158,45 +111,23 @@ pub trait ClinicStore: Send {
     /// The patient's entries that are not voided, newest first.
     fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError>;
 
-    // The printed reports entries were read from (`documents.rs`).
+    // The printed reports entries were read from (`records/documents.rs`).
     /// Records an entry with the report it was read from, in one transaction.
     fn record_entry_with_source(
         &mut self,
-        _patient_id: i64,
-        _data: &EntryData,
-        _doc: &clinilog_domain::capture::SourceDocument,
-        _user: &str,
-    ) -> Result<Entry, StoreError> {
-        Err(StoreError::Corrupt {
-            what: "report",
-            detail: format!(
-                "{} keeps no reports yet: save the entry in a clinic file, or type it from the report",
-                self.describe()
-            ),
-        })
-    }
+        patient_id: i64,
+        data: &EntryData,
+        doc: &SourceDocument,
+        user: &str,
+    ) -> Result<Entry, StoreError>;
     /// The report an entry was read from.
-    fn entry_source(&self, _entry_id: i64) -> Result<Option<clinilog_domain::capture::DocumentInfo>, StoreError> {
-        Ok(None)
-    }
+    fn entry_source(&self, entry_id: i64) -> Result<Option<DocumentInfo>, StoreError>;
     /// A kept report's bytes, its SHA-256 checked.
-    fn document_bytes(&self, id: i64) -> Result<Vec<u8>, StoreError> {
-        Err(StoreError::NotFound {
-            what: "report",
-            id: id.to_string(),
-        })
-    }
+    fn document_bytes(&self, id: i64) -> Result<Vec<u8>, StoreError>;
     /// Every entry read from a report: its SHA-256, by entry id.
-    fn entry_sources(&self) -> Result<std::collections::HashMap<i64, String>, StoreError> {
-        Ok(Default::default())
-    }
+    fn entry_sources(&self) -> Result<HashMap<i64, String>, StoreError>;
     /// The reports a patient's entries were read from, by entry id.
-    fn patient_documents(
-        &self,
-        _patient_id: i64,
-    ) -> Result<std::collections::HashMap<i64, clinilog_domain::capture::DocumentInfo>, StoreError> {
-        Ok(Default::default())
-    }
+    fn patient_documents(&self, patient_id: i64) -> Result<HashMap<i64, DocumentInfo>, StoreError>;
     /// Every patient's latest value of each lab measure where it was flagged.
     fn for_each_latest_flagged_lab(&self, each: &mut dyn FnMut(LatestLab)) -> Result<(), StoreError>;
 
@@ -278,7 +209,7 @@ pub trait ClinicStore: Send {
 
     /// The clinic's due list for the week containing `day` (see `protocols::due_list`).
     fn due_list(&self, day: Date, catalog: &Catalog) -> Result<Vec<PatientDue>, StoreError> {
-        super::protocols::due_list(self, day, catalog)
+        crate::cohort::due_list(self, day, catalog)
     }
 
     /// One measure's values of every patient the filter keeps, aligned on day 0.
@@ -290,7 +221,7 @@ pub trait ClinicStore: Send {
         catalog: &Catalog,
         filter: &CohortFilter,
     ) -> Result<Vec<PatientValues>, StoreError> {
-        super::cohort::cohort_values(self, measure, align, system, catalog, filter)
+        crate::cohort::cohort_values(self, measure, align, system, catalog, filter)
     }
 
     // Adverse events and records of none.
@@ -321,32 +252,77 @@ pub trait ClinicStore: Send {
     fn no_adverse_events(&self, patient_id: i64) -> Result<Vec<NoEvents>, StoreError>;
 }
 
-impl ClinicStore for Store {
+/// Voids a record of any kind: who may write, the reason (`what` names the
+/// act when it is missing), then the record's transaction.
+fn void<B: Backend, T: serde::Serialize>(
+    store: &mut B,
+    change: audit::Change<'_>,
+    (version, before): (i64, &T),
+    reason: &str,
+    what: &'static str,
+) -> Result<(), StoreError> {
+    store.may_write(change.user)?;
+    let reason = require_reason(reason, what)?;
+    transact(store, |sql| {
+        records::void_record(sql, &change, version, before, &reason)
+    })
+}
+
+/// A change by `user` of the record `row_id` of `kind` of patient `patient_id`.
+fn change(user: &str, kind: RecordKind, row_id: i64, patient_id: i64) -> audit::Change<'_> {
+    audit::Change {
+        user,
+        kind,
+        row_id,
+        patient_id,
+    }
+}
+
+impl<B: Backend> ClinicStore for B {
     fn describe(&self) -> String {
-        self.path().display().to_string()
+        Backend::describe(self)
     }
     fn read_only(&self) -> bool {
         self.is_read_only()
     }
     fn schema(&self) -> Result<i64, StoreError> {
-        self.schema_version()
+        Backend::schema(self)
     }
-    fn audit_chain(&self) -> Result<super::chain::ChainReport, StoreError> {
-        Store::audit_chain(self)
+    fn connection_id(&self) -> Option<i32> {
+        Backend::connection_id(self)
     }
-
-    fn audit_head(&self) -> Result<Option<super::chain::Anchor>, StoreError> {
-        Store::audit_head(self)
+    fn server_login(&self) -> Option<crate::pg::server::Login> {
+        Backend::server_login(self)
     }
-
+    fn audit_chain(&self) -> Result<crate::chain::ChainReport, StoreError> {
+        read(self, audit::verify_chain)
+    }
+    fn audit_head(&self) -> Result<Option<crate::chain::Anchor>, StoreError> {
+        read(self, audit::head_of)
+    }
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
-        Store::check(self, catalog)
+        records::check::check(self, catalog)
     }
+
     fn begin_batch(&mut self, user: &str, reason: &str, write: bool) -> Result<Box<dyn Batch + '_>, StoreError> {
-        Ok(Box::new(self.begin_import(user, reason, write)?))
+        if write {
+            self.may_write(user)?;
+        }
+        let tx = self.begin(!write)?;
+        Ok(Box::new(TxBatch {
+            tx: std::cell::RefCell::new(tx),
+            user: user.to_owned(),
+            reason: reason.to_owned(),
+            write,
+        }))
     }
+
     fn create_patient(&mut self, data: &PatientData, user: &str) -> Result<Patient, StoreError> {
-        Store::create_patient(self, data, user)
+        self.may_write(user)?;
+        transact(self, |sql| {
+            let id = patients::insert_patient(sql, data, user, None)?;
+            patients::read_patient(sql, id)
+        })
     }
     fn update_patient(
         &mut self,
@@ -355,75 +331,106 @@ impl ClinicStore for Store {
         reason: &str,
         user: &str,
     ) -> Result<Patient, StoreError> {
-        Store::update_patient(self, patient, data, reason, user)
+        self.may_write(user)?;
+        let reason = require_reason(reason, "an edit")?;
+        transact(self, |sql| patients::update_patient(sql, patient, data, &reason, user))
     }
     fn patient(&self, id: i64) -> Result<Patient, StoreError> {
-        Store::patient(self, id)
+        read(self, |sql| patients::read_patient(sql, id))
     }
     fn patient_by_mrn(&self, mrn: &str) -> Result<Option<Patient>, StoreError> {
-        Store::patient_by_mrn(self, mrn)
+        read(self, |sql| patients::patient_by_mrn(sql, mrn))
     }
     fn patient_count(&self) -> Result<usize, StoreError> {
-        Store::patient_count(self)
+        read(self, patients::patient_count)
     }
     fn for_each_patient(&self, each: &mut dyn FnMut(Patient)) -> Result<(), StoreError> {
-        self.each_patient(each)
+        read(self, |sql| patients::each_patient(sql, each))
     }
     fn for_each_entry_summary(&self, each: &mut dyn FnMut(i64, Date, i64)) -> Result<(), StoreError> {
-        self.each_entry_summary(each)
-    }
-    fn patient_summaries(&self) -> Result<Vec<PatientSummary>, StoreError> {
-        Store::patient_summaries(self)
+        read(self, |sql| patients::each_entry_summary(sql, each))
     }
     fn patients_with_entries(&self, mrn: Option<&str>) -> Result<Vec<(Patient, Vec<Entry>)>, StoreError> {
-        Store::patients_with_entries(self, mrn)
+        read(self, |sql| patients::patients_with_entries(sql, mrn))
     }
+
     fn record_entry(&mut self, patient_id: i64, data: &EntryData, user: &str) -> Result<Entry, StoreError> {
-        Store::record_entry(self, patient_id, data, user)
+        self.may_write(user)?;
+        transact(self, |sql| entries::record_entry(sql, patient_id, data, user, None))
     }
     fn edit_entry(&mut self, entry: &Entry, data: &EntryData, reason: &str, user: &str) -> Result<Entry, StoreError> {
-        Store::edit_entry(self, entry, data, reason, user)
+        self.may_write(user)?;
+        let reason = require_reason(reason, "an edit")?;
+        transact(self, |sql| entries::edit_entry(sql, entry, data, &reason, user))
     }
     fn void_entry(&mut self, entry: &Entry, reason: &str, user: &str) -> Result<(), StoreError> {
-        Store::void_entry(self, entry, reason, user)
+        let c = change(user, RecordKind::Entry, entry.id, entry.patient_id);
+        void(self, c, (entry.version, &entry.data), reason, "voiding an entry")
     }
     fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
-        Store::entries(self, patient_id)
+        read(self, |sql| entries::read_entries(sql, patient_id))
     }
+
     fn record_entry_with_source(
         &mut self,
         patient_id: i64,
         data: &EntryData,
-        doc: &clinilog_domain::capture::SourceDocument,
+        doc: &SourceDocument,
         user: &str,
     ) -> Result<Entry, StoreError> {
-        Store::record_entry_with_source(self, patient_id, data, doc, user)
+        if !self.keeps_documents() {
+            return Err(StoreError::Corrupt {
+                what: "report",
+                detail: format!(
+                    "{} keeps no reports yet: save the entry in a clinic file, or type it from the report",
+                    Backend::describe(self)
+                ),
+            });
+        }
+        self.may_write(user)?;
+        transact(self, |sql| {
+            documents::record_entry_with_source(sql, patient_id, data, doc, user)
+        })
     }
-    fn entry_source(&self, entry_id: i64) -> Result<Option<clinilog_domain::capture::DocumentInfo>, StoreError> {
-        Store::entry_source(self, entry_id)
+    fn entry_source(&self, entry_id: i64) -> Result<Option<DocumentInfo>, StoreError> {
+        if !self.keeps_documents() {
+            return Ok(None);
+        }
+        read(self, |sql| documents::entry_source(sql, entry_id))
     }
     fn document_bytes(&self, id: i64) -> Result<Vec<u8>, StoreError> {
-        Store::document_bytes(self, id)
+        if !self.keeps_documents() {
+            return Err(StoreError::NotFound {
+                what: "report",
+                id: id.to_string(),
+            });
+        }
+        read(self, |sql| documents::document_bytes(sql, id))
     }
-    fn entry_sources(&self) -> Result<std::collections::HashMap<i64, String>, StoreError> {
-        Store::entry_sources(self)
+    fn entry_sources(&self) -> Result<HashMap<i64, String>, StoreError> {
+        if !self.keeps_documents() {
+            return Ok(HashMap::new());
+        }
+        read(self, documents::entry_sources)
     }
-    fn patient_documents(
-        &self,
-        patient_id: i64,
-    ) -> Result<std::collections::HashMap<i64, clinilog_domain::capture::DocumentInfo>, StoreError> {
-        Store::patient_documents(self, patient_id)
+    fn patient_documents(&self, patient_id: i64) -> Result<HashMap<i64, DocumentInfo>, StoreError> {
+        if !self.keeps_documents() {
+            return Ok(HashMap::new());
+        }
+        read(self, |sql| documents::patient_documents(sql, patient_id))
     }
     fn for_each_latest_flagged_lab(&self, each: &mut dyn FnMut(LatestLab)) -> Result<(), StoreError> {
-        self.each_latest_flagged_lab(each)
+        read(self, |sql| entries::each_latest_flagged_lab(sql, each))
     }
+
     fn add_treatment(
         &mut self,
         patient_id: i64,
         data: &TreatmentData,
         user: &str,
     ) -> Result<TreatmentEvent, StoreError> {
-        Store::add_treatment(self, patient_id, data, user)
+        self.may_write(user)?;
+        transact(self, |sql| treatments::add_treatment(sql, patient_id, data, user))
     }
     fn edit_treatment(
         &mut self,
@@ -432,79 +439,98 @@ impl ClinicStore for Store {
         reason: &str,
         user: &str,
     ) -> Result<TreatmentEvent, StoreError> {
-        Store::edit_treatment(self, event, data, reason, user)
+        self.may_write(user)?;
+        let reason = require_reason(reason, "an edit")?;
+        transact(self, |sql| treatments::edit_treatment(sql, event, data, &reason, user))
     }
     fn void_treatment(&mut self, event: &TreatmentEvent, reason: &str, user: &str) -> Result<(), StoreError> {
-        Store::void_treatment(self, event, reason, user)
+        let c = change(user, RecordKind::Treatment, event.id, event.patient_id);
+        void(
+            self,
+            c,
+            (event.version, &event.data),
+            reason,
+            "voiding a treatment event",
+        )
     }
     fn treatments(&self, patient_id: i64) -> Result<Vec<TreatmentEvent>, StoreError> {
-        Store::treatments(self, patient_id)
+        read(self, |sql| treatments::treatments(sql, patient_id))
     }
+
     fn save_draft(&mut self, key: DraftKey, json: &str) -> Result<(), StoreError> {
-        Store::save_draft(self, key, json)
+        self.may_write("drafts")?;
+        let station = self.workstation().to_owned();
+        transact(self, |sql| drafts::save_draft(sql, &station, key, json))
     }
     fn load_draft(&self, key: DraftKey) -> Result<Option<(String, String)>, StoreError> {
-        Store::load_draft(self, key)
+        read(self, |sql| drafts::load_draft(sql, self.workstation(), key))
     }
     fn discard_draft(&mut self, key: DraftKey) -> Result<(), StoreError> {
-        Store::discard_draft(self, key)
+        self.may_write("drafts")?;
+        let station = self.workstation().to_owned();
+        transact(self, |sql| drafts::discard_draft(sql, &station, key))
     }
+
     fn audit_log(&self, record: Option<(RecordKind, i64)>) -> Result<Vec<AuditRecord>, StoreError> {
-        Store::audit_log(self, record)
+        read(self, |sql| audit::audit_log(sql, record))
     }
     fn history(&self, patient_id: i64) -> Result<Vec<AuditRecord>, StoreError> {
-        Store::history(self, patient_id)
+        read(self, |sql| audit::history(sql, patient_id))
     }
+
     fn assign_protocol(
         &mut self,
         patient_id: i64,
         data: &AssignmentData,
         user: &str,
     ) -> Result<Assignment, StoreError> {
-        Store::assign_protocol(self, patient_id, data, user)
+        self.may_write(user)?;
+        transact(self, |sql| protocols::assign_protocol(sql, patient_id, data, user))
     }
     fn void_assignment(&mut self, a: &Assignment, reason: &str, user: &str) -> Result<(), StoreError> {
-        Store::void_assignment(self, a, reason, user)
+        let c = change(user, RecordKind::Assignment, a.id, a.patient_id);
+        void(self, c, (a.version, &a.data), reason, "voiding a protocol assignment")
     }
     fn shift_plan(&mut self, a: &Assignment, shift: &ShiftData, user: &str) -> Result<Assignment, StoreError> {
-        Store::shift_plan(self, a, shift, user)
+        self.may_write(user)?;
+        let reason = require_reason(&shift.reason, "shifting a plan")?;
+        transact(self, |sql| protocols::shift_plan(sql, a, shift, reason, user))
     }
-    fn close_plan_item(
-        &mut self,
-        a: &Assignment,
-        closure: &clinilog_domain::protocol::ClosureData,
-        user: &str,
-    ) -> Result<Assignment, StoreError> {
-        Store::close_plan_item(self, a, closure, user)
+    fn close_plan_item(&mut self, a: &Assignment, closure: &ClosureData, user: &str) -> Result<Assignment, StoreError> {
+        self.may_write(user)?;
+        let reason = require_reason(&closure.reason, "closing a visit as not done")?;
+        transact(self, |sql| protocols::close_plan_item(sql, a, closure, reason, user))
     }
     fn assignments(&self, patient_id: i64) -> Result<Vec<Assignment>, StoreError> {
-        Store::assignments(self, patient_id)
+        read(self, |sql| protocols::assignments(sql, patient_id))
     }
     fn active_assignments(&self) -> Result<Vec<Assignment>, StoreError> {
-        Store::active_assignments(self)
+        read(self, protocols::active_assignments)
     }
     fn protocol_names(&self) -> Result<Vec<String>, StoreError> {
-        Store::protocol_names(self)
+        read(self, protocols::protocol_names)
     }
     fn patients_on_protocol(&self, protocol: &str) -> Result<HashSet<i64>, StoreError> {
-        Store::patients_on_protocol(self, protocol)
+        read(self, |sql| protocols::patients_on_protocol(sql, protocol))
     }
     fn for_each_entry_date(
         &self,
         on_protocol_only: bool,
         each: &mut dyn FnMut(i64, i64, Date),
     ) -> Result<(), StoreError> {
-        self.each_entry_date(on_protocol_only, each)
+        read(self, |sql| protocols::each_entry_date(sql, on_protocol_only, each))
     }
     fn for_each_treatment_cycle(
         &self,
         on_protocol_only: bool,
         each: &mut dyn FnMut(i64, Date, Option<u32>),
     ) -> Result<(), StoreError> {
-        self.each_treatment_cycle(on_protocol_only, each)
+        read(self, |sql| {
+            treatments::each_treatment_cycle(sql, on_protocol_only, each)
+        })
     }
     fn entry_measures(&self, entry_id: i64) -> Result<Vec<String>, StoreError> {
-        Store::entry_measures(self, entry_id)
+        read(self, |sql| entries::entry_measures(sql, entry_id))
     }
     fn for_each_lab_value(
         &self,
@@ -512,15 +538,17 @@ impl ClinicStore for Store {
         code: &str,
         each: &mut dyn FnMut(Date, LabResult),
     ) -> Result<(), StoreError> {
-        self.lab_values(patient_id, code, each)
+        read(self, |sql| entries::each_lab_value(sql, patient_id, code, each))
     }
+
     fn add_adverse_event(
         &mut self,
         patient_id: i64,
         data: &AdverseEventData,
         user: &str,
     ) -> Result<AdverseEvent, StoreError> {
-        Store::add_adverse_event(self, patient_id, data, user)
+        self.may_write(user)?;
+        transact(self, |sql| adverse::add_adverse_event(sql, patient_id, data, user))
     }
     fn edit_adverse_event(
         &mut self,
@@ -529,13 +557,22 @@ impl ClinicStore for Store {
         reason: &str,
         user: &str,
     ) -> Result<AdverseEvent, StoreError> {
-        Store::edit_adverse_event(self, event, data, reason, user)
+        self.may_write(user)?;
+        let reason = require_reason(reason, "an edit")?;
+        transact(self, |sql| adverse::edit_adverse_event(sql, event, data, &reason, user))
     }
     fn void_adverse_event(&mut self, event: &AdverseEvent, reason: &str, user: &str) -> Result<(), StoreError> {
-        Store::void_adverse_event(self, event, reason, user)
+        let c = change(user, RecordKind::AdverseEvent, event.id, event.patient_id);
+        void(
+            self,
+            c,
+            (event.version, &event.data),
+            reason,
+            "voiding an adverse event",
+        )
     }
     fn adverse_events(&self, patient_id: i64) -> Result<Vec<AdverseEvent>, StoreError> {
-        Store::adverse_events(self, patient_id)
+        read(self, |sql| adverse::adverse_events(sql, patient_id))
     }
     fn record_no_adverse_events(
         &mut self,
@@ -543,12 +580,22 @@ impl ClinicStore for Store {
         data: &NoEventsData,
         user: &str,
     ) -> Result<NoEvents, StoreError> {
-        Store::record_no_adverse_events(self, patient_id, data, user)
+        self.may_write(user)?;
+        transact(self, |sql| {
+            adverse::record_no_adverse_events(sql, patient_id, data, user)
+        })
     }
     fn void_no_adverse_events(&mut self, record: &NoEvents, reason: &str, user: &str) -> Result<(), StoreError> {
-        Store::void_no_adverse_events(self, record, reason, user)
+        let c = change(user, RecordKind::NoAdverseEvents, record.id, record.patient_id);
+        void(
+            self,
+            c,
+            (record.version, &record.data),
+            reason,
+            "voiding a record of no adverse events",
+        )
     }
     fn no_adverse_events(&self, patient_id: i64) -> Result<Vec<NoEvents>, StoreError> {
-        Store::no_adverse_events(self, patient_id)
+        read(self, |sql| adverse::no_adverse_events(sql, patient_id))
     }
 }

@@ -1,18 +1,19 @@
-//! A cohort's values: one measure (a lab, or a score) for every patient
-//! chosen, each with day 0, read for the Cohort screen and `clinilog
-//! cohort`.
+//! What is read through the store's interface rather than written in SQL:
+//! a cohort's values (one measure, a lab or a score, for every patient
+//! chosen, each with day 0: the Cohort screen and `clinilog cohort`) and
+//! the clinic's due list for a week.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use jiff::civil::Date;
 
-use super::entries::lab_from_row;
-use super::rows::parse_date_col;
-use super::{ClinicStore, Store, StoreError};
+use crate::{ClinicStore, StoreError};
 use clinilog_domain::catalog::UnitSystem;
 use clinilog_domain::cohort::{Align, CohortMeasure, PatientValues, Point, day0_of, score_points};
+use clinilog_domain::protocol::{PatientDue, Protocol, Schedule, due_in_week};
 use clinilog_domain::score_inputs::{DEFAULT_CARRY_DAYS, all_entry_scores};
-use clinilog_domain::{Catalog, LabResult, Patient};
+use clinilog_domain::{Catalog, Patient};
 
 /// Which patients a cohort holds (all, when nothing is set).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,50 +46,11 @@ impl CohortFilter {
     }
 }
 
-impl Store {
-    /// The patients on this protocol (assigned, not voided).
-    pub fn patients_on_protocol(&self, protocol: &str) -> Result<HashSet<i64>, StoreError> {
-        let mut stmt = self.conn.prepare(ON_PROTOCOL_SQL)?;
-        let ids = stmt.query_map([protocol], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(ids)
-    }
-
-    /// The patient's current values of one lab measure (entries not
-    /// voided), by date, through the index on (patient, measure, date).
-    pub fn lab_values(
-        &self,
-        patient_id: i64,
-        code: &str,
-        mut each: impl FnMut(Date, LabResult),
-    ) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare_cached(LAB_VALUES_SQL)?;
-        let mut rows = stmt.query(rusqlite::params![patient_id, code])?;
-        while let Some(r) = rows.next()? {
-            let date = parse_date_col(r.get_ref(0)?.as_str().unwrap_or(""), "entry")?;
-            each(date, lab_from_row(r, 1)?);
-        }
-        Ok(())
-    }
-}
-
-/// The patients on protocol `$1`.
-pub(super) const ON_PROTOCOL_SQL: &str =
-    "SELECT patient_id FROM protocol_assignments WHERE voided_at IS NULL AND protocol = $1";
-
-/// Patient `$1`'s current values of measure `$2`: the date, then the
-/// columns of a lab value (see `entries::LabCols`).
-pub(super) const LAB_VALUES_SQL: &str =
-    "SELECT o.collected_on, o.measure_code, o.value_text, o.comparator, o.unit, o.ref_low, o.ref_high,
-         o.ref_source, o.flag, o.ref_unit
-     FROM observations o JOIN entries e ON e.id = o.entry_id AND o.entry_version = e.data_version
-     WHERE o.patient_id = $1 AND o.measure_code = $2 AND e.voided_at IS NULL
-     ORDER BY o.collected_on";
-
 /// The measure's values of every patient the filter keeps, in one unit
 /// (`system`), with day 0 by `align`, by patient name. A lab measure is
 /// read per patient through the index on (patient, measure, date); a score
 /// needs each patient's entries and is computed as the Log does.
-pub(super) fn cohort_values<S: ClinicStore + ?Sized>(
+pub(crate) fn cohort_values<S: ClinicStore + ?Sized>(
     store: &S,
     measure: &CohortMeasure,
     align: Align,
@@ -152,6 +114,86 @@ pub(super) fn cohort_values<S: ClinicStore + ?Sized>(
                 .flatten()
                 .filter_map(|(d, c)| c.map(|c| (c, *d)))
                 .collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// The clinic's due list for the week containing `day`: for every patient
+/// (not archived) on a protocol, what is due that week, late on its
+/// Monday, and missing from the latest visit done. Patients with nothing
+/// to do are left out. Entries and treatments are read as dates in one
+/// pass each; only the latest visit's measures are read per patient. A
+/// protocol that no longer reads is named per patient.
+pub(crate) fn due_list<S: ClinicStore + ?Sized>(
+    store: &S,
+    day: Date,
+    catalog: &Catalog,
+) -> Result<Vec<PatientDue>, StoreError> {
+    let assignments = store.active_assignments()?;
+    if assignments.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Entry dates and ids per patient, by date.
+    let mut entries: HashMap<i64, (Vec<Date>, Vec<i64>)> = HashMap::new();
+    store.for_each_entry_date(true, &mut |patient, id, date| {
+        let e = entries.entry(patient).or_default();
+        e.0.push(date);
+        e.1.push(id);
+    })?;
+    // Treatments: only the date and cycle matter to the plan.
+    let mut treatments: HashMap<i64, Vec<(Date, Option<u32>)>> = HashMap::new();
+    store.for_each_treatment_cycle(true, &mut |patient, date, cycle| {
+        treatments.entry(patient).or_default().push((date, cycle));
+    })?;
+    let mut names: HashMap<i64, (String, String)> = HashMap::new();
+    store.for_each_patient(&mut |p| {
+        names.insert(p.id, (p.data.mrn, p.data.name));
+    })?;
+    // Each protocol text read once, with its schedule.
+    let mut protocols: HashMap<Arc<str>, Result<(Protocol, Schedule), String>> = HashMap::new();
+    let no_dates = (Vec::new(), Vec::new());
+    let mut out = Vec::new();
+    for a in assignments {
+        let Some((mrn, name)) = names.get(&a.patient_id) else {
+            continue;
+        };
+        let parsed = protocols
+            .entry(a.data.protocol_text.as_str().into())
+            .or_insert_with(|| {
+                a.protocol(catalog)
+                    .map(|p| {
+                        let s = Schedule::of(&p);
+                        (p, s)
+                    })
+                    .map_err(|e| e.to_string())
+            });
+        let read = match parsed {
+            Ok((protocol, schedule)) => {
+                let items = a.plan(schedule);
+                let (dates, ids) = entries.get(&a.patient_id).unwrap_or(&no_dates);
+                let treated = treatments.get(&a.patient_id).map_or(&[][..], Vec::as_slice);
+                let week = due_in_week(protocol, &items, dates, treated, day);
+                let present: Vec<String> = match &week.last_visit {
+                    Some(v) => store.entry_measures(ids[v.entry])?,
+                    None => Vec::new(),
+                };
+                Ok(week.with_missing(|m| present.iter().any(|p| p == m)))
+            }
+            Err(e) => Err(e.clone()),
+        };
+        let (lines, problem) = match read {
+            Ok(lines) if lines.is_empty() => continue,
+            Ok(lines) => (lines, None),
+            Err(problem) => (Vec::new(), Some(problem)),
+        };
+        out.push(PatientDue {
+            patient_id: a.patient_id,
+            mrn: mrn.clone(),
+            name: name.clone(),
+            protocol: a.data.protocol.clone(),
+            lines,
+            problem,
         });
     }
     Ok(out)

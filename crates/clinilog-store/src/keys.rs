@@ -505,7 +505,7 @@ pub fn unlock(path: &Path, recovery: &str) -> Result<String, StoreError> {
         )));
     };
     let key = FileKey::from_recovery(id, recovery).map_err(|e| StoreError::Key(e.to_string()))?;
-    let conn = crate::open_connection(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY, Some(&key))?;
+    let conn = crate::sqlite::open_connection(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY, Some(&key))?;
     if conn
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
         .is_err()

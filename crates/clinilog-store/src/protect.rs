@@ -23,7 +23,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::keys::{self, FileKey};
 use crate::schema::APPLICATION_ID;
-use crate::{Store, StoreError, default_backup_dir, open_connection};
+use crate::sqlite::open_connection;
+use crate::{FileStore, StoreError, default_backup_dir};
 
 /// What encrypting (or decrypting) did.
 #[derive(Debug)]
@@ -84,7 +85,7 @@ fn table_counts(conn: &Connection, schema: &str) -> Result<Vec<(String, i64)>, S
 /// Copies the database open on `conn` into a new file at `to`, encrypted
 /// with `key` (or plain with `None`), and checks the copy: SQLite's quick
 /// check and every table's row count. The copy is flushed to the disk. A
-/// clinic file (`wal`) is in write-ahead-log mode, as `Store::open` sets;
+/// clinic file (`wal`) is in write-ahead-log mode, as `FileStore::open` sets;
 /// a backup stays in rollback mode, as `VACUUM INTO` writes them.
 fn export(conn: &Connection, to: &Path, key: Option<&FileKey>, wal: bool) -> Result<(), StoreError> {
     let _ = fs::remove_file(to);
@@ -203,9 +204,9 @@ pub fn encrypt(db: &Path, backup_dirs: &[PathBuf], remove_plain: bool) -> Result
     };
     let already = keys::encryption_of(db) != keys::Encryption::Plain;
     let store = if already {
-        Store::open_read_only(db)?
+        FileStore::open_read_only(db)?
     } else {
-        Store::open(db)?
+        FileStore::open(db)?
     };
     if store.read_only && !already {
         return Err(StoreError::ReadOnly(db.to_owned()));
@@ -234,7 +235,7 @@ pub fn encrypt(db: &Path, backup_dirs: &[PathBuf], remove_plain: bool) -> Result
 
 fn convert(
     db: &Path,
-    store: Store,
+    store: FileStore,
     key: &FileKey,
     backup_dirs: &[PathBuf],
     remove_plain: bool,
@@ -311,7 +312,7 @@ pub fn decrypt(db: &Path) -> Result<Converted, StoreError> {
             db.display()
         )));
     }
-    let store = Store::open(db)?;
+    let store = FileStore::open(db)?;
     if store.read_only {
         return Err(StoreError::ReadOnly(db.to_owned()));
     }
@@ -333,7 +334,7 @@ pub fn decrypt(db: &Path) -> Result<Converted, StoreError> {
     })
 }
 
-impl Store {
+impl FileStore {
     /// Whether this file is encrypted.
     pub fn encrypted(&self) -> bool {
         self.key.is_some()

@@ -37,7 +37,7 @@ impl ClinilogApp {
         prefs: Prefs,
     ) -> Result<Self, StoreError> {
         // Nothing is shown behind the dialog: an empty store in memory.
-        let placeholder = Store::open(":memory:")?;
+        let placeholder = FileStore::open(":memory:")?;
         let mut app = Self::on(
             Box::new(placeholder),
             Location::Server(Box::new(target.clone())),

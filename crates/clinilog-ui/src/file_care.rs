@@ -147,7 +147,7 @@ impl ClinilogApp {
             return;
         }
         self.file_care.integrity_job = Some(Job::spawn(ctx, "file check", move |_| {
-            let found = Store::open_read_only(&path)
+            let found = FileStore::open_read_only(&path)
                 .and_then(|s| s.quick_check())
                 .unwrap_or(None);
             (found, seen)
@@ -181,7 +181,7 @@ impl ClinilogApp {
             .ok()
             .and_then(|l| l.into_iter().next());
         let shown = latest.as_ref().map_or(file.clone(), |b| b.path.clone());
-        match Store::open_read_only(&shown) {
+        match FileStore::open_read_only(&shown) {
             Ok(store) => {
                 drop(self.replace_store(Box::new(store), Location::File(shown)));
                 if latest.is_some() {
@@ -297,7 +297,7 @@ impl ClinilogApp {
                 self.prefs.second_backup_dir = dir;
                 self.refresh_backups();
             }
-            BackupsAction::OpenReadOnly(path) => match Store::open_read_only(&path) {
+            BackupsAction::OpenReadOnly(path) => match FileStore::open_read_only(&path) {
                 Ok(backup) => {
                     let was = self.location.clone();
                     drop(self.replace_store(Box::new(backup), Location::File(path)));
@@ -318,7 +318,7 @@ impl ClinilogApp {
         let Some(db) = self.file_care.viewing_backup.take() else {
             return;
         };
-        match Store::open(&db) {
+        match FileStore::open(&db) {
             Ok(store) => {
                 drop(self.replace_store(Box::new(store), Location::File(db)));
                 self.show_patients_of_new_file();
@@ -352,13 +352,13 @@ impl ClinilogApp {
         };
         self.file_care.damaged = None;
         // The file must be closed while it is replaced.
-        let placeholder = match Store::open(":memory:") {
+        let placeholder = match FileStore::open(":memory:") {
             Ok(s) => s,
             Err(e) => return self.error(&e),
         };
         drop(self.replace_store(Box::new(placeholder), Location::File(":memory:".into())));
         let restored = clinilog_store::restore(&db, backup, &user);
-        match Store::open(&db) {
+        match FileStore::open(&db) {
             Ok(store) => drop(self.replace_store(Box::new(store), Location::File(db))),
             Err(e) => return self.error(&e),
         }

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use clinilog_domain::catalog::UnitSystem;
 use clinilog_domain::score_inputs::DEFAULT_CARRY_DAYS;
 use clinilog_domain::{Catalog, Entry, EntryData, Patient, PatientData, TreatmentData, TreatmentEvent};
-use clinilog_store::{ClinicStore, DraftKey, Location, Store, StoreError, local_time};
+use clinilog_store::{ClinicStore, DraftKey, FileStore, Location, StoreError, local_time};
 use form::KeptDraft;
 use job::Job;
 use patient::PatientScreen;
@@ -366,7 +366,7 @@ pub struct ClinilogApp {
 
 impl ClinilogApp {
     /// The window on a SQLite file.
-    pub fn new(store: Store, catalog: Catalog, prefs: Prefs) -> Self {
+    pub fn new(store: FileStore, catalog: Catalog, prefs: Prefs) -> Self {
         let location = Location::File(store.path().to_owned());
         Self::on(Box::new(store), location, catalog, prefs)
     }
@@ -711,7 +711,7 @@ pub fn run_window(store: Option<Box<dyn ClinicStore>>, location: Location, catal
             Ok(Box::new(match (store, location) {
                 (Some(store), location) => ClinilogApp::on(store, location, catalog, prefs),
                 (None, Location::Server(target)) => ClinilogApp::logging_in(*target, catalog, prefs)?,
-                (None, Location::File(path)) => match Store::open(&path) {
+                (None, Location::File(path)) => match FileStore::open(&path) {
                     Ok(store) => ClinilogApp::new(store, catalog, prefs),
                     Err(StoreError::Locked { why, .. }) => ClinilogApp::unlocking(path, why, catalog, prefs)?,
                     Err(e) => return Err(e.into()),

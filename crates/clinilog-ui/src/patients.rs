@@ -15,7 +15,7 @@ use super::{Action, Write, theme};
 use clinilog_domain::patient::field;
 use clinilog_domain::patient::search_key;
 use clinilog_domain::{Catalog, Patient, PatientData, PatientDraft, Sex};
-use clinilog_store::{ClinicStore, DraftKey, Location, PatientSummary, Store};
+use clinilog_store::{ClinicStore, DraftKey, FileStore, Location, PatientSummary};
 
 /// A column the list can be sorted by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub fn load_list(ctx: &egui::Context, location: Location) -> Job<Result<Box<Pati
     Job::spawn(ctx, "patient list", move |_| {
         let opened = match &location {
             // A file's connection that reads the table once keeps a small cache.
-            Location::File(path) => Store::open_read_only(path).and_then(|store| {
+            Location::File(path) => FileStore::open_read_only(path).and_then(|store| {
                 store.small_cache()?;
                 Ok(Box::new(store) as Box<dyn ClinicStore>)
             }),

@@ -50,7 +50,7 @@ impl ClinilogApp {
         catalog: Catalog,
         prefs: Prefs,
     ) -> Result<Self, StoreError> {
-        let placeholder = Store::open(":memory:")?;
+        let placeholder = FileStore::open(":memory:")?;
         // The status bar names the file; nothing is read from it until it opens.
         let mut app = Self::on(Box::new(placeholder), Location::File(path.clone()), catalog, prefs);
         app.unlock_prompt = Some(UnlockPrompt {
@@ -110,7 +110,7 @@ impl ClinilogApp {
         if !submit || p.typed.trim().is_empty() {
             return;
         }
-        let opened = keys::unlock(&p.path, &p.typed).and_then(|_| Store::open(&p.path));
+        let opened = keys::unlock(&p.path, &p.typed).and_then(|_| FileStore::open(&p.path));
         match opened {
             Ok(store) => {
                 let path = p.path.clone();
@@ -140,7 +140,7 @@ impl ClinilogApp {
         }
         // A file with no patient yet has nothing to keep in plain form.
         let empty = self.store.patient_count().is_ok_and(|n| n == 0);
-        let placeholder = match Store::open(":memory:") {
+        let placeholder = match FileStore::open(":memory:") {
             Ok(s) => s,
             Err(e) => return self.error(&e),
         };
@@ -148,7 +148,7 @@ impl ClinilogApp {
         let mut dirs = vec![clinilog_store::default_backup_dir(&db)];
         dirs.extend(self.prefs.second_backup_dir.clone());
         let done = clinilog_store::protect::encrypt(&db, &dirs, empty);
-        match Store::open(&db) {
+        match FileStore::open(&db) {
             Ok(store) => drop(self.replace_store(Box::new(store), Location::File(db.clone()))),
             Err(e) => return self.error(&e),
         }

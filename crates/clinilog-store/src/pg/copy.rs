@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::schema::TABLES;
 use super::{PgStore, PgTarget};
-use crate::{Store, StoreError};
+use crate::{FileStore, StoreError};
 
 /// One table as copied: its rows and the checksum both sides gave.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,7 +129,7 @@ fn copy_failed(detail: String) -> StoreError {
 /// database that holds records already. Drafts (each desk's unsaved typing)
 /// are not copied. Commits only when each table's count and checksum read
 /// back from the server equal the file's; else nothing is written.
-pub fn copy_file_to_server(from: &Store, to: &PgTarget) -> Result<Vec<TableCopied>, StoreError> {
+pub fn copy_file_to_server(from: &FileStore, to: &PgTarget) -> Result<Vec<TableCopied>, StoreError> {
     // Sets the schema up in an empty database; refuses another program's.
     let opened = PgStore::open(to)?;
     // On a database set up by `server init`, the history keeps its signers

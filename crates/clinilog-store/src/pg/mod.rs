@@ -1,6 +1,7 @@
 //! The clinic's records on a PostgreSQL server, for several workstations
-//! at once: [`PgStore`] implements [`ClinicStore`] with its own SQL and
-//! migrations (`schema.rs`) on the synchronous `postgres` crate.
+//! at once: [`PgStore`] connects, migrates (`schema.rs`) and runs the
+//! records of `records/` over the connection trait (`conn.rs`), on the
+//! synchronous `postgres` crate.
 //!
 //! - Opening ([`PgTarget`]): `postgres://user@host:port/db`; the password
 //!   comes from `PGPASSWORD` or a `.pgpass` file, never from the address
@@ -17,8 +18,8 @@
 //!   another workstation replaced is refused with who and when (the row is
 //!   locked while it is checked).
 
+pub(crate) mod conn;
 pub mod copy;
-mod records;
 pub mod schema;
 pub mod server;
 pub mod tls;
@@ -30,8 +31,10 @@ use std::time::Duration;
 use postgres::config::Host;
 use postgres::{Client, Config, NoTls};
 
-use super::StoreError;
-use super::schema::APPLICATION_ID;
+use crate::StoreError;
+use crate::schema::APPLICATION_ID;
+use crate::sql::{Backend, Sql, Tx};
+use conn::{PgSql, PgTx};
 
 /// The channel every save notifies.
 pub const CHANNEL: &str = "clinilog";
@@ -477,7 +480,7 @@ impl PgStore {
         Ok(())
     }
 
-    fn may_write(&self, user: &str) -> Result<(), StoreError> {
+    fn may_write_as(&self, user: &str) -> Result<(), StoreError> {
         if let Some(l) = &self.login
             && l.role == server::Role::Auditor
         {
@@ -503,16 +506,10 @@ impl PgStore {
                 l.signer()
             )));
         }
-        super::rows::require_user(user)
+        crate::records::require_user(user)
     }
 
-    /// Runs `f` on the connection, naming the server if the connection is gone.
-    fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut client = self.client.borrow_mut();
-        f(&mut client).map_err(|e| self.named(e))
-    }
-
-    fn named(&self, e: StoreError) -> StoreError {
+    fn name_server(&self, e: StoreError) -> StoreError {
         match e {
             StoreError::ConnectionLost { detail, .. } => StoreError::ConnectionLost {
                 server: self.target.describe(),
@@ -520,6 +517,74 @@ impl PgStore {
             },
             other => other,
         }
+    }
+}
+
+impl Backend for PgStore {
+    fn describe(&self) -> String {
+        self.target.describe()
+    }
+    fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+    fn may_write(&self, user: &str) -> Result<(), StoreError> {
+        self.may_write_as(user)
+    }
+    fn reader(&self) -> Box<dyn Sql + '_> {
+        Box::new(PgReader(self.client.borrow_mut()))
+    }
+    fn begin(&mut self, read_only: bool) -> Result<Box<dyn Tx + '_>, StoreError> {
+        let target = self.target.clone();
+        let mut tx = self.client.get_mut().transaction().map_err(|e| target.lost(e))?;
+        if read_only {
+            tx.batch_execute("SET TRANSACTION READ ONLY")
+                .map_err(|e| target.lost(e))?;
+        }
+        Ok(Box::new(PgTx(tx)))
+    }
+    fn named(&self, e: StoreError) -> StoreError {
+        self.name_server(e)
+    }
+    fn workstation(&self) -> &str {
+        &self.workstation
+    }
+    /// Reports are kept only in a clinic file for now.
+    fn keeps_documents(&self) -> bool {
+        false
+    }
+    fn schema(&self) -> Result<i64, StoreError> {
+        crate::sql::read(self, |sql| {
+            sql.query_int("SELECT schema_version FROM clinilog_meta", &[])
+        })
+    }
+    fn connection_id(&self) -> Option<i32> {
+        Some(self.backend_pid)
+    }
+    fn server_login(&self) -> Option<server::Login> {
+        self.login.clone()
+    }
+}
+
+/// The connection, borrowed for a read.
+struct PgReader<'a>(std::cell::RefMut<'a, Client>);
+
+impl Sql for PgReader<'_> {
+    fn dialect(&self) -> crate::sql::Dialect {
+        crate::sql::Dialect::Postgres
+    }
+    fn execute(&mut self, sql: &str, params: &[crate::sql::Value<'_>]) -> Result<u64, StoreError> {
+        PgSql(&mut *self.0).execute(sql, params)
+    }
+    fn query(
+        &mut self,
+        sql: &str,
+        params: &[crate::sql::Value<'_>],
+        each: &mut dyn FnMut(&dyn crate::sql::Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        PgSql(&mut *self.0).query(sql, params, each)
+    }
+    fn append_audit(&mut self, row: crate::sql::AuditRow<'_>) -> Result<(), StoreError> {
+        PgSql(&mut *self.0).append_audit(row)
     }
 }
 
@@ -630,7 +695,7 @@ pub struct ChangeNote {
 
 impl ChangeNote {
     /// The payload of the notification: `table patient_id by`.
-    fn payload(table: &str, patient_id: i64, by: &str) -> String {
+    pub(crate) fn payload(table: &str, patient_id: i64, by: &str) -> String {
         format!("{table} {patient_id} {by}")
     }
 

@@ -2,10 +2,9 @@
 //! survives a closed window or a crash. Drafts are not clinical records and
 //! are not audited.
 
-use rusqlite::{OptionalExtension, params};
-
-use super::stamp::now_utc;
-use super::{Store, StoreError};
+use super::now_utc;
+use crate::StoreError;
+use crate::sql::{Sql, vals};
 
 /// Which form a draft belongs to. Also names the form a write came from,
 /// so that the write's result goes back to that form only.
@@ -36,7 +35,7 @@ pub enum DraftKey {
 
 impl DraftKey {
     /// The key as kept in the `drafts` table (the only place it is text).
-    pub(super) fn as_text(self) -> String {
+    pub(crate) fn as_text(self) -> String {
         match self {
             DraftKey::NewPatient => "patient:new".to_owned(),
             DraftKey::EditPatient(id) => format!("patient:edit:{id}"),
@@ -53,41 +52,51 @@ impl DraftKey {
     }
 }
 
-impl Store {
-    /// Keeps what was typed into an unsaved form.
-    pub fn save_draft(&mut self, key: DraftKey, json: &str) -> Result<(), StoreError> {
-        self.may_write("drafts")?;
-        self.conn.execute(
-            "INSERT INTO drafts (key, json, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
-            params![key.as_text(), json, now_utc()],
-        )?;
-        Ok(())
-    }
+/// Keeps what was typed into an unsaved form (the workstation's own, on a
+/// server).
+pub(crate) fn save_draft(sql: &mut dyn Sql, station: &str, key: DraftKey, json: &str) -> Result<(), StoreError> {
+    let d = sql.dialect();
+    sql.execute(
+        d.draft_upsert(),
+        &vals![key.as_text(), json, now_utc(), station][..d.draft_params(4)],
+    )?;
+    Ok(())
+}
 
-    /// The draft kept for `key`, with when it was last written (UTC).
-    pub fn load_draft(&self, key: DraftKey) -> Result<Option<(String, String)>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT json, updated_at FROM drafts WHERE key = ?1",
-                [key.as_text()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
-    }
+/// The draft kept for `key`, with when it was last written (UTC).
+pub(crate) fn load_draft(
+    sql: &mut dyn Sql,
+    station: &str,
+    key: DraftKey,
+) -> Result<Option<(String, String)>, StoreError> {
+    let query = format!(
+        "SELECT json, updated_at FROM drafts WHERE key = $1 {}",
+        sql.dialect().draft_owner()
+    );
+    let n = sql.dialect().draft_params(2);
+    sql.query_opt(&query, &vals![key.as_text(), station][..n], |r| {
+        Ok((r.string(0)?, r.string(1)?))
+    })
+}
 
-    pub fn discard_draft(&mut self, key: DraftKey) -> Result<(), StoreError> {
-        self.may_write("drafts")?;
-        self.conn
-            .execute("DELETE FROM drafts WHERE key = ?1", [key.as_text()])?;
-        Ok(())
-    }
+pub(crate) fn discard_draft(sql: &mut dyn Sql, station: &str, key: DraftKey) -> Result<(), StoreError> {
+    let delete = format!("DELETE FROM drafts WHERE key = $1 {}", sql.dialect().draft_owner());
+    let n = sql.dialect().draft_params(2);
+    sql.execute(&delete, &vals![key.as_text(), station][..n])?;
+    Ok(())
+}
+
+/// Every draft as its key (with its workstation on a server) and its JSON,
+/// for the check.
+pub(crate) fn all_drafts(sql: &mut dyn Sql) -> Result<Vec<(String, String)>, StoreError> {
+    let query = format!("SELECT {}, json FROM drafts ORDER BY 1", sql.dialect().draft_name());
+    sql.query_all(&query, vals![], |r| Ok((r.string(0)?, r.string(1)?)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ClinicStore;
 
     #[test]
     fn every_form_has_its_own_key_text() {
@@ -110,7 +119,7 @@ mod tests {
     #[test]
     fn a_draft_is_kept_per_form_and_discarded_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(dir.path().join("d.sqlite")).unwrap();
+        let mut store = crate::FileStore::open(dir.path().join("d.sqlite")).unwrap();
         store
             .save_draft(DraftKey::NewEntry { patient: 1 }, "{\"a\":1}")
             .unwrap();
