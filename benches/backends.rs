@@ -1,8 +1,10 @@
-//! One workstation's two busiest store calls on each backend, side by
-//! side: opening the busy 260-entry patient (everything the patient screen
-//! reads: the patient, entries, treatments, History, protocols, adverse
-//! events) and saving an entry (one transaction with its observations and
-//! audit row; on the server also its notification). The SQLite file is on
+//! One workstation's busiest store calls on each backend, side by side:
+//! opening the clinic (connect, check, migrate), opening the busy
+//! 260-entry patient (everything the patient screen reads: the patient,
+//! entries, treatments, History, protocols, adverse events), saving an
+//! entry (one transaction with its observations and audit row; on the
+//! server also its notification), and reading the whole clinic for an
+//! export (every patient with its entries). The SQLite file is on
 //! the local disk; the PostgreSQL database on loopback, as the libpq
 //! variables say (`pg_virtualenv -t cargo bench --bench backends`). Without a
 //! server only the file is measured.
@@ -38,9 +40,19 @@ fn server_database() -> Option<(PgTarget, PgTarget)> {
     Some((admin.with_dbname(&name), admin))
 }
 
-fn measure(c: &mut Criterion, name: &str, store: &mut dyn ClinicStore, entry: &EntryData) {
+fn measure(
+    c: &mut Criterion,
+    name: &str,
+    open: &dyn Fn() -> Box<dyn ClinicStore>,
+    store: &mut dyn ClinicStore,
+    entry: &EntryData,
+) {
     let catalog = Catalog::builtin().unwrap();
     write_busy_demo(store, &catalog, date(2026, 11, 1)).unwrap();
+    c.bench_function(&format!("open_clinic/{name}"), |b| b.iter(|| open().schema().unwrap()));
+    c.bench_function(&format!("export_all/{name}"), |b| {
+        b.iter(|| store.patients_with_entries(None).unwrap().len())
+    });
     let id = store.patient_by_mrn(BUSY_MRN).unwrap().unwrap().id;
     assert!(store.entries(id).unwrap().len() >= 260);
     c.bench_function(&format!("open_260_entry_patient/{name}"), |b| {
@@ -55,12 +67,15 @@ fn bench(c: &mut Criterion) {
     let catalog = Catalog::builtin().unwrap();
     let entry = clinilog::cli::demo::busy_entries(&catalog, date(2026, 11, 2), 1).remove(0);
     let dir = tempfile::tempdir().unwrap();
-    let mut file = FileStore::open(dir.path().join("clinic.sqlite")).unwrap();
-    measure(c, "sqlite_file", &mut file, &entry);
+    let path = dir.path().join("clinic.sqlite");
+    let mut file = FileStore::open(&path).unwrap();
+    let open_file = || Box::new(FileStore::open(&path).unwrap()) as Box<dyn ClinicStore>;
+    measure(c, "sqlite_file", &open_file, &mut file, &entry);
     match server_database() {
         Some((target, admin)) => {
             let mut server = PgStore::open(&target).unwrap();
-            measure(c, "postgres_loopback", &mut server, &entry);
+            let open_server = || Box::new(PgStore::open(&target).unwrap()) as Box<dyn ClinicStore>;
+            measure(c, "postgres_loopback", &open_server, &mut server, &entry);
             drop(server);
             let _ = admin
                 .connect()

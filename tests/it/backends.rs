@@ -158,7 +158,111 @@ on_both_backends!(
     the_due_list_read_matches_the_plan_followed_in_full,
     the_demo_patient_reproduces_the_case_report_in_a_cohort,
     an_imported_file_is_one_batch_previewed_written_or_cancelled_whole,
+    a_write_for_a_patient_not_there_is_refused_and_leaves_nothing,
+    a_report_is_kept_with_its_entry_where_reports_are_kept_and_refused_whole_elsewhere,
 );
+
+/// Found when the two stores became one: every write for a patient checks
+/// the patient first, in its transaction, on both backends alike.
+fn a_write_for_a_patient_not_there_is_refused_and_leaves_nothing(b: &Backend) {
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    let p = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    let head = store.audit_head().unwrap().unwrap();
+    let missing = p.id + 41;
+    let not_found =
+        |r: Result<i64, StoreError>| assert!(matches!(r, Err(StoreError::NotFound { what: "patient", .. })), "{r:?}");
+    let entry = validated(&catalog, "2025-07-19", &[("alt", "60")]);
+    not_found(store.record_entry(missing, &entry, "Dr Rao").map(|e| e.id));
+    let mut t = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
+    t.product = "AF exosomes".into();
+    let treatment = t.validate(date(1974, 1, 15), today()).unwrap();
+    not_found(store.add_treatment(missing, &treatment, "Dr Rao").map(|e| e.id));
+    let none = clinilog::domain::adverse::NoEventsData {
+        on: date(2025, 7, 28),
+        note: String::new(),
+        recorded_by: "Dr Rao".into(),
+    };
+    not_found(store.record_no_adverse_events(missing, &none, "Dr Rao").map(|e| e.id));
+    let plan = clinilog::domain::protocol::AssignmentData {
+        protocol: "weekly".into(),
+        protocol_text: String::new(),
+        start: date(2025, 7, 19),
+        note: String::new(),
+        recorded_by: "Dr Rao".into(),
+    };
+    not_found(store.assign_protocol(missing, &plan, "Dr Rao").map(|a| a.id));
+    // Nothing was written: no row, no audit row, the chain where it was.
+    drop(store);
+    let store = b.open();
+    assert_eq!(store.audit_head().unwrap(), Some(head));
+    for table in [
+        "entries",
+        "observations",
+        "treatment_events",
+        "no_adverse_events",
+        "protocol_assignments",
+    ] {
+        assert_eq!(
+            b.raw(&format!("SELECT count(*) FROM {table}")).unwrap(),
+            vec![vec![Some("0".to_owned())]],
+            "{table}"
+        );
+    }
+    assert!(store.audit_chain().unwrap().is_intact());
+}
+
+/// A report kept with the entry read from it: in a file, the entry, the
+/// report (its SHA-256 checked on the way in and out) and the audit row
+/// that names it in one transaction; a server keeps no reports yet and
+/// says so, writing nothing, rather than keeping the entry without it.
+fn a_report_is_kept_with_its_entry_where_reports_are_kept_and_refused_whole_elsewhere(b: &Backend) {
+    use sha2::{Digest, Sha256};
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    let p = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    let bytes = b"%PDF-1.4 a lab report".to_vec();
+    let sha: String = Sha256::digest(&bytes).iter().map(|x| format!("{x:02x}")).collect();
+    let doc = clinilog::domain::capture::SourceDocument {
+        name: "report.pdf".into(),
+        media_type: "application/pdf".into(),
+        sha256: sha.clone(),
+        bytes: bytes.clone(),
+    };
+    let entry = validated(&catalog, "2025-07-19", &[("alt", "60")]);
+    // A report changed between its reading and its saving is refused.
+    let changed = clinilog::domain::capture::SourceDocument {
+        bytes: b"%PDF-1.4 another".to_vec(),
+        ..doc.clone()
+    };
+    assert!(
+        store
+            .record_entry_with_source(p.id, &entry, &changed, "Dr Rao")
+            .is_err()
+    );
+    match b {
+        Backend::Sqlite { .. } => {
+            let saved = store.record_entry_with_source(p.id, &entry, &doc, "Dr Rao").unwrap();
+            drop(store);
+            let store = b.open();
+            let info = store.entry_source(saved.id).unwrap().unwrap();
+            assert_eq!((info.name.as_str(), info.sha256.as_str()), ("report.pdf", sha.as_str()));
+            assert_eq!(store.document_bytes(info.id).unwrap(), bytes);
+            assert_eq!(store.entry_sources().unwrap()[&saved.id], sha);
+            assert_eq!(store.patient_documents(p.id).unwrap()[&saved.id], info);
+            let audit = store.audit_log(Some((RecordKind::Entry, saved.id))).unwrap();
+            assert!(audit[0].reason.as_deref().unwrap().contains(&sha), "{audit:?}");
+        }
+        Backend::Postgres(_) => {
+            let err = store
+                .record_entry_with_source(p.id, &entry, &doc, "Dr Rao")
+                .unwrap_err();
+            assert!(err.to_string().contains("keeps no reports yet"), "{err}");
+            assert!(store.entries(p.id).unwrap().is_empty());
+            assert_eq!(store.entry_source(1).unwrap(), None);
+        }
+    }
+}
 
 fn what_is_written_reads_back_equal_after_reopening(b: &Backend) {
     let catalog = Catalog::builtin().unwrap();
@@ -1239,4 +1343,192 @@ fn commands_on_an_empty_server_database_refuse_and_create_nothing() {
     let out = run(&["check", "--db", &address]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: no problem found in postgres://"));
+}
+
+/// One column as both schemas describe it: name, kind of value
+/// (integer, real, text, bytes), and whether it may be empty (NULL).
+type Column = (String, &'static str, bool);
+
+/// What a table is made of, in a form both dialects can be read into.
+#[derive(Debug, Default, PartialEq)]
+struct TableShape {
+    columns: Vec<Column>,
+    primary_key: Vec<String>,
+    /// Each unique constraint's columns, sorted.
+    unique: std::collections::BTreeSet<Vec<String>>,
+    /// Each foreign key as (column, table, column).
+    references: std::collections::BTreeSet<(String, String, String)>,
+    /// How many CHECK constraints the table has.
+    checks: usize,
+}
+
+fn kind_of(declared: &str) -> &'static str {
+    match declared.to_ascii_lowercase().as_str() {
+        "integer" | "bigint" => "integer",
+        "real" | "double precision" => "real",
+        "text" => "text",
+        "blob" | "bytea" => "bytes",
+        other => panic!("a column of type {other}: say how it maps in the other dialect"),
+    }
+}
+
+fn cell(row: &[Option<String>], i: usize) -> String {
+    row[i].clone().unwrap_or_default()
+}
+
+fn sqlite_shapes(b: &Backend) -> std::collections::BTreeMap<String, TableShape> {
+    let mut out = std::collections::BTreeMap::new();
+    let tables = b
+        .raw("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
+    for t in tables {
+        let (name, sql) = (cell(&t, 0), cell(&t, 1));
+        let mut shape = TableShape {
+            checks: sql.matches("CHECK").count(),
+            ..TableShape::default()
+        };
+        let mut pk: Vec<(i64, String)> = Vec::new();
+        for c in b.raw(&format!("PRAGMA table_info({name})")).unwrap() {
+            let column = cell(&c, 1);
+            let key: i64 = cell(&c, 5).parse().unwrap();
+            // A primary key is never empty, whether or not it says NOT NULL.
+            shape
+                .columns
+                .push((column.clone(), kind_of(&cell(&c, 2)), cell(&c, 3) == "0" && key == 0));
+            if key > 0 {
+                pk.push((key, column));
+            }
+        }
+        pk.sort();
+        shape.primary_key = pk.into_iter().map(|(_, c)| c).collect();
+        for i in b.raw(&format!("PRAGMA index_list({name})")).unwrap() {
+            // A UNIQUE constraint (u) or a unique index (c): unique either way.
+            if cell(&i, 2) == "1" && cell(&i, 3) != "pk" {
+                let mut cols: Vec<String> = b
+                    .raw(&format!("PRAGMA index_info({})", cell(&i, 1)))
+                    .unwrap()
+                    .iter()
+                    .map(|r| cell(r, 2))
+                    .collect();
+                cols.sort();
+                shape.unique.insert(cols);
+            }
+        }
+        for f in b.raw(&format!("PRAGMA foreign_key_list({name})")).unwrap() {
+            shape.references.insert((cell(&f, 3), cell(&f, 2), cell(&f, 4)));
+        }
+        out.insert(name, shape);
+    }
+    out
+}
+
+fn postgres_shapes(b: &Backend) -> std::collections::BTreeMap<String, TableShape> {
+    let mut out: std::collections::BTreeMap<String, TableShape> = std::collections::BTreeMap::new();
+    for c in b
+        .raw(
+            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
+             WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+        )
+        .unwrap()
+    {
+        out.entry(cell(&c, 0))
+            .or_default()
+            .columns
+            .push((cell(&c, 1), kind_of(&cell(&c, 2)), cell(&c, 3) == "YES"));
+    }
+    // Constraints from the catalog: p primary key, u unique, f foreign key, c check.
+    for k in b
+        .raw(
+            "SELECT t.relname, c.contype,
+                 (SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM unnest(c.conkey) WITH ORDINALITY k(att, n)
+                  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.att),
+                 f.relname,
+                 (SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM unnest(c.confkey) WITH ORDINALITY k(att, n)
+                  JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.att)
+             FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+             JOIN pg_namespace s ON s.oid = t.relnamespace LEFT JOIN pg_class f ON f.oid = c.confrelid
+             WHERE s.nspname = 'public' AND c.contype IN ('p', 'u', 'f', 'c')",
+        )
+        .unwrap()
+    {
+        let shape = out.entry(cell(&k, 0)).or_default();
+        let cols: Vec<String> = cell(&k, 2).split(',').map(str::to_owned).collect();
+        match cell(&k, 1).as_str() {
+            "p" => shape.primary_key = cols,
+            "u" => {
+                let mut cols = cols;
+                cols.sort();
+                shape.unique.insert(cols);
+            }
+            "f" => {
+                shape.references.insert((cols[0].clone(), cell(&k, 3), cell(&k, 4)));
+            }
+            _ => shape.checks += 1,
+        }
+    }
+    // A primary key is never empty: said the same way as in the file.
+    for shape in out.values_mut() {
+        let pk = shape.primary_key.clone();
+        for c in &mut shape.columns {
+            c.2 &= !pk.contains(&c.0);
+        }
+    }
+    out
+}
+
+/// The file's DDL (`sqlite/schema.rs`) and the server's (`pg/schema.rs`)
+/// are two texts: this reads both databases as created and compares them
+/// table by table, column by column (order, kind of value, empty or not),
+/// key by key and constraint by constraint. What differs on purpose is
+/// named here, each with its reason.
+#[test]
+fn the_file_and_the_server_are_made_of_the_same_tables() {
+    let Some(server) = Backend::postgres() else {
+        return;
+    };
+    let file = Backend::sqlite();
+    drop(file.open());
+    drop(server.open());
+    let mut sqlite = sqlite_shapes(&file);
+    let mut postgres = postgres_shapes(&server);
+    // The server marks its database in a row; a file in its header
+    // (PRAGMA application_id and user_version).
+    assert!(postgres.remove("clinilog_meta").is_some());
+    // A server keeps each workstation's drafts apart; a file is one workstation's.
+    let drafts = postgres.get_mut("drafts").unwrap();
+    assert_eq!(drafts.columns.remove(0), ("workstation".to_owned(), "text", false));
+    assert_eq!(drafts.primary_key, ["workstation", "key"]);
+    drafts.primary_key.remove(0);
+    // SQLite numbers rows itself; an id without AUTOINCREMENT leaves no table behind.
+    sqlite.remove("sqlite_sequence");
+    // SQLite cannot make a column added later NOT NULL: the file's trigger
+    // refuses an audit row without its place in the chain instead.
+    let trigger = file
+        .raw("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_log_chained'")
+        .unwrap();
+    assert!(cell(&trigger[0], 0).contains("NEW.seq IS NULL OR NEW.row_hash IS NULL"));
+    for c in &mut sqlite.get_mut("audit_log").unwrap().columns {
+        if c.0 == "seq" || c.0 == "row_hash" {
+            c.2 = false;
+        }
+    }
+    assert_eq!(
+        sqlite.keys().collect::<Vec<_>>(),
+        postgres.keys().collect::<Vec<_>>(),
+        "the same tables"
+    );
+    // Found by this test: the file's `patients.archived` has no CHECK (0 or
+    // 1) where the server's has one; only the store writes it. SQLite
+    // cannot add a CHECK to a column without rebuilding the table: the next
+    // file schema (the record check of the integrity work) adds it as a
+    // trigger. Until then it is the one difference allowed.
+    let patients = sqlite.get_mut("patients").unwrap();
+    assert_eq!((patients.checks, postgres["patients"].checks), (1, 2));
+    patients.checks = 2;
+    let differ: Vec<String> = sqlite
+        .iter()
+        .filter(|(table, shape)| *shape != &postgres[*table])
+        .map(|(table, shape)| format!("{table}:\n  file   {shape:?}\n  server {:?}", postgres[table]))
+        .collect();
+    assert!(differ.is_empty(), "tables that differ:\n{}", differ.join("\n"));
 }

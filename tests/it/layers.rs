@@ -106,3 +106,25 @@ fn no_layer_reaches_up() {
     assert!(all["clinilog-ui"].contains("clinilog-interop"));
     assert!(all["clinilog"].contains("clinilog-ui"));
 }
+
+/// The store's records are written once, over its connection trait: no
+/// file under `records/` names a driver, so a rule written there holds for
+/// the file and the server alike (and a driver's type cannot creep in).
+#[test]
+fn the_records_name_no_driver() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/clinilog-store/src/records");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        files += 1;
+        for driver in ["rusqlite", "postgres::", "postgres_types", "tokio_postgres"] {
+            assert!(
+                !text.contains(driver),
+                "{} names {driver}: the records are written over crate::sql only",
+                path.display()
+            );
+        }
+    }
+    assert!(files >= 10, "the records are in {}", dir.display());
+}
