@@ -141,6 +141,9 @@ impl dyn Row + '_ {
     }
 }
 
+/// What a query hands each row to.
+pub type EachRow<'a> = &'a mut dyn FnMut(&dyn Row) -> Result<(), StoreError>;
+
 /// Which backend a connection talks to, where a statement must differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -148,18 +151,12 @@ pub enum Dialect {
     Postgres,
 }
 
-/// One row of the audit trail as a write appends it.
+/// One row of the audit trail as a write appends it: the fields its hash
+/// covers, and the patient the record belongs to (a server's notification
+/// names it).
 #[derive(Clone, Copy, Debug)]
 pub struct AuditRow<'a> {
-    pub at_utc: &'a str,
-    pub user: &'a str,
-    pub action: &'a str,
-    pub table_name: &'a str,
-    pub row_id: Option<i64>,
-    pub before_json: Option<&'a str>,
-    pub after_json: Option<&'a str>,
-    pub reason: Option<&'a str>,
-    /// The patient the record belongs to (a server's notification names it).
+    pub fields: crate::chain::RowFields<'a>,
     pub patient_id: i64,
 }
 
@@ -170,12 +167,7 @@ pub trait Sql {
     /// constraint broken is [`StoreError::Taken`].
     fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, StoreError>;
     /// Runs a query and hands each row to `each`, streamed.
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError>;
+    fn query(&mut self, sql: &str, params: &[Value<'_>], each: EachRow<'_>) -> Result<(), StoreError>;
     /// Appends an audit row in this transaction (see `records/audit.rs`).
     fn append_audit(&mut self, row: AuditRow<'_>) -> Result<(), StoreError>;
 }

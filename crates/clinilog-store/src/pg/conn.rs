@@ -1,4 +1,7 @@
-//! [`Sql`] over a PostgreSQL connection or transaction.
+//! [`Sql`] over a PostgreSQL connection (borrowed for a read) or a
+//! transaction.
+
+use std::cell::RefMut;
 
 use bytes::BytesMut;
 use postgres::GenericClient;
@@ -7,7 +10,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type};
 
 use crate::StoreError;
-use crate::sql::{AuditRow, Cell, Dialect, Row, Sql, Tx, Value};
+use crate::sql::{AuditRow, Cell, Dialect, EachRow, Row, Sql, Tx, Value, vals};
 
 impl ToSql for Value<'_> {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
@@ -30,16 +33,13 @@ impl ToSql for Value<'_> {
 
 impl Row for postgres::Row {
     fn cell(&self, i: usize) -> Result<Cell<'_>, StoreError> {
-        let ty = self
-            .columns()
-            .get(i)
-            .ok_or_else(|| StoreError::Corrupt {
+        let Some(column) = self.columns().get(i) else {
+            return Err(StoreError::Corrupt {
                 what: "column",
                 detail: format!("no column {i}"),
-            })?
-            .type_()
-            .clone();
-        let cell = match ty {
+            });
+        };
+        let cell = match *column.type_() {
             Type::INT8 => self.try_get::<_, Option<i64>>(i)?.map(Cell::Int),
             Type::INT4 => self.try_get::<_, Option<i32>>(i)?.map(|v| Cell::Int(v.into())),
             Type::INT2 => self.try_get::<_, Option<i16>>(i)?.map(|v| Cell::Int(v.into())),
@@ -60,27 +60,39 @@ fn taken(e: postgres::Error) -> StoreError {
     e.into()
 }
 
-/// A client or a transaction on the server.
-pub(crate) struct PgSql<'a, C: GenericClient>(pub(crate) &'a mut C);
+/// What a statement runs on: the store's client, borrowed, or a transaction.
+pub(crate) trait Conn {
+    fn client(&mut self) -> &mut impl GenericClient;
+}
 
-impl<C: GenericClient> Sql for PgSql<'_, C> {
+impl Conn for RefMut<'_, postgres::Client> {
+    fn client(&mut self) -> &mut impl GenericClient {
+        &mut **self
+    }
+}
+
+impl Conn for postgres::Transaction<'_> {
+    fn client(&mut self) -> &mut impl GenericClient {
+        self
+    }
+}
+
+/// The server's connection, for reading, or a transaction.
+pub(crate) struct PgSql<C>(pub(crate) C);
+
+impl<C: Conn> Sql for PgSql<C> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
 
     fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, StoreError> {
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        self.0.execute(sql, &params).map_err(taken)
+        self.0.client().execute(sql, &params).map_err(taken)
     }
 
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    fn query(&mut self, sql: &str, params: &[Value<'_>], each: EachRow<'_>) -> Result<(), StoreError> {
         // Streamed: a large clinic's rows are not held twice.
-        let mut rows = self.0.query_raw(sql, params.iter()).map_err(taken)?;
+        let mut rows = self.0.client().query_raw(sql, params.iter()).map_err(taken)?;
         while let Some(r) = rows.next().map_err(taken)? {
             each(&r)?;
         }
@@ -91,55 +103,14 @@ impl<C: GenericClient> Sql for PgSql<'_, C> {
     /// notification reaches the other workstations when the transaction
     /// commits.
     fn append_audit(&mut self, row: AuditRow<'_>) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            crate::sql::vals![
-                row.at_utc,
-                row.user,
-                row.action,
-                row.table_name,
-                row.row_id,
-                row.before_json,
-                row.after_json,
-                row.reason
-            ],
-        )?;
-        self.execute(
-            "SELECT pg_notify($1, $2)",
-            crate::sql::vals![
-                super::CHANNEL,
-                super::ChangeNote::payload(row.table_name, row.patient_id, row.user)
-            ],
-        )?;
+        crate::records::audit::insert_row(self, row, None)?;
+        let note = super::ChangeNote::payload(row.fields.table_name, row.patient_id, row.fields.user);
+        self.execute("SELECT pg_notify($1, $2)", vals![super::CHANNEL, note])?;
         Ok(())
     }
 }
 
-/// A transaction on the server.
-pub(crate) struct PgTx<'a>(pub(crate) postgres::Transaction<'a>);
-
-impl Sql for PgTx<'_> {
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
-    }
-    fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, StoreError> {
-        PgSql(&mut self.0).execute(sql, params)
-    }
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        PgSql(&mut self.0).query(sql, params, each)
-    }
-    fn append_audit(&mut self, row: AuditRow<'_>) -> Result<(), StoreError> {
-        PgSql(&mut self.0).append_audit(row)
-    }
-}
-
-impl Tx for PgTx<'_> {
+impl Tx for PgSql<postgres::Transaction<'_>> {
     fn commit(self: Box<Self>) -> Result<(), StoreError> {
         Ok(self.0.commit()?)
     }

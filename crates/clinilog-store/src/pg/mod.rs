@@ -34,7 +34,7 @@ use postgres::{Client, Config, NoTls};
 use crate::StoreError;
 use crate::schema::APPLICATION_ID;
 use crate::sql::{Backend, Sql, Tx};
-use conn::{PgSql, PgTx};
+use conn::PgSql;
 
 /// The channel every save notifies.
 pub const CHANNEL: &str = "clinilog";
@@ -531,7 +531,7 @@ impl Backend for PgStore {
         self.may_write_as(user)
     }
     fn reader(&self) -> Box<dyn Sql + '_> {
-        Box::new(PgReader(self.client.borrow_mut()))
+        Box::new(PgSql(self.client.borrow_mut()))
     }
     fn begin(&mut self, read_only: bool) -> Result<Box<dyn Tx + '_>, StoreError> {
         let target = self.target.clone();
@@ -540,7 +540,7 @@ impl Backend for PgStore {
             tx.batch_execute("SET TRANSACTION READ ONLY")
                 .map_err(|e| target.lost(e))?;
         }
-        Ok(Box::new(PgTx(tx)))
+        Ok(Box::new(PgSql(tx)))
     }
     fn named(&self, e: StoreError) -> StoreError {
         self.name_server(e)
@@ -562,29 +562,6 @@ impl Backend for PgStore {
     }
     fn server_login(&self) -> Option<server::Login> {
         self.login.clone()
-    }
-}
-
-/// The connection, borrowed for a read.
-struct PgReader<'a>(std::cell::RefMut<'a, Client>);
-
-impl Sql for PgReader<'_> {
-    fn dialect(&self) -> crate::sql::Dialect {
-        crate::sql::Dialect::Postgres
-    }
-    fn execute(&mut self, sql: &str, params: &[crate::sql::Value<'_>]) -> Result<u64, StoreError> {
-        PgSql(&mut *self.0).execute(sql, params)
-    }
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[crate::sql::Value<'_>],
-        each: &mut dyn FnMut(&dyn crate::sql::Row) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        PgSql(&mut *self.0).query(sql, params, each)
-    }
-    fn append_audit(&mut self, row: crate::sql::AuditRow<'_>) -> Result<(), StoreError> {
-        PgSql(&mut *self.0).append_audit(row)
     }
 }
 

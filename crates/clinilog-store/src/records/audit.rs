@@ -97,14 +97,16 @@ impl Change<'_> {
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
         sql.append_audit(AuditRow {
-            at_utc: &now_utc(),
-            user: self.user,
-            action: action_text(action),
-            table_name: table_of(self.kind),
-            row_id: Some(self.row_id),
-            before_json: before,
-            after_json: after,
-            reason,
+            fields: RowFields {
+                at_utc: &now_utc(),
+                user: self.user,
+                action: action_text(action),
+                table_name: table_of(self.kind),
+                row_id: Some(self.row_id),
+                before_json: before,
+                after_json: after,
+                reason,
+            },
             patient_id: self.patient_id,
         })
     }
@@ -150,32 +152,29 @@ impl Change<'_> {
 pub(crate) fn append_chained(sql: &mut dyn Sql, row: AuditRow<'_>) -> Result<(), StoreError> {
     let head = head_of(sql)?;
     let seq = head.as_ref().map_or(1, |h| h.seq + 1);
-    let fields = RowFields {
-        at_utc: row.at_utc,
-        user: row.user,
-        action: row.action,
-        table_name: row.table_name,
-        row_id: row.row_id,
-        before_json: row.before_json,
-        after_json: row.after_json,
-        reason: row.reason,
-    };
-    let hash = crate::chain::row_hash(seq, head.as_ref().map(|h| h.hash.as_str()), fields);
+    let hash = crate::chain::row_hash(seq, head.as_ref().map(|h| h.hash.as_str()), row.fields);
+    insert_row(sql, row, Some((seq, &hash)))
+}
+
+/// Inserts an audit row, with its place in the chain and its hash when
+/// they are computed here (`None`: the server's trigger sets them).
+pub(crate) fn insert_row(sql: &mut dyn Sql, row: AuditRow<'_>, chain: Option<(i64, &str)>) -> Result<(), StoreError> {
+    let f = row.fields;
     sql.execute(
         "INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason, seq,
              row_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         vals![
-            row.at_utc,
-            row.user,
-            row.action,
-            row.table_name,
-            row.row_id,
-            row.before_json,
-            row.after_json,
-            row.reason,
-            seq,
-            hash
+            f.at_utc,
+            f.user,
+            f.action,
+            f.table_name,
+            f.row_id,
+            f.before_json,
+            f.after_json,
+            f.reason,
+            chain.map(|(seq, _)| seq),
+            chain.map(|(_, hash)| hash)
         ],
     )?;
     Ok(())
@@ -191,14 +190,16 @@ pub(crate) fn database_row(
     reason: &str,
 ) -> Result<(), StoreError> {
     sql.append_audit(AuditRow {
-        at_utc: &now_utc(),
-        user,
-        action: action_text(action),
-        table_name: table_of(RecordKind::Database),
-        row_id,
-        before_json: None,
-        after_json,
-        reason: Some(reason),
+        fields: RowFields {
+            at_utc: &now_utc(),
+            user,
+            action: action_text(action),
+            table_name: table_of(RecordKind::Database),
+            row_id,
+            before_json: None,
+            after_json,
+            reason: Some(reason),
+        },
         patient_id: 0,
     })
 }

@@ -1,12 +1,14 @@
-//! [`Sql`] over a SQLite connection (a file's, or a transaction open on it).
+//! [`Sql`] over a SQLite connection, or a transaction open on one (both
+//! deref to the connection).
 
 use std::borrow::Cow;
+use std::ops::Deref;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql};
 
 use crate::StoreError;
-use crate::sql::{AuditRow, Cell, Dialect, Row, Sql, Tx, Value};
+use crate::sql::{AuditRow, Cell, Dialect, EachRow, Row, Sql, Tx, Value};
 
 impl ToSql for Value<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -62,10 +64,10 @@ fn taken(e: rusqlite::Error) -> StoreError {
     }
 }
 
-/// A SQLite connection (or a transaction: it derefs to its connection).
-pub(crate) struct SqliteSql<'a>(pub(crate) &'a Connection);
+/// A file's connection (`&Connection`) or a transaction on it.
+pub(crate) struct SqliteSql<C>(pub(crate) C);
 
-impl Sql for SqliteSql<'_> {
+impl<C: Deref<Target = Connection>> Sql for SqliteSql<C> {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
@@ -76,12 +78,7 @@ impl Sql for SqliteSql<'_> {
         Ok(n as u64)
     }
 
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    fn query(&mut self, sql: &str, params: &[Value<'_>], each: EachRow<'_>) -> Result<(), StoreError> {
         let mut stmt = self.0.prepare_cached(&positional(sql))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         while let Some(r) = rows.next().map_err(taken)? {
@@ -90,35 +87,13 @@ impl Sql for SqliteSql<'_> {
         Ok(())
     }
 
+    /// Chained here, in the write's transaction (see `records/audit.rs`).
     fn append_audit(&mut self, row: AuditRow<'_>) -> Result<(), StoreError> {
         crate::records::audit::append_chained(self, row)
     }
 }
 
-/// A transaction on a file.
-pub(crate) struct SqliteTx<'a>(pub(crate) rusqlite::Transaction<'a>);
-
-impl Sql for SqliteTx<'_> {
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
-    fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, StoreError> {
-        SqliteSql(&self.0).execute(sql, params)
-    }
-    fn query(
-        &mut self,
-        sql: &str,
-        params: &[Value<'_>],
-        each: &mut dyn FnMut(&dyn Row) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        SqliteSql(&self.0).query(sql, params, each)
-    }
-    fn append_audit(&mut self, row: AuditRow<'_>) -> Result<(), StoreError> {
-        SqliteSql(&self.0).append_audit(row)
-    }
-}
-
-impl Tx for SqliteTx<'_> {
+impl Tx for SqliteSql<rusqlite::Transaction<'_>> {
     fn commit(self: Box<Self>) -> Result<(), StoreError> {
         Ok(self.0.commit()?)
     }

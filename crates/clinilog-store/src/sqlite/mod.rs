@@ -19,7 +19,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::sql::{Backend, Sql, Tx};
 use crate::{StoreError, keys};
-use conn::{SqliteSql, SqliteTx};
+use conn::SqliteSql;
 use schema::{APPLICATION_ID, MIGRATIONS, latest_version};
 
 /// A file's key applied to a connection just opened, before anything is
@@ -540,7 +540,7 @@ impl CheckedFile {
 fn begin_chain(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
     use crate::records::audit::{CHAIN_COLUMNS, chain_fields, database_row};
     tx.execute_batch("DROP TRIGGER IF EXISTS audit_log_no_update")?;
-    let mut sql = SqliteSql(tx);
+    let mut sql = SqliteSql(&**tx);
     // In id order, a thousand rows at a time: a large clinic's trail (its
     // JSON) is never held in memory whole.
     let mut prev: Option<String> = None;
@@ -609,7 +609,7 @@ impl Backend for FileStore {
     fn begin(&mut self, read_only: bool) -> Result<Box<dyn Tx + '_>, StoreError> {
         // A preview's transaction is rolled back: it writes nothing.
         let _ = read_only;
-        Ok(Box::new(SqliteTx(self.conn.transaction()?)))
+        Ok(Box::new(SqliteSql(self.conn.transaction()?)))
     }
 
     fn schema(&self) -> Result<i64, StoreError> {
