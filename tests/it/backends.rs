@@ -160,7 +160,199 @@ on_both_backends!(
     an_imported_file_is_one_batch_previewed_written_or_cancelled_whole,
     a_write_for_a_patient_not_there_is_refused_and_leaves_nothing,
     a_report_is_kept_with_its_entry_where_reports_are_kept_and_refused_whole_elsewhere,
+    a_record_changed_behind_the_store_is_named_by_the_check,
+    an_audit_row_added_by_hand_that_the_record_does_not_match_is_named,
 );
+
+/// A clinic with one patient, one entry (total bilirubin 12.30 mg/dL, H)
+/// and one treatment event, written through the store; its check is clean.
+fn seeded(b: &Backend) -> (i64, i64, i64) {
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = b.open();
+    let p = store.create_patient(&patient_data("MRN-1"), "Dr Rao").unwrap();
+    let e = store
+        .record_entry(
+            p.id,
+            &validated(&catalog, "2025-07-19", &[("bili_total", "12.30"), ("alt", "60")]),
+            "Dr Rao",
+        )
+        .unwrap();
+    let mut t = TreatmentDraft::blank(date(2025, 7, 21), "Dr Rao");
+    t.product = "AF exosomes".into();
+    t.dose = "30".into();
+    t.dose_unit = "billion exosomes".into();
+    let t = store
+        .add_treatment(p.id, &t.validate(date(1974, 1, 15), today()).unwrap(), "Dr Rao")
+        .unwrap();
+    assert_eq!(store.check(&catalog).unwrap(), Vec::<String>::new());
+    (p.id, e.id, t.id)
+}
+
+/// Runs `sql` as another program would, with the table's triggers out of
+/// the way (a superuser on a server; on a file, the triggers dropped and
+/// put back), as an insider with the file or the database's owner can.
+fn behind_the_store(b: &Backend, table: &str, sql: &str) {
+    match b {
+        Backend::Postgres(_) => {
+            b.raw(&format!("SET session_replication_role = replica; {sql}"))
+                .unwrap();
+        }
+        Backend::Sqlite { .. } => {
+            let triggers = b
+                .raw(&format!(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '{table}'"
+                ))
+                .unwrap();
+            for t in &triggers {
+                b.raw(&format!("DROP TRIGGER {}", t[0].as_deref().unwrap())).unwrap();
+            }
+            b.raw(sql).unwrap();
+            for t in &triggers {
+                b.raw(t[1].as_deref().unwrap()).unwrap();
+            }
+        }
+    }
+}
+
+/// Each change an insider can make to a record without the store (as
+/// tried with psql and sqlite3 on the release build) is named by `check`:
+/// which record, which field, what the record and its audit row say.
+fn a_record_changed_behind_the_store_is_named_by_the_check(b: &Backend) {
+    let catalog = Catalog::builtin().unwrap();
+    let (p, e, t) = seeded(b);
+    let check = || b.open().check(&catalog).unwrap();
+    // A second version of the entry's values, total bilirubin 12.30 made
+    // 1.20, with the entry moved on to it: no trigger stands in the way.
+    b.raw(&format!(
+        "INSERT INTO observations (entry_id, entry_version, patient_id, collected_on, measure_code, kind,
+             value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag, ref_unit)
+         SELECT entry_id, 2, patient_id, collected_on, measure_code, kind,
+             CASE WHEN measure_code = 'bili_total' THEN '1.20' ELSE value_text END, value, comparator, unit,
+             ref_low, ref_high, ref_source, flag, ref_unit
+         FROM observations WHERE entry_id = {e}"
+    ))
+    .unwrap();
+    b.raw(&format!(
+        "UPDATE entries SET data_version = 2, version = 2 WHERE id = {e}"
+    ))
+    .unwrap();
+    let problems = check();
+    assert!(
+        problems.iter().any(|p| p.contains(&format!("entry {e}"))
+            && p.contains("1.20")
+            && p.contains("12.30")
+            && p.contains("Total bilirubin")),
+        "{problems:?}"
+    );
+    // Each other change, one at a time on a fresh clinic.
+    let attacks: [(&str, String, &[&str]); 9] = [
+        (
+            "patients",
+            format!("UPDATE patients SET birth_date = '1980-02-02' WHERE id = {p}"),
+            &["patient", "birth date", "1980-02-02", "1974-01-15"],
+        ),
+        (
+            "patients",
+            format!("UPDATE patients SET diagnosis = 'Hepatitis B' WHERE id = {p}"),
+            &["patient", "diagnosis", "Hepatitis B"],
+        ),
+        (
+            "entries",
+            format!("UPDATE entries SET voided_at = '2025-08-01T00:00:00Z', void_reason = 'x' WHERE id = {e}"),
+            &["entry", "voided in the record, but no audit row voids it"],
+        ),
+        (
+            "entries",
+            format!("UPDATE entries SET recorded_by = 'Dr Nobody' WHERE id = {e}"),
+            &["entry", "recorded by", "Dr Nobody", "Dr Rao"],
+        ),
+        (
+            "treatment_events",
+            format!("UPDATE treatment_events SET dose = '60' WHERE id = {t}"),
+            &["treatment event", "dose", "60", "30"],
+        ),
+        (
+            "observations",
+            format!("UPDATE observations SET value_text = '1.20' WHERE entry_id = {e} AND measure_code = 'bili_total'"),
+            &["entry", "1.20", "12.30", "Total bilirubin"],
+        ),
+        (
+            "observations",
+            format!(
+                "UPDATE observations SET unit = 'umol/L', ref_unit = 'umol/L' WHERE entry_id = {e} AND measure_code = 'bili_total'"
+            ),
+            &["entry", "umol/L", "mg/dL"],
+        ),
+        (
+            "observations",
+            format!("UPDATE observations SET ref_high = '15.0' WHERE entry_id = {e} AND measure_code = 'bili_total'"),
+            &["entry 1: Total bilirubin interval high", "15.0"],
+        ),
+        (
+            "observations",
+            format!("UPDATE observations SET flag = '' WHERE entry_id = {e} AND measure_code = 'bili_total'"),
+            &["entry", "flag"],
+        ),
+    ];
+    for (table, sql, said) in attacks {
+        let fresh = match b {
+            Backend::Sqlite { .. } => Backend::sqlite(),
+            Backend::Postgres(_) => Backend::postgres().unwrap(),
+        };
+        let (_, _, _) = seeded(&fresh);
+        behind_the_store(&fresh, table, &sql);
+        let problems = fresh.open().check(&catalog).unwrap();
+        assert!(
+            problems.iter().any(|p| said.iter().all(|s| p.contains(s))),
+            "{sql}: {problems:?} should say {said:?}"
+        );
+    }
+}
+
+/// An audit row forged for a record (correctly chained, as the file's
+/// chain is public arithmetic and the server chains what it is given)
+/// makes the record disagree with its trail: named, not trusted.
+fn an_audit_row_added_by_hand_that_the_record_does_not_match_is_named(b: &Backend) {
+    let catalog = Catalog::builtin().unwrap();
+    let (p, _, _) = seeded(b);
+    let mut forged = patient_data("MRN-1");
+    forged.birth_date = date(1990, 3, 3);
+    let after = serde_json::to_string(&forged).unwrap();
+    let fields = clinilog::store::chain::RowFields {
+        at_utc: "2025-08-01T00:00:00Z",
+        user: "Dr Rao",
+        action: "edit",
+        table_name: "patients",
+        row_id: Some(p),
+        before_json: None,
+        after_json: Some(&after),
+        reason: Some("typo"),
+    };
+    let head = b.open().audit_head().unwrap().unwrap();
+    let hash = clinilog::store::chain::row_hash(head.seq + 1, Some(&head.hash), fields);
+    let insert = |chain: &str| {
+        format!(
+            "INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id, before_json, after_json, reason{})
+             VALUES ('2025-08-01T00:00:00Z', 'Dr Rao', 'edit', 'patients', {p}, NULL, '{}', 'typo'{})",
+            if chain.is_empty() { "" } else { ", seq, row_hash" },
+            after.replace('\'', "''"),
+            chain
+        )
+    };
+    match b {
+        Backend::Sqlite { .. } => b.raw(&insert(&format!(", {}, '{hash}'", head.seq + 1))).unwrap(),
+        Backend::Postgres(_) => b.raw(&insert("")).unwrap(),
+    };
+    let store = b.open();
+    assert!(store.audit_chain().unwrap().is_intact(), "the forged row is chained");
+    let problems = store.check(&catalog).unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|x| x.contains(&format!("patient {p}")) && x.contains("1990-03-03") && x.contains("1974-01-15")),
+        "{problems:?}"
+    );
+}
 
 /// Found when the two stores became one: every write for a patient checks
 /// the patient first, in its transaction, on both backends alike.
@@ -557,6 +749,32 @@ fn two_workstations_a_stale_save_is_refused_with_who_and_when(b: &Backend) {
         second.patient(patient.id).unwrap().data.diagnosis,
         "Cirrhosis, hepatitis C"
     );
+    drop((first, second));
+
+    // Two workstations saving at the same moment, many times: every record
+    // is its trail, and the chain is whole.
+    std::thread::scope(|s| {
+        for who in ["Dr Rao", "Nurse Kim"] {
+            let catalog = &catalog;
+            s.spawn(move || {
+                let mut store = b.open();
+                let mrn = format!("MRN-{}", who.replace(' ', "-"));
+                let p = store.create_patient(&patient_data(&mrn), who).unwrap();
+                for day in 1..=12 {
+                    let on = format!("2025-08-{day:02}");
+                    let e = store
+                        .record_entry(p.id, &validated(catalog, &on, &[("alt", "60")]), who)
+                        .unwrap();
+                    store
+                        .edit_entry(&e, &validated(catalog, &on, &[("alt", "61")]), "typo", who)
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let store = b.open();
+    assert!(store.audit_chain().unwrap().is_intact());
+    assert_eq!(store.check(&catalog).unwrap(), Vec::<String>::new());
 }
 
 fn treatment_events_are_edited_and_voided_with_reasons(b: &Backend) {
@@ -1213,10 +1431,14 @@ fn the_check_finds_a_record_without_its_audit_row() {
     )
     .unwrap();
     let problems = store.check(&catalog).unwrap();
-    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems.len(), 3, "{problems:?}");
     assert!(problems[0].contains("has no audit row of its creation"), "{problems:?}");
     assert!(
         problems[1].contains("has 2 observations; its audit row has 1 values"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[2].starts_with("entry 1: AST (SGOT) is \"40\" \"U/L\" in the record, nothing in its audit row"),
         "{problems:?}"
     );
 }

@@ -287,17 +287,21 @@ fn a_voided_entry_never_reaches_a_trend_series() {
 fn a_stored_line_whose_interval_is_in_another_unit_is_shown_without_a_flag() {
     let (_dir, path, mut store, patient) = file_with_patient();
     let catalog = Catalog::builtin().unwrap();
-    let data = entry_draft(&catalog, "2025-08-04", &[("bili_total", "12.3 umol/L"), ("alt", "60")])
+    let mut data = entry_draft(&catalog, "2025-08-04", &[("bili_total", "12.3 umol/L"), ("alt", "60")])
         .validate(&catalog, Sex::Female, date(1974, 1, 15), today())
         .unwrap();
+    // What the build before one unit per line wrote: the mg/dL interval
+    // and H, in the record and in its audit row alike, and no interval unit.
+    let bili = data.labs.iter_mut().find(|l| l.code == "bili_total").unwrap();
+    bili.reference.low = Some(clinilog::domain::Decimal::parse("0.0").unwrap());
+    bili.reference.high = Some(clinilog::domain::Decimal::parse("1.0").unwrap());
+    bili.flag = clinilog::domain::Flag::High;
     store.record_entry(patient.id, &data, "Dr Rao").unwrap();
     drop(store);
-    // What the build before one unit per line wrote: the mg/dL interval, H, no interval unit.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TRIGGER observations_no_update;
-         UPDATE observations SET ref_low = '0.0', ref_high = '1.0', flag = 'H', ref_unit = NULL
-             WHERE measure_code = 'bili_total';",
+         UPDATE observations SET ref_unit = NULL WHERE measure_code = 'bili_total';",
     )
     .unwrap();
     drop(conn);

@@ -98,7 +98,11 @@ pub(crate) fn edit_adverse_event(
     })
 }
 
-fn build_adverse_event(patient_id: i64, r: &dyn Row) -> Result<AdverseEvent, StoreError> {
+/// The columns `build_adverse_event` reads, in its order.
+pub(crate) const ADVERSE_COLUMNS: &str =
+    "id, version, term, grade, onset, resolved_on, serious, relation, cycle, action, outcome, note, recorded_by";
+
+pub(crate) fn build_adverse_event(patient_id: i64, r: &dyn Row) -> Result<AdverseEvent, StoreError> {
     let grade = r.int(3)?;
     let (relation, action, outcome) = (r.text(7)?, r.text(9)?, r.text(10)?);
     Ok(AdverseEvent {
@@ -130,9 +134,7 @@ fn build_adverse_event(patient_id: i64, r: &dyn Row) -> Result<AdverseEvent, Sto
 /// The patient's adverse events not voided, by onset.
 pub(crate) fn adverse_events(sql: &mut dyn Sql, patient_id: i64) -> Result<Vec<AdverseEvent>, StoreError> {
     sql.query_all(
-        "SELECT id, version, term, grade, onset, resolved_on, serious, relation, cycle, action, outcome, note,
-             recorded_by
-         FROM adverse_events WHERE patient_id = $1 AND voided_at IS NULL ORDER BY onset, id",
+        &format!("SELECT {ADVERSE_COLUMNS} FROM adverse_events WHERE patient_id = $1 AND voided_at IS NULL ORDER BY onset, id"),
         vals![patient_id],
         |r| build_adverse_event(patient_id, r),
     )
@@ -179,17 +181,20 @@ pub(crate) fn no_adverse_events(sql: &mut dyn Sql, patient_id: i64) -> Result<Ve
         "SELECT id, version, on_date, note, recorded_by FROM no_adverse_events
          WHERE patient_id = $1 AND voided_at IS NULL ORDER BY on_date, id",
         vals![patient_id],
-        |r| {
-            Ok(NoEvents {
-                id: r.int(0)?,
-                patient_id,
-                version: r.int(1)?,
-                data: NoEventsData {
-                    on: parse_date_col(r.text(2)?, "record of no adverse events")?,
-                    note: r.string(3)?,
-                    recorded_by: r.string(4)?,
-                },
-            })
-        },
+        |r| build_no_events(patient_id, r),
     )
+}
+
+/// A record of no adverse events from `id, version, on_date, note, recorded_by`.
+pub(crate) fn build_no_events(patient_id: i64, r: &dyn Row) -> Result<NoEvents, StoreError> {
+    Ok(NoEvents {
+        id: r.int(0)?,
+        patient_id,
+        version: r.int(1)?,
+        data: NoEventsData {
+            on: parse_date_col(r.text(2)?, "record of no adverse events")?,
+            note: r.string(3)?,
+            recorded_by: r.string(4)?,
+        },
+    })
 }

@@ -70,6 +70,9 @@ pub(crate) fn check<S: crate::sql::Backend + crate::ClinicStore>(
         ))
     })?;
     problems.extend(rows);
+    problems.extend(crate::sql::read(store, |sql| {
+        super::trail::trail_problems(sql, catalog)
+    })?);
     problems.extend(record_problems(store, catalog, &assignments, &drafts)?);
     Ok(problems)
 }

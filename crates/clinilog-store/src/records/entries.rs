@@ -207,24 +207,29 @@ pub(crate) fn read_entries(sql: &mut dyn Sql, patient_id: i64) -> Result<Vec<Ent
             let Some(&i) = index.get(&r.int(0)?) else {
                 return Ok(());
             };
-            let data = &mut entries[i].data;
-            if r.text(1)? == "symptom" {
-                let text = r.text(3)?;
-                let value = text.parse::<u8>().map_err(|e| StoreError::Corrupt {
-                    what: "symptom rating",
-                    detail: format!("\"{text}\": {e}"),
-                })?;
-                data.symptoms.push(SymptomRating {
-                    code: r.string(2)?,
-                    value,
-                });
-            } else {
-                data.labs.push(lab_from_row(r, 2)?);
-            }
-            Ok(())
+            push_observation(&mut entries[i].data, r, 1)
         },
     )?;
     Ok(entries)
+}
+
+/// One observation into its entry's values: `kind` at column `first`, then
+/// the columns of [`LAB_COLUMNS`] (a symptom rating's value in `value_text`).
+pub(crate) fn push_observation(data: &mut EntryData, r: &dyn Row, first: usize) -> Result<(), StoreError> {
+    if r.text(first)? == "symptom" {
+        let text = r.text(first + 2)?;
+        let value = text.parse::<u8>().map_err(|e| StoreError::Corrupt {
+            what: "symptom rating",
+            detail: format!("\"{text}\": {e}"),
+        })?;
+        data.symptoms.push(SymptomRating {
+            code: r.string(first + 1)?,
+            value,
+        });
+    } else {
+        data.labs.push(lab_from_row(r, first + 1)?);
+    }
+    Ok(())
 }
 
 /// The columns of a lab observation as [`lab_from_row`] reads them, from

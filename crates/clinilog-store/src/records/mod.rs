@@ -21,6 +21,7 @@ pub(crate) mod drafts;
 pub(crate) mod entries;
 pub(crate) mod patients;
 pub(crate) mod protocols;
+pub(crate) mod trail;
 pub(crate) mod treatments;
 
 use jiff::civil::Date;

@@ -19,9 +19,10 @@ pub struct PatientSummary {
 }
 
 /// The columns `build_patient` reads, in its order.
-const PATIENT_COLUMNS: &str = "id, version, archived, mrn, name, birth_date, sex, diagnosis, enrolled, notes";
+pub(crate) const PATIENT_COLUMNS: &str =
+    "id, version, archived, mrn, name, birth_date, sex, diagnosis, enrolled, notes";
 
-fn build_patient(r: &dyn Row) -> Result<Patient, StoreError> {
+pub(crate) fn build_patient(r: &dyn Row) -> Result<Patient, StoreError> {
     let sex = r.text(6)?;
     Ok(Patient {
         id: r.int(0)?,

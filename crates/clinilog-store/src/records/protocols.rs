@@ -17,10 +17,10 @@ pub(crate) const ON_PROTOCOL: &str =
     "AND patient_id IN (SELECT patient_id FROM protocol_assignments WHERE voided_at IS NULL)";
 
 /// The columns `build_assignment` reads, in its order.
-const ASSIGNMENT_COLUMNS: &str =
+pub(crate) const ASSIGNMENT_COLUMNS: &str =
     "a.id, a.patient_id, a.version, a.protocol, a.protocol_text, a.start_date, a.note, a.recorded_by";
 
-fn build_assignment(r: &dyn Row) -> Result<Assignment, StoreError> {
+pub(crate) fn build_assignment(r: &dyn Row) -> Result<Assignment, StoreError> {
     Ok(Assignment {
         id: r.int(0)?,
         patient_id: r.int(1)?,
@@ -141,7 +141,7 @@ pub(crate) fn shift_plan(
         sql,
         a,
         user,
-        (RecordKind::PlanShift, shift, &kept.reason),
+        (RecordKind::PlanShift, &kept, &kept.reason),
         "INSERT INTO plan_shifts (assignment_id, item, planned_on, days, reason, recorded_by, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         vals![
@@ -177,7 +177,7 @@ pub(crate) fn close_plan_item(
         sql,
         a,
         user,
-        (RecordKind::PlanClosure, closure, &kept.reason),
+        (RecordKind::PlanClosure, &kept, &kept.reason),
         "INSERT INTO plan_closures (assignment_id, item, planned_on, reason, recorded_by, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         vals![
@@ -212,30 +212,36 @@ pub(crate) fn read_assignments(
             "SELECT item, planned_on, days, reason, recorded_by FROM plan_shifts WHERE assignment_id = $1
              ORDER BY id",
             vals![a.id],
-            |r| {
-                Ok(ShiftData {
-                    item: r.string(0)?,
-                    planned_on: parse_date_col(r.text(1)?, "plan shift")?,
-                    days: r.int(2)?,
-                    reason: r.string(3)?,
-                    recorded_by: r.string(4)?,
-                })
-            },
+            |r| build_shift(r, 0),
         )?;
         a.closures = sql.query_all(
             "SELECT item, planned_on, reason, recorded_by FROM plan_closures WHERE assignment_id = $1 ORDER BY id",
             vals![a.id],
-            |r| {
-                Ok(ClosureData {
-                    item: r.string(0)?,
-                    planned_on: parse_date_col(r.text(1)?, "plan closure")?,
-                    reason: r.string(2)?,
-                    recorded_by: r.string(3)?,
-                })
-            },
+            |r| build_closure(r, 0),
         )?;
     }
     Ok(out)
+}
+
+/// A shift from `item, planned_on, days, reason, recorded_by`, from column `first`.
+pub(crate) fn build_shift(r: &dyn Row, first: usize) -> Result<ShiftData, StoreError> {
+    Ok(ShiftData {
+        item: r.string(first)?,
+        planned_on: parse_date_col(r.text(first + 1)?, "plan shift")?,
+        days: r.int(first + 2)?,
+        reason: r.string(first + 3)?,
+        recorded_by: r.string(first + 4)?,
+    })
+}
+
+/// A closure from `item, planned_on, reason, recorded_by`, from column `first`.
+pub(crate) fn build_closure(r: &dyn Row, first: usize) -> Result<ClosureData, StoreError> {
+    Ok(ClosureData {
+        item: r.string(first)?,
+        planned_on: parse_date_col(r.text(first + 1)?, "plan closure")?,
+        reason: r.string(first + 2)?,
+        recorded_by: r.string(first + 3)?,
+    })
 }
 
 /// The patient's protocols not voided, with their shifts, oldest first.

@@ -101,7 +101,11 @@ pub(crate) fn edit_treatment(
     })
 }
 
-fn build_treatment(patient_id: i64, r: &dyn Row) -> Result<TreatmentEvent, StoreError> {
+/// The columns `build_treatment` reads, in its order.
+pub(crate) const TREATMENT_COLUMNS: &str =
+    "id, version, date, kind, product, dose, dose_unit, route, cycle, note, recorded_by";
+
+pub(crate) fn build_treatment(patient_id: i64, r: &dyn Row) -> Result<TreatmentEvent, StoreError> {
     let corrupt = |detail: String| StoreError::Corrupt {
         what: "treatment event",
         detail,
@@ -133,8 +137,7 @@ fn build_treatment(patient_id: i64, r: &dyn Row) -> Result<TreatmentEvent, Store
 /// The patient's treatment events that are not voided, oldest first.
 pub(crate) fn treatments(sql: &mut dyn Sql, patient_id: i64) -> Result<Vec<TreatmentEvent>, StoreError> {
     sql.query_all(
-        "SELECT id, version, date, kind, product, dose, dose_unit, route, cycle, note, recorded_by
-         FROM treatment_events WHERE patient_id = $1 AND voided_at IS NULL ORDER BY date, id",
+        &format!("SELECT {TREATMENT_COLUMNS} FROM treatment_events WHERE patient_id = $1 AND voided_at IS NULL ORDER BY date, id"),
         vals![patient_id],
         |r| build_treatment(patient_id, r),
     )

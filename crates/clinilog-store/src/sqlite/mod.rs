@@ -606,10 +606,18 @@ impl Backend for FileStore {
         Box::new(SqliteSql(&self.conn))
     }
 
+    /// A write takes the file's write lock at once (`BEGIN IMMEDIATE`),
+    /// waiting its turn behind another window's save (the busy timeout): a
+    /// transaction that read first and wrote later could not wait, and
+    /// would fail with "database is locked" when another save came between.
+    /// A preview reads only, and is rolled back.
     fn begin(&mut self, read_only: bool) -> Result<Box<dyn Tx + '_>, StoreError> {
-        // A preview's transaction is rolled back: it writes nothing.
-        let _ = read_only;
-        Ok(Box::new(SqliteSql(self.conn.transaction()?)))
+        let behavior = if read_only {
+            rusqlite::TransactionBehavior::Deferred
+        } else {
+            rusqlite::TransactionBehavior::Immediate
+        };
+        Ok(Box::new(SqliteSql(self.conn.transaction_with_behavior(behavior)?)))
     }
 
     fn schema(&self) -> Result<i64, StoreError> {
