@@ -265,3 +265,94 @@ fn on_the_server_tampering_is_found_and_concurrent_writers_chain_in_order() {
         "{e}"
     );
 }
+
+/// A restore replaces the trail, and says so in a row that must prove
+/// itself: a real one (the trail before it is the backup it names, ending
+/// at that backup's anchor) checks clean, the anchors of backups taken
+/// before it checked against the trail it replaced, kept beside them. A
+/// forged restore row, correctly chained, at the end of a trail that went
+/// on after that backup is named, and every anchor is checked against the
+/// file, so the rewrite it was meant to hide is found.
+#[test]
+fn a_restore_row_is_trusted_only_when_it_proves_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_file(&dir);
+    let backups = dir.path().join("backups");
+    let take = || {
+        let out = clinilog(&["backup", "--db", &db]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    };
+    let newest = || {
+        let mut all: Vec<_> = std::fs::read_dir(&backups)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
+            .collect();
+        all.sort();
+        all.pop().unwrap()
+    };
+    take();
+    let first = newest();
+    // More writes, another backup, then the first backup restored.
+    let catalog = Catalog::builtin().unwrap();
+    let mut store = clinilog::store::FileStore::open(&db).unwrap();
+    let p = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let mut data = p.data.clone();
+    data.notes = "seen in clinic".into();
+    store.update_patient(&p, &data, "visit", "Dr Rao").unwrap();
+    drop(store);
+    take();
+    let out = clinilog(&["restore", "--db", &db, first.to_str().unwrap(), "--user", "Dr Imani"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ok = check(&db, &[]).unwrap();
+    assert!(ok.contains("ok: no problem found"), "{ok}");
+    let store = clinilog::store::FileStore::open(&db).unwrap();
+    assert!(store.check(&catalog).unwrap().is_empty());
+    drop(store);
+
+    // A second clinic: no restore, but a forged restore row naming the
+    // first backup, chained at the end after rows the backup never held.
+    let dir2 = tempfile::tempdir().unwrap();
+    let db2 = demo_file(&dir2);
+    let out = clinilog(&["backup", "--db", &db2]);
+    assert!(out.status.success());
+    let backup2 = std::fs::read_dir(dir2.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .unwrap();
+    let mut store = clinilog::store::FileStore::open(&db2).unwrap();
+    let p = store.patient_by_mrn("DEMO-001").unwrap().unwrap();
+    let mut data = p.data.clone();
+    data.notes = "after the backup".into();
+    store.update_patient(&p, &data, "visit", "Dr Rao").unwrap();
+    let head = store.audit_head().unwrap().unwrap();
+    drop(store);
+    let reason = format!("restored from {} at 2026-01-01T00:00:00Z", backup2.display());
+    let fields = clinilog::store::chain::RowFields {
+        at_utc: "2026-01-01T00:00:00Z",
+        user: "Dr Mallory",
+        action: "restore",
+        table_name: "database",
+        row_id: Some(0),
+        before_json: None,
+        after_json: None,
+        reason: Some(&reason),
+    };
+    let hash = clinilog::store::chain::row_hash(head.seq + 1, Some(&head.hash), fields);
+    sqlite(
+        &db2,
+        &format!(
+            "INSERT INTO audit_log (at_utc, \"user\", action, table_name, row_id, reason, seq, row_hash)
+             VALUES ('2026-01-01T00:00:00Z', 'Dr Mallory', 'restore', 'database', 0, '{}', {}, '{hash}')",
+            reason.replace('\'', "''"),
+            head.seq + 1
+        ),
+    );
+    let err = check(&db2, &[]).unwrap_err();
+    assert!(
+        err.contains("is not one: the trail before it is not the backup it names"),
+        "{err}"
+    );
+}

@@ -559,3 +559,48 @@ fn tools_protect_this_file_encrypts_a_clinic_and_keeps_its_plain_copy_apart() {
     keys::forget_known_keys();
     keys::unlock(&db, &recovery).unwrap();
 }
+
+/// A key file that names the file's key id with another secret (a key file
+/// edited, a keyring entry mistyped) is refused in one sentence that names
+/// the file and what to do: no line of SQLCipher's own, and nothing read.
+#[test]
+fn a_key_with_the_right_id_and_the_wrong_secret_is_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, _) = encrypted_demo(dir.path());
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    let wrong: String = key_text
+        .lines()
+        .map(|l| match l.strip_prefix("key=") {
+            // Another secret of the same length: every hex digit moved on by one.
+            Some(hex) => format!(
+                "key={}\n",
+                hex.chars()
+                    .map(|c| char::from_digit((c.to_digit(16).unwrap() + 1) % 16, 16).unwrap())
+                    .collect::<String>()
+            ),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    assert_ne!(wrong, key_text);
+    let bad = dir.path().join("wrong.key");
+    std::fs::write(&bad, wrong).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    for args in [
+        vec!["check", "--db", p(&db), "--key-file", p(&bad)],
+        vec!["export", "--db", p(&db), "--key-file", p(&bad)],
+    ] {
+        let out = clinilog(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let said = text(&out);
+        assert!(
+            said.contains("does not open it") && said.contains(p(&db)) && said.contains("recovery key"),
+            "{args:?}: {said}"
+        );
+        assert!(!said.to_lowercase().contains("hmac"), "{args:?}: {said}");
+        assert_eq!(said.trim().lines().count(), 1, "{args:?}: {said}");
+    }
+}

@@ -987,9 +987,25 @@ fn init_hands_an_existing_clinic_to_the_owner_and_needs_no_superuser() {
         .batch_execute(&format!(
             "CREATE ROLE {it} LOGIN CREATEROLE PASSWORD 'it-long-password-9';
              ALTER DATABASE {name} OWNER TO {it};
-             ALTER FUNCTION clinilog_refuse() OWNER TO {it};"
+             "
         ))
         .unwrap();
+    // Its functions too, as whoever opens a clinic first creates them all.
+    let functions: Vec<String> = admin
+        .query(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p
+             WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'clinilog%'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for f in functions {
+        admin
+            .batch_execute(&format!("ALTER FUNCTION {f} OWNER TO {it}"))
+            .unwrap();
+    }
     // The clinic's tables, as if {it} had opened it first.
     let tables: Vec<String> = admin
         .query("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'", &[])

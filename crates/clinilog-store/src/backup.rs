@@ -328,8 +328,50 @@ pub fn restore(db: &Path, backup: &Path, user: &str) -> Result<BackupInfo, Store
         None => String::new(),
     };
     let reason = format!("restored from {} at {}{superseded}", backup.display(), now_utc());
+    // What the restore claims, for `check` to prove: the backup it came from
+    // (whose head the trail must meet) and where the trail it replaced is kept.
+    let claim = serde_json::json!({
+        "restored_from": backup.display().to_string(),
+        "replaced_head": kept.anchor.as_ref().map(ToString::to_string),
+        "kept": kept.path.display().to_string(),
+    })
+    .to_string();
     crate::sql::transact(&mut store, |sql| {
-        crate::records::audit::database_row(sql, user, (AuditAction::Restore, Some(0)), None, &reason)
+        crate::records::audit::database_row(sql, user, (AuditAction::Restore, Some(0)), Some(&claim), &reason)
     })?;
     Ok(kept)
+}
+
+/// What a restore row says of itself: the backup restored, and where the
+/// trail it replaced is kept (from its JSON, or from the reason of a row
+/// written before the JSON was).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestoreClaim {
+    pub restored_from: PathBuf,
+    pub kept: Option<PathBuf>,
+}
+
+impl RestoreClaim {
+    pub fn of(after_json: Option<&str>, reason: Option<&str>) -> Option<Self> {
+        if let Some(v) = after_json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()) {
+            return Some(Self {
+                restored_from: PathBuf::from(v.get("restored_from")?.as_str()?),
+                kept: v.get("kept").and_then(|k| k.as_str()).map(PathBuf::from),
+            });
+        }
+        let rest = reason?.strip_prefix("restored from ")?;
+        let (from, kept) = match rest.split_once("; the audit trail replaced ended at ") {
+            Some((from, tail)) => (
+                from,
+                tail.rsplit_once(" (kept in ")
+                    .map(|(_, k)| PathBuf::from(k.trim_end_matches(')'))),
+            ),
+            None => (rest, None),
+        };
+        let (from, _at) = from.rsplit_once(" at ")?;
+        Some(Self {
+            restored_from: PathBuf::from(from),
+            kept,
+        })
+    }
 }

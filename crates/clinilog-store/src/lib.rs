@@ -31,7 +31,9 @@ pub mod import {
     pub use crate::records::batch::{Batch, StoredValues};
 }
 
-pub use backup::{BackupInfo, backup_file, default_backup_dir, list_backups, newest_backup, restore, thin_backups};
+pub use backup::{
+    BackupInfo, RestoreClaim, backup_file, default_backup_dir, list_backups, newest_backup, restore, thin_backups,
+};
 pub use clinic::ClinicStore;
 pub use cohort::CohortFilter;
 pub use error::{StoreError, local_time};

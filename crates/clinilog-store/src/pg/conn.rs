@@ -71,6 +71,12 @@ impl Conn for RefMut<'_, postgres::Client> {
     }
 }
 
+impl Conn for &mut postgres::Client {
+    fn client(&mut self) -> &mut impl GenericClient {
+        &mut **self
+    }
+}
+
 impl Conn for postgres::Transaction<'_> {
     fn client(&mut self) -> &mut impl GenericClient {
         self
@@ -104,7 +110,7 @@ impl<C: Conn> Sql for PgSql<C> {
     /// commits.
     fn append_audit(&mut self, row: AuditRow<'_>) -> Result<(), StoreError> {
         crate::records::audit::insert_row(self, row, None)?;
-        let note = super::ChangeNote::payload(row.fields.table_name, row.patient_id, row.fields.user);
+        let note = super::ChangeNote::payload(row.fields.table_name, row.patient_id);
         self.execute("SELECT pg_notify($1, $2)", vals![super::CHANNEL, note])?;
         Ok(())
     }

@@ -110,12 +110,27 @@ impl PgTarget {
             config.port(port);
         }
         config.user(&user).dbname(&dbname);
-        if tls.mode == tls::SslMode::Disable && !tls::is_local(&host) {
-            return Err(StoreError::Tls(format!(
-                "sslmode=disable would send names and lab values unencrypted to {host}: Clinilog allows it only \
-                 to this computer (localhost or a Unix socket); remove it and give the clinic's CA as \
-                 sslrootcert=PATH (nothing was sent)"
-            )));
+        // Every place the address may send to is checked, not only its
+        // first host: each host of a host list (also given as `host=`), and
+        // each `hostaddr`, which is where a connection really goes.
+        if tls.mode == tls::SslMode::Disable {
+            let hosts = config.get_hosts().iter().filter_map(|h| match h {
+                Host::Tcp(h) => Some(h.clone()),
+                Host::Unix(_) => None,
+            });
+            let addrs = config.get_hostaddrs().iter().map(|ip| ip.to_string());
+            let far: Vec<String> = std::iter::once(host.clone())
+                .chain(hosts)
+                .chain(addrs)
+                .filter(|h| !tls::is_local(h))
+                .collect();
+            if let Some(far) = far.first() {
+                return Err(StoreError::Tls(format!(
+                    "sslmode=disable would send names and lab values unencrypted to {far}: Clinilog allows it only \
+                     to this computer (localhost or a Unix socket); remove it and give the clinic's CA as \
+                     sslrootcert=PATH (nothing was sent)"
+                )));
+            }
         }
         // TLS is asked for by Clinilog's connector (`connect`); over a Unix
         // socket there is none, as with libpq.
@@ -664,24 +679,27 @@ pub struct ChangeNote {
     pub table: String,
     /// The patient whose record changed.
     pub patient_id: i64,
-    /// Who saved it.
+    /// Who saved it, as the trail says: the signer of the newest audit row
+    /// of the patient's records, read by the listener (a notification's
+    /// text is anyone's to send, so it carries no name to trust).
     pub by: String,
     /// The server process that saved it (see [`PgStore::backend_pid`]).
     pub from_pid: i32,
 }
 
 impl ChangeNote {
-    /// The payload of the notification: `table patient_id by`.
-    pub(crate) fn payload(table: &str, patient_id: i64, by: &str) -> String {
-        format!("{table} {patient_id} {by}")
+    /// The payload of the notification: `table patient_id`.
+    pub(crate) fn payload(table: &str, patient_id: i64) -> String {
+        format!("{table} {patient_id}")
     }
 
+    /// The note of a payload; who saved it is read from the trail later.
     fn read(payload: &str, from_pid: i32) -> Option<Self> {
         let mut parts = payload.splitn(3, ' ');
         Some(Self {
             table: parts.next()?.to_owned(),
             patient_id: parts.next()?.parse().ok()?,
-            by: parts.next().unwrap_or_default().to_owned(),
+            by: String::new(),
             from_pid,
         })
     }
@@ -705,16 +723,25 @@ impl Listener {
     /// `from_pid`), waiting at most `timeout`; `None` when none came.
     pub fn next(&mut self, timeout: Duration) -> Result<Option<ChangeNote>, StoreError> {
         use postgres::fallible_iterator::FallibleIterator;
-        let mut notes = self.client.notifications();
-        let mut iter = notes.timeout_iter(timeout);
-        while let Some(n) = iter.next()? {
-            if n.channel() == CHANNEL
-                && let Some(note) = ChangeNote::read(n.payload(), n.process_id())
-            {
-                return Ok(Some(note));
+        let found = {
+            let mut notes = self.client.notifications();
+            let mut iter = notes.timeout_iter(timeout);
+            let mut found = None;
+            while let Some(n) = iter.next()? {
+                if n.channel() == CHANNEL
+                    && let Some(note) = ChangeNote::read(n.payload(), n.process_id())
+                {
+                    found = Some(note);
+                    break;
+                }
             }
-        }
-        Ok(None)
+            found
+        };
+        let Some(mut note) = found else { return Ok(None) };
+        let mut sql = conn::PgSql(&mut self.client);
+        let trail = crate::records::audit::history(&mut sql, note.patient_id)?;
+        note.by = trail.last().map_or_else(|| "Someone".to_owned(), |a| a.user.clone());
+        Ok(Some(note))
     }
 
     /// Whether the listening connection is gone (start another).
@@ -739,6 +766,35 @@ mod tests {
         assert!(matches!(e, StoreError::PasswordInAddress(_)), "{text}");
         assert!(!text.contains("secret"), "{text}");
         assert!(text.contains("PGPASSWORD") && text.contains(".pgpass"), "{text}");
+    }
+
+    #[test]
+    fn plain_text_is_refused_to_every_host_and_hostaddr_not_this_computer() {
+        for address in [
+            "postgres://u@localhost/clinic?sslmode=disable&hostaddr=192.0.2.2",
+            "postgres://u@localhost,192.0.2.2/clinic?sslmode=disable",
+            "postgres://u@localhost:5432,db.example.org:5432/clinic?sslmode=disable",
+            "postgres://u@localhost/clinic?sslmode=disable&host=db.example.org",
+            "postgres://u@/clinic?sslmode=disable&host=192.0.2.2",
+            "postgres://u@localhost/clinic?sslmode=disable&hostaddr=127.0.0.1,192.0.2.2",
+        ] {
+            match PgTarget::parse(address) {
+                Err(StoreError::Tls(m)) => {
+                    assert!(
+                        m.contains("unencrypted to ") && m.contains("nothing was sent"),
+                        "{address}: {m}"
+                    )
+                }
+                other => panic!("{address}: {other:?}"),
+            }
+        }
+        for address in [
+            "postgres://u@localhost/clinic?sslmode=disable&hostaddr=127.0.0.1",
+            "postgres://u@localhost,127.0.0.2/clinic?sslmode=disable",
+            "postgres://u@[::1]/clinic?sslmode=disable",
+        ] {
+            assert!(PgTarget::parse(address).is_ok(), "{address}");
+        }
     }
 
     #[test]
@@ -767,16 +823,18 @@ mod tests {
 
     #[test]
     fn a_change_note_reads_back_from_its_payload() {
-        let p = ChangeNote::payload("entries", 42, "Dr. A. Rao");
+        let p = ChangeNote::payload("entries", 42);
         assert_eq!(
             ChangeNote::read(&p, 7),
             Some(ChangeNote {
                 table: "entries".to_owned(),
                 patient_id: 42,
-                by: "Dr. A. Rao".to_owned(),
+                by: String::new(),
                 from_pid: 7
             })
         );
+        // A name sent by hand is not taken for who saved.
+        assert_eq!(ChangeNote::read("entries 42 Dr Mallory", 7).unwrap().by, "");
         assert_eq!(ChangeNote::read("entries x y", 7), None);
     }
 }

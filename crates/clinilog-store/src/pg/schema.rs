@@ -334,6 +334,45 @@ CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents
     FOR EACH STATEMENT EXECUTE FUNCTION clinilog_refuse('kept reports are never changed');
 "#,
     ),
+    (
+        8,
+        r#"
+-- v8: the chain's trigger trusts nothing a login can put in its way. It
+-- runs with its owner's rights: `search_path` is `pg_catalog, pg_temp`
+-- (a login's temporary table named `audit_log` comes last, never first)
+-- and every object is named with its schema. One writer at a time by a row
+-- lock on the meta row, which a login may read but not lock (FOR UPDATE
+-- needs the right to update it), instead of an advisory lock any login
+-- could take and hold to stall every save.
+CREATE OR REPLACE FUNCTION public.clinilog_audit_hash(seq bigint, prev text, at_utc text, usr text, action text,
+                                                      table_name text, row_id bigint, before_json text,
+                                                      after_json text, reason text)
+RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_catalog.encode(pg_catalog.sha256(
+        pg_catalog.convert_to('clinilog audit v1', 'UTF8') || '\x00'::bytea || pg_catalog.int8send(seq)
+        || coalesce(pg_catalog.decode(prev, 'hex'), pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex'))
+        || public.clinilog_audit_text(at_utc) || public.clinilog_audit_text(usr)
+        || public.clinilog_audit_text(action) || public.clinilog_audit_text(table_name)
+        || public.clinilog_audit_int(row_id) || public.clinilog_audit_text(before_json)
+        || public.clinilog_audit_text(after_json) || public.clinilog_audit_text(reason)), 'hex')
+$$;
+CREATE OR REPLACE FUNCTION public.clinilog_chain_audit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    last_seq bigint;
+    last_hash text;
+BEGIN
+    PERFORM 1 FROM public.clinilog_meta FOR UPDATE;
+    SELECT a.seq, a.row_hash INTO last_seq, last_hash
+        FROM public.audit_log a WHERE a.seq IS NOT NULL ORDER BY a.seq DESC LIMIT 1;
+    NEW.seq := coalesce(last_seq, 0) + 1;
+    NEW.row_hash := public.clinilog_audit_hash(NEW.seq, last_hash, NEW.at_utc, NEW."user", NEW.action,
+                                               NEW.table_name, NEW.row_id, NEW.before_json, NEW.after_json,
+                                               NEW.reason);
+    RETURN NEW;
+END $$;
+"#,
+    ),
 ];
 
 /// The schema version this build writes on a server.

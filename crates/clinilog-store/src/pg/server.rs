@@ -107,9 +107,14 @@ pub(crate) fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// A string literal, quoted.
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+/// A statement built by the server itself from `template` (`%I` an
+/// identifier, `%L` a literal, as PostgreSQL's `format`): quoted as the
+/// server reads it, whatever `standard_conforming_strings` says, so that a
+/// name with a quote or a backslash stays a name.
+fn server_format(tx: &mut Transaction<'_>, template: &str, args: &[&str]) -> Result<String, postgres::Error> {
+    let args: Vec<&str> = args.to_vec();
+    tx.query_one("SELECT format($1::text, VARIADIC $2::text[])", &[&template, &args])?
+        .try_get(0)
 }
 
 /// Whether the database was set up by `server init` (its audit rows are
@@ -164,34 +169,46 @@ pub(crate) fn login_of(client: &mut Client, target: &PgTarget) -> Result<Option<
 }
 
 /// The stamping of audit rows, and the drafts each login keeps to itself.
-/// Run as the owner; every statement may run again.
-fn stamping_sql(roles: &ClinicRoles) -> String {
-    format!(
+/// Run as the owner; every statement may run again. The function runs with
+/// its owner's rights, so it trusts nothing a login can put in its way:
+/// `search_path` is `pg_catalog, pg_temp` (a temporary table named
+/// `pg_roles` comes last, never first), every object is named with its
+/// schema, and the owner's name is quoted by the server (`%L`).
+fn stamping(tx: &mut Transaction<'_>, roles: &ClinicRoles) -> Result<(), postgres::Error> {
+    let body = server_format(
+        tx,
         r#"
-CREATE OR REPLACE FUNCTION clinilog_stamp_audit() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
     full_name text;
 BEGIN
-    IF current_setting('clinilog.keep_signer', true) = 'on'
-       AND pg_has_role(session_user, {owner}, 'MEMBER') THEN
+    IF pg_catalog.current_setting('clinilog.keep_signer', true) = 'on'
+       AND pg_catalog.pg_has_role(session_user, %L, 'MEMBER') THEN
         RETURN NEW;
     END IF;
-    SELECT coalesce(shobj_description(r.oid, 'pg_authid'), '') INTO full_name
-        FROM pg_roles r WHERE r.rolname = session_user;
-    NEW."user" := CASE WHEN coalesce(trim(full_name), '') = '' THEN session_user::text
-                       ELSE trim(full_name) || ' (' || session_user || ')' END;
-    NEW.at_utc := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+    SELECT coalesce(pg_catalog.shobj_description(r.oid, 'pg_authid'), '') INTO full_name
+        FROM pg_catalog.pg_roles r WHERE r.rolname = session_user;
+    NEW."user" := CASE WHEN coalesce(pg_catalog.btrim(full_name), '') = '' THEN session_user::text
+                       ELSE pg_catalog.btrim(full_name) || ' (' || session_user || ')' END;
+    NEW.at_utc := pg_catalog.to_char(pg_catalog.clock_timestamp() AT TIME ZONE 'UTC',
+                                     'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
     RETURN NEW;
-END $$;
-CREATE OR REPLACE TRIGGER audit_log_stamp BEFORE INSERT ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION clinilog_stamp_audit();
-ALTER TABLE drafts ADD COLUMN IF NOT EXISTS login TEXT NOT NULL DEFAULT session_user;
-ALTER TABLE drafts ENABLE ROW LEVEL SECURITY;
-DROP POLICY IF EXISTS drafts_own ON drafts;
-CREATE POLICY drafts_own ON drafts USING (login = session_user) WITH CHECK (login = session_user);
-"#,
-        owner = literal(&roles.owner)
+END"#,
+        &[&roles.owner],
+    )?;
+    let function = server_format(
+        tx,
+        "CREATE OR REPLACE FUNCTION public.clinilog_stamp_audit() RETURNS trigger
+         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L",
+        &[&body],
+    )?;
+    tx.batch_execute(&function)?;
+    tx.batch_execute(
+        "CREATE OR REPLACE TRIGGER audit_log_stamp BEFORE INSERT ON public.audit_log
+             FOR EACH ROW EXECUTE FUNCTION public.clinilog_stamp_audit();
+         ALTER TABLE public.drafts ADD COLUMN IF NOT EXISTS login TEXT NOT NULL DEFAULT session_user;
+         ALTER TABLE public.drafts ENABLE ROW LEVEL SECURITY;
+         DROP POLICY IF EXISTS drafts_own ON public.drafts;
+         CREATE POLICY drafts_own ON public.drafts USING (login = session_user) WITH CHECK (login = session_user);",
     )
 }
 
@@ -244,13 +261,14 @@ pub fn init(target: &PgTarget) -> Result<InitReport, StoreError> {
             .and_then(|r| r.try_get(0))
             .map_err(lost)?;
         if !exists {
-            tx.batch_execute(&format!(
-                "CREATE ROLE {} NOLOGIN; COMMENT ON ROLE {} IS {}",
-                ident(name),
-                ident(name),
-                literal(&format!("{what} {}", target.dbname()))
-            ))
+            let comment = format!("{what} {}", target.dbname());
+            let sql = server_format(
+                &mut tx,
+                "CREATE ROLE %I NOLOGIN; COMMENT ON ROLE %I IS %L",
+                &[name, name, &comment],
+            )
             .map_err(lost)?;
+            tx.batch_execute(&sql).map_err(lost)?;
             created_roles.push(name.clone());
         }
     }
@@ -267,7 +285,9 @@ pub fn init(target: &PgTarget) -> Result<InitReport, StoreError> {
     let db = ident(target.dbname());
     tx.batch_execute(&format!(
         "REVOKE ALL ON DATABASE {db} FROM PUBLIC;
-         GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {owner}, {clinician}, {auditor};
+         GRANT CONNECT ON DATABASE {db} TO {owner}, {clinician}, {auditor};
+         GRANT TEMPORARY ON DATABASE {db} TO {owner};
+         REVOKE TEMPORARY ON DATABASE {db} FROM {clinician}, {auditor};
          REVOKE CREATE ON SCHEMA public FROM PUBLIC;
          GRANT USAGE, CREATE ON SCHEMA public TO {owner};
          GRANT USAGE ON SCHEMA public TO {clinician}, {auditor};"
@@ -288,6 +308,21 @@ pub fn init(target: &PgTarget) -> Result<InitReport, StoreError> {
             tx.batch_execute(&format!("ALTER TABLE IF EXISTS {table} OWNER TO {owner}"))
                 .map_err(lost)?;
         }
+        // Its functions too, which a later schema replaces as the owner.
+        let functions: Vec<String> = tx
+            .query(
+                "SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
+                 WHERE p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'clinilog%'",
+                &[],
+            )
+            .map_err(lost)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for f in functions {
+            tx.batch_execute(&format!("ALTER FUNCTION {f} OWNER TO {owner}"))
+                .map_err(lost)?;
+        }
     }
     tx.batch_execute(&format!("SET LOCAL ROLE {owner}")).map_err(lost)?;
     super::migrate_in(&mut tx, target)?;
@@ -295,7 +330,7 @@ pub fn init(target: &PgTarget) -> Result<InitReport, StoreError> {
     tx.batch_execute(&format!("ALTER FUNCTION clinilog_refuse() OWNER TO {owner}"))
         .map_err(lost)?;
     tx.batch_execute(&format!("SET LOCAL ROLE {owner}")).map_err(lost)?;
-    tx.batch_execute(&stamping_sql(&roles)).map_err(lost)?;
+    stamping(&mut tx, &roles).map_err(lost)?;
     grant(&mut tx, &roles).map_err(lost)?;
     tx.batch_execute("RESET ROLE").map_err(lost)?;
     tx.commit().map_err(lost)?;
@@ -464,14 +499,13 @@ pub fn add_user(target: &PgTarget, login: &str, full_name: &str, role: Role, pas
         )));
     }
     let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
-    tx.batch_execute(&format!(
-        "CREATE ROLE {l} LOGIN PASSWORD {p} IN ROLE {g}; COMMENT ON ROLE {l} IS {n}",
-        l = ident(login),
-        p = literal(&verifier),
-        g = ident(group),
-        n = literal(full_name.trim())
-    ))
+    let sql = server_format(
+        &mut tx,
+        "CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I; COMMENT ON ROLE %I IS %L",
+        &[login, &verifier, group, login, full_name.trim()],
+    )
     .map_err(lost)?;
+    tx.batch_execute(&sql).map_err(lost)?;
     tx.commit().map_err(lost)?;
     Ok(())
 }
@@ -552,6 +586,5 @@ mod tests {
     #[test]
     fn identifiers_and_literals_are_quoted() {
         assert_eq!(ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(literal("O'Neil"), "'O''Neil'");
     }
 }

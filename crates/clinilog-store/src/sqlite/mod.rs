@@ -23,10 +23,26 @@ use conn::SqliteSql;
 use schema::{APPLICATION_ID, MIGRATIONS, latest_version};
 
 /// A file's key applied to a connection just opened, before anything is
-/// read from it (a plain file: nothing to do).
-fn keyed(conn: Connection, key: Option<&keys::FileKey>) -> Result<Connection, StoreError> {
+/// read from it (a plain file: nothing to do), and tried at once: a key
+/// whose id is the file's but whose secret is not is said in a sentence
+/// that names the file and what to do, not in SQLCipher's own lines
+/// ("hmac check failed"), which are kept off the terminal.
+fn keyed(conn: Connection, key: Option<&keys::FileKey>, path: &Path) -> Result<Connection, StoreError> {
     if let Some(key) = key {
+        conn.pragma_update(None, "cipher_log_level", "NONE")?;
         conn.pragma_update(None, "key", key.pragma())?;
+        let tried = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0));
+        if let Err(e) = tried
+            && e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase)
+        {
+            return Err(StoreError::Locked {
+                path: path.to_owned(),
+                id: key.id,
+                why: "the key given for it does not open it: its id is this file's, its secret is not (a key file \
+                      or keyring entry changed or mistyped)"
+                    .to_owned(),
+            });
+        }
     }
     Ok(conn)
 }
@@ -37,7 +53,7 @@ pub(crate) fn open_connection(
     flags: OpenFlags,
     key: Option<&keys::FileKey>,
 ) -> Result<Connection, StoreError> {
-    keyed(Connection::open_with_flags(path, flags)?, key)
+    keyed(Connection::open_with_flags(path, flags)?, key, path)
 }
 
 /// An open Clinilog file.
@@ -173,6 +189,7 @@ fn read_only_connection(path: &Path, key: Option<&keys::FileKey>) -> Result<Conn
     keyed(
         Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?,
         key,
+        path,
     )
 }
 
@@ -303,7 +320,7 @@ impl FileStore {
                 return Self::open_read_only(&path);
             }
         }
-        let conn = keyed(Connection::open(&path)?, key.as_ref())?;
+        let conn = keyed(Connection::open(&path)?, key.as_ref(), &path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         // Read again now that the log is recovered: a newer schema is never written.
         newer_schema(&path, conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)?;

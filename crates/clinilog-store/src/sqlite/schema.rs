@@ -298,6 +298,16 @@ CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents
 CREATE TRIGGER entry_documents_no_delete BEFORE DELETE ON entry_documents
     BEGIN SELECT RAISE(ABORT, 'an entry keeps its report'); END;
 "#,
+    r#"
+-- v8: a patient's archived flag is 0 or 1, as the server's CHECK has held
+-- since its first schema (found when the two schemas were compared): SQLite
+-- cannot add a CHECK to a column without rebuilding the table, so triggers
+-- refuse anything else.
+CREATE TRIGGER IF NOT EXISTS patients_archived_is_a_flag BEFORE INSERT ON patients WHEN NEW.archived NOT IN (0, 1)
+    BEGIN SELECT RAISE(ABORT, 'archived is 0 or 1'); END;
+CREATE TRIGGER IF NOT EXISTS patients_archived_stays_a_flag BEFORE UPDATE OF archived ON patients WHEN NEW.archived NOT IN (0, 1)
+    BEGIN SELECT RAISE(ABORT, 'archived is 0 or 1'); END;
+"#,
 ];
 
 /// The migration (its index in [`MIGRATIONS`]) after which the rows
