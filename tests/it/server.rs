@@ -5,7 +5,10 @@
 
 use crate::common;
 
+use clinilog::domain::{PatientDraft, Sex};
+use clinilog::store::ClinicStore;
 use clinilog::store::StoreError;
+use clinilog::store::pg::PgStore;
 use clinilog::store::pg::PgTarget;
 
 /// The maintenance database of the test server at `host`, with `query`.
@@ -1099,4 +1102,151 @@ fn server_users_warns_about_a_login_without_a_password() {
     assert!(line.contains("clinician") && line.ends_with("NONE"), "{line}");
     let warning = lines.next().unwrap_or_default();
     assert!(warning.contains("warning: no password"), "{out}");
+}
+
+/// What a login could do to others with the rights every login has, tried
+/// for real: a temporary table to shadow what the signing runs on, a lock
+/// held to stall every save, a notification with a made-up signer. None
+/// works any more.
+#[test]
+fn no_login_can_shadow_stall_or_spoof_another() {
+    let Some(c) = Clinic::new() else { return };
+    // No temporary tables for clinicians or auditors: nothing to put in
+    // front of `pg_roles` or `audit_log` in a SECURITY DEFINER function.
+    for who in [&c.kim, &c.aud] {
+        let err = c
+            .connect_as(who)
+            .batch_execute("CREATE TEMP TABLE pg_roles (rolname name, oid oid)")
+            .unwrap_err();
+        let text = err.as_db_error().map(|d| d.message().to_owned()).unwrap_or_default();
+        assert!(text.contains("permission denied"), "{}: {text}", who.0);
+    }
+    // The signing function's own path puts pg_temp last.
+    let config: String = c
+        .admin()
+        .query_one(
+            "SELECT array_to_string(proconfig, ',') FROM pg_proc WHERE proname = 'clinilog_stamp_audit'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(config, "search_path=pg_catalog, pg_temp");
+
+    // An auditor holding the old chain lock, and trying the new one, stalls nobody.
+    let mut auditor = c.connect_as(&c.aud);
+    auditor.batch_execute("SELECT pg_advisory_lock(1131179624)").unwrap();
+    let err = auditor
+        .batch_execute("BEGIN; SELECT 1 FROM clinilog_meta FOR UPDATE")
+        .unwrap_err();
+    assert!(
+        err.as_db_error()
+            .is_some_and(|d| d.message().contains("permission denied")),
+        "{err}"
+    );
+    let kim = PgTarget::parse(&c.address(&c.kim.0)).unwrap().with_password(&c.kim.1);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut store = PgStore::open(&kim).unwrap();
+        let signer = store.server_login().unwrap().signer();
+        let data = PatientDraft {
+            mrn: "STALL-1".into(),
+            name: "Ana Diaz".into(),
+            birth_date: "1974-01-15".into(),
+            sex: Some(Sex::Female),
+            diagnosis: String::new(),
+            enrolled: "2025-07-19".into(),
+            notes: String::new(),
+        }
+        .validate(jiff::civil::date(2025, 9, 1))
+        .unwrap();
+        let _ = tx.send(store.create_patient(&data, &signer).map(|p| p.id));
+    });
+    let saved = rx.recv_timeout(std::time::Duration::from_secs(20));
+    assert!(
+        matches!(saved, Ok(Ok(_))),
+        "the save waited on the auditor's lock: {saved:?}"
+    );
+    drop(auditor);
+
+    // A notification sent by hand names nobody it chose.
+    let mut listener = clinilog::store::pg::Listener::start(&c.db.target).unwrap();
+    let id: i64 = c
+        .admin()
+        .query_one("SELECT id FROM patients WHERE mrn = 'STALL-1'", &[])
+        .unwrap()
+        .get(0);
+    c.connect_as(&c.lee)
+        .batch_execute(&format!("NOTIFY clinilog, 'patients {id} Dr Mallory'"))
+        .unwrap();
+    let note = listener.next(std::time::Duration::from_secs(10)).unwrap().unwrap();
+    assert_eq!(note.patient_id, id);
+    assert_eq!(note.by, format!("Nurse Kim ({})", c.kim.0), "who, from the trail");
+}
+
+/// The setup's SQL is quoted by the server: a full name with a quote and a
+/// backslash, on a database whose owner turned `standard_conforming_strings`
+/// off, is a name and nothing more; a database named with `$$` sets up.
+#[test]
+fn server_setup_takes_any_name_and_runs_nothing_it_is_given() {
+    let Some(c) = Clinic::new() else { return };
+    let dbname = c.db.target.dbname().to_owned();
+    c.admin()
+        .batch_execute(&format!(
+            "ALTER DATABASE {dbname} SET standard_conforming_strings = off"
+        ))
+        .unwrap();
+    let pid = std::process::id();
+    let (login, evil) = (format!("odd{pid}"), format!("evil{pid}"));
+    let _roles = Roles {
+        admin: c.db.admin.clone(),
+        names: vec![login.clone(), evil.clone()],
+    };
+    let name = format!("O\\'Neil'); CREATE ROLE {evil} SUPERUSER; --");
+    ok(&clinilog(
+        &[
+            "server",
+            "add-user",
+            &login,
+            "--name",
+            &name,
+            "--role",
+            "clinician",
+            "--password-stdin",
+            "--db",
+            &c.db.target.address(),
+        ],
+        &[],
+        "odd-long-password-3\n",
+    ));
+    let mut admin = c.admin();
+    let evil_exists: bool = admin
+        .query_one("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", &[&evil])
+        .unwrap()
+        .get(0);
+    assert!(!evil_exists, "the name ran as SQL");
+    let comment: String = admin
+        .query_one(
+            "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = $1",
+            &[&login],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(comment, name);
+
+    // A database named with dollar quotes.
+    let odd = format!("c$$x{pid}");
+    let groups = clinilog::store::pg::server::ClinicRoles::of(&odd).unwrap();
+    let _odd_roles = Roles {
+        admin: c.db.admin.clone(),
+        names: vec![groups.clinician, groups.auditor, groups.owner],
+    };
+    admin.batch_execute(&format!("CREATE DATABASE \"{odd}\"")).unwrap();
+    let target = c.db.admin.with_dbname(&odd);
+    let out = clinilog(&["server", "init", "--db", &target.address()], &[], "");
+    let _ =
+        c.db.admin
+            .connect()
+            .unwrap()
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{odd}\" WITH (FORCE)"));
+    ok(&out);
 }
