@@ -222,20 +222,28 @@ fn a_record_changed_behind_the_store_is_named_by_the_check(b: &Backend) {
     let (p, e, t) = seeded(b);
     let check = || b.open().check(&catalog).unwrap();
     // A second version of the entry's values, total bilirubin 12.30 made
-    // 1.20, with the entry moved on to it: no trigger stands in the way.
-    b.raw(&format!(
+    // 1.20, with the entry moved on to it. A server refuses it at commit
+    // (no audit row in the transaction); its superuser, or whoever has a
+    // file, can still do it with the triggers out of the way.
+    let second_version = format!(
         "INSERT INTO observations (entry_id, entry_version, patient_id, collected_on, measure_code, kind,
              value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag, ref_unit)
          SELECT entry_id, 2, patient_id, collected_on, measure_code, kind,
              CASE WHEN measure_code = 'bili_total' THEN '1.20' ELSE value_text END, value, comparator, unit,
              ref_low, ref_high, ref_source, flag, ref_unit
          FROM observations WHERE entry_id = {e}"
-    ))
-    .unwrap();
-    b.raw(&format!(
-        "UPDATE entries SET data_version = 2, version = 2 WHERE id = {e}"
-    ))
-    .unwrap();
+    );
+    let moved_on = format!("UPDATE entries SET data_version = 2, version = 2 WHERE id = {e}");
+    if let Backend::Postgres(_) = b {
+        let err = b.raw(&second_version).unwrap_err();
+        assert!(
+            err.contains(&format!("a change to entries {e} without its audit row is refused")),
+            "{err}"
+        );
+        assert!(check().is_empty());
+    }
+    behind_the_store(b, "observations", &second_version);
+    behind_the_store(b, "entries", &moved_on);
     let problems = check();
     assert!(
         problems.iter().any(|p| p.contains(&format!("entry {e}"))
@@ -1419,17 +1427,19 @@ fn the_check_finds_a_record_without_its_audit_row() {
         .record_entry(p.id, &validated(&catalog, "2025-07-19", &[("alt", "60")]), "Dr Rao")
         .unwrap();
     assert_eq!(store.check(&catalog).unwrap(), Vec::<String>::new());
-    // Another program adds a patient and a value behind the application's back.
-    b.raw(
-        "INSERT INTO patients (mrn, name, birth_date, sex, enrolled, created_at)
-         VALUES ('X', 'X', '1970-01-01', 'male', '2025-01-01', '2025-01-01T00:00:00Z')",
-    )
-    .unwrap();
-    b.raw(
+    // Another program adds a patient and a value behind the application's
+    // back: refused without an audit row; as the superuser, with the
+    // triggers out of the way, found by the check.
+    let patient = "INSERT INTO patients (mrn, name, birth_date, sex, enrolled, created_at)
+         VALUES ('X', 'X', '1970-01-01', 'male', '2025-01-01', '2025-01-01T00:00:00Z')";
+    let value =
         "INSERT INTO observations (entry_id, patient_id, collected_on, measure_code, kind, value_text, value, unit)
-         SELECT id, patient_id, collected_on, 'ast', 'lab', '40', 40, 'U/L' FROM entries",
-    )
-    .unwrap();
+         SELECT id, patient_id, collected_on, 'ast', 'lab', '40', 40, 'U/L' FROM entries";
+    for sql in [patient, value] {
+        assert!(b.raw(sql).unwrap_err().contains("without its audit row is refused"));
+    }
+    behind_the_store(&b, "patients", patient);
+    behind_the_store(&b, "observations", value);
     let problems = store.check(&catalog).unwrap();
     assert_eq!(problems.len(), 3, "{problems:?}");
     assert!(problems[0].contains("has no audit row of its creation"), "{problems:?}");

@@ -1168,6 +1168,15 @@ fn no_login_can_shadow_stall_or_spoof_another() {
     );
     drop(auditor);
 
+    // A clinician in psql changes a record without its audit row: refused at commit.
+    for sql in [
+        "UPDATE patients SET birth_date = '1980-02-02' WHERE mrn = 'STALL-1'",
+        "UPDATE patients SET diagnosis = 'Hepatitis B', version = version + 1 WHERE mrn = 'STALL-1'",
+    ] {
+        let err = c.psql_as(&c.kim, sql);
+        assert!(err.contains("without its audit row is refused"), "{sql}: {err}");
+    }
+
     // A notification sent by hand names nobody it chose.
     let mut listener = clinilog::store::pg::Listener::start(&c.db.target).unwrap();
     let id: i64 = c

@@ -371,6 +371,51 @@ BEGIN
                                                NEW.reason);
     RETURN NEW;
 END $$;
+
+-- A record is written with its audit row, or not at all: at commit, each
+-- row a transaction inserted or changed in a record table must have an
+-- audit row of that record written in the same transaction (a plan's
+-- version moves with its shift or closure, audited as those). A login
+-- with psql cannot skip it; the owner's rights are needed to drop it.
+CREATE OR REPLACE FUNCTION public.clinilog_audited() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rid bigint;
+    me xid := pg_catalog.pg_current_xact_id()::xid;
+BEGIN
+    EXECUTE pg_catalog.format('SELECT ($1).%I', TG_ARGV[1]) INTO rid USING NEW;
+    IF EXISTS (SELECT 1 FROM public.audit_log a
+               WHERE a.table_name = TG_ARGV[0] AND a.row_id = rid AND a.xmin = me) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_ARGV[0] = 'protocol_assignments' AND EXISTS (
+        SELECT 1 FROM public.audit_log a WHERE a.xmin = me AND (
+            (a.table_name = 'plan_shifts'
+             AND a.row_id IN (SELECT s.id FROM public.plan_shifts s WHERE s.assignment_id = rid))
+            OR (a.table_name = 'plan_closures'
+             AND a.row_id IN (SELECT c.id FROM public.plan_closures c WHERE c.assignment_id = rid)))) THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'a change to % % without its audit row is refused: records are written by Clinilog, each with its audit row', TG_ARGV[0], rid;
+END $$;
+CREATE CONSTRAINT TRIGGER patients_audited AFTER INSERT OR UPDATE ON public.patients
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.clinilog_audited('patients', 'id');
+CREATE CONSTRAINT TRIGGER entries_audited AFTER INSERT OR UPDATE ON public.entries
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.clinilog_audited('entries', 'id');
+CREATE CONSTRAINT TRIGGER observations_audited AFTER INSERT OR UPDATE ON public.observations
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.clinilog_audited('entries', 'entry_id');
+CREATE CONSTRAINT TRIGGER treatment_events_audited AFTER INSERT OR UPDATE ON public.treatment_events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.clinilog_audited('treatment_events', 'id');
+CREATE CONSTRAINT TRIGGER protocol_assignments_audited AFTER INSERT OR UPDATE ON public.protocol_assignments
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.clinilog_audited('protocol_assignments', 'id');
+CREATE CONSTRAINT TRIGGER plan_shifts_audited AFTER INSERT OR UPDATE ON public.plan_shifts
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.clinilog_audited('plan_shifts', 'id');
+CREATE CONSTRAINT TRIGGER plan_closures_audited AFTER INSERT OR UPDATE ON public.plan_closures
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.clinilog_audited('plan_closures', 'id');
+CREATE CONSTRAINT TRIGGER adverse_events_audited AFTER INSERT OR UPDATE ON public.adverse_events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.clinilog_audited('adverse_events', 'id');
+CREATE CONSTRAINT TRIGGER no_adverse_events_audited AFTER INSERT OR UPDATE ON public.no_adverse_events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.clinilog_audited('no_adverse_events', 'id');
 "#,
     ),
 ];
