@@ -52,6 +52,10 @@ pub trait ClinicStore: Send {
     /// The last audit row's `(seq, hash)` as stored (no recomputation): the
     /// anchor a report, an export or a backup names. `None` before any.
     fn audit_head(&self) -> Result<Option<crate::chain::Anchor>, StoreError>;
+    /// The chain recomputed, and every record checked against its trail
+    /// (`records/trail.rs`): what the window checks in the background.
+    /// Its problems are the chain's, then the records'.
+    fn verify_trail(&self, catalog: &Catalog) -> Result<crate::chain::ChainReport, StoreError>;
     /// The application's own check of the records (`clinilog check`):
     /// each problem in a sentence, none when all is well.
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError>;
@@ -299,6 +303,13 @@ impl<B: Backend> ClinicStore for B {
     }
     fn audit_head(&self) -> Result<Option<crate::chain::Anchor>, StoreError> {
         read(self, audit::head_of)
+    }
+    fn verify_trail(&self, catalog: &Catalog) -> Result<crate::chain::ChainReport, StoreError> {
+        read(self, |sql| {
+            let mut report = audit::verify_chain(sql)?;
+            report.problems.extend(records::trail::trail_problems(sql, catalog)?);
+            Ok(report)
+        })
     }
     fn check(&self, catalog: &Catalog) -> Result<Vec<String>, StoreError> {
         records::check::check(self, catalog)

@@ -59,6 +59,7 @@ impl ClinilogApp {
                 .find(|(c, _)| c.covers(seen))
                 .map(|(_, head)| head.clone())
         });
+        let catalog = self.catalog.clone();
         self.file_care.chain_job = Some(Job::spawn(ctx, "audit chain", move |_| {
             let store = location.open_read_only().map_err(|e| e.to_string())?;
             if let Some(known) = known
@@ -69,7 +70,8 @@ impl ClinilogApp {
                     None,
                 ));
             }
-            let report = store.audit_chain().map_err(|e| e.to_string())?;
+            // The chain, and every record against its trail.
+            let report = store.verify_trail(&catalog).map_err(|e| e.to_string())?;
             // Remembered as the file was when the check began, if intact.
             let remember = seen.filter(|_| report.is_intact()).zip(report.head.clone());
             Ok((report, remember))
