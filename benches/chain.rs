@@ -5,6 +5,9 @@
 //! about 310,000 audit rows; made if missing, migrated to the chained
 //! schema on first open), or on the file named by `CLINILOG_BENCH_DB`.
 //!
+//! With it, `verify_trail`: the chain and every record against its trail,
+//! what the window checks in the background since issue 41.
+//!
 //! Run: `cargo bench --bench chain`.
 
 // Bench code: a failed unwrap is a failed run.
@@ -44,6 +47,15 @@ fn chain(c: &mut Criterion) {
         b.iter(|| {
             let report = store.audit_chain().unwrap();
             assert!(report.is_intact());
+            black_box(report.head)
+        })
+    });
+    // The window's background check: the chain, and every record against its trail.
+    let catalog = clinilog::domain::Catalog::builtin().unwrap();
+    c.bench_function(&format!("verify_trail/{rows}_rows"), |b| {
+        b.iter(|| {
+            let report = store.verify_trail(&catalog).unwrap();
+            assert!(report.is_intact(), "{:?}", &report.problems[..report.problems.len().min(3)]);
             black_box(report.head)
         })
     });
