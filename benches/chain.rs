@@ -55,7 +55,11 @@ fn chain(c: &mut Criterion) {
     c.bench_function(&format!("verify_trail/{rows}_rows"), |b| {
         b.iter(|| {
             let report = store.verify_trail(&catalog).unwrap();
-            assert!(report.is_intact(), "{:?}", &report.problems[..report.problems.len().min(3)]);
+            assert!(
+                report.is_intact(),
+                "{:?}",
+                &report.problems[..report.problems.len().min(3)]
+            );
             black_box(report.head)
         })
     });

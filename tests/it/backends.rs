@@ -253,7 +253,12 @@ fn a_record_changed_behind_the_store_is_named_by_the_check(b: &Backend) {
         "{problems:?}"
     );
     // Each other change, one at a time on a fresh clinic.
-    let attacks: [(&str, String, &[&str]); 9] = [
+    let attacks: [(&str, String, &[&str]); 10] = [
+        (
+            "patients",
+            format!("UPDATE patients SET archived = 1 WHERE id = {p}"),
+            &["patient", "archived in the record, but no audit row archives it"],
+        ),
         (
             "patients",
             format!("UPDATE patients SET birth_date = '1980-02-02' WHERE id = {p}"),

@@ -154,6 +154,11 @@ fn judge(
         ));
     }
     match (&held.void, &a.void) {
+        (Some(_), None) if what.starts_with("patient ") => {
+            return Some(format!(
+                "{what} is archived in the record, but no audit row archives it"
+            ));
+        }
         (Some(_), None) => return Some(format!("{what} is voided in the record, but no audit row voids it")),
         (None, Some((_, seq))) => return Some(format!("{what} is voided by audit row {seq}, but not in the record")),
         (Some(held), Some((trail, seq))) if held.as_deref().map(str::trim) != trail.as_deref().map(str::trim) => {
@@ -442,7 +447,9 @@ pub(crate) fn trail_problems(sql: &mut dyn Sql, catalog: &Catalog) -> Result<Vec
         sql,
         RecordKind::Patient,
         &format!(
-            "SELECT id, version, CAST(NULL AS TEXT), CAST(NULL AS TEXT), {} FROM patients
+            // No store operation archives a patient: one archived is one
+            // hidden from the list without an audit row.
+            "SELECT id, version, CASE WHEN archived <> 0 THEN 'archived' END, CAST(NULL AS TEXT), {} FROM patients
              WHERE id >= $1 AND id <= $2 ORDER BY id",
             super::patients::PATIENT_COLUMNS
         ),
