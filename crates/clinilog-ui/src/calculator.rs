@@ -4,7 +4,7 @@
 use eframe::egui::{self, RichText, Ui};
 
 use super::theme;
-use super::widgets::{field_message, labelled_text, muted, score_terms_ui};
+use super::widgets::{field_message, first_field_focus, labelled_text, muted, score_terms_ui};
 use clinilog_domain::Catalog;
 use clinilog_domain::score_inputs::CalculatorDraft;
 use clinilog_domain::scores::{Ascites, Encephalopathy, ScoreKind, compute};
@@ -40,7 +40,10 @@ fn calculator_ui(ui: &mut Ui, d: &mut CalculatorDraft, catalog: &Catalog) {
         .spacing([8.0, 4.0])
         .show(ui, |ui| {
             let field = |ui: &mut Ui, label: &str, key: &str, text: &mut String, unit: &str| {
-                labelled_text(ui, label, text, theme::FORM_FIELD_WIDTH);
+                let r = labelled_text(ui, label, text, theme::FORM_FIELD_WIDTH);
+                if key == "bilirubin" {
+                    first_field_focus(ui, &r);
+                }
                 ui.horizontal(|ui| {
                     muted(ui, unit);
                     field_message(ui, message_for(&errors, key));

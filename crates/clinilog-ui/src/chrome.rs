@@ -126,7 +126,7 @@ impl ClinilogApp {
                             .clicked()
                         {
                             self.pending_clinician = self.prefs.clinician.clone();
-                            self.asked_focus = false;
+                            self.focus_name = true;
                             self.changing_clinician = true;
                         }
                     }
@@ -253,11 +253,10 @@ impl ClinilogApp {
                 let r = ui
                     .add(egui::TextEdit::singleline(&mut self.pending_clinician).desired_width(220.0))
                     .labelled_by(label.id);
-                if !self.asked_focus {
-                    r.request_focus();
-                    self.asked_focus = true;
-                }
+                // Read before the field takes the cursor back.
                 done = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                widgets::focus_until_taken(&r, &mut self.focus_name);
+                widgets::modal_field_focus(ui, &r);
             });
             if let Some(offer) = &mut self.offer_protection {
                 ui.add_space(4.0);

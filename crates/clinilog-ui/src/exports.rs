@@ -153,9 +153,7 @@ impl ClinilogApp {
             let r = ui
                 .add(egui::TextEdit::singleline(&mut s.path).desired_width(theme::WIDE_FIELD_WIDTH + 120.0))
                 .labelled_by(label.id);
-            if std::mem::take(&mut s.focus) {
-                r.request_focus();
-            }
+            widgets::focus_until_taken(&r, &mut s.focus);
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             ui.horizontal(|ui| {
                 if ui.button("Save").clicked() || enter {

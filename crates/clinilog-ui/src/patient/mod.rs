@@ -605,23 +605,25 @@ impl PatientScreen {
         if let Some(form) = &mut self.entry_form {
             let mut remember = None;
             if let Some(view) = &mut self.capture.view {
-                egui::Panel::right("capture_panel")
-                    .resizable(true)
-                    .default_size(440.0)
-                    .show(ui, |ui| {
-                        if let Some(PanelAction::Remember { name, code }) = super::capture::panel_ui(ui, view, catalog)
-                        {
-                            remember = Some(Action::RememberTestName { name, code });
-                        }
-                    });
+                if let Some(PanelAction::Remember { name, code }) = super::capture::beside_form_ui(ui, view, catalog) {
+                    remember = Some(Action::RememberTestName { name, code });
+                }
+                if view.report_tab {
+                    return remember;
+                }
             }
             if remember.is_some() {
                 return remember;
             }
             let patient = &self.patient;
             let history = &self.entries;
-            let outcome = egui::ScrollArea::vertical()
+            // Both ways: with less room than its lines need, the form
+            // scrolls sideways rather than run under the report's panel.
+            let beside = self.capture.view.is_some();
+            let outcome = egui::ScrollArea::both()
                 .id_salt("entry_form_scroll")
+                // Clear of the panel's resize handle, which reaches over its edge.
+                .max_width(ui.available_width() - if beside { theme::SPLITTER_GAP } else { 0.0 })
                 .show(ui, |ui| entry_form_ui(ui, form, catalog, patient, history, today))
                 .inner;
             let from_report = self.capture.view.as_ref().map(|v| Box::new(v.document.clone()));
