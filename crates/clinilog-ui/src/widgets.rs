@@ -25,7 +25,9 @@ pub fn focus_until_taken(response: &Response, pending: &mut bool) {
     if !*pending {
         return;
     }
-    if response.has_focus() {
+    // egui's own record, not `has_focus` (which also wants the system's
+    // window focused): the request of an earlier frame held.
+    if response.ctx.memory(|m| m.has_focus(response.id)) {
         *pending = false;
     } else {
         response.request_focus();
