@@ -22,7 +22,8 @@ pub fn calculator_window(ctx: &egui::Context, calc: &mut Calculator, catalog: &C
         .open(&mut open)
         .default_pos(theme::CALCULATOR_POS)
         .default_width(720.0)
-        .default_height(700.0)
+        // Within the screen below its corner: it scrolls on a small one.
+        .default_height(700.0_f32.min(ctx.content_rect().height() - theme::CALCULATOR_POS.y - 40.0))
         .vscroll(true)
         .show(ctx, |ui| calculator_ui(ui, &mut calc.draft, catalog));
     calc.open = open;

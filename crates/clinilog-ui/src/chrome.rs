@@ -132,18 +132,20 @@ impl ClinilogApp {
                     }
                 }
                 ui.separator();
-                widgets::muted(
-                    ui,
-                    match &self.location {
-                        Location::File(path) => format!("File: {}", path.display()),
-                        Location::Server(target) => format!(
-                            "Server: {}, database {} (as {})",
-                            target.server(),
-                            target.dbname(),
-                            target.user()
-                        ),
-                    },
-                );
+                let place = match &self.location {
+                    Location::File(path) => format!("File: {}", path.display()),
+                    Location::Server(target) => format!(
+                        "Server: {}, database {} (as {})",
+                        target.server(),
+                        target.dbname(),
+                        target.user()
+                    ),
+                };
+                // The bar is one line: what does not fit is cut, and shown whole on hover.
+                ui.scope(|ui| {
+                    ui.set_max_width(ui.available_width() * 0.4);
+                    ui.add(egui::Label::new(RichText::new(place).color(theme::MUTED)).truncate());
+                });
                 match self.critical_patients {
                     Some(0) => {
                         ui.separator();
@@ -170,7 +172,7 @@ impl ClinilogApp {
                 if let Some(s) = &self.status {
                     ui.separator();
                     let color = if s.is_error { theme::ERROR } else { theme::OK };
-                    ui.label(RichText::new(&s.text).color(color));
+                    ui.add(egui::Label::new(RichText::new(&s.text).color(color)).truncate());
                 }
             });
         });
