@@ -249,3 +249,52 @@ fn the_dialogs_fit() {
         },
     );
 }
+
+/// A window too narrow for the form and the report side by side: the two
+/// take turns as tabs, each fitting the window.
+#[test]
+fn in_a_narrow_window_the_form_and_the_report_are_tabs() {
+    let size = [1000.0, 700.0];
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("clinic.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let app = ClinilogApp::new(store, Catalog::builtin().unwrap(), prefs("Dr Rao")).with_today(date(2025, 9, 1));
+    let mut h = run_app(app, size);
+    patient(&mut h);
+    read_report(&mut h, &seed_report(dir.path()));
+    h.get_by_label("Entry form");
+    assert!(h.query_by_label("From the report").is_none(), "the form shows first");
+    assert!(h.query_by_role_and_label(Role::Splitter, "Resize panel").is_none());
+    h.get_by_role_and_label(Role::TextInput, "Total bilirubin");
+    assert_eq!(misfits(&h, size), Vec::<String>::new());
+    click(&mut h, "Report (7 read, 0 not read)");
+    h.get_by_label("From the report");
+    h.get_by_label("Total bilirubin: 12.30 mg/dL");
+    assert!(h.query_by_role_and_label(Role::TextInput, "Total bilirubin").is_none());
+    assert_eq!(misfits(&h, size), Vec::<String>::new());
+    click(&mut h, "Entry form");
+    // Saved from the keyboard (the Save button is further down the scroll).
+    h.get_by_role_and_label(Role::TextInput, "Total bilirubin").click();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    settle(&mut h);
+    h.run();
+    h.get_by_label_contains("saved, with the report city-hospital-2025-07-19.pdf");
+}
+
+/// Wide enough, the report's panel sits beside the form, resizable.
+#[test]
+fn in_a_wide_window_the_report_is_a_panel_beside_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("clinic.sqlite")).unwrap();
+    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
+    let app = ClinilogApp::new(store, Catalog::builtin().unwrap(), prefs("Dr Rao")).with_today(date(2025, 9, 1));
+    let mut h = run_app(app, [1366.0, 768.0]);
+    patient(&mut h);
+    read_report(&mut h, &seed_report(dir.path()));
+    h.get_by_label("From the report");
+    h.get_by_role_and_label(Role::TextInput, "Total bilirubin");
+    h.get_by_role_and_label(Role::Splitter, "Resize panel");
+    assert!(h.query_by_label("Entry form").is_none());
+}
