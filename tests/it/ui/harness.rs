@@ -40,6 +40,7 @@ pub(crate) fn run_app_at(app: ClinilogApp, size: [f32; 2], pixels_per_point: f32
     let mut h = Harness::builder()
         .with_size(size)
         .with_pixels_per_point(pixels_per_point)
+        .with_theme(egui::Theme::Light)
         .with_context_setup(clinilog::ui::theme::apply)
         .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
     h.run_steps(1);
