@@ -4,7 +4,7 @@
 use eframe::egui::{self, RichText, Ui};
 
 use super::theme;
-use super::widgets::{field_message, labelled_text, muted, score_terms_ui};
+use super::widgets::{field_message, first_field_focus, labelled_text, muted, score_terms_ui};
 use clinilog_domain::Catalog;
 use clinilog_domain::score_inputs::CalculatorDraft;
 use clinilog_domain::scores::{Ascites, Encephalopathy, ScoreKind, compute};
@@ -22,7 +22,8 @@ pub fn calculator_window(ctx: &egui::Context, calc: &mut Calculator, catalog: &C
         .open(&mut open)
         .default_pos(theme::CALCULATOR_POS)
         .default_width(720.0)
-        .default_height(700.0)
+        // Within the screen below its corner: it scrolls on a small one.
+        .default_height(700.0_f32.min(ctx.content_rect().height() - theme::CALCULATOR_POS.y - 40.0))
         .vscroll(true)
         .show(ctx, |ui| calculator_ui(ui, &mut calc.draft, catalog));
     calc.open = open;
@@ -40,7 +41,10 @@ fn calculator_ui(ui: &mut Ui, d: &mut CalculatorDraft, catalog: &Catalog) {
         .spacing([8.0, 4.0])
         .show(ui, |ui| {
             let field = |ui: &mut Ui, label: &str, key: &str, text: &mut String, unit: &str| {
-                labelled_text(ui, label, text, theme::FORM_FIELD_WIDTH);
+                let r = labelled_text(ui, label, text, theme::FORM_FIELD_WIDTH);
+                if key == "bilirubin" {
+                    first_field_focus(ui, &r);
+                }
                 ui.horizontal(|ui| {
                     muted(ui, unit);
                     field_message(ui, message_for(&errors, key));

@@ -29,6 +29,9 @@ pub struct CaptureView {
     pub date_note: String,
     /// For a name the catalog does not know: the measure chosen to remember it as.
     pub remember: Vec<String>,
+    /// In a window too narrow for the report beside the form, the two take
+    /// turns: the report is shown instead of the form.
+    pub report_tab: bool,
 }
 
 /// What must be answered before the form opens.
@@ -115,6 +118,7 @@ impl CaptureView {
             remember: vec![String::new(); rows.len()],
             rows,
             date_note,
+            report_tab: false,
         }
     }
 }
@@ -123,6 +127,40 @@ impl CaptureView {
 pub enum PanelAction {
     /// Remember this test name as this catalog measure (the clinic's mapping file).
     Remember { name: String, code: String },
+}
+
+/// The report beside the entry form when the window has room for both,
+/// else a tab of its own above the form; returns what the panel asks.
+pub fn beside_form_ui(ui: &mut Ui, view: &mut CaptureView, catalog: &Catalog) -> Option<PanelAction> {
+    let room = ui.available_width();
+    if room >= theme::ENTRY_FORM_MIN_WIDTH + theme::CAPTURE_PANEL_MIN_WIDTH {
+        let widest = (room - theme::ENTRY_FORM_MIN_WIDTH).min(theme::CAPTURE_PANEL_MAX_WIDTH);
+        return egui::Panel::right("capture_panel")
+            .resizable(true)
+            .default_size(theme::CAPTURE_PANEL_WIDTH.min(widest))
+            .size_range(theme::CAPTURE_PANEL_MIN_WIDTH..=widest)
+            .show(ui, |ui| panel_ui(ui, view, catalog))
+            .inner;
+    }
+    let read = view
+        .rows
+        .iter()
+        .filter(|(p, _)| matches!(p.reading, Reading::Read(_)))
+        .count();
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut view.report_tab, false, "Entry form");
+        ui.selectable_value(
+            &mut view.report_tab,
+            true,
+            format!("Report ({read} read, {} not read)", view.rows.len() - read),
+        );
+        muted(ui, "The window is too narrow for both side by side.");
+    });
+    ui.separator();
+    if view.report_tab {
+        return panel_ui(ui, view, catalog);
+    }
+    None
 }
 
 /// The panel beside the entry form: the values read, each with its row's
@@ -141,8 +179,9 @@ pub fn panel_ui(ui: &mut Ui, view: &mut CaptureView, catalog: &Catalog) -> Optio
         },
     );
     muted(ui, view.date_note.as_str());
-    let width = ui.available_width();
     egui::ScrollArea::vertical().id_salt("capture_rows").show(ui, |ui| {
+        // Measured inside the scroll area: its bar takes its own room.
+        let width = ui.available_width();
         let read = view
             .rows
             .iter()
@@ -272,6 +311,7 @@ pub fn ask_file_ui(ui: &mut Ui, path: &mut String) -> Option<Option<std::path::P
             let r = ui
                 .add(egui::TextEdit::singleline(path).desired_width(theme::WIDE_FIELD_WIDTH + 160.0))
                 .labelled_by(label.id);
+            super::widgets::first_field_focus(ui, &r);
             if ui.button("Choose...").clicked()
                 && let Some(p) = rfd::FileDialog::new()
                     .add_filter("Lab report (PDF, PNG, JPEG)", &["pdf", "png", "jpg", "jpeg"])

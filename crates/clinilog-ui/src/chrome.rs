@@ -126,24 +126,26 @@ impl ClinilogApp {
                             .clicked()
                         {
                             self.pending_clinician = self.prefs.clinician.clone();
-                            self.asked_focus = false;
+                            self.focus_name = true;
                             self.changing_clinician = true;
                         }
                     }
                 }
                 ui.separator();
-                widgets::muted(
-                    ui,
-                    match &self.location {
-                        Location::File(path) => format!("File: {}", path.display()),
-                        Location::Server(target) => format!(
-                            "Server: {}, database {} (as {})",
-                            target.server(),
-                            target.dbname(),
-                            target.user()
-                        ),
-                    },
-                );
+                let place = match &self.location {
+                    Location::File(path) => format!("File: {}", path.display()),
+                    Location::Server(target) => format!(
+                        "Server: {}, database {} (as {})",
+                        target.server(),
+                        target.dbname(),
+                        target.user()
+                    ),
+                };
+                // The bar is one line: what does not fit is cut, and shown whole on hover.
+                ui.scope(|ui| {
+                    ui.set_max_width(ui.available_width() * 0.4);
+                    ui.add(egui::Label::new(RichText::new(place).color(theme::MUTED)).truncate());
+                });
                 match self.critical_patients {
                     Some(0) => {
                         ui.separator();
@@ -170,7 +172,7 @@ impl ClinilogApp {
                 if let Some(s) = &self.status {
                     ui.separator();
                     let color = if s.is_error { theme::ERROR } else { theme::OK };
-                    ui.label(RichText::new(&s.text).color(color));
+                    ui.add(egui::Label::new(RichText::new(&s.text).color(color)).truncate());
                 }
             });
         });
@@ -253,11 +255,10 @@ impl ClinilogApp {
                 let r = ui
                     .add(egui::TextEdit::singleline(&mut self.pending_clinician).desired_width(220.0))
                     .labelled_by(label.id);
-                if !self.asked_focus {
-                    r.request_focus();
-                    self.asked_focus = true;
-                }
+                // Read before the field takes the cursor back.
                 done = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                widgets::focus_until_taken(&r, &mut self.focus_name);
+                widgets::modal_field_focus(ui, &r);
             });
             if let Some(offer) = &mut self.offer_protection {
                 ui.add_space(4.0);

@@ -97,10 +97,10 @@ impl ClinilogApp {
                             .desired_width(200.0),
                     )
                     .labelled_by(label.id);
-                if std::mem::take(&mut p.focus) {
-                    r.request_focus();
-                }
+                // Read before the field takes the cursor back.
                 submit = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                widgets::focus_until_taken(&r, &mut p.focus);
+                widgets::modal_field_focus(ui, &r);
             });
             let busy = p.job.is_some();
             ui.horizontal(|ui| {

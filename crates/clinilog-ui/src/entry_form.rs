@@ -480,8 +480,5 @@ fn lab_row(ui: &mut Ui, f: &mut Fields<'_>, line: &mut LabDraft, rows: &LabRows<
 }
 
 fn warning(ui: &mut Ui, message: &str) {
-    ui.scope(|ui| {
-        ui.set_max_width(theme::MESSAGE_WIDTH);
-        ui.add(egui::Label::new(RichText::new(message).color(theme::WARN)).wrap());
-    });
+    super::widgets::wrapped_message(ui, message, theme::WARN);
 }

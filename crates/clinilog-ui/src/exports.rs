@@ -147,25 +147,27 @@ impl ClinilogApp {
             return;
         };
         let mut done = None;
-        egui::Window::new("Save as").collapsible(false).show(ctx, |ui| {
-            widgets::muted(ui, "No file was chosen in a dialog. Type where to save it:");
-            let label = ui.label("Save to");
-            let r = ui
-                .add(egui::TextEdit::singleline(&mut s.path).desired_width(theme::WIDE_FIELD_WIDTH + 120.0))
-                .labelled_by(label.id);
-            if std::mem::take(&mut s.focus) {
-                r.request_focus();
-            }
-            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            ui.horizontal(|ui| {
-                if ui.button("Save").clicked() || enter {
-                    done = Some(true);
-                }
-                if ui.button("Cancel").clicked() {
-                    done = Some(false);
-                }
+        egui::Window::new("Save as")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                widgets::muted(ui, "No file was chosen in a dialog. Type where to save it:");
+                let label = ui.label("Save to");
+                let r = ui
+                    .add(egui::TextEdit::singleline(&mut s.path).desired_width(theme::WIDE_FIELD_WIDTH + 120.0))
+                    .labelled_by(label.id);
+                widgets::focus_until_taken(&r, &mut s.focus);
+                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() || enter {
+                        done = Some(true);
+                    }
+                    if ui.button("Cancel").clicked() {
+                        done = Some(false);
+                    }
+                });
             });
-        });
         match done {
             Some(true) => {
                 if let Some(s) = self.exports.save_as.take() {

@@ -305,8 +305,8 @@ pub struct ClinilogApp {
     pub calculator: calculator::Calculator,
     last_draft_write: f64,
     pending_clinician: String,
-    /// The name field of the first-run question got the cursor once.
-    asked_focus: bool,
+    /// The name field of the question of who records is to get the cursor.
+    focus_name: bool,
     /// *Change* beside "Recording as" was clicked: the question is asked again.
     changing_clinician: bool,
     today: Option<Date>,
@@ -383,7 +383,7 @@ impl ClinilogApp {
             calculator: calculator::Calculator::default(),
             last_draft_write: f64::NEG_INFINITY,
             pending_clinician: String::new(),
-            asked_focus: false,
+            focus_name: true,
             changing_clinician: false,
             today: None,
             exports: exports::Exports::default(),
@@ -594,8 +594,10 @@ impl ClinilogApp {
                 .collapsible(false)
                 .show(ui.ctx(), |ui| {
                     let label = ui.label("Clinic name (on printed reports)");
-                    ui.add(egui::TextEdit::singleline(&mut self.prefs.clinic_name).desired_width(260.0))
+                    let r = ui
+                        .add(egui::TextEdit::singleline(&mut self.prefs.clinic_name).desired_width(260.0))
                         .labelled_by(label.id);
+                    widgets::first_field_focus(ui, &r);
                     widgets::muted(
                         ui,
                         "Printed in the header of every page of a report. Kept on this workstation.",

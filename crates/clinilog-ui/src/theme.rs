@@ -50,6 +50,20 @@ pub const DATE_FIELD_WIDTH: f32 = 110.0;
 pub const WIDE_FIELD_WIDTH: f32 = 320.0;
 /// Field messages wrap at this width so they stay on screen beside the field.
 pub const MESSAGE_WIDTH: f32 = 460.0;
+/// ... and never narrower than this: a form with less room scrolls sideways
+/// rather than squeeze a message to a word per line.
+pub const MESSAGE_MIN_WIDTH: f32 = 220.0;
+/// The entry form's narrowest comfortable width: a lab line (measure,
+/// value, unit, interval, previous value) and its message beside it.
+pub const ENTRY_FORM_MIN_WIDTH: f32 = 880.0;
+/// The report's panel beside the entry form: its narrowest (pictures of
+/// its lines still read), its usual and its widest width. With less room
+/// than the form and the narrowest panel, the two take turns as tabs.
+pub const CAPTURE_PANEL_MIN_WIDTH: f32 = 360.0;
+pub const CAPTURE_PANEL_WIDTH: f32 = 440.0;
+pub const CAPTURE_PANEL_MAX_WIDTH: f32 = 640.0;
+/// Room left between a scroll bar and a panel's resize handle beside it.
+pub const SPLITTER_GAP: f32 = 6.0;
 /// The History tab's "before -> after" column.
 pub const HISTORY_VALUES_WIDTH: f32 = 520.0;
 pub const SECTION_GAP: f32 = 10.0;

@@ -17,14 +17,63 @@ pub fn labelled_text(ui: &mut Ui, label: &str, text: &mut String, width: f32) ->
     .labelled_by(label.id)
 }
 
+/// Puts the cursor in `response`'s field until it has it, then clears
+/// `pending`. A dialog's first frame is laid out unseen (egui's sizing
+/// pass), and a focus asked for then can be dropped: asking until the
+/// field has it puts the cursor there whatever the frames.
+pub fn focus_until_taken(response: &Response, pending: &mut bool) {
+    if !*pending {
+        return;
+    }
+    // egui's own record, not `has_focus` (which also wants the system's
+    // window focused): the request of an earlier frame held.
+    if response.ctx.memory(|m| m.has_focus(response.id)) {
+        *pending = false;
+    } else {
+        response.request_focus();
+    }
+}
+
+/// The one field of a modal dialog takes the cursor whenever nothing has
+/// it: the dialog opens with it there, and a click beside it gives it back.
+pub fn modal_field_focus(ui: &Ui, response: &Response) {
+    if ui.memory(|m| m.focused().is_none()) {
+        response.request_focus();
+    }
+}
+
+/// The first field of a window: the cursor goes there when the window
+/// opens (it was not drawn the pass before), until the field has it.
+pub fn first_field_focus(ui: &Ui, response: &Response) {
+    let key = response.id.with("first_field_focus");
+    let pass = ui.ctx().cumulative_pass_nr();
+    let (drawn, mut pending) = ui.data(|d| d.get_temp::<(u64, bool)>(key)).unwrap_or((0, true));
+    if drawn + 1 < pass {
+        pending = true;
+    }
+    focus_until_taken(response, &mut pending);
+    ui.data_mut(|d| d.insert_temp(key, (pass, pending)));
+}
+
 /// A field's message in the error color, or nothing.
 pub fn field_message(ui: &mut Ui, message: Option<&str>) {
     if let Some(m) = message {
-        ui.scope(|ui| {
-            ui.set_max_width(theme::MESSAGE_WIDTH);
-            ui.add(egui::Label::new(RichText::new(m).color(theme::ERROR)).wrap());
-        });
+        wrapped_message(ui, m, theme::ERROR);
     }
+}
+
+/// A message beside a field, wrapped to the room left on its line, but
+/// never narrower than [`theme::MESSAGE_MIN_WIDTH`]: with less room the
+/// form scrolls sideways instead of squeezing it to a word per line.
+pub fn wrapped_message(ui: &mut Ui, message: &str, color: egui::Color32) {
+    ui.scope(|ui| {
+        let width = ui
+            .available_width()
+            .clamp(theme::MESSAGE_MIN_WIDTH, theme::MESSAGE_WIDTH);
+        ui.set_min_width(width);
+        ui.set_max_width(width);
+        ui.add(egui::Label::new(RichText::new(message).color(color)).wrap());
+    });
 }
 
 /// Color of a value with this flag; the flag letter is always written too.

@@ -1,5 +1,11 @@
 //! The window, driven headless through egui_kittest by visible labels.
 
+mod dialogs;
+mod fit;
+mod harness;
+
+pub(crate) use harness::*;
+
 use crate::common;
 use clinilog::store::ClinicStore;
 
@@ -12,100 +18,6 @@ use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use jiff::civil::date;
-
-pub(crate) type App<'a> = Harness<'a, ClinilogApp>;
-
-fn harness(store: FileStore, clinician: &str) -> App<'static> {
-    run_app(
-        ClinilogApp::new(store, Catalog::builtin().unwrap(), prefs(clinician)).with_today(date(2025, 9, 1)),
-        [1500.0, 1900.0],
-    )
-}
-
-/// Preferences of a workstation where `clinician` records.
-pub(crate) fn prefs(clinician: &str) -> Prefs {
-    Prefs {
-        clinician: clinician.into(),
-        ..Prefs::default()
-    }
-}
-
-/// `app` in a headless window of `size`, its first background reads arrived.
-pub(crate) fn run_app(app: ClinilogApp, size: [f32; 2]) -> App<'static> {
-    let mut h = Harness::builder()
-        .with_size(size)
-        .build_ui_state(|ui, app: &mut ClinilogApp| app.show(ui), app);
-    h.run_steps(1);
-    settle(&mut h);
-    h.run();
-    h
-}
-
-/// Runs frames until the patient list, read on its own thread, has arrived
-/// and the file's check (on another) has ended: a repaint asked from a
-/// thread in the middle of `Harness::run` would make it run more frames.
-pub(crate) fn settle(h: &mut App<'_>) {
-    for _ in 0..2000 {
-        if !h.state().list_loading()
-            && !h.state().checking_file()
-            && !h.state().due_loading()
-            && !h.state().cohort_loading()
-        {
-            // The thread asks for a frame just after it sends: take it here,
-            // not in the middle of the caller's next `Harness::run`.
-            std::thread::sleep(std::time::Duration::from_millis(10));
-            h.run_steps(1);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        h.run_steps(1);
-    }
-    panic!("the patient list never arrived, or the file check never ended");
-}
-
-pub(crate) fn type_into(h: &mut App<'_>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, label).click();
-    h.run();
-    h.get_by_role_and_label(Role::TextInput, label).type_text(text);
-    h.run();
-}
-
-/// Selects what the field holds and types over it, as a user would.
-pub(crate) fn replace_text(h: &mut App<'_>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, label).click();
-    h.run();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run();
-    h.get_by_role_and_label(Role::TextInput, label).type_text(text);
-    h.run();
-}
-
-/// The demo patient's screen open on a file of its own; the folder lives
-/// as long as the returned guard.
-fn on_demo_patient() -> (tempfile::TempDir, std::path::PathBuf, App<'static>) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clinic.sqlite");
-    let mut store = FileStore::open(&path).unwrap();
-    write_demo(&mut store, &Catalog::builtin().unwrap(), date(2025, 9, 1)).unwrap();
-    let mut h = harness(store, "Dr Rao");
-    click(&mut h, "Demo: cirrhosis case report");
-    (dir, path, h)
-}
-
-pub(crate) fn click(h: &mut App<'_>, label: &str) {
-    h.get_by_label(label).click();
-    h.run_steps(1);
-    settle(h);
-    h.run();
-}
-
-/// Clicks a button that starts work on a thread: the window keeps changing
-/// (a progress bar, then the result) for as many frames as the work takes,
-/// so frames are run one by one; `wait_for` then waits for the result.
-fn click_to_start(h: &mut App<'_>, label: &str) {
-    h.get_by_label(label).click();
-    h.run_steps(3);
-}
 
 #[test]
 fn create_a_patient_record_an_entry_and_find_it_in_the_log_and_the_file() {
@@ -992,14 +904,6 @@ fn a_change_alert_shows_beside_a_value_while_another_field_is_in_error() {
     h.get_by_label_contains("ALT (SGPT): \"abc\" is not a number");
 }
 
-fn focused(h: &App<'_>, label: &str) -> bool {
-    h.get_by_role_and_label(Role::TextInput, label).is_focused()
-}
-
-fn value(h: &App<'_>, label: &str) -> Option<String> {
-    h.get_by_role_and_label(Role::TextInput, label).value()
-}
-
 /// The three forms share one model: each opens with the cursor in its
 /// first field; Esc closes a form with nothing typed and asks before it
 /// discards typing.
@@ -1218,22 +1122,6 @@ fn a_typed_interval_in_another_unit_than_the_value_is_asked_about() {
     click(&mut h, "Interval in mg/dL: convert");
     assert_eq!(value(&h, "Total bilirubin reference high").as_deref(), Some("20.5"));
     h.get_by_label("reads as 12.3 umol/L: within the interval");
-}
-
-/// Runs frames until `label` shows (a backup, an import or a report runs on
-/// a thread of its own): up to 30 s, for a loaded CI machine; it returns as
-/// soon as the label shows.
-pub(crate) fn wait_for(h: &mut App<'_>, label: &str) {
-    for _ in 0..600 {
-        h.run_steps(2);
-        if h.query_by_label_contains(label).is_some() {
-            // A patient list read again on its thread arrives too.
-            settle(h);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("{label:?} never showed");
 }
 
 /// A file that may not be written opens with a banner; a save is refused
