@@ -13,8 +13,9 @@ use clinilog::interop::capture::{CaptureOptions, Document, read_document};
 use serde::Deserialize;
 
 /// The fraction of catalog values read exactly, per class, that the code
-/// reaches today: a change that reads less fails.
-const FLOORS: [(&str, f64); 2] = [("text-pdf", 28.0 / 31.0), ("scan", 33.0 / 40.0)];
+/// reaches today (text PDFs 31 of 31, pictures 33 of 40): a change that
+/// reads less fails.
+const FLOORS: [(&str, f64); 2] = [("text-pdf", 1.0), ("scan", 33.0 / 40.0)];
 
 #[derive(Deserialize)]
 struct Truth {
@@ -158,15 +159,42 @@ fn capture_real_reports_no_wrong_value_or_date_and_the_read_fraction_per_class()
     let mut missing = Vec::new();
     let mut per_class: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     let mut wrong = Vec::new();
+    // Two at a time: a picture is a few seconds of Tesseract.
+    let present: Vec<(&Doc, Vec<u8>)> = truth
+        .document
+        .iter()
+        .filter_map(|doc| {
+            let path = dir.join("files").join(format!("{}.{}", doc.id, doc.extension));
+            match std::fs::read(&path) {
+                Ok(bytes) => {
+                    assert_eq!(sha256(&bytes), doc.sha256, "{}: not the file of the manifest", doc.id);
+                    Some((doc, bytes))
+                }
+                Err(_) => {
+                    missing.push(doc.id.clone());
+                    None
+                }
+            }
+        })
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<BTreeMap<usize, Figures>> = std::sync::Mutex::new(BTreeMap::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some((doc, bytes)) = present.get(i) else { break };
+                    let f = judge(doc, bytes.clone(), &catalog);
+                    results.lock().unwrap().insert(i, f);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap();
     println!("{:<34} {:<9} {:>5} {:>7}  date", "document", "class", "read", "printed");
-    for doc in &truth.document {
-        let path = dir.join("files").join(format!("{}.{}", doc.id, doc.extension));
-        let Ok(bytes) = std::fs::read(&path) else {
-            missing.push(doc.id.clone());
-            continue;
-        };
-        assert_eq!(sha256(&bytes), doc.sha256, "{}: not the file of the manifest", doc.id);
-        let f = judge(doc, bytes, &catalog);
+    for (i, (doc, _)) in present.iter().enumerate() {
+        let f = &results[&i];
         println!(
             "{:<34} {:<9} {:>5} {:>7}  {}",
             doc.id, doc.class, f.read, f.printed, f.date

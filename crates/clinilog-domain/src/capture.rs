@@ -472,7 +472,14 @@ pub fn read_rows(lines: &[Line]) -> Vec<Row> {
                     }
                 }
             }
-            _ => rows.extend(rows_by_shape(line)),
+            _ => {
+                let by_shape = rows_by_shape(line);
+                if by_shape.is_empty() {
+                    rows.extend(row_of_labelled_line(line));
+                } else {
+                    rows.extend(by_shape);
+                }
+            }
         }
     }
     rows
@@ -649,6 +656,42 @@ fn rows_by_shape(line: &Line) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// A result printed as a sentence, in one cell: `Hemoglobin: 11.2 g/dL
+/// (Ref: 12.0 - 15.5)`. The name ends with a colon; a unit or an interval
+/// follows the value.
+fn row_of_labelled_line(line: &Line) -> Option<Row> {
+    let words: Vec<&Word> = line.words.iter().collect();
+    let at = words.iter().position(|w| is_value(&w.text))?;
+    let name = words_text(&words[..at]);
+    let name = name.trim().strip_suffix(':')?.trim();
+    if name.is_empty() || name.contains(':') || !name.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    let mut rest = &words[at + 1..];
+    let unit = match rest.first() {
+        Some(w) if looks_like_unit(&w.text) => {
+            rest = &rest[1..];
+            w.text.clone()
+        }
+        _ => String::new(),
+    };
+    let interval = words_text(rest);
+    if unit.is_empty() && !interval.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(Row {
+        page: line.page,
+        rect: line.rect,
+        test: trim_specks(name),
+        value: words[at].text.clone(),
+        unit,
+        interval: trim_specks(&interval),
+        confidence: min_confidence(&words[at..]),
+        line_name: trim_specks(name),
+        ..Row::default()
+    })
 }
 
 fn starts_with_value(cell: &[&Word]) -> bool {
@@ -1603,6 +1646,45 @@ mod tests {
         // A place printed after "collected" is no date.
         let h = header(&["Sample Collected At: 125, Shivam Bungalow"]);
         assert_eq!(dated(&h), (None, None));
+    }
+
+    /// A report with no table: each result a sentence in one cell.
+    #[test]
+    fn a_result_printed_as_a_labelled_sentence_is_a_row() {
+        let mut words = Vec::new();
+        for (i, l) in [
+            "Patient Name: Test Patient",
+            "Age: 18 Years",
+            "Hemoglobin: 11.2 g/dL (Ref: 12.0 - 15.5)",
+            "Platelet Count: 2,50,000 /uL (Ref: 1,50,000 - 4,50,000)",
+            "Vitamin D appears below 30 ng/mL: see a physician.",
+        ]
+        .iter()
+        .enumerate()
+        {
+            for (j, w) in l.split(' ').enumerate() {
+                words.push(word(w, 10.0 + 60.0 * j as f32, 20.0 * i as f32));
+            }
+        }
+        // One cell: words four points apart.
+        let lines: Vec<Line> = rebuild_lines(words)
+            .into_iter()
+            .map(|mut l| {
+                let mut x = 10.0;
+                for w in &mut l.words {
+                    let width = w.rect.x1 - w.rect.x0;
+                    w.rect.x0 = x;
+                    w.rect.x1 = x + width;
+                    x += width + 4.0;
+                }
+                l
+            })
+            .collect();
+        let c = catalog();
+        let tests = TestMap::new(&c, &LocalCodes::default());
+        let p = propose(&read_rows(&lines), &c, &tests, Sex::Female);
+        let got: Vec<String> = p.iter().map(value_of).collect();
+        assert_eq!(got, ["11.2 g/dL [12.0-15.5]", "250000 /uL [150000-450000]"]);
     }
 
     /// Sub-rows keep their parent, a method line printed under a name is no

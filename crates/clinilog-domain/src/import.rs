@@ -336,9 +336,8 @@ impl TestMap {
     }
 }
 
-/// A unit written the way labs and spreadsheets write it, brought to one
-/// spelling: case, spaces, `µ`, `IU`, `x10^9`, `sec` do not matter.
-/// The measure's unit that `raw` names. An empty unit is accepted only for
+/// The measure's unit that `raw` names, however spelt (see
+/// [`super::catalog::unit_key`]). An empty unit is accepted only for
 /// a measure whose units all read the same numbers (INR, sodium).
 pub fn match_unit<'a>(raw: &str, measure: &Measure, spec: &'a LabSpec) -> Result<&'a str, String> {
     let units = spec.units();
