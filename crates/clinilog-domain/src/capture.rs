@@ -189,6 +189,13 @@ fn column_of(header: &str) -> Option<Column> {
         "examination",
         "testdescription",
         "description",
+        "particulars",
+        "testparameter",
+        "testparameters",
+        "parametername",
+        "investigationname",
+        "component",
+        "testdetails",
     ]) {
         Some(Column::Test)
     } else if is(&[
@@ -199,9 +206,15 @@ fn column_of(header: &str) -> Option<Column> {
         "observed",
         "yourresult",
         "resultvalue",
+        "observation",
+        "observations",
+        "observedvalues",
+        "yourvalue",
+        "patientvalue",
+        "finalresult",
     ]) {
         Some(Column::Result)
-    } else if is(&["unit", "units", "uom"]) {
+    } else if is(&["unit", "units", "uom", "unitofmeasure", "unitofmeasurement"]) {
         Some(Column::Unit)
     } else if starts(&[
         "reference",
@@ -211,11 +224,24 @@ fn column_of(header: &str) -> Option<Column> {
         "bioref",
         "range",
         "interval",
+        "expected",
     ]) {
         Some(Column::Interval)
     } else if is(&["flag", "flags", "hl", "status"]) {
         Some(Column::Flag)
-    } else if is(&["method", "specimen", "sample", "comment", "remarks", "loinc", "code"]) {
+    } else if is(&[
+        "method",
+        "methodology",
+        "technology",
+        "specimen",
+        "sample",
+        "sampletype",
+        "specimentype",
+        "comment",
+        "remarks",
+        "loinc",
+        "code",
+    ]) {
         Some(Column::Other)
     } else {
         None

@@ -116,7 +116,8 @@ impl<'a> NameMatcher<'a> {
             return None;
         }
         let spelled = spelled(&key);
-        let singular = spelled.strip_suffix('s').map(str::to_owned);
+        // A plural of a long name only (`HbS` is no plural of `Hb`).
+        let singular = spelled.strip_suffix('s').filter(|k| k.len() >= 5).map(str::to_owned);
         std::iter::once(key.clone())
             .chain([spelled.clone(), format!("{spelled}s")])
             .chain(singular)
@@ -148,13 +149,31 @@ fn spelled(key: &str) -> String {
         .replace("oedema", "edema")
 }
 
-/// The name without a prefix that every measure's specimen has.
+/// The name without a prefix or a suffix that says the specimen every
+/// catalog measure has (`Serum Creatinine`, `Creatinine, Serum`, `ALBUMIN -
+/// SERUM`).
 fn without_prefix(name: &str) -> String {
     let mut t = name.trim().to_owned();
     loop {
         let lower = t.to_lowercase();
+        let Some(head) = ["serum", "plasma", "whole blood", "blood", "(serum)", "(plasma)"]
+            .iter()
+            .find_map(|s| lower.strip_suffix(s))
+            .filter(|head| head.ends_with([' ', ',', '-']) && lower.len() == t.len() && t.is_char_boundary(head.len()))
+        else {
+            break;
+        };
+        let head = t[..head.len()].trim_end_matches([' ', ',', '-']).trim().to_owned();
+        if head.is_empty() {
+            break;
+        }
+        t = head;
+    }
+    loop {
+        let lower = t.to_lowercase();
         let Some(p) = PREFIXES.iter().find(|p| {
-            lower.starts_with(*p)
+            lower.len() == t.len()
+                && lower.starts_with(*p)
                 && lower[p.len()..]
                     .chars()
                     .next()
@@ -356,6 +375,17 @@ mod tests {
             ("Creatinlne", "creatinine"),
             ("Bilirubin Totl", "bili_total"),
             ("Gamma GT (Szasz)", "ggt"),
+            // As Thyrocare-style reports print them.
+            ("BILIRUBIN -DIRECT", "bili_direct"),
+            ("BILIRUBIN (INDIRECT)", "bili_indirect"),
+            ("BILIRUBIN - TOTAL", "bili_total"),
+            ("PROTEIN - TOTAL", "protein_total"),
+            ("ALBUMIN - SERUM", "albumin"),
+            ("Creatinine, Serum", "creatinine"),
+            ("GAMMA GLUTAMYL TRANSFERASE (GGT)", "ggt"),
+            ("ASPARTATE AMINOTRANSFERASE (SGOT )", "ast"),
+            ("ALANINE TRANSAMINASE (SGPT)", "alt"),
+            ("TOTAL LEUCOCYTES COUNT", "wbc"),
         ] {
             assert_eq!(find(printed, ""), is(code), "{printed}");
         }
@@ -396,6 +426,7 @@ mod tests {
             "XYZ (SGOT)",
             "RBC Count",
             "Total RBC count",
+            "HbS",
         ] {
             assert_eq!(find(printed, ""), NameMatch::Unknown, "{printed}");
         }
@@ -413,6 +444,14 @@ mod tests {
             NameMatch::Unknown,
             "no sentence is a parent"
         );
+    }
+
+    proptest::proptest! {
+        /// Any text, any parent: an answer, never a panic.
+        #[test]
+        fn any_printed_text_gets_an_answer(printed in "\\PC{0,40}", parent in "\\PC{0,16}") {
+            let _ = find(&printed, &parent);
+        }
     }
 
     #[test]
