@@ -49,6 +49,8 @@ struct Value {
 struct Figures {
     printed: usize,
     read: usize,
+    /// Lines listed as not read (catalog values missed, and other results).
+    not_read: usize,
     wrong: Vec<String>,
     date: String,
 }
@@ -96,6 +98,11 @@ fn judge(doc: &Doc, bytes: Vec<u8>, catalog: &Catalog) -> Figures {
         }
     };
     let truth: BTreeMap<&str, &Value> = doc.values.iter().map(|v| (v.measure.as_str(), v)).collect();
+    f.not_read = c
+        .proposals
+        .iter()
+        .filter(|p| matches!(p.reading, Reading::NotRead(_)))
+        .count();
     for p in &c.proposals {
         let Reading::Read(v) = &p.reading else { continue };
         let ReadValue::Lab(l) = v else {
@@ -192,12 +199,15 @@ fn capture_real_reports_no_wrong_value_or_date_and_the_read_fraction_per_class()
         }
     });
     let results = results.into_inner().unwrap();
-    println!("{:<34} {:<9} {:>5} {:>7}  date", "document", "class", "read", "printed");
+    println!(
+        "{:<34} {:<9} {:>5} {:>7} {:>9}  date",
+        "document", "class", "read", "printed", "not read"
+    );
     for (i, (doc, _)) in present.iter().enumerate() {
         let f = &results[&i];
         println!(
-            "{:<34} {:<9} {:>5} {:>7}  {}",
-            doc.id, doc.class, f.read, f.printed, f.date
+            "{:<34} {:<9} {:>5} {:>7} {:>9}  {}",
+            doc.id, doc.class, f.read, f.printed, f.not_read, f.date
         );
         for w in &f.wrong {
             println!("    WRONG {w}");

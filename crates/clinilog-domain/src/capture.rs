@@ -1674,6 +1674,36 @@ mod tests {
         assert_eq!(dated(&h), (None, None));
     }
 
+    /// A flag printed under the interval's heading is a flag; a unit
+    /// printed after the interval, with no unit column, is the unit.
+    #[test]
+    fn a_flag_before_the_interval_and_a_unit_after_it() {
+        let mut words = line(
+            &[("Parameter", 10.0), ("Results", 200.0), ("Biological Reference", 300.0)],
+            0.0,
+        );
+        words.extend(line(
+            &[
+                ("Platelet count", 10.0),
+                ("2.78", 200.0),
+                ("2.1 - 5.0 Lakhs/Cumm", 300.0),
+            ],
+            20.0,
+        ));
+        words.extend(line(
+            &[
+                ("ALT (SGPT)", 10.0),
+                ("100.50", 200.0),
+                ("High 10.00 - 49.00 U/L", 300.0),
+            ],
+            40.0,
+        ));
+        let p = read(words, Sex::Female);
+        let got: Vec<String> = p.iter().map(value_of).collect();
+        assert_eq!(got, ["2.78 10*5/uL [2.1-5.0]", "100.50 U/L [10.00-49.00]"]);
+        assert_eq!(p[1].row.flag, "High");
+    }
+
     /// A report with no table: each result a sentence in one cell.
     #[test]
     fn a_result_printed_as_a_labelled_sentence_is_a_row() {
