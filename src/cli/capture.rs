@@ -154,11 +154,17 @@ pub fn run(args: &CaptureArgs, catalog: &Catalog, out: &mut dyn Write) -> Result
     if !args.csv {
         writeln!(
             out,
-            "{}: read from {how}; patient {} ({}), collected {date} ({})",
+            "{}: read from {how}; patient {} ({}), {}",
             args.file.display(),
             patient.data.name,
             patient.data.mrn,
-            unambiguous(date)
+            match (&args.date, &h.collected_label) {
+                (None, Some(label)) if !h.is_collection_date() => format!(
+                    "dated {date} ({}) by \"{label}\": the report prints no collection date",
+                    unambiguous(date)
+                ),
+                _ => format!("collected {date} ({})", unambiguous(date)),
+            }
         )?;
         for p in &capture.proposals {
             let state = match (&p.reading, p.confident) {

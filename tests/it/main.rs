@@ -23,6 +23,7 @@ mod common;
 mod backends;
 mod capture;
 mod capture_corpus;
+mod capture_real;
 mod chain;
 mod cli;
 mod encryption;

@@ -16,6 +16,7 @@ use jiff::civil::Date;
 
 use super::catalog::{Catalog, display_unit};
 use super::import::{DateOrder, RawResult, ReadValue, TestMap, ValueProblem, name_key, read_value};
+use super::names::{NameMatch, NameMatcher};
 use super::number::Decimal;
 use super::patient::Sex;
 
@@ -188,6 +189,13 @@ fn column_of(header: &str) -> Option<Column> {
         "examination",
         "testdescription",
         "description",
+        "particulars",
+        "testparameter",
+        "testparameters",
+        "parametername",
+        "investigationname",
+        "component",
+        "testdetails",
     ]) {
         Some(Column::Test)
     } else if is(&[
@@ -198,9 +206,15 @@ fn column_of(header: &str) -> Option<Column> {
         "observed",
         "yourresult",
         "resultvalue",
+        "observation",
+        "observations",
+        "observedvalues",
+        "yourvalue",
+        "patientvalue",
+        "finalresult",
     ]) {
         Some(Column::Result)
-    } else if is(&["unit", "units", "uom"]) {
+    } else if is(&["unit", "units", "uom", "unitofmeasure", "unitofmeasurement"]) {
         Some(Column::Unit)
     } else if starts(&[
         "reference",
@@ -210,11 +224,24 @@ fn column_of(header: &str) -> Option<Column> {
         "bioref",
         "range",
         "interval",
+        "expected",
     ]) {
         Some(Column::Interval)
     } else if is(&["flag", "flags", "hl", "status"]) {
         Some(Column::Flag)
-    } else if is(&["method", "specimen", "sample", "comment", "remarks", "loinc", "code"]) {
+    } else if is(&[
+        "method",
+        "methodology",
+        "technology",
+        "specimen",
+        "sample",
+        "sampletype",
+        "specimentype",
+        "comment",
+        "remarks",
+        "loinc",
+        "code",
+    ]) {
         Some(Column::Other)
     } else {
         None
@@ -275,6 +302,12 @@ pub struct Row {
     pub flag: String,
     /// The lowest OCR confidence of the value's and unit's words (`None`: a text PDF).
     pub confidence: Option<f32>,
+    /// The name as printed on the value's own line (`test` may have a
+    /// wrapped second line joined to it).
+    pub line_name: String,
+    /// The row this one is printed under (`BILIRUBIN` for `DIRECT`), empty
+    /// when none.
+    pub parent: String,
 }
 
 /// A number as labs print one: digits, one `.` or `,`, perhaps a comparator.
@@ -288,13 +321,56 @@ fn is_value(t: &str) -> bool {
     !t.is_empty()
         && t.chars().next().is_some_and(|c| c.is_ascii_digit())
         && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-        && t.chars().filter(|c| *c == '.' || *c == ',').count() <= 1
+        && (t.chars().filter(|c| *c == '.' || *c == ',').count() <= 1 || Decimal::parse(t).is_ok())
+}
+
+/// A line under a row that is no part of its name: the method, the
+/// specimen or a note printed under the test (`Method: IFCC`, `(IFCC without
+/// P5P)`, `Serum`), often in smaller type.
+fn is_method_line(text: &str, height: f32, row_height: f32) -> bool {
+    let t = text.trim();
+    let lower = t.to_lowercase();
+    let specimen = [
+        "serum",
+        "plasma",
+        "blood",
+        "whole blood",
+        "edta",
+        "edta whole blood",
+        "calculated",
+        "citrated plasma",
+    ];
+    (t.starts_with('(') && t.ends_with(')'))
+        || specimen.contains(&lower.trim_end_matches('.'))
+        || [
+            "method",
+            "sample:",
+            "sample type",
+            "specimen",
+            "note:",
+            "technology",
+            "principle",
+            "ifcc",
+        ]
+        .iter()
+        .any(|w| lower.starts_with(w))
+        || (row_height > 0.0 && height < row_height * 0.8)
+}
+
+/// A section heading or a parent row: the name in capitals where the row
+/// above is not (`PLATELET COUNT` above `Platelet Count`).
+fn is_heading(text: &str, row_above: &str) -> bool {
+    let caps = |t: &str| {
+        let letters: Vec<char> = t.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase())
+    };
+    caps(text) && !caps(row_above)
 }
 
 fn is_flag(t: &str) -> bool {
     matches!(
         t.trim().trim_matches('*').to_lowercase().as_str(),
-        "h" | "l" | "high" | "low" | "hh" | "ll" | "n" | "a" | "abnormal" | "" | "↑" | "↓"
+        "h" | "l" | "high" | "low" | "hh" | "ll" | "n" | "a" | "abnormal" | "" | "↑" | "↓" | "borderline" | "critical"
     )
 }
 
@@ -364,9 +440,14 @@ pub fn read_rows(lines: &[Line]) -> Vec<Row> {
     let mut header: Option<(usize, Vec<TableHeader>)> = None;
     // Per table on the line, the row read from the line above.
     let mut last_row: [Option<usize>; 4] = [None; 4];
+    // Per table, the heading the rows below are printed under, and the
+    // height of the last row's line.
+    let mut parent: [String; 4] = Default::default();
+    let mut row_height = [0f32; 4];
     for line in lines {
         if let Some(h) = TableHeader::of(line) {
             header = Some((line.page, split_tables(h)));
+            parent = Default::default();
             continue;
         }
         match &header {
@@ -385,28 +466,46 @@ pub fn read_rows(lines: &[Line]) -> Vec<Row> {
                         .iter()
                         .filter(|w| w.rect.center_x() >= start && w.rect.center_x() < end)
                         .collect();
+                    let t = i.min(3);
                     match row_under(table, &words, line.page) {
-                        Under::Row(row) => {
-                            last_row[i.min(3)] = Some(rows.len());
+                        Under::Row(mut row) => {
+                            row.line_name = row.test.clone();
+                            row.parent = parent[t].clone();
+                            row_height[t] = line.rect.height();
+                            last_row[t] = Some(rows.len());
                             rows.push(row);
                         }
+                        // A method or specimen line under the name: no part of it.
+                        Under::NameOnly(text, rect) if is_method_line(&text, rect.height(), row_height[t]) => {}
                         // A name wrapped onto a second line (`Alkaline` /
                         // `Phosphatase` in a narrow column): it belongs to
-                        // the row just above.
+                        // the row just above. A heading starts the rows
+                        // below it instead (`BILIRUBIN` above `DIRECT`).
                         Under::NameOnly(text, rect) => {
-                            if let Some(prev) = last_row[i.min(3)].and_then(|k| rows.get_mut(k))
-                                && rect.y0 - prev.rect.y1 < rect.height()
-                            {
-                                prev.test = format!("{} {text}", prev.test);
-                                prev.rect = prev.rect.union(rect);
+                            match last_row[t].and_then(|k| rows.get_mut(k)) {
+                                Some(prev)
+                                    if rect.y0 - prev.rect.y1 < rect.height()
+                                        && !is_heading(&text, &prev.line_name) =>
+                                {
+                                    prev.test = format!("{} {text}", prev.test);
+                                    prev.rect = prev.rect.union(rect);
+                                }
+                                _ => parent[t] = trim_specks(&text),
                             }
-                            last_row[i.min(3)] = None;
+                            last_row[t] = None;
                         }
                         Under::Nothing => last_row[i.min(3)] = None,
                     }
                 }
             }
-            _ => rows.extend(rows_by_shape(line)),
+            _ => {
+                let by_shape = rows_by_shape(line);
+                if by_shape.is_empty() {
+                    rows.extend(row_of_labelled_line(line));
+                } else {
+                    rows.extend(by_shape);
+                }
+            }
         }
     }
     rows
@@ -486,15 +585,29 @@ fn row_under(table: &TableHeader, words: &[&Word], page: usize) -> Under {
     let rect = all.iter().fold(all[0].rect, |r, w| r.union(w.rect));
     let mut sure: Vec<&Word> = value.clone();
     sure.extend(&unit);
+    // A flag printed between the result and the interval, under the
+    // interval's heading (`High 10.00 - 49.00`).
+    let mut interval_text = trim_specks(&words_text(&interval));
+    if let Some((first, rest)) = interval_text.split_once(' ')
+        && !first.is_empty()
+        && is_flag(first)
+        && first.chars().all(char::is_alphabetic)
+        && !rest.trim().is_empty()
+        && flag_text.trim().is_empty()
+    {
+        flag_text = first.to_owned();
+        interval_text = rest.trim().to_owned();
+    }
     Under::Row(Row {
         page,
         rect,
         test: trim_specks(&words_text(&test)),
         value: trim_specks(&value_text),
         unit: trim_specks(&unit_text),
-        interval: trim_specks(&words_text(&interval)),
+        interval: interval_text,
         flag: flag_text,
         confidence: min_confidence(&sure),
+        ..Row::default()
     })
 }
 
@@ -563,11 +676,48 @@ fn rows_by_shape(line: &Line) -> Vec<Row> {
         for part in [&mut row.test, &mut row.unit, &mut row.interval] {
             *part = trim_specks(part);
         }
+        row.line_name = row.test.clone();
         if is_value(&row.value) && (!row.unit.is_empty() || !row.interval.is_empty()) {
             rows.push(row);
         }
     }
     rows
+}
+
+/// A result printed as a sentence, in one cell: `Hemoglobin: 11.2 g/dL
+/// (Ref: 12.0 - 15.5)`. The name ends with a colon; a unit or an interval
+/// follows the value.
+fn row_of_labelled_line(line: &Line) -> Option<Row> {
+    let words: Vec<&Word> = line.words.iter().collect();
+    let at = words.iter().position(|w| is_value(&w.text))?;
+    let name = words_text(&words[..at]);
+    let name = name.trim().strip_suffix(':')?.trim();
+    if name.is_empty() || name.contains(':') || !name.chars().any(char::is_alphabetic) {
+        return None;
+    }
+    let mut rest = &words[at + 1..];
+    let unit = match rest.first() {
+        Some(w) if looks_like_unit(&w.text) => {
+            rest = &rest[1..];
+            w.text.clone()
+        }
+        _ => String::new(),
+    };
+    let interval = words_text(rest);
+    if unit.is_empty() && !interval.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(Row {
+        page: line.page,
+        rect: line.rect,
+        test: trim_specks(name),
+        value: words[at].text.clone(),
+        unit,
+        interval: trim_specks(&interval),
+        confidence: min_confidence(&words[at..]),
+        line_name: trim_specks(name),
+        ..Row::default()
+    })
 }
 
 fn starts_with_value(cell: &[&Word]) -> bool {
@@ -581,6 +731,26 @@ pub fn read_interval(raw: &str, sex: Sex) -> Option<(String, String)> {
     let t = raw.trim().trim_start_matches('(').trim_end_matches(')').trim();
     if t.is_empty() {
         return Some((String::new(), String::new()));
+    }
+    // A label before the interval (`Ref: 12.0 - 15.5`, `Normal range: ...`).
+    let lower_all = t.to_lowercase();
+    for label in [
+        "bio. ref. interval:",
+        "biological reference interval:",
+        "reference range:",
+        "reference interval:",
+        "normal range:",
+        "ref. range:",
+        "ref range:",
+        "reference:",
+        "normal:",
+        "ref.:",
+        "ref:",
+        "ref.",
+    ] {
+        if lower_all.starts_with(label) {
+            return read_interval(&t[label.len()..], sex);
+        }
     }
     let lower = t.to_lowercase();
     // `M: 0.7-1.3 F: 0.6-1.1`: the patient's sex chooses; unknown, none.
@@ -596,6 +766,15 @@ pub fn read_interval(raw: &str, sex: Sex) -> Option<(String, String)> {
         let s = s.trim();
         let s = s.split_whitespace().next().unwrap_or("");
         if !is_value(s) {
+            return None;
+        }
+        // `4,800`: a decimal comma or thousands? Not read, never guessed.
+        if let Some((int, frac)) = s.split_once(',')
+            && !frac.contains(',')
+            && frac.len() == 3
+            && int.len() <= 3
+            && !frac.contains('.')
+        {
             return None;
         }
         Decimal::parse(s).ok().map(|d| d.as_str().to_owned())
@@ -676,20 +855,45 @@ pub const CONFIDENT_OCR: f32 = 85.0;
 /// are still held for confirmation in the form).
 pub fn propose(rows: &[Row], catalog: &Catalog, tests: &TestMap, sex: Sex) -> Vec<Proposal> {
     let mut out: Vec<Proposal> = Vec::new();
+    let matcher = NameMatcher::new(catalog, tests);
     for row in rows {
-        let matched = tests.resolve("", &row.test).map(|(c, _)| c.to_owned());
-        let Some(code) = matched else {
-            out.push(Proposal {
-                row: row.clone(),
-                measure: None,
-                reading: Reading::NotRead(format!(
-                    "\"{}\" is no catalog measure: choose the measure it is, or add it to clinilog-mapping.toml",
-                    row.test
-                )),
-                confident: false,
-                interval: Default::default(),
-            });
-            continue;
+        let not_read = |measure: Option<String>, why: String| Proposal {
+            row: row.clone(),
+            measure,
+            reading: Reading::NotRead(why),
+            confident: false,
+            interval: Default::default(),
+        };
+        let code = match name_of(&matcher, row) {
+            NameMatch::Measure(code) => code,
+            NameMatch::Ambiguous(codes) => {
+                let names: Vec<String> = codes
+                    .iter()
+                    .map(|c| catalog.measure(c).map_or(c.clone(), |m| m.name.clone()))
+                    .collect();
+                out.push(not_read(
+                    None,
+                    format!(
+                        "\"{}\" could be {}: choose the measure it is",
+                        row.test,
+                        names.join(" or ")
+                    ),
+                ));
+                continue;
+            }
+            // Only a line that looks like a result is listed (a number with
+            // a unit or an interval): headings, notes and footers are not.
+            NameMatch::Unknown if !looks_like_result(row) => continue,
+            NameMatch::Unknown => {
+                out.push(not_read(
+                    None,
+                    format!(
+                        "\"{}\" is no catalog measure: choose the measure it is, or add it to clinilog-mapping.toml",
+                        row.test
+                    ),
+                ));
+                continue;
+            }
         };
         let Some(measure) = catalog.measure(&code) else {
             continue;
@@ -698,6 +902,10 @@ pub fn propose(rows: &[Row], catalog: &Catalog, tests: &TestMap, sex: Sex) -> Ve
             .iter()
             .any(|p| p.measure.as_deref() == Some(code.as_str()) && matches!(p.reading, Reading::Read(_)))
         {
+            // A measure named again in a note or a table of causes: no result.
+            if !looks_like_result(row) {
+                continue;
+            }
             out.push(Proposal {
                 row: row.clone(),
                 measure: Some(code.clone()),
@@ -728,10 +936,22 @@ pub fn propose(rows: &[Row], catalog: &Catalog, tests: &TestMap, sex: Sex) -> Ve
             });
             continue;
         };
+        // A unit printed after the interval when there is no unit column
+        // (`2.1 - 5.0 Lakhs/Cumm`).
+        let unit = match measure.lab() {
+            Some(spec) if row.unit.trim().is_empty() => row
+                .interval
+                .split_whitespace()
+                .last()
+                .filter(|u| u.chars().any(char::is_alphabetic))
+                .and_then(|u| spec.unit_named(u))
+                .map_or_else(String::new, str::to_owned),
+            _ => row.unit.clone(),
+        };
         let raw = RawResult {
             test: row.test.clone(),
             value: row.value.clone(),
-            unit: row.unit.clone(),
+            unit,
             low: low.clone(),
             high: high.clone(),
             ..RawResult::default()
@@ -755,6 +975,26 @@ pub fn propose(rows: &[Row], catalog: &Catalog, tests: &TestMap, sex: Sex) -> Ve
         });
     }
     out
+}
+
+/// The measure a row names: its name as printed (a wrapped line joined),
+/// else its name on the value's own line, each under its parent row. Two
+/// readings that differ are ambiguous.
+fn name_of(matcher: &NameMatcher<'_>, row: &Row) -> NameMatch {
+    let whole = matcher.find(&row.test, &row.parent);
+    if row.line_name.is_empty() || row.line_name == row.test {
+        return whole;
+    }
+    match (whole, matcher.find(&row.line_name, &row.parent)) {
+        (NameMatch::Measure(a), NameMatch::Measure(b)) if a != b => NameMatch::Ambiguous(vec![a, b]),
+        (NameMatch::Unknown, other) | (other, _) => other,
+    }
+}
+
+/// A row that holds a result: a number in its result cell, with a unit or
+/// an interval.
+fn looks_like_result(row: &Row) -> bool {
+    row.value.split_whitespace().any(is_value) && (!row.unit.trim().is_empty() || !row.interval.trim().is_empty())
 }
 
 impl Proposal {
@@ -785,13 +1025,30 @@ pub struct ReportHeader {
     pub mrn: Option<String>,
     pub name: Option<String>,
     pub birth_date_text: Option<String>,
+    /// The date the entry is dated by, as printed: the collection date, or
+    /// when none is printed the date the sample was received, registered
+    /// or billed (in that order of trust; never the report's or print date).
     pub collected_text: Option<String>,
+    /// The label that date was printed under (`Collected on`, `Registered
+    /// On`, `Bill Date`), to be shown with it.
+    pub collected_label: Option<String>,
     /// How the report's numeric dates read, when one of them says
     /// (`19/07/2025` can only be day/month/year).
     pub date_order: Option<DateOrder>,
 }
 
-const LABELS: [(&str, Field); 19] = [
+impl ReportHeader {
+    /// The date is the collection date itself (not a receipt, registration
+    /// or bill date standing in for it).
+    pub fn is_collection_date(&self) -> bool {
+        self.collected_label.as_deref().is_none_or(|l| {
+            let l = l.to_lowercase();
+            l.contains("collect") || l.contains("sample date") || l.contains("drawn")
+        })
+    }
+}
+
+const LABELS: &[(&str, Field)] = &[
     ("patient id", Field::Mrn),
     ("mrn", Field::Mrn),
     ("uhid", Field::Mrn),
@@ -804,21 +1061,50 @@ const LABELS: [(&str, Field); 19] = [
     ("dob", Field::Birth),
     ("d.o.b", Field::Birth),
     ("birth date", Field::Birth),
-    ("collection date", Field::Collected),
-    ("collected on", Field::Collected),
-    ("collected", Field::Collected),
-    ("sample date", Field::Collected),
-    ("date of collection", Field::Collected),
-    ("specimen collected", Field::Collected),
-    ("sample collected", Field::Collected),
+    ("collection date", Field::Dated(0)),
+    ("collection date/time", Field::Dated(0)),
+    ("collection date & time", Field::Dated(0)),
+    ("collection date and time", Field::Dated(0)),
+    ("collected on", Field::Dated(0)),
+    ("collected date", Field::Dated(0)),
+    ("collected", Field::Dated(0)),
+    ("sample date", Field::Dated(0)),
+    ("date of collection", Field::Dated(0)),
+    ("date of sample collection", Field::Dated(0)),
+    ("sample collection date", Field::Dated(0)),
+    ("specimen collected", Field::Dated(0)),
+    ("specimen collection date", Field::Dated(0)),
+    ("sample collected", Field::Dated(0)),
+    ("sample collected on", Field::Dated(0)),
+    ("sample drawn on", Field::Dated(0)),
+    ("drawn on", Field::Dated(0)),
+    ("received on", Field::Dated(1)),
+    ("received", Field::Dated(1)),
+    ("received date", Field::Dated(1)),
+    ("sample received on", Field::Dated(1)),
+    ("sample received", Field::Dated(1)),
+    ("receiving date", Field::Dated(1)),
+    ("date of receipt", Field::Dated(1)),
+    ("registered on", Field::Dated(2)),
+    ("registered", Field::Dated(2)),
+    ("registration date", Field::Dated(2)),
+    ("registration on", Field::Dated(2)),
+    ("reg. date", Field::Dated(2)),
+    ("regd. on", Field::Dated(2)),
+    ("reg. on", Field::Dated(2)),
+    ("bill date", Field::Dated(3)),
+    ("billing date", Field::Dated(3)),
+    ("bill dt", Field::Dated(3)),
 ];
 
 /// Labels whose value is not read but which end the value before them.
-const OTHER_LABELS: [&str; 12] = [
+const OTHER_LABELS: &[&str] = &[
     "reported",
+    "reported on",
     "report date",
     "printed",
-    "received",
+    "printed on",
+    "generated on",
     "age",
     "sex",
     "gender",
@@ -827,6 +1113,9 @@ const OTHER_LABELS: [&str; 12] = [
     "doctor",
     "lab no",
     "page",
+    "report status",
+    "processed at",
+    "collected at",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -834,7 +1123,9 @@ enum Field {
     Mrn,
     Name,
     Birth,
-    Collected,
+    /// A date the entry may be dated by, and its rank: 0 collected, 1
+    /// received, 2 registered, 3 billed.
+    Dated(u8),
 }
 
 fn label_at(lower: &str, at: usize) -> Option<(usize, Option<Field>)> {
@@ -846,7 +1137,7 @@ fn label_at(lower: &str, at: usize) -> Option<(usize, Option<Field>)> {
     let mut best: Option<(usize, Option<Field>)> = None;
     for (label, f) in LABELS {
         if rest.starts_with(label) && best.is_none_or(|(n, _)| label.len() > n) {
-            best = Some((label.len(), Some(f)));
+            best = Some((label.len(), Some(*f)));
         }
     }
     for label in OTHER_LABELS {
@@ -855,16 +1146,46 @@ fn label_at(lower: &str, at: usize) -> Option<(usize, Option<Field>)> {
         }
     }
     let (n, f) = best?;
-    // A label is followed by `:` (perhaps after spaces).
+    // A label is followed by `:` (perhaps after spaces); a date's label may
+    // stand alone before its date (`Registered On   26-Jul-2025`).
     let after = rest[n..].trim_start();
-    after.starts_with(':').then_some((lower.len() - after.len() + 1, f))
+    if after.starts_with(':') {
+        return Some((lower.len() - after.len() + 1, f));
+    }
+    let spaced = rest[n..].starts_with(' ');
+    (matches!(f, Some(Field::Dated(_))) && spaced && after.starts_with(|c: char| c.is_ascii_digit()))
+        .then_some((lower.len() - after.len(), f))
+}
+
+/// A printed date without its time (`26-Jul-2025 09:37`, `3/5/2026
+/// 11:35:00AM`, `03:11 PM 02 Dec, 2025`): its first three words that are
+/// no time.
+fn date_words(value: &str) -> String {
+    let is_time = |w: &str| {
+        let l = w.to_lowercase();
+        let l = l
+            .trim_end_matches("am")
+            .trim_end_matches("pm")
+            .trim_end_matches(['.', ',']);
+        l.is_empty() || (l.contains(':') && l.chars().all(|c| c.is_ascii_digit() || c == ':'))
+    };
+    value
+        .split_whitespace()
+        .filter(|w| !is_time(w) && !matches!(w.to_lowercase().as_str(), "am" | "pm" | "hrs" | "hours"))
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Reads the patient and the collection date from the lines above the
 /// results (labels such as `Patient ID:`, `Name:`, `DOB:`, `Collected:`).
+/// Without a collection date, a receipt, registration or bill date stands
+/// in, its label kept; a report or print date never does.
 pub fn read_header(lines: &[Line]) -> ReportHeader {
     let mut h = ReportHeader::default();
     let mut orders: Vec<DateOrder> = Vec::new();
+    // The best-ranked date found: (rank, label as printed, text).
+    let mut dated: Option<(u8, String, String)> = None;
     for line in lines {
         let text = line.text();
         let lower = text.to_lowercase();
@@ -884,7 +1205,7 @@ pub fn read_header(lines: &[Line]) -> ReportHeader {
             }
             at += 1;
         }
-        for (i, (_, value_at, f)) in found.iter().enumerate() {
+        for (i, (label_at, value_at, f)) in found.iter().enumerate() {
             let end = found.get(i + 1).map_or(text.len(), |n| n.0);
             let value = text[*value_at..end]
                 .trim()
@@ -898,15 +1219,25 @@ pub fn read_header(lines: &[Line]) -> ReportHeader {
                 Some(Field::Mrn) => &mut h.mrn,
                 Some(Field::Name) => &mut h.name,
                 Some(Field::Birth) => &mut h.birth_date_text,
-                Some(Field::Collected) => &mut h.collected_text,
+                Some(Field::Dated(rank)) => {
+                    let date = date_words(&value);
+                    // `Collected On .`: printed empty.
+                    if date.chars().any(|c| c.is_ascii_digit()) && dated.as_ref().is_none_or(|(r, _, _)| rank < r) {
+                        let label = text[*label_at..*value_at]
+                            .trim()
+                            .trim_end_matches(':')
+                            .trim()
+                            .to_owned();
+                        dated = Some((*rank, label, date));
+                    }
+                    continue;
+                }
                 None => continue,
             };
             if slot.is_none() {
                 let value = match f {
                     Some(Field::Mrn) => value.split_whitespace().next().unwrap_or("").to_owned(),
-                    Some(Field::Birth | Field::Collected) => {
-                        value.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-                    }
+                    Some(Field::Birth) => date_words(&value),
                     _ => value,
                 };
                 *slot = Some(value);
@@ -917,6 +1248,10 @@ pub fn read_header(lines: &[Line]) -> ReportHeader {
                 orders.push(o);
             }
         }
+    }
+    if let Some((_, label, text)) = dated {
+        h.collected_label = Some(label);
+        h.collected_text = Some(text);
     }
     orders.dedup();
     if orders.len() == 1 {
@@ -967,6 +1302,12 @@ pub fn read_report_date(raw: &str, order: Option<DateOrder>) -> Result<Date, Str
         let dmy = month(&parts[1]).and_then(|m| Some((num(&parts[2])?, m, num(&parts[0])?)));
         let mdy = month(&parts[0]).and_then(|m| Some((num(&parts[2])?, m, num(&parts[1])?)));
         if let Some((y, m, d)) = dmy.or(mdy) {
+            // `21-Apr-25`: a year of two digits is no year (25 AD), never guessed.
+            if parts[2].len() != 4 {
+                return Err(format!(
+                    "\"{t}\" has no four-digit year: write the year in full, such as 2025"
+                ));
+            }
             let m = i8::try_from(m + 1).map_err(|e| e.to_string())?;
             let d = i8::try_from(d).map_err(|_| format!("\"{t}\" is not a date"))?;
             return Date::new(y, m, d).map_err(|_| format!("\"{t}\" is not a date"));
@@ -1259,7 +1600,9 @@ mod tests {
         assert_eq!(h.mrn.as_deref(), Some("DEMO-001"));
         assert_eq!(h.name.as_deref(), Some("Demo Patient"));
         assert_eq!(h.birth_date_text.as_deref(), Some("15/03/1974"));
-        assert_eq!(h.collected_text.as_deref(), Some("04/08/2025 09:10"));
+        assert_eq!(h.collected_text.as_deref(), Some("04/08/2025"));
+        assert_eq!(h.collected_label.as_deref(), Some("Collected"));
+        assert!(h.is_collection_date());
         assert_eq!(h.date_order, Some(DateOrder::Dmy));
         assert_eq!(
             read_report_date(h.collected_text.as_deref().unwrap(), h.date_order),
@@ -1274,6 +1617,182 @@ mod tests {
             Ok(jiff::civil::date(2025, 7, 19))
         );
         assert!(read_report_date("04/08/2025", None).is_err());
+    }
+
+    /// Without a collection date, the receipt, registration or bill date
+    /// dates the entry, in that order of trust, its label kept; a report
+    /// or print date never does; a time before the date is no part of it.
+    #[test]
+    fn dates_under_every_label_in_their_order_of_trust() {
+        let header = |lines: &[&str]| {
+            let mut words = Vec::new();
+            for (i, l) in lines.iter().enumerate() {
+                words.extend(line(&[(l, 10.0)], 20.0 * i as f32));
+            }
+            read_header(&rebuild_lines(words))
+        };
+        let dated = |h: &ReportHeader| (h.collected_label.clone(), h.collected_text.clone());
+        let h = header(&[
+            "Registered on: 02:31 PM 16/10/2024",
+            "Sample Received on: 17/10/2024",
+            "Reported on: 18/10/2024",
+        ]);
+        assert_eq!(
+            dated(&h),
+            (Some("Sample Received on".into()), Some("17/10/2024".into()))
+        );
+        assert!(!h.is_collection_date());
+        let h = header(&["Registered on: 16/10/2024", "Collection Date/Time: 03:11 PM 15/10/2024"]);
+        assert_eq!(
+            dated(&h),
+            (Some("Collection Date/Time".into()), Some("15/10/2024".into()))
+        );
+        assert!(h.is_collection_date());
+        // Printed empty, and a label with no colon before its date.
+        let h = header(&["Collected On .", "Registered On 26-Jul-2025 09:37"]);
+        assert_eq!(dated(&h), (Some("Registered On".into()), Some("26-Jul-2025".into())));
+        assert_eq!(
+            read_report_date("26-Jul-2025", None),
+            Ok(jiff::civil::date(2025, 7, 26))
+        );
+        let h = header(&["Bill Date : 21-Apr-25 07:09 am", "Report Date : 21-Apr-25 09:49 am"]);
+        assert_eq!(dated(&h), (Some("Bill Date".into()), Some("21-Apr-25".into())));
+        assert!(
+            read_report_date("21-Apr-25", None)
+                .unwrap_err()
+                .contains("four-digit year"),
+            "a two-digit year is never read as a year"
+        );
+        let h = header(&[
+            "Reported on: 18/10/2024",
+            "Printed on: 19/10/2024",
+            "Generated on : 02 Dec, 2025",
+        ]);
+        assert_eq!(dated(&h), (None, None));
+        // A place printed after "collected" is no date.
+        let h = header(&["Sample Collected At: 125, Shivam Bungalow"]);
+        assert_eq!(dated(&h), (None, None));
+    }
+
+    /// A flag printed under the interval's heading is a flag; a unit
+    /// printed after the interval, with no unit column, is the unit.
+    #[test]
+    fn a_flag_before_the_interval_and_a_unit_after_it() {
+        let mut words = line(
+            &[("Parameter", 10.0), ("Results", 200.0), ("Biological Reference", 300.0)],
+            0.0,
+        );
+        words.extend(line(
+            &[
+                ("Platelet count", 10.0),
+                ("2.78", 200.0),
+                ("2.1 - 5.0 Lakhs/Cumm", 300.0),
+            ],
+            20.0,
+        ));
+        words.extend(line(
+            &[
+                ("ALT (SGPT)", 10.0),
+                ("100.50", 200.0),
+                ("High 10.00 - 49.00 U/L", 300.0),
+            ],
+            40.0,
+        ));
+        let p = read(words, Sex::Female);
+        let got: Vec<String> = p.iter().map(value_of).collect();
+        assert_eq!(got, ["2.78 10*5/uL [2.1-5.0]", "100.50 U/L [10.00-49.00]"]);
+        assert_eq!(p[1].row.flag, "High");
+    }
+
+    /// A report with no table: each result a sentence in one cell.
+    #[test]
+    fn a_result_printed_as_a_labelled_sentence_is_a_row() {
+        let mut words = Vec::new();
+        for (i, l) in [
+            "Patient Name: Test Patient",
+            "Age: 18 Years",
+            "Hemoglobin: 11.2 g/dL (Ref: 12.0 - 15.5)",
+            "Platelet Count: 2,50,000 /uL (Ref: 1,50,000 - 4,50,000)",
+            "Vitamin D appears below 30 ng/mL: see a physician.",
+        ]
+        .iter()
+        .enumerate()
+        {
+            for (j, w) in l.split(' ').enumerate() {
+                words.push(word(w, 10.0 + 60.0 * j as f32, 20.0 * i as f32));
+            }
+        }
+        // One cell: words four points apart.
+        let lines: Vec<Line> = rebuild_lines(words)
+            .into_iter()
+            .map(|mut l| {
+                let mut x = 10.0;
+                for w in &mut l.words {
+                    let width = w.rect.x1 - w.rect.x0;
+                    w.rect.x0 = x;
+                    w.rect.x1 = x + width;
+                    x += width + 4.0;
+                }
+                l
+            })
+            .collect();
+        let c = catalog();
+        let tests = TestMap::new(&c, &LocalCodes::default());
+        let p = propose(&read_rows(&lines), &c, &tests, Sex::Female);
+        let got: Vec<String> = p.iter().map(value_of).collect();
+        assert_eq!(got, ["11.2 g/dL [12.0-15.5]", "250000 /uL [150000-450000]"]);
+    }
+
+    /// Sub-rows keep their parent, a method line printed under a name is no
+    /// part of it, a heading is glued to no row, and only lines that look
+    /// like results are listed as not read.
+    #[test]
+    fn parents_methods_headings_and_what_is_listed_as_not_read() {
+        let at = [("Test", 10.0), ("Result", 250.0), ("Unit", 330.0), ("Reference", 420.0)];
+        let mut words = line(&at, 0.0);
+        let mut y = 20.0;
+        let mut add = |cells: &[(&str, f32)]| {
+            words.extend(line(cells, y));
+            y += 14.0;
+        };
+        add(&[("LIVER FUNCTION TEST", 10.0)]);
+        add(&[("SERUM BILIRUBIN", 10.0)]);
+        add(&[("TOTAL", 20.0), ("1.2", 250.0), ("mg/dl", 330.0), ("0.2 - 1.2", 420.0)]);
+        add(&[("DIRECT", 20.0), ("0.3", 250.0), ("mg/dl", 330.0), ("0.0 - 0.2", 420.0)]);
+        add(&[
+            ("INDIRECT", 20.0),
+            ("0.9", 250.0),
+            ("mg/dl", 330.0),
+            ("0.2 - 1.0", 420.0),
+        ]);
+        add(&[("AST (SGOT)", 10.0), ("16", 250.0), ("U/L", 330.0), ("15 - 40", 420.0)]);
+        add(&[("(IFCC without P5P)", 10.0)]);
+        add(&[("Method: Kinetic", 10.0)]);
+        add(&[
+            ("Globulin", 10.0),
+            ("2.9", 250.0),
+            ("g/dl", 330.0),
+            ("2.0 - 3.5", 420.0),
+        ]);
+        add(&[("Interpretation: a raised AST", 10.0), ("is seen in", 250.0)]);
+        add(&[("Dr. A. Shah, MD", 10.0), ("Pathologist", 330.0)]);
+        let p = read(words, Sex::Male);
+        let shown: Vec<(String, String)> = p
+            .iter()
+            .map(|p| (p.row.test.clone(), p.measure.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("TOTAL".to_owned(), "bili_total".to_owned()),
+                ("DIRECT".to_owned(), "bili_direct".to_owned()),
+                ("INDIRECT".to_owned(), "bili_indirect".to_owned()),
+                ("AST (SGOT)".to_owned(), "ast".to_owned()),
+                ("Globulin".to_owned(), String::new()),
+            ]
+        );
+        assert_eq!(value_of(&p[1]), "0.3 mg/dL [0.0-0.2]");
+        assert_eq!(p[0].row.parent, "SERUM BILIRUBIN");
     }
 
     #[test]

@@ -39,6 +39,79 @@ pub fn display_unit(ucum: &str) -> String {
     }
 }
 
+/// A unit some labs print a measure in, an exact power of ten from the
+/// conventional unit: counts per cubic millimetre (`/uL`) or in lakhs
+/// (`10*5/uL`) for a measure kept in `10*3/uL`. A value is stored in it as
+/// printed; it is converted by moving the decimal point, never by a
+/// rounded factor.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintedUnit {
+    /// UCUM unit (case-sensitive).
+    pub unit: String,
+    /// Conventional value = value in this unit x 10^power.
+    pub power: i8,
+}
+
+/// A printed unit reduced to a key two spellings of one unit share: case,
+/// spaces, `µ`, a final dot, and the spellings labs use (`mEq/L` for
+/// mmol/L, `sec` for s, `gm/dl` and `gm%` for g/dL, `mg%` for mg/dL,
+/// `cumm`/`cmm`/`mm3` for a microlitre, `thou` for 10^3, `lakhs` for 10^5).
+pub fn unit_key(raw: &str) -> String {
+    let mut u: String = raw
+        .trim()
+        .trim_end_matches('.')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            'µ' | 'μ' => 'u',
+            '³' => '3',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    for (from, to) in [("mcmol", "umol"), ("mcg", "ug"), ("iu/", "u/"), ("meq/l", "mmol/l")] {
+        if u.starts_with(from) {
+            u = format!("{to}{}", &u[from.len()..]);
+        }
+    }
+    // The volume of a count: a cubic millimetre is a microlitre.
+    let per_ul = |u: &str| -> Option<String> {
+        for vol in ["/cumm", "/cmm", "/cu.mm", "/cu.mm.", "/mm3", "/mm^3", "/ul", "/mcl"] {
+            if let Some(head) = u.strip_suffix(vol) {
+                return Some(head.to_owned());
+            }
+        }
+        None
+    };
+    if u == "cumm" || u == "cmm" {
+        return "/ul".to_owned();
+    }
+    if let Some(head) = per_ul(&u) {
+        let scale = match head.as_str() {
+            "" | "cells" | "cell" => Some(""),
+            "x10^3" | "10^3" | "x103" | "10e3" | "x10e3" | "10*3" | "k" | "thou" | "thousand" | "thousands" => {
+                Some("10*3")
+            }
+            "lakh" | "lakhs" | "lac" | "lacs" | "x10^5" | "10^5" | "10*5" => Some("10*5"),
+            "x10^6" | "10^6" | "10*6" | "mill" | "million" | "millions" => Some("10*6"),
+            _ => None,
+        };
+        if let Some(scale) = scale {
+            return format!("{scale}/ul");
+        }
+    }
+    match u.as_str() {
+        "x10^9/l" | "10^9/l" | "x109/l" | "10e9/l" | "x10e9/l" | "g/l(cells)" | "giga/l" => "10*9/l".to_owned(),
+        "/nl" => "10*3/ul".to_owned(),
+        "sec" | "secs" | "second" | "seconds" => "s".to_owned(),
+        "inr" | "ratio" => "{inr}".to_owned(),
+        "gm/dl" | "gms/dl" | "gm%" | "gms%" | "g%" | "gm/100ml" | "g/100ml" => "g/dl".to_owned(),
+        "mg%" | "mg/100ml" => "mg/dl".to_owned(),
+        _ => u,
+    }
+}
+
 /// A lower and an upper limit, either of which may be absent.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,6 +154,8 @@ pub struct LabSpec {
     pub sources: String,
     pub decimals: u8,
     pub si: Option<SiUnit>,
+    /// Other units labs print the measure in (exact powers of ten).
+    pub printed_units: Vec<PrintedUnit>,
     /// A change from the previous value larger than this (percent) is
     /// worth a second look: the form warns, and still saves.
     pub change_alert_pct: Option<f64>,
@@ -313,7 +388,39 @@ impl LabSpec {
         if unit == self.unit {
             return Some(1.0);
         }
+        if let Some(p) = self.printed_units.iter().find(|p| p.unit == unit) {
+            return Some(10f64.powi(-i32::from(p.power)));
+        }
         self.si.as_ref().filter(|si| si.unit == unit).map(|si| si.factor)
+    }
+
+    /// A value in `unit` in the conventional unit: exact for a printed unit
+    /// (the decimal point moved: 3.5 lakh/uL is 350 x10^3/uL), by the SI
+    /// factor otherwise. `None` for a unit the measure does not have.
+    pub fn conventional_value(&self, value: &Decimal, unit: &str) -> Option<f64> {
+        if unit == self.unit {
+            return Some(value.value());
+        }
+        if let Some(p) = self.printed_units.iter().find(|p| p.unit == unit) {
+            return Some(value.shifted(p.power).value());
+        }
+        let si = self.si.as_ref().filter(|si| si.unit == unit)?;
+        Some(value.value() / si.factor)
+    }
+
+    /// Every unit a value may be read in: the form's units, then the units
+    /// some labs print.
+    pub fn all_units(&self) -> Vec<&str> {
+        let mut out = self.units();
+        out.extend(self.printed_units.iter().map(|p| p.unit.as_str()));
+        out
+    }
+
+    /// The measure's unit that a printed unit names, however the lab spelled
+    /// it (`gm/dl`, `gm%`, `cells/cumm`, `lakhs/cumm`, `mEq/L`, `sec.`).
+    pub fn unit_named(&self, raw: &str) -> Option<&str> {
+        let key = unit_key(raw);
+        self.all_units().into_iter().find(|u| unit_key(u) == key)
     }
 
     /// The units a value may be entered in: conventional first.
@@ -402,6 +509,8 @@ struct RawLab {
     change_alert_pct: Option<f64>,
     #[serde(default)]
     aliases: Vec<String>,
+    #[serde(default)]
+    printed_units: Vec<PrintedUnit>,
 }
 
 #[derive(Deserialize)]
@@ -510,6 +619,7 @@ impl Catalog {
                     sources: lab.sources,
                     decimals: lab.decimals,
                     si: lab.si,
+                    printed_units: lab.printed_units,
                     change_alert_pct: lab.change_alert_pct,
                 })),
             });

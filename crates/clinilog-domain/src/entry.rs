@@ -741,7 +741,7 @@ fn validate_lab_line(
     if spec.factor_to(unit).is_none() {
         errors.push(FieldError::new(
             field::lab(&line.code),
-            format!("{name}: unit \"{unit}\" is not one of {}", spec.units().join(", ")),
+            format!("{name}: unit \"{unit}\" is not one of {}", spec.all_units().join(", ")),
         ));
         return None;
     }
@@ -920,7 +920,20 @@ impl LabDraft {
 /// `210 umol/L` -> (`210`, Some(`umol/L`)).
 pub fn split_unit_suffix<'a>(raw: &'a str, spec: &'a LabSpec) -> (&'a str, Option<&'a str>) {
     let t = raw.trim_end();
-    let mut units = spec.units();
+    // What follows the number, however the lab spelled the unit
+    // (`1,50,000 /cumm`, `3.5 lakhs/cumm`, `14 gm%`).
+    let number_end = t
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '<' | '>' | ' ')))
+        .map_or(t.len(), |(i, _)| i);
+    let (head, tail) = t.split_at(number_end);
+    if !tail.trim().is_empty()
+        && head.chars().any(|c| c.is_ascii_digit())
+        && let Some(u) = spec.unit_named(tail)
+    {
+        return (head, Some(u));
+    }
+    let mut units = spec.all_units();
     units.sort_by_key(|u| std::cmp::Reverse(u.len()));
     for u in units {
         if t.len() > u.len() && t.is_char_boundary(t.len() - u.len()) && t[t.len() - u.len()..].eq_ignore_ascii_case(u)
@@ -1269,6 +1282,59 @@ mod tests {
         assert_eq!(edge.display(), "120 L", "on the call-back limit is not critical");
     }
 
+    /// Indian report conventions typed in the form: counts per cubic
+    /// millimetre and in lakhs, `gm%` and `gm/dl`, lakh digit grouping.
+    /// Each value is stored as printed, in an explicit unit, its interval
+    /// following the unit.
+    #[test]
+    fn indian_units_and_lakh_grouping_are_read_in_the_form_and_stored_as_printed() {
+        let data = validate(&draft_with(&[
+            ("platelets", "1,50,000 /cumm"),
+            ("wbc", "9000 cells/cumm"),
+            ("hemoglobin", "12.5 gm%"),
+            ("albumin", "3.1 gm/dl"),
+        ]))
+        .unwrap();
+        let shown = |code: &str| {
+            let l = data.lab(code).unwrap();
+            (
+                l.value.as_str().to_owned(),
+                l.unit.clone(),
+                l.reference.low.as_ref().map(|d| d.value()),
+                l.reference.high.as_ref().map(|d| d.value()),
+            )
+        };
+        assert_eq!(
+            shown("platelets"),
+            ("150000".into(), "/uL".into(), Some(150_000.0), Some(450_000.0))
+        );
+        assert_eq!(
+            shown("wbc"),
+            ("9000".into(), "/uL".into(), Some(4000.0), Some(11_000.0))
+        );
+        assert_eq!(shown("hemoglobin").1, "g/dL");
+        assert_eq!(shown("albumin").1, "g/dL");
+
+        let lakhs = validate(&draft_with(&[("platelets", "2.5 lakhs/cumm")])).unwrap();
+        let p = lakhs.lab("platelets").unwrap();
+        assert_eq!((p.value.as_str(), p.unit.as_str()), ("2.5", "10*5/uL"));
+        assert_eq!(p.reference.low.as_ref().unwrap().as_str(), "1.50");
+        assert_eq!(p.flag, Flag::Normal);
+        let spec = catalog().measure("platelets").unwrap().lab().unwrap().clone();
+        assert_eq!(spec.conventional_value(&p.value, &p.unit), Some(250.0));
+
+        // One comma before three digits could be a decimal comma: asked,
+        // both readings named. A comma in no grouping shape is refused.
+        let errs = validate(&draft_with(&[("platelets", "1,500 /cumm")])).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("1500") && e.message.contains("1.500")),
+            "{errs:?}"
+        );
+        let errs = validate(&draft_with(&[("platelets", "1,5,0000 /cumm")])).unwrap_err();
+        assert!(errs.iter().any(|e| e.message.contains("group its digits")), "{errs:?}");
+    }
+
     /// Every raw input a clinician might type, and what becomes of it.
     /// `Ok(text)` is the stored value with its comparator; `Err(part)` is a
     /// piece of the message shown beside the field.
@@ -1357,7 +1423,7 @@ mod tests {
             // Two separators
             ("bili_total", "12.3.4", "", Refused("more than one decimal separator")),
             ("bili_total", "12..3", "", Refused("more than one decimal separator")),
-            ("bili_total", "12,3,4", "", Refused("more than one decimal separator")),
+            ("bili_total", "12,3,4", "", Refused("group its digits in no known way")),
             ("alt", "1.234,5", "", Refused("more than one decimal separator")),
             // Not finite
             ("bili_total", "NaN", "", Refused("not a finite number")),

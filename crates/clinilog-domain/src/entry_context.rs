@@ -48,7 +48,7 @@ pub fn previous_results(history: &[Entry], date: Date, exclude: Option<i64>) -> 
 /// A value in the conventional unit of its measure.
 pub fn conventional_value(lab: &LabResult, catalog: &Catalog) -> Option<f64> {
     let spec = catalog.measure(&lab.code).and_then(Measure::lab)?;
-    Some(lab.value.value() / spec.factor_to(&lab.unit)?)
+    spec.conventional_value(&lab.value, &lab.unit)
 }
 
 /// The change from `previous` to `current`, both in one unit: absolute and

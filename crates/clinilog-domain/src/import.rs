@@ -336,36 +336,8 @@ impl TestMap {
     }
 }
 
-/// A unit written the way labs and spreadsheets write it, brought to one
-/// spelling: case, spaces, `µ`, `IU`, `x10^9`, `sec` do not matter.
-fn unit_key(raw: &str) -> String {
-    let mut u: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            'µ' | 'μ' => 'u',
-            c => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect();
-    for (from, to) in [("mcmol", "umol"), ("mcg", "ug"), ("iu/", "u/"), ("meq/l", "mmol/l")] {
-        if u.starts_with(from) {
-            u = format!("{to}{}", &u[from.len()..]);
-        }
-    }
-    match u.as_str() {
-        "x10^9/l" | "10^9/l" | "x109/l" | "10e9/l" | "x10e9/l" | "g/l(cells)" | "giga/l" => "10*9/l".to_owned(),
-        "x10^3/ul" | "10^3/ul" | "x103/ul" | "k/ul" | "thou/ul" | "10e3/ul" | "x10e3/ul" | "/nl" => {
-            "10*3/ul".to_owned()
-        }
-        "sec" | "secs" | "second" | "seconds" => "s".to_owned(),
-        "inr" | "ratio" => "{inr}".to_owned(),
-        _ => u,
-    }
-}
-
-/// The measure's unit that `raw` names. An empty unit is accepted only for
+/// The measure's unit that `raw` names, however spelt (see
+/// [`super::catalog::unit_key`]). An empty unit is accepted only for
 /// a measure whose units all read the same numbers (INR, sodium).
 pub fn match_unit<'a>(raw: &str, measure: &Measure, spec: &'a LabSpec) -> Result<&'a str, String> {
     let units = spec.units();
@@ -381,8 +353,7 @@ pub fn match_unit<'a>(raw: &str, measure: &Measure, spec: &'a LabSpec) -> Result
             shown()
         ));
     }
-    let key = unit_key(raw);
-    units.iter().copied().find(|u| unit_key(u) == key).ok_or_else(|| {
+    spec.unit_named(raw).ok_or_else(|| {
         format!(
             "{}: unit \"{}\" is not {} (no known factor, so it is not converted)",
             measure.name,
@@ -753,6 +724,44 @@ mod tests {
             ReadValue::Lab(l) => Ok(l),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A file from an Indian lab: counts per cumm and in lakhs, gm/dl and
+    /// gm%, lakh grouping in the value and the interval; stored as printed
+    /// in an explicit unit, refused when a comma could be read two ways.
+    #[test]
+    fn indian_units_and_lakh_grouping_are_imported_as_printed() {
+        let c = catalog();
+        let r = |value: &str, unit: &str, low: &str, high: &str| RawResult {
+            low: low.into(),
+            high: high.into(),
+            ..raw(value, unit, "")
+        };
+        let p = lab(&c, "platelets", &r("1,50,000", "/cumm", "1,50,000", "4,50,000")).unwrap();
+        assert_eq!((p.value.as_str(), p.unit.as_str()), ("150000", "/uL"));
+        assert_eq!(p.reference.high.as_ref().unwrap().as_str(), "450000");
+        let p = lab(&c, "platelets", &r("3.5", "lakhs/cumm", "1.5", "4.1")).unwrap();
+        assert_eq!(
+            (p.value.as_str(), p.unit.as_str(), p.flag),
+            ("3.5", "10*5/uL", crate::interval::Flag::Normal)
+        );
+        let p = lab(&c, "platelets", &r("212", "thou/mm3", "150", "410")).unwrap();
+        assert_eq!(p.unit, "10*3/uL");
+        let w = lab(&c, "wbc", &r("9000", "cells/cumm", "", "")).unwrap();
+        assert_eq!(w.unit, "/uL");
+        for unit in ["gm/dl", "gm%", "g/dl", "GM/DL"] {
+            assert_eq!(
+                lab(&c, "hemoglobin", &r("12.5", unit, "", "")).unwrap().unit,
+                "g/dL",
+                "{unit}"
+            );
+        }
+        assert_eq!(lab(&c, "creatinine", &r("1.1", "mg%", "", "")).unwrap().unit, "mg/dL");
+        assert_eq!(lab(&c, "pt", &r("11", "sec.", "", "")).unwrap().unit, "s");
+        let why = lab(&c, "platelets", &r("1,500", "/cumm", "", "")).unwrap_err();
+        assert!(why.contains("1500") && why.contains("1.500"), "{why}");
+        let why = lab(&c, "platelets", &r("15,00,00", "/cumm", "", "")).unwrap_err();
+        assert!(why.contains("group its digits"), "{why}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod entry_context;
 pub mod history;
 pub mod import;
 pub mod interval;
+pub mod names;
 pub mod number;
 pub mod patient;
 pub mod protocol;

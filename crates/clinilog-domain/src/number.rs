@@ -38,6 +38,33 @@ pub enum NumberError {
     LeadingPlus(String, String),
     #[error("\"{0}\" uses the character '{1}' ({2}): type the digits 0-9")]
     ForeignDigit(String, char, String),
+    #[error(
+        "\"{0}\" has more than one decimal separator, and commas that group its digits in no known way: \
+         write it without commas, \
+         or grouped as 1,50,000 (lakhs) or 150,000 (thousands)"
+    )]
+    Grouping(String),
+}
+
+/// The integer part of a number whose commas group its digits exactly as
+/// labs print them: in thousands (`150,000`, `1,234,567`) or the Indian way
+/// in lakhs and crores (`1,50,000`, `1,23,45,678`). `None` for any other
+/// shape. Both shapes drop to the same digits, so a number that fits both
+/// (`12,345`) reads one way.
+pub fn grouped_digits(int: &str) -> Option<String> {
+    let groups: Vec<&str> = int.split(',').collect();
+    if groups.len() < 2
+        || groups
+            .iter()
+            .any(|g| g.is_empty() || !g.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let (first, rest) = groups.split_first()?;
+    let (last, middle) = rest.split_last()?;
+    let western = first.len() <= 3 && rest.iter().all(|g| g.len() == 3);
+    let indian = first.len() <= 2 && last.len() == 3 && middle.iter().all(|g| g.len() == 2);
+    (western || indian).then(|| groups.concat())
 }
 
 /// Digits with at most one point inside them, and no leading zero before
@@ -112,6 +139,29 @@ impl Decimal {
         if !has_digit || !body.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
             return Err(NumberError::NotANumber(trimmed.to_owned()));
         }
+        // Commas that group digits: two or more (`1,50,000`), or any before
+        // a decimal point (`1,234.5`). Read only in an exact shape.
+        let commas = body.matches(',').count();
+        let points = body.matches('.').count();
+        if commas >= 2 || (commas >= 1 && points == 1) {
+            let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+            if frac.contains(',') || (commas == 1 && points == 0) {
+                return Err(NumberError::TwoSeparators(trimmed.to_owned()));
+            }
+            let Some(digits) = grouped_digits(int) else {
+                return Err(if commas >= 2 && points == 0 {
+                    NumberError::Grouping(trimmed.to_owned())
+                } else {
+                    NumberError::TwoSeparators(trimmed.to_owned())
+                });
+            };
+            let grouped = if points == 1 {
+                format!("{digits}.{frac}")
+            } else {
+                digits
+            };
+            return Self::parse(&grouped);
+        }
         if body.matches(['.', ',']).count() > 1 {
             return Err(NumberError::TwoSeparators(trimmed.to_owned()));
         }
@@ -151,6 +201,24 @@ impl Decimal {
 
     pub fn value(&self) -> f64 {
         self.value
+    }
+
+    /// The number times 10^power, written with the same digits and the
+    /// decimal point moved (exact: 3.5 shifted by 2 is 350, 150000 by -3 is
+    /// 150.000).
+    pub fn shifted(&self, power: i8) -> Decimal {
+        let (int, frac) = self.text.split_once('.').unwrap_or((&self.text, ""));
+        let digits = format!("{int}{frac}");
+        // Where the point goes, counted in digits from the left.
+        let at = int.len() as i64 + i64::from(power);
+        let text = if at <= 0 {
+            format!("0.{}{digits}", "0".repeat(at.unsigned_abs() as usize))
+        } else if at as usize >= digits.len() {
+            format!("{digits}{}", "0".repeat(at as usize - digits.len()))
+        } else {
+            format!("{}.{}", &digits[..at as usize], &digits[at as usize..])
+        };
+        Decimal::parse(&text).unwrap_or_else(|_| self.clone())
     }
 
     pub fn as_str(&self) -> &str {
@@ -240,6 +308,105 @@ mod tests {
     fn error_messages_say_what_is_accepted() {
         let msg = Decimal::parse("12.3.4").unwrap_err().to_string();
         assert!(msg.contains("one point or one comma"), "{msg}");
+    }
+
+    #[test]
+    fn digits_grouped_in_lakhs_or_thousands_read_only_in_their_exact_shape() {
+        assert_eq!(ok("1,50,000"), ("150000".to_owned(), 150000.0));
+        assert_eq!(ok("12,34,567"), ("1234567".to_owned(), 1234567.0));
+        assert_eq!(ok("1,234,567"), ("1234567".to_owned(), 1234567.0));
+        assert_eq!(ok("1,234.5"), ("1234.5".to_owned(), 1234.5));
+        assert_eq!(ok("1,50,000.50"), ("150000.50".to_owned(), 150000.5));
+        for bad in ["1,5,000", "123,45,678", "1,50,00", "1,,000", ",150,000", "1,500,00"] {
+            assert!(matches!(Decimal::parse(bad), Err(NumberError::Grouping(_))), "{bad}");
+        }
+        assert!(matches!(
+            Decimal::parse("1,234.5,6"),
+            Err(NumberError::TwoSeparators(_))
+        ));
+        // One comma without a point stays a decimal comma here; the entry
+        // form asks when it could be either (`read_comma`).
+        assert_eq!(ok("1,500"), ("1.500".to_owned(), 1.5));
+    }
+
+    #[test]
+    fn a_shift_moves_the_point_and_keeps_the_digits() {
+        let d = |s: &str| Decimal::parse(s).unwrap();
+        assert_eq!(d("3.5").shifted(2).as_str(), "350");
+        assert_eq!(d("2.78").shifted(2).as_str(), "278");
+        assert_eq!(d("150000").shifted(-3).as_str(), "150.000");
+        assert_eq!(d("9000").shifted(-3).value(), 9.0);
+        assert_eq!(d("5").shifted(-3).as_str(), "0.005");
+        assert_eq!(d("0.05").shifted(1).as_str(), "0.5");
+        assert_eq!(d("12.30").shifted(0).as_str(), "12.30");
+    }
+
+    fn western(n: u64) -> String {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    fn indian(n: u64) -> String {
+        let s = n.to_string();
+        if s.len() <= 3 {
+            return s;
+        }
+        let (head, last) = s.split_at(s.len() - 3);
+        let mut out = String::new();
+        for (i, c) in head.chars().enumerate() {
+            if i > 0 && (head.len() - i).is_multiple_of(2) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("{out},{last}")
+    }
+
+    proptest::proptest! {
+        /// Every integer up to 10^8 reads back from its lakh grouping and
+        /// its thousands grouping (several commas: never ambiguous).
+        #[test]
+        fn every_integer_reads_back_from_both_groupings(n in 0u64..=100_000_000) {
+            for text in [western(n), indian(n)] {
+                if text.matches(',').count() >= 2 {
+                    let d = Decimal::parse(&text).unwrap();
+                    proptest::prop_assert_eq!(d.as_str(), n.to_string());
+                }
+            }
+        }
+
+        /// Commas put anywhere in an integer's digits: several commas read
+        /// as that integer only in an exact grouping shape, and are refused
+        /// otherwise; never another number.
+        #[test]
+        fn misplaced_commas_are_refused_never_misread(n in 1000u64..=100_000_000, cuts in proptest::collection::vec(1usize..9, 2..4)) {
+            let s = n.to_string();
+            let mut at: Vec<usize> = cuts.into_iter().filter(|c| *c < s.len()).collect();
+            at.sort_unstable();
+            at.dedup();
+            proptest::prop_assume!(at.len() >= 2);
+            let mut text = String::new();
+            for (i, c) in s.chars().enumerate() {
+                if at.contains(&i) {
+                    text.push(',');
+                }
+                text.push(c);
+            }
+            match Decimal::parse(&text) {
+                Ok(d) => {
+                    proptest::prop_assert_eq!(d.as_str(), s.as_str());
+                    proptest::prop_assert!(text == western(n) || text == indian(n), "{} read", text);
+                }
+                Err(e) => proptest::prop_assert!(matches!(e, NumberError::Grouping(_)), "{}: {}", text, e),
+            }
+        }
     }
 
     #[test]

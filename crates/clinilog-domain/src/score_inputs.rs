@@ -75,13 +75,7 @@ impl EntryScores {
 
 /// A lab value in the catalog's conventional unit.
 fn conventional(lab: &LabResult, spec: &LabSpec) -> Option<f64> {
-    if lab.unit == spec.unit {
-        return Some(lab.value.value());
-    }
-    spec.si
-        .as_ref()
-        .filter(|si| si.unit == lab.unit)
-        .map(|si| lab.value.value() / si.factor)
+    spec.conventional_value(&lab.value, &lab.unit)
 }
 
 /// Finds a value for `pick` in `entry`, or in the nearest earlier entry
@@ -436,6 +430,50 @@ mod tests {
         assert_eq!(cp.display(), "12 (C)");
         let meld = s.result(ScoreKind::Meld).unwrap().as_ref().unwrap();
         assert!(meld.terms[0].detail.contains("dialysis"), "{:?}", meld.terms[0]);
+    }
+
+    /// APRI and FIB-4 from a report that prints platelets in lakhs/cumm
+    /// or per cumm with lakh grouping: the same scores as 150 x10^3/uL,
+    /// the value used shown as printed with its conversion.
+    #[test]
+    fn apri_and_fib4_from_platelets_in_lakhs_or_per_cumm() {
+        let catalog = Catalog::builtin().unwrap();
+        let scores_with = |platelets: &str| {
+            let mut d = EntryDraft::blank(&catalog, Sex::Male, date(2025, 7, 19), "t");
+            for l in d.labs.iter_mut() {
+                match l.code.as_str() {
+                    "ast" => {
+                        l.value = "38".into();
+                        l.ref_low = String::new();
+                        l.ref_high = "40".into();
+                    }
+                    "alt" => l.value = "30".into(),
+                    "platelets" => l.value = platelets.into(),
+                    _ => {}
+                }
+            }
+            let data = d
+                .validate(&catalog, Sex::Male, date(1974, 1, 15), date(2030, 1, 1))
+                .unwrap();
+            let e = vec![Entry {
+                id: 1,
+                patient_id: 1,
+                version: 1,
+                recorded_at: String::new(),
+                data,
+            }];
+            let s = scores(&e, 0, 7);
+            let value = |k: ScoreKind| s.result(k).unwrap().as_ref().unwrap().value;
+            let shown = s.used.iter().find(|u| u.name == "platelets").unwrap().value.clone();
+            (value(ScoreKind::Apri), value(ScoreKind::Fib4), shown)
+        };
+        let (apri, fib4, _) = scores_with("150");
+        assert_eq!(apri, 0.63);
+        for printed in ["1.5 lakhs/cumm", "1,50,000 /cumm", "150000 cells/cumm"] {
+            let (a, f, shown) = scores_with(printed);
+            assert_eq!((a, f), (apri, fib4), "{printed}");
+            assert!(shown.contains("= 150.00 10^3/uL"), "{printed}: {shown}");
+        }
     }
 
     #[test]

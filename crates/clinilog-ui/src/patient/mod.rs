@@ -145,11 +145,19 @@ impl PatientScreen {
         let (date, note) = match super::capture::collection_date(&capture, q.date_order) {
             Ok(d) => (
                 d,
-                format!(
-                    "Collected {} as printed (\"{}\").",
-                    clinilog_domain::import::unambiguous(d),
-                    capture.header.collected_text.clone().unwrap_or_default()
-                ),
+                match &capture.header.collected_label {
+                    // A receipt, registration or bill date stands in: say which.
+                    Some(label) if !capture.header.is_collection_date() => format!(
+                        "Dated {} by \"{label}\" as printed (\"{}\"): the report prints no collection date; check the date.",
+                        clinilog_domain::import::unambiguous(d),
+                        capture.header.collected_text.clone().unwrap_or_default()
+                    ),
+                    _ => format!(
+                        "Collected {} as printed (\"{}\").",
+                        clinilog_domain::import::unambiguous(d),
+                        capture.header.collected_text.clone().unwrap_or_default()
+                    ),
+                },
             ),
             Err(_) => (
                 today,
