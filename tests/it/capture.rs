@@ -222,7 +222,7 @@ fn capture_a_report_with_platelets_in_lakhs_gives_apri_and_fib4() {
     let catalog = Catalog::builtin().unwrap();
     let c = capture("sunrise.pdf", typeset(source, &[]), &catalog);
     let dir = tempfile::tempdir().unwrap();
-    let mut store = clinilog::store::Store::open(dir.path().join("clinic.sqlite")).unwrap();
+    let mut store = clinilog::store::FileStore::open(dir.path().join("clinic.sqlite")).unwrap();
     clinilog::cli::demo::write_demo(&mut store, &catalog, jiff::civil::date(2025, 9, 1)).unwrap();
     let patient = store.patient(1).unwrap();
     let scores_of = |draft: &EntryDraft| {
