@@ -256,8 +256,21 @@ pub trait ClinicStore: Send {
     fn no_adverse_events(&self, patient_id: i64) -> Result<Vec<NoEvents>, StoreError>;
 }
 
-/// Voids a record of any kind: who may write, the reason (`what` names the
-/// act when it is missing), then the record's transaction.
+/// A write that needs a reason (an edit, a void, a plan changed): who may
+/// write and the reason (`what` names the act when it is missing) are
+/// checked, then `write` runs in one transaction with the reason as kept.
+fn with_reason<B: Backend, T>(
+    store: &mut B,
+    user: &str,
+    (reason, what): (&str, &'static str),
+    write: impl FnOnce(&mut dyn crate::sql::Sql, String) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    store.may_write(user)?;
+    let reason = require_reason(reason, what)?;
+    transact(store, |sql| write(sql, reason))
+}
+
+/// Voids a record of any kind.
 fn void<B: Backend, T: serde::Serialize>(
     store: &mut B,
     change: audit::Change<'_>,
@@ -265,21 +278,9 @@ fn void<B: Backend, T: serde::Serialize>(
     reason: &str,
     what: &'static str,
 ) -> Result<(), StoreError> {
-    store.may_write(change.user)?;
-    let reason = require_reason(reason, what)?;
-    transact(store, |sql| {
+    with_reason(store, change.user, (reason, what), |sql, reason| {
         records::void_record(sql, &change, version, before, &reason)
     })
-}
-
-/// A change by `user` of the record `row_id` of `kind` of patient `patient_id`.
-fn change(user: &str, kind: RecordKind, row_id: i64, patient_id: i64) -> audit::Change<'_> {
-    audit::Change {
-        user,
-        kind,
-        row_id,
-        patient_id,
-    }
 }
 
 impl<B: Backend> ClinicStore for B {
@@ -342,9 +343,9 @@ impl<B: Backend> ClinicStore for B {
         reason: &str,
         user: &str,
     ) -> Result<Patient, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(reason, "an edit")?;
-        transact(self, |sql| patients::update_patient(sql, patient, data, &reason, user))
+        with_reason(self, user, (reason, "an edit"), |sql, reason| {
+            patients::update_patient(sql, patient, data, &reason, user)
+        })
     }
     fn patient(&self, id: i64) -> Result<Patient, StoreError> {
         read(self, |sql| patients::read_patient(sql, id))
@@ -370,12 +371,12 @@ impl<B: Backend> ClinicStore for B {
         transact(self, |sql| entries::record_entry(sql, patient_id, data, user, None))
     }
     fn edit_entry(&mut self, entry: &Entry, data: &EntryData, reason: &str, user: &str) -> Result<Entry, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(reason, "an edit")?;
-        transact(self, |sql| entries::edit_entry(sql, entry, data, &reason, user))
+        with_reason(self, user, (reason, "an edit"), |sql, reason| {
+            entries::edit_entry(sql, entry, data, &reason, user)
+        })
     }
     fn void_entry(&mut self, entry: &Entry, reason: &str, user: &str) -> Result<(), StoreError> {
-        let c = change(user, RecordKind::Entry, entry.id, entry.patient_id);
+        let c = audit::Change::of(user, RecordKind::Entry, entry.id, entry.patient_id);
         void(self, c, (entry.version, &entry.data), reason, "voiding an entry")
     }
     fn entries(&self, patient_id: i64) -> Result<Vec<Entry>, StoreError> {
@@ -450,12 +451,12 @@ impl<B: Backend> ClinicStore for B {
         reason: &str,
         user: &str,
     ) -> Result<TreatmentEvent, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(reason, "an edit")?;
-        transact(self, |sql| treatments::edit_treatment(sql, event, data, &reason, user))
+        with_reason(self, user, (reason, "an edit"), |sql, reason| {
+            treatments::edit_treatment(sql, event, data, &reason, user)
+        })
     }
     fn void_treatment(&mut self, event: &TreatmentEvent, reason: &str, user: &str) -> Result<(), StoreError> {
-        let c = change(user, RecordKind::Treatment, event.id, event.patient_id);
+        let c = audit::Change::of(user, RecordKind::Treatment, event.id, event.patient_id);
         void(
             self,
             c,
@@ -499,18 +500,21 @@ impl<B: Backend> ClinicStore for B {
         transact(self, |sql| protocols::assign_protocol(sql, patient_id, data, user))
     }
     fn void_assignment(&mut self, a: &Assignment, reason: &str, user: &str) -> Result<(), StoreError> {
-        let c = change(user, RecordKind::Assignment, a.id, a.patient_id);
+        let c = audit::Change::of(user, RecordKind::Assignment, a.id, a.patient_id);
         void(self, c, (a.version, &a.data), reason, "voiding a protocol assignment")
     }
     fn shift_plan(&mut self, a: &Assignment, shift: &ShiftData, user: &str) -> Result<Assignment, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(&shift.reason, "shifting a plan")?;
-        transact(self, |sql| protocols::shift_plan(sql, a, shift, reason, user))
+        with_reason(self, user, (&shift.reason, "shifting a plan"), |sql, reason| {
+            protocols::shift_plan(sql, a, shift, reason, user)
+        })
     }
     fn close_plan_item(&mut self, a: &Assignment, closure: &ClosureData, user: &str) -> Result<Assignment, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(&closure.reason, "closing a visit as not done")?;
-        transact(self, |sql| protocols::close_plan_item(sql, a, closure, reason, user))
+        with_reason(
+            self,
+            user,
+            (&closure.reason, "closing a visit as not done"),
+            |sql, reason| protocols::close_plan_item(sql, a, closure, reason, user),
+        )
     }
     fn assignments(&self, patient_id: i64) -> Result<Vec<Assignment>, StoreError> {
         read(self, |sql| protocols::assignments(sql, patient_id))
@@ -568,12 +572,12 @@ impl<B: Backend> ClinicStore for B {
         reason: &str,
         user: &str,
     ) -> Result<AdverseEvent, StoreError> {
-        self.may_write(user)?;
-        let reason = require_reason(reason, "an edit")?;
-        transact(self, |sql| adverse::edit_adverse_event(sql, event, data, &reason, user))
+        with_reason(self, user, (reason, "an edit"), |sql, reason| {
+            adverse::edit_adverse_event(sql, event, data, &reason, user)
+        })
     }
     fn void_adverse_event(&mut self, event: &AdverseEvent, reason: &str, user: &str) -> Result<(), StoreError> {
-        let c = change(user, RecordKind::AdverseEvent, event.id, event.patient_id);
+        let c = audit::Change::of(user, RecordKind::AdverseEvent, event.id, event.patient_id);
         void(
             self,
             c,
@@ -597,7 +601,7 @@ impl<B: Backend> ClinicStore for B {
         })
     }
     fn void_no_adverse_events(&mut self, record: &NoEvents, reason: &str, user: &str) -> Result<(), StoreError> {
-        let c = change(user, RecordKind::NoAdverseEvents, record.id, record.patient_id);
+        let c = audit::Change::of(user, RecordKind::NoAdverseEvents, record.id, record.patient_id);
         void(
             self,
             c,

@@ -50,13 +50,7 @@ pub(crate) fn add_adverse_event(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13) RETURNING id",
         &params,
     )?;
-    Change {
-        user,
-        kind: RecordKind::AdverseEvent,
-        row_id: id,
-        patient_id,
-    }
-    .created(sql, data, None)?;
+    Change::of(user, RecordKind::AdverseEvent, id, patient_id).created(sql, data, None)?;
     Ok(AdverseEvent {
         id,
         patient_id,
@@ -72,14 +66,7 @@ pub(crate) fn edit_adverse_event(
     reason: &str,
     user: &str,
 ) -> Result<AdverseEvent, StoreError> {
-    let change = Change {
-        user,
-        kind: RecordKind::AdverseEvent,
-        row_id: event.id,
-        patient_id: event.patient_id,
-    };
-    let mut params = data_values(data);
-    params.extend([Value::from(user), now_utc().into(), event.id.into()]);
+    let change = Change::of(user, RecordKind::AdverseEvent, event.id, event.patient_id);
     edit_record(
         sql,
         &change,
@@ -88,7 +75,7 @@ pub(crate) fn edit_adverse_event(
              relation = $6, cycle = $7, action = $8, outcome = $9, note = $10, recorded_by = $11,
              version = version + 1, changed_by = $12, changed_at = $13
          WHERE id = $14",
-        &params,
+        data_values(data),
     )?;
     Ok(AdverseEvent {
         id: event.id,
@@ -160,13 +147,7 @@ pub(crate) fn record_no_adverse_events(
             user
         ],
     )?;
-    Change {
-        user,
-        kind: RecordKind::NoAdverseEvents,
-        row_id: id,
-        patient_id,
-    }
-    .created(sql, data, None)?;
+    Change::of(user, RecordKind::NoAdverseEvents, id, patient_id).created(sql, data, None)?;
     Ok(NoEvents {
         id,
         patient_id,

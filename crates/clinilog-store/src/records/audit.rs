@@ -87,7 +87,17 @@ pub(crate) struct Change<'a> {
     pub(crate) patient_id: i64,
 }
 
-impl Change<'_> {
+impl<'a> Change<'a> {
+    /// A change by `user` of the record `row_id` of `kind`, of patient `patient_id`.
+    pub(crate) fn of(user: &'a str, kind: RecordKind, row_id: i64, patient_id: i64) -> Self {
+        Self {
+            user,
+            kind,
+            row_id,
+            patient_id,
+        }
+    }
+
     pub(crate) fn append(
         &self,
         sql: &mut dyn Sql,

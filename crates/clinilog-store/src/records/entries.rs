@@ -10,7 +10,7 @@ use clinilog_domain::{
 use super::audit::Change;
 use super::{check_version, decimal_col, now_utc, parse_date_col};
 use crate::StoreError;
-use crate::sql::{Row, Sql, vals};
+use crate::sql::{Row, Sql, Value, vals};
 
 /// Writes the observations of one data version of an entry: labs as
 /// printed, with their interval in the value's unit (one unit per line),
@@ -26,49 +26,46 @@ fn insert_observations(
              kind, value_text, value, comparator, unit, ref_low, ref_high, ref_source, flag, ref_unit)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
     let date = data.collected_on.to_string();
-    for lab in &data.labs {
-        sql.execute(
-            INSERT,
-            vals![
-                entry_id,
-                data_version,
-                patient_id,
-                date.as_str(),
-                lab.code.as_str(),
-                "lab",
-                lab.value.as_str(),
-                lab.value.value(),
-                lab.comparator.map(Comparator::as_str),
-                lab.unit.as_str(),
-                lab.reference.low.as_ref().map(Decimal::as_str),
-                lab.reference.high.as_ref().map(Decimal::as_str),
-                lab.reference_source.as_str(),
-                lab.flag.interval().letter(),
-                lab.unit.as_str(),
-            ],
-        )?;
-    }
-    for s in &data.symptoms {
-        sql.execute(
-            INSERT,
-            vals![
-                entry_id,
-                data_version,
-                patient_id,
-                date.as_str(),
-                s.code.as_str(),
-                "symptom",
-                s.value.to_string(),
-                f64::from(s.value),
-                None::<&str>,
-                SYMPTOM_UNIT,
-                None::<&str>,
-                None::<&str>,
-                None::<&str>,
-                "",
-                None::<&str>,
-            ],
-        )?;
+    // Each value's own columns, `measure_code` to `ref_unit`.
+    let labs = data.labs.iter().map(|lab| {
+        vec![
+            Value::from(lab.code.as_str()),
+            "lab".into(),
+            lab.value.as_str().into(),
+            lab.value.value().into(),
+            lab.comparator.map(Comparator::as_str).into(),
+            lab.unit.as_str().into(),
+            lab.reference.low.as_ref().map(Decimal::as_str).into(),
+            lab.reference.high.as_ref().map(Decimal::as_str).into(),
+            lab.reference_source.as_str().into(),
+            lab.flag.interval().letter().into(),
+            lab.unit.as_str().into(),
+        ]
+    });
+    let symptoms = data.symptoms.iter().map(|s| {
+        vec![
+            Value::from(s.code.as_str()),
+            "symptom".into(),
+            s.value.to_string().into(),
+            f64::from(s.value).into(),
+            Value::Null,
+            SYMPTOM_UNIT.into(),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            "".into(),
+            Value::Null,
+        ]
+    });
+    for own in labs.chain(symptoms) {
+        let mut row = vec![
+            Value::from(entry_id),
+            data_version.into(),
+            patient_id.into(),
+            date.as_str().into(),
+        ];
+        row.extend(own);
+        sql.execute(INSERT, &row)?;
     }
     Ok(())
 }
@@ -97,13 +94,7 @@ pub(crate) fn insert_entry(
         ],
     )?;
     insert_observations(sql, entry_id, 1, patient_id, data)?;
-    Change {
-        user,
-        kind: RecordKind::Entry,
-        row_id: entry_id,
-        patient_id,
-    }
-    .created(sql, data, reason)?;
+    Change::of(user, RecordKind::Entry, entry_id, patient_id).created(sql, data, reason)?;
     Ok((entry_id, recorded_at))
 }
 
@@ -157,13 +148,7 @@ pub(crate) fn edit_entry(
             id: entry.id.to_string(),
         })?;
     insert_observations(sql, entry.id, data_version, entry.patient_id, data)?;
-    Change {
-        user,
-        kind: RecordKind::Entry,
-        row_id: entry.id,
-        patient_id: entry.patient_id,
-    }
-    .edited(sql, &entry.data, data, reason)?;
+    Change::of(user, RecordKind::Entry, entry.id, entry.patient_id).edited(sql, &entry.data, data, reason)?;
     Ok(Entry {
         id: entry.id,
         patient_id: entry.patient_id,

@@ -137,17 +137,20 @@ pub(crate) fn judge_version(
 }
 
 /// Edits a record in its transaction: refuses a stale version or a voided
-/// record, runs `update` (which moves the version on), and appends the
-/// audit row with the record before and after. The reason was checked.
-pub(crate) fn edit_record<T: Serialize>(
+/// record, runs `update` with the record's `values` followed by who
+/// changes it, when, and its id (the statement moves the version on), and
+/// appends the audit row with the record before and after. The reason was
+/// checked.
+pub(crate) fn edit_record<'a, T: Serialize>(
     sql: &mut dyn Sql,
-    change: &Change<'_>,
+    change: &Change<'a>,
     (version, before, after, reason): (i64, &T, &T, &str),
     update: &str,
-    params: &[Value<'_>],
+    mut values: Vec<Value<'a>>,
 ) -> Result<(), StoreError> {
     check_version(sql, change.kind, change.row_id, version)?;
-    sql.execute(update, params)?;
+    values.extend([Value::from(change.user), now_utc().into(), change.row_id.into()]);
+    sql.execute(update, &values)?;
     change.edited(sql, before, after, reason)
 }
 

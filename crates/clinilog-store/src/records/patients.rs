@@ -105,13 +105,7 @@ pub(crate) fn insert_patient(
         ),
         &data.mrn,
     )?;
-    Change {
-        user,
-        kind: RecordKind::Patient,
-        row_id: id,
-        patient_id: id,
-    }
-    .created(sql, data, reason)?;
+    Change::of(user, RecordKind::Patient, id, id).created(sql, data, reason)?;
     Ok(id)
 }
 
@@ -136,13 +130,7 @@ pub(crate) fn update_patient(
         ),
         &data.mrn,
     )?;
-    Change {
-        user,
-        kind: RecordKind::Patient,
-        row_id: patient.id,
-        patient_id: patient.id,
-    }
-    .edited(sql, &patient.data, data, reason)?;
+    Change::of(user, RecordKind::Patient, patient.id, patient.id).edited(sql, &patient.data, data, reason)?;
     read_patient(sql, patient.id)
 }
 

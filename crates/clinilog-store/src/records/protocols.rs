@@ -61,13 +61,7 @@ pub(crate) fn insert_assignment(
             user
         ],
     )?;
-    Change {
-        user,
-        kind: RecordKind::Assignment,
-        row_id: id,
-        patient_id,
-    }
-    .created(sql, data, reason)?;
+    Change::of(user, RecordKind::Assignment, id, patient_id).created(sql, data, reason)?;
     Ok(id)
 }
 
@@ -108,13 +102,7 @@ fn add_to_plan<T: serde::Serialize>(
         vals![user, now_utc(), a.id],
     )?;
     let id = sql.query_int(insert, params)?;
-    Change {
-        user,
-        kind,
-        row_id: id,
-        patient_id: a.patient_id,
-    }
-    .append(
+    Change::of(user, kind, id, a.patient_id).append(
         sql,
         AuditAction::Create,
         None,

@@ -112,6 +112,16 @@ fn audited_state<T: DeserializeOwned + Serialize>(text: &str) -> Option<Json> {
     serde_json::to_value(value).ok()
 }
 
+/// A shift's or closure's audited state with its reason trimmed, as the
+/// record keeps it (older trails hold the reason as typed).
+fn trimmed_reason<T: DeserializeOwned + Serialize>(text: &str) -> Option<Json> {
+    let mut value: Json = serde_json::from_str(text).ok()?;
+    if let Some(Json::String(reason)) = value.get_mut("reason") {
+        *reason = reason.trim().to_owned();
+    }
+    audited_state::<T>(&value.to_string())
+}
+
 fn shown(v: Option<&Json>) -> String {
     match v {
         None | Some(Json::Null) => "nothing".to_owned(),
@@ -135,12 +145,13 @@ fn first_difference(held: &Json, audited: &Json) -> Difference {
 /// (`versioned`: 1 + its edits and void; plans move theirs with their
 /// shifts and closures too, so theirs is not counted).
 fn judge(
-    what: &str,
+    (kind, id): (RecordKind, i64),
     held: &Held,
     audited: Option<&Audited>,
     reading: fn(&str) -> Option<Json>,
     (versioned, differ): (bool, Differ<'_>),
 ) -> Option<String> {
+    let what = format!("{} {id}", kind.noun());
     // A record without the audit row of its creation is said by the rows'
     // check (`check.rs`).
     let a = audited.filter(|a| !a.states.is_empty())?;
@@ -154,7 +165,8 @@ fn judge(
         ));
     }
     match (&held.void, &a.void) {
-        (Some(_), None) if what.starts_with("patient ") => {
+        // Patients are archived (by no store operation), not voided.
+        (Some(_), None) if kind == RecordKind::Patient => {
             return Some(format!(
                 "{what} is archived in the record, but no audit row archives it"
             ));
@@ -204,10 +216,9 @@ fn check_kind(
                 version: r.int(1)?,
                 void: voided.then(|| r.string_opt(3)).transpose()?,
             };
-            let what = format!("{} {id}", kind.noun());
             let versioned = !matches!(kind, RecordKind::Assignment);
             problems.extend(judge(
-                &what,
+                (kind, id),
                 &held,
                 trail.get(&id),
                 reading,
@@ -216,19 +227,29 @@ fn check_kind(
             seen.push(id);
             Ok(())
         })?;
-        for (id, a) in &trail {
-            if seen.binary_search(id).is_err()
-                && let Some((_, seq)) = a.states.first()
-            {
-                problems.push(format!(
-                    "{} {id} is in its audit row {seq} but not in the records: removed",
-                    kind.noun()
-                ));
-            }
-        }
+        problems.extend(removed(kind, &trail, |id| seen.binary_search(&id).is_ok()));
         from = to + 1;
     }
     Ok(())
+}
+
+/// The records the trail names that the table no longer holds (`held`
+/// says which it holds).
+fn removed<'a>(
+    kind: RecordKind,
+    trail: &'a BTreeMap<i64, Audited>,
+    held: impl Fn(i64) -> bool + 'a,
+) -> impl Iterator<Item = String> + 'a {
+    trail
+        .iter()
+        .filter(move |(id, _)| !held(**id))
+        .filter_map(move |(id, a)| {
+            let (_, seq) = a.states.first()?;
+            Some(format!(
+                "{} {id} is in its audit row {seq} but not in the records: removed",
+                kind.noun()
+            ))
+        })
 }
 
 /// An entry's values as the check compares them: what the observations
@@ -311,7 +332,7 @@ fn check_entries(sql: &mut dyn Sql, catalog: &Catalog, problems: &mut Vec<String
                 void: void.clone(),
             };
             let differ = |h: &Json, a: &Json| entry_difference(h, a, catalog);
-            if let Some(p) = judge(&what, &held, a, entry_reading, (true, &differ)) {
+            if let Some(p) = judge((RecordKind::Entry, *id), &held, a, entry_reading, (true, &differ)) {
                 problems.push(p);
                 continue;
             }
@@ -354,15 +375,7 @@ fn check_entries(sql: &mut dyn Sql, catalog: &Catalog, problems: &mut Vec<String
                 }
             }
         }
-        for (id, a) in &trail {
-            if !heads.contains_key(id)
-                && let Some((_, seq)) = a.states.first()
-            {
-                problems.push(format!(
-                    "entry {id} is in its audit row {seq} but not in the records: removed"
-                ));
-            }
-        }
+        problems.extend(removed(RecordKind::Entry, &trail, |id| heads.contains_key(&id)));
         from = to + 1;
     }
     Ok(())
@@ -509,17 +522,7 @@ pub(crate) fn trail_problems(sql: &mut dyn Sql, catalog: &Catalog) -> Result<Vec
         "SELECT id, 1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), item, planned_on, days, reason, recorded_by
          FROM plan_shifts WHERE id >= $1 AND id <= $2 ORDER BY id",
         &|r| json(&super::protocols::build_shift(r, 4)?),
-        |text| {
-            let s: ShiftData = serde_json::from_str(text).ok()?;
-            // Kept trimmed; older trails hold the reason as typed.
-            audited_state::<ShiftData>(
-                &serde_json::to_string(&ShiftData {
-                    reason: s.reason.trim().to_owned(),
-                    ..s
-                })
-                .ok()?,
-            )
-        },
+        trimmed_reason::<ShiftData>,
         &mut problems,
     )?;
     check_kind(
@@ -528,16 +531,7 @@ pub(crate) fn trail_problems(sql: &mut dyn Sql, catalog: &Catalog) -> Result<Vec
         "SELECT id, 1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), item, planned_on, reason, recorded_by
          FROM plan_closures WHERE id >= $1 AND id <= $2 ORDER BY id",
         &|r| json(&super::protocols::build_closure(r, 4)?),
-        |text| {
-            let c: ClosureData = serde_json::from_str(text).ok()?;
-            audited_state::<ClosureData>(
-                &serde_json::to_string(&ClosureData {
-                    reason: c.reason.trim().to_owned(),
-                    ..c
-                })
-                .ok()?,
-            )
-        },
+        trimmed_reason::<ClosureData>,
         &mut problems,
     )?;
     Ok(problems)

@@ -42,13 +42,7 @@ pub(crate) fn insert_treatment(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11) RETURNING id",
         &params,
     )?;
-    Change {
-        user,
-        kind: RecordKind::Treatment,
-        row_id: id,
-        patient_id,
-    }
-    .created(sql, data, reason)?;
+    Change::of(user, RecordKind::Treatment, id, patient_id).created(sql, data, reason)?;
     Ok(id)
 }
 
@@ -75,14 +69,7 @@ pub(crate) fn edit_treatment(
     reason: &str,
     user: &str,
 ) -> Result<TreatmentEvent, StoreError> {
-    let change = Change {
-        user,
-        kind: RecordKind::Treatment,
-        row_id: event.id,
-        patient_id: event.patient_id,
-    };
-    let mut params = data_values(data);
-    params.extend([Value::from(user), now_utc().into(), event.id.into()]);
+    let change = Change::of(user, RecordKind::Treatment, event.id, event.patient_id);
     edit_record(
         sql,
         &change,
@@ -91,7 +78,7 @@ pub(crate) fn edit_treatment(
              route = $6, cycle = $7, note = $8, recorded_by = $9, version = version + 1,
              changed_by = $10, changed_at = $11
          WHERE id = $12",
-        &params,
+        data_values(data),
     )?;
     Ok(TreatmentEvent {
         id: event.id,
