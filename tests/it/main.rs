@@ -29,6 +29,7 @@ mod cli;
 mod encryption;
 mod fhir;
 mod import;
+mod integrity;
 mod layers;
 mod licenses;
 mod report;
