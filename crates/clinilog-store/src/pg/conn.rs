@@ -1,7 +1,8 @@
 //! [`Sql`] over a PostgreSQL connection (borrowed for a read) or a
 //! transaction.
 
-use std::cell::RefMut;
+use std::cell::{RefCell, RefMut};
+use std::collections::HashMap;
 
 use bytes::BytesMut;
 use postgres::GenericClient;
@@ -83,22 +84,45 @@ impl Conn for postgres::Transaction<'_> {
     }
 }
 
-/// The server's connection, for reading, or a transaction.
-pub(crate) struct PgSql<C>(pub(crate) C);
+/// The statements a connection has prepared, by their text: a save runs
+/// the same few many times (one per value), and preparing each again would
+/// cost a round trip to the server every time. Prepared statements belong
+/// to the session, whatever becomes of the transaction they were made in.
+pub(crate) type Statements = RefCell<HashMap<String, postgres::Statement>>;
 
-impl<C: Conn> Sql for PgSql<C> {
+/// The server's connection, for reading, or a transaction, with the
+/// session's prepared statements.
+pub(crate) struct PgSql<'s, C> {
+    pub(crate) conn: C,
+    pub(crate) statements: &'s Statements,
+}
+
+impl<C: Conn> PgSql<'_, C> {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.conn.client().prepare(sql).map_err(taken)?;
+        self.statements.borrow_mut().insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+}
+
+impl<C: Conn> Sql for PgSql<'_, C> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
 
     fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-        self.0.client().execute(sql, &params).map_err(taken)
+        self.conn.client().execute(&statement, &params).map_err(taken)
     }
 
     fn query(&mut self, sql: &str, params: &[Value<'_>], each: EachRow<'_>) -> Result<(), StoreError> {
+        let statement = self.statement(sql)?;
         // Streamed: a large clinic's rows are not held twice.
-        let mut rows = self.0.client().query_raw(sql, params.iter()).map_err(taken)?;
+        let mut rows = self.conn.client().query_raw(&statement, params.iter()).map_err(taken)?;
         while let Some(r) = rows.next().map_err(taken)? {
             each(&r)?;
         }
@@ -116,9 +140,9 @@ impl<C: Conn> Sql for PgSql<C> {
     }
 }
 
-impl Tx for PgSql<postgres::Transaction<'_>> {
+impl Tx for PgSql<'_, postgres::Transaction<'_>> {
     fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        Ok(self.0.commit()?)
+        Ok(self.conn.commit()?)
     }
     fn as_sql(&mut self) -> &mut dyn Sql {
         self

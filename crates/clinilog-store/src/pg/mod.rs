@@ -381,6 +381,8 @@ impl From<postgres::Error> for StoreError {
 /// A Clinilog database on a PostgreSQL server.
 pub struct PgStore {
     client: RefCell<Client>,
+    /// The statements this connection has prepared (`conn.rs`).
+    statements: conn::Statements,
     target: PgTarget,
     read_only: bool,
     /// This connection's server process: its own notifications are not news.
@@ -458,6 +460,7 @@ impl PgStore {
         let host = whoami::hostname().unwrap_or_else(|_| "workstation".to_owned());
         Ok(Self {
             client: RefCell::new(client),
+            statements: Default::default(),
             target: target.clone(),
             read_only: read_only || auditor,
             backend_pid,
@@ -546,7 +549,10 @@ impl Backend for PgStore {
         self.may_write_as(user)
     }
     fn reader(&self) -> Box<dyn Sql + '_> {
-        Box::new(PgSql(self.client.borrow_mut()))
+        Box::new(PgSql {
+            conn: self.client.borrow_mut(),
+            statements: &self.statements,
+        })
     }
     fn begin(&mut self, read_only: bool) -> Result<Box<dyn Tx + '_>, StoreError> {
         let target = self.target.clone();
@@ -555,7 +561,10 @@ impl Backend for PgStore {
             tx.batch_execute("SET TRANSACTION READ ONLY")
                 .map_err(|e| target.lost(e))?;
         }
-        Ok(Box::new(PgSql(tx)))
+        Ok(Box::new(PgSql {
+            conn: tx,
+            statements: &self.statements,
+        }))
     }
     fn named(&self, e: StoreError) -> StoreError {
         self.name_server(e)
@@ -738,7 +747,11 @@ impl Listener {
             found
         };
         let Some(mut note) = found else { return Ok(None) };
-        let mut sql = conn::PgSql(&mut self.client);
+        let statements = conn::Statements::default();
+        let mut sql = conn::PgSql {
+            conn: &mut self.client,
+            statements: &statements,
+        };
         let trail = crate::records::audit::history(&mut sql, note.patient_id)?;
         note.by = trail.last().map_or_else(|| "Someone".to_owned(), |a| a.user.clone());
         Ok(Some(note))
